@@ -1,0 +1,126 @@
+/**
+ * Reverse-mode accumulation over the recorded graph. VJPs run as ordinary ops, recorded again when
+ * `createGraph` is on, so the gradients this returns can themselves be differentiated.
+ */
+import { GradientError, formatShape } from '../errors.ts';
+import { sameShape } from '../shape.ts';
+import { ones, type Tensor } from '../tensor.ts';
+import { add, cast, sumTo } from '../ops/index.ts';
+import { assertUnchanged, isGradEnabled, withAnomalyContext, withGradMode } from './graph.ts';
+
+export interface BackwardOptions {
+  /** Record the backward pass so its results can be differentiated again (default false). */
+  createGraph?: boolean;
+}
+
+/** Every tensor that requires grad and is reachable from `roots`, inputs before the results that use them. */
+export function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  for (const root of roots) {
+    if (visited.has(root) || !root.requiresGrad) continue;
+    visited.add(root);
+    const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      const inputs = frame.tensor.node?.inputs ?? [];
+      if (frame.next < inputs.length) {
+        const child = inputs[frame.next++];
+        if (child.requiresGrad && !visited.has(child)) {
+          visited.add(child);
+          stack.push({ tensor: child, next: 0 });
+        }
+      } else {
+        order.push(frame.tensor);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Cotangents of `targets` given cotangents `seeds` of `outputs` (null where a target does not
+ * depend on any output). With `createGraph: 'auto'`, the backward pass is recorded exactly when
+ * something outside the targets requires grad: an outer parameter, an outer transform's input,
+ * or a seed that is itself tracked. Leaves in `local` (a transform's own inputs) do not count.
+ */
+export function gradients(
+  outputs: readonly Tensor[], seeds: readonly Tensor[], targets: readonly Tensor[],
+  createGraph: boolean | 'auto', local: readonly Tensor[] = [],
+): (Tensor | null)[] {
+  const order = topologicalOrder(outputs);
+  const targetSet = new Set(targets);
+  const needed = new Set<Tensor>();
+  let outerTracked = seeds.some((s) => s.requiresGrad);
+  for (const t of order) {
+    if (targetSet.has(t) || t.node?.inputs.some((x) => needed.has(x))) needed.add(t);
+    if (t.isLeaf && !targetSet.has(t) && !local.includes(t)) outerTracked = true;
+  }
+  const record = createGraph === 'auto' ? outerTracked && isGradEnabled() : createGraph;
+
+  const grads = new Map<Tensor, Tensor>();
+  const accumulate = (t: Tensor, g: Tensor): void => {
+    const previous = grads.get(t);
+    grads.set(t, previous ? add(previous, g) : g);
+  };
+
+  withGradMode(record, () => {
+    outputs.forEach((out, i) => {
+      const seed = seeds[i];
+      if (!sameShape(seed.shape, out.shape)) {
+        throw new GradientError(`backward: seed of shape ${formatShape(seed.shape)} does not match output ${formatShape(out.shape)}`);
+      }
+      if (out.requiresGrad) accumulate(out, seed.dtype === out.dtype ? seed : cast(seed, out.dtype));
+    });
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const node = t.node;
+      const g = grads.get(t);
+      if (!node || !g || !needed.has(t)) continue;
+      const inputNeeded = node.inputs.map((x) => needed.has(x));
+      if (!inputNeeded.some(Boolean)) continue;
+      assertUnchanged(node);
+      const name = node.primitive.name;
+      const inputGrads = withAnomalyContext(`backward of ${name}`, () =>
+        node.primitive.vjp(g, node.inputs, t, node.attrs, inputNeeded),
+      );
+      node.inputs.forEach((x, j) => {
+        const gx = inputGrads[j];
+        if (!inputNeeded[j] || !gx) return;
+        let fitted = sameShape(gx.shape, x.shape) ? gx : sumTo(gx, x.shape);
+        if (fitted.dtype !== x.dtype) fitted = cast(fitted, x.dtype);
+        if (!sameShape(fitted.shape, x.shape)) {
+          throw new GradientError(`${name}: VJP returned shape ${formatShape(gx.shape)} for input ${j} of shape ${formatShape(x.shape)}`);
+        }
+        accumulate(x, fitted);
+      });
+      if (!targetSet.has(t) && !t.retainsGrad) grads.delete(t);
+    }
+  });
+  return targets.map((t) => {
+    const g = grads.get(t) ?? null;
+    return g && !record ? g.detach() : g;
+  });
+}
+
+/** `tensor.backward()`: accumulates into `.grad` of reached leaves that require grad and of retained intermediates. */
+export function backward(root: Tensor, seed: Tensor | undefined, options: { createGraph?: boolean }): void {
+  if (!root.requiresGrad) {
+    throw new GradientError(`backward: tensor of shape ${formatShape(root.shape)} does not require grad (no recorded op leads to it from a parameter)`);
+  }
+  if (!seed && root.size !== 1) {
+    throw new GradientError(
+      `backward: output of shape ${formatShape(root.shape)} is not a scalar; pass a seed gradient of that shape`,
+    );
+  }
+  const targets = topologicalOrder([root]).filter((t) => (t.isLeaf && t.requiresGrad) || t.retainsGrad);
+  const createGraph = options.createGraph ?? false;
+  const grads = gradients([root], [seed ?? ones(root.shape, { dtype: root.dtype })], targets, createGraph);
+  withGradMode(createGraph, () => {
+    targets.forEach((t, i) => {
+      const g = grads[i];
+      if (g) t.grad = t.grad ? add(t.grad, g) : g;
+    });
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The active kernel set. Ops call `kernels()` for every numeric loop, so swapping the set (for
+ * example to compare WASM against the JS reference) needs no change to ops or autodiff.
+ */
+import { jsKernels } from './js.ts';
+import type { Kernels } from './types.ts';
+
+export type { Kernels } from './types.ts';
+
+const available = new Map<string, Kernels>([['js', jsKernels]]);
+let active: Kernels = jsKernels;
+
+/** Makes a kernel set selectable by name (`VARL_KERNELS=<name>` or `useKernels(name)`). */
+export function registerKernels(set: Kernels): void {
+  available.set(set.name, set);
+}
+
+/** The kernel set ops run on. */
+export function kernels(): Kernels {
+  return active;
+}
+
+/** Selects a registered kernel set by name; throws naming the known sets when `name` is unknown. */
+export function useKernels(name: string): void {
+  const set = available.get(name);
+  if (!set) throw new Error(`useKernels: unknown kernel set '${name}' (known: ${[...available.keys()].join(', ')})`);
+  active = set;
+}
+
+export function availableKernels(): string[] {
+  return [...available.keys()];
+}

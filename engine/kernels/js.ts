@@ -1,0 +1,216 @@
+/**
+ * Plain TypeScript kernels: the reference implementation every other kernel set is checked against,
+ * and the fallback where WebAssembly SIMD is not available (`VARL_KERNELS=js`).
+ */
+import type {
+  BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
+} from './types.ts';
+
+type Scalar1 = (x: number, param: number) => number;
+type Scalar2 = (a: number, b: number) => number;
+
+function softplus(x: number): number {
+  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+export const unaryScalar: { readonly [K in UnaryKernel]: Scalar1 } = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  tanh: Math.tanh,
+  atanh: Math.atanh,
+  sigmoid,
+  softplus,
+  relu: (x) => (x > 0 ? x : 0),
+  elu: (x, alpha) => (x > 0 ? x : alpha * Math.expm1(x)),
+  step: (x) => (x > 0 ? 1 : 0),
+  isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
+};
+
+export const binaryScalar: { readonly [K in BinaryKernel]: Scalar2 } = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
+  minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  greater: (a, b) => (a > b ? 1 : 0),
+  greaterEqual: (a, b) => (a >= b ? 1 : 0),
+  less: (a, b) => (a < b ? 1 : 0),
+  lessEqual: (a, b) => (a <= b ? 1 : 0),
+  equal: (a, b) => (a === b ? 1 : 0),
+};
+
+function allocate(dtype: DType, size: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+}
+
+function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void {
+  const f = unaryScalar[op];
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = f(x[i], param);
+}
+
+/** Visits every output index of a strided loop nest, calling `body(outIndex, offsets)`. */
+function forEachStrided(
+  shape: readonly number[], strides: readonly (readonly number[])[],
+  body: (outIndex: number, offsets: Int32Array | number[]) => void,
+): void {
+  const rank = shape.length;
+  const operands = strides.length;
+  const offsets = new Array<number>(operands).fill(0);
+  const index = new Array<number>(rank).fill(0);
+  let total = 1;
+  for (const d of shape) total *= d;
+  for (let o = 0; o < total; o++) {
+    body(o, offsets);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]++;
+      for (let j = 0; j < operands; j++) offsets[j] += strides[j][axis];
+      if (index[axis] < shape[axis]) break;
+      for (let j = 0; j < operands; j++) offsets[j] -= strides[j][axis] * shape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+function isScalarStrides(strides: readonly number[]): boolean {
+  return strides.every((s) => s === 0);
+}
+
+function binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
+  const f = binaryScalar[op];
+  const { outShape, aStrides, bStrides } = layout;
+  const n = out.length;
+  const aDense = isContiguous(outShape, aStrides);
+  const bDense = isContiguous(outShape, bStrides);
+  if (aDense && bDense) {
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+  } else if (aDense && isScalarStrides(bStrides)) {
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = f(a[i], s);
+  } else if (bDense && isScalarStrides(aStrides)) {
+    const s = a[0];
+    for (let i = 0; i < n; i++) out[i] = f(s, b[i]);
+  } else {
+    const rank = outShape.length;
+    const cols = rank === 0 ? 1 : outShape[rank - 1];
+    // row-vector broadcast (MLP bias): a dense, b repeats one row
+    if (aDense && rank >= 1 && bStrides[rank - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0)) {
+      for (let i = 0; i < n; i += cols) for (let j = 0; j < cols; j++) out[i + j] = f(a[i + j], b[j]);
+      return;
+    }
+    forEachStrided(outShape, [aStrides, bStrides], (o, off) => {
+      out[o] = f(a[off[0]], b[off[1]]);
+    });
+  }
+}
+
+function where(
+  cond: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray,
+  outShape: readonly number[], strides: readonly [readonly number[], readonly number[], readonly number[]],
+): void {
+  forEachStrided(outShape, strides, (o, off) => {
+    out[o] = cond[off[0]] !== 0 ? a[off[1]] : b[off[2]];
+  });
+}
+
+function clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    out[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}
+
+function matmul(
+  a: FloatArray, b: FloatArray, out: FloatArray,
+  batch: number, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+): void {
+  // Row strides of op(A) and op(B) in (row, col) terms.
+  const aRow = transA ? 1 : k, aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n, bCol = transB ? k : 1;
+  for (let p = 0; p < batch; p++) {
+    const aBase = p * aBatchStride, bBase = p * bBatchStride, cBase = p * m * n;
+    for (let i = 0; i < m * n; i++) out[cBase + i] = 0;
+    for (let i = 0; i < m; i++) {
+      const cRow = cBase + i * n;
+      for (let t = 0; t < k; t++) {
+        const av = a[aBase + i * aRow + t * aCol];
+        if (av === 0) continue;
+        const bStart = bBase + t * bRow;
+        for (let j = 0; j < n; j++) out[cRow + j] += av * b[bStart + j * bCol];
+      }
+    }
+  }
+}
+
+function reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
+  for (let o = 0; o < outer; o++) {
+    const base = o * len * inner;
+    for (let i = 0; i < inner; i++) {
+      let acc = op === 'sum' ? 0 : x[base + i];
+      for (let r = op === 'sum' ? 0 : 1; r < len; r++) {
+        const v = x[base + r * inner + i];
+        if (op === 'sum') acc += v;
+        else if (op === 'max') acc = v > acc || Number.isNaN(v) ? v : acc;
+        else acc = v < acc || Number.isNaN(v) ? v : acc;
+      }
+      out[o * inner + i] = len === 0 ? (op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity) : acc;
+    }
+  }
+}
+
+function copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void {
+  const { shape, strides, offset } = view;
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = x[offset];
+    return;
+  }
+  const cols = shape[rank - 1];
+  const colStride = strides[rank - 1];
+  const outerShape = shape.slice(0, -1);
+  const outerStrides = strides.slice(0, -1);
+  let o = 0;
+  forEachStrided(outerShape, [outerStrides], (_, off) => {
+    const start = offset + off[0];
+    for (let j = 0; j < cols; j++) out[o++] = x[start + j * colStride];
+  });
+}
+
+export const jsKernels: Kernels = {
+  name: 'js',
+  allocate,
+  unary,
+  binary,
+  where,
+  clamp,
+  matmul,
+  reduce,
+  copyStrided,
+};

@@ -1,0 +1,82 @@
+/**
+ * The kernel interface: every numeric loop the engine runs goes through one of these functions.
+ *
+ * Kernels see only typed arrays, sizes and strides; they know nothing of tensors, shapes as
+ * objects, or autodiff. Outputs are written into `out` arrays allocated by the caller, so a
+ * kernel set that keeps its data inside a `WebAssembly.Memory` can hand out views on that memory
+ * from `allocate` and run in place without copies (see engine/README.md, "Storage").
+ *
+ * Every kernel must accept both Float32Array and Float64Array; a kernel set may run float64 on a
+ * slower path. All arrays of one call share a dtype.
+ */
+export type FloatArray = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** Elementwise functions of one argument. `param` is used by `elu` (alpha) and `powScalar`. */
+export const unaryKernelNames = [
+  'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'abs', 'sign', 'square', 'reciprocal',
+  'tanh', 'atanh', 'sigmoid', 'softplus', 'relu', 'elu', 'step', 'isFinite',
+] as const;
+export type UnaryKernel = (typeof unaryKernelNames)[number];
+
+/** Elementwise functions of two arguments; comparisons write 1 or 0. */
+export const binaryKernelNames = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+  'greater', 'greaterEqual', 'less', 'lessEqual', 'equal',
+] as const;
+export type BinaryKernel = (typeof binaryKernelNames)[number];
+
+export type ReduceKernel = 'sum' | 'max' | 'min';
+
+/**
+ * Broadcast layout of a binary op: the output shape and, for each operand, its strides in
+ * elements over the output's dimensions (0 where the operand is broadcast).
+ */
+export interface BroadcastLayout {
+  readonly outShape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/** A strided read of `shape` from `x` starting at `offset`, for copies (permute, slice, expand). */
+export interface StridedView {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  /** A zero-filled array of `size` elements; views may live in a kernel set's own memory. */
+  allocate(dtype: DType, size: number): FloatArray;
+
+  unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void;
+  binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void;
+  /** out[i] = cond[i] != 0 ? a[i] : b[i], each operand broadcast by its strides. */
+  where(
+    cond: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray,
+    outShape: readonly number[], strides: readonly [readonly number[], readonly number[], readonly number[]],
+  ): void;
+  /** out = clamp(x, lo, hi) elementwise. */
+  clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
+
+  /**
+   * Batched C = op(A)·op(B) with op(A): m×k and op(B): k×n, row-major. `transA` means A is stored
+   * k×m, `transB` means B is stored n×k. For batch index i, A starts at i·aBatchStride (0 to
+   * broadcast one matrix over the batch), likewise B; C is dense, m·n per batch.
+   */
+  matmul(
+    a: FloatArray, b: FloatArray, out: FloatArray,
+    batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  ): void;
+
+  /**
+   * Reduce `x` viewed as [outer, len, inner] along the middle axis into `out` ([outer, inner]).
+   * Any set of axes reduces as a sequence of such calls after the engine merges adjacent axes.
+   */
+  reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void;
+
+  /** Dense copy of a strided view of `x` into `out` (row-major over view.shape). */
+  copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void;
+}

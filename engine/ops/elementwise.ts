@@ -1,0 +1,240 @@
+/**
+ * Elementwise ops. Each differentiable op is one row: its kernel and its VJP, the VJP written with
+ * engine ops so that it can be differentiated again. Binary ops broadcast with NumPy rules and
+ * promote float32 with float64 to float64; a JS number takes the dtype of the tensor it meets.
+ */
+import { apply, type Primitive } from '../autograd/graph.ts';
+import { ValueError } from '../errors.ts';
+import { kernels } from '../kernels/index.ts';
+import type { BinaryKernel, UnaryKernel } from '../kernels/types.ts';
+import { broadcastShapes, broadcastStrides } from '../shape.ts';
+import { Tensor, emptyTensor, full } from '../tensor.ts';
+import { cast } from './shape.ts';
+
+export type TensorLike = Tensor | number;
+
+// ----- unary -----
+
+type DifferentiableUnary = Exclude<UnaryKernel, 'sign' | 'step' | 'isFinite'>;
+/** VJP of a unary op from the cotangent g, input x, output y and the op's parameter. */
+type UnaryVjp = (g: Tensor, x: Tensor, y: Tensor, param: number) => Tensor;
+
+const unaryVjps: { readonly [K in DifferentiableUnary]: UnaryVjp } = {
+  neg: (g) => neg(g),
+  exp: (g, _x, y) => mul(g, y),
+  log: (g, x) => div(g, x),
+  log1p: (g, x) => div(g, add(x, 1)),
+  expm1: (g, _x, y) => mul(g, add(y, 1)),
+  sqrt: (g, _x, y) => div(g, mul(y, 2)),
+  abs: (g, x) => mul(g, sign(x)), // subgradient 0 at x = 0
+  square: (g, x) => mul(g, mul(x, 2)),
+  reciprocal: (g, _x, y) => neg(mul(g, square(y))),
+  tanh: (g, _x, y) => mul(g, sub(1, square(y))),
+  atanh: (g, x) => div(g, sub(1, square(x))),
+  sigmoid: (g, _x, y) => mul(g, mul(y, sub(1, y))),
+  softplus: (g, x) => mul(g, sigmoid(x)),
+  relu: (g, x) => mul(g, step(x)), // subgradient 0 at x = 0
+  elu: (g, x, y, alpha) => mul(g, where(step(x), 1, add(y, alpha))),
+};
+
+function unaryPrimitive(name: DifferentiableUnary): Primitive<number> {
+  const rule = unaryVjps[name];
+  return {
+    name,
+    forward: ([x], param) => runUnary(name, x, param),
+    vjp: (g, [x], y, param) => [rule(g, x, y, param)],
+  };
+}
+
+function runUnary(name: UnaryKernel, x: Tensor, param: number): Tensor {
+  const out = emptyTensor(x.shape, x.dtype);
+  kernels().unary(name, x.data, out.data, param);
+  return out;
+}
+
+const unaryPrimitives = Object.fromEntries(
+  (Object.keys(unaryVjps) as DifferentiableUnary[]).map((name) => [name, unaryPrimitive(name)]),
+) as { readonly [K in DifferentiableUnary]: Primitive<number> };
+
+function unaryOp(name: DifferentiableUnary, x: Tensor, param = 0): Tensor {
+  return apply(unaryPrimitives[name], [x], param);
+}
+
+export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+export const log = (x: Tensor): Tensor => unaryOp('log', x);
+export const log1p = (x: Tensor): Tensor => unaryOp('log1p', x);
+export const expm1 = (x: Tensor): Tensor => unaryOp('expm1', x);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
+export const square = (x: Tensor): Tensor => unaryOp('square', x);
+export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x);
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
+export const atanh = (x: Tensor): Tensor => unaryOp('atanh', x);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
+/** log(1 + eˣ), computed without overflow. */
+export const softplus = (x: Tensor): Tensor => unaryOp('softplus', x);
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+/** x for x > 0, alpha·(eˣ − 1) otherwise. */
+export const elu = (x: Tensor, alpha = 1): Tensor => unaryOp('elu', x, alpha);
+
+/** −1, 0 or 1; not differentiable (no gradient flows through it). */
+export const sign = (x: Tensor): Tensor => runUnary('sign', x, 0);
+/** 1 where x > 0, else 0; not differentiable. */
+export const step = (x: Tensor): Tensor => runUnary('step', x, 0);
+/** 1 where x is finite, else 0; not differentiable. */
+export const isFinite = (x: Tensor): Tensor => runUnary('isFinite', x, 0);
+
+// ----- binary -----
+
+type DifferentiableBinary = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, y: Tensor, needed: readonly boolean[]) => (Tensor | null)[];
+
+/** Where a and b tie, maximum and minimum split the gradient equally between them. */
+function tieSplitMask(winner: Tensor, tie: Tensor): Tensor {
+  return add(winner, mul(tie, 0.5));
+}
+
+const binaryVjps: { readonly [K in DifferentiableBinary]: BinaryVjp } = {
+  add: (g) => [g, g],
+  sub: (g) => [g, neg(g)],
+  mul: (g, a, b, _y, needed) => [needed[0] ? mul(g, b) : null, needed[1] ? mul(g, a) : null],
+  div: (g, _a, b, y, needed) => [needed[0] ? div(g, b) : null, needed[1] ? neg(mul(g, div(y, b))) : null],
+  pow: (g, a, b, y, needed) => [
+    needed[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+    // d/db aᵇ = aᵇ·ln a, taken as 0 where a ≤ 0 (no real logarithm)
+    needed[1] ? mul(g, where(greater(a, 0), mul(y, log(where(greater(a, 0), a, 1))), 0)) : null,
+  ],
+  maximum: (g, a, b) => {
+    const mask = tieSplitMask(greater(a, b), equal(a, b));
+    return [mul(g, mask), mul(g, sub(1, mask))];
+  },
+  minimum: (g, a, b) => {
+    const mask = tieSplitMask(less(a, b), equal(a, b));
+    return [mul(g, mask), mul(g, sub(1, mask))];
+  },
+};
+
+function runBinary(name: BinaryKernel, a: Tensor, b: Tensor): Tensor {
+  const outShape = broadcastShapes(name, a.shape, b.shape);
+  const out = emptyTensor(outShape, a.dtype);
+  kernels().binary(name, a.data, b.data, out.data, {
+    outShape,
+    aStrides: broadcastStrides(a.shape, outShape),
+    bStrides: broadcastStrides(b.shape, outShape),
+  });
+  return out;
+}
+
+function binaryPrimitive(name: DifferentiableBinary): Primitive {
+  const rule = binaryVjps[name];
+  return {
+    name,
+    forward: ([a, b]) => runBinary(name, a, b),
+    vjp: (g, [a, b], y, _attrs, needed) => rule(g, a, b, y, needed),
+  };
+}
+
+const binaryPrimitives = Object.fromEntries(
+  (Object.keys(binaryVjps) as DifferentiableBinary[]).map((name) => [name, binaryPrimitive(name)]),
+) as { readonly [K in DifferentiableBinary]: Primitive };
+
+/** Both operands as tensors of one dtype: numbers take the other's dtype, float32 meets float64 as float64. */
+function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') return [full([], a), full([], b)];
+  if (typeof a === 'number') a = full([], a, { dtype: (b as Tensor).dtype });
+  if (typeof b === 'number') b = full([], b, { dtype: a.dtype });
+  if (a.dtype !== b.dtype) {
+    if (a.dtype === 'float32') a = cast(a, 'float64');
+    else b = cast(b, 'float64');
+  }
+  return [a, b];
+}
+
+function binaryOp(name: DifferentiableBinary, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands(a, b);
+  return apply(binaryPrimitives[name], [x, y], undefined);
+}
+
+function comparison(name: BinaryKernel, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands(a, b);
+  return runBinary(name, x, y);
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp('sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp('mul', a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp('div', a, b);
+/** aᵇ; the gradient with respect to b is taken as 0 where a ≤ 0. */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, b);
+/** Elementwise maximum; at ties each side receives half the gradient. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maximum', a, b);
+/** Elementwise minimum; at ties each side receives half the gradient. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
+
+/** Comparisons give 1 or 0 in the operands' dtype and are not differentiable. */
+export const greater = (a: TensorLike, b: TensorLike): Tensor => comparison('greater', a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('greaterEqual', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => comparison('less', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('lessEqual', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => comparison('equal', a, b);
+
+// ----- where, clamp, identity -----
+
+const wherePrimitive: Primitive = {
+  name: 'where',
+  forward: ([cond, a, b]) => {
+    const outShape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
+    const out = emptyTensor(outShape, a.dtype);
+    const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape)) as [number[], number[], number[]];
+    kernels().where(cond.data, a.data, b.data, out.data, outShape, strides);
+    return out;
+  },
+  vjp: (g, [cond], _y, _attrs, needed) => [
+    null,
+    needed[1] ? where(cond, g, 0) : null,
+    needed[2] ? where(cond, 0, g) : null,
+  ],
+};
+
+/** Elementwise `cond ≠ 0 ? a : b`, all three broadcast together; differentiable in a and b. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands(a, b);
+  const c = cond.dtype === x.dtype ? cond : cast(cond, x.dtype);
+  return apply(wherePrimitive, [c, x, y], undefined);
+}
+
+interface ClampAttrs {
+  readonly min: number;
+  readonly max: number;
+}
+
+const clampPrimitive: Primitive<ClampAttrs> = {
+  name: 'clamp',
+  forward: ([x], { min, max }) => {
+    const out = emptyTensor(x.shape, x.dtype);
+    kernels().clamp(x.data, min, max, out.data);
+    return out;
+  },
+  vjp: (g, [x], _y, { min, max }) => [mul(g, mul(greaterEqual(x, min), lessEqual(x, max)))],
+};
+
+/**
+ * Limits x to [min, max]. Subgradient: 1 where min ≤ x ≤ max (bounds included, as in PyTorch),
+ * 0 outside.
+ */
+export function clamp(x: Tensor, min: number, max: number): Tensor {
+  if (!(min <= max)) throw new ValueError(`clamp: min ${min} must not exceed max ${max}`);
+  return apply(clampPrimitive, [x], { min, max });
+}
+
+const identityPrimitive: Primitive = {
+  name: 'identity',
+  forward: ([x]) => new Tensor(x.data, x.shape),
+  vjp: (g) => [g],
+};
+
+/** The same values as a new node of the graph (gradients stop at it when it is a target). */
+export function identity(x: Tensor): Tensor {
+  return apply(identityPrimitive, [x], undefined);
+}

@@ -1,0 +1,84 @@
+/**
+ * Matrix products, batched with NumPy broadcasting of the batch axes. One primitive carries the
+ * transpose flags, so the VJPs (g·Bᵀ, Aᵀ·g) are themselves matmuls with other flags: no transposed
+ * copy is ever made, and the kernels see exactly the three layouts training needs.
+ */
+import { apply, type Primitive } from '../autograd/graph.ts';
+import { ShapeError, formatShape } from '../errors.ts';
+import { kernels } from '../kernels/index.ts';
+import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.ts';
+import { Tensor, emptyTensor } from '../tensor.ts';
+import { cast, reshape } from './shape.ts';
+
+export interface MatmulOptions {
+  /** Use the transpose of the last two axes of a. */
+  transA?: boolean;
+  /** Use the transpose of the last two axes of b. */
+  transB?: boolean;
+}
+
+interface MatmulAttrs {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/** Dense copy of a's batch broadcast to `batch`, unless it already has that batch or a single matrix. */
+function batchOperand(t: Tensor, batch: readonly number[]): { data: Tensor['data']; stride: number } {
+  const matrix = t.shape.slice(-2);
+  const own = t.shape.slice(0, -2);
+  const matrixSize = matrix[0] * matrix[1];
+  if (sizeOf(own) === 1) return { data: t.data, stride: 0 };
+  if (own.length === batch.length && own.every((d, i) => d === batch[i])) return { data: t.data, stride: matrixSize };
+  const shape = [...batch, ...matrix];
+  const out = kernels().allocate(t.dtype, sizeOf(shape));
+  kernels().copyStrided(t.data, { shape, strides: broadcastStrides(t.shape, shape), offset: 0 }, out);
+  return { data: out, stride: matrixSize };
+}
+
+const matmulPrimitive: Primitive<MatmulAttrs> = {
+  name: 'matmul',
+  forward: ([a, b], { transA, transB }) => {
+    const [ar, ac] = a.shape.slice(-2);
+    const [br, bc] = b.shape.slice(-2);
+    const [m, k] = transA ? [ac, ar] : [ar, ac];
+    const [k2, n] = transB ? [bc, br] : [br, bc];
+    if (k !== k2) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`,
+      );
+    }
+    const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const out = emptyTensor([...batch, m, n], a.dtype);
+    const A = batchOperand(a, batch);
+    const B = batchOperand(b, batch);
+    kernels().matmul(A.data, B.data, out.data, sizeOf(batch), m, k, n, transA, transB, A.stride, B.stride);
+    return out;
+  },
+  vjp: (g, [a, b], _y, { transA, transB }, needed) => [
+    needed[0] ? (transA ? matmulRaw(b, g, transB, true) : matmulRaw(g, b, false, !transB)) : null,
+    needed[1] ? (transB ? matmulRaw(g, a, true, transA) : matmulRaw(a, g, !transA, false)) : null,
+  ],
+};
+
+function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  return apply(matmulPrimitive, [a, b], { transA, transB });
+}
+
+/**
+ * Matrix product with NumPy semantics: 1-D operands are promoted to a row (a) or column (b) and the
+ * added axis removed; leading axes are batch axes and broadcast.
+ * @example matmul(x, w, { transB: true }) // x·wᵀ
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  if (a.rank === 0 || b.rank === 0) {
+    throw new ShapeError(`matmul: operands must have rank ≥ 1, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+  let out = matmulRaw(cast(a2, dtype), cast(b2, dtype), options.transA ?? false, options.transB ?? false);
+  if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
+  if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}
+

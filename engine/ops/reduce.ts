@@ -1,0 +1,130 @@
+/**
+ * Reductions over any set of axes, with keepdims, and the composites built on them
+ * (mean, var, std, logsumexp, softmax, logSoftmax).
+ */
+import { apply, type Primitive } from '../autograd/graph.ts';
+import { ValueError } from '../errors.ts';
+import { kernels } from '../kernels/index.ts';
+import type { ReduceKernel } from '../kernels/types.ts';
+import { normalizeAxes, sizeOf, type Shape } from '../shape.ts';
+import { Tensor } from '../tensor.ts';
+import { add, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where } from './elementwise.ts';
+import { broadcastTo, reshape } from './shape.ts';
+
+export type Axes = number | readonly number[] | undefined;
+
+interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+
+function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** Reduces runs of adjacent axes with one kernel call each, last run first. */
+function runReduce(op: ReduceKernel, x: Tensor, { axes, keepdims }: ReduceAttrs): Tensor {
+  const runs: [number, number][] = [];
+  for (const ax of axes) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === ax) last[1] = ax + 1;
+    else runs.push([ax, ax + 1]);
+  }
+  let shape = [...x.shape];
+  let data = x.data;
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [from, to] = runs[r];
+    const outer = sizeOf(shape.slice(0, from));
+    const len = sizeOf(shape.slice(from, to));
+    const inner = sizeOf(shape.slice(to));
+    shape = [...shape.slice(0, from), ...shape.slice(from, to).map(() => 1), ...shape.slice(to)];
+    const out = kernels().allocate(x.dtype, outer * inner);
+    kernels().reduce(op, data, outer, len, inner, out);
+    data = out;
+  }
+  if (runs.length === 0) data = data.slice();
+  const outShape = keepdims ? shape : x.shape.filter((_, i) => !axes.includes(i));
+  return new Tensor(data, outShape);
+}
+
+const sumPrimitive: Primitive<ReduceAttrs> = {
+  name: 'sum',
+  forward: ([x], attrs) => runReduce('sum', x, attrs),
+  vjp: (g, [x], _y, { axes }) => [broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape)],
+};
+
+/** Gradient of max/min: shared equally among the entries that attain the extreme. */
+function extremeVjp(g: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
+  const kept = keptShape(x.shape, axes);
+  const hits = equal(x, reshape(y, kept));
+  const count = runReduce('sum', hits, { axes, keepdims: true });
+  return mul(reshape(g, kept), div(hits, count));
+}
+
+const maxPrimitive: Primitive<ReduceAttrs> = {
+  name: 'max',
+  forward: ([x], attrs) => runReduce('max', x, attrs),
+  vjp: (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)],
+};
+
+const minPrimitive: Primitive<ReduceAttrs> = {
+  name: 'min',
+  forward: ([x], attrs) => runReduce('min', x, attrs),
+  vjp: (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)],
+};
+
+function reduceOp(primitive: Primitive<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
+  const normalized = normalizeAxes(primitive.name, axes, x.rank);
+  if (primitive !== sumPrimitive && normalized.some((ax) => x.shape[ax] === 0)) {
+    throw new ValueError(`${primitive.name}: cannot reduce over an empty axis of shape [${x.shape.join(', ')}]`);
+  }
+  return apply(primitive, [x], { axes: normalized, keepdims });
+}
+
+/** Sum over `axes` (all when omitted). */
+export const sum = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(sumPrimitive, x, axes, keepdims);
+/** Maximum over `axes`; the gradient is shared equally among tied maxima. */
+export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(maxPrimitive, x, axes, keepdims);
+/** Minimum over `axes`; the gradient is shared equally among tied minima. */
+export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(minPrimitive, x, axes, keepdims);
+
+function countOf(x: Tensor, axes: Axes): number {
+  return sizeOf(normalizeAxes('mean', axes, x.rank).map((ax) => x.shape[ax]));
+}
+
+export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  return div(sum(x, axes, keepdims), countOf(x, axes));
+}
+
+export interface VarianceOptions {
+  keepdims?: boolean;
+  /** Subtracted from the count in the denominator: 1 (default, as PyTorch) is unbiased, 0 is the population variance. */
+  correction?: number;
+}
+
+export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  const { keepdims = false, correction = 1 } = options;
+  const centered = sub(x, mean(x, axes, true));
+  return div(sum(square(centered), axes, keepdims), Math.max(countOf(x, axes) - correction, 0));
+}
+
+export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  return sqrt(variance(x, axes, options));
+}
+
+/** log Σ exp(x) over `axes`, shifted by the (constant) maximum for stability. */
+export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const normalized = normalizeAxes('logsumexp', axes, x.rank);
+  const peak = max(x, normalized, true).detach();
+  const shift = where(isFinite(peak), peak, 0);
+  const result = add(log(sum(exp(sub(x, shift)), normalized, true)), shift);
+  return keepdims ? result : reshape(result, x.shape.filter((_, i) => !normalized.includes(i)));
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logsumexp(x, axis, true));
+}
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return exp(logSoftmax(x, axis));
+}

@@ -1,0 +1,364 @@
+/**
+ * Shape ops: reshape, permute, broadcast, slice, concat, gather, cast and their composites.
+ * Each primitive's VJP is another shape op (slice ↔ pad, gather ↔ scatterAdd, broadcast ↔ sum),
+ * so they compose to any order.
+ */
+import { apply, type Primitive } from '../autograd/graph.ts';
+import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { kernels } from '../kernels/index.ts';
+import type { DType } from '../kernels/types.ts';
+import {
+  assertBroadcastable, assertValidShape, broadcastStrides, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf,
+  type Shape,
+} from '../shape.ts';
+import { Tensor, emptyTensor } from '../tensor.ts';
+import { sum } from './reduce.ts';
+
+// ----- reshape -----
+
+const reshapePrimitive: Primitive<Shape> = {
+  name: 'reshape',
+  forward: ([x], shape) => new Tensor(x.data, shape),
+  vjp: (g, [x]) => [reshape(g, x.shape)],
+};
+
+/** Same values in a new shape; one entry may be −1 (inferred). Shares storage. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const unknown = shape.filter((d) => d === -1).length;
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  let target = [...shape];
+  if (unknown > 1) throw new ShapeError(`reshape: more than one −1 in ${formatShape(shape)}`);
+  if (unknown === 1) {
+    if (known === 0 || x.size % known !== 0) {
+      throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    }
+    target = shape.map((d) => (d === -1 ? x.size / known : d));
+  }
+  assertValidShape('reshape', target);
+  if (sizeOf(target) !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+  }
+  if (sameShape(target, x.shape)) return x;
+  return apply(reshapePrimitive, [x], target);
+}
+
+/** Inserts a size-1 axis at `axis`. */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const ax = normalizeAxis('unsqueeze', axis, x.rank + 1);
+  return reshape(x, [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)]);
+}
+
+/** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
+export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  const drop = axes === undefined
+    ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
+    : normalizeAxes('squeeze', axes, x.rank);
+  for (const ax of drop) {
+    if (x.shape[ax] !== 1) throw new ShapeError(`squeeze: axis ${ax} of ${formatShape(x.shape)} has size ${x.shape[ax]}, not 1`);
+  }
+  return reshape(x, x.shape.filter((_, i) => !drop.includes(i)));
+}
+
+// ----- permute / transpose -----
+
+function copyView(x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  const out = emptyTensor(shape, x.dtype);
+  kernels().copyStrided(x.data, { shape, strides, offset }, out.data);
+  return out;
+}
+
+const permutePrimitive: Primitive<readonly number[]> = {
+  name: 'permute',
+  forward: ([x], perm) => {
+    const strides = stridesOf(x.shape);
+    return copyView(x, perm.map((p) => x.shape[p]), perm.map((p) => strides[p]), 0);
+  },
+  vjp: (g, _inputs, _y, perm) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [permute(g, inverse)];
+  },
+};
+
+/** Reorders axes: result axis i is input axis perm[i]. */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  const axes = perm.map((p) => normalizeAxis('permute', p, x.rank));
+  if (axes.length !== x.rank || new Set(axes).size !== x.rank) {
+    throw new ShapeError(`permute: [${perm.join(', ')}] is not a permutation of the axes of ${formatShape(x.shape)}`);
+  }
+  if (axes.every((p, i) => p === i)) return x;
+  return apply(permutePrimitive, [x], axes);
+}
+
+/** Swaps two axes (by default the last two). */
+export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+  if (x.rank < 2) return x;
+  const a = normalizeAxis('transpose', axis0, x.rank);
+  const b = normalizeAxis('transpose', axis1, x.rank);
+  const perm = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
+  return permute(x, perm);
+}
+
+// ----- broadcast / sumTo -----
+
+const broadcastPrimitive: Primitive<Shape> = {
+  name: 'broadcastTo',
+  forward: ([x], shape) => copyView(x, shape, broadcastStrides(x.shape, shape), 0),
+  vjp: (g, [x]) => [sumTo(g, x.shape)],
+};
+
+/** Repeats size-1 (and missing leading) axes to `shape`, by NumPy rules. */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  assertBroadcastable('broadcastTo', x.shape, shape);
+  if (sameShape(x.shape, shape)) return x;
+  return apply(broadcastPrimitive, [x], [...shape]);
+}
+
+/** Sums `x` down to `shape`, the inverse of broadcasting (x's shape must broadcast from `shape`). */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  assertBroadcastable('sumTo', shape, x.shape);
+  const lead = x.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < x.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sum(x, axes, true), shape);
+}
+
+// ----- slice / pad -----
+
+interface SliceAttrs {
+  readonly starts: readonly number[];
+  readonly steps: readonly number[];
+  readonly shape: Shape; // result shape
+  readonly inputShape: Shape;
+}
+
+const slicePrimitive: Primitive<SliceAttrs> = {
+  name: 'slice',
+  forward: ([x], { starts, steps, shape }) => {
+    const strides = stridesOf(x.shape);
+    const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
+    return copyView(x, shape, strides.map((s, i) => s * steps[i]), offset);
+  },
+  vjp: (g, _inputs, _y, attrs) => [padSlice(g, attrs)],
+};
+
+const padSlicePrimitive: Primitive<SliceAttrs> = {
+  name: 'padSlice',
+  forward: ([g], { starts, steps, inputShape }) => {
+    const out = emptyTensor(inputShape, g.dtype);
+    const strides = stridesOf(inputShape);
+    const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
+    const stepped = strides.map((s, i) => s * steps[i]);
+    const index = new Array<number>(g.rank).fill(0);
+    for (let i = 0; i < g.size; i++) {
+      let o = offset;
+      for (let d = 0; d < g.rank; d++) o += index[d] * stepped[d];
+      out.data[o] = g.data[i];
+      for (let d = g.rank - 1; d >= 0 && ++index[d] === g.shape[d]; d--) index[d] = 0;
+    }
+    return out;
+  },
+  vjp: (g, _inputs, _y, attrs) => [apply(slicePrimitive, [g], attrs)],
+};
+
+function padSlice(g: Tensor, attrs: SliceAttrs): Tensor {
+  return apply(padSlicePrimitive, [g], attrs);
+}
+
+/**
+ * The sub-tensor x[starts[0]:ends[0]:steps[0], …] for the leading axes given (the rest whole).
+ * Negative indices count from the end; bounds are clamped as in Python; steps must be positive.
+ * @example slice(x, [0, 1], [2, -1]) // x[0:2, 1:-1]
+ */
+export function slice(
+  x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[], steps?: readonly number[],
+): Tensor {
+  if (starts.length > x.rank) throw new ShapeError(`slice: ${starts.length} starts for a tensor of rank ${x.rank}`);
+  const s: number[] = [], st: number[] = [], shape: number[] = [];
+  for (let axis = 0; axis < x.rank; axis++) {
+    const dim = x.shape[axis];
+    const step = steps?.[axis] ?? 1;
+    if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step ${step} on axis ${axis} must be a positive integer`);
+    const norm = (v: number): number => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
+    const start = norm(starts[axis] ?? 0);
+    const end = norm(ends?.[axis] ?? dim);
+    s.push(start);
+    st.push(step);
+    shape.push(Math.max(0, Math.ceil((end - start) / step)));
+  }
+  if (sameShape(shape, x.shape)) return x;
+  return apply(slicePrimitive, [x], { starts: s, steps: st, shape, inputShape: x.shape });
+}
+
+/** Entries start..end−1 along one axis. */
+export function sliceAxis(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  const ax = normalizeAxis('sliceAxis', axis, x.rank);
+  const starts = x.shape.map((_, i) => (i === ax ? start : 0));
+  const ends = x.shape.map((d, i) => (i === ax ? end : d));
+  return slice(x, starts, ends);
+}
+
+// ----- concat / stack / split -----
+
+interface ConcatAttrs {
+  readonly axis: number;
+}
+
+const concatPrimitive: Primitive<ConcatAttrs> = {
+  name: 'concat',
+  forward: (xs, { axis }) => {
+    const shape = [...xs[0].shape];
+    shape[axis] = xs.reduce((acc, t) => acc + t.shape[axis], 0);
+    const out = emptyTensor(shape, xs[0].dtype);
+    const outer = sizeOf(shape.slice(0, axis));
+    const rowOut = sizeOf(shape.slice(axis));
+    let column = 0;
+    for (const t of xs) {
+      const row = sizeOf(t.shape.slice(axis));
+      for (let o = 0; o < outer; o++) out.data.set(t.data.subarray(o * row, (o + 1) * row), o * rowOut + column);
+      column += row;
+    }
+    return out;
+  },
+  vjp: (g, xs, _y, { axis }, needed) => {
+    let start = 0;
+    return xs.map((t, i) => {
+      const part = needed[i] ? sliceAxis(g, axis, start, start + t.shape[axis]) : null;
+      start += t.shape[axis];
+      return part;
+    });
+  },
+};
+
+/** Joins tensors along an existing axis; all other axes must match. */
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
+  const ax = normalizeAxis('concat', axis, xs[0].rank);
+  for (const t of xs) {
+    const fits = t.rank === xs[0].rank && t.shape.every((d, i) => i === ax || d === xs[0].shape[i]);
+    if (!fits) {
+      throw new ShapeError(`concat: shapes ${xs.map((u) => formatShape(u.shape)).join(', ')} differ outside axis ${ax}`);
+    }
+  }
+  if (xs.length === 1) return xs[0];
+  const dtype: DType = xs.some((t) => t.dtype === 'float64') ? 'float64' : 'float32';
+  return apply(concatPrimitive, xs.map((t) => cast(t, dtype)), { axis: ax });
+}
+
+/** Joins tensors of one shape along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ValueError('stack: needs at least one tensor');
+  for (const t of xs) {
+    if (!sameShape(t.shape, xs[0].shape)) {
+      throw new ShapeError(`stack: shapes ${xs.map((u) => formatShape(u.shape)).join(', ')} differ`);
+    }
+  }
+  const ax = normalizeAxis('stack', axis, xs[0].rank + 1);
+  return concat(xs.map((t) => unsqueeze(t, ax)), ax);
+}
+
+/** Splits along `axis` into `sections` equal parts or into parts of the given sizes. */
+export function split(x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
+  const ax = normalizeAxis('split', axis, x.rank);
+  const dim = x.shape[ax];
+  let sizes: number[];
+  if (typeof sections === 'number') {
+    if (!Number.isInteger(sections) || sections <= 0 || dim % sections !== 0) {
+      throw new ShapeError(`split: axis ${ax} of size ${dim} does not divide into ${sections} equal parts`);
+    }
+    sizes = new Array<number>(sections).fill(dim / sections);
+  } else {
+    sizes = [...sections];
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
+      throw new ShapeError(`split: sizes [${sizes.join(', ')}] do not add up to ${dim} on axis ${ax}`);
+    }
+  }
+  let start = 0;
+  return sizes.map((size) => {
+    const part = sliceAxis(x, ax, start, start + size);
+    start += size;
+    return part;
+  });
+}
+
+// ----- gather / scatterAdd -----
+
+interface GatherAttrs {
+  readonly axis: number;
+  readonly index: Int32Array;
+  readonly indexShape: Shape;
+  readonly sourceShape: Shape;
+}
+
+/** Calls visit(flat position in index/result, flat position in the source) for every index entry. */
+function forEachGathered(attrs: GatherAttrs, visit: (i: number, source: number) => void): void {
+  const { axis, index, indexShape, sourceShape } = attrs;
+  const srcStrides = stridesOf(sourceShape);
+  const counter = new Array<number>(indexShape.length).fill(0);
+  for (let i = 0; i < index.length; i++) {
+    let source = 0;
+    for (let d = 0; d < indexShape.length; d++) source += (d === axis ? index[i] : counter[d]) * srcStrides[d];
+    visit(i, source);
+    for (let d = indexShape.length - 1; d >= 0 && ++counter[d] === indexShape[d]; d--) counter[d] = 0;
+  }
+}
+
+const gatherPrimitive: Primitive<GatherAttrs> = {
+  name: 'gather',
+  forward: ([x], attrs) => {
+    const out = emptyTensor(attrs.indexShape, x.dtype);
+    forEachGathered(attrs, (i, source) => (out.data[i] = x.data[source]));
+    return out;
+  },
+  vjp: (g, _inputs, _y, attrs) => [apply(scatterAddPrimitive, [g], attrs)],
+};
+
+const scatterAddPrimitive: Primitive<GatherAttrs> = {
+  name: 'scatterAdd',
+  forward: ([g], attrs) => {
+    const out = emptyTensor(attrs.sourceShape, g.dtype);
+    forEachGathered(attrs, (i, source) => (out.data[source] += g.data[i]));
+    return out;
+  },
+  vjp: (g, _inputs, _y, attrs) => [apply(gatherPrimitive, [g], attrs)],
+};
+
+/**
+ * out[i][j][k] = x[index[i][j][k]][j][k] for axis 0 (likewise for other axes), as torch.gather:
+ * `index` has x's rank, integer values in range, and sizes no larger than x's off the axis.
+ */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const ax = normalizeAxis('gather', axis, x.rank);
+  if (index.rank !== x.rank || index.shape.some((d, i) => i !== ax && d > x.shape[i])) {
+    throw new ShapeError(`gather: index of shape ${formatShape(index.shape)} does not fit input ${formatShape(x.shape)} on axis ${ax}`);
+  }
+  const ints = new Int32Array(index.size);
+  index.data.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0 || v >= x.shape[ax]) {
+      throw new ValueError(`gather: index value ${v} at flat position ${i} is not an integer in [0, ${x.shape[ax]})`);
+    }
+    ints[i] = v;
+  });
+  return apply(gatherPrimitive, [x], { axis: ax, index: ints, indexShape: index.shape, sourceShape: x.shape });
+}
+
+// ----- cast -----
+
+const castPrimitive: Primitive<DType> = {
+  name: 'cast',
+  forward: ([x], dtype) => {
+    const out = emptyTensor(x.shape, dtype);
+    out.data.set(x.data);
+    return out;
+  },
+  vjp: (g, [x]) => [cast(g, x.dtype)],
+};
+
+/** The values in another dtype (float64 → float32 rounds to nearest). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return apply(castPrimitive, [x], dtype);
+}

@@ -1,0 +1,177 @@
+/**
+ * Seeded randomness: xoshiro128** (Blackman & Vigna), a 128-bit-state generator on 32-bit integer
+ * arithmetic, which JavaScript does exactly and fast. Seeds are expanded with SplitMix32, streams
+ * are split with the generator's jump polynomial (2^64 steps apart, so they never overlap in
+ * practice), and the whole state (including a cached normal deviate) can be saved and restored.
+ * Same seed, same calls → bit-identical numbers on every machine.
+ */
+import { ValueError } from './errors.ts';
+import type { FloatArray } from './kernels/types.ts';
+
+export interface GeneratorState {
+  readonly s: readonly [number, number, number, number];
+  /** The second Box–Muller deviate when one is pending, else null. */
+  readonly spareNormal: number | null;
+}
+
+const JUMP = [0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b];
+
+function splitMix32(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+export class Generator {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spare: number | null = null;
+
+  /** A generator seeded with an integer (any safe integer; both 32-bit halves are used). */
+  constructor(seed: number) {
+    if (!Number.isSafeInteger(seed)) throw new ValueError(`Generator: seed must be a safe integer, got ${seed}`);
+    const high = Math.floor(seed / 2 ** 32);
+    const next = splitMix32((seed >>> 0) ^ Math.imul(high >>> 0, 0x9e3779b1));
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 = (this.s2 ^ t) >>> 0;
+    this.s3 = rotl(this.s3, 11);
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const high = this.nextUint32() >>> 5; // 27 bits
+    const low = this.nextUint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / 9007199254740992;
+  }
+
+  /** Uniform in [0, 1) with 24 random bits: exactly representable in float32. */
+  uniform24(): number {
+    return (this.nextUint32() >>> 8) / 16777216;
+  }
+
+  /** Uniform integer in [0, n) without modulo bias. */
+  integer(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > 2 ** 32) {
+      throw new ValueError(`Generator.integer: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    const limit = 2 ** 32 - (2 ** 32 % n);
+    let x = this.nextUint32();
+    while (x >= limit) x = this.nextUint32();
+    return x % n;
+  }
+
+  /** Standard normal deviate (Box–Muller; the second deviate of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return z;
+    }
+    const u1 = 1 - this.uniform(); // in (0, 1]: log stays finite
+    const u2 = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    this.spare = r * Math.sin(2 * Math.PI * u2);
+    return r * Math.cos(2 * Math.PI * u2);
+  }
+
+  /** Fills `out` with uniform numbers in [low, high). */
+  fillUniform(out: FloatArray, low = 0, high = 1): FloatArray {
+    const width = high - low;
+    if (out instanceof Float32Array) {
+      for (let i = 0; i < out.length; i++) out[i] = low + width * this.uniform24();
+    } else {
+      for (let i = 0; i < out.length; i++) out[i] = low + width * this.uniform();
+    }
+    return out;
+  }
+
+  /** Fills `out` with normal numbers of the given mean and standard deviation. */
+  fillNormal(out: FloatArray, mean = 0, std = 1): FloatArray {
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  /** Advances this generator by 2^64 steps. */
+  jump(): void {
+    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (const word of JUMP) {
+      for (let b = 0; b < 32; b++) {
+        if (word & (1 << b)) {
+          t0 ^= this.s0;
+          t1 ^= this.s1;
+          t2 ^= this.s2;
+          t3 ^= this.s3;
+        }
+        this.nextUint32();
+      }
+    }
+    this.s0 = t0 >>> 0;
+    this.s1 = t1 >>> 0;
+    this.s2 = t2 >>> 0;
+    this.s3 = t3 >>> 0;
+    this.spare = null;
+  }
+
+  /**
+   * Splits off an independent stream: the returned generator continues from this one's current
+   * position, and this one jumps 2^64 steps ahead, so the two never overlap.
+   */
+  split(): Generator {
+    const child = Generator.fromState(this.getState());
+    child.spare = null;
+    this.jump();
+    return child;
+  }
+
+  getState(): GeneratorState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
+  }
+
+  setState(state: GeneratorState): void {
+    const s = state.s;
+    if (s.length !== 4 || s.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) || s.every((w) => w === 0)) {
+      throw new ValueError(`Generator.setState: expected four uint32 words, not all zero, got [${s.join(', ')}]`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = s;
+    this.spare = state.spareNormal;
+  }
+
+  static fromState(state: GeneratorState): Generator {
+    const g = new Generator(0);
+    g.setState(state);
+    return g;
+  }
+}
+
+/** A generator from a seed, or the generator itself. */
+export function toGenerator(seedOrGenerator: number | Generator): Generator {
+  return typeof seedOrGenerator === 'number' ? new Generator(seedOrGenerator) : seedOrGenerator;
+}
