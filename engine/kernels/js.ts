@@ -3,7 +3,7 @@
  * and the fallback where WebAssembly SIMD is not available (`VARL_KERNELS=js`).
  */
 import type {
-  BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
+  AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from './types.ts';
 
 type Scalar1 = (x: number, param: number) => number;
@@ -150,13 +150,14 @@ function matmul(
   a: FloatArray, b: FloatArray, out: FloatArray,
   batch: number, m: number, k: number, n: number,
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  bias?: FloatArray,
 ): void {
   // Row strides of op(A) and op(B) in (row, col) terms.
   const aRow = transA ? 1 : k, aCol = transA ? m : 1;
   const bRow = transB ? 1 : n, bCol = transB ? k : 1;
   for (let p = 0; p < batch; p++) {
     const aBase = p * aBatchStride, bBase = p * bBatchStride, cBase = p * m * n;
-    for (let i = 0; i < m * n; i++) out[cBase + i] = 0;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[cBase + i * n + j] = bias ? bias[j] : 0;
     for (let i = 0; i < m; i++) {
       const cRow = cBase + i * n;
       for (let t = 0; t < k; t++) {
@@ -166,6 +167,24 @@ function matmul(
         for (let j = 0; j < n; j++) out[cRow + j] += av * b[bStart + j * bCol];
       }
     }
+  }
+}
+
+function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
+  const bc1 = 1 - beta1 ** step;
+  const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
+  const stepSize = lr / bc1;
+  for (let i = 0; i < param.length; i++) {
+    let p = param[i];
+    let g = grad[i];
+    if (weightDecay !== 0) {
+      if (decoupled) p *= 1 - lr * weightDecay;
+      else g += weightDecay * p;
+    }
+    const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
+    const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+    param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
   }
 }
 
@@ -211,6 +230,7 @@ export const jsKernels: Kernels = {
   where,
   clamp,
   matmul,
+  adam,
   reduce,
   copyStrided,
 };

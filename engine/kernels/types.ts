@@ -63,13 +63,25 @@ export interface Kernels {
   /**
    * Batched C = op(A)·op(B) with op(A): m×k and op(B): k×n, row-major. `transA` means A is stored
    * k×m, `transB` means B is stored n×k. For batch index i, A starts at i·aBatchStride (0 to
-   * broadcast one matrix over the batch), likewise B; C is dense, m·n per batch.
+   * broadcast one matrix over the batch), likewise B; C is dense, m·n per batch. When `bias`
+   * (length n) is given it is added to every row of C.
    */
   matmul(
     a: FloatArray, b: FloatArray, out: FloatArray,
     batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    bias?: FloatArray,
   ): void;
+
+  /**
+   * One Adam/AdamW step in place on `param`, `m` (first moment) and `v` (second moment), exactly as
+   * PyTorch's single-tensor Adam: with bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ,
+   *   g ← grad + weightDecay·param            (Adam, L2 form; when !decoupled)
+   *   param ← param·(1 − lr·weightDecay)      (AdamW; when decoupled)
+   *   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²
+   *   param ← param − (lr / bc1) · m / (√v / √bc2 + eps)
+   */
+  adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void;
 
   /**
    * Reduce `x` viewed as [outer, len, inner] along the middle axis into `out` ([outer, inner]).
@@ -79,4 +91,16 @@ export interface Kernels {
 
   /** Dense copy of a strided view of `x` into `out` (row-major over view.shape). */
   copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void;
+}
+
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW's decoupled decay when true, L2 added to the gradient when false. */
+  readonly decoupled: boolean;
+  /** 1-based step count t, for bias correction. */
+  readonly step: number;
 }

@@ -8,6 +8,7 @@ import { ShapeError, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.ts';
 import { Tensor, emptyTensor } from '../tensor.ts';
+import { sum } from './reduce.ts';
 import { cast, reshape } from './shape.ts';
 
 export interface MatmulOptions {
@@ -82,3 +83,42 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
+
+interface LinearShape {
+  readonly rows: number;
+}
+
+const linearPrimitive: Primitive<LinearShape> = {
+  name: 'linear',
+  forward: ([x, w, b], { rows }) => {
+    const [outFeatures, inFeatures] = w.shape;
+    const out = emptyTensor([...x.shape.slice(0, -1), outFeatures], x.dtype);
+    kernels().matmul(x.data, w.data, out.data, 1, rows, inFeatures, outFeatures, false, true, 0, 0, b?.data);
+    return out;
+  },
+  vjp: (g, [x, w, b], _y, _attrs, needed) => {
+    const g2 = reshape(g, [-1, g.shape[g.rank - 1]]);
+    const x2 = reshape(x, [-1, x.shape[x.rank - 1]]);
+    return [
+      needed[0] ? reshape(matmulRaw(g2, w, false, false), x.shape) : null,
+      needed[1] ? matmulRaw(g2, x2, true, false) : null,
+      b && needed[2] ? sum(g2, 0) : null,
+    ];
+  },
+};
+
+/**
+ * The affine map of a dense layer, x·Wᵀ + b, with W of shape [out, in] (PyTorch's layout) and x of
+ * shape [..., in]. One fused kernel call forward; the VJPs are the NN and TN products.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== weight.shape[1]) {
+    throw new ShapeError(`linear: input ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)} ([out, in])`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new ShapeError(`linear: bias ${formatShape(bias.shape)} does not fit weight ${formatShape(weight.shape)}`);
+  }
+  const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
+  const inputs = [cast(x, dtype), cast(weight, dtype), ...(bias ? [cast(bias, dtype)] : [])];
+  return apply(linearPrimitive, inputs, { rows: x.size / x.shape[x.rank - 1] });
+}
