@@ -120,5 +120,5 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   }
   const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
   const inputs = [cast(x, dtype), cast(weight, dtype), ...(bias ? [cast(bias, dtype)] : [])];
-  return apply(linearPrimitive, inputs, { rows: x.size / x.shape[x.rank - 1] });
+  return apply(linearPrimitive, inputs, { rows: sizeOf(x.shape.slice(0, -1)) });
 }

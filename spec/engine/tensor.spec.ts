@@ -172,3 +172,17 @@ describe('ndarray interop', () => {
     assert.deepEqual(E.fromNdarray(nd).toArray(), t.toArray());
   });
 });
+
+describe('edge sizes', () => {
+  it('empty tensors and zero-length contractions', () => {
+    assert.equal(E.tensor([]).sum().item(), 0);
+    assert.deepEqual(E.zeros([0, 3]).sum(0).toArray(), [0, 0, 0]);
+    assert.deepEqual(E.matmul(E.zeros([2, 0]), E.zeros([0, 3])).toArray(), [[0, 0, 0], [0, 0, 0]]);
+    assert.deepEqual(E.linear(E.zeros([2, 0]), E.zeros([3, 0]), tensor([1, 2, 3])).toArray(), [[1, 2, 3], [1, 2, 3]]);
+    assert.throws(() => E.tensor([]).max(), /max: cannot reduce over an empty axis of shape \[0\]/);
+  });
+  it('rank-0 tensors through ops and gradients', () => {
+    assert.equal(E.tensor(2).mul(3).exp().log().item(), 6);
+    assert.equal(E.grad((x: E.Tensor) => x.mul(x))(tensor(3)).item(), 6);
+  });
+});
