@@ -4,7 +4,7 @@
  */
 import { GradientError, formatShape } from '../errors.ts';
 import { sameShape } from '../shape.ts';
-import { ones, type Tensor } from '../tensor.ts';
+import { emptyTensor, ones, type Tensor } from '../tensor.ts';
 import { add, cast, sumTo } from '../ops/index.ts';
 import { assertUnchanged, isGradEnabled, withAnomalyContext, withGradMode } from './graph.ts';
 
@@ -120,7 +120,16 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: { crea
   withGradMode(createGraph, () => {
     targets.forEach((t, i) => {
       const g = grads[i];
-      if (g) t.grad = t.grad ? add(t.grad, g) : g;
+      if (!g) return;
+      // VJPs may hand one cotangent to several inputs (add's is g, g); each .grad gets its own
+      // storage so that an in-place edit of one gradient (clipping, scaling) cannot change another.
+      t.grad = t.grad ? add(t.grad, g) : createGraph ? g : ownCopy(g);
     });
   });
+}
+
+function ownCopy(t: Tensor): Tensor {
+  const copy = emptyTensor(t.shape, t.dtype);
+  copy.data.set(t.data);
+  return copy;
 }

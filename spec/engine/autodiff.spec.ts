@@ -247,3 +247,13 @@ describe('anomaly mode', () => {
     assert.ok(Number.isNaN(tensor([-1]).log().item()));
   });
 });
+
+describe('gradient storage', () => {
+  it('leaves that receive the same cotangent get gradients with separate storage', () => {
+    const a = tensor([3, 4]).requiresGrad_(), b = tensor([3, 4]).requiresGrad_();
+    a.add(b).sum().backward();
+    assert.notEqual(a.grad!.data, b.grad!.data);
+    a.grad!.mutate_((d) => d.fill(0));
+    assert.deepEqual(b.grad!.toArray(), [1, 1]);
+  });
+});
