@@ -19,3 +19,7 @@ export { ShapeError, ValueError, GradientError, AnomalyError } from './errors.ts
 export { fromNdarray, toNdarray } from './ndarray.ts';
 export { kernels, useKernels, registerKernels, availableKernels } from './kernels/index.ts';
 export type { Kernels } from './kernels/types.ts';
+export * from './nn/index.ts';
+export * from './optim/index.ts';
+export * from './distributions/index.ts';
+export * from './io/index.ts';

@@ -156,11 +156,16 @@ export class Generator {
   }
 
   setState(state: GeneratorState): void {
-    const s = state.s;
-    if (s.length !== 4 || s.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) || s.every((w) => w === 0)) {
-      throw new ValueError(`Generator.setState: expected four uint32 words, not all zero, got [${s.join(', ')}]`);
+    const s: unknown = state?.s;
+    const words = Array.isArray(s) ? (s as unknown[]) : [];
+    if (words.length !== 4 || words.some((w) => !Number.isInteger(w) || (w as number) < 0 || (w as number) > 0xffffffff) || words.every((w) => w === 0)) {
+      throw new ValueError(`Generator.setState: expected four uint32 words, not all zero, got ${JSON.stringify(s)}`);
     }
-    [this.s0, this.s1, this.s2, this.s3] = s;
+    const spare = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new ValueError(`Generator.setState: spareNormal must be a finite number or null, got ${JSON.stringify(spare)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words as number[];
     this.spare = state.spareNormal;
   }
 

@@ -1,0 +1,5 @@
+/** Probability distributions for policies, differentiable to any order; sampling takes an explicit Generator. */
+export { Normal, klDivergence, type DistributionOptions } from './normal.ts';
+export {
+  TanhNormal, AffineBox, type ActionBox, type TanhNormalOptions, type TanhNormalSample,
+} from './tanh-normal.ts';

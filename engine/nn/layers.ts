@@ -1,0 +1,207 @@
+/**
+ * Layers: Linear, LayerNorm, activations, Sequential and the MLP built from them. Parameter names
+ * and layouts are PyTorch's (`weight` [out, in], `bias` [out]; an MLP is named like the equivalent
+ * `nn.Sequential`, activations included in the numbering), so state dicts transfer both ways.
+ */
+import { ValueError } from '../errors.ts';
+import type { DType } from '../kernels/types.ts';
+import { add, elu, linear, mean, mul, relu, sigmoid, softplus, sqrt, square, sub, div, tanh } from '../ops/index.ts';
+import { Generator, toGenerator } from '../random.ts';
+import { Tensor, ones, zeros } from '../tensor.ts';
+import { uniform_ } from './init.ts';
+import { Module, type UnaryModule } from './module.ts';
+
+/** A parameter initialiser for one Linear layer, given the stream to draw from. */
+export type LinearInit = (layer: Linear, generator: Generator) => void;
+
+/**
+ * PyTorch's nn.Linear default: kaiming_uniform(a = √5) on the weight, which is U(−1/√in, 1/√in),
+ * and U(−1/√in, 1/√in) on the bias, drawn in that order.
+ */
+export const defaultLinearInit: LinearInit = (layer, generator) => {
+  const bound = layer.inFeatures > 0 ? 1 / Math.sqrt(layer.inFeatures) : 0;
+  uniform_(layer.weight, -bound, bound, { generator });
+  if (layer.bias) uniform_(layer.bias, -bound, bound, { generator });
+};
+
+export interface LinearOptions {
+  /** Draws the initial parameters. */
+  generator: number | Generator;
+  /** Include a bias (default true). */
+  bias?: boolean;
+  dtype?: DType;
+  /** Default: `defaultLinearInit` (PyTorch's). */
+  init?: LinearInit;
+}
+
+/**
+ * The affine map y = x·Wᵀ + b on the last axis, W of shape [out, in].
+ * @example const layer = new Linear(4, 2, { generator: 0 }); layer.forward(x) // [..., 4] → [..., 2]
+ */
+export class Linear extends Module implements UnaryModule {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
+    super();
+    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(n) || n < 0) throw new ValueError(`Linear: ${what} must be a non-negative integer, got ${n}`);
+    }
+    const dtype = options.dtype ?? 'float32';
+    this.registerParameter('weight', zeros([outFeatures, inFeatures], { dtype }));
+    if (options.bias ?? true) this.registerParameter('bias', zeros([outFeatures], { dtype }));
+    (options.init ?? defaultLinearInit)(this, toGenerator(options.generator));
+  }
+
+  get weight(): Tensor {
+    return this.getParameter('weight');
+  }
+
+  get bias(): Tensor | undefined {
+    return this.hasParameter('bias') ? this.getParameter('bias') : undefined;
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+export interface LayerNormOptions {
+  /** Added to the variance (default 1e-5, as PyTorch). */
+  eps?: number;
+  /** Learnable per-feature scale `weight` (ones) and shift `bias` (zeros); default true. */
+  elementwiseAffine?: boolean;
+  dtype?: DType;
+}
+
+/**
+ * Ba et al. (2016): normalises the last axis to zero mean and unit (population) variance, then
+ * scales and shifts per feature: y = (x − mean) / √(var + eps) · weight + bias.
+ */
+export class LayerNorm extends Module implements UnaryModule {
+  readonly eps: number;
+
+  constructor(readonly normalizedSize: number, options: LayerNormOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    const dtype = options.dtype ?? 'float32';
+    if (options.elementwiseAffine ?? true) {
+      this.registerParameter('weight', ones([normalizedSize], { dtype }));
+      this.registerParameter('bias', zeros([normalizedSize], { dtype }));
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.rank - 1] !== this.normalizedSize) {
+      throw new ValueError(`LayerNorm: last axis of input [${x.shape.join(', ')}] is not ${this.normalizedSize}`);
+    }
+    const centered = sub(x, mean(x, -1, true));
+    const variance = mean(square(centered), -1, true);
+    const normalized = div(centered, sqrt(add(variance, this.eps)));
+    if (!this.hasParameter('weight')) return normalized;
+    return add(mul(normalized, this.getParameter('weight')), this.getParameter('bias'));
+  }
+}
+
+export type ActivationName = 'relu' | 'tanh' | 'elu' | 'sigmoid' | 'softplus' | 'identity';
+
+const activationFunctions: { readonly [K in ActivationName]: (x: Tensor) => Tensor } = {
+  relu,
+  tanh,
+  elu: (x) => elu(x),
+  sigmoid,
+  softplus,
+  identity: (x) => x,
+};
+
+/** A parameterless elementwise nonlinearity as a module (so it takes a slot in Sequential's numbering). */
+export class Activation extends Module implements UnaryModule {
+  private readonly fn: (x: Tensor) => Tensor;
+
+  constructor(readonly activation: ActivationName | ((x: Tensor) => Tensor)) {
+    super();
+    if (typeof activation === 'function') {
+      this.fn = activation;
+    } else {
+      const fn = activationFunctions[activation];
+      if (!fn) throw new ValueError(`Activation: unknown activation '${String(activation)}'`);
+      this.fn = fn;
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+}
+
+/** Applies its layers in order; children are named 0, 1, 2, … as in torch's nn.Sequential. */
+export class Sequential extends Module implements UnaryModule {
+  readonly layers: readonly UnaryModule[];
+
+  constructor(layers: readonly UnaryModule[]) {
+    super();
+    layers.forEach((layer, i) => this.registerModule(String(i), layer));
+    this.layers = [...layers];
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h);
+    return h;
+  }
+}
+
+export interface MLPOptions {
+  inputSize: number;
+  /** Widths of the hidden layers, in order (may be empty: a single Linear). */
+  hiddenSizes: readonly number[];
+  outputSize: number;
+  /** Nonlinearity after every hidden layer (default 'relu'). */
+  activation?: ActivationName | ((x: Tensor) => Tensor);
+  /** Nonlinearity after the output layer (default 'identity': none). */
+  outputActivation?: ActivationName | ((x: Tensor) => Tensor);
+  /** Insert a LayerNorm after each hidden Linear, before its activation (default false). */
+  layerNorm?: boolean;
+  /** Draws every layer's initial parameters, layer by layer. */
+  generator: number | Generator;
+  dtype?: DType;
+  /** Initialiser of the hidden layers (default PyTorch's). */
+  hiddenInit?: LinearInit;
+  /** Initialiser of the output layer (default `hiddenInit`), e.g. small or zero for policy heads. */
+  outputInit?: LinearInit;
+}
+
+/**
+ * A multilayer perceptron: Linear → [LayerNorm] → activation for each hidden size, then the
+ * output Linear and the output activation. State dict keys match the equivalent torch
+ * `nn.Sequential` (for hidden sizes [64, 64] and relu: 0.weight, 0.bias, 2.weight, …, 4.bias).
+ * @example
+ * const critic = new MLP({ inputSize: obs + act, hiddenSizes: [256, 256], outputSize: 1, generator: rng });
+ */
+export class MLP extends Sequential {
+  readonly inputSize: number;
+  readonly outputSize: number;
+
+  constructor(options: MLPOptions) {
+    const generator = toGenerator(options.generator);
+    const dtype = options.dtype ?? 'float32';
+    const hiddenInit = options.hiddenInit ?? defaultLinearInit;
+    const activation = options.activation ?? 'relu';
+    const layers: UnaryModule[] = [];
+    let width = options.inputSize;
+    for (const size of options.hiddenSizes) {
+      layers.push(new Linear(width, size, { generator, dtype, init: hiddenInit }));
+      if (options.layerNorm) layers.push(new LayerNorm(size, { dtype }));
+      layers.push(new Activation(activation));
+      width = size;
+    }
+    layers.push(new Linear(width, options.outputSize, { generator, dtype, init: options.outputInit ?? hiddenInit }));
+    const outputActivation = options.outputActivation ?? 'identity';
+    if (outputActivation !== 'identity') layers.push(new Activation(outputActivation));
+    super(layers);
+    this.inputSize = options.inputSize;
+    this.outputSize = options.outputSize;
+  }
+
+  /** The Linear layers, input to output. */
+  get linearLayers(): Linear[] {
+    return this.layers.filter((l): l is Linear => l instanceof Linear);
+  }
+}
