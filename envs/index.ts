@@ -1,0 +1,85 @@
+/**
+ * varl environments: Gymnasium-style continuous-control envs in plain TypeScript (see envs/README.md).
+ *
+ * @example
+ * import { make } from 'varl/envs';
+ * const env = make('Pendulum-v1');
+ * let { obs } = env.reset({ seed: 0 });
+ * const { reward, terminated, truncated } = env.step([0.5]);  // obs is reused: copy it to keep it
+ */
+
+// Core contract
+/** Env, StepResult, … : the Gymnasium 1.x API with TypeScript names; results and obs buffers are reused. */
+export type {
+  Action,
+  Env,
+  EnvMetadata,
+  EnvState,
+  EpisodeStatistics,
+  Info,
+  JsonValue,
+  NoConfig,
+  ResetArgs,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+} from './core/types.ts';
+/** Shared frozen empty info object. */
+export { EMPTY_INFO } from './core/types.ts';
+/** Box space with `sample(rng)` and `contains(x)`. */
+export { Box, type BoxInit, type Dtype, type FloatArray } from './core/spaces.ts';
+/** Seedable xoshiro128** generator with `getState()` / `setState()`. */
+export { Rng, assertValidSeed, type RngState } from './core/rng.ts';
+/** Error types; every message names the env id and the offending value. */
+export { EnvCheckError, EnvConfigError, EnvError, InvalidActionError, ResetNeededError } from './core/errors.ts';
+/** Base class for envs (episode order, action validation, seeding, checkpoints) and option helpers. */
+export { BaseEnv, resolveConfig, validateAction } from './core/base-env.ts';
+/** Gymnasium's env checker (checks 2–9) plus checkpoint round-trips. */
+export { checkEnv, type CheckEnvOptions } from './core/check-env.ts';
+
+// Registry
+/** `make(id)` with the registered time limit; `register`, `registeredIds`, `envSpec`. */
+export { envSpec, make, register, registeredIds, type EnvOptions, type EnvSpec, type MakeOptions } from './registry.ts';
+
+// Environments
+/** Pendulum-v1 (Gymnasium classic control). */
+export { PendulumEnv, PENDULUM_DEFAULTS, angleNormalize, type PendulumConfig } from './classic/pendulum.ts';
+/** MountainCarContinuous-v0 (Gymnasium classic control, float32 state). */
+export {
+  MountainCarContinuousEnv,
+  MOUNTAIN_CAR_CONTINUOUS_DEFAULTS,
+  type MountainCarContinuousConfig,
+} from './classic/mountain-car-continuous.ts';
+/** CartPoleContinuous-v0 (CartPole-v1 physics, continuous force). */
+export { CartPoleContinuousEnv, CART_POLE_CONTINUOUS_DEFAULTS, type CartPoleContinuousConfig } from './classic/cart-pole-continuous.ts';
+/** CartPoleSwingup-v0 (dm_control cartpole swingup). */
+export { CartPoleSwingupEnv } from './control/cart-pole-swingup.ts';
+/** Reacher2D-v0 (Gymnasium Reacher-v5 dynamics written out). */
+export { Reacher2DEnv, REACHER_2D_DEFAULTS, type Reacher2DConfig } from './control/reacher-2d.ts';
+/** MultiGoal-v0 (soft Q-learning's four-goal point mass). */
+export { MultiGoalEnv, MULTI_GOAL_DEFAULTS, GOALS as MULTI_GOAL_GOALS, type MultiGoalConfig } from './control/multi-goal.ts';
+
+// Wrappers
+/** Base class for wrappers. */
+export { Wrapper } from './wrappers/wrapper.ts';
+/** Sets `truncated` after `maxEpisodeSteps`. */
+export { TimeLimit } from './wrappers/time-limit.ts';
+/** `info.episode = { r, l, t }` at the end of each episode. */
+export { RecordEpisodeStatistics } from './wrappers/record-episode-statistics.ts';
+/** Clips actions to the env's bounds; exposes an unbounded action space. */
+export { ClipAction } from './wrappers/clip-action.ts';
+/** Affine map from [minAction, maxAction] to the env's bounds. */
+export { RescaleAction } from './wrappers/rescale-action.ts';
+/** Running-mean/variance observation normalisation; freezable, checkpointable. */
+export { NormalizeObservation, RunningMeanStd } from './wrappers/normalize-observation.ts';
+
+// Vector envs
+/** Batched envs with explicit NEXT_STEP / SAME_STEP autoreset. */
+export {
+  SyncVectorEnv,
+  type AutoresetMode,
+  type VectorInfo,
+  type VectorResetArgs,
+  type VectorResetResult,
+  type VectorStepResult,
+} from './vector/sync-vector-env.ts';

@@ -1,0 +1,63 @@
+/**
+ * Env registry, as `gymnasium.make`: `make(id)` builds the env and wraps it in `TimeLimit` with the
+ * registered episode length (`truncated`, never `terminated`). The built-in envs are registered on import.
+ */
+import { EnvConfigError } from './core/errors.ts';
+import type { Env } from './core/types.ts';
+import { TimeLimit } from './wrappers/time-limit.ts';
+import { BUILTIN_SPECS } from './builtin.ts';
+
+/** Numeric constructor options, e.g. `{ g: 9.81 }` for Pendulum-v1; unknown keys throw. */
+export type EnvOptions = Readonly<Record<string, number>>;
+
+export interface EnvSpec {
+  readonly id: string;
+  /** Builds the raw env (no wrappers). */
+  readonly create: (options: EnvOptions) => Env;
+  /** TimeLimit applied by `make`; null for none. */
+  readonly maxEpisodeSteps: number | null;
+  readonly rewardThreshold: number | null;
+  /** What the env reproduces, e.g. `'gymnasium/envs/classic_control/pendulum.py'`. */
+  readonly reference: string;
+}
+
+export interface MakeOptions {
+  /** Overrides the registered time limit; `null` disables TimeLimit (Gymnasium's `max_episode_steps=-1`). */
+  maxEpisodeSteps?: number | null;
+  /** Forwarded to the env's constructor. */
+  envOptions?: EnvOptions;
+}
+
+const specs = new Map<string, EnvSpec>();
+
+/** Adds an env id; registering an id twice throws. */
+export function register(spec: EnvSpec): void {
+  if (specs.has(spec.id)) throw new EnvConfigError(spec.id, 'register: id is already registered');
+  specs.set(spec.id, Object.freeze({ ...spec }));
+}
+
+/** All registered ids, in registration order. */
+export function registeredIds(): string[] {
+  return [...specs.keys()];
+}
+
+/** The registration of `id`; throws listing the known ids when missing. */
+export function envSpec(id: string): EnvSpec {
+  const spec = specs.get(id);
+  if (spec === undefined) throw new EnvConfigError(id, `not registered; known ids: ${registeredIds().join(', ')}`);
+  return spec;
+}
+
+/**
+ * Builds a registered env with its time limit.
+ * @example const env = make('Pendulum-v1'); env.reset({ seed: 0 }); env.step([0.5]);
+ * @example make('Pendulum-v1', { envOptions: { g: 9.81 }, maxEpisodeSteps: 500 })
+ */
+export function make(id: string, { maxEpisodeSteps, envOptions = {} }: MakeOptions = {}): Env {
+  const spec = envSpec(id);
+  const env = spec.create(envOptions);
+  const limit = maxEpisodeSteps === undefined ? spec.maxEpisodeSteps : maxEpisodeSteps;
+  return limit === null ? env : new TimeLimit(env, limit);
+}
+
+for (const spec of BUILTIN_SPECS) register(spec);

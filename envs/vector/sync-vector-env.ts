@@ -1,0 +1,214 @@
+/**
+ * `SyncVectorEnv`: steps `numEnvs` copies of an env one after another and batches the results
+ * (Gymnasium `vector/sync_vector_env.py`). Observations are one Float32Array of `numEnvs × obsSize`, row i for
+ * sub-env i. Results are reused between calls like a single env's (copy what you keep).
+ *
+ * Autoreset modes (Gymnasium 1.x `AutoresetMode`; pick one explicitly, training code differs):
+ * - `'NEXT_STEP'` (Gymnasium's default): when sub-env i ends at call t, call t returns its true final
+ *   observation, reward and flags; call t+1 ignores action i, resets the sub-env and returns the reset
+ *   observation with reward 0 and both flags false. `info.autoreset[i] === 1` marks those calls: do not
+ *   store the transition (obs_t → reset obs).
+ * - `'SAME_STEP'`: the reset happens inside call t. `obs` row i is already the reset observation; the final
+ *   observation is in `info.finalObs` row i with `info.finalObsMask[i] === 1`, and the final info in
+ *   `info.finalInfos[i]`. Rewards and flags are those of the ending step.
+ * Either way the final observation of every episode reaches the caller exactly once.
+ *
+ * Seeding: `reset({ seed })` seeds sub-env i with `seed + i`; an array gives one seed per sub-env.
+ */
+import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.ts';
+import { Box } from '../core/spaces.ts';
+import type { Env, EnvState, Info, ResetOptions } from '../core/types.ts';
+
+export type AutoresetMode = 'NEXT_STEP' | 'SAME_STEP';
+
+export interface VectorInfo {
+  /** The info of each sub-env's last step (or reset, in SAME_STEP after an ending step / NEXT_STEP autoreset). */
+  readonly envInfos: readonly Info[];
+  /** NEXT_STEP: 1 where this call reset sub-env i instead of stepping it. All zeros in SAME_STEP. */
+  readonly autoreset: Uint8Array;
+  /** SAME_STEP: final observations, row i valid where `finalObsMask[i] === 1`. Unused in NEXT_STEP. */
+  readonly finalObs: Float32Array;
+  readonly finalObsMask: Uint8Array;
+  /** SAME_STEP: a copy of the ending step's info for sub-envs that ended this call, else null. */
+  readonly finalInfos: readonly (Info | null)[];
+}
+
+export interface VectorResetResult {
+  readonly obs: Float32Array;
+  readonly infos: readonly Info[];
+}
+
+export interface VectorStepResult {
+  readonly obs: Float32Array;
+  readonly rewards: Float64Array;
+  /** 1 where sub-env i terminated this call. */
+  readonly terminations: Uint8Array;
+  /** 1 where sub-env i was truncated this call. */
+  readonly truncations: Uint8Array;
+  readonly info: VectorInfo;
+}
+
+export interface VectorResetArgs {
+  /** One base seed (sub-env i gets seed + i) or one seed per sub-env. */
+  seed?: number | readonly number[];
+  options?: ResetOptions;
+}
+
+export class SyncVectorEnv {
+  readonly numEnvs: number;
+  readonly autoresetMode: AutoresetMode;
+  readonly singleObservationSpace: Box;
+  readonly singleActionSpace: Box;
+  /** Batched spaces of shape [numEnvs, …single shape]. */
+  readonly observationSpace: Box;
+  readonly actionSpace: Box;
+
+  private readonly envs: Env[];
+  private readonly obsSize: number;
+  private readonly actionSize: number;
+  private readonly actionBuffers: Float64Array[];
+  private readonly needsReset: Uint8Array;
+  private readonly envInfos: Info[];
+  private readonly finalInfos: (Info | null)[];
+  private readonly obs: Float32Array;
+  private readonly stepResult: VectorStepResult & { info: VectorInfo };
+  private readonly resetResult: VectorResetResult;
+
+  /**
+   * @example new SyncVectorEnv(Array.from({ length: 4 }, () => () => make('Pendulum-v1')), { autoresetMode: 'SAME_STEP' })
+   */
+  constructor(envFns: readonly (() => Env)[], { autoresetMode = 'NEXT_STEP' }: { autoresetMode?: AutoresetMode } = {}) {
+    if (envFns.length === 0) throw new RangeError('SyncVectorEnv: needs at least one env');
+    if (autoresetMode !== 'NEXT_STEP' && autoresetMode !== 'SAME_STEP') {
+      throw new RangeError(`SyncVectorEnv: autoresetMode must be 'NEXT_STEP' or 'SAME_STEP', got ${String(autoresetMode)}`);
+    }
+    this.envs = envFns.map((fn) => fn());
+    this.numEnvs = this.envs.length;
+    this.autoresetMode = autoresetMode;
+    const first = this.envs[0]!;
+    this.singleObservationSpace = first.observationSpace;
+    this.singleActionSpace = first.actionSpace;
+    for (const env of this.envs) {
+      if (env.observationSpace.size !== first.observationSpace.size || env.actionSpace.size !== first.actionSpace.size) {
+        throw new EnvConfigError(env.id, `SyncVectorEnv: sub-env spaces differ from ${first.id}'s`);
+      }
+    }
+    this.observationSpace = SyncVectorEnv.batch(first.observationSpace, this.numEnvs);
+    this.actionSpace = SyncVectorEnv.batch(first.actionSpace, this.numEnvs);
+    this.obsSize = first.observationSpace.size;
+    this.actionSize = first.actionSpace.size;
+    this.actionBuffers = this.envs.map(() => new Float64Array(this.actionSize));
+    this.needsReset = new Uint8Array(this.numEnvs);
+    this.envInfos = this.envs.map(() => ({}));
+    this.finalInfos = this.envs.map(() => null);
+    this.obs = new Float32Array(this.numEnvs * this.obsSize);
+    const info: VectorInfo = {
+      envInfos: this.envInfos,
+      autoreset: new Uint8Array(this.numEnvs),
+      finalObs: new Float32Array(this.numEnvs * this.obsSize),
+      finalObsMask: new Uint8Array(this.numEnvs),
+      finalInfos: this.finalInfos,
+    };
+    this.stepResult = {
+      obs: this.obs,
+      rewards: new Float64Array(this.numEnvs),
+      terminations: new Uint8Array(this.numEnvs),
+      truncations: new Uint8Array(this.numEnvs),
+      info,
+    };
+    this.resetResult = { obs: this.obs, infos: this.envInfos };
+  }
+
+  private static batch(space: Box, numEnvs: number): Box {
+    const tile = (values: ArrayLike<number>) => Array.from({ length: numEnvs * values.length }, (_, i) => values[i % values.length]!);
+    return new Box({ low: tile(space.low), high: tile(space.high), shape: [numEnvs, ...space.shape], dtype: space.dtype });
+  }
+
+  /** The sub-envs, e.g. to render one. */
+  get subEnvs(): readonly Env[] {
+    return this.envs;
+  }
+
+  private get label(): string {
+    return `SyncVectorEnv(${this.envs[0]!.id} ×${this.numEnvs})`;
+  }
+
+  reset({ seed, options }: VectorResetArgs = {}): VectorResetResult {
+    if (Array.isArray(seed) && seed.length !== this.numEnvs) {
+      throw new RangeError(`${this.label}: got ${seed.length} seeds for ${this.numEnvs} sub-envs`);
+    }
+    for (let i = 0; i < this.numEnvs; i++) {
+      const envSeed = seed === undefined ? undefined : typeof seed === 'number' ? seed + i : (seed as readonly number[])[i];
+      const { obs, info } = this.envs[i]!.reset({ seed: envSeed, options });
+      this.obs.set(obs, i * this.obsSize);
+      this.envInfos[i] = info;
+      this.needsReset[i] = 0;
+    }
+    return this.resetResult;
+  }
+
+  /** @param actions `numEnvs × actionSize` numbers, row i for sub-env i. */
+  step(actions: ArrayLike<number>): VectorStepResult {
+    if (actions.length !== this.numEnvs * this.actionSize) {
+      throw new InvalidActionError(
+        this.label,
+        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.numEnvs * this.actionSize} numbers), got length ${actions.length}`,
+      );
+    }
+    const { rewards, terminations, truncations, info } = this.stepResult;
+    info.autoreset.fill(0);
+    info.finalObsMask.fill(0);
+    for (let i = 0; i < this.numEnvs; i++) {
+      const env = this.envs[i]!;
+      this.finalInfos[i] = null;
+      if (this.autoresetMode === 'NEXT_STEP' && this.needsReset[i] === 1) {
+        const { obs, info: resetInfo } = env.reset();
+        this.obs.set(obs, i * this.obsSize);
+        this.envInfos[i] = resetInfo;
+        rewards[i] = 0;
+        terminations[i] = 0;
+        truncations[i] = 0;
+        info.autoreset[i] = 1;
+        this.needsReset[i] = 0;
+        continue;
+      }
+      const action = this.actionBuffers[i]!;
+      for (let j = 0; j < this.actionSize; j++) action[j] = actions[i * this.actionSize + j]!;
+      const result = env.step(action);
+      rewards[i] = result.reward;
+      terminations[i] = result.terminated ? 1 : 0;
+      truncations[i] = result.truncated ? 1 : 0;
+      const ended = result.terminated || result.truncated;
+      if (ended && this.autoresetMode === 'SAME_STEP') {
+        info.finalObs.set(result.obs, i * this.obsSize);
+        info.finalObsMask[i] = 1;
+        this.finalInfos[i] = { ...result.info }; // the reset below may reuse the sub-env's info object
+        const { obs, info: resetInfo } = env.reset();
+        this.obs.set(obs, i * this.obsSize);
+        this.envInfos[i] = resetInfo;
+      } else {
+        this.obs.set(result.obs, i * this.obsSize);
+        this.envInfos[i] = result.info;
+        this.needsReset[i] = ended ? 1 : 0;
+      }
+    }
+    return this.stepResult;
+  }
+
+  close(): void {
+    for (const env of this.envs) env.close();
+  }
+
+  getState(): EnvState {
+    return { autoresetMode: this.autoresetMode, needsReset: Array.from(this.needsReset), envs: this.envs.map((env) => env.getState()) };
+  }
+
+  setState(state: EnvState): void {
+    const { autoresetMode, needsReset, envs } = state;
+    if (autoresetMode !== this.autoresetMode || !Array.isArray(needsReset) || !Array.isArray(envs) || envs.length !== this.numEnvs || needsReset.length !== this.numEnvs) {
+      throw new EnvConfigError(this.label, `setState: expected a ${this.autoresetMode} state for ${this.numEnvs} sub-envs`);
+    }
+    envs.forEach((envState, i) => this.envs[i]!.setState(envState as EnvState));
+    needsReset.forEach((flag, i) => (this.needsReset[i] = flag === 1 ? 1 : 0));
+  }
+}
