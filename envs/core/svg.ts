@@ -15,22 +15,25 @@ export interface SvgView {
 }
 
 /**
- * Wraps world-space `shapes` in an SVG document; `caption` is drawn upright in the top-left corner.
+ * Wraps world-space `shapes` in an SVG document, under a caption band in pixel units (so the text
+ * stays legible whatever the world's scale).
  * @example svgScene(view, [line(0, 0, 1, 1, 0.02, '#333')], 'Pendulum-v1 θ=0.00')
  */
 export function svgScene(view: SvgView, shapes: readonly string[], caption: string): string {
   const width = view.xMax - view.xMin;
   const height = view.yMax - view.yMin;
   const heightPx = Math.round((view.widthPx * height) / width);
-  const fontSize = height * 0.045;
+  const band = 24;
   const escaped = caption.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${view.widthPx}" height="${heightPx}" viewBox="${num(view.xMin)} ${num(-view.yMax)} ${num(width)} ${num(height)}">`,
-    `<rect x="${num(view.xMin)}" y="${num(-view.yMax)}" width="${num(width)}" height="${num(height)}" fill="#ffffff"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${view.widthPx}" height="${heightPx + band}" viewBox="0 0 ${view.widthPx} ${heightPx + band}">`,
+    `<rect x="0" y="0" width="${view.widthPx}" height="${heightPx + band}" fill="#ffffff"/>`,
+    `<text x="8" y="17" font-family="sans-serif" font-size="14" fill="#333333">${escaped}</text>`,
+    `<svg x="0" y="${band}" width="${view.widthPx}" height="${heightPx}" viewBox="${num(view.xMin)} ${num(-view.yMax)} ${num(width)} ${num(height)}">`,
     `<g transform="scale(1,-1)">`,
     ...shapes,
     `</g>`,
-    `<text x="${num(view.xMin + fontSize * 0.5)}" y="${num(-view.yMax + fontSize * 1.3)}" font-family="sans-serif" font-size="${num(fontSize)}" fill="#333333">${escaped}</text>`,
+    `</svg>`,
     `</svg>`,
   ].join('\n');
 }
