@@ -3,7 +3,7 @@ import {
   Generator, LayerNorm, Linear, MLP, Module, ShapeError, Tensor, ValueError, copyParameters, functionalCall, grad, hvp,
   polyakUpdate, tensor, valueAndGrad, vjp,
 } from '../../engine/index.ts';
-import { checkGrads } from '../distributions/check-grads.ts';
+import { checkGrads } from '../engine/gradcheck.ts';
 
 // Key names and shapes of torch.nn.Sequential(Linear(3, 4), LayerNorm(4), Tanh(), Linear(4, 2)).state_dict(),
 // printed by /usr/bin/python3 with python3-torch 1.13.1.
