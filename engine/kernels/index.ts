@@ -1,9 +1,14 @@
 /**
  * The active kernel set. Ops call `kernels()` for every numeric loop, so swapping the set (for
  * example to compare WASM against the JS reference) needs no change to ops or autodiff.
+ *
+ * Two sets are registered: 'wasm' (WebAssembly SIMD, engine/kernels/wasm) and 'js' (the
+ * reference). The default is 'wasm' when the runtime validates SIMD128, else 'js';
+ * `VARL_KERNELS=js|wasm` chooses explicitly.
  */
 import { jsKernels } from './js.ts';
 import type { Kernels } from './types.ts';
+import { createWasmKernels, simdSupported } from './wasm/index.ts';
 
 export type { Kernels } from './types.ts';
 
@@ -29,4 +34,17 @@ export function useKernels(name: string): void {
 
 export function availableKernels(): string[] {
   return [...available.keys()];
+}
+
+const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARL_KERNELS;
+if (requested === 'wasm' || (requested === undefined && simdSupported())) {
+  try {
+    registerKernels(createWasmKernels());
+    useKernels('wasm');
+  } catch (error) {
+    // by default, a runtime that cannot reserve the memory (or compile the module) keeps the JS set
+    if (requested === 'wasm') throw error;
+  }
+} else if (requested !== undefined && requested !== 'js') {
+  throw new Error(`VARL_KERNELS=${requested}: unknown kernel set (expected js or wasm)`);
 }

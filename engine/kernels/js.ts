@@ -161,8 +161,8 @@ function matmul(
     for (let i = 0; i < m; i++) {
       const cRow = cBase + i * n;
       for (let t = 0; t < k; t++) {
+        // no skip of av = 0: 0·∞ and 0·NaN must give NaN, as in IEEE arithmetic and the wasm kernel
         const av = a[aBase + i * aRow + t * aCol];
-        if (av === 0) continue;
         const bStart = bBase + t * bRow;
         for (let j = 0; j < n; j++) out[cRow + j] += av * b[bStart + j * bCol];
       }

@@ -1,0 +1,88 @@
+/**
+ * The benchmark workloads, written once against varl's public engine API (engine/index.ts). Peers
+ * implement the same workloads in bench/peers/ (tfjs.ts, jaxjs.ts, torch_bench.py).
+ *
+ * Q-net: 64 → 256 → 256 → 1 with ReLU (PyTorch's nn.Linear init), batch 256, float32.
+ * - train step: forward, MSE against fixed targets, backward, one Adam step (lr 1e-3);
+ * - ∇ₓQ: the gradient of Σ_b Q(x_b) with respect to the batch of inputs x ([256, 64]);
+ * - ∇θ‖∇ₓQ‖²: gradient of the squared norm of ∇ₓQ with respect to all weights (second order).
+ */
+import {
+  Adam, MLP, Tensor, grad, matmul, randn, relu, tanh, exp, add, type Kernels,
+} from '../engine/index.ts';
+
+export const QNET = { input: 64, hidden: 256, output: 1, batch: 256 } as const;
+
+/** FLOPs of one train step: forward (2·B·Σ in·out) plus backward (dW for every layer, dX for layers 2–3). */
+export function qnetTrainFlops(): number {
+  const { input, hidden, output, batch } = QNET;
+  const layers = [[input, hidden], [hidden, hidden], [hidden, output]];
+  const forward = layers.reduce((s, [i, o]) => s + 2 * batch * i * o, 0);
+  const weightGrads = forward;
+  const inputGrads = forward - 2 * batch * input * hidden;
+  return forward + weightGrads + inputGrads;
+}
+
+export interface QNetWorkloads {
+  trainStep(): number;
+  gradX(): Tensor;
+  secondOrder(): (Tensor | null)[];
+}
+
+/** The three Q-net workloads on fresh parameters (seeded), as closures to time. */
+export function qnetWorkloads(seed = 0): QNetWorkloads {
+  const net = new MLP({ inputSize: QNET.input, hiddenSizes: [QNET.hidden, QNET.hidden], outputSize: QNET.output, generator: seed });
+  const params = net.parameters();
+  const optimizer = new Adam(params, { lr: 1e-3 });
+  const x = randn([QNET.batch, QNET.input], { generator: seed + 1 });
+  const target = randn([QNET.batch, QNET.output], { generator: seed + 2 });
+  const q = (input: Tensor): Tensor => net.forward(input);
+
+  return {
+    trainStep: () => {
+      optimizer.zeroGrad();
+      const loss = q(x).sub(target).square().mean();
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    },
+    gradX: () => grad((input: Tensor) => q(input).sum())(x),
+    secondOrder: () => {
+      for (const p of params) p.grad = null;
+      const gx = grad((input: Tensor) => q(input).sum())(x);
+      gx.square().sum().backward();
+      return params.map((p) => p.grad);
+    },
+  };
+}
+
+export type GemmLayout = 'nn' | 'nt' | 'tn';
+export const GEMM_SIZES = [64, 256, 512, 1024] as const;
+export const GEMM_LAYOUTS: readonly GemmLayout[] = ['nn', 'nt', 'tn'];
+
+/** C = A·B, A·Bᵀ or Aᵀ·B on n×n float32 matrices through the engine's matmul. */
+export function gemmWorkload(n: number, layout: GemmLayout, seed = 0): () => Tensor {
+  const a = randn([n, n], { generator: seed });
+  const b = randn([n, n], { generator: seed + 1 });
+  const options = { transA: layout === 'tn', transB: layout === 'nt' };
+  return () => matmul(a, b, options);
+}
+
+export const ELEMENTWISE_SIZE = 65536;
+export type ElementwiseOp = 'add' | 'relu' | 'tanh' | 'exp';
+export const ELEMENTWISE_OPS: readonly ElementwiseOp[] = ['add', 'relu', 'tanh', 'exp'];
+
+/** One elementwise op on 64K floats (a [256, 256] tensor; add takes a second one of the same shape). */
+export function elementwiseWorkload(op: ElementwiseOp, seed = 0): () => Tensor {
+  const a = randn([256, 256], { generator: seed });
+  const b = randn([256, 256], { generator: seed + 1 });
+  switch (op) {
+    case 'add': return () => add(a, b);
+    case 'relu': return () => relu(a);
+    case 'tanh': return () => tanh(a);
+    case 'exp': return () => exp(a);
+  }
+}
+
+/** Kernels type re-exported for the suite's engine switch. */
+export type { Kernels };
