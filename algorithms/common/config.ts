@@ -1,0 +1,84 @@
+/**
+ * Config resolution shared by the algorithms: defaults, then overrides (from code or a JSON file),
+ * each override checked against the default's type so a typo or a wrong type fails before any work
+ * is done, with a message naming the key.
+ */
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type ConfigValue = number | boolean | string | readonly number[] | null;
+
+/** Allowed values of string fields, and numeric ranges, by key. */
+export interface ConfigRules {
+  /** For string fields: the accepted values. */
+  readonly choices?: Readonly<Record<string, readonly (string | number)[]>>;
+  /** Keys whose value may also be `null` (e.g. optional overrides), or a string from `choices`. */
+  readonly nullable?: readonly string[];
+  /** Checks after types: return an error message, or undefined when fine. */
+  readonly check?: (config: Record<string, unknown>) => string | undefined;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/**
+ * Merges `overrides` over `defaults`. Every key must exist in `defaults`; numbers must be finite;
+ * arrays are arrays of finite numbers; strings come from `rules.choices[key]` when given.
+ * @example resolveConfig('SAC', SAC_DEFAULTS, { learningRate: 1e-3 }, SAC_RULES)
+ */
+export function resolveConfig<C extends object>(
+  owner: string, defaults: C, overrides: unknown, rules: ConfigRules = {},
+): C {
+  if (overrides === undefined || overrides === null) overrides = {};
+  if (typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new ConfigError(`${owner} config must be an object, got ${typeName(overrides)}`);
+  }
+  const base = defaults as Record<string, ConfigValue>;
+  const out: Record<string, ConfigValue> = { ...base };
+  for (const [key, value] of Object.entries(overrides as Record<string, unknown>)) {
+    if (!(key in base)) {
+      throw new ConfigError(`${owner} config: unknown key '${key}'; known keys: ${Object.keys(base).join(', ')}`);
+    }
+    const expected = base[key];
+    const choices = rules.choices?.[key];
+    const fail = (what: string): never => {
+      throw new ConfigError(`${owner} config: '${key}' ${what}, got ${JSON.stringify(value)}`);
+    };
+    if (value === null && (rules.nullable?.includes(key) ?? false)) {
+      out[key] = null;
+      continue;
+    }
+    if (choices) {
+      if (!choices.includes(value as string | number)) fail(`must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`);
+    } else if (Array.isArray(expected)) {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) fail('must be an array of numbers');
+    } else if (expected === null) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail('must be a finite number or null');
+    } else if (typeof expected === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail('must be a finite number');
+    } else if (typeof value !== typeof expected) {
+      fail(`must be a ${typeof expected}`);
+    }
+    out[key] = Array.isArray(value) ? [...(value as number[])] : (value as ConfigValue);
+  }
+  const problem = rules.check?.(out);
+  if (problem) throw new ConfigError(`${owner} config: ${problem}`);
+  return out as C;
+}
+
+/** A message when `value` is not an integer ≥ `min`. */
+export function integerAtLeast(config: Record<string, unknown>, key: string, min: number): string | undefined {
+  const v = config[key];
+  return Number.isInteger(v) && (v as number) >= min ? undefined : `'${key}' must be an integer ≥ ${min}, got ${JSON.stringify(v)}`;
+}
+
+/** A message when `value` is not in [lo, hi]. */
+export function inRange(config: Record<string, unknown>, key: string, lo: number, hi: number): string | undefined {
+  const v = config[key] as number;
+  return v >= lo && v <= hi ? undefined : `'${key}' must be in [${lo}, ${hi}], got ${JSON.stringify(v)}`;
+}

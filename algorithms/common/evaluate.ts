@@ -1,0 +1,62 @@
+/**
+ * Policy evaluation: run N full episodes with a (normally deterministic) policy and report the
+ * mean and standard deviation of the undiscounted return, as SB3's `evaluate_policy` (population
+ * std, NumPy's default).
+ */
+import type { ContinuousEnv } from './env.ts';
+
+export interface EvaluationOptions {
+  /** Number of episodes (default 10). */
+  episodes?: number;
+  /**
+   * Episode i resets with seed `seed + i`, so every evaluation of a run sees the same start states
+   * and evaluation never touches the training streams (default 0).
+   */
+  seed?: number;
+  /** Safety cap on steps per episode for envs without a time limit (default 100 000). */
+  maxEpisodeSteps?: number;
+}
+
+export interface EvaluationResult {
+  readonly mean: number;
+  readonly std: number;
+  readonly returns: number[];
+  readonly lengths: number[];
+}
+
+/**
+ * @param act maps an observation to an action in the env's own units.
+ * @example evaluate((obs) => sac.predict(obs, { deterministic: true }), makeEnv(), { episodes: 10 })
+ */
+export function evaluate(
+  act: (obs: ArrayLike<number>) => ArrayLike<number>, env: ContinuousEnv, options: EvaluationOptions = {},
+): EvaluationResult {
+  const { episodes = 10, seed = 0, maxEpisodeSteps = 100_000 } = options;
+  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer, got ${episodes}`);
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  const action = new Float32Array(env.actionSpace.low.length);
+  for (let e = 0; e < episodes; e++) {
+    let { obs } = env.reset({ seed: seed + e });
+    let total = 0;
+    let length = 0;
+    for (;;) {
+      action.set(act(obs));
+      const step = env.step(action);
+      total += step.reward;
+      length++;
+      obs = step.obs;
+      if (step.terminated || step.truncated || length >= maxEpisodeSteps) break;
+    }
+    returns.push(total);
+    lengths.push(length);
+  }
+  return { ...meanStd(returns), returns, lengths };
+}
+
+/** Mean and population standard deviation. */
+export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
+  return { mean, std: Math.sqrt(variance) };
+}

@@ -1,0 +1,421 @@
+/**
+ * Iterative Amortized Policy Optimization (Marino, Piché, Ialongo & Yue, NeurIPS 2021; seeds 000–002,
+ * specs/algorithms.md §1): SAC with the policy network λ = f_φ(s) replaced by an iterative inference
+ * model that starts every state from λ₀ = (μ = 0, σ = 0.5) and refines (μ, log σ) K times with gated
+ * updates driven by ∇_λ J, where
+ *
+ *   J(s; λ) = E_{a∼π_λ}[Q̂(s, a)] − α·KL(π_λ(·|s) ‖ U(−1, 1)^|A|),   Q̂ = mean(Q̄₁, Q̄₂) − β·std(Q̄₁, Q̄₂)  (eq. 8, 13)
+ *
+ * on the *target* critics. `inference: 'direct'` is the SAC-style baseline of the same code base:
+ * same objective, critics, temperature and loop, only λ = f_φ(s) (eq. 10) instead of the iterative
+ * model (eq. 11–12), so comparisons are apples to apples.
+ *
+ * Two presets: the clean default (transition-uniform replay, Polyak targets, inference loss over every
+ * state the model ran on) and `reference`, the quirks of joelouismarino/variational_rl (episode-uniform
+ * replay, a hard target copy every 200 updates, the loss weighting of its inner backward calls, raw
+ * gradient inputs when |A| = 1, 5000 warm-up steps). `reduced` is the cheaper configuration of the study.
+ *
+ * @example
+ * const agent = new IAPO(make('Pendulum-v1'), { ...IAPO_PRESETS.reduced, seed: 1 });
+ * await agent.learn({ totalSteps: 10_000, evalEnv: make('Pendulum-v1'), runDir: 'runs/iapo' });
+ * agent.predict(obs, { deterministic: true, inferenceIterations: 20 }); // more iterations than trained
+ */
+import { Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros, type GeneratorState } from '../engine/index.ts';
+import { Adam } from '../engine/optim/index.ts';
+import { readAgentCheckpoint, writeAgentCheckpoint, type AgentParts } from './common/checkpoint.ts';
+import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
+import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { observationTensor } from './common/networks.ts';
+import {
+  createStreams, initialTrainingState, restoreStreams, restoreTrainingState, serializeTrainingState, streamStates, trainOffPolicy,
+  type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
+} from './common/off-policy.ts';
+import { createBatch, type Batch } from './common/replay-buffer.ts';
+import { EpisodeReplayBuffer } from './iapo/episode-replay.ts';
+import { runInference, type ScalarGradientTransform } from './iapo/inference.ts';
+import { DirectInference, IterativeInference, TwinCritic, type InferenceModel } from './iapo/networks.ts';
+import { FLOAT32_EPSILON, sampledQValues, targetKl, twinCriticValue, type ActionValue, type PolicyParams } from './iapo/objective.ts';
+
+export interface IAPOConfig extends OffPolicyConfig {
+  /** 'iterative' (IAPO) or 'direct' (λ = f_φ(s), the SAC-style baseline on the same objective). */
+  inference: 'iterative' | 'direct';
+  /** K: gated refinement steps per state, at acting and at training time (reference: 5). */
+  inferenceIterations: number;
+  /** K used by `predict` (evaluation) when set; null = inferenceIterations. */
+  evaluationIterations: number | null;
+  /** N: reparameterised action samples per state for J, its gradient and the KL (reference: 10). */
+  actionSamples: number;
+  /** Hidden widths of the inference (or direct policy) network, ReLU (reference: 2 × 256). */
+  hiddenSizes: number[];
+  /** Hidden widths of each Q network, ReLU (reference HEAD: 2 × 256). */
+  criticHiddenSizes: number[];
+  /** Adam step size of every group: inference model, critics, log α (reference: 3e-4). */
+  learningRate: number;
+  /** Discount γ per env step. */
+  gamma: number;
+  /** Polyak rate τ of the target critics. */
+  tau: number;
+  /**
+   * Hard target copy instead of the Polyak step on every update n with n mod interval = 0 (update 0
+   * included); 0 = never. The reference's `value_update='hard'` with τ = 5e-3 gives 200.
+   */
+  hardTargetCopyInterval: number;
+  /** β of Q̂ = mean − β·std in the training objective and the critic target (README: 2.5 for iterative; code default 1). */
+  pessimism: number;
+  /** β while acting in the env and in evaluation (reference: −optimism = 1). */
+  actingPessimism: number;
+  /** α at the start (reference: log α = 0). */
+  initialAlpha: number;
+  /** KL target of the α update in nats; null = |A|·(1 + ln 2) (SAC's −|A| entropy target). */
+  targetKl: number | null;
+  /** Coefficient of 0.01·(Σ max log σ − Σ min log σ) on the learnable log-scale bounds (before the 1/(K·B) scaling). */
+  logScaleBoundPenalty: number;
+  /** 'transition': uniform over stored transitions; 'episode': uniform episode, then transition (reference). */
+  replaySampling: 'transition' | 'episode';
+  /**
+   * Which terms train φ. 'all': −J(λ_k) for k = 1..K at s and s' alike, averaged over the K·2B terms.
+   * 'reference': the reference's accumulation — k = 1..K at s, k = 1..K−1 at s', divided by K·B.
+   */
+  inferenceLoss: 'all' | 'reference';
+  /** Gradient inputs when |A| = 1, where per-example standardisation is undefined: 'signedLog' or raw ('none', reference). */
+  scalarGradientTransform: ScalarGradientTransform;
+}
+
+/** The reference configuration (spec §1.2) with the clean choices for the quirks. */
+export const IAPO_DEFAULTS: Readonly<IAPOConfig> = Object.freeze({
+  seed: 0,
+  bufferSize: 1_000_000,
+  batchSize: 256,
+  learningStarts: 5000,
+  trainFrequency: 1,
+  gradientSteps: 1,
+  inference: 'iterative',
+  inferenceIterations: 5,
+  evaluationIterations: null,
+  actionSamples: 10,
+  hiddenSizes: [256, 256],
+  criticHiddenSizes: [256, 256],
+  learningRate: 3e-4,
+  gamma: 0.99,
+  tau: 0.005,
+  hardTargetCopyInterval: 0,
+  pessimism: 2.5,
+  actingPessimism: 1,
+  initialAlpha: 1,
+  targetKl: null,
+  logScaleBoundPenalty: 0.01,
+  replaySampling: 'transition',
+  inferenceLoss: 'all',
+  scalarGradientTransform: 'signedLog',
+} as IAPOConfig);
+
+/**
+ * Named presets (applied over the defaults, under explicit overrides).
+ * - `reference`: the reference code's quirks, for a faithful reproduction.
+ * - `reduced`: the configuration of the bench study (identical for direct and iterative): 2 × 64
+ *   networks, batch 64, N = 4 samples, K = 5, 1000 warm-up steps. About 1/40 of the reference's
+ *   matrix-multiply work per update (see bench/results/iapo-cost.json for measured times).
+ */
+export const IAPO_PRESETS: Readonly<Record<'reference' | 'reduced', Partial<IAPOConfig>>> = {
+  reference: {
+    replaySampling: 'episode',
+    hardTargetCopyInterval: 200,
+    inferenceLoss: 'reference',
+    scalarGradientTransform: 'none',
+    learningStarts: 5000,
+  },
+  reduced: {
+    batchSize: 64,
+    actionSamples: 4,
+    hiddenSizes: [64, 64],
+    criticHiddenSizes: [64, 64],
+    learningStarts: 1000,
+  },
+};
+
+export const IAPO_RULES: ConfigRules = {
+  choices: {
+    inference: ['iterative', 'direct'],
+    replaySampling: ['transition', 'episode'],
+    inferenceLoss: ['all', 'reference'],
+    scalarGradientTransform: ['signedLog', 'none'],
+  },
+  nullable: ['evaluationIterations', 'targetKl'],
+  check: (c) =>
+    integerAtLeast(c, 'seed', 0) ?? integerAtLeast(c, 'bufferSize', 1) ?? integerAtLeast(c, 'batchSize', 1)
+    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerAtLeast(c, 'trainFrequency', 1) ?? integerAtLeast(c, 'gradientSteps', 1)
+    ?? integerAtLeast(c, 'inferenceIterations', 1) ?? integerAtLeast(c, 'actionSamples', 1)
+    ?? integerAtLeast(c, 'hardTargetCopyInterval', 0)
+    ?? (c.evaluationIterations === null ? undefined : integerAtLeast(c, 'evaluationIterations', 1))
+    ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
+    ?? inRange(c, 'logScaleBoundPenalty', 0, Infinity)
+    ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
+    ?? ([c.hiddenSizes, c.criticHiddenSizes] as number[][]).flatMap((h) => (h.length > 0 && h.every((w) => Number.isInteger(w) && w > 0) ? [] : [
+      `'hiddenSizes' and 'criticHiddenSizes' must be non-empty lists of positive integers`,
+    ]))[0],
+};
+
+/** Options of `predict` beyond SB3's `deterministic`. */
+export interface IAPOPredictOptions {
+  deterministic?: boolean;
+  /** Run this many inference iterations instead of the configured ones (iterative only). */
+  inferenceIterations?: number;
+}
+
+export class IAPO implements OffPolicyLearner {
+  readonly algorithm = 'IAPO';
+  readonly lossNames = ['critic_loss', 'policy_loss', 'alpha_loss', 'kl', 'inference_improvement'] as const;
+  readonly config: Readonly<IAPOConfig>;
+  readonly envId: string;
+  readonly scaler: ActionScaler;
+  readonly streams: RandomStreams;
+  /** Inference noise of `predict` (evaluation), separate so evaluating never moves the training streams. */
+  readonly evaluationStream: Generator;
+  readonly buffer: EpisodeReplayBuffer;
+  readonly training: TrainingState;
+
+  readonly inference: InferenceModel;
+  readonly critic: TwinCritic;
+  /** Target critics: the objective's Q̄ and the TD target's. Never receive gradients. */
+  readonly criticTarget: TwinCritic;
+  /** log α, shape [1]. */
+  readonly logAlpha: Tensor;
+  readonly targetKl: number;
+  readonly observationSize: number;
+  readonly actionSize: number;
+
+  private readonly inferenceOptimizer: Adam;
+  private readonly criticOptimizer: Adam;
+  private readonly alphaOptimizer: Adam;
+  private readonly batch: Batch;
+  /** Rows 0..B−1: s; rows B..2B−1: s' (inference runs once on both). */
+  private readonly states: Tensor;
+  private readonly batchActions: Tensor;
+  /** Per-state weight of the final iteration's inference loss (all ones, or zeros at s' for 'reference'). */
+  private readonly finalWeights: Float32Array;
+
+  /**
+   * @param env training env with a bounded Box action space.
+   * @param config overrides of IAPO_DEFAULTS (spread a preset first: `{ ...IAPO_PRESETS.reduced, seed }`).
+   */
+  constructor(readonly env: ContinuousEnv, config: Partial<IAPOConfig> = {}) {
+    this.config = Object.freeze(resolveConfig('IAPO', IAPO_DEFAULTS, config, IAPO_RULES));
+    const c = this.config;
+    if (c.batchSize > c.bufferSize) throw new ConfigError(`IAPO config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
+    this.envId = (env as { id?: string }).id ?? 'custom-env';
+    this.observationSize = flatSize(env.observationSpace.shape);
+    this.actionSize = flatSize(env.actionSpace.shape);
+    this.scaler = new ActionScaler(env.actionSpace);
+    this.streams = createStreams(c.seed);
+    this.evaluationStream = new Generator(c.seed + 2_000_000);
+    this.training = initialTrainingState(this.observationSize);
+    this.buffer = new EpisodeReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
+
+    // Critics first: for one seed, the direct and the iterative agent start from the same critics
+    // (and, with the same exploration stream, the same warm-up data), which pairs their comparison.
+    const init = this.streams.init;
+    const sizes = { stateSize: this.observationSize, actionSize: this.actionSize, generator: init };
+    this.critic = new TwinCritic({ ...sizes, hiddenSizes: c.criticHiddenSizes });
+    this.criticTarget = new TwinCritic({ ...sizes, hiddenSizes: c.criticHiddenSizes }).requiresGrad_(false);
+    this.inference = c.inference === 'iterative'
+      ? new IterativeInference({ ...sizes, hiddenSizes: c.hiddenSizes })
+      : new DirectInference({ ...sizes, hiddenSizes: c.hiddenSizes });
+    copyParameters(this.criticTarget, this.critic);
+    this.logAlpha = zeros([1]).mutate_((d) => d.fill(Math.log(c.initialAlpha))).requiresGrad_();
+    this.targetKl = c.targetKl ?? targetKl(this.actionSize);
+
+    this.inferenceOptimizer = new Adam(this.inference.parameters(), { lr: c.learningRate });
+    this.criticOptimizer = new Adam(this.critic.parameters(), { lr: c.learningRate });
+    this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.learningRate });
+
+    const B = c.batchSize;
+    this.states = zeros([2 * B, this.observationSize]);
+    this.batchActions = zeros([1, B, this.actionSize]);
+    this.batch = createBatch(B, this.observationSize, this.actionSize, {
+      observations: (this.states.data as Float32Array).subarray(0, B * this.observationSize),
+      nextObservations: (this.states.data as Float32Array).subarray(B * this.observationSize),
+      actions: this.batchActions.data as Float32Array,
+    });
+    this.finalWeights = new Float32Array(2 * B).fill(1);
+    if (c.inferenceLoss === 'reference') this.finalWeights.fill(0, B);
+  }
+
+  /** K of the iterative model (1 for the direct one). */
+  get iterations(): number {
+    return this.inference.kind === 'iterative' ? this.config.inferenceIterations : 1;
+  }
+
+  currentAlpha(): number {
+    return Math.exp(this.logAlpha.data[0]);
+  }
+
+  /** Q̂ of the target critics with pessimism β: the value the policy maximises. */
+  objectiveValue(pessimism = this.config.pessimism): ActionValue {
+    return twinCriticValue(this.criticTarget.q1, this.criticTarget.q2, pessimism);
+  }
+
+  /**
+   * Runs inference (no φ-gradients) on states [B, S] and returns λ_K. Used by acting, evaluation and
+   * the analysis; `iterations` overrides K (iterative only).
+   */
+  infer(observations: Tensor, generator: Generator, options: { iterations?: number; pessimism?: number; actionValue?: ActionValue } = {}): PolicyParams {
+    return runInference(this.inference, observations, {
+      actionValue: options.actionValue ?? this.objectiveValue(options.pessimism ?? this.config.actingPessimism),
+      alpha: this.currentAlpha(),
+      samples: this.config.actionSamples,
+      iterations: options.iterations ?? this.config.inferenceIterations,
+      generator,
+      scalarTransform: this.config.scalarGradientTransform,
+    }).params;
+  }
+
+  /** One update of inference model, α, critics and targets (spec §1.11). */
+  update(): Record<string, number> {
+    const c = this.config;
+    const B = c.batchSize;
+    if (c.replaySampling === 'episode') this.buffer.sampleEpisodeUniform(this.streams.minibatch, this.batch);
+    else this.buffer.sample(this.streams.minibatch, this.batch);
+    this.states.mutate_(() => undefined);
+    this.batchActions.mutate_(() => undefined);
+    const alpha = this.currentAlpha();
+    const K = this.iterations;
+
+    // Inference at s and s' with one-step truncated backprop: ∇_φ Σ_k Σ_b −J(s_b; λ_k) accumulates into φ.
+    this.inferenceOptimizer.zeroGrad();
+    const { final, objectiveTrace } = runInference(this.inference, this.states, {
+      actionValue: this.objectiveValue(),
+      alpha,
+      samples: c.actionSamples,
+      iterations: K,
+      generator: this.streams.update,
+      scalarTransform: c.scalarGradientTransform,
+      train: { finalWeights: this.finalWeights },
+    });
+    if (!final) throw new Error('IAPO.update: inference returned no final estimate');
+    // Average over iterations and states (misc/optimizer.py divides the group's gradients by K·B),
+    // plus the log-scale bound regulariser 0.01·(Σ max − Σ min) at the same scale.
+    const scale = 1 / (K * (c.inferenceLoss === 'reference' ? B : 2 * B));
+    noGrad(() => {
+      for (const p of this.inference.parameters()) if (p.grad) p.grad = mul(p.grad, scale);
+      const penalty = c.logScaleBoundPenalty * scale;
+      const bounds = this.inference.bounds;
+      for (const [p, sign] of [[bounds.max, 1], [bounds.min, -1]] as const) {
+        const g = p.grad ? p.grad.toTypedArray() : new Float32Array(p.size);
+        for (let i = 0; i < g.length; i++) g[i] += sign * penalty;
+        p.grad = new Tensor(g, p.shape);
+      }
+    });
+    this.inferenceOptimizer.step();
+
+    const objective = final.objective.data;
+    const kl = final.kl.data;
+    const values = final.values.data; // [N, 2B]: sample 0 of s' rows is the target action's Q̂
+    let policyLoss = 0;
+    let meanKl = 0;
+    for (let b = 0; b < B; b++) {
+      policyLoss -= objective[b] / B;
+      meanKl += kl[b] / B;
+    }
+
+    // Temperature (spec §1.8): L_α = −α·(KL̂(s) − KL_target), gradient through α = exp(log α).
+    const alphaLoss = -alpha * (meanKl - this.targetKl);
+    this.logAlpha.grad = new Tensor(new Float32Array([-alpha * (meanKl - this.targetKl)]), [1]);
+    this.alphaOptimizer.step();
+
+    // Critic (spec §1.6): y = r + γ(1 − d)(Q̂_targ(s', a'₁) − α·KL̂(s')), a'₁ the first of the N samples at s'.
+    const targets = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      targets[b] = this.batch.rewards[b] + c.gamma * this.batch.notTerminated[b] * (values[B + b] - alpha * kl[B + b]);
+    }
+    const y = new Tensor(targets, [1, B]);
+    const observations = this.states.data.subarray(0, B * this.observationSize);
+    const s = new Tensor(observations as Float32Array, [B, this.observationSize]);
+    const q1 = sampledQValues(this.critic.q1, s, this.batchActions);
+    const q2 = sampledQValues(this.critic.q2, s, this.batchActions);
+    const criticLoss = q1.sub(y).square().mean().mul(0.5).add(q2.sub(y).square().mean().mul(0.5));
+    this.criticOptimizer.zeroGrad();
+    criticLoss.backward();
+    this.criticOptimizer.step();
+
+    // Targets: Polyak, or the reference's hard copy every `hardTargetCopyInterval` updates (update 0 included).
+    const n = this.training.updates;
+    if (c.hardTargetCopyInterval > 0 && n % c.hardTargetCopyInterval === 0) copyParameters(this.criticTarget, this.critic);
+    else polyakUpdate(this.criticTarget, this.critic, c.tau);
+
+    const losses: Record<string, number> = { critic_loss: criticLoss.item(), policy_loss: policyLoss, alpha_loss: alphaLoss, kl: meanKl };
+    if (this.inference.kind === 'iterative') losses.inference_improvement = objectiveTrace[objectiveTrace.length - 1] - objectiveTrace[0];
+    return losses;
+  }
+
+  /** a = tanh(μ + σ⊙ε) from λ, one sample per row, into `out` (clamped as the reference does). */
+  private sampleAction(params: PolicyParams, generator: Generator, out: Float32Array): void {
+    const mean = params.mean.data;
+    const logScale = params.logScale.data;
+    for (let i = 0; i < out.length; i++) {
+      const a = Math.tanh(mean[i] + Math.exp(logScale[i]) * generator.normal());
+      out[i] = Math.min(Math.max(a, -1 + FLOAT32_EPSILON), 1 - FLOAT32_EPSILON);
+    }
+  }
+
+  exploreAction(obs: Float32Array, out: Float32Array): void {
+    const params = this.infer(observationTensor(obs, this.observationSize), this.streams.exploration);
+    this.sampleAction(params, this.streams.exploration, out);
+  }
+
+  /**
+   * The action for one observation in the env's units: tanh(μ_K) when deterministic, otherwise a
+   * sample. Inference noise comes from the evaluation stream.
+   */
+  predict(obs: ArrayLike<number>, { deterministic = true, inferenceIterations }: IAPOPredictOptions = {}): Float32Array {
+    const iterations = inferenceIterations ?? this.config.evaluationIterations ?? this.config.inferenceIterations;
+    const params = this.infer(observationTensor(obs, this.observationSize), this.evaluationStream, { iterations });
+    const normalized = new Float32Array(this.actionSize);
+    if (deterministic) noGrad(() => normalized.set(tanh(params.mean).data));
+    else this.sampleAction(params, this.evaluationStream, normalized);
+    return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
+  }
+
+  learn(options: LearnOptions): Promise<LearnResult> {
+    return trainOffPolicy(this, options);
+  }
+
+  private parts(): AgentParts {
+    return {
+      modules: { inference: this.inference, critic: this.critic, criticTarget: this.criticTarget },
+      tensors: { logAlpha: this.logAlpha },
+      optimizers: { inference: this.inferenceOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer },
+    };
+  }
+
+  save(dir: string): void {
+    writeAgentCheckpoint(dir, this.parts(), this.buffer, {
+      algorithm: this.algorithm,
+      envId: this.envId,
+      config: { ...this.config },
+      training: serializeTrainingState(this.training),
+      streams: { ...streamStates(this.streams), evaluation: this.evaluationStream.getState() },
+      envState: this.env.getState?.() ?? null,
+    });
+  }
+
+  /** Restores a checkpoint written by `save`; `weightsOnly` reads networks and α only (evaluation, analysis). */
+  load(dir: string, { weightsOnly = false }: { weightsOnly?: boolean } = {}): this {
+    const meta = readAgentCheckpoint(dir, this.parts(), weightsOnly ? null : this.buffer, { optimizers: !weightsOnly });
+    if (meta.algorithm !== this.algorithm) throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${this.algorithm}`);
+    if (!weightsOnly) {
+      restoreStreams(this.streams, meta.streams);
+      const evaluation = meta.streams.evaluation as GeneratorState | undefined;
+      if (evaluation) this.evaluationStream.setState(evaluation);
+      restoreTrainingState(this.training, meta.training, this.env, meta.envState);
+    }
+    return this;
+  }
+
+  describe(): string {
+    const c = this.config;
+    const model = c.inference === 'iterative' ? `iterative K=${c.inferenceIterations}` : 'direct';
+    return `${model} N=${c.actionSamples} β=${c.pessimism} batch ${c.batchSize} net ${c.hiddenSizes.join('×')} ` +
+      `critic ${c.criticHiddenSizes.join('×')} lr ${c.learningRate} γ ${c.gamma} τ ${c.tau}` +
+      `${c.hardTargetCopyInterval > 0 ? ` hard copy/${c.hardTargetCopyInterval}` : ''} replay ${c.replaySampling}`;
+  }
+}

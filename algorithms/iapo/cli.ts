@@ -1,0 +1,202 @@
+/**
+ * `varl analyze …`: the IAPO analyses on saved checkpoints (direct and iterative alike).
+ *
+ *   varl analyze gap            --checkpoint DIR [--checkpoint DIR2 …] [--states 32] [--max-steps 1500] [--seed 0]
+ *   varl analyze iterations     --checkpoint DIR […] [--iterations 20] [--states 32] [--svg FILE]
+ *   varl analyze modes          --checkpoint DIR […] [--iterations 20] [--inits 8] [--radius 1.5] [--svg FILE]
+ *   varl analyze new-objective  --checkpoint DIR […] [--states 32] [--width 0.3] [--max-steps 1500]
+ *
+ * Each prints one JSON object per checkpoint on stdout; --out FILE writes them all as one JSON array.
+ * States are `--states` evenly spaced states of one rollout of the checkpoint's deterministic policy
+ * (seed --seed), as the reference's analysis scripts do.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Generator, Tensor } from '../../engine/index.ts';
+import { make, registeredIds } from '../../envs/index.ts';
+import { hasCheckpoint, readCheckpointMeta } from '../common/checkpoint.ts';
+import { learningCurveSvg } from '../common/curve-svg.ts';
+import { IAPO, type IAPOConfig } from '../iapo.ts';
+import {
+  agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
+  penalizedValue, ringOfInitialMeans, summarize,
+} from './analysis.ts';
+import { actionPanelsSvg } from './plots.ts';
+
+export const ANALYZE_USAGE = `usage:
+  varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …] [options]
+      --states N         states from one rollout of the policy (default 32)
+      --seed S           seed of the rollout and of the analysis noise (default 0)
+      --iterations K     inference iterations (iterations, modes; default 20; gap, new-objective: the trained K)
+      --max-steps N      cap on gradient-ascent steps (gap, new-objective; default 1500)
+      --inits N          initial estimates on a ring, plus the origin (modes; default 8)
+      --radius R         radius of that ring in pre-tanh units (modes; default 1.5)
+      --width W          width of the penalty bump on the preferred action (new-objective; default 0.3)
+      --svg FILE         figure (iterations, modes)
+      --out FILE         all results as one JSON file`;
+
+export class AnalyzeUsageError extends Error {
+  override name = 'AnalyzeUsageError';
+}
+
+const OPTIONS = {
+  checkpoint: { type: 'string', multiple: true },
+  states: { type: 'string' },
+  seed: { type: 'string' },
+  iterations: { type: 'string' },
+  'max-steps': { type: 'string' },
+  inits: { type: 'string' },
+  radius: { type: 'string' },
+  width: { type: 'string' },
+  svg: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const ANALYSES = ['gap', 'iterations', 'modes', 'new-objective'] as const;
+type Analysis = (typeof ANALYSES)[number];
+
+function numberFlag(name: string, value: string | undefined, fallback: number, integer = true, min = integer ? 1 : 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+    throw new AnalyzeUsageError(`analyze: --${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
+  }
+  return n;
+}
+
+/** Loads an IAPO checkpoint (a run folder or its checkpoint/ folder) for analysis. */
+export function loadIapoCheckpoint(dir: string): IAPO {
+  let resolved = path.resolve(dir);
+  if (!hasCheckpoint(resolved) && hasCheckpoint(path.join(resolved, 'checkpoint'))) resolved = path.join(resolved, 'checkpoint');
+  if (!hasCheckpoint(resolved)) throw new AnalyzeUsageError(`analyze: no checkpoint at ${dir}`);
+  const meta = readCheckpointMeta(resolved);
+  if (meta.algorithm !== 'IAPO') throw new AnalyzeUsageError(`analyze: ${dir} is a ${meta.algorithm} checkpoint; the analyses need IAPO (direct or iterative)`);
+  if (!registeredIds().includes(meta.envId)) throw new AnalyzeUsageError(`analyze: the checkpoint's env '${meta.envId}' is not registered`);
+  return new IAPO(make(meta.envId), meta.config as Partial<IAPOConfig>).load(resolved, { weightsOnly: true });
+}
+
+/** Runs `varl analyze <analysis> …`; resolves to the exit status (2 on usage errors). */
+export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  try {
+    const [analysis, ...rest] = argv;
+    if (analysis === undefined || analysis === 'help' || analysis === '--help') {
+      out.write(ANALYZE_USAGE + '\n');
+      return 0;
+    }
+    if (!ANALYSES.includes(analysis as Analysis)) {
+      throw new AnalyzeUsageError(`analyze: expected one of ${ANALYSES.join(', ')}, got '${analysis ?? ''}'`);
+    }
+    let values;
+    try {
+      ({ values } = parseArgs({ args: [...rest], options: OPTIONS, strict: true, allowPositionals: false }));
+    } catch (error) {
+      throw new AnalyzeUsageError(`analyze: ${(error as Error).message}`);
+    }
+    const checkpoints = values.checkpoint ?? [];
+    if (checkpoints.length === 0) throw new AnalyzeUsageError('analyze: --checkpoint DIR is required');
+    const options = {
+      states: numberFlag('states', values.states, 32),
+      seed: numberFlag('seed', values.seed, 0, true, 0),
+      iterations: values.iterations === undefined ? undefined : numberFlag('iterations', values.iterations, 20),
+      maxSteps: numberFlag('max-steps', values['max-steps'], 1500),
+      inits: numberFlag('inits', values.inits, 8),
+      radius: numberFlag('radius', values.radius, 1.5, false),
+      width: numberFlag('width', values.width, 0.3, false, 1e-6),
+    };
+    const agents = checkpoints.map((dir) => ({ dir, agent: loadIapoCheckpoint(dir) }));
+    const results = agents.map(({ dir, agent }) => ({ checkpoint: dir, env: agent.envId, inference: agent.config.inference, ...analyze(analysis as Analysis, agent, options) }));
+    for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
+    if (values.out) fs.writeFileSync(values.out, JSON.stringify(results, null, 1) + '\n');
+    if (values.svg) fs.writeFileSync(values.svg, figure(analysis as Analysis, results));
+    return 0;
+  } catch (error) {
+    if (error instanceof AnalyzeUsageError) {
+      process.stderr.write(`varl ${error.message}\n\n${ANALYZE_USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+interface AnalyzeOptions {
+  states: number;
+  seed: number;
+  iterations: number | undefined;
+  maxSteps: number;
+  inits: number;
+  radius: number;
+  width: number;
+}
+
+function analyze(analysis: Analysis, agent: IAPO, o: AnalyzeOptions): Record<string, unknown> {
+  const generator = new Generator(o.seed + 1);
+  const episodes = agent.envId === 'MultiGoal-v0' ? 4 : 1;
+  const states = collectStates(agent, make(agent.envId), o.states, { seed: o.seed, episodes });
+  switch (analysis) {
+    case 'gap': {
+      const lambda = amortizedEstimate(agent, states, generator, o.iterations);
+      const gap = amortizationGap(agentObjective(agent), states, lambda, { generator, maxSteps: o.maxSteps });
+      return { gap: gap.summary, perState: Array.from(gap.gaps), initial: summarize(gap.initial), optimized: summarize(gap.optimized), steps: gap.steps };
+    }
+    case 'iterations': {
+      const iterations = agent.config.inference === 'iterative' ? o.iterations ?? 20 : 1;
+      const trace = inferenceTrace(agent, states, { iterations, generator });
+      return { trainedIterations: agent.config.inferenceIterations, objective: trace.mean, increments: trace.increments };
+    }
+    case 'modes': {
+      const S = agent.observationSize;
+      const obs = Array.from(states.data.subarray(0, S));
+      const single = Array.from(amortizedEstimate(agent, new Tensor(Float32Array.from(obs), [1, S]), generator).mean.data, Math.tanh);
+      if (agent.config.inference === 'direct') return { state: obs, modes: [{ action: single, count: 1 }], directAction: single };
+      const m = multipleEstimates(agent, obs, ringOfInitialMeans(agent.actionSize, o.inits, o.radius), { iterations: o.iterations ?? 20, generator });
+      return { state: obs, modes: m.modes, finalActions: m.finalActions, finalObjective: m.finalObjective, trajectories: m.trajectories, singleEstimateAction: single };
+    }
+    case 'new-objective': {
+      const lambda = amortizedEstimate(agent, states, generator, o.iterations);
+      const centres = new Tensor(Float32Array.from(lambda.mean.data, Math.tanh), lambda.mean.shape);
+      const [B] = states.shape;
+      // Bump height: the spread of Q̂ over 64 random actions at each state.
+      const n = 64;
+      const actions = new Tensor(new Float32Array(n * B * agent.actionSize).map(() => 2 * generator.uniform() - 1), [n, B, agent.actionSize]);
+      const values = agent.objectiveValue()(states, actions).data;
+      const weights = new Float32Array(B);
+      for (let b = 0; b < B; b++) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let i = 0; i < n; i++) {
+          lo = Math.min(lo, values[i * B + b]);
+          hi = Math.max(hi, values[i * B + b]);
+        }
+        weights[b] = hi - lo;
+      }
+      const newValue = penalizedValue(agent.objectiveValue(), centres, new Tensor(weights, [B]), o.width);
+      const t = newObjectiveTransfer(agent, states, newValue, { iterations: o.iterations, generator, ascent: { maxSteps: o.maxSteps } });
+      return { amortized: t.amortized, iterative: t.iterative ?? null, gradientAscent: t.gradientAscent, gradientSteps: t.gradientSteps };
+    }
+  }
+}
+
+/** The per-state arrays and trajectories stay in --out; stdout gets the summaries. */
+function stripBulk(r: Record<string, unknown>): Record<string, unknown> {
+  const { perState: _p, trajectories: _t, ...rest } = r;
+  return rest;
+}
+
+function figure(analysis: Analysis, results: Record<string, unknown>[]): string {
+  if (analysis === 'modes') {
+    return actionPanelsSvg(results.map((r) => ({
+      title: `${r.inference} ${path.basename(path.resolve(String(r.checkpoint)))}`,
+      trajectories: (r.trajectories as number[][][] | undefined) ?? [],
+      modes: r.modes as { action: number[]; count: number }[],
+      direct: r.directAction as number[] | undefined,
+    })), 'Estimates from several initial λ₀', 'grey: tanh(μ_k) trajectories; coloured: distinct modes; star: direct policy');
+  }
+  if (analysis === 'iterations') {
+    return learningCurveSvg(results.map((r) => ({
+      label: `${r.inference} ${path.basename(path.resolve(String(r.checkpoint)))}`,
+      points: (r.objective as number[]).map((mean, k) => ({ step: k, mean })),
+    })), { title: 'Objective over inference iterations', xLabel: 'inference iteration k', yLabel: 'J(s; λ_k)' });
+  }
+  throw new AnalyzeUsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
+}

@@ -1,0 +1,396 @@
+/**
+ * Soft Actor-Critic (Haarnoja et al., 2018, "Soft Actor-Critic Algorithms and Applications", v2):
+ * twin Q networks with Polyak-averaged targets, a tanh-squashed Gaussian policy, and automatic
+ * entropy temperature α with target entropy −|A|. Defaults follow the paper's table and
+ * softlearning (specs/algorithms.md §4.1); every choice on which public implementations differ is
+ * a config field, with the alternatives named.
+ *
+ * Actions are learned on the [−1, 1] box and mapped affinely to the env's bounds (SB3's
+ * convention), so log π and the target entropy are in those normalised units unless
+ * `entropyUnits: 'env'`.
+ *
+ * @example
+ * const sac = new SAC(make('Pendulum-v1'), { seed: 1 });
+ * await sac.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1'), runDir: 'runs/sac' });
+ * sac.predict(obs, { deterministic: true }); // Float32Array in the env's action units
+ */
+import {
+  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, copyParameters, exp, gradients, log, mean, minimum, mul, noGrad, ones,
+  polyakUpdate, square, sub, sum, tanh, zeros,
+} from '../engine/index.ts';
+import { readAgentCheckpoint, writeAgentCheckpoint, type AgentParts } from './common/checkpoint.ts';
+import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
+import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { QNetwork, observationTensor } from './common/networks.ts';
+import {
+  createStreams, initialTrainingState, restoreTrainingState, serializeTrainingState, streamStates, restoreStreams, trainOffPolicy,
+  type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
+} from './common/off-policy.ts';
+import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
+
+export interface SACConfig extends OffPolicyConfig {
+  /** Adam step size of the actor (and of the critics and α unless set separately). Paper, softlearning, SB3: 3e-4. */
+  learningRate: number;
+  /** Adam step size of the critics; null = learningRate. CleanRL: 1e-3. */
+  criticLearningRate: number | null;
+  /** Adam step size of log α; null = learningRate. CleanRL: its q_lr (1e-3). */
+  alphaLearningRate: number | null;
+  /** Discount γ per env step. */
+  gamma: number;
+  /** Polyak rate τ of the target critics: θ̄ ← (1 − τ)θ̄ + τθ. */
+  tau: number;
+  /** Hidden widths of the actor and of each critic (ReLU). */
+  hiddenSizes: number[];
+  /** Target entropy H̄ in nats; null = −|A| (the paper's heuristic). */
+  targetEntropy: number | null;
+  /** α at the start (log α = 0 everywhere public: α = 1). */
+  initialAlpha: number;
+  /** Learn α by dual gradient descent (true) or keep α = initialAlpha (spinningup, pranz24 default: fixed 0.2). */
+  learnAlpha: boolean;
+  /**
+   * Form of the temperature loss, both with the gradient through log α or α only:
+   * 'logAlpha': −mean(log α · sg(log π + H̄)) (softlearning TF1, pranz24, SB3);
+   * 'alpha':    −mean(α · sg(log π + H̄))     (softlearning TF2, CleanRL).
+   */
+  alphaLoss: 'logAlpha' | 'alpha';
+  /**
+   * How the policy head's raw log σ is bounded:
+   * 'clamp': hard clamp to [logStdMin, logStdMax] (haarnoja/sac, spinningup, pranz24, SB3: [−20, 2]);
+   * 'tanh':  logStdMin + ½(logStdMax − logStdMin)(tanh(x) + 1) (CleanRL, with [−5, 2]).
+   */
+  logStdBounds: 'clamp' | 'tanh';
+  logStdMin: number;
+  logStdMax: number;
+  /**
+   * Reduction of the two online Qs in the actor loss: 'min' (the SAC papers' code, spinningup,
+   * pranz24, SB3, CleanRL) or 'mean' (softlearning since Feb 2021, commit 90247f2).
+   */
+  actorQReduction: 'min' | 'mean';
+  /**
+   * log-density correction of the tanh squashing:
+   * 'exact':   log(1 − tanh²u) = 2(log 2 − u − softplus(−2u)) (spinningup; stable where tanh saturates);
+   * 'epsilon': log(1 − tanh²u + 1e-6) (haarnoja/sac, pranz24, SB3, CleanRL).
+   */
+  squashCorrection: 'exact' | 'epsilon';
+  /**
+   * Units of log π (and so of the entropy α is tuned to): 'normalized' on the [−1, 1] box (SB3,
+   * spinningup), or 'env' including −Σ log(half-width of the action box) (pranz24, CleanRL).
+   */
+  entropyUnits: 'normalized' | 'env';
+  /**
+   * Update the actor and α on every k-th critic update, then k times (CleanRL's policy_frequency 2
+   * with its compensating loop); 1 = every update (the paper).
+   */
+  actorUpdateInterval: number;
+  /** Critic updates between target updates (softlearning: 1). */
+  targetUpdateInterval: number;
+}
+
+/** Paper / softlearning defaults; `learningStarts` follows CleanRL (softlearning: 10 episodes of data). */
+export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
+  seed: 0,
+  bufferSize: 1_000_000,
+  batchSize: 256,
+  learningStarts: 5000,
+  trainFrequency: 1,
+  gradientSteps: 1,
+  learningRate: 3e-4,
+  criticLearningRate: null,
+  alphaLearningRate: null,
+  gamma: 0.99,
+  tau: 0.005,
+  hiddenSizes: [256, 256],
+  targetEntropy: null,
+  initialAlpha: 1,
+  learnAlpha: true,
+  alphaLoss: 'logAlpha',
+  logStdBounds: 'clamp',
+  logStdMin: -20,
+  logStdMax: 2,
+  actorQReduction: 'min',
+  squashCorrection: 'exact',
+  entropyUnits: 'normalized',
+  actorUpdateInterval: 1,
+  targetUpdateInterval: 1,
+} as SACConfig);
+
+export const SAC_RULES: ConfigRules = {
+  choices: {
+    alphaLoss: ['logAlpha', 'alpha'],
+    logStdBounds: ['clamp', 'tanh'],
+    actorQReduction: ['min', 'mean'],
+    squashCorrection: ['exact', 'epsilon'],
+    entropyUnits: ['normalized', 'env'],
+  },
+  nullable: ['criticLearningRate', 'alphaLearningRate', 'targetEntropy'],
+  check: (c) =>
+    integerAtLeast(c, 'seed', 0) ?? integerAtLeast(c, 'bufferSize', 1) ?? integerAtLeast(c, 'batchSize', 1)
+    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerAtLeast(c, 'trainFrequency', 1) ?? integerAtLeast(c, 'gradientSteps', 1)
+    ?? integerAtLeast(c, 'actorUpdateInterval', 1) ?? integerAtLeast(c, 'targetUpdateInterval', 1)
+    ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
+    ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
+    ?? ((c.logStdMin as number) < (c.logStdMax as number) ? undefined : `'logStdMin' must be below 'logStdMax'`)
+    ?? ((c.hiddenSizes as number[]).every((h) => Number.isInteger(h) && h > 0) ? undefined : `'hiddenSizes' must be positive integers`),
+};
+
+/** The policy network: a ReLU trunk and two linear heads, the mean and log σ of u (a = tanh u). */
+export class SquashedGaussianActor extends Module {
+  readonly trunk: MLP;
+  readonly meanHead: Linear;
+  readonly logStdHead: Linear;
+
+  constructor(observationSize: number, actionSize: number, config: SACConfig, generator: RandomStreams['init']) {
+    super();
+    const hidden = config.hiddenSizes;
+    const width = hidden[hidden.length - 1];
+    this.trunk = this.registerModule('trunk', new MLP({
+      inputSize: observationSize, hiddenSizes: hidden.slice(0, -1), outputSize: width, outputActivation: 'relu', generator,
+    }));
+    this.meanHead = this.registerModule('mean', new Linear(width, actionSize, { generator }));
+    this.logStdHead = this.registerModule('logStd', new Linear(width, actionSize, { generator }));
+  }
+
+  /** Mean and bounded log σ of the pre-squash Gaussian, each [B, A]. */
+  forward(obs: Tensor, config: Pick<SACConfig, 'logStdBounds' | 'logStdMin' | 'logStdMax'>): { mean: Tensor; logStd: Tensor } {
+    const h = this.trunk.forward(obs);
+    const raw = this.logStdHead.forward(h);
+    const { logStdMin: lo, logStdMax: hi } = config;
+    const logStd = config.logStdBounds === 'clamp' ? clamp(raw, lo, hi) : add(lo, mul(add(tanh(raw), 1), 0.5 * (hi - lo)));
+    return { mean: this.meanHead.forward(h), logStd };
+  }
+}
+
+export class SAC implements OffPolicyLearner {
+  readonly algorithm = 'SAC';
+  readonly lossNames = ['critic_loss', 'actor_loss', 'alpha_loss'] as const;
+  readonly config: Readonly<SACConfig>;
+  readonly envId: string;
+  readonly scaler: ActionScaler;
+  readonly streams: RandomStreams;
+  readonly buffer: ReplayBuffer;
+  readonly training: TrainingState;
+
+  readonly actor: SquashedGaussianActor;
+  readonly critic1: QNetwork;
+  readonly critic2: QNetwork;
+  readonly critic1Target: QNetwork;
+  readonly critic2Target: QNetwork;
+  /** log α, the temperature's free parameter, shape [1]. */
+  readonly logAlpha: Tensor;
+  readonly targetEntropy: number;
+
+  private readonly actorOptimizer: Adam;
+  private readonly criticOptimizer: Adam;
+  private readonly alphaOptimizer: Adam;
+  private readonly observationSize: number;
+  private readonly actionSize: number;
+  /** Σ log(half-width) of the action box, subtracted from log π when entropyUnits is 'env'. */
+  private readonly logHalfWidthSum: number;
+  private readonly batch: Batch;
+  private readonly batchTensors: { obs: Tensor; actions: Tensor; rewards: Tensor; nextObs: Tensor; notTerminated: Tensor };
+
+  /**
+   * @param env the training env (Gymnasium API, bounded Box actions); its `getState` makes
+   *   mid-episode checkpoints exact.
+   * @param config overrides of SAC_DEFAULTS; unknown keys and bad values throw ConfigError.
+   */
+  constructor(readonly env: ContinuousEnv, config: Partial<SACConfig> = {}) {
+    this.config = Object.freeze(resolveConfig('SAC', SAC_DEFAULTS, config, SAC_RULES));
+    const c = this.config;
+    if (c.batchSize > c.bufferSize) throw new ConfigError(`SAC config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
+    this.envId = (env as { id?: string }).id ?? 'custom-env';
+    this.observationSize = flatSize(env.observationSpace.shape);
+    this.actionSize = flatSize(env.actionSpace.shape);
+    this.scaler = new ActionScaler(env.actionSpace);
+    this.logHalfWidthSum = Array.from(this.scaler.scale).reduce((s, h) => s + Math.log(h), 0);
+    this.streams = createStreams(c.seed);
+    this.training = initialTrainingState(this.observationSize);
+    this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
+
+    const init = this.streams.init;
+    const q = { observationSize: this.observationSize, actionSize: this.actionSize, hiddenSizes: c.hiddenSizes, generator: init };
+    this.actor = new SquashedGaussianActor(this.observationSize, this.actionSize, c, init);
+    this.critic1 = new QNetwork(q);
+    this.critic2 = new QNetwork(q);
+    this.critic1Target = new QNetwork(q).requiresGrad_(false);
+    this.critic2Target = new QNetwork(q).requiresGrad_(false);
+    copyParameters(this.critic1Target, this.critic1);
+    copyParameters(this.critic2Target, this.critic2);
+    this.logAlpha = zeros([1]).mutate_((d) => d.fill(Math.log(c.initialAlpha))).requiresGrad_(c.learnAlpha);
+    this.targetEntropy = c.targetEntropy ?? -this.actionSize;
+
+    this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.learningRate });
+    this.criticOptimizer = new Adam([...this.critic1.parameters(), ...this.critic2.parameters()], { lr: c.criticLearningRate ?? c.learningRate });
+    this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.alphaLearningRate ?? c.learningRate });
+
+    const B = c.batchSize;
+    this.batchTensors = {
+      obs: zeros([B, this.observationSize]),
+      actions: zeros([B, this.actionSize]),
+      rewards: zeros([B]),
+      nextObs: zeros([B, this.observationSize]),
+      notTerminated: zeros([B]),
+    };
+    const t = this.batchTensors;
+    this.batch = createBatch(B, this.observationSize, this.actionSize, {
+      observations: t.obs.data as Float32Array, actions: t.actions.data as Float32Array, rewards: t.rewards.data as Float32Array,
+      nextObservations: t.nextObs.data as Float32Array, notTerminated: t.notTerminated.data as Float32Array,
+    });
+  }
+
+  /** The current temperature α = exp(log α). */
+  currentAlpha(): number {
+    return Math.exp(this.logAlpha.data[0]);
+  }
+
+  /**
+   * a = tanh(u), u ~ N(μ(s), σ(s)²) reparameterised with noise from `generator`, and log π(a|s)
+   * with the squashing correction (Haarnoja et al. 2018, appendix C, eq. 21). Shapes [B, A], [B].
+   */
+  private samplePolicy(obs: Tensor, generator: RandomStreams['update']): { action: Tensor; logProb: Tensor } {
+    const c = this.config;
+    const { mean: mu, logStd } = this.actor.forward(obs, c);
+    const pi = TanhNormal.fromLogScale(mu, logStd);
+    const { value: action, preTanh } = pi.rsample(generator);
+    let logProb = c.squashCorrection === 'exact'
+      ? pi.logProb(action, preTanh)
+      : sub(pi.base.logProb(preTanh), sum(log(add(sub(1, square(action)), 1e-6)), -1));
+    if (c.entropyUnits === 'env') logProb = sub(logProb, this.logHalfWidthSum);
+    return { action, logProb };
+  }
+
+  /** One gradient step of critics, actor, α and targets, in the order of the paper's algorithm 1. */
+  update(): Record<string, number> {
+    const c = this.config;
+    const { obs, actions, rewards, nextObs, notTerminated } = this.batchTensors;
+    this.buffer.sample(this.streams.minibatch, this.batch);
+    for (const t of [obs, actions, rewards, nextObs, notTerminated]) t.mutate_(() => undefined);
+    const alpha = this.currentAlpha();
+
+    // Soft Q target (eq. 3 with the twin-Q minimum): y = r + γ(1 − d)(min_j Q̄_j(s', a') − α log π(a'|s')), a' ~ π(·|s').
+    const target = noGrad(() => {
+      const next = this.samplePolicy(nextObs, this.streams.update);
+      const qNext = minimum(this.critic1Target.forward(nextObs, next.action), this.critic2Target.forward(nextObs, next.action));
+      const softValue = sub(qNext, mul(next.logProb, alpha));
+      return add(rewards, mul(mul(notTerminated, c.gamma), softValue));
+    });
+
+    // Critic loss (eq. 5): J_Q = ½ E[(Q_j(s, a) − y)²] for each of the twin critics.
+    const q1 = this.critic1.forward(obs, actions);
+    const q2 = this.critic2.forward(obs, actions);
+    const criticLoss = add(mul(mean(square(sub(q1, target))), 0.5), mul(mean(square(sub(q2, target))), 0.5));
+    this.criticOptimizer.zeroGrad();
+    criticLoss.backward();
+    this.criticOptimizer.step();
+    const losses: Record<string, number> = { critic_loss: criticLoss.item() };
+
+    const nextUpdate = this.training.updates + 1;
+    if (nextUpdate % c.actorUpdateInterval === 0) {
+      for (let k = 0; k < c.actorUpdateInterval; k++) {
+        // Policy loss (eq. 7 / 9): J_π = E[α log π(ã|s) − Q(s, ã)], ã reparameterised; gradients reach the actor only.
+        const sampled = this.samplePolicy(obs, this.streams.update);
+        const qa1 = this.critic1.forward(obs, sampled.action);
+        const qa2 = this.critic2.forward(obs, sampled.action);
+        const qa = c.actorQReduction === 'min' ? minimum(qa1, qa2) : mul(add(qa1, qa2), 0.5);
+        const actorLoss = mean(sub(mul(sampled.logProb, alpha), qa));
+        this.stepOn(this.actorOptimizer, actorLoss);
+        losses.actor_loss = actorLoss.item();
+
+        // Temperature loss (eq. 18): J(α) = E[−α (log π(ã|s) + H̄)], with the gradient through log α (or α).
+        if (c.learnAlpha) {
+          const gap = mean(add(sampled.logProb.detach(), this.targetEntropy));
+          const multiplier = c.alphaLoss === 'logAlpha' ? this.logAlpha : exp(this.logAlpha);
+          const alphaLoss = mul(sum(multiplier), gap).neg();
+          this.stepOn(this.alphaOptimizer, alphaLoss);
+          losses.alpha_loss = alphaLoss.item();
+        }
+      }
+    }
+
+    // Target networks: θ̄ ← (1 − τ)θ̄ + τθ.
+    if (nextUpdate % c.targetUpdateInterval === 0) {
+      polyakUpdate(this.critic1Target, this.critic1, c.tau);
+      polyakUpdate(this.critic2Target, this.critic2, c.tau);
+    }
+    return losses;
+  }
+
+  /** Backpropagates `loss` into the optimizer's own parameters only (critics stay untouched), then steps. */
+  private stepOn(optimizer: Adam, loss: Tensor): void {
+    const params = optimizer.params;
+    const grads = gradients([loss], [ones([], { dtype: loss.dtype })], params, false);
+    params.forEach((p, i) => (p.grad = grads[i]));
+    optimizer.step();
+    optimizer.zeroGrad();
+  }
+
+  exploreAction(obs: Float32Array, out: Float32Array): void {
+    noGrad(() => {
+      const { action } = this.samplePolicy(observationTensor(obs, this.observationSize), this.streams.exploration);
+      out.set(action.data);
+    });
+  }
+
+  /**
+   * The action for one observation, in the env's units: tanh(μ(s)) when deterministic, otherwise a
+   * sample (drawn from the exploration stream).
+   */
+  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
+    const normalized = new Float32Array(this.actionSize);
+    if (deterministic) {
+      noGrad(() => normalized.set(tanh(this.actor.forward(observationTensor(obs, this.observationSize), this.config).mean).data));
+    } else {
+      this.exploreAction(Float32Array.from(obs), normalized);
+    }
+    return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
+  }
+
+  /**
+   * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
+   * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
+   */
+  learn(options: LearnOptions): Promise<LearnResult> {
+    return trainOffPolicy(this, options);
+  }
+
+  private parts(): AgentParts {
+    return {
+      modules: { actor: this.actor, critic1: this.critic1, critic2: this.critic2, critic1Target: this.critic1Target, critic2Target: this.critic2Target },
+      tensors: { logAlpha: this.logAlpha },
+      optimizers: { actor: this.actorOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer },
+    };
+  }
+
+  /** Writes everything needed to resume exactly (networks, targets, optimizers, α, buffer, streams, env, counters). */
+  save(dir: string): void {
+    writeAgentCheckpoint(dir, this.parts(), this.buffer, {
+      algorithm: this.algorithm,
+      envId: this.envId,
+      config: { ...this.config },
+      training: serializeTrainingState(this.training),
+      streams: streamStates(this.streams),
+      envState: this.env.getState?.() ?? null,
+    });
+  }
+
+  /**
+   * Restores a checkpoint written by `save` into this agent (built with the same architecture).
+   * With `{ weightsOnly: true }` only the networks and α are read (for evaluation).
+   */
+  load(dir: string, { weightsOnly = false }: { weightsOnly?: boolean } = {}): this {
+    const meta = readAgentCheckpoint(dir, this.parts(), weightsOnly ? null : this.buffer, { optimizers: !weightsOnly });
+    if (meta.algorithm !== this.algorithm) throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${this.algorithm}`);
+    if (!weightsOnly) {
+      restoreStreams(this.streams, meta.streams);
+      restoreTrainingState(this.training, meta.training, this.env, meta.envState);
+    }
+    return this;
+  }
+
+  describe(): string {
+    const c = this.config;
+    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} ` +
+      `learningStarts ${c.learningStarts} α ${c.learnAlpha ? `auto (H̄ ${this.targetEntropy}, ${c.alphaLoss} loss)` : c.initialAlpha} ` +
+      `logσ ${c.logStdBounds} [${c.logStdMin}, ${c.logStdMax}] actorQ ${c.actorQReduction}`;
+  }
+}

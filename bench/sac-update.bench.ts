@@ -1,0 +1,140 @@
+/**
+ * SAC update throughput, side by side with PyTorch: the same update (bench/peers/sac_update_torch.py
+ * mirrors algorithms/sac.ts with its defaults) at batch 256, 2×256 ReLU networks, Pendulum sizes
+ * (|S| = 3, |A| = 1), on one thread. One "update" is: sample a minibatch, critic step, actor step,
+ * α step, Polyak update of both target critics.
+ *
+ * Run: node --experimental-wasm-relaxed-simd --import tsx bench/sac-update.bench.ts
+ * Options: --updates N (timed updates per repetition, default 150), --repeats R (default 3),
+ *          --kernels wasm,js (varl kernel sets, default wasm), --no-torch.
+ * Writes bench/results/sac-update.json and prints a markdown table. varl and PyTorch repetitions
+ * alternate, so a shared machine's load hits both alike; the median repetition is reported.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SAC } from '../algorithms/index.ts';
+import { availableKernels, kernels, useKernels } from '../engine/index.ts';
+import { make } from '../envs/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = join(here, 'peers', 'sac_update_torch.py');
+const OPENBLAS = join(here, 'peers', 'node_modules', '.openblas');
+
+export interface SacUpdateRecord {
+  engine: string;
+  updatesPerSecond: number;
+  msPerUpdate: number;
+  repeats: number[];
+  detail?: string;
+}
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** A SAC agent with a buffer of random Pendulum-shaped transitions, ready to update. */
+function preparedAgent(): SAC {
+  const sac = new SAC(make('Pendulum-v1'), { seed: 0, batchSize: 256, hiddenSizes: [256, 256] });
+  const obs = new Float32Array(3);
+  const next = new Float32Array(3);
+  const action = new Float32Array(1);
+  let u = 12345;
+  const uniform = (): number => ((u = (Math.imul(u, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  for (let i = 0; i < 20_000; i++) {
+    for (let j = 0; j < 3; j++) {
+      obs[j] = uniform();
+      next[j] = uniform();
+    }
+    action[0] = uniform();
+    sac.buffer.add(obs, action, -8 + 8 * uniform(), next, false);
+  }
+  return sac;
+}
+
+function timeVarl(sac: SAC, updates: number): number {
+  const start = performance.now();
+  for (let i = 0; i < updates; i++) sac.update();
+  return updates / ((performance.now() - start) / 1000);
+}
+
+function timeTorch(updates: number, env: NodeJS.ProcessEnv): { updatesPerSecond: number; torch: string } {
+  const out = execFileSync(PYTHON, [TORCH_SCRIPT, '--updates', String(updates), '--warmup', '20'], { env, encoding: 'utf8' });
+  const result = JSON.parse(out.trim().split('\n').pop()!) as { updates_per_s: number; torch: string };
+  return { updatesPerSecond: result.updates_per_s, torch: result.torch };
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runSacUpdateBench(argv: readonly string[] = []): Promise<SacUpdateRecord[]> {
+  const updates = Number(flag(argv, '--updates') ?? 150);
+  const repeats = Number(flag(argv, '--repeats') ?? 3);
+  const kernelSets = (flag(argv, '--kernels') ?? 'wasm').split(',').filter((k) => availableKernels().includes(k));
+  const torchEngines: [string, NodeJS.ProcessEnv][] = [];
+  if (!argv.includes('--no-torch') && existsSync(PYTHON)) {
+    torchEngines.push(['pytorch (Debian, reference BLAS)', process.env]);
+    if (existsSync(OPENBLAS)) torchEngines.push(['pytorch (OpenBLAS)', { ...process.env, LD_LIBRARY_PATH: OPENBLAS }]);
+  }
+
+  const previous = kernels().name;
+  const agents = new Map<string, SAC>();
+  for (const k of kernelSets) {
+    useKernels(k);
+    const sac = preparedAgent();
+    for (let i = 0; i < 20; i++) sac.update(); // warm-up: JIT, heap
+    agents.set(k, sac);
+  }
+  const samples = new Map<string, number[]>();
+  const push = (engine: string, value: number): void => void (samples.get(engine) ?? samples.set(engine, []).get(engine)!).push(value);
+  let torchVersion = '';
+  for (let r = 0; r < repeats; r++) {
+    for (const [k, sac] of agents) {
+      useKernels(k);
+      push(`varl (${k} kernels)`, timeVarl(sac, k === 'js' ? Math.max(5, Math.round(updates / 20)) : updates));
+    }
+    for (const [name, env] of torchEngines) {
+      try {
+        const t = timeTorch(updates, env);
+        torchVersion = t.torch;
+        push(name, t.updatesPerSecond);
+      } catch (error) {
+        process.stderr.write(`${name}: ${(error as Error).message.split('\n')[0]}\n`);
+      }
+    }
+  }
+  useKernels(previous);
+  return [...samples].map(([engine, values]) => ({
+    engine,
+    updatesPerSecond: median(values),
+    msPerUpdate: 1000 / median(values),
+    repeats: values,
+    ...(engine.startsWith('pytorch') ? { detail: `torch ${torchVersion}, 1 thread` } : {}),
+  }));
+}
+
+function markdown(records: readonly SacUpdateRecord[]): string {
+  const varl = records.find((r) => r.engine.startsWith('varl (wasm'));
+  const lines = [
+    '| engine | updates/s (median) | ms/update | repetitions (updates/s) | varl-wasm ÷ engine |',
+    '|---|---:|---:|---|---:|',
+    ...records.map((r) => `| ${r.engine} | ${r.updatesPerSecond.toFixed(1)} | ${r.msPerUpdate.toFixed(1)} | ${r.repeats.map((x) => x.toFixed(1)).join(', ')} | ${varl ? (varl.updatesPerSecond / r.updatesPerSecond).toFixed(2) + '×' : '–'} |`),
+  ];
+  return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  const records = await runSacUpdateBench(argv);
+  const table = markdown(records);
+  const meta = {
+    workload: 'SAC update: batch 256, actor and twin critics 2×256 ReLU, |S| = 3, |A| = 1 (Pendulum), minibatch sampling included',
+    cpu: os.cpus()[0]?.model, logicalCpus: os.cpus().length, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString(),
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'sac-update.json'), JSON.stringify({ ...meta, records }, null, 1) + '\n');
+  process.stdout.write(`${meta.workload}\n\n${table}\n`);
+}

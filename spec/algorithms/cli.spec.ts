@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError, planCommand, type TrainPlan } from '../../algorithms/cli.ts';
+import { SAC, SAC_DEFAULTS } from '../../algorithms/index.ts';
+import { make } from '../../envs/index.ts';
+import { CHILD_ENV, TINY, onJsKernels, tempDir } from './helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function usageError(argv: string[], pattern: RegExp, cwd = tempDir()): void {
+  assert.throws(() => planCommand(argv, cwd), (e: Error) => e instanceof UsageError && pattern.test(e.message));
+}
+
+describe('CLI argument checking (before any work)', () => {
+  onJsKernels();
+  it('rejects unknown flags, commands and a missing or unknown env id', () => {
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--lr', '3'], /train: Unknown option '--lr'/);
+    usageError(['train', '--algo', 'sac'], /--env <id> is required; known ids: Pendulum-v1/);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulm-v1'], /unknown env id 'Pendulm-v1'; known ids: .*Pendulum-v1/);
+    usageError(['train', '--algo', 'ppo', '--env', 'Pendulum-v1'], /unknown --algo 'ppo'; expected sac or td3/);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '1e3x'], /--steps must be an integer ≥ 1, got '1e3x'/);
+    usageError(['fit'], /unknown command 'fit'/);
+    usageError(['eval', '--checkpoint', 'nowhere'], /no checkpoint at nowhere/);
+  });
+
+  it('rejects a bad config file with the key and the file named', () => {
+    const dir = tempDir();
+    const write = (name: string, text: string): string => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return name;
+    };
+    const train = ['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--config'];
+    usageError([...train, write('typo.json', '{"learningrate": 0.001}')], /unknown key 'learningrate'.*\(from typo\.json\)/, dir);
+    usageError([...train, write('type.json', '{"batchSize": "256"}')], /'batchSize' must be a finite number/, dir);
+    usageError([...train, write('value.json', '{"gamma": 1.5}')], /'gamma' must be in \[0, 1\]/, dir);
+    usageError([...train, write('broken.json', '{"gamma": ')], /broken\.json is not valid JSON/, dir);
+    usageError([...train, 'missing.json'], /cannot read --config missing\.json: ENOENT/, dir);
+    usageError([...train, write('seed.json', '{"seed": 3}'), '--seed', '4'], /seed 3 differs from --seed 4/, dir);
+  });
+
+  it('resolves defaults ← env preset ← config file ← --seed, and picks a free default run folder', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'c.json'), '{"batchSize": 128}');
+    const plan = planCommand(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--config', 'c.json', '--seed', '2'], dir) as TrainPlan;
+    assert.equal(plan.config.learningRate, 1e-3); // RL Zoo's Pendulum preset
+    assert.equal(plan.config.batchSize, 128);
+    assert.equal(plan.config.seed, 2);
+    assert.equal(plan.config.gamma, SAC_DEFAULTS.gamma);
+    assert.equal(plan.totalSteps, 20_000);
+    assert.equal(plan.outDir, path.join(dir, 'runs', 'sac-Pendulum-v1-s2'));
+    const plain = planCommand(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--no-preset'], dir) as TrainPlan;
+    assert.equal(plain.config.learningRate, SAC_DEFAULTS.learningRate);
+
+    fs.mkdirSync(plan.outDir, { recursive: true });
+    fs.writeFileSync(path.join(plan.outDir, 'run.json'), '{}');
+    const next = planCommand(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--seed', '2'], dir) as TrainPlan;
+    assert.equal(next.outDir, `${plan.outDir}-2`);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--out', plan.outDir], /already holds a run; pass --resume to continue it or --force/, dir);
+    usageError(['train', '--resume', '--out', path.join(dir, 'empty')], /holds no run with a checkpoint/, dir);
+  });
+});
+
+describe('the varl bin', () => {
+  onJsKernels();
+  it('exits with status 2 and the usage on a bad command line', () => {
+    const result = spawnSync(process.execPath, ['bin/varl.js', 'train', '--algo', 'sac', '--env', 'Nope-v0'], { cwd: ROOT, env: CHILD_ENV, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^varl train: unknown env id 'Nope-v0'/);
+    assert.match(result.stderr, /usage:\n {2}varl train --algo sac\|td3/);
+  });
+
+  it('eval prints the mean and std return of a checkpoint as JSON', async () => {
+    const runDir = tempDir();
+    await new SAC(make('Pendulum-v1'), { ...TINY, seed: 1 }).learn({ totalSteps: 200, runDir, evalEvery: 0 });
+    const result = spawnSync(process.execPath, ['bin/varl.js', 'eval', '--checkpoint', runDir, '--episodes', '2'], { cwd: ROOT, env: CHILD_ENV, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      [report.algorithm, report.env, report.step, report.episodes, (report.returns as number[]).length],
+      ['SAC', 'Pendulum-v1', 200, 2, 2],
+    );
+    assert.equal(typeof report.mean, 'number');
+    assert.equal(typeof report.std, 'number');
+  });
+});

@@ -1,0 +1,61 @@
+/** Shared helpers of the algorithm specs. */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SACConfig, TD3Config } from '../../algorithms/index.ts';
+import { kernels, useKernels } from '../../engine/index.ts';
+
+/**
+ * Runs the enclosing describe block on the JS reference kernels. Workaround for the wasm heap:
+ * once its pool has been bump-allocated to the end (a few million short-lived tensors, which a
+ * whole spec run reaches), every allocation of a size class without free blocks forces a full GC
+ * and falls back (engine/kernels/wasm/heap.ts), so training specs that follow other specs slow to a
+ * crawl. Child processes of these specs get VARL_KERNELS=js for the same numerics.
+ */
+export function onJsKernels(): void {
+  let previous = 'js';
+  before(() => {
+    previous = kernels().name;
+    useKernels('js');
+  });
+  after(() => useKernels(previous));
+}
+
+/** Environment for CLI child processes (same kernels as `onJsKernels`). */
+export const CHILD_ENV = { ...process.env, VARL_KERNELS: 'js' };
+
+/** Small networks and batches so a few thousand updates take seconds. */
+export const TINY: Partial<SACConfig> & Partial<TD3Config> = {
+  hiddenSizes: [16, 16], batchSize: 32, learningStarts: 150, bufferSize: 5000, learningRate: 1e-3,
+};
+
+export function tempDir(prefix = 'varl-spec-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Everything a checkpoint holds, minus what legitimately differs between two identical runs
+ * (wall-clock time, timestamps): tensor files byte for byte (as SHA-256), the rest as JSON.
+ */
+export function checkpointFingerprint(dir: string): Record<string, unknown> {
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+  const { savedAt: _savedAt, training, ...rest } = meta;
+  const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
+  const bytes = (file: string): string => createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+  return {
+    ...rest,
+    training: counters,
+    model: bytes('model.safetensors'),
+    optimizers: bytes('optimizers.safetensors'),
+    replay: bytes('replay.safetensors'),
+  };
+}
+
+/** Rows of progress.jsonl without the timing columns. */
+export function progressRows(runDir: string): Record<string, unknown>[] {
+  return fs.readFileSync(path.join(runDir, 'progress.jsonl'), 'utf8').trim().split('\n').map((line) => {
+    const { wall_s: _w, updates_per_s: _u, ...row } = JSON.parse(line) as Record<string, unknown>;
+    return row;
+  });
+}
