@@ -46,6 +46,11 @@ export const STUDY_ENVS: Readonly<Record<string, EnvPlan>> = QUICK
     // 1000-step episodes with an almost deterministic start (hinge at π ± 0.01): fewer episodes suffice.
     'CartPoleSwingup-v0': { steps: 30_000, evalEvery: 2000, evalEpisodes: 3, finalEpisodes: 5 },
   };
+
+/** Supplementary runs (`run --only long`): the same env with a longer budget, under its own label. */
+export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string }>> = {
+  'CartPoleSwingup-v0@60k': { envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5 },
+};
 const ANALYSIS_STATES = QUICK ? 8 : 32;
 const MODES_STEPS = QUICK ? 1200 : 5000;
 const ASCENT_STEPS = QUICK ? 100 : 2000;
@@ -66,19 +71,19 @@ interface EnvPlan {
 
 type Job =
   | { kind: 'cost'; config: 'reference' | 'reduced'; env: string; variant: Variant }
-  | { kind: 'train'; env: string; variant: Variant; seed: number }
+  | { kind: 'train' | 'long'; env: string; variant: Variant; seed: number }
   | { kind: 'modes'; variant: Variant; seed: number };
 
 function jobDir(job: Job): string {
   switch (job.kind) {
     case 'cost': return path.join(RUNS, 'cost', `${job.config}-${job.env}-${job.variant}`);
-    case 'train': return path.join(RUNS, job.env, `${job.variant}-s${job.seed}`);
+    case 'train': case 'long': return path.join(RUNS, job.env, `${job.variant}-s${job.seed}`);
     case 'modes': return path.join(RUNS, 'MultiGoal-v0', `${job.variant}-s${job.seed}`);
   }
 }
 
 function jobName(job: Job): string {
-  return job.kind === 'cost' ? `cost ${job.config} ${job.env} ${job.variant}` : `${job.kind} ${job.kind === 'train' ? job.env : 'MultiGoal-v0'} ${job.variant} s${job.seed}`;
+  return job.kind === 'cost' ? `cost ${job.config} ${job.env} ${job.variant}` : `${job.kind} ${job.kind === 'modes' ? 'MultiGoal-v0' : job.env} ${job.variant} s${job.seed}`;
 }
 
 function studyConfig(variant: Variant, seed: number): Partial<IAPOConfig> {
@@ -156,14 +161,16 @@ function costJob(job: Extract<Job, { kind: 'cost' }>): Record<string, unknown> {
   };
 }
 
-function planFor(job: Extract<Job, { kind: 'train' | 'modes' }>): { envId: string; plan: EnvPlan } {
-  return job.kind === 'train'
-    ? { envId: job.env, plan: STUDY_ENVS[job.env] }
-    : { envId: 'MultiGoal-v0', plan: { steps: MODES_STEPS, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 } };
+type RunJob = Extract<Job, { kind: 'train' | 'long' | 'modes' }>;
+
+function planFor(job: RunJob): { envId: string; plan: EnvPlan } {
+  if (job.kind === 'train') return { envId: job.env, plan: STUDY_ENVS[job.env] };
+  if (job.kind === 'long') return { envId: LONG_ENVS[job.env].envId, plan: LONG_ENVS[job.env] };
+  return { envId: 'MultiGoal-v0', plan: { steps: MODES_STEPS, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 } };
 }
 
 /** Phase 1: trains (or resumes) one run and evaluates it; writes train.json. */
-async function trainJob(job: Extract<Job, { kind: 'train' | 'modes' }>): Promise<void> {
+async function trainJob(job: RunJob): Promise<void> {
   const { envId, plan } = planFor(job);
   const dir = jobDir(job);
   const checkpoint = path.join(dir, 'checkpoint');
@@ -198,7 +205,7 @@ async function trainJob(job: Extract<Job, { kind: 'train' | 'modes' }>): Promise
  * (A fresh process also keeps the analyses' new tensor shapes away from a wasm pool already carved
  * up by training; see the report.)
  */
-function analyzeJob(job: Extract<Job, { kind: 'train' | 'modes' }>): Record<string, unknown> {
+function analyzeJob(job: RunJob): Record<string, unknown> {
   const { envId } = planFor(job);
   const dir = jobDir(job);
   const result = JSON.parse(fs.readFileSync(path.join(dir, 'train.json'), 'utf8')) as Record<string, unknown>;
@@ -222,7 +229,7 @@ function analyzeJob(job: Extract<Job, { kind: 'train' | 'modes' }>): Record<stri
   result.trace = { mean: trace.mean, increments: trace.increments, trainedIterations: K };
   lap('per-iteration trace');
 
-  if (job.kind === 'train') {
+  if (job.kind !== 'modes') {
     // A new objective: Q̂ minus a bump (height: the spread of Q̂ over random actions, width 0.3) on the
     // action the agent prefers under the old objective.
     const centres = noGradAction(lambda);
@@ -284,6 +291,9 @@ function allJobs(seeds: number): Job[] {
     for (let seed = 0; seed < seeds; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'train', env, variant, seed });
   }
   for (let seed = 0; seed < 2; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'modes', variant, seed });
+  for (const env of Object.keys(LONG_ENVS)) {
+    for (let seed = 0; seed < seeds; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'long', env, variant, seed });
+  }
   if (!QUICK) for (const env of ['Pendulum-v1', 'Reacher2D-v0']) for (const variant of variants) jobs.push({ kind: 'cost', config: 'reference', env, variant });
   return jobs;
 }
@@ -355,7 +365,7 @@ async function main(argv: string[]): Promise<void> {
   };
   if (command === 'job') return runJob(JSON.parse(rest[0]) as Job);
   if (command === 'analyze') {
-    const job = JSON.parse(rest[0]) as Extract<Job, { kind: 'train' | 'modes' }>;
+    const job = JSON.parse(rest[0]) as RunJob;
     writeJson(path.join(jobDir(job), 'result.json'), { ...analyzeJob(job), finishedAt: new Date().toISOString() });
     // The finished run keeps its weights (for `varl analyze`), not its replay buffer (the bulk of the checkpoint).
     fs.rmSync(path.join(jobDir(job), 'checkpoint', 'replay.safetensors'), { force: true });
