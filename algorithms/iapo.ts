@@ -32,7 +32,7 @@ import {
 } from './common/off-policy.ts';
 import { createBatch, type Batch } from './common/replay-buffer.ts';
 import { EpisodeReplayBuffer } from './iapo/episode-replay.ts';
-import { runInference, type ScalarGradientTransform } from './iapo/inference.ts';
+import { runInference, type InputNormalization, type ScalarGradientTransform } from './iapo/inference.ts';
 import { DirectInference, IterativeInference, TwinCritic, type InferenceModel } from './iapo/networks.ts';
 import { FLOAT32_EPSILON, sampledQValues, targetKl, twinCriticValue, type ActionValue, type PolicyParams } from './iapo/objective.ts';
 
@@ -79,6 +79,11 @@ export interface IAPOConfig extends OffPolicyConfig {
   inferenceLoss: 'all' | 'reference';
   /** Gradient inputs when |A| = 1, where per-example standardisation is undefined: 'signedLog' or raw ('none', reference). */
   scalarGradientTransform: ScalarGradientTransform;
+  /**
+   * Normalisation of the inference inputs: 'layer' (reference: per-example standardisation across action
+   * dimensions, which discards the gradient's scale) or 'signedLog' (λ raw, gradients sign·log(1 + |g|)).
+   */
+  inputNormalization: InputNormalization;
 }
 
 /** The reference configuration (spec §1.2) with the clean choices for the quirks. */
@@ -107,6 +112,7 @@ export const IAPO_DEFAULTS: Readonly<IAPOConfig> = Object.freeze({
   replaySampling: 'transition',
   inferenceLoss: 'all',
   scalarGradientTransform: 'signedLog',
+  inputNormalization: 'layer',
 } as IAPOConfig);
 
 /**
@@ -139,6 +145,7 @@ export const IAPO_RULES: ConfigRules = {
     replaySampling: ['transition', 'episode'],
     inferenceLoss: ['all', 'reference'],
     scalarGradientTransform: ['signedLog', 'none'],
+    inputNormalization: ['layer', 'signedLog'],
   },
   nullable: ['evaluationIterations', 'targetKl'],
   check: (c) =>
@@ -266,6 +273,7 @@ export class IAPO implements OffPolicyLearner {
       iterations: options.iterations ?? this.config.inferenceIterations,
       generator,
       scalarTransform: this.config.scalarGradientTransform,
+      inputNormalization: this.config.inputNormalization,
     }).params;
   }
 
@@ -289,6 +297,7 @@ export class IAPO implements OffPolicyLearner {
       iterations: K,
       generator: this.streams.update,
       scalarTransform: c.scalarGradientTransform,
+      inputNormalization: c.inputNormalization,
       train: { finalWeights: this.finalWeights },
     });
     if (!final) throw new Error('IAPO.update: inference returned no final estimate');
@@ -416,6 +425,7 @@ export class IAPO implements OffPolicyLearner {
     const model = c.inference === 'iterative' ? `iterative K=${c.inferenceIterations}` : 'direct';
     return `${model} N=${c.actionSamples} β=${c.pessimism} batch ${c.batchSize} net ${c.hiddenSizes.join('×')} ` +
       `critic ${c.criticHiddenSizes.join('×')} lr ${c.learningRate} γ ${c.gamma} τ ${c.tau}` +
-      `${c.hardTargetCopyInterval > 0 ? ` hard copy/${c.hardTargetCopyInterval}` : ''} replay ${c.replaySampling}`;
+      `${c.hardTargetCopyInterval > 0 ? ` hard copy/${c.hardTargetCopyInterval}` : ''} replay ${c.replaySampling}` +
+      `${c.inputNormalization !== 'layer' ? ` inputs ${c.inputNormalization}` : ''}`;
   }
 }

@@ -23,8 +23,13 @@ import { readEvalHistory } from '../algorithms/common/logger.ts';
 import { IAPO, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../algorithms/iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
-  penalizedValue, ringOfInitialMeans, summarize,
+  multimodalValue, penalizedValue, ringOfInitialMeans, summarize,
 } from '../algorithms/iapo/analysis.ts';
+
+/** Unit-ish action directions towards MultiGoal's four goals (±5, 0), (0, ±5). */
+const FOUR_DIRECTIONS = [[0.8, 0], [-0.8, 0], [0, 0.8], [0, -0.8]];
+/** Depth 40·0.64 ≈ 26 between the modes, well above α·KL (α ≈ 1 on MultiGoal), so J itself stays four-modal. */
+const FOUR_MODE_CURVATURE = 40;
 import { writeStudyReport } from '../algorithms/iapo/report.ts';
 import { Tensor } from '../engine/index.ts';
 
@@ -47,9 +52,20 @@ export const STUDY_ENVS: Readonly<Record<string, EnvPlan>> = QUICK
     'CartPoleSwingup-v0': { steps: 30_000, evalEvery: 2000, evalEpisodes: 3, finalEpisodes: 5 },
   };
 
-/** Supplementary runs (`run --only long`): the same env with a longer budget, under its own label. */
-export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string }>> = {
+/**
+ * Supplementary runs (`run --only long`), each under its own label: a longer budget, or a config
+ * change for both variants (the `reduced` preset plus `overrides`). `modes: true` runs the MultiGoal
+ * multiple-estimates analysis instead of the new-objective one.
+ */
+export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overrides?: Partial<IAPOConfig>; modes?: boolean }>> = {
   'CartPoleSwingup-v0@60k': { envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5 },
+  // 'layer' normalisation keeps only the sign pattern of a 2-D gradient; signedLog keeps its scale.
+  'Reacher2D-v0+signedLog': {
+    envId: 'Reacher2D-v0', steps: 15_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' },
+  },
+  'MultiGoal-v0+signedLog': {
+    envId: 'MultiGoal-v0', steps: 5000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' }, modes: true,
+  },
 };
 const ANALYSIS_STATES = QUICK ? 8 : 32;
 const MODES_STEPS = QUICK ? 1200 : 5000;
@@ -86,8 +102,9 @@ function jobName(job: Job): string {
   return job.kind === 'cost' ? `cost ${job.config} ${job.env} ${job.variant}` : `${job.kind} ${job.kind === 'modes' ? 'MultiGoal-v0' : job.env} ${job.variant} s${job.seed}`;
 }
 
-function studyConfig(variant: Variant, seed: number): Partial<IAPOConfig> {
-  return { ...IAPO_PRESETS.reduced, inference: variant, seed };
+function studyConfig(job: { kind: string; env?: string; variant: Variant; seed: number }): Partial<IAPOConfig> {
+  const overrides = job.kind === 'long' && job.env ? LONG_ENVS[job.env].overrides ?? {} : {};
+  return { ...IAPO_PRESETS.reduced, ...overrides, inference: job.variant, seed: job.seed };
 }
 
 function writeJson(file: string, value: unknown): void {
@@ -174,7 +191,7 @@ async function trainJob(job: RunJob): Promise<void> {
   const { envId, plan } = planFor(job);
   const dir = jobDir(job);
   const checkpoint = path.join(dir, 'checkpoint');
-  const agent = new IAPO(make(envId), studyConfig(job.variant, job.seed));
+  const agent = new IAPO(make(envId), studyConfig(job));
   if (hasCheckpoint(checkpoint)) agent.load(checkpoint);
   const learned = await agent.learn({
     totalSteps: plan.steps, runDir: dir, evalEnv: make(envId), evalEvery: plan.evalEvery, evalEpisodes: plan.evalEpisodes,
@@ -209,7 +226,7 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
   const { envId } = planFor(job);
   const dir = jobDir(job);
   const result = JSON.parse(fs.readFileSync(path.join(dir, 'train.json'), 'utf8')) as Record<string, unknown>;
-  const agent = new IAPO(make(envId), studyConfig(job.variant, job.seed)).load(path.join(dir, 'checkpoint'), { weightsOnly: true });
+  const agent = new IAPO(make(envId), studyConfig(job)).load(path.join(dir, 'checkpoint'), { weightsOnly: true });
   const timings: Record<string, number> = {};
   let lapStart = performance.now();
   const lap = (what: string): void => {
@@ -219,6 +236,7 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
     lapStart = now;
   };
   const states = collectStates(agent, make(envId), ANALYSIS_STATES, { seed: 555_000 + job.seed, episodes: envId === 'MultiGoal-v0' ? 4 : 1 });
+  const modesAnalysis = job.kind === 'modes' || (job.kind === 'long' && LONG_ENVS[job.env].modes === true);
   const generator = new Generator(1000 + job.seed);
   const lambda = amortizedEstimate(agent, states, generator);
   const gap = amortizationGap(agentObjective(agent), states, lambda, { generator, gradientSamples: 100, learningRate: 1e-2, maxSteps: ASCENT_STEPS });
@@ -229,7 +247,7 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
   result.trace = { mean: trace.mean, increments: trace.increments, trainedIterations: K };
   lap('per-iteration trace');
 
-  if (job.kind !== 'modes') {
+  if (!modesAnalysis) {
     // A new objective: Q̂ minus a bump (height: the spread of Q̂ over random actions, width 0.3) on the
     // action the agent prefers under the old objective.
     const centres = noGradAction(lambda);
@@ -250,7 +268,13 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
       const single = Array.from(amortizedEstimate(agent, new Tensor(Float32Array.from(obs), [1, S]), generator).mean.data, Math.tanh);
       if (job.variant === 'direct') return { state: obs, modes: [{ action: single, count: 1 }], directAction: single };
       const m = multipleEstimates(agent, obs, inits, { iterations: 4 * K, generator });
-      return { state: obs, modes: m.modes, finalActions: m.finalActions, finalObjective: m.finalObjective, trajectories: m.trajectories, singleEstimateAction: single };
+      // The same inference model on a known four-mode objective (the four goal directions), swapped in at test time.
+      const four = multipleEstimates(agent, obs, inits, { iterations: 4 * K, generator, actionValue: multimodalValue(FOUR_DIRECTIONS, FOUR_MODE_CURVATURE, 1) });
+      return {
+        state: obs, modes: m.modes, ascentModes: m.ascentModes, finalActions: m.finalActions, finalObjective: m.finalObjective,
+        trajectories: m.trajectories, singleEstimateAction: single,
+        fourModeObjective: { modes: four.modes, ascentModes: four.ascentModes, trajectories: four.trajectories },
+      };
     });
     lap('multiple estimates');
   }

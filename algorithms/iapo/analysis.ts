@@ -11,7 +11,7 @@
  * All J values are Monte-Carlo estimates with common random numbers: one fixed set of noise ε per
  * state, shared by every λ compared, so differences are not swamped by sampling noise.
  */
-import { Generator, Tensor, exp, mul, noGrad, square, sub, sum } from '../../engine/index.ts';
+import { Generator, Tensor, exp, logsumexp, mul, noGrad, square, sub, sum } from '../../engine/index.ts';
 import { Adam } from '../../engine/optim/index.ts';
 import type { ContinuousEnv } from '../common/env.ts';
 import type { IAPO } from '../iapo.ts';
@@ -231,6 +231,7 @@ export function inferenceTrace(
   runInference(agent.inference, observations, {
     actionValue: context.actionValue, alpha: context.alpha, samples: agent.config.actionSamples, iterations, generator,
     scalarTransform: agent.config.scalarGradientTransform,
+    inputNormalization: agent.config.inputNormalization,
     onEstimate: (_k, params) => objective.push(objectiveWithNoise(context, observations, params, noise)),
   });
   const mean = objective.map((j) => summarize(j).mean);
@@ -250,6 +251,12 @@ export interface ModesResult {
   readonly modes: { action: number[]; count: number; objective: number }[];
   /** The direct model's action (if a direct agent was given). */
   readonly directAction?: number[];
+  /**
+   * Control: plain gradient ascent on J from the same initial estimates. If it finds several modes
+   * and the inference model one, the landscape is multimodal and the model collapses it; if both find
+   * one, the learned Q̂ itself is unimodal at this state.
+   */
+  readonly ascentModes: { action: number[]; count: number; objective: number }[];
 }
 
 /** Initial estimates: μ₀ on a ring of radius `radius` in pre-tanh space (2-D: `count` directions), and the origin. */
@@ -272,17 +279,19 @@ export function ringOfInitialMeans(actionSize: number, count: number, radius: nu
  */
 export function multipleEstimates(
   agent: IAPO, observation: ArrayLike<number>, initialMeans: number[][],
-  { iterations, generator, modeRadius = 0.25, evaluationSamples = 256 }: { iterations: number; generator: Generator; modeRadius?: number; evaluationSamples?: number },
+  { iterations, generator, modeRadius = 0.25, evaluationSamples = 256, actionValue }:
+  { iterations: number; generator: Generator; modeRadius?: number; evaluationSamples?: number; actionValue?: ActionValue },
 ): ModesResult {
   const m = initialMeans.length;
   const A = agent.actionSize;
   const S = agent.observationSize;
   const states = new Tensor(new Float32Array(m * S).map((_, i) => observation[i % S]), [m, S]);
   const trajectories: number[][][] = initialMeans.map(() => []);
-  const context = agentObjective(agent);
+  const context = agentObjective(agent, actionValue);
   const result = runInference(agent.inference, states, {
     actionValue: context.actionValue, alpha: context.alpha, samples: agent.config.actionSamples, iterations, generator,
     scalarTransform: agent.config.scalarGradientTransform,
+    inputNormalization: agent.config.inputNormalization,
     initial: { mean: initialMeans.flat(), logScale: new Array<number>(m * A).fill(Math.log(0.5)) },
     onEstimate: (_k, p) => {
       for (let i = 0; i < m; i++) trajectories[i].push(Array.from(p.mean.data.subarray(i * A, (i + 1) * A), Math.tanh));
@@ -292,17 +301,46 @@ export function multipleEstimates(
   const noise = drawNoise(generator, evaluationSamples, 1, A);
   const sharedNoise = { epsilon: tile(noise.epsilon, m), baseLogDensity: tile(noise.baseLogDensity, m) };
   const finalObjective = Array.from(objectiveWithNoise(context, states, result.params, sharedNoise));
+  const start = {
+    mean: new Tensor(Float32Array.from(initialMeans.flat()), [m, A]),
+    logScale: new Tensor(new Float32Array(m * A).fill(Math.log(0.5)), [m, A]),
+  };
+  const ascent = gradientAscent(context, states, start, { generator, evaluationNoise: sharedNoise });
+  const ascentActions = initialMeans.map((_, i) => Array.from(ascent.params.mean.data.subarray(i * A, (i + 1) * A), Math.tanh));
+  return {
+    initialMeans, finalActions, finalObjective, trajectories,
+    modes: groupModes(finalActions, finalObjective, modeRadius),
+    ascentModes: groupModes(ascentActions, Array.from(ascent.optimized), modeRadius),
+  };
+}
+
+/** Greedy clustering: an action joins the first mode within `radius`, else starts a new one. */
+function groupModes(actions: number[][], objective: number[], radius: number): { action: number[]; count: number; objective: number }[] {
   const modes: { action: number[]; count: number; objective: number }[] = [];
-  finalActions.forEach((action, i) => {
-    const mode = modes.find((md) => Math.hypot(...md.action.map((v, d) => v - action[d])) < modeRadius);
+  actions.forEach((action, i) => {
+    const mode = modes.find((md) => Math.hypot(...md.action.map((v, d) => v - action[d])) < radius);
     if (mode) {
       mode.count++;
-      mode.objective = Math.max(mode.objective, finalObjective[i]);
+      mode.objective = Math.max(mode.objective, objective[i]);
     } else {
-      modes.push({ action: [...action], count: 1, objective: finalObjective[i] });
+      modes.push({ action: [...action], count: 1, objective: objective[i] });
     }
   });
-  return { initialMeans, finalActions, finalObjective, trajectories, modes };
+  return modes;
+}
+
+/**
+ * A known multimodal value for the modes analysis: a smooth maximum over `centres` of −c·‖a − centre‖²,
+ * (1/τ)·logsumexp_g(−τ·c·‖a − g‖²). Each centre is a separate mode of J when they are far apart.
+ * @example multimodalValue([[0.8, 0], [-0.8, 0], [0, 0.8], [0, -0.8]]) // MultiGoal's four directions
+ */
+export function multimodalValue(centres: readonly (readonly number[])[], curvature = 4, temperature = 10): ActionValue {
+  const g = new Tensor(Float32Array.from(centres.flat()), [centres.length, 1, 1, centres[0].length]);
+  return (_observations, actions) => {
+    const [n, b, a] = actions.shape;
+    const d2 = sum(square(sub(actions.reshape([1, n, b, a]), g)), -1); // [G, N, B]
+    return logsumexp(mul(d2, -temperature * curvature), 0).div(temperature);
+  };
 }
 
 /** [N, 1, A] noise repeated for `m` states → [N, m, A]. */

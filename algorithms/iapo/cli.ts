@@ -150,7 +150,10 @@ function analyze(analysis: Analysis, agent: IAPO, o: AnalyzeOptions): Record<str
       const single = Array.from(amortizedEstimate(agent, new Tensor(Float32Array.from(obs), [1, S]), generator).mean.data, Math.tanh);
       if (agent.config.inference === 'direct') return { state: obs, modes: [{ action: single, count: 1 }], directAction: single };
       const m = multipleEstimates(agent, obs, ringOfInitialMeans(agent.actionSize, o.inits, o.radius), { iterations: o.iterations ?? 20, generator });
-      return { state: obs, modes: m.modes, finalActions: m.finalActions, finalObjective: m.finalObjective, trajectories: m.trajectories, singleEstimateAction: single };
+      return {
+        state: obs, modes: m.modes, ascentModes: m.ascentModes, finalActions: m.finalActions, finalObjective: m.finalObjective,
+        trajectories: m.trajectories, singleEstimateAction: single,
+      };
     }
     case 'new-objective': {
       const lambda = amortizedEstimate(agent, states, generator, o.iterations);

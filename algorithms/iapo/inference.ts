@@ -27,6 +27,14 @@ export const INITIAL_LOG_SCALE = Math.log(0.5);
 export type ScalarGradientTransform = 'none' | 'signedLog';
 
 /**
+ * How the λ and gradient blocks are normalised. 'layer' is the reference's per-example standardisation
+ * across action dimensions (|A| > 1). It keeps only the pattern across dimensions, not the scale: at
+ * |A| = 2 every standardised block is ±(1/√2, −1/√2). 'signedLog' keeps the scale at any |A|: λ raw,
+ * gradients sign(g)·log(1 + |g|) (what 'layer' with the signedLog scalar transform does at |A| = 1).
+ */
+export type InputNormalization = 'layer' | 'signedLog';
+
+/**
  * Writes one row per state: [s, μ̂, log σ̂, ĝ_μ, ĝ_{log σ}] (params_and_grads with normalize=True,
  * norm_type='layer'). p_logσ = log(σ + 10⁻⁶); g = ∂L/∂λ for the *negative* objective L = −J, and
  * g_logσ = (∂L/∂σ)·σ = ∂L/∂(log σ). When |A| > 1 each of the four blocks is standardised per example
@@ -39,6 +47,7 @@ export function buildInferenceInputs(
   observations: ArrayLike<number>, mean: ArrayLike<number>, logScale: ArrayLike<number>,
   gradMean: ArrayLike<number>, gradLogScale: ArrayLike<number>,
   stateSize: number, actionSize: number, scalarTransform: ScalarGradientTransform, out: Float32Array,
+  normalization: InputNormalization = 'layer',
 ): Float32Array {
   const width = stateSize + 4 * actionSize;
   const batch = out.length / width;
@@ -53,7 +62,9 @@ export function buildInferenceInputs(
         block[d] = part === 1 ? Math.log(Math.exp(x) + 1e-6) : x;
       }
       const offset = row + stateSize + part * actionSize;
-      if (actionSize > 1) {
+      if (normalization === 'signedLog') {
+        for (let d = 0; d < actionSize; d++) out[offset + d] = part >= 2 ? Math.sign(block[d]) * Math.log1p(Math.abs(block[d])) : block[d];
+      } else if (actionSize > 1) {
         let m = 0;
         for (let d = 0; d < actionSize; d++) m += block[d];
         m /= actionSize;
@@ -82,6 +93,8 @@ export interface InferenceOptions {
   iterations: number;
   generator: Generator;
   scalarTransform?: ScalarGradientTransform;
+  /** Default 'layer' (reference). */
+  inputNormalization?: InputNormalization;
   /**
    * Record φ-gradients: −J(λ_k) of every iteration k ≥ 1 is backpropagated into the model's
    * parameters, summed over states; the final iteration's terms are multiplied by `finalWeights[b]`
@@ -179,7 +192,7 @@ export function runInference(model: InferenceModel, observations: Tensor, option
     // A fresh array per iteration: step k's graph keeps its inputs for the backward at k + 1.
     const inputTensor = zeros([batch, model.inputSize]).mutate_((inputs) => buildInferenceInputs(
       observations.data, params.mean.data, params.logScale.data, gradMean.data, gradLogScale.data,
-      stateSize, actionSize, scalarTransform, inputs as Float32Array,
+      stateSize, actionSize, scalarTransform, inputs as Float32Array, options.inputNormalization ?? 'layer',
     ));
     const previous = detachParams(params);
     if (train) {

@@ -16,14 +16,18 @@ const VARIANTS: readonly Variant[] = ['direct', 'iterative'];
 
 interface RunResult {
   job: { kind: string; env?: string; variant: Variant; seed: number };
-  finalEval: { mean: number };
+  finalEval: { mean: number; episodes: number };
   finalEvalMoreIterations?: { iterations: number; mean: number };
   evalCurve: { step: number; mean: number }[];
   gap: { summary: Summary };
   trace: { mean: number[]; increments: number[]; trainedIterations: number };
   medianUpdatesPerSecond: number | null;
   newObjective?: { amortized: Summary; iterative: Summary | null; gradientAscent: Summary };
-  modes?: { state: number[]; modes: { action: number[]; count: number }[]; trajectories?: number[][][]; singleEstimateAction?: number[]; directAction?: number[] }[];
+  modes?: {
+    state: number[]; modes: { action: number[]; count: number }[]; ascentModes?: { action: number[]; count: number }[];
+    trajectories?: number[][][]; singleEstimateAction?: number[]; directAction?: number[];
+    fourModeObjective?: { modes: { action: number[]; count: number }[]; ascentModes: { action: number[]; count: number }[]; trajectories: number[][][] };
+  }[];
   describe: string;
   kernels: string;
   steps: number;
@@ -42,7 +46,7 @@ function readResults(runs: string): { train: RunResult[]; modes: RunResult[]; co
       if (!fs.existsSync(file)) continue;
       const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
       if (group === 'cost') cost.push(r);
-      else if ((r.job as Json).kind === 'modes') modes.push(r as unknown as RunResult);
+      else if ((r.job as Json).kind === 'modes' || r.modes) modes.push(r as unknown as RunResult);
       else train.push(r as unknown as RunResult);
     }
   }
@@ -104,6 +108,10 @@ export function writeStudyReport(results: string, runs: string): Json {
         newObjective: rs[0].newObjective ? {
           amortized: summarize(rs.map((r) => r.newObjective!.amortized.mean)),
           iterative: v === 'iterative' ? summarize(rs.map((r) => r.newObjective!.iterative?.mean ?? NaN)) : undefined,
+          recovered: v === 'iterative' ? summarize(rs.map((r) => {
+            const n = r.newObjective!;
+            return ((n.iterative?.mean ?? NaN) - n.amortized.mean) / (n.gradientAscent.mean - n.amortized.mean);
+          })) : undefined,
           gradientAscent: summarize(rs.map((r) => r.newObjective!.gradientAscent.mean)),
         } : undefined,
         steps: rs[0].steps,
@@ -151,7 +159,7 @@ export function writeStudyReport(results: string, runs: string): Json {
     md.push('| measure | direct | iterative | paired (iterative − direct) |', '|---|---|---|---|');
     const p = row.paired as Json;
     const cell = (v: Json | undefined, key: string, digits = 1): string => fmt(v?.[key] as Summary | undefined, digits);
-    md.push(`| final return (${20} episodes) | ${cell(d, 'finalReturn')} | ${cell(it, 'finalReturn')} | ${fmt(p.finalReturn as Summary)} |`);
+    md.push(`| final return (deterministic, ${envRuns[0].finalEval.episodes} episodes) | ${cell(d, 'finalReturn')} | ${cell(it, 'finalReturn')} | ${fmt(p.finalReturn as Summary)} |`);
     md.push(`| mean return over the eval curve | ${cell(d, 'meanOverCurve')} | ${cell(it, 'meanOverCurve')} | ${fmt(p.meanOverCurve as Summary)} |`);
     md.push(`| amortization gap J* − J(λ) | ${cell(d, 'gap', 3)} | ${cell(it, 'gap', 3)} | ${fmt(p.gap as Summary, 3)} |`);
     md.push(`| ms per update (training, median) | ${cell(d, 'msPerUpdate')} | ${cell(it, 'msPerUpdate')} | |`);
@@ -161,6 +169,7 @@ export function writeStudyReport(results: string, runs: string): Json {
       md.push(`| new objective: J_new of the unchanged amortized λ | ${cell(no(d), 'amortized', 2)} | ${cell(no(it), 'amortized', 2)} | |`);
       md.push(`| new objective: J_new after iterative inference on it | | ${cell(no(it), 'iterative', 2)} | |`);
       md.push(`| new objective: J_new after gradient ascent | ${cell(no(d), 'gradientAscent', 2)} | ${cell(no(it), 'gradientAscent', 2)} | |`);
+      md.push(`| new objective: share of gradient ascent's gain recovered without it | 0 (λ = f(s) ignores J_new) | ${cell(no(it), 'recovered', 2)} | |`);
     }
     const trace = row.trace as { trainedIterations: number; objective: Summary[]; increments: Summary[] } | undefined;
     if (trace) {
@@ -203,16 +212,25 @@ export function writeStudyReport(results: string, runs: string): Json {
   // Multiple estimates.
   if (modes.length) {
     md.push('## Multiple estimates on MultiGoal-v0', '', 'Distinct final actions (modes, radius 0.25) from 9 initial estimates (origin + ring of radius 1.5 in pre-tanh space), 4K iterations:', '');
-    md.push('| run | state | modes (action ×count) |', '|---|---|---|');
+    md.push('| run | state | modes (action ×count) | control: gradient ascent on J from the same λ₀ |', '|---|---|---|---|');
     const panels: Parameters<typeof actionPanelsSvg>[0][number][] = [];
-    for (const r of modes.sort((a, b) => a.job.seed - b.job.seed || a.job.variant.localeCompare(b.job.variant))) {
+    for (const r of modes.sort((a, b) => (a.job.env ?? '').localeCompare(b.job.env ?? '') || a.job.seed - b.job.seed || a.job.variant.localeCompare(b.job.variant))) {
+      const run = `${r.job.kind === 'long' ? `${r.job.env} ` : ''}${r.job.variant} s${r.job.seed}`;
       for (const [i, m] of (r.modes ?? []).entries()) {
-        md.push(`| ${r.job.variant} s${r.job.seed} | (${m.state.map((v) => v.toFixed(2)).join(', ')}) | ${m.modes.map((x) => `(${x.action.map((v) => v.toFixed(2)).join(', ')})×${x.count}`).join(' ')} |`);
+        const list = (ms: { action: number[]; count: number }[] | undefined): string =>
+          ms ? ms.map((x) => `(${x.action.map((v) => v.toFixed(2)).join(', ')})×${x.count}`).join(' ') : '–';
+        md.push(`| ${run} | (${m.state.map((v) => v.toFixed(2)).join(', ')}) | ${list(m.modes)} | ${list(m.ascentModes)} |`);
+        if (m.fourModeObjective) {
+          md.push(`| ${run}, four-mode objective swapped in | same | ${list(m.fourModeObjective.modes)} | ${list(m.fourModeObjective.ascentModes)} |`);
+        }
         if (i === 0) {
           panels.push({
-            title: `${r.job.variant} s${r.job.seed} at (${m.state.map((v) => v.toFixed(1)).join(', ')})`,
+            title: `${run} at (${m.state.map((v) => v.toFixed(1)).join(', ')})`,
             trajectories: m.trajectories ?? [], modes: m.modes, direct: m.directAction,
           });
+          if (m.fourModeObjective) {
+            panels.push({ title: `same model, four-mode objective`, trajectories: m.fourModeObjective.trajectories, modes: m.fourModeObjective.modes });
+          }
         }
       }
     }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Generator, Tensor, tensor } from '../../engine/index.ts';
 import {
-  amortizationGap, gradientAscent, penalizedValue, ringOfInitialMeans, summarize, type ObjectiveContext,
+  amortizationGap, gradientAscent, multimodalValue, penalizedValue, ringOfInitialMeans, summarize, type ObjectiveContext,
 } from '../../algorithms/iapo/analysis.ts';
 import type { ActionValue, PolicyParams } from '../../algorithms/iapo/objective.ts';
 
@@ -55,6 +55,19 @@ describe('IAPO analysis helpers', () => {
     const out = v(tensor([[0]]), new Tensor(Float32Array.of(0.5, 0.5, -0.5, -0.5), [2, 1, 2]));
     assert.ok(Math.abs(out.data[0] + 2) < 1e-6);
     assert.ok(Math.abs(out.data[1]) < 1e-6);
+  });
+
+  it('the four-mode test objective peaks (≈ 0) at each centre and gradient ascent finds all four', () => {
+    const centres = [[0.8, 0], [-0.8, 0], [0, 0.8], [0, -0.8]];
+    const v = multimodalValue(centres);
+    const at = v(tensor([[0]]), new Tensor(Float32Array.from([...centres.flat(), 0, 0]), [5, 1, 2])).data;
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(at[i]) < 1e-3, `value at centre ${i} is ${at[i]}`);
+    assert.ok(at[4] < -2, `value between the modes ${at[4]} should be well below`);
+    const starts = params([0, 0], [-1, -1], 4);
+    starts.mean.mutate_((m) => m.set([1, 0.1, -1, 0.1, 0.1, 1, 0.1, -1]));
+    const found = gradientAscent(context(v, 0.01), new Tensor(new Float32Array(4), [4, 1]), starts, { generator: new Generator(5), learningRate: 0.05, gradientSamples: 32 });
+    const actions = Array.from(found.params.mean.data, Math.tanh);
+    centres.forEach((c, i) => assert.ok(Math.hypot(actions[2 * i] - c[0], actions[2 * i + 1] - c[1]) < 0.15, `start ${i} ends at (${actions[2 * i]}, ${actions[2 * i + 1]})`));
   });
 
   it('initial estimates for the modes analysis: the origin plus a ring', () => {

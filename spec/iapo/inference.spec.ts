@@ -70,6 +70,20 @@ describe('IAPO inference inputs (params_and_grads, normalize=True, layer)', () =
     [-1, 0, 1].forEach((v, d) => close(out[12 + 6 + d], v, 1e-5, `row 1 ĝ_μ[${d}]`));
   });
 
+  it("'layer' keeps only the sign pattern at |A| = 2; 'signedLog' keeps the scale", () => {
+    const layer = new Float32Array(4 * 2);
+    buildInferenceInputs([], [0.1, 0.2], [-1, -1.5], [-300, 2], [0.01, -0.02], 0, 2, 'signedLog', layer);
+    const r = Math.SQRT1_2;
+    [-r, r, r, -r, -r, r, r, -r].forEach((v, i) => close(layer[i], v, 1e-5, `layer input ${i}`));
+    const scaled = new Float32Array(4 * 2);
+    buildInferenceInputs([], [0.1, 0.2], [-1, -1.5], [-300, 2], [0.01, -0.02], 0, 2, 'signedLog', scaled, 'signedLog');
+    [0.1, 0.2].forEach((v, d) => close(scaled[d], v, 1e-7, `μ[${d}] raw`));
+    close(scaled[2], Math.log(Math.exp(-1) + 1e-6), 1e-6, 'log σ raw');
+    close(scaled[4], -Math.log1p(300), 1e-5, 'ĝ_μ[0]');
+    close(scaled[5], Math.log1p(2), 1e-5, 'ĝ_μ[1]');
+    close(scaled[7], -Math.log1p(0.02), 1e-6, 'ĝ_logσ[1]');
+  });
+
   it('with |A| = 1 feeds raw values (reference) or sign(g)·log(1 + |g|) for the gradients only', () => {
     const raw = new Float32Array(1 + 4);
     buildInferenceInputs([5], [0.2], [-1], [-100], [3], 1, 1, 'none', raw);
