@@ -20,14 +20,15 @@
  * await agent.learn({ totalSteps: 10_000, evalEnv: make('Pendulum-v1'), runDir: 'runs/iapo' });
  * agent.predict(obs, { deterministic: true, inferenceIterations: 20 }); // more iterations than trained
  */
-import { Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros, type GeneratorState } from '../engine/index.ts';
+import { Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros } from '../engine/index.ts';
 import { Adam } from '../engine/optim/index.ts';
-import { readAgentCheckpoint, writeAgentCheckpoint, type AgentParts } from './common/checkpoint.ts';
+import type { AgentParts } from './common/checkpoint.ts';
 import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
 import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
 import { observationTensor } from './common/networks.ts';
 import {
-  createStreams, initialTrainingState, restoreStreams, restoreTrainingState, serializeTrainingState, streamStates, trainOffPolicy,
+  createStreams, initialTrainingState, trainOffPolicy,
   type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
 } from './common/off-policy.ts';
 import { createBatch, type Batch } from './common/replay-buffer.ts';
@@ -396,27 +397,14 @@ export class IAPO implements OffPolicyLearner {
     };
   }
 
+  /** Writes everything needed to resume exactly, the evaluation stream included. */
   save(dir: string): void {
-    writeAgentCheckpoint(dir, this.parts(), this.buffer, {
-      algorithm: this.algorithm,
-      envId: this.envId,
-      config: { ...this.config },
-      training: serializeTrainingState(this.training),
-      streams: { ...streamStates(this.streams), evaluation: this.evaluationStream.getState() },
-      envState: this.env.getState?.() ?? null,
-    });
+    saveLearner(dir, this, this.parts(), { evaluation: this.evaluationStream });
   }
 
   /** Restores a checkpoint written by `save`; `weightsOnly` reads networks and α only (evaluation, analysis). */
-  load(dir: string, { weightsOnly = false }: { weightsOnly?: boolean } = {}): this {
-    const meta = readAgentCheckpoint(dir, this.parts(), weightsOnly ? null : this.buffer, { optimizers: !weightsOnly });
-    if (meta.algorithm !== this.algorithm) throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${this.algorithm}`);
-    if (!weightsOnly) {
-      restoreStreams(this.streams, meta.streams);
-      const evaluation = meta.streams.evaluation as GeneratorState | undefined;
-      if (evaluation) this.evaluationStream.setState(evaluation);
-      restoreTrainingState(this.training, meta.training, this.env, meta.envState);
-    }
+  load(dir: string, options: LoadOptions = {}): this {
+    loadLearner(dir, this, this.parts(), options, { evaluation: this.evaluationStream });
     return this;
   }
 

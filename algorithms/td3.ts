@@ -15,12 +15,13 @@
 import {
   Adam, MLP, Tensor, add, clamp, copyParameters, gradients, mean, minimum, mul, noGrad, ones, polyakUpdate, randn, square, sub, zeros,
 } from '../engine/index.ts';
-import { readAgentCheckpoint, writeAgentCheckpoint, type AgentParts } from './common/checkpoint.ts';
+import type { AgentParts } from './common/checkpoint.ts';
 import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
 import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import {
-  createStreams, initialTrainingState, restoreStreams, restoreTrainingState, serializeTrainingState, streamStates, trainOffPolicy,
+  createStreams, initialTrainingState, trainOffPolicy,
   type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
 } from './common/off-policy.ts';
 import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
@@ -221,24 +222,14 @@ export class TD3 implements OffPolicyLearner {
     };
   }
 
+  /** Writes everything needed to resume exactly (networks, targets, optimizers, buffer, streams, env, counters). */
   save(dir: string): void {
-    writeAgentCheckpoint(dir, this.parts(), this.buffer, {
-      algorithm: this.algorithm,
-      envId: this.envId,
-      config: { ...this.config },
-      training: serializeTrainingState(this.training),
-      streams: streamStates(this.streams),
-      envState: this.env.getState?.() ?? null,
-    });
+    saveLearner(dir, this, this.parts());
   }
 
-  load(dir: string, { weightsOnly = false }: { weightsOnly?: boolean } = {}): this {
-    const meta = readAgentCheckpoint(dir, this.parts(), weightsOnly ? null : this.buffer, { optimizers: !weightsOnly });
-    if (meta.algorithm !== this.algorithm) throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${this.algorithm}`);
-    if (!weightsOnly) {
-      restoreStreams(this.streams, meta.streams);
-      restoreTrainingState(this.training, meta.training, this.env, meta.envState);
-    }
+  /** Restores a checkpoint written by `save`; `weightsOnly` reads the networks only (evaluation). */
+  load(dir: string, options: LoadOptions = {}): this {
+    loadLearner(dir, this, this.parts(), options);
     return this;
   }
 

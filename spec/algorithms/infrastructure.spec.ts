@@ -160,7 +160,10 @@ describe('checkpoint directories', () => {
     const before = Array.from(wide.predict([0.3]));
     assert.throws(() => wide.load(dir), /shape/);
     assert.deepEqual(Array.from(wide.predict([0.3])), before);
-    assert.throws(() => new TD3(new BanditEnv(), TINY).load(dir), /./);
+    const td3 = new TD3(new BanditEnv(), TINY);
+    const td3Before = Array.from(td3.predict([0.3]));
+    assert.throws(() => td3.load(dir), /checkpoint is for SAC, not TD3/);
+    assert.deepEqual(Array.from(td3.predict([0.3])), td3Before);
   });
 });
 
