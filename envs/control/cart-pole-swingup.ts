@@ -22,7 +22,7 @@ import { circle, line, rect, svgScene } from '../core/svg.ts';
 import type { Action, MutableStepResult, NoConfig, ResetOptions } from '../core/types.ts';
 import { capsuleInertia } from '../physics/capsule.ts';
 import { Rk4Integrator } from '../physics/rk4.ts';
-import { applyJointLimit, type JointLimit } from '../physics/soft-limit.ts';
+import { solveWithJointLimit, type JointLimit } from '../physics/soft-limit.ts';
 
 export const CONTROL_TIMESTEP = 0.01;
 const GRAVITY = 9.81;
@@ -61,8 +61,8 @@ export class CartPoleSwingupEnv extends BaseEnv {
   /** Actuator force during the current step (N), after clamping to ctrlrange. */
   private force = 0;
   private readonly acceleration = new Float64Array(2);
-  /** M⁻¹ as [i00, i01, i11], scratch for the joint limit. */
-  private readonly inverseMass = new Float64Array(3);
+  /** M as [m00, m01, m11], overwritten with M⁻¹ by the solve (scratch). */
+  private readonly massMatrix = new Float64Array(3);
   private readonly integrator: Rk4Integrator;
 
   constructor(config?: NoConfig) {
@@ -90,17 +90,14 @@ export class CartPoleSwingupEnv extends BaseEnv {
     // Generalised forces: actuator, damping, centrifugal term on the cart, gravity on the pole.
     const forceX = this.force - SLIDER_DAMPING * xDot + POLE_MASS * POLE_COM * sin * thetaDot * thetaDot;
     const torque = POLE_MASS * GRAVITY * POLE_COM * sin - HINGE_DAMPING * thetaDot;
-    const det = m00 * m11 - m01 * m01;
-    const i00 = m11 / det;
-    const i01 = -m01 / det;
-    const i11 = m00 / det;
-    this.inverseMass[0] = i00;
-    this.inverseMass[1] = i01;
-    this.inverseMass[2] = i11;
+    const matrix = this.massMatrix;
+    matrix[0] = m00;
+    matrix[1] = m01;
+    matrix[2] = m11;
     const qacc = this.acceleration;
-    qacc[0] = i00 * forceX + i01 * torque;
-    qacc[1] = i01 * forceX + i11 * torque;
-    applyJointLimit(SLIDER_LIMIT, s, this.inverseMass, qacc);
+    qacc[0] = forceX;
+    qacc[1] = torque;
+    solveWithJointLimit(SLIDER_LIMIT, s, matrix, qacc);
     out[0] = xDot;
     out[1] = thetaDot;
     out[2] = qacc[0]!;

@@ -22,7 +22,7 @@ import { circle, line, svgScene } from '../core/svg.ts';
 import type { Action, Info, MutableStepResult, ResetOptions } from '../core/types.ts';
 import { capsuleInertia, capsuleMass } from '../physics/capsule.ts';
 import { Rk4Integrator } from '../physics/rk4.ts';
-import { applyJointLimit, type JointLimit } from '../physics/soft-limit.ts';
+import { solveWithJointLimit, type JointLimit } from '../physics/soft-limit.ts';
 
 export interface Reacher2DConfig {
   /** Weight of the distance term (Gymnasium's `reward_dist_weight`). */
@@ -85,8 +85,8 @@ export class Reacher2DEnv extends BaseEnv {
   private tipY = 0;
   private readonly torque = new Float64Array(2);
   private readonly acceleration = new Float64Array(2);
-  /** M⁻¹ as [i00, i01, i11], scratch for the joint limit. */
-  private readonly inverseMass = new Float64Array(3);
+  /** M as [m00, m01, m11], overwritten with M⁻¹ by the solve (scratch). */
+  private readonly massMatrix = new Float64Array(3);
   private readonly integrator: Rk4Integrator;
   private readonly rewardInfo = { rewardDist: 0, rewardCtrl: 0 };
 
@@ -114,17 +114,14 @@ export class Reacher2DEnv extends BaseEnv {
     // Motor torque, joint damping and the Coriolis/centrifugal terms of the two-link arm.
     const tau0 = this.torque[0]! - DAMPING * qDot0 + COEFF_B * sin * (2 * qDot0 * qDot1 + qDot1 * qDot1);
     const tau1 = this.torque[1]! - DAMPING * qDot1 - COEFF_B * sin * qDot0 * qDot0;
-    const det = m00 * m11 - m01 * m01;
-    const i00 = m11 / det;
-    const i01 = -m01 / det;
-    const i11 = m00 / det;
-    this.inverseMass[0] = i00;
-    this.inverseMass[1] = i01;
-    this.inverseMass[2] = i11;
+    const matrix = this.massMatrix;
+    matrix[0] = m00;
+    matrix[1] = m01;
+    matrix[2] = m11;
     const qacc = this.acceleration;
-    qacc[0] = i00 * tau0 + i01 * tau1;
-    qacc[1] = i01 * tau0 + i11 * tau1;
-    applyJointLimit(ELBOW_LIMIT, s, this.inverseMass, qacc);
+    qacc[0] = tau0;
+    qacc[1] = tau1;
+    solveWithJointLimit(ELBOW_LIMIT, s, matrix, qacc);
     out[0] = qDot0;
     out[1] = qDot1;
     out[2] = qacc[0]!;

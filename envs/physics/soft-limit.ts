@@ -60,3 +60,26 @@ export function applyJointLimit(limit: JointLimit, state: Float64Array, inverseM
   qacc[0] = qacc[0]! + (k === 0 ? i00 : i01) * sign * force;
   qacc[1] = qacc[1]! + (k === 0 ? i01 : i11) * sign * force;
 }
+
+/**
+ * Solves M·q̈ = f for a 2-DOF system with symmetric M, then applies `limit`. On entry `matrix` holds M
+ * as [m00, m01, m11] and `qacc` holds f; on return `matrix` holds M⁻¹ (same layout) and `qacc` the
+ * constrained accelerations. Arrays in and out keep the RK4 stage allocation-free.
+ */
+export function solveWithJointLimit(limit: JointLimit, state: Float64Array, matrix: Float64Array, qacc: Float64Array): void {
+  const m00 = matrix[0]!;
+  const m01 = matrix[1]!;
+  const m11 = matrix[2]!;
+  const det = m00 * m11 - m01 * m01;
+  const i00 = m11 / det;
+  const i01 = -m01 / det;
+  const i11 = m00 / det;
+  matrix[0] = i00;
+  matrix[1] = i01;
+  matrix[2] = i11;
+  const f0 = qacc[0]!;
+  const f1 = qacc[1]!;
+  qacc[0] = i00 * f0 + i01 * f1;
+  qacc[1] = i01 * f0 + i11 * f1;
+  applyJointLimit(limit, state, matrix, qacc);
+}
