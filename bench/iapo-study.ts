@@ -23,7 +23,7 @@ import { readEvalHistory } from '../algorithms/common/logger.ts';
 import { IAPO, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../algorithms/iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
-  multimodalValue, penalizedValue, ringOfInitialMeans, summarize,
+  multimodalValue, penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from '../algorithms/iapo/analysis.ts';
 
 /** Unit-ish action directions towards MultiGoal's four goals (±5, 0), (0, ±5). */
@@ -248,11 +248,7 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
   lap('per-iteration trace');
 
   if (!modesAnalysis) {
-    // A new objective: Q̂ minus a bump (height: the spread of Q̂ over random actions, width 0.3) on the
-    // action the agent prefers under the old objective.
-    const centres = noGradAction(lambda);
-    const weights = valueSpread(agent, states, generator);
-    const newValue = penalizedValue(agent.objectiveValue(), centres, weights, 0.3);
+    const newValue = penaltyOnPreferredAction(agent, states, lambda, generator, { radius: 0.3 });
     const transfer = newObjectiveTransfer(agent, states, newValue, { generator, ascent: { gradientSamples: 100, learningRate: 1e-2, maxSteps: ASCENT_STEPS } });
     result.newObjective = {
       amortized: transfer.amortized, iterative: transfer.iterative ?? null, gradientAscent: transfer.gradientAscent, gradientSteps: transfer.gradientSteps,
@@ -281,30 +277,6 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
   result.analysisTimings = timings;
   result.analysisVersion = ANALYSIS_VERSION;
   return result;
-}
-
-function noGradAction(lambda: { mean: Tensor }): Tensor {
-  return new Tensor(Float32Array.from(lambda.mean.data, Math.tanh), lambda.mean.shape);
-}
-
-/** Per state: max − min of Q̂ over 64 uniform random actions (the scale of the penalty). */
-function valueSpread(agent: IAPO, states: Tensor, generator: Generator): Tensor {
-  const [B] = states.shape;
-  const A = agent.actionSize;
-  const n = 64;
-  const actions = new Tensor(new Float32Array(n * B * A).map(() => 2 * generator.uniform() - 1), [n, B, A]);
-  const values = agent.objectiveValue()(states, actions).data;
-  const out = new Float32Array(B);
-  for (let b = 0; b < B; b++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, values[i * B + b]);
-      hi = Math.max(hi, values[i * B + b]);
-    }
-    out[b] = hi - lo;
-  }
-  return new Tensor(out, [B]);
 }
 
 function allJobs(seeds: number): Job[] {

@@ -362,6 +362,32 @@ export function penalizedValue(base: ActionValue, centres: Tensor, weights: Tens
   };
 }
 
+/**
+ * The new objective the analyses use: Q̂ minus a bump of width `radius` on the action the agent prefers
+ * (tanh μ of `lambda`), as high as the spread (max − min) of Q̂ over `samples` uniform random actions at
+ * each state, so the penalty matters on every env's reward scale.
+ */
+export function penaltyOnPreferredAction(
+  agent: IAPO, states: Tensor, lambda: PolicyParams, generator: Generator, { radius = 0.3, samples = 64 }: { radius?: number; samples?: number } = {},
+): ActionValue {
+  const [B] = states.shape;
+  const A = agent.actionSize;
+  const actions = new Tensor(new Float32Array(samples * B * A).map(() => 2 * generator.uniform() - 1), [samples, B, A]);
+  const values = agent.objectiveValue()(states, actions).data;
+  const spread = new Float32Array(B);
+  for (let b = 0; b < B; b++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < samples; i++) {
+      lo = Math.min(lo, values[i * B + b]);
+      hi = Math.max(hi, values[i * B + b]);
+    }
+    spread[b] = hi - lo;
+  }
+  const centres = new Tensor(Float32Array.from(lambda.mean.data, Math.tanh), lambda.mean.shape);
+  return penalizedValue(agent.objectiveValue(), centres, new Tensor(spread, [B]), radius);
+}
+
 export interface TransferResult {
   /** Mean over states of J_new reached by each optimizer (fixed noise). */
   readonly amortized: Summary;

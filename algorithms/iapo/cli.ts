@@ -20,7 +20,7 @@ import { learningCurveSvg } from '../common/curve-svg.ts';
 import { IAPO, type IAPOConfig } from '../iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
-  penalizedValue, ringOfInitialMeans, summarize,
+  penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from './analysis.ts';
 import { actionPanelsSvg } from './plots.ts';
 
@@ -157,23 +157,7 @@ function analyze(analysis: Analysis, agent: IAPO, o: AnalyzeOptions): Record<str
     }
     case 'new-objective': {
       const lambda = amortizedEstimate(agent, states, generator, o.iterations);
-      const centres = new Tensor(Float32Array.from(lambda.mean.data, Math.tanh), lambda.mean.shape);
-      const [B] = states.shape;
-      // Bump height: the spread of Q̂ over 64 random actions at each state.
-      const n = 64;
-      const actions = new Tensor(new Float32Array(n * B * agent.actionSize).map(() => 2 * generator.uniform() - 1), [n, B, agent.actionSize]);
-      const values = agent.objectiveValue()(states, actions).data;
-      const weights = new Float32Array(B);
-      for (let b = 0; b < B; b++) {
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (let i = 0; i < n; i++) {
-          lo = Math.min(lo, values[i * B + b]);
-          hi = Math.max(hi, values[i * B + b]);
-        }
-        weights[b] = hi - lo;
-      }
-      const newValue = penalizedValue(agent.objectiveValue(), centres, new Tensor(weights, [B]), o.width);
+      const newValue = penaltyOnPreferredAction(agent, states, lambda, generator, { radius: o.width });
       const t = newObjectiveTransfer(agent, states, newValue, { iterations: o.iterations, generator, ascent: { maxSteps: o.maxSteps } });
       return { amortized: t.amortized, iterative: t.iterative ?? null, gradientAscent: t.gradientAscent, gradientSteps: t.gradientSteps };
     }
