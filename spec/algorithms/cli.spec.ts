@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, planCommand, type TrainPlan } from '../../algorithms/cli.ts';
 import { SAC, SAC_DEFAULTS } from '../../algorithms/index.ts';
 import { make } from '../../envs/index.ts';
-import { CHILD_ENV, TINY, onJsKernels, tempDir } from './helpers.ts';
+import { childEnv, TINY, tempDir } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -15,7 +15,6 @@ function usageError(argv: string[], pattern: RegExp, cwd = tempDir()): void {
 }
 
 describe('CLI argument checking (before any work)', () => {
-  onJsKernels();
   it('rejects unknown flags, commands and a missing or unknown env id', () => {
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--lr', '3'], /train: Unknown option '--lr'/);
     usageError(['train', '--algo', 'sac'], /--env <id> is required; known ids: Pendulum-v1/);
@@ -64,9 +63,8 @@ describe('CLI argument checking (before any work)', () => {
 });
 
 describe('the varl bin', () => {
-  onJsKernels();
   it('exits with status 2 and the usage on a bad command line', () => {
-    const result = spawnSync(process.execPath, ['bin/varl.js', 'train', '--algo', 'sac', '--env', 'Nope-v0'], { cwd: ROOT, env: CHILD_ENV, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/varl.js', 'train', '--algo', 'sac', '--env', 'Nope-v0'], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /^varl train: unknown env id 'Nope-v0'/);
     assert.match(result.stderr, /usage:\n {2}varl train --algo sac\|td3/);
@@ -75,7 +73,7 @@ describe('the varl bin', () => {
   it('eval prints the mean and std return of a checkpoint as JSON', async () => {
     const runDir = tempDir();
     await new SAC(make('Pendulum-v1'), { ...TINY, seed: 1 }).learn({ totalSteps: 200, runDir, evalEvery: 0 });
-    const result = spawnSync(process.execPath, ['bin/varl.js', 'eval', '--checkpoint', runDir, '--episodes', '2'], { cwd: ROOT, env: CHILD_ENV, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/varl.js', 'eval', '--checkpoint', runDir, '--episodes', '2'], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
     assert.deepEqual(

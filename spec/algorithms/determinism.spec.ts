@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { make } from '../../envs/index.ts';
 import { SAC, TD3, loadAgent, type Agent } from '../../algorithms/index.ts';
-import { TINY, checkpointFingerprint, onJsKernels, progressRows, tempDir } from './helpers.ts';
+import { availableKernels } from '../../engine/index.ts';
+import { TINY, checkpointFingerprint, onKernels, progressRows, tempDir } from './helpers.ts';
 
 type Build = (seed: number) => Agent;
 const algorithms: [string, Build][] = [
@@ -17,9 +18,9 @@ async function run(build: Build, seed: number, steps: number): Promise<string> {
   return dir;
 }
 
-for (const [name, build] of algorithms) {
-  describe(`${name} determinism`, () => {
-    onJsKernels();
+for (const [name, build] of algorithms) for (const kernelSet of availableKernels()) {
+  describe(`${name} determinism (${kernelSet} kernels)`, () => {
+    onKernels(kernelSet);
     it('the same seed gives an identical run (parameters, optimizers, buffer, streams, logs)', async () => {
       const a = await run(build, 7, 600);
       const b = await run(build, 7, 600);
@@ -34,8 +35,8 @@ for (const [name, build] of algorithms) {
     });
   });
 
-  describe(`${name} exact resume`, () => {
-    onJsKernels();
+  describe(`${name} exact resume (${kernelSet} kernels)`, () => {
+    onKernels(kernelSet);
     // 2000 steps straight vs 1000 + save + reload into a new agent + 1000 more; and a split in the
     // middle of an episode (Pendulum episodes are 200 steps), which needs the env's own state.
     let straight: string;

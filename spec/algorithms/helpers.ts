@@ -6,24 +6,20 @@ import * as path from 'node:path';
 import type { SACConfig, TD3Config } from '../../algorithms/index.ts';
 import { kernels, useKernels } from '../../engine/index.ts';
 
-/**
- * Runs the enclosing describe block on the JS reference kernels. Workaround for the wasm heap:
- * once its pool has been bump-allocated to the end (a few million short-lived tensors, which a
- * whole spec run reaches), every allocation of a size class without free blocks forces a full GC
- * and falls back (engine/kernels/wasm/heap.ts), so training specs that follow other specs slow to a
- * crawl. Child processes of these specs get VARL_KERNELS=js for the same numerics.
- */
-export function onJsKernels(): void {
-  let previous = 'js';
+/** Runs the enclosing describe block on the kernel set `name` ('wasm', 'js'), restoring the previous one after. */
+export function onKernels(name: string): void {
+  let previous = name;
   before(() => {
     previous = kernels().name;
-    useKernels('js');
+    useKernels(name);
   });
   after(() => useKernels(previous));
 }
 
-/** Environment for CLI child processes (same kernels as `onJsKernels`). */
-export const CHILD_ENV = { ...process.env, VARL_KERNELS: 'js' };
+/** Environment for CLI child processes: the same kernel set as the spec that spawns them. */
+export function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, VARL_KERNELS: kernels().name };
+}
 
 /** Small networks and batches so a few thousand updates take seconds. */
 export const TINY: Partial<SACConfig> & Partial<TD3Config> = {

@@ -6,7 +6,7 @@ import {
   stopOnEvalReturn, writeCheckpointDir, type Callback,
 } from '../../algorithms/index.ts';
 import { BanditEnv } from './bandit-env.ts';
-import { TINY, onJsKernels, tempDir } from './helpers.ts';
+import { TINY, tempDir } from './helpers.ts';
 
 describe('evaluate', () => {
   it('runs N deterministic episodes from seeds seed…seed+N−1 and reports mean and population std', () => {
@@ -84,7 +84,6 @@ describe('ProgressReporter', () => {
 });
 
 describe('callbacks', () => {
-  onJsKernels();
   it('see every step and every evaluation, and stop training by returning false', async () => {
     const steps: number[] = [];
     const evals: number[] = [];
@@ -131,7 +130,6 @@ describe('learning curve SVG', () => {
 });
 
 describe('checkpoint directories', () => {
-  onJsKernels();
   it('replace the previous checkpoint atomically and fall back to it after an interrupted swap', () => {
     const root = tempDir();
     const dir = path.join(root, 'checkpoint');

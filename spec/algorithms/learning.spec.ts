@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { SAC, TD3, evaluate } from '../../algorithms/index.ts';
 import { BanditEnv } from './bandit-env.ts';
-import { onJsKernels } from './helpers.ts';
 
 /**
  * A one-step contextual bandit (spec/algorithms/bandit-env.ts): s ~ U(−1, 1), reward −(a − a*(s))²
@@ -20,7 +19,6 @@ function checkOptimum(agent: SAC | TD3, env: BanditEnv): void {
 }
 
 describe('learning a one-step continuous bandit', () => {
-  onJsKernels();
   it('SAC finds the optimal action', async () => {
     const env = new BanditEnv();
     const sac = new SAC(env, { ...SMALL, seed: 3 });

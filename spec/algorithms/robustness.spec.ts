@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { make } from '../../envs/index.ts';
 import { NonFiniteLossError, NonFiniteParameterError, SAC, TD3, loadAgent, readCheckpointMeta } from '../../algorithms/index.ts';
 import { BanditEnv } from './bandit-env.ts';
-import { CHILD_ENV, TINY, checkpointFingerprint, onJsKernels, tempDir } from './helpers.ts';
+import { childEnv, TINY, checkpointFingerprint, tempDir } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The CLI in a child process (node --import tsx algorithms/cli.ts …), with its output collected. */
 function startCli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'algorithms/cli.ts', ...args], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'algorithms/cli.ts', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr?.on('data', (d) => (stderr += d));
@@ -46,7 +46,6 @@ function writeTinyConfig(dir: string): string {
 }
 
 describe('a non-finite loss', () => {
-  onJsKernels();
   for (const [name, Algo] of [['SAC', SAC], ['TD3', TD3]] as const) {
     it(`${name}: stops training with a message naming the step and the loss, keeping the last good checkpoint`, async () => {
       const runDir = tempDir();
@@ -68,7 +67,6 @@ describe('a non-finite loss', () => {
 });
 
 describe('interruption', () => {
-  onJsKernels();
   it('SIGINT saves a checkpoint and exits cleanly (status 130); --resume continues the run', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'run');

@@ -6,7 +6,7 @@ import { IAPO, type IAPOConfig } from '../../algorithms/iapo.ts';
 import { runAnalyze } from '../../algorithms/iapo/cli.ts';
 import { SAC } from '../../algorithms/index.ts';
 import { make } from '../../envs/index.ts';
-import { TINY, onJsKernels, tempDir } from '../algorithms/helpers.ts';
+import { TINY, tempDir } from '../algorithms/helpers.ts';
 
 const TINY_IAPO: Partial<IAPOConfig> = {
   hiddenSizes: [16], criticHiddenSizes: [16], batchSize: 16, actionSamples: 2, inferenceIterations: 2,
@@ -33,7 +33,6 @@ const mean = (summary: unknown): number => (summary as { mean: number }).mean;
 
 describe('varl analyze (on small trained checkpoints)', function () {
   this.timeout(120_000);
-  onJsKernels();
   let direct = '';
   let iterative = '';
   before(async () => {
