@@ -6,7 +6,8 @@
  *   varl analyze modes          --checkpoint DIR […] [--iterations 20] [--inits 8] [--radius 1.5] [--svg FILE]
  *   varl analyze new-objective  --checkpoint DIR […] [--states 32] [--width 0.3] [--max-steps 1500]
  *
- * Each prints one JSON object per checkpoint on stdout; --out FILE writes them all as one JSON array.
+ * Each prints a Markdown table on a terminal, one JSON object per checkpoint otherwise (--format
+ * table|json chooses); --out FILE writes the full results (per-state values included) as one JSON array.
  * States are `--states` evenly spaced states of one rollout of the checkpoint's deterministic policy
  * (seed --seed), as the reference's analysis scripts do.
  */
@@ -23,6 +24,7 @@ import {
   penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from './analysis.ts';
 import { actionPanelsSvg } from './plots.ts';
+import { analysisTable } from './tables.ts';
 
 export const ANALYZE_USAGE = `usage:
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …] [options]
@@ -34,7 +36,8 @@ export const ANALYZE_USAGE = `usage:
       --radius R         radius of that ring in pre-tanh units (modes; default 1.5)
       --width W          width of the penalty bump on the preferred action (new-objective; default 0.3)
       --svg FILE         figure (iterations, modes)
-      --out FILE         all results as one JSON file`;
+      --format F         table (default on a terminal) or json (one object per checkpoint per line)
+      --out FILE         all results, per-state values included, as one JSON file`;
 
 export class AnalyzeUsageError extends Error {
   override name = 'AnalyzeUsageError';
@@ -50,6 +53,7 @@ const OPTIONS = {
   radius: { type: 'string' },
   width: { type: 'string' },
   svg: { type: 'string' },
+  format: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -104,9 +108,15 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
       radius: numberFlag('radius', values.radius, 1.5, false),
       width: numberFlag('width', values.width, 0.3, false, 1e-6),
     };
+    if (values.svg && analysis !== 'iterations' && analysis !== 'modes') {
+      throw new AnalyzeUsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
+    }
+    const format = values.format ?? ((out as { isTTY?: boolean }).isTTY ? 'table' : 'json');
+    if (format !== 'table' && format !== 'json') throw new AnalyzeUsageError(`analyze: --format must be table or json, got '${format}'`);
     const agents = checkpoints.map((dir) => ({ dir, agent: loadIapoCheckpoint(dir) }));
     const results = agents.map(({ dir, agent }) => ({ checkpoint: dir, env: agent.envId, inference: agent.config.inference, ...analyze(analysis as Analysis, agent, options) }));
-    for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
+    if (format === 'table') out.write(analysisTable(analysis, results) + '\n');
+    else for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
     if (values.out) fs.writeFileSync(values.out, JSON.stringify(results, null, 1) + '\n');
     if (values.svg) fs.writeFileSync(values.svg, figure(analysis as Analysis, results));
     return 0;
@@ -185,5 +195,5 @@ function figure(analysis: Analysis, results: Record<string, unknown>[]): string 
       points: (r.objective as number[]).map((mean, k) => ({ step: k, mean })),
     })), { title: 'Objective over inference iterations', xLabel: 'inference iteration k', yLabel: 'J(s; λ_k)' });
   }
-  throw new AnalyzeUsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
+  throw new Error(`analyze: no figure for '${analysis}'`);
 }

@@ -22,10 +22,15 @@ async function trainedCheckpoint(envId: string, inference: 'direct' | 'iterative
 }
 
 /** Runs `varl analyze …` in-process; returns the status and one parsed JSON object per stdout line. */
-async function analyze(argv: string[]): Promise<{ status: number; results: Json[] }> {
+async function analyzeText(argv: string[]): Promise<{ status: number; text: string }> {
   let text = '';
   const out = new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } });
   const status = await runAnalyze(argv, out);
+  return { status, text };
+}
+
+async function analyze(argv: string[]): Promise<{ status: number; results: Json[] }> {
+  const { status, text } = await analyzeText(argv);
   return { status, results: text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Json) };
 }
 
@@ -72,6 +77,15 @@ describe('varl analyze (on small trained checkpoints)', function () {
     assert.match(figure, /<\/svg>\s*$/);
   });
 
+  it('--format table prints one Markdown row per iteration, marking the trained K', async () => {
+    const { status, text } = await analyzeText(['iterations', '--checkpoint', iterative, '--states', '2', '--iterations', '4', '--format', 'table']);
+    assert.equal(status, 0);
+    const lines = text.trim().split('\n');
+    assert.match(lines[0], /^\| k \| J\(λ_k\) iterative \S+ \| Δ \|$/);
+    assert.equal(lines.length, 2 + 5);
+    assert.match(lines[4], /^\| 2 \(trained K\) \| -?\d+\.\d{4} \| -?\d+\.\d{4} \|$/);
+  });
+
   it('new-objective: the iterative model re-optimizes without retraining; gradient ascent is the yardstick', async () => {
     const { status, results } = await analyze(['new-objective', '--checkpoint', direct, '--checkpoint', iterative, '--states', '4', '--max-steps', '40']);
     assert.equal(status, 0);
@@ -104,6 +118,10 @@ describe('varl analyze (on small trained checkpoints)', function () {
       assert.match(said, /--checkpoint DIR is required/);
       assert.equal((await analyze(['gap', '--checkpoint', iterative, '--states', '0'])).status, 2);
       assert.match(said, /--states must be an integer ≥ 1, got '0'/);
+      assert.equal((await analyze(['gap', '--checkpoint', iterative, '--svg', 'x.svg'])).status, 2);
+      assert.match(said, /--svg is for 'iterations' and 'modes', not 'gap'/);
+      assert.equal((await analyze(['gap', '--checkpoint', iterative, '--format', 'yaml'])).status, 2);
+      assert.match(said, /--format must be table or json, got 'yaml'/);
       const sacDir = tempDir();
       new SAC(make('Pendulum-v1'), TINY).save(path.join(sacDir, 'checkpoint'));
       assert.equal((await analyze(['gap', '--checkpoint', sacDir])).status, 2);
