@@ -59,6 +59,8 @@ export const STUDY_ENVS: Readonly<Record<string, EnvPlan>> = QUICK
  */
 export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overrides?: Partial<IAPOConfig>; modes?: boolean }>> = {
   'CartPoleSwingup-v0@60k': { envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5 },
+  // The budget of the SAC/TD3 Pendulum study (bench/results/rl-study.md), for a like-for-like comparison.
+  'Pendulum-v1@20k': { envId: 'Pendulum-v1', steps: 20_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 },
   // 'layer' normalisation keeps only the sign pattern of a 2-D gradient; signedLog keeps its scale.
   'Reacher2D-v0+signedLog': {
     envId: 'Reacher2D-v0', steps: 15_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' },
