@@ -130,6 +130,8 @@ export interface ProgressStatus {
   lastEpisodeReturn?: number;
   lastEval?: EvalPoint;
   updatesPerSecond?: number;
+  /** Estimated seconds to the end of training, once it can be estimated. */
+  etaSeconds?: number;
   wallSeconds: number;
 }
 
@@ -221,6 +223,7 @@ export class ProgressReporter {
     if (s.lastEpisodeReturn !== undefined) parts.push(`return ${s.lastEpisodeReturn.toFixed(1)}`);
     if (s.lastEval) parts.push(`eval ${s.lastEval.mean.toFixed(1)}±${s.lastEval.std.toFixed(1)} @${s.lastEval.step}`);
     if (s.updatesPerSecond !== undefined) parts.push(`${s.updatesPerSecond.toFixed(1)} upd/s`);
+    if (s.etaSeconds !== undefined && s.etaSeconds > 0) parts.push(`eta ${formatDuration(s.etaSeconds)}`);
     return parts.join('  ');
   }
 

@@ -238,9 +238,13 @@ export async function trainOffPolicy(agent: OffPolicyLearner, options: LearnOpti
     step: state.step, episode: state.episode, updates: state.updates, totalSteps,
     lastEpisodeReturn: state.lastEpisodeReturn ?? undefined,
   });
+  const updatesPerStep = config.gradientSteps / config.trainFrequency;
   const status = (): ProgressStatus => ({
     step: state.step, episode: state.episode, lastEpisodeReturn: state.lastEpisodeReturn ?? undefined,
     lastEval: state.lastEval ?? undefined, updatesPerSecond: recentUpdatesPerSecond, wallSeconds: wallNow(),
+    // The remaining updates at the current rate (acting and evaluation not counted).
+    etaSeconds: recentUpdatesPerSecond && state.step >= config.learningStarts
+      ? ((totalSteps - state.step) * updatesPerStep) / recentUpdatesPerSecond : undefined,
   });
 
   // Wall time of this segment is added to what earlier segments recorded.

@@ -67,10 +67,12 @@ describe('ProgressReporter', () => {
     const reporter = new ProgressReporter({ totalSteps: 100, label: 'SAC', stream: out.stream, intervalSeconds: 3600 });
     reporter.update({ step: 1, episode: 0, wallSeconds: 0 });
     reporter.update({ step: 2, episode: 0, wallSeconds: 0 }); // throttled
+    reporter.update({ step: 40, episode: 1, updatesPerSecond: 20, etaSeconds: 3, wallSeconds: 10 }, true);
     reporter.finish({ step: 100, episode: 3, lastEpisodeReturn: -1, wallSeconds: 75 });
     const lines = out.text().trim().split('\n');
-    assert.equal(lines.length, 2);
-    assert.match(lines[1], /^SAC step 100\/100 \(100\.0%\)\s+ep 3\s+return -1\.0\s+wall 1m15s$/);
+    assert.equal(lines.length, 3);
+    assert.match(lines[1], /^SAC step 40\/100 \(40\.0%\)\s+ep 1\s+20\.0 upd\/s\s+eta 3s\s+wall 10s$/);
+    assert.match(lines[2], /^SAC step 100\/100 \(100\.0%\)\s+ep 3\s+return -1\.0\s+wall 1m15s$/);
   });
 
   it('redraws one line with a bar on a TTY', () => {
