@@ -156,6 +156,7 @@ export function writeStudyReport(results: string, runs: string): Json {
     });
 
     md.push(`## ${env}`, '', `Steps ${d?.steps ?? it?.steps}; kernels ${JSON.stringify([...(d?.kernels as string[] ?? []), ...(it?.kernels as string[] ?? [])].filter((k, i, a) => a.indexOf(k) === i))}.`, '');
+    for (const [v, x] of [['direct', d], ['iterative', it]] as const) if (x) md.push(`Config (${v}): ${String(x.describe)}.`, '');
     md.push('| measure | direct | iterative | paired (iterative − direct) |', '|---|---|---|---|');
     const p = row.paired as Json;
     const cell = (v: Json | undefined, key: string, digits = 1): string => fmt(v?.[key] as Summary | undefined, digits);
