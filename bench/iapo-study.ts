@@ -57,14 +57,13 @@ export const STUDY_ENVS: Readonly<Record<string, EnvPlan>> = QUICK
  * change for both variants (the `reduced` preset plus `overrides`). `modes: true` runs the MultiGoal
  * multiple-estimates analysis instead of the new-objective one.
  */
-export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overrides?: Partial<IAPOConfig>; modes?: boolean; variants?: readonly Variant[] }>> = {
+export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overrides?: Partial<IAPOConfig>; modes?: boolean }>> = {
   'CartPoleSwingup-v0@60k': { envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5 },
   // The budget of the SAC/TD3 Pendulum study (bench/results/rl-study.md), for a like-for-like comparison.
   'Pendulum-v1@20k': { envId: 'Pendulum-v1', steps: 20_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 },
-  // Diagnostic for the late collapse at 60k: β = 1/√2 makes Q̂ = min(Q₁, Q₂) (SAC's clipped double Q) instead of 2.5.
+  // The late collapse at 60k with β = 2.5: β = 1/√2 makes Q̂ = min(Q₁, Q₂) (SAC's clipped double Q).
   'CartPoleSwingup-v0@60k+min': {
-    envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5,
-    overrides: { pessimism: Math.SQRT1_2 }, variants: ['direct'],
+    envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5, overrides: { pessimism: Math.SQRT1_2 },
   },
   // 'layer' normalisation keeps only the sign pattern of a 2-D gradient; signedLog keeps its scale.
   'Reacher2D-v0+signedLog': {
@@ -294,8 +293,8 @@ function allJobs(seeds: number): Job[] {
     for (let seed = 0; seed < seeds; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'train', env, variant, seed });
   }
   for (let seed = 0; seed < 2; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'modes', variant, seed });
-  for (const [env, plan] of Object.entries(LONG_ENVS)) {
-    for (let seed = 0; seed < seeds; seed++) for (const variant of plan.variants ?? variants) jobs.push({ kind: 'long', env, variant, seed });
+  for (const env of Object.keys(LONG_ENVS)) {
+    for (let seed = 0; seed < seeds; seed++) for (const variant of variants) jobs.push({ kind: 'long', env, variant, seed });
   }
   if (!QUICK) for (const env of ['Pendulum-v1', 'Reacher2D-v0']) for (const variant of variants) jobs.push({ kind: 'cost', config: 'reference', env, variant });
   return jobs;
