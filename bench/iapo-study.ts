@@ -65,6 +65,7 @@ export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overr
   'CartPoleSwingup-v0@60k+min': {
     envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5, overrides: { pessimism: Math.SQRT1_2 },
   },
+  'Pendulum-v1@20k+min': { envId: 'Pendulum-v1', steps: 20_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { pessimism: Math.SQRT1_2 } },
   // 'layer' normalisation keeps only the sign pattern of a 2-D gradient; signedLog keeps its scale.
   'Reacher2D-v0+signedLog': {
     envId: 'Reacher2D-v0', steps: 15_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' },
