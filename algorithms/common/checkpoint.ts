@@ -205,6 +205,8 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 export interface ReadAgentOptions {
   /** Also restore optimizers (default true). */
   optimizers?: boolean;
+  /** Refuse a checkpoint written by another algorithm (e.g. 'SAC'). */
+  algorithm?: string;
 }
 
 /**
@@ -215,6 +217,9 @@ export interface ReadAgentOptions {
 export function readAgentCheckpoint(dir: string, parts: AgentParts, buffer: ReplayBuffer | null, options: ReadAgentOptions = {}): CheckpointMeta {
   const resolved = resolveCheckpointDir(dir);
   const meta = readCheckpointMeta(resolved);
+  if (options.algorithm !== undefined && meta.algorithm !== options.algorithm) {
+    throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${options.algorithm}`);
+  }
   const read = (file: string): Record<string, Tensor> => decodeSafetensors(fs.readFileSync(path.join(resolved, file))).tensors;
   const model = read('model.safetensors');
 

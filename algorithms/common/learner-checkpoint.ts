@@ -4,7 +4,7 @@
  * The algorithm files name their parts; everything else is the same for every algorithm.
  */
 import type { Generator, GeneratorState } from '../../engine/index.ts';
-import { readAgentCheckpoint, readCheckpointMeta, writeAgentCheckpoint, type AgentParts } from './checkpoint.ts';
+import { readAgentCheckpoint, writeAgentCheckpoint, type AgentParts } from './checkpoint.ts';
 import { restoreStreams, restoreTrainingState, serializeTrainingState, streamStates, type OffPolicyLearner } from './off-policy.ts';
 
 /** Generators an algorithm owns beyond the loop's four streams (IAPO's evaluation stream), by name. */
@@ -36,9 +36,7 @@ export function saveLearner(dir: string, learner: OffPolicyLearner, parts: Agent
 export function loadLearner(
   dir: string, learner: OffPolicyLearner, parts: AgentParts, { weightsOnly = false }: LoadOptions = {}, extraStreams: ExtraStreams = {},
 ): void {
-  const { algorithm } = readCheckpointMeta(dir);
-  if (algorithm !== learner.algorithm) throw new Error(`${dir}: checkpoint is for ${algorithm}, not ${learner.algorithm}`);
-  const meta = readAgentCheckpoint(dir, parts, weightsOnly ? null : learner.buffer, { optimizers: !weightsOnly });
+  const meta = readAgentCheckpoint(dir, parts, weightsOnly ? null : learner.buffer, { optimizers: !weightsOnly, algorithm: learner.algorithm });
   if (weightsOnly) return;
   restoreStreams(learner.streams, meta.streams);
   for (const [name, generator] of Object.entries(extraStreams)) {
