@@ -89,22 +89,33 @@ export interface InferenceModel extends Module {
   readonly actionSize: number;
 }
 
-/** λ = f_φ(s): μ and the raw log σ from zero-initialised heads, then the soft clamp (lib/inference/direct.py). */
-export class DirectInference extends Module implements InferenceModel {
-  readonly kind = 'direct' as const;
+/**
+ * The part both models share: a ReLU body on `inputSize` features, a zero-initialised linear head
+ * with `headSize` outputs and the learnable log-σ bounds, registered in that order.
+ */
+abstract class InferenceNetwork extends Module {
   readonly stateSize: number;
   readonly actionSize: number;
   readonly body: MLP;
   readonly head: Linear;
   readonly bounds: LogScaleBounds;
 
-  constructor({ stateSize, actionSize, hiddenSizes, generator }: InferenceNetworkOptions) {
+  protected constructor({ stateSize, actionSize, hiddenSizes, generator }: InferenceNetworkOptions, inputSize: number, headSize: number) {
     super();
     this.stateSize = stateSize;
     this.actionSize = actionSize;
-    this.body = this.registerModule('body', reluBody(stateSize, hiddenSizes, generator));
-    this.head = this.registerModule('head', new Linear(hiddenSizes[hiddenSizes.length - 1], 2 * actionSize, { generator, init: zeroInit }));
+    this.body = this.registerModule('body', reluBody(inputSize, hiddenSizes, generator));
+    this.head = this.registerModule('head', new Linear(hiddenSizes[hiddenSizes.length - 1], headSize, { generator, init: zeroInit }));
     this.bounds = this.registerModule('bounds', new LogScaleBounds(actionSize));
+  }
+}
+
+/** λ = f_φ(s): μ and the raw log σ from zero-initialised heads, then the soft clamp (lib/inference/direct.py). */
+export class DirectInference extends InferenceNetwork implements InferenceModel {
+  readonly kind = 'direct' as const;
+
+  constructor(options: InferenceNetworkOptions) {
+    super(options, options.stateSize, 2 * options.actionSize);
   }
 
   forward(observations: Tensor): PolicyParams {
@@ -118,21 +129,11 @@ export class DirectInference extends Module implements InferenceModel {
  * logits), new = ω⊙previous + (1 − ω)⊙δ with ω = sigmoid(gate), for μ and for the raw log σ, then
  * the soft clamp on log σ. `previous` must be detached: φ is trained by one-step truncated backprop.
  */
-export class IterativeInference extends Module implements InferenceModel {
+export class IterativeInference extends InferenceNetwork implements InferenceModel {
   readonly kind = 'iterative' as const;
-  readonly stateSize: number;
-  readonly actionSize: number;
-  readonly body: MLP;
-  readonly head: Linear;
-  readonly bounds: LogScaleBounds;
 
-  constructor({ stateSize, actionSize, hiddenSizes, generator }: InferenceNetworkOptions) {
-    super();
-    this.stateSize = stateSize;
-    this.actionSize = actionSize;
-    this.body = this.registerModule('body', reluBody(stateSize + 4 * actionSize, hiddenSizes, generator));
-    this.head = this.registerModule('head', new Linear(hiddenSizes[hiddenSizes.length - 1], 4 * actionSize, { generator, init: zeroInit }));
-    this.bounds = this.registerModule('bounds', new LogScaleBounds(actionSize));
+  constructor(options: InferenceNetworkOptions) {
+    super(options, options.stateSize + 4 * options.actionSize, 4 * options.actionSize);
   }
 
   /** Size of one input row: |S| + 4|A|. */
