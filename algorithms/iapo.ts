@@ -23,12 +23,12 @@
 import { Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros } from '../engine/index.ts';
 import { Adam } from '../engine/optim/index.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
+import type { ActionScaler, ContinuousEnv } from './common/env.ts';
 import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
 import { observationTensor } from './common/networks.ts';
 import {
-  createStreams, initialTrainingState, trainOffPolicy,
+  learnerSetup, trainOffPolicy,
   type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
 } from './common/off-policy.ts';
 import { createBatch, type Batch } from './common/replay-buffer.ts';
@@ -209,14 +209,11 @@ export class IAPO implements OffPolicyLearner {
   constructor(readonly env: ContinuousEnv, config: Partial<IAPOConfig> = {}) {
     this.config = Object.freeze(resolveConfig('IAPO', IAPO_DEFAULTS, config, IAPO_RULES));
     const c = this.config;
-    if (c.batchSize > c.bufferSize) throw new ConfigError(`IAPO config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
-    this.envId = (env as { id?: string }).id ?? 'custom-env';
-    this.observationSize = flatSize(env.observationSpace.shape);
-    this.actionSize = flatSize(env.actionSpace.shape);
-    this.scaler = new ActionScaler(env.actionSpace);
-    this.streams = createStreams(c.seed);
+    ({
+      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
+      scaler: this.scaler, streams: this.streams, training: this.training,
+    } = learnerSetup('IAPO', env, c));
     this.evaluationStream = new Generator(c.seed + 2_000_000);
-    this.training = initialTrainingState(this.observationSize);
     this.buffer = new EpisodeReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
     // Critics first: for one seed, the direct and the iterative agent start from the same critics

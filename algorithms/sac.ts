@@ -19,12 +19,12 @@ import {
   polyakUpdate, square, sub, sum, tanh, zeros,
 } from '../engine/index.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
+import type { ActionScaler, ContinuousEnv } from './common/env.ts';
 import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import {
-  createStreams, initialTrainingState, trainOffPolicy,
+  learnerSetup, trainOffPolicy,
   type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
 } from './common/off-policy.ts';
 import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
@@ -198,14 +198,11 @@ export class SAC implements OffPolicyLearner {
   constructor(readonly env: ContinuousEnv, config: Partial<SACConfig> = {}) {
     this.config = Object.freeze(resolveConfig('SAC', SAC_DEFAULTS, config, SAC_RULES));
     const c = this.config;
-    if (c.batchSize > c.bufferSize) throw new ConfigError(`SAC config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
-    this.envId = (env as { id?: string }).id ?? 'custom-env';
-    this.observationSize = flatSize(env.observationSpace.shape);
-    this.actionSize = flatSize(env.actionSpace.shape);
-    this.scaler = new ActionScaler(env.actionSpace);
+    ({
+      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
+      scaler: this.scaler, streams: this.streams, training: this.training,
+    } = learnerSetup('SAC', env, c));
     this.logHalfWidthSum = Array.from(this.scaler.scale).reduce((s, h) => s + Math.log(h), 0);
-    this.streams = createStreams(c.seed);
-    this.training = initialTrainingState(this.observationSize);
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
     const init = this.streams.init;

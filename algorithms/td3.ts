@@ -16,12 +16,12 @@ import {
   Adam, MLP, Tensor, add, clamp, copyParameters, gradients, mean, minimum, mul, noGrad, ones, polyakUpdate, randn, square, sub, zeros,
 } from '../engine/index.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { ConfigError, inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import { ActionScaler, flatSize, type ContinuousEnv } from './common/env.ts';
+import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
+import type { ActionScaler, ContinuousEnv } from './common/env.ts';
 import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import {
-  createStreams, initialTrainingState, trainOffPolicy,
+  learnerSetup, trainOffPolicy,
   type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
 } from './common/off-policy.ts';
 import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
@@ -105,13 +105,10 @@ export class TD3 implements OffPolicyLearner {
   constructor(readonly env: ContinuousEnv, config: Partial<TD3Config> = {}) {
     this.config = Object.freeze(resolveConfig('TD3', TD3_DEFAULTS, config, TD3_RULES));
     const c = this.config;
-    if (c.batchSize > c.bufferSize) throw new ConfigError(`TD3 config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
-    this.envId = (env as { id?: string }).id ?? 'custom-env';
-    this.observationSize = flatSize(env.observationSpace.shape);
-    this.actionSize = flatSize(env.actionSpace.shape);
-    this.scaler = new ActionScaler(env.actionSpace);
-    this.streams = createStreams(c.seed);
-    this.training = initialTrainingState(this.observationSize);
+    ({
+      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
+      scaler: this.scaler, streams: this.streams, training: this.training,
+    } = learnerSetup('TD3', env, c));
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
     const init = this.streams.init;

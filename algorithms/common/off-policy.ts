@@ -13,7 +13,8 @@ import { Generator, type GeneratorState } from '../../engine/index.ts';
 import { runCallbacks, type Callback, type TrainingContext } from './callbacks.ts';
 import { hasCheckpoint } from './checkpoint.ts';
 import { learningCurveSvg } from './curve-svg.ts';
-import { ActionScaler, type ContinuousEnv } from './env.ts';
+import { ConfigError } from './config.ts';
+import { ActionScaler, flatSize, type ContinuousEnv } from './env.ts';
 import { evaluate, type EvaluationResult } from './evaluate.ts';
 import { ProgressReporter, RunLogger, type EvalPoint, type ProgressStatus } from './logger.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
@@ -116,6 +117,32 @@ export interface RandomStreams {
 export function createStreams(seed: number): RandomStreams {
   const root = new Generator(seed);
   return { init: root.split(), exploration: root.split(), minibatch: root.split(), update: root.split() };
+}
+
+/** What every off-policy learner derives from its env and resolved config. */
+export interface LearnerSetup {
+  readonly envId: string;
+  readonly observationSize: number;
+  readonly actionSize: number;
+  readonly scaler: ActionScaler;
+  readonly streams: RandomStreams;
+  readonly training: TrainingState;
+}
+
+/** The common part of a learner's constructor; throws ConfigError when a minibatch cannot fit the buffer. */
+export function learnerSetup(algorithm: string, env: ContinuousEnv, config: OffPolicyConfig): LearnerSetup {
+  if (config.batchSize > config.bufferSize) {
+    throw new ConfigError(`${algorithm} config: batchSize ${config.batchSize} exceeds bufferSize ${config.bufferSize}`);
+  }
+  const observationSize = flatSize(env.observationSpace.shape);
+  return {
+    envId: (env as { id?: string }).id ?? 'custom-env',
+    observationSize,
+    actionSize: flatSize(env.actionSpace.shape),
+    scaler: new ActionScaler(env.actionSpace),
+    streams: createStreams(config.seed),
+    training: initialTrainingState(observationSize),
+  };
 }
 
 export function streamStates(streams: RandomStreams): Record<string, GeneratorState> {
