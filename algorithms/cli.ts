@@ -13,12 +13,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { make, registeredIds } from '../envs/index.ts';
 import { hasCheckpoint, readCheckpointMeta, resolveCheckpointDir } from './common/checkpoint.ts';
 import { ConfigError, resolveConfig } from './common/config.ts';
 import { evaluate } from './common/evaluate.ts';
 import { NonFiniteLossError } from './common/off-policy.ts';
+import { UsageError, integerFlag, parseFlags } from './common/usage.ts';
 import { ALGORITHMS, createAgent, loadAgent, type AlgorithmName } from './index.ts';
 import { PRESETS } from './presets.ts';
 import { SAC_DEFAULTS, SAC_RULES } from './sac.ts';
@@ -26,11 +27,9 @@ import { TD3_DEFAULTS, TD3_RULES } from './td3.ts';
 import { IAPO_DEFAULTS, IAPO_RULES, type IAPO } from './iapo.ts';
 import { runAnalyze } from './iapo/cli.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { UsageError };
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `usage:
   varl train --algo sac|td3|iapo --env <id> [options]
@@ -106,22 +105,6 @@ export interface EvalPlan {
 
 export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze'; readonly args: string[] } | { readonly kind: 'help' };
 
-function parse<O extends ParseArgsConfig['options']>(command: string, args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false });
-  } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/, '');
-    throw new UsageError(`${command}: ${message}`);
-  }
-}
-
-function integerFlag(command: string, name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got '${value}'`);
-  return n;
-}
-
 function checkEnvId(command: string, id: string | undefined): string {
   if (id === undefined) throw new UsageError(`${command}: --env <id> is required; known ids: ${registeredIds().join(', ')}`);
   if (!registeredIds().includes(id)) throw new UsageError(`${command}: unknown env id '${id}'; known ids: ${registeredIds().join(', ')}`);
@@ -160,7 +143,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
     case 'analyze':
       return { kind: 'analyze', args: rest };
     case 'eval': {
-      const { values } = parse('eval', rest, EVAL_OPTIONS);
+      const { values } = parseFlags('eval', rest, EVAL_OPTIONS);
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
       let dir = path.resolve(cwd, values.checkpoint);
       if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) dir = path.join(dir, 'checkpoint');
@@ -185,7 +168,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
 }
 
 function planTrain(args: readonly string[], cwd: string): TrainPlan {
-  const { values } = parse('train', [...args], TRAIN_OPTIONS);
+  const { values } = parseFlags('train', [...args], TRAIN_OPTIONS);
   // On --resume the run's own settings are the defaults.
   const schedule = (saved?: Partial<TrainPlan>) => ({
     evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),

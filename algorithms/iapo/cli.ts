@@ -13,10 +13,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Generator, Tensor } from '../../engine/index.ts';
 import { make, registeredIds } from '../../envs/index.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../common/checkpoint.ts';
+import { UsageError, integerFlag, numberFlag, parseFlags } from '../common/usage.ts';
 import { learningCurveSvg } from '../common/curve-svg.ts';
 import { IAPO, type IAPOConfig } from '../iapo.ts';
 import {
@@ -39,10 +39,6 @@ export const ANALYZE_USAGE = `usage:
       --format F         table (default on a terminal) or json (one object per checkpoint per line)
       --out FILE         all results, per-state values included, as one JSON file`;
 
-export class AnalyzeUsageError extends Error {
-  override name = 'AnalyzeUsageError';
-}
-
 const OPTIONS = {
   checkpoint: { type: 'string', multiple: true },
   states: { type: 'string' },
@@ -60,23 +56,14 @@ const OPTIONS = {
 const ANALYSES = ['gap', 'iterations', 'modes', 'new-objective'] as const;
 type Analysis = (typeof ANALYSES)[number];
 
-function numberFlag(name: string, value: string | undefined, fallback: number, integer = true, min = integer ? 1 : 0): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new AnalyzeUsageError(`analyze: --${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`);
-  }
-  return n;
-}
-
 /** Loads an IAPO checkpoint (a run folder or its checkpoint/ folder) for analysis. */
 export function loadIapoCheckpoint(dir: string): IAPO {
   let resolved = path.resolve(dir);
   if (!hasCheckpoint(resolved) && hasCheckpoint(path.join(resolved, 'checkpoint'))) resolved = path.join(resolved, 'checkpoint');
-  if (!hasCheckpoint(resolved)) throw new AnalyzeUsageError(`analyze: no checkpoint at ${dir}`);
+  if (!hasCheckpoint(resolved)) throw new UsageError(`analyze: no checkpoint at ${dir}`);
   const meta = readCheckpointMeta(resolved);
-  if (meta.algorithm !== 'IAPO') throw new AnalyzeUsageError(`analyze: ${dir} is a ${meta.algorithm} checkpoint; the analyses need IAPO (direct or iterative)`);
-  if (!registeredIds().includes(meta.envId)) throw new AnalyzeUsageError(`analyze: the checkpoint's env '${meta.envId}' is not registered`);
+  if (meta.algorithm !== 'IAPO') throw new UsageError(`analyze: ${dir} is a ${meta.algorithm} checkpoint; the analyses need IAPO (direct or iterative)`);
+  if (!registeredIds().includes(meta.envId)) throw new UsageError(`analyze: the checkpoint's env '${meta.envId}' is not registered`);
   return new IAPO(make(meta.envId), meta.config as Partial<IAPOConfig>).load(resolved, { weightsOnly: true });
 }
 
@@ -89,30 +76,25 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
       return 0;
     }
     if (!ANALYSES.includes(analysis as Analysis)) {
-      throw new AnalyzeUsageError(`analyze: expected one of ${ANALYSES.join(', ')}, got '${analysis ?? ''}'`);
+      throw new UsageError(`analyze: expected one of ${ANALYSES.join(', ')}, got '${analysis ?? ''}'`);
     }
-    let values;
-    try {
-      ({ values } = parseArgs({ args: [...rest], options: OPTIONS, strict: true, allowPositionals: false }));
-    } catch (error) {
-      throw new AnalyzeUsageError(`analyze: ${(error as Error).message}`);
-    }
+    const { values } = parseFlags('analyze', rest, OPTIONS);
     const checkpoints = values.checkpoint ?? [];
-    if (checkpoints.length === 0) throw new AnalyzeUsageError('analyze: --checkpoint DIR is required');
+    if (checkpoints.length === 0) throw new UsageError('analyze: --checkpoint DIR is required');
     const options = {
-      states: numberFlag('states', values.states, 32),
-      seed: numberFlag('seed', values.seed, 0, true, 0),
-      iterations: values.iterations === undefined ? undefined : numberFlag('iterations', values.iterations, 20),
-      maxSteps: numberFlag('max-steps', values['max-steps'], 1500),
-      inits: numberFlag('inits', values.inits, 8),
-      radius: numberFlag('radius', values.radius, 1.5, false),
-      width: numberFlag('width', values.width, 0.3, false, 1e-6),
+      states: integerFlag('analyze', 'states', values.states, 32, 1),
+      seed: integerFlag('analyze', 'seed', values.seed, 0, 0),
+      iterations: values.iterations === undefined ? undefined : integerFlag('analyze', 'iterations', values.iterations, 20, 1),
+      maxSteps: integerFlag('analyze', 'max-steps', values['max-steps'], 1500, 1),
+      inits: integerFlag('analyze', 'inits', values.inits, 8, 1),
+      radius: numberFlag('analyze', 'radius', values.radius, 1.5, 0),
+      width: numberFlag('analyze', 'width', values.width, 0.3, 1e-6),
     };
     if (values.svg && analysis !== 'iterations' && analysis !== 'modes') {
-      throw new AnalyzeUsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
+      throw new UsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
     }
     const format = values.format ?? ((out as { isTTY?: boolean }).isTTY ? 'table' : 'json');
-    if (format !== 'table' && format !== 'json') throw new AnalyzeUsageError(`analyze: --format must be table or json, got '${format}'`);
+    if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json, got '${format}'`);
     const agents = checkpoints.map((dir) => ({ dir, agent: loadIapoCheckpoint(dir) }));
     const results = agents.map(({ dir, agent }) => ({ checkpoint: dir, env: agent.envId, inference: agent.config.inference, ...analyze(analysis as Analysis, agent, options) }));
     if (format === 'table') out.write(analysisTable(analysis, results) + '\n');
@@ -121,7 +103,7 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
     if (values.svg) fs.writeFileSync(values.svg, figure(analysis as Analysis, results));
     return 0;
   } catch (error) {
-    if (error instanceof AnalyzeUsageError) {
+    if (error instanceof UsageError) {
       process.stderr.write(`varl ${error.message}\n\n${ANALYZE_USAGE}\n`);
       return 2;
     }

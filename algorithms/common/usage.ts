@@ -1,0 +1,33 @@
+/** Command-line argument checking shared by `varl train|eval` and `varl analyze`: every problem is a UsageError naming the flag. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A bad command line: the CLI prints the message and the usage and exits with status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** parseArgs in strict mode, no positionals; its errors become UsageErrors prefixed with `command`. */
+export function parseFlags<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    throw new UsageError(`${command}: ${message}`);
+  }
+}
+
+/** An integer flag ≥ `min` (digit separators allowed: 100_000), or `fallback` when absent. */
+export function integerFlag(command: string, name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+/** A finite number flag ≥ `min`, or `fallback` when absent. */
+export function numberFlag(command: string, name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`${command}: --${name} must be a number ≥ ${min}, got '${value}'`);
+  return n;
+}
