@@ -1,11 +1,13 @@
 /**
- * Graph recording. Every differentiable op is a `Primitive`: a forward that computes the result
- * with kernels, and a VJP written with the engine's own ops. When gradients are enabled and an
- * input requires grad, the result remembers (primitive, inputs, attrs). Because VJPs are ordinary
- * op calls, running them while recording builds a graph of the gradient itself: that is all
- * higher-order differentiation needs.
+ * Graph recording. Every op the engine records is a `Primitive`: a shape rule, a forward that
+ * computes the result with kernels, and a VJP written with the engine's own ops (ops/primitives.ts
+ * lists them all). When gradients are enabled and an input requires grad, the result remembers
+ * (primitive, inputs, attrs). Because VJPs are ordinary op calls, running them while recording
+ * builds a graph of the gradient itself: that is all higher-order differentiation needs.
  */
 import { AnomalyError, GradientError, formatShape } from '../errors.ts';
+import type { PrimitiveAttrs, PrimitiveName } from '../ops/primitives.ts';
+import type { Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 
 /**
@@ -18,14 +20,32 @@ export type Vjp<Attrs> = (
   g: Tensor, inputs: readonly Tensor[], output: Tensor, attrs: Attrs, needed: readonly boolean[],
 ) => (Tensor | null)[];
 
-export interface Primitive<Attrs = undefined> {
-  readonly name: string;
-  readonly forward: (inputs: readonly Tensor[], attrs: Attrs) => Tensor;
-  readonly vjp: Vjp<Attrs>;
+/** The result's shape from the inputs' shapes; throws a `ShapeError` naming them when they do not fit. */
+export type ShapeRule<Attrs> = (inputs: readonly Shape[], attrs: Attrs) => Shape;
+
+/** Computes the result, of the shape the shape rule gave, with kernels. */
+export type Forward<Attrs> = (inputs: readonly Tensor[], attrs: Attrs, shape: Shape) => Tensor;
+
+/**
+ * One primitive's rules side by side. `vjp` is `null` for the piecewise-constant primitives
+ * (comparisons, sign, step, isFinite), whose results record no graph; the table in
+ * ops/primitives.ts fixes which those are.
+ */
+export interface Primitive<K extends PrimitiveName> {
+  readonly name: K;
+  readonly shape: ShapeRule<PrimitiveAttrs[K]>;
+  readonly forward: Forward<PrimitiveAttrs[K]>;
+  readonly vjp: Vjp<PrimitiveAttrs[K]> | null;
+}
+
+/** What the backward pass needs of a recorded primitive. */
+export interface RecordedPrimitive {
+  readonly name: PrimitiveName;
+  readonly vjp: Vjp<unknown>;
 }
 
 export interface GraphNode {
-  readonly primitive: Primitive<unknown>;
+  readonly primitive: RecordedPrimitive;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;
   /** Versions of the inputs when they were saved; a mismatch at backward means an in-place write. */
@@ -95,13 +115,19 @@ function checkFinite(name: string, inputs: readonly Tensor[], output: Tensor): v
   }
 }
 
-/** Applies a primitive: runs its forward and, when needed, records it for differentiation. */
-export function apply<Attrs>(primitive: Primitive<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
-  const output = primitive.forward(inputs, attrs);
+/**
+ * Applies a primitive: its shape rule, then its forward and, when it has a VJP and an input
+ * requires grad, records it for differentiation.
+ */
+export function apply<K extends PrimitiveName>(
+  primitive: Primitive<K>, inputs: readonly Tensor[], attrs: PrimitiveAttrs[K],
+): Tensor {
+  const shape = primitive.shape(inputs.map((t) => t.shape), attrs);
+  const output = primitive.forward(inputs, attrs, shape);
   if (anomalyDepth > 0) checkFinite(primitive.name, inputs, output);
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+  if (primitive.vjp !== null && gradEnabled && inputs.some((t) => t.requiresGrad)) {
     output.setNode({
-      primitive: primitive as Primitive<unknown>,
+      primitive: primitive as RecordedPrimitive, // its vjp is not null, and takes the attrs saved with it
       inputs,
       attrs,
       inputVersions: inputs.map((t) => t.version),

@@ -1,25 +1,29 @@
 /**
- * Elementwise ops. Each differentiable op is one row: its kernel and its VJP, the VJP written with
- * engine ops so that it can be differentiated again. Binary ops broadcast with NumPy rules and
- * promote float32 with float64 to float64; a JS number takes the dtype of the tensor it meets.
+ * Elementwise ops. Every kernel of kernels/types.ts is a primitive of the same name, and each has
+ * one row here: its VJP, written with engine ops so that it can be differentiated again, or `null`
+ * for the piecewise-constant ones. Binary ops broadcast with NumPy rules and promote float32 with
+ * float64 to float64; a JS number takes the dtype of the tensor it meets.
  */
-import { apply, type Primitive } from '../autograd/graph.ts';
+import { apply, type Primitive, type Vjp } from '../autograd/graph.ts';
 import { ValueError } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
-import type { BinaryKernel, UnaryKernel } from '../kernels/types.ts';
+import { binaryKernelNames, unaryKernelNames, type BinaryKernel, type UnaryKernel } from '../kernels/types.ts';
 import { broadcastShapes, broadcastStrides } from '../shape.ts';
 import { Tensor, emptyTensor, full } from '../tensor.ts';
+import type { NonDifferentiableName, PrimitiveAttrs, PrimitiveRules, PrimitiveTable } from './primitives.ts';
 import { cast } from './shape.ts';
 
 export type TensorLike = Tensor | number;
 
+/** A VJP, or `null` exactly for the piecewise-constant primitives. */
+type VjpRow<K extends UnaryKernel | BinaryKernel, Rule> = K extends NonDifferentiableName ? null : Rule;
+
 // ----- unary -----
 
-type DifferentiableUnary = Exclude<UnaryKernel, 'sign' | 'step' | 'isFinite'>;
-/** VJP of a unary op from the cotangent g, input x, output y and the op's parameter. */
-type UnaryVjp = (g: Tensor, x: Tensor, y: Tensor, param: number) => Tensor;
+/** VJP of a unary op from the cotangent g, input x, output y and the op's parameter (elu's alpha). */
+type UnaryVjp<K extends UnaryKernel> = (g: Tensor, x: Tensor, y: Tensor, param: PrimitiveAttrs[K]) => Tensor;
 
-const unaryVjps: { readonly [K in DifferentiableUnary]: UnaryVjp } = {
+const unaryVjps: { readonly [K in UnaryKernel]: VjpRow<K, UnaryVjp<K>> } = {
   neg: (g) => neg(g),
   exp: (g, _x, y) => mul(g, y),
   log: (g, x) => div(g, x),
@@ -35,29 +39,32 @@ const unaryVjps: { readonly [K in DifferentiableUnary]: UnaryVjp } = {
   softplus: (g, x) => mul(g, sigmoid(x)),
   relu: (g, x) => mul(g, step(x)), // subgradient 0 at x = 0
   elu: (g, x, y, alpha) => mul(g, where(step(x), 1, add(y, alpha))),
+  sign: null,
+  step: null,
+  isFinite: null,
 };
 
-function unaryPrimitive(name: DifferentiableUnary): Primitive<number> {
-  const rule = unaryVjps[name];
+function unaryPrimitive<K extends UnaryKernel>(name: K): Primitive<K> {
+  const rule = unaryVjps[name] as UnaryVjp<K> | null;
+  const vjp: Vjp<PrimitiveAttrs[K]> | null = rule && ((g, [x], y, param) => [rule(g, x, y, param)]);
   return {
     name,
-    forward: ([x], param) => runUnary(name, x, param),
-    vjp: (g, [x], y, param) => [rule(g, x, y, param)],
+    shape: ([x]) => x,
+    forward: ([x], param, shape) => {
+      const out = emptyTensor(shape, x.dtype);
+      kernels().unary(name, x.data, out.data, param ?? 0);
+      return out;
+    },
+    vjp,
   };
 }
 
-function runUnary(name: UnaryKernel, x: Tensor, param: number): Tensor {
-  const out = emptyTensor(x.shape, x.dtype);
-  kernels().unary(name, x.data, out.data, param);
-  return out;
-}
-
 const unaryPrimitives = Object.fromEntries(
-  (Object.keys(unaryVjps) as DifferentiableUnary[]).map((name) => [name, unaryPrimitive(name)]),
-) as { readonly [K in DifferentiableUnary]: Primitive<number> };
+  unaryKernelNames.map((name) => [name, unaryPrimitive(name)]),
+) as PrimitiveTable<UnaryKernel>;
 
-function unaryOp(name: DifferentiableUnary, x: Tensor, param = 0): Tensor {
-  return apply(unaryPrimitives[name], [x], param);
+function unaryOp(name: Exclude<UnaryKernel, 'elu'>, x: Tensor): Tensor {
+  return apply(unaryPrimitives[name], [x], undefined);
 }
 
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
@@ -76,18 +83,17 @@ export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
 export const softplus = (x: Tensor): Tensor => unaryOp('softplus', x);
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
-export const elu = (x: Tensor, alpha = 1): Tensor => unaryOp('elu', x, alpha);
+export const elu = (x: Tensor, alpha = 1): Tensor => apply(unaryPrimitives.elu, [x], alpha);
 
 /** −1, 0 or 1; not differentiable (no gradient flows through it). */
-export const sign = (x: Tensor): Tensor => runUnary('sign', x, 0);
+export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
 /** 1 where x > 0, else 0; not differentiable. */
-export const step = (x: Tensor): Tensor => runUnary('step', x, 0);
+export const step = (x: Tensor): Tensor => unaryOp('step', x);
 /** 1 where x is finite, else 0; not differentiable. */
-export const isFinite = (x: Tensor): Tensor => runUnary('isFinite', x, 0);
+export const isFinite = (x: Tensor): Tensor => unaryOp('isFinite', x);
 
 // ----- binary -----
 
-type DifferentiableBinary = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, y: Tensor, needed: readonly boolean[]) => (Tensor | null)[];
 
 /** Where a and b tie, maximum and minimum split the gradient equally between them. */
@@ -95,7 +101,7 @@ function tieSplitMask(winner: Tensor, tie: Tensor): Tensor {
   return add(winner, mul(tie, 0.5));
 }
 
-const binaryVjps: { readonly [K in DifferentiableBinary]: BinaryVjp } = {
+const binaryVjps: { readonly [K in BinaryKernel]: VjpRow<K, BinaryVjp> } = {
   add: (g) => [g, g],
   sub: (g) => [g, neg(g)],
   mul: (g, a, b, _y, needed) => [needed[0] ? mul(g, b) : null, needed[1] ? mul(g, a) : null],
@@ -113,31 +119,34 @@ const binaryVjps: { readonly [K in DifferentiableBinary]: BinaryVjp } = {
     const mask = tieSplitMask(less(a, b), equal(a, b));
     return [mul(g, mask), mul(g, sub(1, mask))];
   },
+  greater: null,
+  greaterEqual: null,
+  less: null,
+  lessEqual: null,
+  equal: null,
 };
 
-function runBinary(name: BinaryKernel, a: Tensor, b: Tensor): Tensor {
-  const outShape = broadcastShapes(name, a.shape, b.shape);
-  const out = emptyTensor(outShape, a.dtype);
-  kernels().binary(name, a.data, b.data, out.data, {
-    outShape,
-    aStrides: broadcastStrides(a.shape, outShape),
-    bStrides: broadcastStrides(b.shape, outShape),
-  });
-  return out;
-}
-
-function binaryPrimitive(name: DifferentiableBinary): Primitive {
-  const rule = binaryVjps[name];
+function binaryPrimitive<K extends BinaryKernel>(name: K): Primitive<K> {
+  const rule = binaryVjps[name] as BinaryVjp | null;
   return {
     name,
-    forward: ([a, b]) => runBinary(name, a, b),
-    vjp: (g, [a, b], y, _attrs, needed) => rule(g, a, b, y, needed),
+    shape: ([a, b]) => broadcastShapes(name, a, b),
+    forward: ([a, b], _attrs, outShape) => {
+      const out = emptyTensor(outShape, a.dtype);
+      kernels().binary(name, a.data, b.data, out.data, {
+        outShape,
+        aStrides: broadcastStrides(a.shape, outShape),
+        bStrides: broadcastStrides(b.shape, outShape),
+      });
+      return out;
+    },
+    vjp: rule && ((g, [a, b], y, _attrs, needed) => rule(g, a, b, y, needed)),
   };
 }
 
 const binaryPrimitives = Object.fromEntries(
-  (Object.keys(binaryVjps) as DifferentiableBinary[]).map((name) => [name, binaryPrimitive(name)]),
-) as { readonly [K in DifferentiableBinary]: Primitive };
+  binaryKernelNames.map((name) => [name, binaryPrimitive(name)]),
+) as PrimitiveTable<BinaryKernel>;
 
 /** Both operands as tensors of one dtype: numbers take the other's dtype, float32 meets float64 as float64. */
 function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
@@ -151,14 +160,8 @@ function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   return [a, b];
 }
 
-function binaryOp(name: DifferentiableBinary, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = operands(a, b);
-  return apply(binaryPrimitives[name], [x, y], undefined);
-}
-
-function comparison(name: BinaryKernel, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = operands(a, b);
-  return runBinary(name, x, y);
+function binaryOp(name: BinaryKernel, a: TensorLike, b: TensorLike): Tensor {
+  return apply(binaryPrimitives[name], operands(a, b), undefined);
 }
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
@@ -173,18 +176,18 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maxim
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
 
 /** Comparisons give 1 or 0 in the operands' dtype and are not differentiable. */
-export const greater = (a: TensorLike, b: TensorLike): Tensor => comparison('greater', a, b);
-export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('greaterEqual', a, b);
-export const less = (a: TensorLike, b: TensorLike): Tensor => comparison('less', a, b);
-export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => comparison('lessEqual', a, b);
-export const equal = (a: TensorLike, b: TensorLike): Tensor => comparison('equal', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greater', a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greaterEqual', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => binaryOp('less', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('lessEqual', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binaryOp('equal', a, b);
 
 // ----- where, clamp, identity -----
 
-const wherePrimitive: Primitive = {
+const wherePrimitive: PrimitiveRules<'where'> = {
   name: 'where',
-  forward: ([cond, a, b]) => {
-    const outShape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
+  shape: ([cond, a, b]) => broadcastShapes('where', broadcastShapes('where', cond, a), b),
+  forward: ([cond, a, b], _attrs, outShape) => {
     const out = emptyTensor(outShape, a.dtype);
     const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape)) as [number[], number[], number[]];
     kernels().where(cond.data, a.data, b.data, out.data, outShape, strides);
@@ -204,15 +207,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return apply(wherePrimitive, [c, x, y], undefined);
 }
 
-interface ClampAttrs {
-  readonly min: number;
-  readonly max: number;
-}
-
-const clampPrimitive: Primitive<ClampAttrs> = {
+const clampPrimitive: PrimitiveRules<'clamp'> = {
   name: 'clamp',
-  forward: ([x], { min, max }) => {
-    const out = emptyTensor(x.shape, x.dtype);
+  shape: ([x]) => x,
+  forward: ([x], { min, max }, shape) => {
+    const out = emptyTensor(shape, x.dtype);
     kernels().clamp(x.data, min, max, out.data);
     return out;
   },
@@ -228,9 +227,10 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
   return apply(clampPrimitive, [x], { min, max });
 }
 
-const identityPrimitive: Primitive = {
+const identityPrimitive: PrimitiveRules<'identity'> = {
   name: 'identity',
-  forward: ([x]) => new Tensor(x.data, x.shape),
+  shape: ([x]) => x,
+  forward: ([x], _attrs, shape) => new Tensor(x.data, shape),
   vjp: (g) => [g],
 };
 
@@ -238,3 +238,12 @@ const identityPrimitive: Primitive = {
 export function identity(x: Tensor): Tensor {
   return apply(identityPrimitive, [x], undefined);
 }
+
+/** The rules of every elementwise primitive. */
+export const elementwisePrimitives: PrimitiveTable<UnaryKernel | BinaryKernel | 'where' | 'clamp' | 'identity'> = {
+  ...unaryPrimitives,
+  ...binaryPrimitives,
+  where: wherePrimitive,
+  clamp: clampPrimitive,
+  identity: identityPrimitive,
+};

@@ -3,11 +3,12 @@
  * transpose flags, so the VJPs (g·Bᵀ, Aᵀ·g) are themselves matmuls with other flags: no transposed
  * copy is ever made, and the kernels see exactly the three layouts training needs.
  */
-import { apply, type Primitive } from '../autograd/graph.ts';
+import { apply } from '../autograd/graph.ts';
 import { ShapeError, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.ts';
 import { Tensor, emptyTensor } from '../tensor.ts';
+import type { PrimitiveRules, PrimitiveTable } from './primitives.ts';
 import { sum } from './reduce.ts';
 import { cast, reshape } from './shape.ts';
 
@@ -16,11 +17,6 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the transpose of the last two axes of b. */
   transB?: boolean;
-}
-
-interface MatmulAttrs {
-  readonly transA: boolean;
-  readonly transB: boolean;
 }
 
 /** Dense copy of a's batch broadcast to `batch`, unless it already has that batch or a single matrix. */
@@ -36,20 +32,25 @@ function batchOperand(t: Tensor, batch: readonly number[]): { data: Tensor['data
   return { data: out, stride: matrixSize };
 }
 
-const matmulPrimitive: Primitive<MatmulAttrs> = {
+const matmulPrimitive: PrimitiveRules<'matmul'> = {
   name: 'matmul',
-  forward: ([a, b], { transA, transB }) => {
-    const [ar, ac] = a.shape.slice(-2);
-    const [br, bc] = b.shape.slice(-2);
+  shape: ([a, b], { transA, transB }) => {
+    const [ar, ac] = a.slice(-2);
+    const [br, bc] = b.slice(-2);
     const [m, k] = transA ? [ac, ar] : [ar, ac];
     const [k2, n] = transB ? [bc, br] : [br, bc];
     if (k !== k2) {
       throw new ShapeError(
-        `matmul: inner dimensions differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`,
+        `matmul: inner dimensions differ: ${formatShape(a)}${transA ? 'ᵀ' : ''} · ${formatShape(b)}${transB ? 'ᵀ' : ''}`,
       );
     }
-    const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-    const out = emptyTensor([...batch, m, n], a.dtype);
+    return [...broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2)), m, n];
+  },
+  forward: ([a, b], { transA, transB }, shape) => {
+    const batch = shape.slice(0, -2);
+    const [m, n] = shape.slice(-2);
+    const k = a.shape[a.rank - (transA ? 2 : 1)];
+    const out = emptyTensor(shape, a.dtype);
     const A = batchOperand(a, batch);
     const B = batchOperand(b, batch);
     kernels().matmul(A.data, B.data, out.data, sizeOf(batch), m, k, n, transA, transB, A.stride, B.stride);
@@ -83,16 +84,21 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return out;
 }
 
-
-interface LinearShape {
-  readonly rows: number;
-}
-
-const linearPrimitive: Primitive<LinearShape> = {
+const linearPrimitive: PrimitiveRules<'linear'> = {
   name: 'linear',
-  forward: ([x, w, b], { rows }) => {
+  shape: ([x, w, b]) => {
+    if (w.length !== 2 || x.length < 1 || x[x.length - 1] !== w[1]) {
+      throw new ShapeError(`linear: input ${formatShape(x)} does not fit weight ${formatShape(w)} ([out, in])`);
+    }
+    if (b && (b.length !== 1 || b[0] !== w[0])) {
+      throw new ShapeError(`linear: bias ${formatShape(b)} does not fit weight ${formatShape(w)}`);
+    }
+    return [...x.slice(0, -1), w[0]];
+  },
+  forward: ([x, w, b], _attrs, shape) => {
     const [outFeatures, inFeatures] = w.shape;
-    const out = emptyTensor([...x.shape.slice(0, -1), outFeatures], x.dtype);
+    const rows = sizeOf(x.shape.slice(0, -1));
+    const out = emptyTensor(shape, x.dtype);
     kernels().matmul(x.data, w.data, out.data, 1, rows, inFeatures, outFeatures, false, true, 0, 0, b?.data);
     return out;
   },
@@ -112,13 +118,10 @@ const linearPrimitive: Primitive<LinearShape> = {
  * shape [..., in]. One fused kernel call forward; the VJPs are the NN and TN products.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
-  if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== weight.shape[1]) {
-    throw new ShapeError(`linear: input ${formatShape(x.shape)} does not fit weight ${formatShape(weight.shape)} ([out, in])`);
-  }
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new ShapeError(`linear: bias ${formatShape(bias.shape)} does not fit weight ${formatShape(weight.shape)}`);
-  }
   const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
   const inputs = [cast(x, dtype), cast(weight, dtype), ...(bias ? [cast(bias, dtype)] : [])];
-  return apply(linearPrimitive, inputs, { rows: sizeOf(x.shape.slice(0, -1)) });
+  return apply(linearPrimitive, inputs, undefined);
 }
+
+/** The rules of the matrix-product primitives. */
+export const matmulPrimitives: PrimitiveTable<'matmul' | 'linear'> = { matmul: matmulPrimitive, linear: linearPrimitive };

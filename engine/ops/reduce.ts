@@ -2,28 +2,29 @@
  * Reductions over any set of axes, with keepdims, and the composites built on them
  * (mean, var, std, logsumexp, softmax, logSoftmax).
  */
-import { apply, type Primitive } from '../autograd/graph.ts';
+import { apply, type Primitive, type Vjp } from '../autograd/graph.ts';
 import { ValueError } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { ReduceKernel } from '../kernels/types.ts';
 import { normalizeAxes, sizeOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
+import type { PrimitiveTable, ReduceAttrs } from './primitives.ts';
 import { add, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where } from './elementwise.ts';
 import { broadcastTo, reshape } from './shape.ts';
 
 export type Axes = number | readonly number[] | undefined;
 
-interface ReduceAttrs {
-  readonly axes: readonly number[];
-  readonly keepdims: boolean;
-}
-
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/** The result's shape: reduced axes dropped, or kept as size 1. */
+function reducedShape(shape: Shape, { axes, keepdims }: ReduceAttrs): number[] {
+  return keepdims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
 /** Reduces runs of adjacent axes with one kernel call each, last run first. */
-function runReduce(op: ReduceKernel, x: Tensor, { axes, keepdims }: ReduceAttrs): Tensor {
+function runReduce(op: ReduceKernel, x: Tensor, axes: readonly number[], outShape: Shape): Tensor {
   const runs: [number, number][] = [];
   for (const ax of axes) {
     const last = runs[runs.length - 1];
@@ -43,50 +44,48 @@ function runReduce(op: ReduceKernel, x: Tensor, { axes, keepdims }: ReduceAttrs)
     data = out;
   }
   if (runs.length === 0) data = data.slice();
-  const outShape = keepdims ? shape : x.shape.filter((_, i) => !axes.includes(i));
   return new Tensor(data, outShape);
 }
-
-const sumPrimitive: Primitive<ReduceAttrs> = {
-  name: 'sum',
-  forward: ([x], attrs) => runReduce('sum', x, attrs),
-  vjp: (g, [x], _y, { axes }) => [broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape)],
-};
 
 /** Gradient of max/min: shared equally among the entries that attain the extreme. */
 function extremeVjp(g: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
   const kept = keptShape(x.shape, axes);
   const hits = equal(x, reshape(y, kept));
-  const count = runReduce('sum', hits, { axes, keepdims: true });
+  const count = runReduce('sum', hits, axes, kept);
   return mul(reshape(g, kept), div(hits, count));
 }
 
-const maxPrimitive: Primitive<ReduceAttrs> = {
-  name: 'max',
-  forward: ([x], attrs) => runReduce('max', x, attrs),
-  vjp: (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)],
+/** A reduction primitive: the kernel of its name over the given axes, with its VJP. */
+function reduction<K extends ReduceKernel>(name: K, vjp: Vjp<ReduceAttrs>): Primitive<K> & { readonly vjp: Vjp<ReduceAttrs> } {
+  return {
+    name,
+    shape: ([x], attrs) => reducedShape(x, attrs),
+    forward: ([x], { axes }, shape) => runReduce(name, x, axes, shape),
+    vjp,
+  };
+}
+
+/** The rules of every reduction primitive. */
+export const reducePrimitives: PrimitiveTable<ReduceKernel> = {
+  sum: reduction('sum', (g, [x], _y, { axes }) => [broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape)]),
+  max: reduction('max', (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)]),
+  min: reduction('min', (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)]),
 };
 
-const minPrimitive: Primitive<ReduceAttrs> = {
-  name: 'min',
-  forward: ([x], attrs) => runReduce('min', x, attrs),
-  vjp: (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)],
-};
-
-function reduceOp(primitive: Primitive<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
-  const normalized = normalizeAxes(primitive.name, axes, x.rank);
-  if (primitive !== sumPrimitive && normalized.some((ax) => x.shape[ax] === 0)) {
-    throw new ValueError(`${primitive.name}: cannot reduce over an empty axis of shape [${x.shape.join(', ')}]`);
+function reduceOp(name: ReduceKernel, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
+  const normalized = normalizeAxes(name, axes, x.rank);
+  if (name !== 'sum' && normalized.some((ax) => x.shape[ax] === 0)) {
+    throw new ValueError(`${name}: cannot reduce over an empty axis of shape [${x.shape.join(', ')}]`);
   }
-  return apply(primitive, [x], { axes: normalized, keepdims });
+  return apply(reducePrimitives[name], [x], { axes: normalized, keepdims });
 }
 
 /** Sum over `axes` (all when omitted). */
-export const sum = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(sumPrimitive, x, axes, keepdims);
+export const sum = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp('sum', x, axes, keepdims);
 /** Maximum over `axes`; the gradient is shared equally among tied maxima. */
-export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(maxPrimitive, x, axes, keepdims);
+export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp('max', x, axes, keepdims);
 /** Minimum over `axes`; the gradient is shared equally among tied minima. */
-export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp(minPrimitive, x, axes, keepdims);
+export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp('min', x, axes, keepdims);
 
 function countOf(x: Tensor, axes: Axes): number {
   return sizeOf(normalizeAxes('mean', axes, x.rank).map((ax) => x.shape[ax]));

@@ -3,7 +3,7 @@
  * Each primitive's VJP is another shape op (slice ↔ pad, gather ↔ scatterAdd, broadcast ↔ sum),
  * so they compose to any order.
  */
-import { apply, type Primitive } from '../autograd/graph.ts';
+import { apply } from '../autograd/graph.ts';
 import { ShapeError, ValueError, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { DType } from '../kernels/types.ts';
@@ -12,13 +12,15 @@ import {
   type Shape,
 } from '../shape.ts';
 import { Tensor, emptyTensor } from '../tensor.ts';
+import type { GatherAttrs, PrimitiveRules, PrimitiveTable, SliceAttrs } from './primitives.ts';
 import { sum } from './reduce.ts';
 
 // ----- reshape -----
 
-const reshapePrimitive: Primitive<Shape> = {
+const reshapePrimitive: PrimitiveRules<'reshape'> = {
   name: 'reshape',
-  forward: ([x], shape) => new Tensor(x.data, shape),
+  shape: (_inputs, shape) => shape,
+  forward: ([x], _attrs, shape) => new Tensor(x.data, shape),
   vjp: (g, [x]) => [reshape(g, x.shape)],
 };
 
@@ -67,11 +69,12 @@ function copyView(x: Tensor, shape: Shape, strides: readonly number[], offset: n
   return out;
 }
 
-const permutePrimitive: Primitive<readonly number[]> = {
+const permutePrimitive: PrimitiveRules<'permute'> = {
   name: 'permute',
-  forward: ([x], perm) => {
+  shape: ([x], perm) => perm.map((p) => x[p]),
+  forward: ([x], perm, shape) => {
     const strides = stridesOf(x.shape);
-    return copyView(x, perm.map((p) => x.shape[p]), perm.map((p) => strides[p]), 0);
+    return copyView(x, shape, perm.map((p) => strides[p]), 0);
   },
   vjp: (g, _inputs, _y, perm) => {
     const inverse = new Array<number>(perm.length);
@@ -101,15 +104,18 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 // ----- broadcast / sumTo -----
 
-const broadcastPrimitive: Primitive<Shape> = {
+const broadcastPrimitive: PrimitiveRules<'broadcastTo'> = {
   name: 'broadcastTo',
-  forward: ([x], shape) => copyView(x, shape, broadcastStrides(x.shape, shape), 0),
+  shape: ([x], shape) => {
+    assertBroadcastable('broadcastTo', x, shape);
+    return shape;
+  },
+  forward: ([x], _attrs, shape) => copyView(x, shape, broadcastStrides(x.shape, shape), 0),
   vjp: (g, [x]) => [sumTo(g, x.shape)],
 };
 
 /** Repeats size-1 (and missing leading) axes to `shape`, by NumPy rules. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  assertBroadcastable('broadcastTo', x.shape, shape);
   if (sameShape(x.shape, shape)) return x;
   return apply(broadcastPrimitive, [x], [...shape]);
 }
@@ -128,16 +134,10 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
 
 // ----- slice / pad -----
 
-interface SliceAttrs {
-  readonly starts: readonly number[];
-  readonly steps: readonly number[];
-  readonly shape: Shape; // result shape
-  readonly inputShape: Shape;
-}
-
-const slicePrimitive: Primitive<SliceAttrs> = {
+const slicePrimitive: PrimitiveRules<'slice'> = {
   name: 'slice',
-  forward: ([x], { starts, steps, shape }) => {
+  shape: (_inputs, attrs) => attrs.shape,
+  forward: ([x], { starts, steps }, shape) => {
     const strides = stridesOf(x.shape);
     const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
     return copyView(x, shape, strides.map((s, i) => s * steps[i]), offset);
@@ -145,11 +145,13 @@ const slicePrimitive: Primitive<SliceAttrs> = {
   vjp: (g, _inputs, _y, attrs) => [padSlice(g, attrs)],
 };
 
-const padSlicePrimitive: Primitive<SliceAttrs> = {
+/** The VJP of slice: g written into the sliced positions of zeros of the input's shape (a JS loop). */
+const padSlicePrimitive: PrimitiveRules<'padSlice'> = {
   name: 'padSlice',
-  forward: ([g], { starts, steps, inputShape }) => {
-    const out = emptyTensor(inputShape, g.dtype);
-    const strides = stridesOf(inputShape);
+  shape: (_inputs, attrs) => attrs.inputShape,
+  forward: ([g], { starts, steps }, shape) => {
+    const out = emptyTensor(shape, g.dtype);
+    const strides = stridesOf(shape);
     const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
     const stepped = strides.map((s, i) => s * steps[i]);
     const index = new Array<number>(g.rank).fill(0);
@@ -203,15 +205,18 @@ export function sliceAxis(x: Tensor, axis: number, start: number, end?: number):
 
 // ----- concat / stack / split -----
 
-interface ConcatAttrs {
-  readonly axis: number;
-}
-
-const concatPrimitive: Primitive<ConcatAttrs> = {
+/** Joins along `axis` by block copies of rows (`TypedArray.set`, no kernel). */
+const concatPrimitive: PrimitiveRules<'concat'> = {
   name: 'concat',
-  forward: (xs, { axis }) => {
-    const shape = [...xs[0].shape];
-    shape[axis] = xs.reduce((acc, t) => acc + t.shape[axis], 0);
+  shape: (shapes, { axis }) => {
+    for (const s of shapes) {
+      if (s.length !== shapes[0].length || s.some((d, i) => i !== axis && d !== shapes[0][i])) {
+        throw new ShapeError(`concat: shapes ${shapes.map(formatShape).join(', ')} differ outside axis ${axis}`);
+      }
+    }
+    return shapes[0].map((d, i) => (i === axis ? shapes.reduce((acc, s) => acc + s[axis], 0) : d));
+  },
+  forward: (xs, { axis }, shape) => {
     const out = emptyTensor(shape, xs[0].dtype);
     const outer = sizeOf(shape.slice(0, axis));
     const rowOut = sizeOf(shape.slice(axis));
@@ -237,12 +242,6 @@ const concatPrimitive: Primitive<ConcatAttrs> = {
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
   const ax = normalizeAxis('concat', axis, xs[0].rank);
-  for (const t of xs) {
-    const fits = t.rank === xs[0].rank && t.shape.every((d, i) => i === ax || d === xs[0].shape[i]);
-    if (!fits) {
-      throw new ShapeError(`concat: shapes ${xs.map((u) => formatShape(u.shape)).join(', ')} differ outside axis ${ax}`);
-    }
-  }
   if (xs.length === 1) return xs[0];
   const dtype: DType = xs.some((t) => t.dtype === 'float64') ? 'float64' : 'float32';
   return apply(concatPrimitive, xs.map((t) => cast(t, dtype)), { axis: ax });
@@ -286,13 +285,6 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
 
 // ----- gather / scatterAdd -----
 
-interface GatherAttrs {
-  readonly axis: number;
-  readonly index: Int32Array;
-  readonly indexShape: Shape;
-  readonly sourceShape: Shape;
-}
-
 /** Calls visit(flat position in index/result, flat position in the source) for every index entry. */
 function forEachGathered(attrs: GatherAttrs, visit: (i: number, source: number) => void): void {
   const { axis, index, indexShape, sourceShape } = attrs;
@@ -306,20 +298,24 @@ function forEachGathered(attrs: GatherAttrs, visit: (i: number, source: number) 
   }
 }
 
-const gatherPrimitive: Primitive<GatherAttrs> = {
+/** Reads x at the indices along the axis (a JS loop over index entries). */
+const gatherPrimitive: PrimitiveRules<'gather'> = {
   name: 'gather',
-  forward: ([x], attrs) => {
-    const out = emptyTensor(attrs.indexShape, x.dtype);
+  shape: (_inputs, attrs) => attrs.indexShape,
+  forward: ([x], attrs, shape) => {
+    const out = emptyTensor(shape, x.dtype);
     forEachGathered(attrs, (i, source) => (out.data[i] = x.data[source]));
     return out;
   },
   vjp: (g, _inputs, _y, attrs) => [apply(scatterAddPrimitive, [g], attrs)],
 };
 
-const scatterAddPrimitive: Primitive<GatherAttrs> = {
+/** The VJP of gather: adds g into zeros of the source's shape at the indices (a JS loop). */
+const scatterAddPrimitive: PrimitiveRules<'scatterAdd'> = {
   name: 'scatterAdd',
-  forward: ([g], attrs) => {
-    const out = emptyTensor(attrs.sourceShape, g.dtype);
+  shape: (_inputs, attrs) => attrs.sourceShape,
+  forward: ([g], attrs, shape) => {
+    const out = emptyTensor(shape, g.dtype);
     forEachGathered(attrs, (i, source) => (out.data[source] += g.data[i]));
     return out;
   },
@@ -347,10 +343,12 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 
 // ----- cast -----
 
-const castPrimitive: Primitive<DType> = {
+/** Converts by `TypedArray.set` (no kernel). */
+const castPrimitive: PrimitiveRules<'cast'> = {
   name: 'cast',
-  forward: ([x], dtype) => {
-    const out = emptyTensor(x.shape, dtype);
+  shape: ([x]) => x,
+  forward: ([x], dtype, shape) => {
+    const out = emptyTensor(shape, dtype);
     out.data.set(x.data);
     return out;
   },
@@ -362,3 +360,18 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   return apply(castPrimitive, [x], dtype);
 }
+
+/** The rules of every shape primitive. */
+export const shapePrimitives: PrimitiveTable<
+  'reshape' | 'permute' | 'broadcastTo' | 'slice' | 'padSlice' | 'concat' | 'gather' | 'scatterAdd' | 'cast'
+> = {
+  reshape: reshapePrimitive,
+  permute: permutePrimitive,
+  broadcastTo: broadcastPrimitive,
+  slice: slicePrimitive,
+  padSlice: padSlicePrimitive,
+  concat: concatPrimitive,
+  gather: gatherPrimitive,
+  scatterAdd: scatterAddPrimitive,
+  cast: castPrimitive,
+};
