@@ -5,6 +5,8 @@
  * import { grad, tensor } from 'varl/engine';
  * const f = (x: Tensor) => x.tanh().sum();
  * grad(grad(f))(tensor([0.5], { dtype: 'float64' })); // −2·tanh(0.5)·(1 − tanh²(0.5))
+ *
+ * This entry runs in a browser too (it imports no Node module); file I/O is in engine/node.ts.
  */
 export {
   Tensor, tensor, scalar, full, zeros, ones, zerosLike, onesLike, arange, eye, rand, randn, isTensor,
@@ -14,7 +16,7 @@ export * from './ops/index.ts';
 export { noGrad, withGradMode, isGradEnabled, withAnomalyCheck, type Primitive, type Vjp } from './autograd/graph.ts';
 export { gradients, type BackwardOptions } from './autograd/backward.ts';
 export { grad, valueAndGrad, vjp, jvp, hvp } from './autograd/transforms.ts';
-export { Generator, type GeneratorState } from './random.ts';
+export { Generator, seedWords, type GeneratorState, type GeneratorWords, type SeedScheme } from './random.ts';
 export { ShapeError, ValueError, GradientError, AnomalyError } from './errors.ts';
 export { fromNdarray, toNdarray } from './ndarray.ts';
 export { kernels, useKernels, registerKernels, availableKernels } from './kernels/index.ts';

@@ -4,9 +4,15 @@
  * are split with the generator's jump polynomial (2^64 steps apart, so they never overlap in
  * practice), and the whole state (including a cached normal deviate) can be saved and restored.
  * Same seed, same calls → bit-identical numbers on every machine.
+ *
+ * This is varl's only xoshiro128**: the environments' `Rng` (envs/core/rng.ts) draws from a
+ * `Generator` too, seeded with the 'envs' scheme of `seedWords`.
  */
 import { ValueError } from './errors.ts';
 import type { FloatArray } from './kernels/types.ts';
+
+/** The four uint32 words of a xoshiro128** state. */
+export type GeneratorWords = [number, number, number, number];
 
 export interface GeneratorState {
   readonly s: readonly [number, number, number, number];
@@ -14,17 +20,60 @@ export interface GeneratorState {
   readonly spareNormal: number | null;
 }
 
-const JUMP = [0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b];
+/**
+ * How an integer seed becomes a state. Both run a SplitMix32 sequence (Weyl increment 0x9e3779b9)
+ * and differ in the finaliser and in where the seed's high 32 bits go; each is kept because
+ * recorded numbers depend on it.
+ * - 'engine' (`new Generator(seed)`): the murmur3 finaliser, over seed_lo ^ (seed_hi·0x9e3779b1).
+ * - 'envs' (envs/core/rng.ts): the finaliser x ^= x≫16, x·0x21f0aaad, x ^= x≫15, x·0x735a2d97,
+ *   x ^= x≫15 over seed_lo; seed_hi, finalised, is xor-ed into words 1 and 3.
+ */
+export type SeedScheme = 'engine' | 'envs';
 
-function splitMix32(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x9e3779b9) >>> 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+const JUMP = [0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b];
+const GOLDEN = 0x9e3779b9;
+
+function murmur3Finalise(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+function envsFinalise(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x21f0aaad);
+  x = Math.imul(x ^ (x >>> 15), 0x735a2d97);
+  return (x ^ (x >>> 15)) >>> 0;
+}
+
+/**
+ * The xoshiro128** state for `seed` (a safe integer; both 32-bit halves are used) under `scheme`.
+ * Never all zero, the one state xoshiro cannot leave.
+ * @example Generator.fromState({ s: seedWords(7, 'envs'), spareNormal: null })
+ */
+export function seedWords(seed: number, scheme: SeedScheme = 'engine'): GeneratorWords {
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seedWords: seed must be a safe integer, got ${seed}`);
+  const low = seed >>> 0;
+  const high = Math.floor(seed / 2 ** 32) >>> 0;
+  const words: GeneratorWords = [0, 0, 0, 0];
+  if (scheme === 'engine') {
+    let x = (low ^ Math.imul(high, 0x9e3779b1)) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      x = (x + GOLDEN) >>> 0;
+      words[i] = murmur3Finalise(x);
+    }
+  } else if (scheme === 'envs') {
+    let x = low;
+    for (let i = 0; i < 4; i++) {
+      x = (x + GOLDEN) | 0;
+      words[i] = envsFinalise(x);
+    }
+    words[1] = (words[1] ^ envsFinalise(high ^ 0x5bd1e995)) >>> 0;
+    words[3] = (words[3] ^ envsFinalise(high + 0x27d4eb2f)) >>> 0;
+  } else {
+    throw new ValueError(`seedWords: unknown scheme ${JSON.stringify(scheme)} (expected 'engine' or 'envs')`);
+  }
+  if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1;
+  return words;
 }
 
 function rotl(x: number, k: number): number {
@@ -41,13 +90,7 @@ export class Generator {
   /** A generator seeded with an integer (any safe integer; both 32-bit halves are used). */
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new ValueError(`Generator: seed must be a safe integer, got ${seed}`);
-    const high = Math.floor(seed / 2 ** 32);
-    const next = splitMix32((seed >>> 0) ^ Math.imul(high >>> 0, 0x9e3779b1));
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    [this.s0, this.s1, this.s2, this.s3] = seedWords(seed, 'engine');
   }
 
   /** The next 32 random bits as an unsigned integer. */

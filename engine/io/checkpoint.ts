@@ -1,201 +1,290 @@
 /**
- * Checkpoints: one safetensors file bundling modules, optimizer state, generator states and a
- * JSON config, so a run can stop and resume bit for bit.
+ * The checkpoint format: a set of named files, written together (atomically, by engine/io/files.ts
+ * in Node) into one directory, or handed around as bytes (a browser download).
  *
- * Layout. Tensors: `modules.<name>.<state-dict key>` (e.g. `modules.actor.0.weight`, loadable in
- * PyTorch after stripping the prefix) and `optimizers.<name>.<parameter index>.<slot>`. Metadata:
- * `format` = "varl.checkpoint/1", `modules` (JSON list of names), `optimizers` (JSON: kind,
- * hyperparameters, per-parameter step counts), `generators` (JSON states), `config` (JSON).
- * Loading checks the whole file against everything it will restore before writing anything, so a
- * failed load leaves every module, optimizer and generator as it was.
+ *   meta.json               format, version, named generator states ("streams"), optimizer kinds /
+ *                           hyperparameters / step counts, and whatever JSON the caller adds
+ *   model.safetensors       modules (`<module>.<state-dict key>`, loadable in PyTorch after stripping
+ *                           the prefix) and free tensors by name (e.g. `logAlpha`)
+ *   optimizers.safetensors  optimizer state (`<optimizer>.<parameter index>.<slot>`)
+ *   …                       further files of the caller's own (e.g. a replay buffer)
+ *
+ * Restoring checks every file against everything it will restore before writing anything, so a
+ * failed load leaves every module, tensor, optimizer and generator as it was. Names are matched
+ * as own keys only: a tensor named `__proto__.x` or `constructor` is refused, never followed.
  */
 import { ValueError } from '../errors.ts';
 import type { Module, StateDict } from '../nn/module.ts';
 import type { Optimizer, OptimizerState, ParameterState } from '../optim/optimizer.ts';
 import { Generator, type GeneratorState } from '../random.ts';
-import type { Tensor } from '../tensor.ts';
-import { decodeSafetensors, encodeSafetensors, writeFileAtomic } from './safetensors.ts';
-import { readFileSync } from 'node:fs';
+import { Tensor } from '../tensor.ts';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 
-export const CHECKPOINT_FORMAT = 'varl.checkpoint/1';
+export const CHECKPOINT_FORMAT = 'varl-checkpoint';
+/** Bumped when the layout changes incompatibly. */
+export const CHECKPOINT_VERSION = 1;
 
-/** A checkpoint whose metadata is missing or malformed, or that lacks what a load asks for. */
+/** File name → contents. */
+export type CheckpointFiles = Record<string, Uint8Array>;
+
+/** A checkpoint whose files are missing, malformed, or do not fit what a load restores into. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** What a checkpoint saves; everything is optional. */
+/** Optimizer metadata as meta.json holds it (moments are in optimizers.safetensors). */
+export interface SavedOptimizer {
+  readonly kind: string;
+  readonly hyper: Record<string, number | boolean>;
+  readonly steps: (number | null)[];
+}
+
+/** The JSON part every checkpoint has; callers add their own fields beside these. */
+export interface CheckpointMetaBase {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  readonly streams: Record<string, GeneratorState>;
+  readonly optimizers: Record<string, SavedOptimizer>;
+}
+
+/** What a checkpoint saves, by name. */
 export interface CheckpointContents {
-  modules?: Record<string, Module>;
-  optimizers?: Record<string, Optimizer>;
-  generators?: Record<string, Generator>;
-  /** Any JSON-serialisable value (typically the run's config). */
-  config?: unknown;
-  /** Extra string metadata stored alongside (keys must not clash with the checkpoint's own). */
-  metadata?: Record<string, string>;
+  readonly modules?: Readonly<Record<string, Module>>;
+  /** Free tensors outside any module (e.g. SAC's log α). */
+  readonly tensors?: Readonly<Record<string, Tensor>>;
+  readonly optimizers?: Readonly<Record<string, Optimizer>>;
+  readonly streams?: Readonly<Record<string, Generator>>;
+  /** Further JSON fields of meta.json (must not use the base fields' names). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** String metadata of model.safetensors' header. */
+  readonly modelMetadata?: Readonly<Record<string, string>>;
+  /** Further files (names without '/', not starting with '.'). */
+  readonly files?: Readonly<CheckpointFiles>;
 }
 
-/** What a checkpoint holds, as plain data (see `readCheckpoint`). */
-export interface CheckpointData {
-  readonly modules: Record<string, StateDict>;
-  readonly optimizers: Record<string, OptimizerState>;
-  readonly generators: Record<string, GeneratorState>;
-  readonly config: unknown;
-  readonly metadata: Record<string, string>;
-}
+const BASE_FIELDS = ['format', 'version', 'streams', 'optimizers'];
+const OWN_FILES = ['meta.json', 'model.safetensors', 'optimizers.safetensors'];
 
-/** The targets a load restores in place. */
-export interface CheckpointTargets {
-  modules?: Record<string, Module>;
-  optimizers?: Record<string, Optimizer>;
-  generators?: Record<string, Generator>;
-}
-
-interface SavedOptimizer {
-  kind: string;
-  hyper: Record<string, number | boolean>;
-  steps: (number | null)[];
-}
-
-const RESERVED = ['format', 'modules', 'optimizers', 'generators', 'config'];
-
-function assertName(kind: string, name: string): void {
-  if (name === '' || name.includes('.')) throw new ValueError(`saveCheckpoint: ${kind} name '${name}' must be non-empty and contain no '.'`);
-}
-
-/** The safetensors bytes of a checkpoint. */
-export function encodeCheckpoint(contents: CheckpointContents): Uint8Array {
-  const tensors: Record<string, Tensor> = {};
-  const modules = Object.entries(contents.modules ?? {});
-  for (const [name, module] of modules) {
-    assertName('module', name);
-    for (const [key, t] of Object.entries(module.stateDict())) tensors[`modules.${name}.${key}`] = t;
+function checkName(kind: string, name: string): void {
+  if (name === '' || name.includes('.') || name === '__proto__' || name === 'constructor' || name === 'prototype') {
+    throw new ValueError(`encodeCheckpoint: ${kind} name '${name}' must be non-empty, contain no '.', and not be __proto__/constructor/prototype`);
   }
-  const optimizers: Record<string, SavedOptimizer> = {};
-  for (const [name, optimizer] of Object.entries(contents.optimizers ?? {})) {
-    assertName('optimizer', name);
+}
+
+/** The tensors of model.safetensors: `<module>.<key>` for every module, and the free tensors by name. */
+export function modelTensors(modules: Readonly<Record<string, Module>>, tensors: Readonly<Record<string, Tensor>> = {}): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, module] of Object.entries(modules)) {
+    checkName('module', name);
+    for (const [key, t] of Object.entries(module.stateDict())) out[`${name}.${key}`] = t;
+  }
+  for (const [name, t] of Object.entries(tensors)) {
+    checkName('tensor', name);
+    out[name] = new Tensor(t.data.slice(), t.shape);
+  }
+  return out;
+}
+
+/** Optimizer metadata and moment tensors, one serialization for every optimizer. */
+export function encodeOptimizers(optimizers: Readonly<Record<string, Optimizer>>): { meta: Record<string, SavedOptimizer>; tensors: Record<string, Tensor> } {
+  const meta: Record<string, SavedOptimizer> = {};
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, optimizer] of Object.entries(optimizers)) {
+    checkName('optimizer', name);
     const state = optimizer.stateDict();
-    optimizers[name] = { kind: state.kind, hyper: state.hyper, steps: state.parameters.map((s) => s?.step ?? null) };
-    state.parameters.forEach((s, i) => {
-      for (const [slot, t] of Object.entries(s?.tensors ?? {})) tensors[`optimizers.${name}.${i}.${slot}`] = t;
+    meta[name] = { kind: state.kind, hyper: state.hyper, steps: state.parameters.map((p) => p?.step ?? null) };
+    state.parameters.forEach((p, i) => {
+      for (const [slot, t] of Object.entries(p?.tensors ?? {})) tensors[`${name}.${i}.${slot}`] = t;
     });
   }
-  const generators = Object.fromEntries(Object.entries(contents.generators ?? {}).map(([name, g]) => [name, g.getState()]));
-  const extra = contents.metadata ?? {};
-  for (const key of Object.keys(extra)) {
-    if (RESERVED.includes(key)) throw new ValueError(`saveCheckpoint: metadata key '${key}' is reserved`);
-  }
-  const config = contents.config === undefined ? undefined : JSON.stringify(contents.config);
-  const metadata: Record<string, string> = {
-    ...extra,
-    format: CHECKPOINT_FORMAT,
-    modules: JSON.stringify(modules.map(([name]) => name)),
-    optimizers: JSON.stringify(optimizers),
-    generators: JSON.stringify(generators),
-    ...(config === undefined ? {} : { config }),
-  };
-  return encodeSafetensors(tensors, metadata);
+  return { meta, tensors };
 }
 
 /**
- * Saves modules, optimizer state, generator states and a config to `path` as one safetensors
- * file, atomically (temporary file, then rename).
- * @example saveCheckpoint('run/step-1000.safetensors', { modules: { actor, critic }, optimizers: { actor: actorOpt }, generators: { rng }, config })
+ * The files of a checkpoint.
+ * @example writeDirectoryAtomic('runs/x/checkpoint', encodeCheckpoint({ modules: { actor }, optimizers: { actor: opt }, meta: { step } }))
  */
-export function saveCheckpoint(path: string, contents: CheckpointContents): void {
-  writeFileAtomic(path, encodeCheckpoint(contents));
+export function encodeCheckpoint(contents: CheckpointContents): CheckpointFiles {
+  const meta = contents.meta ?? {};
+  for (const key of Object.keys(meta)) {
+    if (BASE_FIELDS.includes(key)) throw new ValueError(`encodeCheckpoint: meta field '${key}' is reserved`);
+  }
+  const optimizers = encodeOptimizers(contents.optimizers ?? {});
+  const streams: Record<string, GeneratorState> = {};
+  for (const [name, generator] of Object.entries(contents.streams ?? {})) {
+    checkName('stream', name);
+    streams[name] = generator.getState();
+  }
+  const full = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...meta, streams, optimizers: optimizers.meta };
+  const files: CheckpointFiles = {};
+  for (const [name, bytes] of Object.entries(contents.files ?? {})) {
+    if (OWN_FILES.includes(name) || name === '' || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
+      throw new ValueError(`encodeCheckpoint: file name '${name}' is reserved or not a plain file name`);
+    }
+    files[name] = bytes;
+  }
+  files['meta.json'] = new TextEncoder().encode(JSON.stringify(full, null, 1) + '\n');
+  files['model.safetensors'] = encodeSafetensors(modelTensors(contents.modules ?? {}, contents.tensors ?? {}), { ...contents.modelMetadata });
+  files['optimizers.safetensors'] = encodeSafetensors(optimizers.tensors);
+  return files;
 }
 
-function parseJson(what: string, text: string | undefined): unknown {
-  if (text === undefined) throw new CheckpointError(`checkpoint: metadata has no '${what}' entry`);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function file(files: Readonly<CheckpointFiles>, name: string, where: string): Uint8Array {
+  if (!Object.hasOwn(files, name)) throw new CheckpointError(`${where}: checkpoint has no ${name}`);
+  return files[name];
+}
+
+/** meta.json, parsed and checked for the format, the version and the shape of the base fields. */
+export function readCheckpointMeta<M extends object = Record<string, unknown>>(files: Readonly<CheckpointFiles>, where = 'checkpoint'): CheckpointMetaBase & M {
+  let meta: unknown;
   try {
-    return JSON.parse(text);
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file(files, 'meta.json', where)));
   } catch (error) {
-    throw new CheckpointError(`checkpoint: metadata '${what}' is not valid JSON (${(error as Error).message})`);
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(`${where}: meta.json is not valid JSON (${(error as Error).message})`);
   }
+  if (!isObject(meta) || meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where}: meta.json is not a varl checkpoint`);
+  if (meta.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`${where}: checkpoint format version ${JSON.stringify(meta.version)}, this varl reads version ${CHECKPOINT_VERSION}`);
+  }
+  if (!isObject(meta.streams)) throw new CheckpointError(`${where}: meta.json 'streams' is not an object`);
+  if (!isObject(meta.optimizers)) throw new CheckpointError(`${where}: meta.json 'optimizers' is not an object`);
+  for (const [name, saved] of Object.entries(meta.optimizers)) {
+    const ok = isObject(saved) && typeof saved.kind === 'string' && isObject(saved.hyper) && Array.isArray(saved.steps)
+      && saved.steps.every((s) => s === null || (Number.isInteger(s) && (s as number) >= 0));
+    if (!ok) throw new CheckpointError(`${where}: meta.json optimizer '${name}' is malformed`);
+  }
+  return meta as unknown as CheckpointMetaBase & M;
 }
 
-/** Decodes checkpoint bytes into plain data (state dicts, optimizer states, generator states, config). */
-export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`checkpoint: metadata format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}'`);
+/** Decodes one safetensors file of the checkpoint into a null-prototype table. */
+export function readCheckpointTensors(files: Readonly<CheckpointFiles>, name: string, where = 'checkpoint'): Record<string, Tensor> {
+  let tensors: Record<string, Tensor>;
+  try {
+    tensors = decodeSafetensors(file(files, name, where)).tensors;
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(`${where}: ${name}: ${(error as Error).message}`);
   }
-  const moduleNames = parseJson('modules', metadata.modules);
-  if (!Array.isArray(moduleNames) || !moduleNames.every((n) => typeof n === 'string')) {
-    throw new CheckpointError(`checkpoint: metadata 'modules' is not a list of names`);
-  }
-  const modules: Record<string, StateDict> = Object.fromEntries(moduleNames.map((n: string) => [n, {}]));
-  const savedOptimizers = parseJson('optimizers', metadata.optimizers) as Record<string, SavedOptimizer>;
-  const optimizerSlots: Record<string, Record<string, Tensor>[]> = {};
-  if (typeof savedOptimizers !== 'object' || savedOptimizers === null) throw new CheckpointError(`checkpoint: metadata 'optimizers' is not an object`);
-  for (const [name, saved] of Object.entries(savedOptimizers)) {
-    if (!saved || typeof saved.kind !== 'string' || typeof saved.hyper !== 'object' || !Array.isArray(saved.steps)) {
-      throw new CheckpointError(`checkpoint: optimizer '${name}' has malformed metadata`);
-    }
-    optimizerSlots[name] = saved.steps.map(() => ({}));
-  }
-
-  for (const [key, t] of Object.entries(tensors)) {
-    const [group, name, ...rest] = key.split('.');
-    if (group === 'modules' && name in modules && rest.length > 0) {
-      modules[name][rest.join('.')] = t;
-    } else if (group === 'optimizers' && name in optimizerSlots && rest.length === 2 && optimizerSlots[name][Number(rest[0])]) {
-      optimizerSlots[name][Number(rest[0])][rest[1]] = t;
-    } else {
-      throw new CheckpointError(`checkpoint: tensor '${key}' belongs to no saved module or optimizer`);
-    }
-  }
-
-  const optimizers: Record<string, OptimizerState> = {};
-  for (const [name, saved] of Object.entries(savedOptimizers)) {
-    optimizers[name] = {
-      kind: saved.kind,
-      hyper: saved.hyper,
-      parameters: saved.steps.map((step, i): ParameterState | null => (step === null ? null : { step, tensors: optimizerSlots[name][i] })),
-    };
-  }
-  const generators = parseJson('generators', metadata.generators) as Record<string, GeneratorState>;
-  if (typeof generators !== 'object' || generators === null) throw new CheckpointError(`checkpoint: metadata 'generators' is not an object`);
-  const config = metadata.config === undefined ? undefined : parseJson('config', metadata.config);
-  return { modules, optimizers, generators, config, metadata };
+  return Object.assign(Object.create(null) as Record<string, Tensor>, tensors);
 }
 
-/** Reads a checkpoint file into plain data without restoring anything. */
-export function readCheckpoint(path: string): CheckpointData {
-  return decodeCheckpoint(readFileSync(path));
+/** What a load restores in place, by the names they were saved under. */
+export interface CheckpointTargets {
+  readonly modules?: Readonly<Record<string, Module>>;
+  readonly tensors?: Readonly<Record<string, Tensor>>;
+  readonly optimizers?: Readonly<Record<string, Optimizer>>;
+  readonly streams?: Readonly<Record<string, Generator>>;
+}
+
+/** A validated restore, ready to write: call `apply()` once every other part has been checked too. */
+export interface PreparedRestore<M> {
+  readonly meta: CheckpointMetaBase & M;
+  apply(): void;
 }
 
 /**
- * Restores the given modules, optimizers and generators from checkpoint data, in place. Every
- * target must be present in the data (extra entries in the data are ignored). All of it is checked
- * first, so on any error nothing has changed. Returns the data (for `config`).
+ * Checks the checkpoint against every target (names, shapes, optimizer kinds, generator states)
+ * without writing anything; `apply()` then writes them all. Every module and free tensor of the
+ * checkpoint must have a target and vice versa; optimizers and streams are restored when targeted.
  */
-export function restoreCheckpoint(data: CheckpointData, targets: CheckpointTargets): CheckpointData {
-  const find = <T>(kind: string, table: Record<string, T>, name: string): T => {
-    if (!Object.hasOwn(table, name)) {
-      throw new CheckpointError(`checkpoint: no ${kind} '${name}' (saved: ${Object.keys(table).join(', ') || 'none'})`);
+export function prepareRestore<M extends object = Record<string, unknown>>(
+  files: Readonly<CheckpointFiles>, targets: CheckpointTargets, where = 'checkpoint',
+): PreparedRestore<M> {
+  const meta = readCheckpointMeta<M>(files, where);
+  const modules = targets.modules ?? {};
+  const freeTensors = targets.tensors ?? {};
+  const model = readCheckpointTensors(files, 'model.safetensors', where);
+
+  const byModule: Record<string, StateDict> = Object.create(null) as Record<string, StateDict>;
+  for (const name of Object.keys(modules)) byModule[name] = Object.create(null) as StateDict;
+  for (const [key, t] of Object.entries(model)) {
+    const dot = key.indexOf('.');
+    const owner = dot > 0 ? key.slice(0, dot) : '';
+    if (owner && Object.hasOwn(modules, owner)) byModule[owner][key.slice(dot + 1)] = t;
+    else if (!Object.hasOwn(freeTensors, key)) throw new CheckpointError(`${where}: model.safetensors has unexpected tensor '${key}'`);
+  }
+  for (const [name, module] of Object.entries(modules)) {
+    try {
+      module.checkStateDict(byModule[name]);
+    } catch (error) {
+      throw new CheckpointError(`${where}: module '${name}': ${(error as Error).message}`);
     }
-    return table[name];
+  }
+  for (const [name, t] of Object.entries(freeTensors)) {
+    const saved = Object.hasOwn(model, name) ? model[name] : undefined;
+    if (!saved || saved.shape.join() !== t.shape.join()) {
+      throw new CheckpointError(`${where}: model.safetensors lacks '${name}' of shape [${t.shape.join(', ')}]`);
+    }
+  }
+
+  const optimizerStates: [Optimizer, OptimizerState][] = [];
+  const optimizerTargets = Object.entries(targets.optimizers ?? {});
+  if (optimizerTargets.length > 0) {
+    const moments = readCheckpointTensors(files, 'optimizers.safetensors', where);
+    const claimed = new Set<string>();
+    for (const [name, optimizer] of optimizerTargets) {
+      const saved = Object.hasOwn(meta.optimizers, name) ? meta.optimizers[name] : undefined;
+      if (!saved) throw new CheckpointError(`${where}: checkpoint has no optimizer '${name}'`);
+      const parameters = saved.steps.map((step, i): ParameterState | null => {
+        if (step === null) return null;
+        const prefix = `${name}.${i}.`;
+        const tensors: Record<string, Tensor> = {};
+        for (const [key, t] of Object.entries(moments)) {
+          if (!key.startsWith(prefix)) continue;
+          tensors[key.slice(prefix.length)] = t;
+          claimed.add(key);
+        }
+        return { step, tensors };
+      });
+      const state: OptimizerState = { kind: saved.kind, hyper: saved.hyper, parameters };
+      try {
+        optimizer.checkStateDict(state);
+      } catch (error) {
+        throw new CheckpointError(`${where}: optimizer '${name}': ${(error as Error).message}`);
+      }
+      optimizerStates.push([optimizer, state]);
+    }
+    const stray = Object.keys(moments).find((key) => !claimed.has(key));
+    if (stray !== undefined) throw new CheckpointError(`${where}: optimizers.safetensors has unexpected tensor '${stray}'`);
+  }
+
+  const streamStates: [Generator, GeneratorState][] = [];
+  for (const [name, generator] of Object.entries(targets.streams ?? {})) {
+    const state = Object.hasOwn(meta.streams, name) ? meta.streams[name] : undefined;
+    if (!state) throw new CheckpointError(`${where}: checkpoint has no stream '${name}'`);
+    try {
+      Generator.fromState(state);
+    } catch (error) {
+      throw new CheckpointError(`${where}: stream '${name}': ${(error as Error).message}`);
+    }
+    streamStates.push([generator, state]);
+  }
+
+  return {
+    meta,
+    apply() {
+      for (const [name, module] of Object.entries(modules)) module.loadStateDict(byModule[name]);
+      for (const [name, t] of Object.entries(freeTensors)) t.mutate_((data) => data.set(model[name].data));
+      for (const [optimizer, state] of optimizerStates) optimizer.loadStateDict(state);
+      for (const [generator, state] of streamStates) generator.setState(state);
+    },
   };
-  const modules = Object.entries(targets.modules ?? {}).map(([name, m]) => [m, find('module', data.modules, name)] as const);
-  const optimizers = Object.entries(targets.optimizers ?? {}).map(([name, o]) => [o, find('optimizer', data.optimizers, name)] as const);
-  const generators = Object.entries(targets.generators ?? {}).map(([name, g]) => [g, find('generator', data.generators, name)] as const);
-  // Check everything, then write everything.
-  for (const [m, state] of modules) m.checkStateDict(state);
-  for (const [o, state] of optimizers) o.checkStateDict(state);
-  for (const [, state] of generators) Generator.fromState(state);
-  for (const [m, state] of modules) m.loadStateDict(state);
-  for (const [o, state] of optimizers) o.loadStateDict(state);
-  for (const [g, state] of generators) g.setState(state);
-  return data;
 }
 
 /**
- * Loads a checkpoint file into the given modules, optimizers and generators (see
- * `restoreCheckpoint`); returns its data, whose `config` is the saved config.
- * @example const { config } = loadCheckpoint('run/step-1000.safetensors', { modules: { actor, critic }, generators: { rng } })
+ * Restores modules, tensors, optimizers and streams from checkpoint files, in place, all or
+ * nothing; returns meta.json.
+ * @example const meta = restoreCheckpoint(files, { modules: { actor }, optimizers: { actor: opt }, streams: { rng } })
  */
-export function loadCheckpoint(path: string, targets: CheckpointTargets): CheckpointData {
-  return restoreCheckpoint(readCheckpoint(path), targets);
+export function restoreCheckpoint<M extends object = Record<string, unknown>>(
+  files: Readonly<CheckpointFiles>, targets: CheckpointTargets, where = 'checkpoint',
+): CheckpointMetaBase & M {
+  const prepared = prepareRestore<M>(files, targets, where);
+  prepared.apply();
+  return prepared.meta;
 }

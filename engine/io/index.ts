@@ -1,9 +1,13 @@
-/** Saving and loading: safetensors files and checkpoints (modules, optimizers, generators, config). */
+/**
+ * Saving and loading, as bytes: the safetensors encoding (runs anywhere). Writing files is Node-only
+ * and lives in engine/io/files.ts, exported by engine/node.ts.
+ */
 export {
-  SafetensorsError, MAX_HEADER_BYTES, encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic,
+  SafetensorsError, MAX_HEADER_BYTES, encodeSafetensors, decodeSafetensors,
   type SafetensorsContents, type SafetensorsDType,
 } from './safetensors.ts';
 export {
-  CheckpointError, CHECKPOINT_FORMAT, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, readCheckpoint, restoreCheckpoint,
-  loadCheckpoint, type CheckpointContents, type CheckpointData, type CheckpointTargets,
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, encodeOptimizers, modelTensors, prepareRestore,
+  readCheckpointMeta, readCheckpointTensors, restoreCheckpoint,
+  type CheckpointContents, type CheckpointFiles, type CheckpointMetaBase, type CheckpointTargets, type PreparedRestore, type SavedOptimizer,
 } from './checkpoint.ts';

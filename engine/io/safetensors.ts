@@ -8,13 +8,11 @@
  *
  * Reading validates everything before building any tensor: the header length against the file
  * and a limit, UTF-8, JSON, every entry's dtype, shape and offsets, and that the offsets tile the
- * data exactly (no overlap, no gap, nothing out of range). Writes go to a temporary file in the
- * target's directory, are flushed, and are renamed over the target, so a reader sees the old file
- * or the new one, never a part.
+ * data exactly (no overlap, no gap, nothing out of range).
+ *
+ * Bytes in, bytes out: this module runs anywhere. Files are read and written (atomically) by the
+ * Node-only engine/io/files.ts (`saveSafetensors`, `loadSafetensors`).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
 import { formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { DType, FloatArray } from '../kernels/types.ts';
@@ -51,7 +49,7 @@ function bytesOf(data: FloatArray): Uint8Array {
 /**
  * The safetensors encoding of `tensors` (float32 → F32, float64 → F64, in the given order) with an
  * optional string→string metadata map.
- * @example writeFileSync('actor.safetensors', encodeSafetensors(actor.stateDict(), { step: '1000' }))
+ * @example const bytes = encodeSafetensors(actor.stateDict(), { step: '1000' }); // or saveSafetensors (engine/io/files.ts)
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const parts: string[] = [];
@@ -243,47 +241,4 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
     });
   }
   return { tensors, metadata };
-}
-
-/**
- * Writes `bytes` to `path` atomically: into a fresh temporary file beside it, flushed to disk,
- * then renamed over `path`. On any failure the temporary file is removed and `path` is untouched.
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  let fd: number | null = null;
-  try {
-    fd = openSync(temporary, 'wx');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(temporary, path);
-  } catch (error) {
-    if (fd !== null) closeSync(fd);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  try {
-    // Persist the rename itself; not every platform lets a directory be opened for fsync.
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // best effort
-  }
-}
-
-/** Saves tensors (and metadata) as a safetensors file, atomically. */
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}
-
-/** Reads a safetensors file (see `decodeSafetensors` for the checks). */
-export function loadSafetensors(path: string): SafetensorsContents {
-  return decodeSafetensors(readFileSync(path));
 }

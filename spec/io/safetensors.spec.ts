@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import {
-  MAX_HEADER_BYTES, SafetensorsError, Tensor, decodeSafetensors, encodeSafetensors, loadSafetensors, randn,
-  saveSafetensors, tensor,
-} from '../../engine/index.ts';
+import { MAX_HEADER_BYTES, SafetensorsError, Tensor, decodeSafetensors, encodeSafetensors, randn, tensor } from '../../engine/index.ts';
+import { loadSafetensors, readDirectoryFiles, resolveDirectory, saveSafetensors, writeDirectoryAtomic } from '../../engine/node.ts';
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 const u64le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, 0, 0, 0, 0];
@@ -237,5 +235,60 @@ describe('safetensors', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('atomic directories (engine/io/files.ts)', () => {
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+  it('replaces a directory with exactly the given files and reads them back', () => {
+    const root = mkdtempSync(join(tmpdir(), 'varl-files-'));
+    try {
+      const dir = join(root, 'nested', 'checkpoint');
+      writeDirectoryAtomic(dir, { 'meta.json': '{"n":1}', 'stale.bin': new Uint8Array([9]) });
+      writeDirectoryAtomic(dir, { 'meta.json': '{"n":2}', 'x.bin': new Uint8Array([1, 2]) });
+      assert.equal(resolveDirectory(dir, 'meta.json'), dir);
+      const files = readDirectoryFiles(dir);
+      assert.deepEqual(Object.keys(files).sort(), ['meta.json', 'x.bin']);
+      assert.equal(decode(files['meta.json']), '{"n":2}');
+      assert.deepEqual([...files['x.bin']], [1, 2]);
+      assert.deepEqual(readdirSync(join(root, 'nested')), ['checkpoint']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('falls back to dir.old after a kill between the renames, and never reads dir.tmp', () => {
+    const root = mkdtempSync(join(tmpdir(), 'varl-files-'));
+    try {
+      const dir = join(root, 'checkpoint');
+      assert.equal(resolveDirectory(dir, 'meta.json'), null);
+      writeDirectoryAtomic(dir, { 'meta.json': text('{"n":1}') });
+      // the state after "dir → dir.old" with a half-written "dir.tmp"
+      renameSync(dir, `${dir}.old`);
+      mkdirSync(`${dir}.tmp`);
+      writeFileSync(join(`${dir}.tmp`, 'meta.json'), '{"n":');
+      assert.equal(resolveDirectory(dir, 'meta.json'), `${dir}.old`);
+      writeDirectoryAtomic(dir, { 'meta.json': text('{"n":2}') });
+      assert.equal(resolveDirectory(dir, 'meta.json'), dir);
+      assert.equal(decode(readDirectoryFiles(dir)['meta.json']), '{"n":2}');
+      assert.deepEqual(readdirSync(root), ['checkpoint']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses file names that are not plain, before touching the disk', () => {
+    const root = mkdtempSync(join(tmpdir(), 'varl-files-'));
+    try {
+      const dir = join(root, 'checkpoint');
+      for (const name of ['a/b', 'a\\b', '.hidden', '']) {
+        assert.throws(() => writeDirectoryAtomic(dir, { [name]: 'x' }), new RegExp(`bad file name '${name.replace(/[.\\]/g, '\\$&')}'`));
+      }
+      assert.deepEqual(readdirSync(root), []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

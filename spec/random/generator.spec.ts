@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Generator, rand, randn } from '../../engine/index.ts';
+import { Generator, rand, randn, seedWords } from '../../engine/index.ts';
+import { Rng } from '../../envs/core/rng.ts';
 
 // Reference outputs of xoshiro128** 1.1 (result = rotl(s1·5, 7)·9, t = s1 << 9, s3 = rotl(s3, 11);
 // jump polynomial 0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b), computed independently by a
@@ -13,6 +14,15 @@ const SEEDED: { seed: number; state: number[]; first4: number[] }[] = [
   { seed: 0, state: [2462723854, 1020716019, 454327756, 1275600319], first4: [3809008728, 1133695204, 53579671, 2891528803] },
   { seed: 42, state: [939911724, 3948730756, 321366731, 3317318717], first4: [2837322924, 544945897, 479756282, 3500138142] },
   { seed: 2 ** 40 + 7, state: [2083217727, 3601572936, 4250080328, 3810723236], first4: [368071896, 501484723, 3045041044, 3466898179] },
+];
+
+// The 'envs' seeding (envs/core/rng.ts), from the same kind of Python transcription: SplitMix32
+// increments over seed_lo with the finaliser (x^x>>16)·0x21f0aaad, (x^x>>15)·0x735a2d97, x^x>>15,
+// and seed_hi finalised into words 1 and 3. These are the states envs have always used.
+const ENVS_SEEDED: { seed: number; state: number[]; first4: number[] }[] = [
+  { seed: 0, state: [1684164658, 638463356, 2939563536, 1883027753], first4: [1056926039, 1884538329, 1535172660, 1955057813] },
+  { seed: 42, state: [551831576, 4150001091, 322543647, 3145184289], first4: [2513282874, 3370761667, 784205415, 732766134] },
+  { seed: 2 ** 40 + 7, state: [3838393609, 1804686506, 801465066, 135277481], first4: [1173418348, 3447581465, 3722121252, 2832822664] },
 ];
 
 function fromWords(s: [number, number, number, number]): Generator {
@@ -56,6 +66,28 @@ describe('Generator (xoshiro128**)', () => {
         assert.deepEqual([...g.getState().s], state, `seed ${seed}`);
         assert.deepEqual(draws(g, 4), first4, `seed ${seed}`);
       }
+    });
+
+    it("expands seeds with the 'envs' scheme to the reference states, and the envs' Rng draws from them", () => {
+      for (const { seed, state, first4 } of ENVS_SEEDED) {
+        assert.deepEqual(seedWords(seed, 'envs'), state, `seed ${seed}`);
+        assert.deepEqual(draws(fromWords(seedWords(seed, 'envs')), 4), first4, `seed ${seed}`);
+        const rng = new Rng(seed);
+        assert.deepEqual(rng.getState(), state, `seed ${seed}`);
+        assert.deepEqual(Array.from({ length: 4 }, () => rng.nextUint32()), first4, `seed ${seed}`);
+      }
+      for (const { seed, state } of SEEDED) assert.deepEqual(seedWords(seed), state, `seed ${seed}`);
+    });
+
+    it("the envs' Rng uniform is the Generator's 53-bit uniform, affinely mapped", () => {
+      const g = fromWords(seedWords(9, 'envs'));
+      const rng = new Rng(9);
+      for (let i = 0; i < 100; i++) assert.equal(rng.uniform(-2, 3), -2 + 5 * g.uniform());
+    });
+
+    it('seedWords refuses unsafe seeds and unknown schemes', () => {
+      assert.throws(() => seedWords(0.5), /seedWords: seed must be a safe integer, got 0.5/);
+      assert.throws(() => seedWords(1, 'numpy' as 'envs'), /unknown scheme "numpy"/);
     });
   });
 
