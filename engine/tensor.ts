@@ -100,9 +100,12 @@ export class Tensor {
   /**
    * Backpropagates from this tensor into `.grad` of the leaves that require grad (and of
    * intermediates that `retainGrad()`), accumulating. A non-scalar needs an explicit `seed`.
+   * `{ inputs }` restricts the accumulation to the given tensors (PyTorch's `inputs=`).
+   * @example actorLoss.backward({ inputs: actor.parameters() })
    */
-  backward(seed?: Tensor, options: BackwardOptions = {}): void {
-    backward(this, seed, options);
+  backward(seed?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
+    if (seed !== undefined && !(seed instanceof Tensor)) backward(this, undefined, seed);
+    else backward(this, seed, options);
   }
 
   /** Writes in place through `fn(data)`, outside autodiff; bumps the version counter. */

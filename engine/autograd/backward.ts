@@ -11,6 +11,12 @@ import { assertUnchanged, isGradEnabled, withAnomalyContext, withGradMode } from
 export interface BackwardOptions {
   /** Record the backward pass so its results can be differentiated again (default false). */
   createGraph?: boolean;
+  /**
+   * Accumulate into `.grad` of exactly these tensors (each must require grad), leaving every other
+   * leaf's `.grad` untouched: PyTorch's `backward(inputs=…)`, e.g. an actor loss that reaches the
+   * critics but must only update the actor.
+   */
+  inputs?: readonly Tensor[];
 }
 
 /** Every tensor that requires grad and is reachable from `roots`, inputs before the results that use them. */
@@ -105,7 +111,7 @@ export function gradients(
 }
 
 /** `tensor.backward()`: accumulates into `.grad` of reached leaves that require grad and of retained intermediates. */
-export function backward(root: Tensor, seed: Tensor | undefined, options: { createGraph?: boolean }): void {
+export function backward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
   if (!root.requiresGrad) {
     throw new GradientError(`backward: tensor of shape ${formatShape(root.shape)} does not require grad (no recorded op leads to it from a parameter)`);
   }
@@ -114,7 +120,9 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: { crea
       `backward: output of shape ${formatShape(root.shape)} is not a scalar; pass a seed gradient of that shape`,
     );
   }
-  const targets = topologicalOrder([root]).filter((t) => (t.isLeaf && t.requiresGrad) || t.retainsGrad);
+  const targets = options.inputs === undefined
+    ? topologicalOrder([root]).filter((t) => (t.isLeaf && t.requiresGrad) || t.retainsGrad)
+    : checkedInputs(options.inputs);
   const createGraph = options.createGraph ?? false;
   const grads = gradients([root], [seed ?? ones(root.shape, { dtype: root.dtype })], targets, createGraph);
   withGradMode(createGraph, () => {
@@ -125,6 +133,18 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: { crea
       // storage so that an in-place edit of one gradient (clipping, scaling) cannot change another.
       t.grad = t.grad ? add(t.grad, g) : createGraph ? g : ownCopy(g);
     });
+  });
+}
+
+function checkedInputs(inputs: unknown): Tensor[] {
+  if (!Array.isArray(inputs)) throw new GradientError(`backward: inputs must be an array of tensors, got ${typeof inputs}`);
+  return inputs.map((t: unknown, i) => {
+    const tensor = t as Tensor | null | undefined;
+    if (typeof tensor !== 'object' || tensor === null || typeof tensor.requiresGrad !== 'boolean') {
+      throw new GradientError(`backward: inputs[${i}] is not a tensor`);
+    }
+    if (!tensor.requiresGrad) throw new GradientError(`backward: inputs[${i}] of shape ${formatShape(tensor.shape)} does not require grad`);
+    return tensor;
   });
 }
 
