@@ -10,7 +10,7 @@
 import { BaseEnv, resolveConfig } from '../core/base-env.ts';
 import type { Rng } from '../core/rng.ts';
 import { Box } from '../core/spaces.ts';
-import { circle, line, rect, svgScene } from '../core/svg.ts';
+import { bodyLine, circle, createFrame, hingeFrame, line, rect, svgScene } from '../core/svg.ts';
 import type { Action, MutableStepResult, ResetOptions } from '../core/types.ts';
 
 export interface CartPoleContinuousConfig {
@@ -41,6 +41,8 @@ export class CartPoleContinuousEnv extends BaseEnv {
   private xDot = 0;
   private theta = 0;
   private thetaDot = 0;
+  /** Frame of the pole for `renderSvg()`. */
+  private readonly poleFrame = createFrame();
 
   constructor(config?: Partial<CartPoleContinuousConfig>) {
     const high = [X_THRESHOLD * 2, Infinity, THETA_THRESHOLD_RADIANS * 2, Infinity];
@@ -105,15 +107,14 @@ export class CartPoleContinuousEnv extends BaseEnv {
 
   /** Track from −2.4 to 2.4, the cart, and the pole (drawn with its full length 2·0.5). */
   renderSvg(): string {
-    const poleLength = 2 * LENGTH;
-    const tipX = this.x + poleLength * Math.sin(this.theta);
-    const tipY = 0.15 + poleLength * Math.cos(this.theta);
+    // The pole along its frame's y axis, hinged on the cart; positive θ tilts it clockwise (towards +x).
+    const pole = hingeFrame(this.poleFrame, null, this.x, 0.15, -this.theta);
     return svgScene(
       { xMin: -X_THRESHOLD - 0.4, xMax: X_THRESHOLD + 0.4, yMin: -0.3, yMax: 1.5, widthPx: 600 },
       [
         line(-X_THRESHOLD, 0, X_THRESHOLD, 0, 0.01, '#000000'),
         rect(this.x, 0.15, 0.5, 0.3, '#333333'),
-        line(this.x, 0.15, tipX, tipY, 0.1, '#ca9865'),
+        bodyLine(pole, 0, 0, 0, 2 * LENGTH, 0.1, '#ca9865'),
         circle(this.x, 0.15, 0.04, '#8184cb'),
       ],
       `${this.id}  x=${this.x.toFixed(3)}  θ=${this.theta.toFixed(3)}`,

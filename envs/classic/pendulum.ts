@@ -12,7 +12,7 @@
 import { BaseEnv, resolveConfig } from '../core/base-env.ts';
 import type { Rng } from '../core/rng.ts';
 import { Box } from '../core/spaces.ts';
-import { circle, line, svgScene } from '../core/svg.ts';
+import { bodyCircle, bodyLine, circle, createFrame, hingeFrame, svgScene } from '../core/svg.ts';
 import type { Action, MutableStepResult, ResetOptions } from '../core/types.ts';
 
 export interface PendulumConfig {
@@ -48,6 +48,8 @@ export class PendulumEnv extends BaseEnv {
   private thetaDot = 0;
   /** Last applied (clipped) torque, for rendering only (Gymnasium's `last_u`). */
   private lastTorque = 0;
+  /** Frame of the rod (and of the torque marker) for `renderSvg()`. */
+  private readonly renderFrame = createFrame();
 
   constructor(config?: Partial<PendulumConfig>) {
     super(
@@ -104,17 +106,17 @@ export class PendulumEnv extends BaseEnv {
 
   /** The rod (length 1, θ = 0 up, positive θ counter-clockwise as in Gymnasium's renderer) and a torque marker. */
   renderSvg(): string {
-    const tipX = -Math.sin(this.theta);
-    const tipY = Math.cos(this.theta);
+    // The rod along its frame's y axis, hinged at the origin.
+    const rod = hingeFrame(this.renderFrame, null, 0, 0, this.theta);
     const shapes = [
-      line(0, 0, tipX, tipY, 0.2, '#cc4c4c'),
+      bodyLine(rod, 0, 0, 0, 1, 0.2, '#cc4c4c'),
       circle(0, 0, 0.05, '#000000'),
-      circle(tipX, tipY, 0.1, '#cc4c4c'),
+      bodyCircle(rod, 0, 1, 0.1, '#cc4c4c'),
     ];
     if (this.lastTorque !== 0) {
       // Arc length proportional to |u|; the dot marks the direction of the torque.
       const reach = (this.lastTorque / MAX_TORQUE) * (Math.PI / 2);
-      shapes.push(circle(0.4 * -Math.sin(reach), 0.4 * Math.cos(reach), 0.04, '#333333'));
+      shapes.push(bodyCircle(hingeFrame(this.renderFrame, null, 0, 0, reach), 0, 0.4, 0.04, '#333333'));
     }
     return svgScene(
       { xMin: -2.2, xMax: 2.2, yMin: -2.2, yMax: 2.2, widthPx: 400 },

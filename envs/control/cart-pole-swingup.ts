@@ -18,7 +18,7 @@
 import { BaseEnv, resolveConfig } from '../core/base-env.ts';
 import type { Rng } from '../core/rng.ts';
 import { Box } from '../core/spaces.ts';
-import { circle, line, rect, svgScene } from '../core/svg.ts';
+import { bodyLine, circle, createFrame, hingeFrame, line, rect, svgScene } from '../core/svg.ts';
 import type { Action, MutableStepResult, NoConfig, ResetOptions } from '../core/types.ts';
 import { capsuleInertia } from '../physics/capsule.ts';
 import { Rk4Integrator } from '../physics/rk4.ts';
@@ -64,6 +64,8 @@ export class CartPoleSwingupEnv extends BaseEnv {
   /** M as [m00, m01, m11], overwritten with M⁻¹ by the solve (scratch). */
   private readonly massMatrix = new Float64Array(3);
   private readonly integrator: Rk4Integrator;
+  /** Frame of the pole for `renderSvg()`. */
+  private readonly poleFrame = createFrame();
 
   constructor(config?: NoConfig) {
     super(
@@ -154,13 +156,15 @@ export class CartPoleSwingupEnv extends BaseEnv {
   renderSvg(): string {
     const x = this.state[0]!;
     const theta = this.state[1]!;
+    // The pole along its frame's y axis, hinged on the cart; positive θ tilts it clockwise (towards +x).
+    const pole = hingeFrame(this.poleFrame, null, x, 1, -theta);
     return svgScene(
       { xMin: -2.3, xMax: 2.3, yMin: -0.2, yMax: 2.2, widthPx: 600 },
       [
         line(-2.3, -0.05, 2.3, -0.05, 0.02, '#7a8a9a'),
         line(-SLIDER_RANGE, 1, SLIDER_RANGE, 1, 0.04, '#b0b0b0'),
         rect(x, 1, 0.4, 0.2, '#d2884e'),
-        line(x, 1, x + POLE_LENGTH * Math.sin(theta), 1 + POLE_LENGTH * Math.cos(theta), 0.09, '#d2884e'),
+        bodyLine(pole, 0, 0, 0, POLE_LENGTH, 0.09, '#d2884e'),
         circle(x, 1, 0.03, '#333333'),
       ],
       `${this.id}  x=${x.toFixed(3)}  cos θ=${Math.cos(theta).toFixed(3)}`,

@@ -14,11 +14,15 @@
  * (q + h·q̇ at stage 3), and Gymnasium reads the fingertip from there. We do the same, so observation[8:10]
  * and the distance reward match Gymnasium (the lag is ~1e-6 m), while cos/sin use the final angles.
  * Checked against MuJoCo 3.14 on reacher.xml (agreement ~1e-15 without limit contact).
+ *
+ * Positions are gl-matrix vec2s in preallocated Float64Arrays; the kinematics keep the reference's
+ * operation order (L·cos q0 + F·cos(q0 + q1), √(dx² + dy²)), so results are the same bits as scalar code.
  */
+import { vec2 } from 'gl-matrix';
 import { BaseEnv, resolveConfig } from '../core/base-env.ts';
 import type { Rng } from '../core/rng.ts';
 import { Box } from '../core/spaces.ts';
-import { circle, line, svgScene } from '../core/svg.ts';
+import { bodyCircle, bodyLine, circle, createFrame, hingeFrame, line, svgScene } from '../core/svg.ts';
 import type { Action, Info, MutableStepResult, ResetOptions } from '../core/types.ts';
 import { capsuleInertia, capsuleMass } from '../physics/capsule.ts';
 import { Rk4Integrator } from '../physics/rk4.ts';
@@ -75,14 +79,18 @@ export class Reacher2DEnv extends BaseEnv {
 
   /** [q0, q1, q̇0, q̇1]. */
   private readonly state = new Float64Array(4);
-  private targetX = 0;
-  private targetY = 0;
+  private readonly target = new Float64Array(2);
   /** Joint angles at which the fingertip is read (the last RK4 stage; equals q right after reset). */
   private kinematicQ0 = 0;
   private kinematicQ1 = 0;
-  /** Fingertip position at the kinematic angles, refreshed by `updateFingertip()`. */
-  private tipX = 0;
-  private tipY = 0;
+  /** Fingertip position at the kinematic angles, and fingertip − target; refreshed by `updateFingertip()`. */
+  private readonly fingertip = new Float64Array(2);
+  private readonly tipToTarget = new Float64Array(2);
+  /** Unit vector along a link (scratch). */
+  private readonly linkDirection = new Float64Array(2);
+  /** Frames of the two links for `renderSvg()`. */
+  private readonly upperArm = createFrame();
+  private readonly forearm = createFrame();
   private readonly torque = new Float64Array(2);
   private readonly acceleration = new Float64Array(2);
   /** M as [m00, m01, m11], overwritten with M⁻¹ by the solve (scratch). */
@@ -140,8 +148,7 @@ export class Reacher2DEnv extends BaseEnv {
       goalX = rng.uniform(-0.2, 0.2);
       goalY = rng.uniform(-0.2, 0.2);
     } while (Math.sqrt(goalX * goalX + goalY * goalY) >= 0.2);
-    this.targetX = goalX;
-    this.targetY = goalY;
+    vec2.set(this.target, goalX, goalY);
     this.state[2] = rng.uniform(-0.005, 0.005);
     this.state[3] = rng.uniform(-0.005, 0.005);
     rng.uniform(-0.005, 0.005); // target velocities, set to 0
@@ -163,9 +170,9 @@ export class Reacher2DEnv extends BaseEnv {
     this.kinematicQ1 = this.integrator.lastStage[1]!;
     this.updateFingertip();
 
-    const dx = this.tipX - this.targetX;
-    const dy = this.tipY - this.targetY;
-    const rewardDist = -Math.sqrt(dx * dx + dy * dy) * this.config.rewardDistWeight;
+    // √ of the squared length rather than vec2.length, so the reward's bits do not depend on how a
+    // gl-matrix release computes a length.
+    const rewardDist = -Math.sqrt(vec2.squaredLength(this.tipToTarget)) * this.config.rewardDistWeight;
     const rewardCtrl = -(a0 * a0 + a1 * a1) * this.config.rewardControlWeight;
     this.rewardInfo.rewardDist = rewardDist;
     this.rewardInfo.rewardCtrl = rewardCtrl;
@@ -173,12 +180,18 @@ export class Reacher2DEnv extends BaseEnv {
     out.terminated = false;
   }
 
-  /** Forward kinematics at the kinematic angles (written to fields: no boxed return values on the hot path). */
+  /**
+   * Forward kinematics at the kinematic angles: fingertip = L·(cos q0, sin q0) + F·(cos(q0 + q1), sin(q0 + q1)),
+   * written to preallocated vectors (no allocation, no boxed return values on the hot path).
+   */
   private updateFingertip(): void {
     const q0 = this.kinematicQ0;
     const q01 = this.kinematicQ0 + this.kinematicQ1;
-    this.tipX = LINK_LENGTH * Math.cos(q0) + FINGERTIP_OFFSET * Math.cos(q01);
-    this.tipY = LINK_LENGTH * Math.sin(q0) + FINGERTIP_OFFSET * Math.sin(q01);
+    const tip = this.fingertip;
+    const direction = this.linkDirection;
+    vec2.scale(tip, vec2.set(direction, Math.cos(q0), Math.sin(q0)), LINK_LENGTH); // the elbow
+    vec2.scaleAndAdd(tip, tip, vec2.set(direction, Math.cos(q01), Math.sin(q01)), FINGERTIP_OFFSET);
+    vec2.subtract(this.tipToTarget, tip, this.target);
   }
 
   protected writeObservation(): void {
@@ -189,32 +202,30 @@ export class Reacher2DEnv extends BaseEnv {
     obs[1] = Math.cos(q1);
     obs[2] = Math.sin(q0);
     obs[3] = Math.sin(q1);
-    obs[4] = this.targetX;
-    obs[5] = this.targetY;
+    obs[4] = this.target[0]!;
+    obs[5] = this.target[1]!;
     obs[6] = this.state[2]!;
     obs[7] = this.state[3]!;
-    obs[8] = this.tipX - this.targetX;
-    obs[9] = this.tipY - this.targetY;
+    obs[8] = this.tipToTarget[0]!;
+    obs[9] = this.tipToTarget[1]!;
   }
 
   protected physicsState(): number[] {
-    return [...this.state, this.targetX, this.targetY, this.kinematicQ0, this.kinematicQ1];
+    return [...this.state, ...this.target, this.kinematicQ0, this.kinematicQ1];
   }
 
   protected restorePhysics(values: readonly number[]): void {
     this.state.set(values.slice(0, 4));
-    [this.targetX, this.targetY, this.kinematicQ0, this.kinematicQ1] = values.slice(4) as [number, number, number, number];
+    this.target.set(values.slice(4, 6));
+    [this.kinematicQ0, this.kinematicQ1] = values.slice(6) as [number, number];
     this.updateFingertip();
   }
 
-  /** The ±0.3 arena, both links, the fingertip and the target, seen from above. */
+  /** The ±0.3 arena, both links, the fingertip and the target, seen from above (at the final angles q). */
   renderSvg(): string {
-    const q0 = this.state[0]!;
-    const q1 = this.state[1]!;
-    const elbowX = LINK_LENGTH * Math.cos(q0);
-    const elbowY = LINK_LENGTH * Math.sin(q0);
-    const tipX = elbowX + FINGERTIP_OFFSET * Math.cos(q0 + q1);
-    const tipY = elbowY + FINGERTIP_OFFSET * Math.sin(q0 + q1);
+    // Each link along its frame's x axis: shoulder at the origin, elbow at the upper arm's end.
+    const upperArm = hingeFrame(this.upperArm, null, 0, 0, this.state[0]!);
+    const forearm = hingeFrame(this.forearm, upperArm, LINK_LENGTH, 0, this.state[1]!);
     const wall = '#e6668f';
     return svgScene(
       { xMin: -0.35, xMax: 0.35, yMin: -0.35, yMax: 0.35, widthPx: 400 },
@@ -223,13 +234,13 @@ export class Reacher2DEnv extends BaseEnv {
         line(0.3, -0.3, 0.3, 0.3, 0.04, wall),
         line(0.3, 0.3, -0.3, 0.3, 0.04, wall),
         line(-0.3, 0.3, -0.3, -0.3, 0.04, wall),
-        circle(this.targetX, this.targetY, 0.009, '#e63333'),
-        line(0, 0, elbowX, elbowY, 0.02, '#006699'),
-        line(elbowX, elbowY, elbowX + LINK_LENGTH * Math.cos(q0 + q1), elbowY + LINK_LENGTH * Math.sin(q0 + q1), 0.02, '#006699'),
+        circle(this.target[0]!, this.target[1]!, 0.009, '#e63333'),
+        bodyLine(upperArm, 0, 0, LINK_LENGTH, 0, 0.02, '#006699'),
+        bodyLine(forearm, 0, 0, LINK_LENGTH, 0, 0.02, '#006699'),
         circle(0, 0, 0.011, '#e6668f'),
-        circle(tipX, tipY, 0.01, '#00cc99'),
+        bodyCircle(forearm, FINGERTIP_OFFSET, 0, 0.01, '#00cc99'),
       ],
-      `${this.id}  distance=${Math.hypot(this.tipX - this.targetX, this.tipY - this.targetY).toFixed(4)}`,
+      `${this.id}  distance=${vec2.length(this.tipToTarget).toFixed(4)}`,
     );
   }
 }

@@ -4,7 +4,8 @@
  * - Episode order: `step()` before `reset()`, or after `terminated`, throws `ResetNeededError`.
  * - Action checks: wrong length, NaN or ±Infinity throw `InvalidActionError`; finite out-of-bounds
  *   values are passed to the env, which clips them exactly as its reference does.
- * - Seeding: one generator per env, reseeded only when `reset({ seed })` is given (Gymnasium §1.7).
+ * - Seeding: one generator per env, reseeded only when `reset({ seed })` is given (Gymnasium's
+ *   `Env.reset(seed=…)` in `gymnasium/core.py`).
  * - Buffers: `obs`, the result objects and `info` are allocated once and reused (see `types.ts`).
  * - Checkpoints: `getState()` / `setState()` cover generator words, physics state and episode phase.
  */

@@ -1,6 +1,7 @@
 /**
- * `checkEnv(env)`: the checks of Gymnasium's `utils/env_checker.py::check_env` that apply here (§1.6, checks 2–9),
- * plus checkpoint round-trips. Throws `EnvCheckError` naming the env and the failed check. The env is left reset.
+ * `checkEnv(env)`: the checks of Gymnasium's `utils/env_checker.py::check_env` that apply here (spaces,
+ * reset signature and seed determinism, reset options, the passive checks of one step, step determinism,
+ * render, double close), plus checkpoint round-trips. Throws `EnvCheckError` naming the env and the failed check. The env is left reset.
  *
  * Observations are copied before comparing, because envs reuse their observation buffer.
  */

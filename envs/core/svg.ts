@@ -1,4 +1,11 @@
-/** Minimal SVG helpers for `renderSvg()`: shapes are given in world coordinates with y pointing up. */
+/**
+ * Minimal SVG helpers for `renderSvg()`: shapes are given in world coordinates with y pointing up.
+ *
+ * Articulated bodies (links, poles) are drawn in their own frames: a frame is a gl-matrix `mat2d`
+ * [a, b, c, d, tx, ty] held in a Float64Array (world = [a c; b d]·body + t), built joint by joint
+ * with `hingeFrame`, and `bodyLine` / `bodyCircle` / `bodyPoint` map body coordinates to the world.
+ */
+import { mat2d, vec2, type ReadonlyMat2d } from 'gl-matrix';
 
 /** Rounds to 4 decimals so frames are compact and stable. */
 export function num(value: number): string {
@@ -54,4 +61,52 @@ export function rect(cx: number, cy: number, width: number, height: number, fill
 export function polyline(points: readonly (readonly [number, number])[], strokeWidth: number, color: string): string {
   const coords = points.map(([x, y]) => `${num(x)},${num(y)}`).join(' ');
   return `<polyline points="${coords}" fill="none" stroke="${color}" stroke-width="${num(strokeWidth)}"/>`;
+}
+
+/** A 2-D rigid frame: a gl-matrix `mat2d` in a Float64Array of 6 (float64, whatever gl-matrix's default array type). */
+export type Frame = Float64Array;
+
+/** A new frame, the identity (the world frame). */
+export function createFrame(): Frame {
+  const frame = new Float64Array(6);
+  mat2d.identity(frame);
+  return frame;
+}
+
+const jointOffset = new Float64Array(2);
+const bodyScratch = new Float64Array(2);
+
+/**
+ * The frame of a body hinged at body point (x, y) of `parent` (null: the world) and turned by `angle`
+ * (radians, counter-clockwise) from the parent's axes, written to `out`.
+ * @example
+ * const upper = hingeFrame(createFrame(), null, 0, 0, q0);     // first link, shoulder at the origin
+ * const lower = hingeFrame(createFrame(), upper, 0.1, 0, q1);  // second link, elbow at the first one's end
+ * bodyPoint(lower, 0.11, 0);                                   // the fingertip in world coordinates
+ */
+export function hingeFrame(out: Frame, parent: ReadonlyMat2d | null, x: number, y: number, angle: number): Frame {
+  vec2.set(jointOffset, x, y);
+  if (parent === null) mat2d.fromTranslation(out, jointOffset);
+  else mat2d.translate(out, parent, jointOffset);
+  mat2d.rotate(out, out, angle);
+  return out;
+}
+
+/** World coordinates of body point (x, y) of `frame`. */
+export function bodyPoint(frame: ReadonlyMat2d, x: number, y: number): [number, number] {
+  vec2.transformMat2d(bodyScratch, vec2.set(bodyScratch, x, y), frame);
+  return [bodyScratch[0]!, bodyScratch[1]!];
+}
+
+/** `line` between two body points of `frame`, e.g. a link from its hinge (0, 0) to its end (length, 0). */
+export function bodyLine(frame: ReadonlyMat2d, x1: number, y1: number, x2: number, y2: number, strokeWidth: number, color: string): string {
+  const [wx1, wy1] = bodyPoint(frame, x1, y1);
+  const [wx2, wy2] = bodyPoint(frame, x2, y2);
+  return line(wx1, wy1, wx2, wy2, strokeWidth, color);
+}
+
+/** `circle` centred at body point (x, y) of `frame`. */
+export function bodyCircle(frame: ReadonlyMat2d, x: number, y: number, r: number, fill: string, stroke = 'none', strokeWidth = 0): string {
+  const [cx, cy] = bodyPoint(frame, x, y);
+  return circle(cx, cy, r, fill, stroke, strokeWidth);
 }

@@ -5,7 +5,7 @@ import { assertClose, startAt } from './helpers.ts';
 // Literals: continuous_mountain_car.py step() transcribed into Python (python3, /tmp scratch) with float64
 // scalar arithmetic and the state stored as np.float32 after each step, printed with repr().
 // (NumPy ≥ 2 evaluates `3*position` in float32 under NEP 50; that changes step 6's velocity below by one
-// float32 ulp, to 0.0009584249346517026. We follow the float64 promotion of NumPy 1.x and of spec §1.7.)
+// float32 ulp, to 0.0009584249346517026. We follow the float64 promotion of NumPy 1.x, as envs/README.md says.)
 describe('MountainCarContinuous-v0', () => {
   describe('trajectory under a fixed action sequence matches the reference equations', () => {
     it('from x = −0.5, v = 0 with a = 1, 1, −0.5, 2 (force clipped to 1, cost on 2), 0, −1', () => {
