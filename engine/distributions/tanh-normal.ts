@@ -1,16 +1,19 @@
 /**
  * The tanh-squashed diagonal Normal of SAC-style policies (Haarnoja et al., 2018, appendix C):
- * y = tanh(u), u ~ Normal(loc, scale), optionally mapped affinely onto an action box [low, high].
- * The log-density uses the stable form log(1 − tanh²u) = 2·(log 2 − u − softplus(−2u)), which
- * stays finite and smooth where tanh saturates, and everything is written with engine ops, so it
- * is differentiable to any order.
+ * y = tanh(u), u ~ Normal(loc, scale), optionally mapped affinely onto an action box [low, high] —
+ * a TransformedDistribution over [TanhTransform, AffineTransform]. The log-density uses the stable
+ * form log(1 − tanh²u) = 2·(log 2 − u − softplus(−2u)), which stays finite and smooth where tanh
+ * saturates (or, with `epsilon`, the common log(1 − y² + ε)); everything is written with engine
+ * ops, so it is differentiable to any order.
  */
 import { ShapeError, ValueError, formatShape } from '../errors.ts';
-import { add, atanh, broadcastTo, clamp, div, log, mean, mul, softplus, sub, tanh } from '../ops/index.ts';
+import { add, div, log, mean, mul, sub } from '../ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import type { Generator } from '../random.ts';
 import { Tensor, tensor } from '../tensor.ts';
 import { Normal, asParameter, type DistributionOptions } from './normal.ts';
+import { TransformedDistribution } from './transformed.ts';
+import { AffineTransform, TanhTransform, type Transform } from './transforms.ts';
 
 const LOG_TWO = Math.log(2);
 /** Module-private option key: an already built base Normal. */
@@ -25,6 +28,8 @@ export interface ActionBox {
 export interface TanhNormalOptions extends DistributionOptions {
   /** Map tanh's (−1, 1) affinely onto this box: a = center + halfRange·y. Default: no map. */
   box?: ActionBox;
+  /** Squash correction log(1 − y² + ε) instead of the exact stable form (see TanhTransform); default 0. */
+  epsilon?: number;
 }
 
 /** A sample of a TanhNormal: the value (in the box, if any) and the Normal draw u before tanh. */
@@ -80,20 +85,27 @@ export class AffineBox {
 export class TanhNormal {
   readonly base: Normal;
   readonly box: AffineBox | null;
+  readonly squash: TanhTransform;
+  /** The same distribution as a TransformedDistribution over [tanh, box map]. */
+  readonly transformed: TransformedDistribution;
 
   constructor(loc: Tensor, scale: Tensor | number, options: TanhNormalOptions & { [prebuiltBase]?: Normal } = {}) {
     this.base = options[prebuiltBase] ?? new Normal(loc, scale, options);
     this.box = options.box ? new AffineBox(options.box, loc.dtype) : null;
+    this.squash = new TanhTransform({ epsilon: options.epsilon ?? 0 });
+    const transforms: Transform[] = [this.squash];
+    if (this.box) transforms.push(new AffineTransform(this.box.center, this.box.halfRange, { logAbsScale: this.box.logHalfRange }));
+    this.transformed = new TransformedDistribution(this.base, transforms);
   }
 
   /** TanhNormal with σ = exp(logScale), keeping log σ exact. */
   static fromLogScale(loc: Tensor, logScale: Tensor | number, options: TanhNormalOptions = {}): TanhNormal {
-    return TanhNormal.fromBase(Normal.fromLogScale(loc, logScale, options), options.box);
+    return TanhNormal.fromBase(Normal.fromLogScale(loc, logScale, options), options.box, options.epsilon);
   }
 
   /** tanh of an existing Normal. */
-  static fromBase(base: Normal, box?: ActionBox): TanhNormal {
-    return new TanhNormal(base.loc, base.scale, { eventDims: base.eventDims, box, [prebuiltBase]: base });
+  static fromBase(base: Normal, box?: ActionBox, epsilon?: number): TanhNormal {
+    return new TanhNormal(base.loc, base.scale, { eventDims: base.eventDims, box, epsilon, [prebuiltBase]: base });
   }
 
   get shape(): readonly number[] {
@@ -108,15 +120,10 @@ export class TanhNormal {
     return this.base.eventShape;
   }
 
-  private squash(u: Tensor): Tensor {
-    const y = tanh(u);
-    return this.box ? this.box.toBox(y) : y;
-  }
-
   /** A reparameterised sample: u = loc + scale·ε, value = tanh(u) (mapped to the box). */
   rsample(generator: Generator | number, sampleShape: readonly number[] = []): TanhNormalSample {
-    const preTanh = this.base.rsample(generator, sampleShape);
-    return { value: this.squash(preTanh), preTanh };
+    const { value, intermediates } = this.transformed.rsample(generator, sampleShape);
+    return { value, preTanh: intermediates[0] };
   }
 
   /** A sample cut from the graph. */
@@ -129,13 +136,12 @@ export class TanhNormal {
 
   /** The most likely value of u mapped through tanh: tanh(loc) (in the box). Deterministic evaluation. */
   get mode(): Tensor {
-    return this.squash(this.base.mean);
+    return this.transformed.transforms.reduce((v, t) => t.forward(v), this.base.mean);
   }
 
-  /** Σ log|dy/du| = Σ 2·(log 2 − u − softplus(−2u)) over the event axes (log(1 − tanh²u), stable). */
+  /** Σ log|dy/du| over the event axes: 2·(log 2 − u − softplus(−2u)) (log(1 − tanh²u), stable), or log(1 − tanh²u + ε). */
   logAbsDetJacobian(preTanh: Tensor): Tensor {
-    const elementwise = mul(sub(sub(LOG_TWO, preTanh), softplus(mul(preTanh, -2))), 2);
-    return this.base.sumEvent(elementwise);
+    return this.base.sumEvent(this.squash.logAbsDetJacobian(preTanh, this.squash.forward(preTanh)));
   }
 
   /**
@@ -145,17 +151,13 @@ export class TanhNormal {
    */
   logProb(value: Tensor, preTanh?: Tensor): Tensor {
     this.base.checkValue('logProb', preTanh ?? value);
-    const u = preTanh ?? this.inverse(value);
-    let logp = sub(this.base.logProb(u), this.logAbsDetJacobian(u));
-    if (this.box) logp = sub(logp, this.base.sumEvent(broadcastTo(this.box.logHalfRange, this.shape)));
-    return logp;
+    if (preTanh === undefined) return this.transformed.logProb(value);
+    return this.transformed.logProb(value, this.box ? [preTanh, this.squash.forward(preTanh)] : [preTanh]);
   }
 
   /** u = atanh(y) for a value y, clamped just inside (−1, 1). */
   inverse(value: Tensor): Tensor {
-    const y = this.box ? this.box.fromBox(value) : value;
-    const bound = 1 - (y.dtype === 'float64' ? 1e-12 : 1e-6);
-    return atanh(clamp(y, -bound, bound));
+    return this.transformed.invert(value)[0];
   }
 
   /**

@@ -12,3 +12,4 @@ export {
   kaimingUniform_, kaimingNormal_, orthogonal_,
   type Nonlinearity, type FanMode, type RandomInitOptions, type XavierOptions, type KaimingOptions, type OrthogonalOptions,
 } from './init.ts';
+export { parameterCount, parametersToVector, vectorToParameters, vectorToStateDict, vectorToTensors } from './parameter-vector.ts';
