@@ -1,7 +1,7 @@
 /**
  * The varl command line (run through bin/varl.js, or `node --import tsx algorithms/cli.ts`):
  *
- *   varl train --algo sac|td3|iapo --env <id> [--steps N] [--seed S] [--out DIR] [--config file.json] [--resume]
+ *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--inference-iterations K]
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl bench [args…]                      (npm run bench)
@@ -15,27 +15,41 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import { make, registeredIds } from '../envs/index.ts';
-import { hasCheckpoint, readCheckpointMeta, resolveCheckpointDir } from './common/checkpoint.ts';
-import { ConfigError, resolveConfig } from './common/config.ts';
+import type { AlgorithmRecord } from './common/algorithm.ts';
+import { ConfigError } from './common/config.ts';
 import { evaluate } from './common/evaluate.ts';
-import { NonFiniteLossError } from './common/off-policy.ts';
-import { UsageError, integerFlag, parseFlags } from './common/usage.ts';
-import { ALGORITHMS, createAgent, loadAgent, type AlgorithmName } from './index.ts';
-import { PRESETS } from './presets.ts';
-import { SAC_DEFAULTS, SAC_RULES } from './sac.ts';
-import { TD3_DEFAULTS, TD3_RULES } from './td3.ts';
-import { IAPO_DEFAULTS, IAPO_RULES, type IAPO } from './iapo.ts';
+import { NonFiniteLossError } from './common/runner.ts';
+import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
+import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
+import { ALGORITHMS, algorithmNames } from './registry.ts';
 
 export { UsageError };
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The package folder: the repository, or the installed package (this file then runs from dist/algorithms). */
+const ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
-const USAGE = `usage:
-  varl train --algo sac|td3|iapo --env <id> [options]
+function usage(): string {
+  const names = algorithmNames().join('|');
+  const algorithms = ALGORITHMS.map((r) => {
+    const presets = Object.keys(r.presets);
+    const envPresets = Object.keys(r.envPresets);
+    return `      ${r.name.padEnd(6)} ${r.summary}` +
+      (presets.length ? `\n             --preset ${presets.join(' | ')}` : '') +
+      (envPresets.length ? `\n             per-env presets: ${envPresets.join(', ')}` : '');
+  }).join('\n');
+  const evalFlags = ALGORITHMS.flatMap((r) => Object.entries(r.evalFlags).map(([flag, f]) =>
+    `      --${flag} K${' '.repeat(Math.max(1, 22 - flag.length))}${r.name.toUpperCase()}: ${f.description}`)).join('\n');
+  return `usage:
+  varl train --algo ${names} --env <id> [options]
       --steps N              total env steps (default: the env's preset, else 100000)
       --seed S               root seed (default 0)
       --out DIR              run folder (default runs/<algo>-<env>-s<seed>, suffixed -2, -3… if taken)
+      --preset NAME          a named preset of the algorithm (below)
       --config FILE.json     algorithm config overrides (keys of the algorithm's config)
       --resume               continue the run in --out from its last checkpoint
       --force                start over in an --out that already holds a run
@@ -44,18 +58,22 @@ const USAGE = `usage:
       --eval-episodes N      episodes per evaluation (default 10)
       --checkpoint-every N   env steps between checkpoints (default 1000)
       --quiet                no progress output
-  varl eval --checkpoint DIR [--episodes N] [--seed S] [--inference-iterations K]
+    algorithms:
+${algorithms}
+  varl eval --checkpoint DIR [--episodes N] [--seed S]
       prints {"mean", "std", …} of the deterministic policy as JSON
-      --inference-iterations K   IAPO: run K inference iterations instead of the trained number
+${evalFlags}
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
   varl bench [args…]         runs the bench suite (npm run bench)
   varl help`;
+}
 
 const TRAIN_OPTIONS = {
   algo: { type: 'string' },
   env: { type: 'string' },
+  preset: { type: 'string' },
   steps: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
@@ -73,13 +91,18 @@ const EVAL_OPTIONS = {
   checkpoint: { type: 'string' },
   episodes: { type: 'string' },
   seed: { type: 'string' },
-  'inference-iterations': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** Every algorithm's extra eval flags, as string options. */
+function evalFlagOptions(): Record<string, { type: 'string' }> {
+  return Object.fromEntries(ALGORITHMS.flatMap((r) => Object.keys(r.evalFlags)).map((flag) => [flag, { type: 'string' as const }]));
+}
 
 /** Everything `train` needs, resolved and validated. */
 export interface TrainPlan {
   readonly kind: 'train';
-  readonly algorithm: AlgorithmName;
+  /** The algorithm's registry name ('sac'). */
+  readonly algorithm: string;
   readonly envId: string;
   readonly totalSteps: number;
   readonly seed: number;
@@ -87,6 +110,8 @@ export interface TrainPlan {
   /** The resolved algorithm config (defaults ← preset ← config file ← seed). */
   readonly config: Record<string, unknown>;
   readonly presetSource: string | null;
+  /** The named preset applied (--preset), if any. */
+  readonly preset: string | null;
   readonly resume: boolean;
   readonly evalEvery: number;
   readonly evalEpisodes: number;
@@ -99,8 +124,8 @@ export interface EvalPlan {
   readonly checkpointDir: string;
   readonly episodes: number;
   readonly seed: number;
-  /** IAPO only: inference iterations at evaluation time (default: as trained). */
-  readonly inferenceIterations?: number;
+  /** The algorithm's eval flags given (e.g. IAPO's inference-iterations), by flag name. */
+  readonly flags: Readonly<Record<string, number>>;
 }
 
 export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze'; readonly args: string[] } | { readonly kind: 'help' };
@@ -143,21 +168,27 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
     case 'analyze':
       return { kind: 'analyze', args: rest };
     case 'eval': {
-      const { values } = parseFlags('eval', rest, EVAL_OPTIONS);
+      const { values } = parseFlags('eval', rest, { ...EVAL_OPTIONS, ...evalFlagOptions() });
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
       let dir = path.resolve(cwd, values.checkpoint);
       if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) dir = path.join(dir, 'checkpoint');
       if (!hasCheckpoint(dir)) throw new UsageError(`eval: no checkpoint at ${values.checkpoint} (expected meta.json there or in its checkpoint/ folder)`);
-      const iterationsFlag = values['inference-iterations'];
-      if (iterationsFlag !== undefined && readCheckpointMeta(dir).algorithm !== 'IAPO') {
-        throw new UsageError('eval: --inference-iterations applies to IAPO checkpoints only');
+      const record = checkpointRecord('eval', dir);
+      const flags: Record<string, number> = {};
+      for (const [flag, value] of Object.entries(values)) {
+        if (flag in EVAL_OPTIONS || typeof value !== 'string') continue;
+        if (!Object.hasOwn(record.evalFlags, flag)) {
+          const owners = ALGORITHMS.filter((r) => Object.hasOwn(r.evalFlags, flag)).map((r) => r.name.toUpperCase()).join(', ');
+          throw new UsageError(`eval: --${flag} applies to ${owners} checkpoints only`);
+        }
+        flags[flag] = integerFlag('eval', flag, value, 0, record.evalFlags[flag].min);
       }
       return {
         kind: 'eval',
         checkpointDir: dir,
         episodes: integerFlag('eval', 'episodes', values.episodes, 10, 1),
         seed: integerFlag('eval', 'seed', values.seed, 0, 0),
-        ...(iterationsFlag !== undefined ? { inferenceIterations: integerFlag('eval', 'inference-iterations', iterationsFlag, 1, 1) } : {}),
+        flags,
       };
     }
     case 'train':
@@ -180,7 +211,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   if (values.resume) {
     if (values.force) throw new UsageError('train: --resume and --force exclude each other');
     const outDir = values.out !== undefined ? path.resolve(cwd, values.out)
-      : defaultOutDir(cwd, parseAlgorithm(values.algo), checkEnvId('train', values.env), integerFlag('train', 'seed', values.seed, 0, 0), false);
+      : defaultOutDir(cwd, parseAlgorithm(values.algo).name, checkEnvId('train', values.env), integerFlag('train', 'seed', values.seed, 0, 0), false);
     const runFile = path.join(outDir, 'run.json');
     if (!fs.existsSync(runFile) || !hasCheckpoint(path.join(outDir, 'checkpoint'))) {
       throw new UsageError(`train --resume: ${outDir} holds no run with a checkpoint (run.json and checkpoint/meta.json)`);
@@ -190,31 +221,33 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
       const given = values[flag];
       if (given !== undefined && given !== saved) throw new UsageError(`train --resume: --${flag} ${given} differs from the run's ${saved}`);
     }
-    if (values.config !== undefined) throw new UsageError('train --resume: the config comes from the run; --config is not accepted');
+    if (values.config !== undefined || values.preset !== undefined) {
+      throw new UsageError('train --resume: the config comes from the run; --config and --preset are not accepted');
+    }
     const totalSteps = integerFlag('train', 'steps', values.steps, run.totalSteps, 1);
     const step = readCheckpointMeta(path.join(outDir, 'checkpoint')).training.step as number;
     if (totalSteps < step) throw new UsageError(`train --resume: --steps ${totalSteps} is below the checkpoint's step ${step}`);
     return { ...run, kind: 'train', outDir, totalSteps, resume: true, ...schedule(run), quiet };
   }
 
-  const algorithm = parseAlgorithm(values.algo);
+  const record = parseAlgorithm(values.algo);
   const envId = checkEnvId('train', values.env);
   const seed = integerFlag('train', 'seed', values.seed, 0, 0);
-  const preset = values['no-preset'] || !(algorithm in PRESETS) ? undefined : PRESETS[algorithm as keyof typeof PRESETS][envId];
-  const totalSteps = integerFlag('train', 'steps', values.steps, preset?.totalSteps ?? 100_000, 1);
+  const envPreset = values['no-preset'] || !Object.hasOwn(record.envPresets, envId) ? undefined : record.envPresets[envId];
+  if (values.preset !== undefined && !Object.hasOwn(record.presets, values.preset)) {
+    const known = Object.keys(record.presets);
+    throw new UsageError(`train: unknown --preset '${values.preset}' for ${record.name}; ${known.length ? `expected ${known.join(', ')}` : 'it has no named presets'}`);
+  }
+  const namedPreset = values.preset !== undefined ? record.presets[values.preset] : {};
+  const totalSteps = integerFlag('train', 'steps', values.steps, envPreset?.totalSteps ?? 100_000, 1);
   const overrides = values.config !== undefined ? readConfigFile(values.config, cwd) : {};
   let config: Record<string, unknown>;
   try {
-    const [defaults, rules] = algorithm === 'sac' ? [SAC_DEFAULTS, SAC_RULES]
-      : algorithm === 'iapo' ? [IAPO_DEFAULTS, IAPO_RULES] : [TD3_DEFAULTS, TD3_RULES];
-    const owner = algorithm.toUpperCase();
     const fileSeed = (overrides as Record<string, unknown> | null)?.seed;
     if (values.seed !== undefined && fileSeed !== undefined && fileSeed !== seed) {
       throw new ConfigError(`seed ${JSON.stringify(fileSeed)} differs from --seed ${seed}`);
     }
-    const withPreset = resolveConfig(owner, defaults, preset?.config ?? {}, rules);
-    const withFile = resolveConfig(owner, withPreset, overrides, rules);
-    config = resolveConfig(owner, withFile, values.seed !== undefined ? { seed } : {}, rules) as unknown as Record<string, unknown>;
+    config = record.resolveConfig(envPreset?.config ?? {}, namedPreset, overrides, values.seed !== undefined ? { seed } : {});
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(`train: ${error.message}${values.config ? ` (from ${values.config})` : ''}`);
     throw error;
@@ -226,19 +259,27 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
       throw new UsageError(`train: ${values.out} already holds a run; pass --resume to continue it or --force to start over`);
     }
   } else {
-    outDir = defaultOutDir(cwd, algorithm, envId, config.seed as number, true);
+    outDir = defaultOutDir(cwd, record.name, envId, config.seed as number, true);
   }
   return {
-    kind: 'train', algorithm, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: preset?.source ?? null, resume: false, ...schedule(), quiet,
+    kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
+    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(), quiet,
   };
 }
 
-function parseAlgorithm(value: string | undefined): AlgorithmName {
-  if (value === undefined) throw new UsageError(`train: --algo is required (${Object.keys(ALGORITHMS).join(' or ')})`);
-  const name = value.toLowerCase();
-  if (!(name in ALGORITHMS)) throw new UsageError(`train: unknown --algo '${value}'; expected ${Object.keys(ALGORITHMS).join(' or ')}`);
-  return name as AlgorithmName;
+function parseAlgorithm(value: string | undefined): AlgorithmRecord {
+  if (value === undefined) throw new UsageError(`train: --algo is required (${algorithmNames().join(', ')})`);
+  const record = ALGORITHMS.find((r) => r.name === value.toLowerCase());
+  if (!record) throw new UsageError(`train: unknown --algo '${value}'; expected ${algorithmNames().join(', ')}`);
+  return record;
+}
+
+/** The registry record of the algorithm a checkpoint was written by. */
+function checkpointRecord(command: string, dir: string): AlgorithmRecord {
+  const name = readCheckpointMeta(dir).algorithm;
+  const record = ALGORITHMS.find((r) => r.name === name.toLowerCase());
+  if (!record) throw new UsageError(`${command}: the checkpoint is for '${name}', which this varl does not know (${algorithmNames().join(', ')})`);
+  return record;
 }
 
 /** runs/<algo>-<env>-s<seed>, or the first free -2, -3, … suffix when `fresh`. */
@@ -259,7 +300,7 @@ async function runTrain(plan: TrainPlan): Promise<number> {
     agent = loadAgent(path.join(plan.outDir, 'checkpoint'), env);
   } else {
     if (fs.existsSync(path.join(plan.outDir, 'checkpoint'))) fs.rmSync(path.join(plan.outDir, 'checkpoint'), { recursive: true });
-    agent = createAgent(plan.algorithm, env, plan.config);
+    agent = parseAlgorithm(plan.algorithm).create(env, plan.config);
     const { kind: _kind, resume: _resume, quiet: _quiet, ...run } = plan;
     const versions = { varl: readVersion(), node: process.version };
     fs.writeFileSync(path.join(plan.outDir, 'run.json'), JSON.stringify({ ...run, ...versions, createdAt: new Date().toISOString() }, null, 1) + '\n');
@@ -300,10 +341,7 @@ function runEval(plan: EvalPlan): number {
   const meta = readCheckpointMeta(plan.checkpointDir);
   if (!registeredIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
   const agent = loadAgent(plan.checkpointDir, make(meta.envId), { weightsOnly: true });
-  const iterations = plan.inferenceIterations;
-  const act = iterations !== undefined
-    ? (obs: ArrayLike<number>) => (agent as IAPO).predict(obs, { deterministic: true, inferenceIterations: iterations })
-    : (obs: ArrayLike<number>) => agent.predict(obs, { deterministic: true });
+  const act = checkpointRecord('eval', plan.checkpointDir).evaluationPolicy(agent, plan.flags);
   const result = evaluate(act, make(meta.envId), { episodes: plan.episodes, seed: plan.seed });
   process.stdout.write(JSON.stringify({
     checkpoint: resolveCheckpointDir(plan.checkpointDir),
@@ -340,16 +378,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     plan = planCommand(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`varl ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`varl ${error.message}\n\n${usage()}\n`);
       return 2;
     }
     throw error;
   }
   switch (plan.kind) {
     case 'help':
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(usage() + '\n');
       return 0;
     case 'bench': {
+      if (!fs.existsSync(path.join(ROOT, 'bench'))) {
+        process.stderr.write('varl bench: the bench suite ships with the repository, not with the installed package; run it from a clone (npm run bench)\n');
+        return 2;
+      }
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
       const result = spawnSync(npm, ['run', 'bench', ...(plan.args.length ? ['--', ...plan.args] : [])], { cwd: ROOT, stdio: 'inherit' });
       return result.status ?? 1;

@@ -1,7 +1,7 @@
 /**
- * Iterative Amortized Policy Optimization (Marino, Piché, Ialongo & Yue, NeurIPS 2021; seeds 000–002,
- * specs/algorithms.md §1): SAC with the policy network λ = f_φ(s) replaced by an iterative inference
- * model that starts every state from λ₀ = (μ = 0, σ = 0.5) and refines (μ, log σ) K times with gated
+ * Iterative Amortized Policy Optimization (Marino, Piché, Ialongo & Yue, "Iterative Amortized Policy
+ * Optimization", NeurIPS 2021; reference code joelouismarino/variational_rl): SAC with the policy
+ * network λ = f_φ(s) replaced by an iterative inference model that starts every state from λ₀ = (μ = 0, σ = 0.5) and refines (μ, log σ) K times with gated
  * updates driven by ∇_λ J, where
  *
  *   J(s; λ) = E_{a∼π_λ}[Q̂(s, a)] − α·KL(π_λ(·|s) ‖ U(−1, 1)^|A|),   Q̂ = mean(Q̄₁, Q̄₂) − β·std(Q̄₁, Q̄₂)  (eq. 8, 13)
@@ -20,22 +20,20 @@
  * await agent.learn({ totalSteps: 10_000, evalEnv: make('Pendulum-v1'), runDir: 'runs/iapo' });
  * agent.predict(obs, { deterministic: true, inferenceIterations: 20 }); // more iterations than trained
  */
-import { Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros } from '../engine/index.ts';
-import { Adam } from '../engine/optim/index.ts';
+import { Adam, Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros } from '../engine/index.ts';
+import { TwinCritic, sampledQValues, type ActionValue } from './common/action-value.ts';
+import { OffPolicyAgent } from './common/agent.ts';
+import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import type { ActionScaler, ContinuousEnv } from './common/env.ts';
-import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
+import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import type { ContinuousEnv } from './common/env.ts';
+import type { OffPolicyConfig } from './common/learner.ts';
 import { observationTensor } from './common/networks.ts';
-import {
-  learnerSetup, trainOffPolicy,
-  type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
-} from './common/off-policy.ts';
-import { createBatch, type Batch } from './common/replay-buffer.ts';
+import { TensorBatch } from './common/tensor-batch.ts';
 import { EpisodeReplayBuffer } from './iapo/episode-replay.ts';
 import { runInference, type InputNormalization, type ScalarGradientTransform } from './iapo/inference.ts';
-import { DirectInference, IterativeInference, TwinCritic, type InferenceModel } from './iapo/networks.ts';
-import { FLOAT32_EPSILON, sampledQValues, targetKl, twinCriticValue, type ActionValue, type PolicyParams } from './iapo/objective.ts';
+import { DirectInference, IterativeInference, referenceReluInit, smallUniformInit, type InferenceModel } from './iapo/networks.ts';
+import { FLOAT32_EPSILON, targetKl, type PolicyParams } from './iapo/objective.ts';
 
 export interface IAPOConfig extends OffPolicyConfig {
   /** 'iterative' (IAPO) or 'direct' (λ = f_φ(s), the SAC-style baseline on the same objective). */
@@ -87,7 +85,7 @@ export interface IAPOConfig extends OffPolicyConfig {
   inputNormalization: InputNormalization;
 }
 
-/** The reference configuration (spec §1.2) with the clean choices for the quirks. */
+/** The reference configuration of the paper's appendix and joelouismarino/variational_rl, with the clean choices for the quirks. */
 export const IAPO_DEFAULTS: Readonly<IAPOConfig> = Object.freeze({
   seed: 0,
   bufferSize: 1_000_000,
@@ -170,17 +168,12 @@ export interface IAPOPredictOptions {
   inferenceIterations?: number;
 }
 
-export class IAPO implements OffPolicyLearner {
-  readonly algorithm = 'IAPO';
-  readonly lossNames = ['critic_loss', 'policy_loss', 'alpha_loss', 'kl', 'inference_improvement'] as const;
-  readonly config: Readonly<IAPOConfig>;
-  readonly envId: string;
-  readonly scaler: ActionScaler;
-  readonly streams: RandomStreams;
+export class IAPO extends OffPolicyAgent<IAPOConfig> {
+  readonly metricNames = ['critic_loss', 'policy_loss', 'alpha_loss', 'kl', 'inference_improvement'] as const;
+  override readonly gaugeNames = ['alpha'] as const;
   /** Inference noise of `predict` (evaluation), separate so evaluating never moves the training streams. */
   readonly evaluationStream: Generator;
   readonly buffer: EpisodeReplayBuffer;
-  readonly training: TrainingState;
 
   readonly inference: InferenceModel;
   readonly critic: TwinCritic;
@@ -189,16 +182,12 @@ export class IAPO implements OffPolicyLearner {
   /** log α, shape [1]. */
   readonly logAlpha: Tensor;
   readonly targetKl: number;
-  readonly observationSize: number;
-  readonly actionSize: number;
 
   private readonly inferenceOptimizer: Adam;
   private readonly criticOptimizer: Adam;
   private readonly alphaOptimizer: Adam;
-  private readonly batch: Batch;
-  /** Rows 0..B−1: s; rows B..2B−1: s' (inference runs once on both). */
-  private readonly states: Tensor;
-  private readonly batchActions: Tensor;
+  /** Rows 0..B−1: s; rows B..2B−1: s' (inference runs once on both); actions [1, B, A]. */
+  private readonly batch: TensorBatch;
   /** Per-state weight of the final iteration's inference loss (all ones, or zeros at s' for 'reference'). */
   private readonly finalWeights: Float32Array;
 
@@ -206,13 +195,9 @@ export class IAPO implements OffPolicyLearner {
    * @param env training env with a bounded Box action space.
    * @param config overrides of IAPO_DEFAULTS (spread a preset first: `{ ...IAPO_PRESETS.reduced, seed }`).
    */
-  constructor(readonly env: ContinuousEnv, config: Partial<IAPOConfig> = {}) {
-    this.config = Object.freeze(resolveConfig('IAPO', IAPO_DEFAULTS, config, IAPO_RULES));
+  constructor(env: ContinuousEnv, config: Partial<IAPOConfig> = {}) {
+    super({ name: 'IAPO', defaults: IAPO_DEFAULTS, rules: IAPO_RULES }, env, config);
     const c = this.config;
-    ({
-      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
-      scaler: this.scaler, streams: this.streams, training: this.training,
-    } = learnerSetup('IAPO', env, c));
     this.evaluationStream = new Generator(c.seed + 2_000_000);
     this.buffer = new EpisodeReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
@@ -220,8 +205,9 @@ export class IAPO implements OffPolicyLearner {
     // (and, with the same exploration stream, the same warm-up data), which pairs their comparison.
     const init = this.streams.init;
     const sizes = { stateSize: this.observationSize, actionSize: this.actionSize, generator: init };
-    this.critic = new TwinCritic({ ...sizes, hiddenSizes: c.criticHiddenSizes });
-    this.criticTarget = new TwinCritic({ ...sizes, hiddenSizes: c.criticHiddenSizes }).requiresGrad_(false);
+    const criticOptions = { ...sizes, hiddenSizes: c.criticHiddenSizes, hiddenInit: referenceReluInit, outputInit: smallUniformInit };
+    this.critic = new TwinCritic(criticOptions);
+    this.criticTarget = new TwinCritic(criticOptions).requiresGrad_(false);
     this.inference = c.inference === 'iterative'
       ? new IterativeInference({ ...sizes, hiddenSizes: c.hiddenSizes })
       : new DirectInference({ ...sizes, hiddenSizes: c.hiddenSizes });
@@ -234,13 +220,7 @@ export class IAPO implements OffPolicyLearner {
     this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.learningRate });
 
     const B = c.batchSize;
-    this.states = zeros([2 * B, this.observationSize]);
-    this.batchActions = zeros([1, B, this.actionSize]);
-    this.batch = createBatch(B, this.observationSize, this.actionSize, {
-      observations: (this.states.data as Float32Array).subarray(0, B * this.observationSize),
-      nextObservations: (this.states.data as Float32Array).subarray(B * this.observationSize),
-      actions: this.batchActions.data as Float32Array,
-    });
+    this.batch = new TensorBatch(B, this.observationSize, this.actionSize, { layout: 'stacked', actionShape: [1, B, this.actionSize] });
     this.finalWeights = new Float32Array(2 * B).fill(1);
     if (c.inferenceLoss === 'reference') this.finalWeights.fill(0, B);
   }
@@ -254,9 +234,17 @@ export class IAPO implements OffPolicyLearner {
     return Math.exp(this.logAlpha.data[0]);
   }
 
+  override gauges(): Record<string, number> {
+    return { alpha: this.currentAlpha() };
+  }
+
+  override extraStreams(): Readonly<Record<string, Generator>> {
+    return { evaluation: this.evaluationStream };
+  }
+
   /** Q̂ of the target critics with pessimism β: the value the policy maximises. */
   objectiveValue(pessimism = this.config.pessimism): ActionValue {
-    return twinCriticValue(this.criticTarget.q1, this.criticTarget.q2, pessimism);
+    return this.criticTarget.value(pessimism);
   }
 
   /**
@@ -275,20 +263,20 @@ export class IAPO implements OffPolicyLearner {
     }).params;
   }
 
-  /** One update of inference model, α, critics and targets (spec §1.11). */
+  /** One update of inference model, α, critics and targets (one iteration of the paper's Algorithm 1). */
   update(): Record<string, number> {
     const c = this.config;
     const B = c.batchSize;
-    if (c.replaySampling === 'episode') this.buffer.sampleEpisodeUniform(this.streams.minibatch, this.batch);
-    else this.buffer.sample(this.streams.minibatch, this.batch);
-    this.states.mutate_(() => undefined);
-    this.batchActions.mutate_(() => undefined);
+    const batch = this.batch.sample((b) => c.replaySampling === 'episode'
+      ? this.buffer.sampleEpisodeUniform(this.streams.minibatch, b)
+      : this.buffer.sample(this.streams.minibatch, b));
+    const states = batch.states as Tensor;
     const alpha = this.currentAlpha();
     const K = this.iterations;
 
     // Inference at s and s' with one-step truncated backprop: ∇_φ Σ_k Σ_b −J(s_b; λ_k) accumulates into φ.
     this.inferenceOptimizer.zeroGrad();
-    const { final, objectiveTrace } = runInference(this.inference, this.states, {
+    const { final, objectiveTrace } = runInference(this.inference, states, {
       actionValue: this.objectiveValue(),
       alpha,
       samples: c.actionSamples,
@@ -324,21 +312,19 @@ export class IAPO implements OffPolicyLearner {
       meanKl += kl[b] / B;
     }
 
-    // Temperature (spec §1.8): L_α = −α·(KL̂(s) − KL_target), gradient through α = exp(log α).
+    // Temperature (SAC's dual step, Haarnoja et al. 2018 eq. 18, written as a KL target): L_α = −α·(KL̂(s) − KL_target), gradient through α = exp(log α).
     const alphaLoss = -alpha * (meanKl - this.targetKl);
     this.logAlpha.grad = new Tensor(new Float32Array([-alpha * (meanKl - this.targetKl)]), [1]);
     this.alphaOptimizer.step();
 
-    // Critic (spec §1.6): y = r + γ(1 − d)(Q̂_targ(s', a'₁) − α·KL̂(s')), a'₁ the first of the N samples at s'.
+    // Critic (the paper's eq. 7 with the pessimistic Q̂ of eq. 13): y = r + γ(1 − d)(Q̂_targ(s', a'₁) − α·KL̂(s')), a'₁ the first of the N samples at s'.
     const targets = new Float32Array(B);
     for (let b = 0; b < B; b++) {
-      targets[b] = this.batch.rewards[b] + c.gamma * this.batch.notTerminated[b] * (values[B + b] - alpha * kl[B + b]);
+      targets[b] = batch.arrays.rewards[b] + c.gamma * batch.arrays.notTerminated[b] * (values[B + b] - alpha * kl[B + b]);
     }
     const y = new Tensor(targets, [1, B]);
-    const observations = this.states.data.subarray(0, B * this.observationSize);
-    const s = new Tensor(observations as Float32Array, [B, this.observationSize]);
-    const q1 = sampledQValues(this.critic.q1, s, this.batchActions);
-    const q2 = sampledQValues(this.critic.q2, s, this.batchActions);
+    const q1 = sampledQValues(this.critic.q1, batch.observations, batch.actions);
+    const q2 = sampledQValues(this.critic.q2, batch.observations, batch.actions);
     const criticLoss = q1.sub(y).square().mean().mul(0.5).add(q2.sub(y).square().mean().mul(0.5));
     this.criticOptimizer.zeroGrad();
     criticLoss.backward();
@@ -382,27 +368,13 @@ export class IAPO implements OffPolicyLearner {
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 
-  learn(options: LearnOptions): Promise<LearnResult> {
-    return trainOffPolicy(this, options);
-  }
-
-  private parts(): AgentParts {
+  checkpointParts(): AgentParts {
     return {
       modules: { inference: this.inference, critic: this.critic, criticTarget: this.criticTarget },
       tensors: { logAlpha: this.logAlpha },
       optimizers: { inference: this.inferenceOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer },
+      replay: this.buffer,
     };
-  }
-
-  /** Writes everything needed to resume exactly, the evaluation stream included. */
-  save(dir: string): void {
-    saveLearner(dir, this, this.parts(), { evaluation: this.evaluationStream });
-  }
-
-  /** Restores a checkpoint written by `save`; `weightsOnly` reads networks and α only (evaluation, analysis). */
-  load(dir: string, options: LoadOptions = {}): this {
-    loadLearner(dir, this, this.parts(), options, { evaluation: this.evaluationStream });
-    return this;
   }
 
   describe(): string {
@@ -414,3 +386,25 @@ export class IAPO implements OffPolicyLearner {
       `${c.inputNormalization !== 'layer' ? ` inputs ${c.inputNormalization}` : ''}`;
   }
 }
+
+/** The registry record: CLI name, defaults, rules, named presets, and `varl eval --inference-iterations`. */
+export const IAPO_ALGORITHM = defineAlgorithm<IAPOConfig, IAPO>({
+  name: 'iapo',
+  summary: 'Iterative amortized policy optimization (Marino et al. 2021): iterative or direct inference on one objective',
+  defaults: IAPO_DEFAULTS,
+  rules: IAPO_RULES,
+  presets: {
+    reference: IAPO_PRESETS.reference,
+    reduced: IAPO_PRESETS.reduced,
+    'reduced-iterative': { ...IAPO_PRESETS.reduced, inference: 'iterative' },
+    'reduced-direct': { ...IAPO_PRESETS.reduced, inference: 'direct' },
+  },
+  evalFlags: {
+    'inference-iterations': {
+      description: 'run K inference iterations instead of the trained number',
+      min: 1,
+      policy: (agent, iterations) => (obs) => agent.predict(obs, { deterministic: true, inferenceIterations: iterations }),
+    },
+  },
+  create: (env, config) => new IAPO(env, config),
+});

@@ -2,7 +2,7 @@
  * Soft Actor-Critic (Haarnoja et al., 2018, "Soft Actor-Critic Algorithms and Applications", v2):
  * twin Q networks with Polyak-averaged targets, a tanh-squashed Gaussian policy, and automatic
  * entropy temperature α with target entropy −|A|. Defaults follow the paper's table and
- * softlearning (specs/algorithms.md §4.1); every choice on which public implementations differ is
+ * softlearning (rail-berkeley/softlearning); every choice on which public implementations differ is
  * a config field, with the alternatives named.
  *
  * Actions are learned on the [−1, 1] box and mapped affinely to the env's bounds (SB3's
@@ -15,19 +15,19 @@
  * sac.predict(obs, { deterministic: true }); // Float32Array in the env's action units
  */
 import {
-  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, copyParameters, exp, gradients, log, mean, minimum, mul, noGrad, ones,
-  polyakUpdate, square, sub, sum, tanh, zeros,
+  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, copyParameters, exp, mean, minimum, mul, noGrad, polyakUpdate, square,
+  sub, sum, tanh, zeros,
 } from '../engine/index.ts';
+import { OffPolicyAgent } from './common/agent.ts';
+import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import type { ActionScaler, ContinuousEnv } from './common/env.ts';
-import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
+import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import type { ContinuousEnv } from './common/env.ts';
+import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
-import {
-  learnerSetup, trainOffPolicy,
-  type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
-} from './common/off-policy.ts';
-import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
+import { ReplayBuffer } from './common/replay-buffer.ts';
+import { TensorBatch } from './common/tensor-batch.ts';
+import type { RandomStreams } from './common/training-state.ts';
 
 export interface SACConfig extends OffPolicyConfig {
   /** Adam step size of the actor (and of the critics and α unless set separately). Paper, softlearning, SB3: 3e-4. */
@@ -161,15 +161,10 @@ export class SquashedGaussianActor extends Module {
   }
 }
 
-export class SAC implements OffPolicyLearner {
-  readonly algorithm = 'SAC';
-  readonly lossNames = ['critic_loss', 'actor_loss', 'alpha_loss'] as const;
-  readonly config: Readonly<SACConfig>;
-  readonly envId: string;
-  readonly scaler: ActionScaler;
-  readonly streams: RandomStreams;
+export class SAC extends OffPolicyAgent<SACConfig> {
+  readonly metricNames = ['critic_loss', 'actor_loss', 'alpha_loss'] as const;
+  override readonly gaugeNames = ['alpha'] as const;
   readonly buffer: ReplayBuffer;
-  readonly training: TrainingState;
 
   readonly actor: SquashedGaussianActor;
   readonly critic1: QNetwork;
@@ -183,25 +178,18 @@ export class SAC implements OffPolicyLearner {
   private readonly actorOptimizer: Adam;
   private readonly criticOptimizer: Adam;
   private readonly alphaOptimizer: Adam;
-  private readonly observationSize: number;
-  private readonly actionSize: number;
   /** Σ log(half-width) of the action box, subtracted from log π when entropyUnits is 'env'. */
   private readonly logHalfWidthSum: number;
-  private readonly batch: Batch;
-  private readonly batchTensors: { obs: Tensor; actions: Tensor; rewards: Tensor; nextObs: Tensor; notTerminated: Tensor };
+  private readonly batch: TensorBatch;
 
   /**
    * @param env the training env (Gymnasium API, bounded Box actions); its `getState` makes
    *   mid-episode checkpoints exact.
    * @param config overrides of SAC_DEFAULTS; unknown keys and bad values throw ConfigError.
    */
-  constructor(readonly env: ContinuousEnv, config: Partial<SACConfig> = {}) {
-    this.config = Object.freeze(resolveConfig('SAC', SAC_DEFAULTS, config, SAC_RULES));
+  constructor(env: ContinuousEnv, config: Partial<SACConfig> = {}) {
+    super({ name: 'SAC', defaults: SAC_DEFAULTS, rules: SAC_RULES }, env, config);
     const c = this.config;
-    ({
-      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
-      scaler: this.scaler, streams: this.streams, training: this.training,
-    } = learnerSetup('SAC', env, c));
     this.logHalfWidthSum = Array.from(this.scaler.scale).reduce((s, h) => s + Math.log(h), 0);
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
@@ -220,25 +208,16 @@ export class SAC implements OffPolicyLearner {
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.learningRate });
     this.criticOptimizer = new Adam([...this.critic1.parameters(), ...this.critic2.parameters()], { lr: c.criticLearningRate ?? c.learningRate });
     this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.alphaLearningRate ?? c.learningRate });
-
-    const B = c.batchSize;
-    this.batchTensors = {
-      obs: zeros([B, this.observationSize]),
-      actions: zeros([B, this.actionSize]),
-      rewards: zeros([B]),
-      nextObs: zeros([B, this.observationSize]),
-      notTerminated: zeros([B]),
-    };
-    const t = this.batchTensors;
-    this.batch = createBatch(B, this.observationSize, this.actionSize, {
-      observations: t.obs.data as Float32Array, actions: t.actions.data as Float32Array, rewards: t.rewards.data as Float32Array,
-      nextObservations: t.nextObs.data as Float32Array, notTerminated: t.notTerminated.data as Float32Array,
-    });
+    this.batch = new TensorBatch(c.batchSize, this.observationSize, this.actionSize);
   }
 
   /** The current temperature α = exp(log α). */
   currentAlpha(): number {
     return Math.exp(this.logAlpha.data[0]);
+  }
+
+  override gauges(): Record<string, number> {
+    return { alpha: this.currentAlpha() };
   }
 
   /**
@@ -248,11 +227,9 @@ export class SAC implements OffPolicyLearner {
   private samplePolicy(obs: Tensor, generator: RandomStreams['update']): { action: Tensor; logProb: Tensor } {
     const c = this.config;
     const { mean: mu, logStd } = this.actor.forward(obs, c);
-    const pi = TanhNormal.fromLogScale(mu, logStd);
+    const pi = TanhNormal.fromLogScale(mu, logStd, { epsilon: c.squashCorrection === 'epsilon' ? 1e-6 : 0 });
     const { value: action, preTanh } = pi.rsample(generator);
-    let logProb = c.squashCorrection === 'exact'
-      ? pi.logProb(action, preTanh)
-      : sub(pi.base.logProb(preTanh), sum(log(add(sub(1, square(action)), 1e-6)), -1));
+    let logProb = pi.logProb(action, preTanh);
     if (c.entropyUnits === 'env') logProb = sub(logProb, this.logHalfWidthSum);
     return { action, logProb };
   }
@@ -260,9 +237,8 @@ export class SAC implements OffPolicyLearner {
   /** One gradient step of critics, actor, α and targets, in the order of the paper's algorithm 1. */
   update(): Record<string, number> {
     const c = this.config;
-    const { obs, actions, rewards, nextObs, notTerminated } = this.batchTensors;
-    this.buffer.sample(this.streams.minibatch, this.batch);
-    for (const t of [obs, actions, rewards, nextObs, notTerminated]) t.mutate_(() => undefined);
+    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
+      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
     const alpha = this.currentAlpha();
 
     // Soft Q target (eq. 3 with the twin-Q minimum): y = r + γ(1 − d)(min_j Q̄_j(s', a') − α log π(a'|s')), a' ~ π(·|s').
@@ -291,7 +267,9 @@ export class SAC implements OffPolicyLearner {
         const qa2 = this.critic2.forward(obs, sampled.action);
         const qa = c.actorQReduction === 'min' ? minimum(qa1, qa2) : mul(add(qa1, qa2), 0.5);
         const actorLoss = mean(sub(mul(sampled.logProb, alpha), qa));
-        this.stepOn(this.actorOptimizer, actorLoss);
+        this.actorOptimizer.zeroGrad();
+        actorLoss.backward({ inputs: this.actorOptimizer.params });
+        this.actorOptimizer.step();
         losses.actor_loss = actorLoss.item();
 
         // Temperature loss (eq. 18): J(α) = E[−α (log π(ã|s) + H̄)], with the gradient through log α (or α).
@@ -299,7 +277,9 @@ export class SAC implements OffPolicyLearner {
           const gap = mean(add(sampled.logProb.detach(), this.targetEntropy));
           const multiplier = c.alphaLoss === 'logAlpha' ? this.logAlpha : exp(this.logAlpha);
           const alphaLoss = mul(sum(multiplier), gap).neg();
-          this.stepOn(this.alphaOptimizer, alphaLoss);
+          this.alphaOptimizer.zeroGrad();
+          alphaLoss.backward({ inputs: this.alphaOptimizer.params });
+          this.alphaOptimizer.step();
           losses.alpha_loss = alphaLoss.item();
         }
       }
@@ -311,15 +291,6 @@ export class SAC implements OffPolicyLearner {
       polyakUpdate(this.critic2Target, this.critic2, c.tau);
     }
     return losses;
-  }
-
-  /** Backpropagates `loss` into the optimizer's own parameters only (critics stay untouched), then steps. */
-  private stepOn(optimizer: Adam, loss: Tensor): void {
-    const params = optimizer.params;
-    const grads = gradients([loss], [ones([], { dtype: loss.dtype })], params, false);
-    params.forEach((p, i) => (p.grad = grads[i]));
-    optimizer.step();
-    optimizer.zeroGrad();
   }
 
   exploreAction(obs: Float32Array, out: Float32Array): void {
@@ -343,34 +314,13 @@ export class SAC implements OffPolicyLearner {
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 
-  /**
-   * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
-   * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
-   */
-  learn(options: LearnOptions): Promise<LearnResult> {
-    return trainOffPolicy(this, options);
-  }
-
-  private parts(): AgentParts {
+  checkpointParts(): AgentParts {
     return {
       modules: { actor: this.actor, critic1: this.critic1, critic2: this.critic2, critic1Target: this.critic1Target, critic2Target: this.critic2Target },
       tensors: { logAlpha: this.logAlpha },
       optimizers: { actor: this.actorOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer },
+      replay: this.buffer,
     };
-  }
-
-  /** Writes everything needed to resume exactly (networks, targets, optimizers, α, buffer, streams, env, counters). */
-  save(dir: string): void {
-    saveLearner(dir, this, this.parts());
-  }
-
-  /**
-   * Restores a checkpoint written by `save` into this agent (built with the same architecture).
-   * With `{ weightsOnly: true }` only the networks and α are read (for evaluation).
-   */
-  load(dir: string, options: LoadOptions = {}): this {
-    loadLearner(dir, this, this.parts(), options);
-    return this;
   }
 
   describe(): string {
@@ -380,3 +330,20 @@ export class SAC implements OffPolicyLearner {
       `logσ ${c.logStdBounds} [${c.logStdMin}, ${c.logStdMax}] actorQ ${c.actorQReduction}`;
   }
 }
+
+/** The registry record: CLI name, defaults, rules, and RL Zoo's per-env presets. */
+export const SAC_ALGORITHM = defineAlgorithm<SACConfig, SAC>({
+  name: 'sac',
+  summary: 'Soft Actor-Critic (Haarnoja et al. 2018): twin critics, squashed Gaussian policy, learned temperature',
+  defaults: SAC_DEFAULTS,
+  rules: SAC_RULES,
+  envPresets: {
+    'Pendulum-v1': {
+      // Zoo sac.yml: learning_rate 1e-3, everything else SB3's defaults (learning_starts 100; net [256, 256]).
+      config: { learningRate: 1e-3, learningStarts: 100 },
+      totalSteps: 20_000,
+      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 (−157.0 ± 88.7 at 20k)',
+    },
+  },
+  create: (env, config) => new SAC(env, config),
+});

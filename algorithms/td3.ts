@@ -3,7 +3,7 @@
  * Actor-Critic Methods"): a deterministic tanh actor with Gaussian exploration noise, twin critics
  * whose minimum forms the target, target policy smoothing, and actor / target updates delayed to
  * every second critic update. Defaults are those of the authors' current code (sfujim/TD3 @
- * 34770cc, specs/algorithms.md §4.2).
+ * 34770cc).
  *
  * Actions are learned on the [−1, 1] box and mapped affinely to the env's bounds, so the noise
  * scales (0.1, 0.2, clip 0.5) are fractions of the box's half-width, as `max_action · 0.1` there.
@@ -13,18 +13,17 @@
  * await td3.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import {
-  Adam, MLP, Tensor, add, clamp, copyParameters, gradients, mean, minimum, mul, noGrad, ones, polyakUpdate, randn, square, sub, zeros,
+  Adam, MLP, add, clamp, copyParameters, mean, minimum, mul, noGrad, polyakUpdate, randn, square, sub,
 } from '../engine/index.ts';
+import { OffPolicyAgent } from './common/agent.ts';
+import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, resolveConfig, type ConfigRules } from './common/config.ts';
-import type { ActionScaler, ContinuousEnv } from './common/env.ts';
-import { loadLearner, saveLearner, type LoadOptions } from './common/learner-checkpoint.ts';
+import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import type { ContinuousEnv } from './common/env.ts';
+import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
-import {
-  learnerSetup, trainOffPolicy,
-  type LearnOptions, type LearnResult, type OffPolicyConfig, type OffPolicyLearner, type RandomStreams, type TrainingState,
-} from './common/off-policy.ts';
-import { ReplayBuffer, createBatch, type Batch } from './common/replay-buffer.ts';
+import { ReplayBuffer } from './common/replay-buffer.ts';
+import { TensorBatch } from './common/tensor-batch.ts';
 
 export interface TD3Config extends OffPolicyConfig {
   /** Adam step size of the actor (and the critics unless set separately). sfujim/TD3: 3e-4 (2018 paper: 1e-3). */
@@ -77,15 +76,9 @@ export const TD3_RULES: ConfigRules = {
     ?? ((c.hiddenSizes as number[]).every((h) => Number.isInteger(h) && h > 0) ? undefined : `'hiddenSizes' must be positive integers`),
 };
 
-export class TD3 implements OffPolicyLearner {
-  readonly algorithm = 'TD3';
-  readonly lossNames = ['critic_loss', 'actor_loss'] as const;
-  readonly config: Readonly<TD3Config>;
-  readonly envId: string;
-  readonly scaler: ActionScaler;
-  readonly streams: RandomStreams;
+export class TD3 extends OffPolicyAgent<TD3Config> {
+  readonly metricNames = ['critic_loss', 'actor_loss'] as const;
   readonly buffer: ReplayBuffer;
-  readonly training: TrainingState;
 
   /** μ(s) = tanh(MLP(s)) ∈ [−1, 1]ᴬ. */
   readonly actor: MLP;
@@ -97,18 +90,12 @@ export class TD3 implements OffPolicyLearner {
 
   private readonly actorOptimizer: Adam;
   private readonly criticOptimizer: Adam;
-  private readonly observationSize: number;
-  private readonly actionSize: number;
-  private readonly batch: Batch;
-  private readonly batchTensors: { obs: Tensor; actions: Tensor; rewards: Tensor; nextObs: Tensor; notTerminated: Tensor };
+  private readonly batch: TensorBatch;
 
-  constructor(readonly env: ContinuousEnv, config: Partial<TD3Config> = {}) {
-    this.config = Object.freeze(resolveConfig('TD3', TD3_DEFAULTS, config, TD3_RULES));
+  /** @param config overrides of TD3_DEFAULTS; unknown keys and bad values throw ConfigError. */
+  constructor(env: ContinuousEnv, config: Partial<TD3Config> = {}) {
+    super({ name: 'TD3', defaults: TD3_DEFAULTS, rules: TD3_RULES }, env, config);
     const c = this.config;
-    ({
-      envId: this.envId, observationSize: this.observationSize, actionSize: this.actionSize,
-      scaler: this.scaler, streams: this.streams, training: this.training,
-    } = learnerSetup('TD3', env, c));
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
     const init = this.streams.init;
@@ -129,27 +116,14 @@ export class TD3 implements OffPolicyLearner {
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.learningRate });
     this.criticOptimizer = new Adam([...this.critic1.parameters(), ...this.critic2.parameters()], { lr: c.criticLearningRate ?? c.learningRate });
 
-    const B = c.batchSize;
-    this.batchTensors = {
-      obs: zeros([B, this.observationSize]),
-      actions: zeros([B, this.actionSize]),
-      rewards: zeros([B]),
-      nextObs: zeros([B, this.observationSize]),
-      notTerminated: zeros([B]),
-    };
-    const t = this.batchTensors;
-    this.batch = createBatch(B, this.observationSize, this.actionSize, {
-      observations: t.obs.data as Float32Array, actions: t.actions.data as Float32Array, rewards: t.rewards.data as Float32Array,
-      nextObservations: t.nextObs.data as Float32Array, notTerminated: t.notTerminated.data as Float32Array,
-    });
+    this.batch = new TensorBatch(c.batchSize, this.observationSize, this.actionSize);
   }
 
   /** One critic step, and every `policyDelay`-th call an actor step and the target updates (sfujim/TD3 `train`). */
   update(): Record<string, number> {
     const c = this.config;
-    const { obs, actions, rewards, nextObs, notTerminated } = this.batchTensors;
-    this.buffer.sample(this.streams.minibatch, this.batch);
-    for (const t of [obs, actions, rewards, nextObs, notTerminated]) t.mutate_(() => undefined);
+    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
+      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
 
     // Target policy smoothing (eq. 14): ã' = clip(μ̄(s') + clip(ε, −c, c), −1, 1), ε ~ N(0, σ̃²);
     // clipped double-Q target (eq. 10): y = r + γ(1 − d) min(Q̄₁(s', ã'), Q̄₂(s', ã')).
@@ -173,11 +147,9 @@ export class TD3 implements OffPolicyLearner {
     // (J = −E[Q₁(s, μ(s))]), then Polyak updates of all three targets.
     if ((this.training.updates + 1) % c.policyDelay === 0) {
       const actorLoss = mean(this.critic1.forward(obs, this.actor.forward(obs))).neg();
-      const params = this.actorOptimizer.params;
-      const grads = gradients([actorLoss], [ones([], { dtype: actorLoss.dtype })], params, false);
-      params.forEach((p, i) => (p.grad = grads[i]));
-      this.actorOptimizer.step();
       this.actorOptimizer.zeroGrad();
+      actorLoss.backward({ inputs: this.actorOptimizer.params });
+      this.actorOptimizer.step();
       losses.actor_loss = actorLoss.item();
 
       polyakUpdate(this.critic1Target, this.critic1, c.tau);
@@ -203,12 +175,7 @@ export class TD3 implements OffPolicyLearner {
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 
-  /** Trains until `totalSteps` env steps in total; see LearnOptions. */
-  learn(options: LearnOptions): Promise<LearnResult> {
-    return trainOffPolicy(this, options);
-  }
-
-  private parts(): AgentParts {
+  checkpointParts(): AgentParts {
     return {
       modules: {
         actor: this.actor, actorTarget: this.actorTarget, critic1: this.critic1, critic2: this.critic2,
@@ -216,18 +183,8 @@ export class TD3 implements OffPolicyLearner {
       },
       tensors: {},
       optimizers: { actor: this.actorOptimizer, critic: this.criticOptimizer },
+      replay: this.buffer,
     };
-  }
-
-  /** Writes everything needed to resume exactly (networks, targets, optimizers, buffer, streams, env, counters). */
-  save(dir: string): void {
-    saveLearner(dir, this, this.parts());
-  }
-
-  /** Restores a checkpoint written by `save`; `weightsOnly` reads the networks only (evaluation). */
-  load(dir: string, options: LoadOptions = {}): this {
-    loadLearner(dir, this, this.parts(), options);
-    return this;
   }
 
   describe(): string {
@@ -236,3 +193,20 @@ export class TD3 implements OffPolicyLearner {
       `learningStarts ${c.learningStarts} noise ${c.explorationNoise} smoothing ${c.targetPolicyNoise} clip ${c.targetNoiseClip} delay ${c.policyDelay}`;
   }
 }
+
+/** The registry record: CLI name, defaults, rules, and RL Zoo's per-env presets. */
+export const TD3_ALGORITHM = defineAlgorithm<TD3Config, TD3>({
+  name: 'td3',
+  summary: 'Twin Delayed DDPG (Fujimoto et al. 2018): clipped double Q, target smoothing, delayed policy updates',
+  defaults: TD3_DEFAULTS,
+  rules: TD3_RULES,
+  envPresets: {
+    'Pendulum-v1': {
+      // Zoo td3.yml: gamma 0.98, buffer 200000, learning_starts 10000, normal noise 0.1, lr 1e-3, net [400, 300].
+      config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, hiddenSizes: [400, 300] },
+      totalSteps: 20_000,
+      source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 (−151.9 ± 90.2 at 20k)',
+    },
+  },
+  create: (env, config) => new TD3(env, config),
+});

@@ -15,23 +15,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Generator, kernels, registerKernels, useKernels, type Kernels } from '../engine/index.ts';
+import { Generator, Tensor, kernels, registerKernels, useKernels, type Kernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { evaluate } from '../algorithms/common/evaluate.ts';
-import { hasCheckpoint } from '../algorithms/common/checkpoint.ts';
-import { readEvalHistory } from '../algorithms/common/logger.ts';
+import { hasCheckpoint, readEvalHistory } from '../algorithms/index.ts';
 import { IAPO, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../algorithms/iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
-  multimodalValue, penaltyOnPreferredAction, ringOfInitialMeans, summarize,
+  penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from '../algorithms/iapo/analysis.ts';
-
-/** Unit-ish action directions towards MultiGoal's four goals (±5, 0), (0, ±5). */
-const FOUR_DIRECTIONS = [[0.8, 0], [-0.8, 0], [0, 0.8], [0, -0.8]];
-/** Depth 40·0.64 ≈ 26 between the modes, well above α·KL (α ≈ 1 on MultiGoal), so J itself stays four-modal. */
-const FOUR_MODE_CURVATURE = 40;
-import { writeStudyReport } from '../algorithms/iapo/report.ts';
-import { Tensor } from '../engine/index.ts';
+import { FOUR_DIRECTIONS, FOUR_MODE_CURVATURE, multimodalValue } from './iapo/multimodal-value.ts';
+import { writeStudyReport } from './iapo/report.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** IAPO_STUDY_QUICK=1: a smoke test of the whole pipeline (tiny runs) into IAPO_STUDY_DIR. */

@@ -18,9 +18,7 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { learningCurveSvg, readEvalHistory, type CurveSeries, type EvalPoint } from '../algorithms/index.ts';
-import { readCheckpointMeta } from '../algorithms/common/checkpoint.ts';
-import { PRESETS } from '../algorithms/presets.ts';
+import { algorithm, learningCurveSvg, readCheckpointMeta, readEvalHistory, type CurveSeries, type EvalPoint } from '../algorithms/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -168,7 +166,7 @@ function writeReport(jobs: readonly Job[], options: Options): void {
     const mean = mine.length ? mine.reduce((a, r) => a + r.final!.mean, 0) / mine.length : null;
     const wall = mine.length ? mine.reduce((a, r) => a + (r.wallSeconds ?? 0), 0) / mine.length : null;
     lines.push(`| ${algo.toUpperCase()} | ${mine.length}/${options.seeds} | ${fmt(mean)} | ${mine.filter((r) => r.final!.mean >= TARGET).length}/${mine.length} | ` +
-      `${ZOO[algo]} | ${wall === null ? '–' : `${(wall / 60).toFixed(1)} min`} | ${JSON.stringify(PRESETS[algo][ENV_ID]?.config ?? {})} |`);
+      `${ZOO[algo]} | ${wall === null ? '–' : `${(wall / 60).toFixed(1)} min`} | ${JSON.stringify(algorithm(algo).envPresets[ENV_ID]?.config ?? {})} |`);
   }
   fs.writeFileSync(path.join(RESULTS, 'rl-study.md'), lines.join('\n') + '\n');
 
@@ -180,7 +178,7 @@ function writeReport(jobs: readonly Job[], options: Options): void {
   }));
   fs.writeFileSync(path.join(RESULTS, 'rl-study.svg'), learningCurveSvg(series, {
     title: `SAC and TD3 on ${ENV_ID}: deterministic eval return (10 episodes), ${options.seeds} seeds each`,
-    subtitle: `RL Zoo settings — SAC: ${JSON.stringify(PRESETS.sac[ENV_ID]?.config)}; TD3: ${JSON.stringify(PRESETS.td3[ENV_ID]?.config)}; other values: varl defaults`,
+    subtitle: `RL Zoo settings — SAC: ${JSON.stringify(algorithm('sac').envPresets[ENV_ID]?.config)}; TD3: ${JSON.stringify(algorithm('td3').envPresets[ENV_ID]?.config)}; other values: varl defaults`,
     references: [{ y: TARGET, label: 'target −200' }],
     width: 900,
     height: 520,

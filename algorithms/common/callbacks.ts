@@ -1,19 +1,28 @@
 /**
- * Training callbacks, SB3's protocol reduced to what off-policy training calls: a hook after every
- * env step and one after every evaluation, each of which may stop training by returning `false`.
+ * Training callbacks (SB3's model): evaluation, logging, checkpoints, progress and early stop are
+ * all callbacks, and users add their own. The runner calls, in list order:
+ * - `onTrainingStart` once;
+ * - `onStep` after every env step and the updates that follow it (return false to stop);
+ * - `onEvaluation` whenever a callback reports an evaluation (`run.reportEvaluation`), so an
+ *   early-stop rule sees the result before its own `onStep` (return false to stop);
+ * - `onRecord` for every progress row (an episode ended, or an evaluation ran);
+ * - `onTrainingEnd` once, when training ends for any reason except an exception.
  *
  * @example
- * sac.learn({ totalSteps: 20_000, callbacks: [stopOnEvalReturn(-200), { onEval: (c, r) => console.log(c.step, r.mean) }] });
+ * agent.learn({ totalSteps: 20_000, callbacks: [stopOnEvalReturn(-200), { onEvaluation: (run, r) => console.log(run.step, r.mean) }] });
  */
-import type { EvaluationResult } from './evaluate.ts';
+import { evaluate, type EvaluationResult } from './evaluate.ts';
+import type { ContinuousEnv } from './env.ts';
+import type { Learner } from './learner.ts';
+import type { ProgressRecord } from './records.ts';
 
-/** Read-only view of the training loop given to callbacks. */
+/** Read-only view of the run given to callbacks. */
 export interface TrainingContext {
   /** Env steps taken so far (counting steps before a resume). */
   readonly step: number;
   /** Episodes finished so far. */
   readonly episode: number;
-  /** Gradient updates done so far. */
+  /** Gradient updates (on-policy: training iterations) done so far. */
   readonly updates: number;
   /** The `totalSteps` this `learn` call trains to. */
   readonly totalSteps: number;
@@ -21,35 +30,81 @@ export interface TrainingContext {
   readonly lastEpisodeReturn: number | undefined;
 }
 
+/** What the runner offers callbacks beyond the counters. */
+export interface TrainingRun extends TrainingContext {
+  readonly learner: Learner;
+  /** Return of the episode that finished at this step, if one did. */
+  readonly finishedEpisodeReturn: number | undefined;
+  /** The evaluation reported at this step, if any. */
+  readonly evaluation: EvaluationResult | undefined;
+  /** Gradient updates per second since the previous progress row, once updates run. */
+  readonly updatesPerSecond: number | undefined;
+  /** Seconds left at the recent update rate (acting and evaluation not counted), once updates run. */
+  etaSeconds(): number | undefined;
+  /** Wall-clock seconds of training so far, over resumed segments. */
+  wallSeconds(): number;
+  /** Publishes an evaluation: stored as the run's last, passed to every callback's `onEvaluation`. */
+  reportEvaluation(result: EvaluationResult): void;
+  /** Where the last complete checkpoint of this run is, if any (named by the NaN guard). */
+  lastCheckpoint: string | null;
+}
+
+export interface TrainingEnd {
+  readonly reason: 'completed' | 'callback' | 'interrupted';
+}
+
 export interface Callback {
-  onTrainingStart?(context: TrainingContext): void;
+  onTrainingStart?(run: TrainingRun): void;
   /** After each env step (and the updates that follow it). Return false to stop training. */
-  onStep?(context: TrainingContext): boolean | void;
-  /** After each periodic evaluation. Return false to stop training. */
-  onEval?(context: TrainingContext, result: EvaluationResult): boolean | void;
+  onStep?(run: TrainingRun): boolean | void;
+  /** After an evaluation is reported. Return false to stop training. */
+  onEvaluation?(run: TrainingRun, result: EvaluationResult): boolean | void;
+  /** A progress row. */
+  onRecord?(run: TrainingRun, record: ProgressRecord): void;
   /** Once, when training ends for any reason except an exception. */
-  onTrainingEnd?(context: TrainingContext): void;
+  onTrainingEnd?(run: TrainingRun, end: TrainingEnd): void;
 }
 
 /** Stops training once an evaluation's mean return reaches `threshold` (SB3's StopTrainingOnRewardThreshold). */
 export function stopOnEvalReturn(threshold: number): Callback {
-  return { onEval: (_context, result) => result.mean < threshold };
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new RangeError(`stopOnEvalReturn: threshold must be a number, got ${threshold}`);
+  return { onEvaluation: (_run, result) => result.mean < threshold };
 }
 
 /** Calls `fn` every `interval` env steps. */
-export function everySteps(interval: number, fn: (context: TrainingContext) => boolean | void): Callback {
+export function everySteps(interval: number, fn: (run: TrainingRun) => boolean | void): Callback {
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`everySteps: interval must be a positive integer, got ${interval}`);
-  return { onStep: (context) => (context.step % interval === 0 ? fn(context) : undefined) };
+  if (typeof fn !== 'function') throw new TypeError(`everySteps: fn must be a function, got ${typeof fn}`);
+  return { onStep: (run) => (run.step % interval === 0 ? fn(run) : undefined) };
 }
 
-/** Runs a hook on every callback; true when none asked to stop. */
-export function runCallbacks<K extends 'onStep' | 'onEval'>(
-  callbacks: readonly Callback[], hook: K, ...args: Parameters<NonNullable<Callback[K]>>
-): boolean {
-  let keepGoing = true;
-  for (const callback of callbacks) {
-    const fn = callback[hook] as ((...a: typeof args) => boolean | void) | undefined;
-    if (fn && fn.apply(callback, args) === false) keepGoing = false;
-  }
-  return keepGoing;
+export interface EvaluationSchedule {
+  /** A separate instance of the training env. */
+  readonly env: ContinuousEnv;
+  /** Env steps between evaluations, at multiples of this (0 disables). */
+  readonly every: number;
+  /** Episodes per evaluation. */
+  readonly episodes: number;
+  /** Episode i resets with seed `seed + i`, so every evaluation sees the same start states. */
+  readonly seed: number;
+}
+
+/**
+ * Evaluates the deterministic policy each time the step count reaches a multiple of `every`
+ * (SB3's EvalCallback; a vector env's step count may jump past a multiple, which counts once).
+ */
+export function evaluationCallback({ env, every, episodes, seed }: EvaluationSchedule): Callback {
+  let previousStep = 0;
+  return {
+    onTrainingStart(run) {
+      previousStep = run.step;
+    },
+    onStep(run) {
+      const due = every > 0 && Math.floor(run.step / every) > Math.floor(previousStep / every);
+      previousStep = run.step;
+      if (!due) return;
+      const learner = run.learner;
+      run.reportEvaluation(evaluate((obs) => learner.predict(obs, { deterministic: true }), env, { episodes, seed }));
+    },
+  };
 }

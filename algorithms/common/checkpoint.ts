@@ -1,119 +1,21 @@
 /**
- * Agent checkpoints. A checkpoint is a directory:
- *   meta.json               algorithm, env id, config, loop counters, random-stream states, env state,
- *                           optimizer kinds / hyperparameters / step counts (human-readable)
- *   model.safetensors       networks (`<module>.<state-dict key>`) and free tensors such as log α
- *   optimizers.safetensors  optimizer moments (`<optimizer>.<parameter index>.<slot>`)
- *   replay.safetensors      the filled part of the replay buffer
+ * Agent checkpoints: the engine's checkpoint format (engine/io/checkpoint.ts: meta.json,
+ * model.safetensors, optimizers.safetensors) plus what training adds — the algorithm, env id and
+ * config, the runner's counters, the env's own state, and the replay buffer (replay.safetensors).
  *
- * Atomic checkpoint directories. A checkpoint is written in full to `<dir>.tmp`, every file is
- * fsynced, and then swapped in with renames (`dir` → `dir.old`, `dir.tmp` → `dir`, remove
- * `dir.old`). A process killed at any point (SIGKILL included) leaves either the previous complete
- * checkpoint or the new one: `resolveCheckpointDir` falls back to `dir.old` when the kill came
- * between the two renames, and a half-written `dir.tmp` is never read.
+ * Encoding and restoring work on in-memory files, so they run anywhere; the Node entry writes them
+ * to a directory atomically (algorithms/node/checkpoint-dir.ts).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
-  Tensor, decodeSafetensors, encodeSafetensors, type GeneratorState, type Module, type Optimizer, type OptimizerState,
+  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
+  type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer,
 } from '../../engine/index.ts';
+import type { ContinuousEnv } from './env.ts';
+import type { Learner } from './learner.ts';
 import type { ReplayBuffer, ReplayBufferState } from './replay-buffer.ts';
+import { serializeTrainingState, type TrainingState } from './training-state.ts';
 
-/** File name → contents. */
-export type CheckpointFiles = Record<string, string | Uint8Array>;
-
-function writeSynced(file: string, contents: string | Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // directories cannot be fsynced on some platforms; the renames are still atomic
-  }
-}
-
-/** Replaces directory `dir` with exactly `files`, atomically with respect to crashes. */
-export function writeCheckpointDir(dir: string, files: CheckpointFiles): void {
-  const target = path.resolve(dir);
-  const tmp = `${target}.tmp`;
-  const old = `${target}.old`;
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
-  for (const [name, contents] of Object.entries(files)) {
-    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) throw new RangeError(`writeCheckpointDir: bad file name '${name}'`);
-    writeSynced(path.join(tmp, name), contents);
-  }
-  syncDirectory(tmp);
-  // If a previous swap was interrupted after its first rename, `old` is the last complete checkpoint
-  // and `target` is missing: keep `old` until the new one is in place.
-  if (fs.existsSync(target)) {
-    fs.rmSync(old, { recursive: true, force: true });
-    fs.renameSync(target, old);
-  }
-  fs.renameSync(tmp, target);
-  syncDirectory(path.dirname(target));
-  fs.rmSync(old, { recursive: true, force: true });
-}
-
-/**
- * The directory holding the latest complete checkpoint for `dir`: `dir` itself, or `dir.old` when
- * a swap was interrupted; throws a clear error when neither exists.
- */
-export function resolveCheckpointDir(dir: string): string {
-  const target = path.resolve(dir);
-  const complete = (d: string): boolean => fs.existsSync(path.join(d, 'meta.json'));
-  if (complete(target)) return target;
-  if (complete(`${target}.old`)) return `${target}.old`;
-  throw new Error(`no checkpoint at ${dir} (expected ${path.join(dir, 'meta.json')})`);
-}
-
-/** True when `dir` (or its `.old` fallback) holds a complete checkpoint. */
-export function hasCheckpoint(dir: string): boolean {
-  try {
-    resolveCheckpointDir(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Bumped when the layout of checkpoints changes incompatibly. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
-
-/** The JSON part of a checkpoint (meta.json). */
-export interface CheckpointMeta {
-  readonly format: 'varl-checkpoint';
-  readonly version: number;
-  readonly algorithm: string;
-  readonly envId: string;
-  /** The algorithm's resolved config. */
-  readonly config: Record<string, unknown>;
-  /** The loop's counters and episode bookkeeping (TrainingState, observation as a plain array). */
-  readonly training: Record<string, unknown>;
-  readonly streams: Record<string, GeneratorState>;
-  /** The training env's `getState()`, or null when the env has none. */
-  readonly envState: unknown;
-  /** Optimizers' kinds, hyperparameters and per-parameter step counts (moments are in optimizers.safetensors). */
-  readonly optimizers: Record<string, { kind: string; hyper: Record<string, number | boolean>; steps: (number | null)[] }>;
-  readonly replay: { capacity: number; observationSize: number; actionSize: number; position: number; size: number } | null;
-  readonly savedAt: string;
-}
+export { CheckpointError, type CheckpointFiles };
 
 /** The trainable state of an agent, by name. */
 export interface AgentParts {
@@ -121,19 +23,27 @@ export interface AgentParts {
   /** Free tensors (e.g. SAC's log α). */
   readonly tensors: Readonly<Record<string, Tensor>>;
   readonly optimizers: Readonly<Record<string, Optimizer>>;
+  /** The replay buffer of an off-policy learner. */
+  readonly replay?: ReplayBuffer;
 }
 
+/** meta.json of an agent checkpoint. */
+export interface AgentCheckpointMeta extends CheckpointMetaBase {
+  readonly algorithm: string;
+  readonly envId: string;
+  /** The algorithm's resolved config. */
+  readonly config: Record<string, unknown>;
+  /** The runner's counters and episode bookkeeping (TrainingState, observation as a plain array). */
+  readonly training: Record<string, unknown>;
+  /** The training env's `getState()`, or null when the env has none. */
+  readonly envState: unknown;
+  readonly replay: { capacity: number; observationSize: number; actionSize: number; position: number; size: number } | null;
+  readonly savedAt: string;
+}
+
+/** A save refused because a network value is NaN or ±Inf (the previous checkpoint stays in place). */
 export class NonFiniteParameterError extends Error {
   override name = 'NonFiniteParameterError';
-}
-
-function networkTensors(parts: AgentParts): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [moduleName, module] of Object.entries(parts.modules)) {
-    for (const [name, t] of Object.entries(module.stateDict())) out[`${moduleName}.${name}`] = t;
-  }
-  for (const [name, t] of Object.entries(parts.tensors)) out[name] = new Tensor(t.data.slice(), t.shape);
-  return out;
 }
 
 function assertFinite(tensors: Record<string, Tensor>): void {
@@ -147,133 +57,150 @@ function assertFinite(tensors: Record<string, Tensor>): void {
   }
 }
 
-/**
- * Writes a full checkpoint directory atomically. Refuses (NonFiniteParameterError) when any
- * network value is NaN or ±Inf, so the previous good checkpoint stays in place.
- */
-export function writeAgentCheckpoint(
-  dir: string, parts: AgentParts, buffer: ReplayBuffer | null,
-  meta: Omit<CheckpointMeta, 'format' | 'version' | 'optimizers' | 'replay' | 'savedAt'>,
-): void {
-  const model = networkTensors(parts);
-  assertFinite(model);
-  const optimizerMeta: CheckpointMeta['optimizers'] = {};
-  const optimizerTensors: Record<string, Tensor> = {};
-  for (const [name, optimizer] of Object.entries(parts.optimizers)) {
-    const state = optimizer.stateDict();
-    optimizerMeta[name] = { kind: state.kind, hyper: state.hyper, steps: state.parameters.map((p) => p?.step ?? null) };
-    state.parameters.forEach((p, i) => {
-      if (!p) return;
-      for (const [slot, t] of Object.entries(p.tensors)) optimizerTensors[`${name}.${i}.${slot}`] = t;
-    });
-  }
-  let replay: CheckpointMeta['replay'] = null;
-  const files: CheckpointFiles = {};
-  if (buffer) {
-    const s = buffer.getState();
-    replay = { capacity: s.capacity, observationSize: s.observationSize, actionSize: s.actionSize, position: s.position, size: s.size };
-    const t = (data: Float32Array, width: number): Tensor => new Tensor(data, [s.size, width]);
-    files['replay.safetensors'] = encodeSafetensors({
+function replayFile(buffer: ReplayBuffer): { meta: AgentCheckpointMeta['replay']; bytes: Uint8Array } {
+  const s = buffer.getState();
+  const t = (data: Float32Array, width: number): Tensor => new Tensor(data, [s.size, width]);
+  return {
+    meta: { capacity: s.capacity, observationSize: s.observationSize, actionSize: s.actionSize, position: s.position, size: s.size },
+    bytes: encodeSafetensors({
       observations: t(s.observations, s.observationSize),
       actions: t(s.actions, s.actionSize),
       rewards: t(s.rewards, 1),
       nextObservations: t(s.nextObservations, s.observationSize),
       terminated: t(s.terminated, 1),
-    });
-  }
-  const full: CheckpointMeta = {
-    format: 'varl-checkpoint', version: CHECKPOINT_FORMAT_VERSION, ...meta,
-    optimizers: optimizerMeta, replay, savedAt: new Date().toISOString(),
+    }),
   };
-  files['meta.json'] = JSON.stringify(full, null, 1) + '\n';
-  files['model.safetensors'] = encodeSafetensors(model, { format: 'varl-checkpoint', algorithm: meta.algorithm });
-  files['optimizers.safetensors'] = encodeSafetensors(optimizerTensors);
-  writeCheckpointDir(dir, files);
 }
 
-/** Reads and checks meta.json of a checkpoint (resolving an interrupted swap). */
-export function readCheckpointMeta(dir: string): CheckpointMeta {
-  const resolved = resolveCheckpointDir(dir);
-  const meta = JSON.parse(fs.readFileSync(path.join(resolved, 'meta.json'), 'utf8')) as CheckpointMeta;
-  if (meta.format !== 'varl-checkpoint') throw new Error(`${dir}: meta.json is not a varl checkpoint`);
-  if (meta.version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`${dir}: checkpoint format version ${meta.version}, this varl reads version ${CHECKPOINT_FORMAT_VERSION}`);
+/** Everything needed to resume `learner` exactly, as checkpoint files. Refuses non-finite weights. */
+export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
+  const parts = learner.checkpointParts();
+  assertFinite(modelTensors(parts.modules, parts.tensors));
+  const replay = parts.replay ? replayFile(parts.replay) : null;
+  const env = learner.env as { getState?(): unknown };
+  const { exploration, minibatch, update } = learner.streams;
+  return encodeCheckpoint({
+    modules: parts.modules,
+    tensors: parts.tensors,
+    optimizers: parts.optimizers,
+    streams: { exploration, minibatch, update, ...learner.extraStreams() },
+    meta: {
+      algorithm: learner.algorithm,
+      envId: learner.envId,
+      config: { ...learner.config },
+      training: serializeTrainingState(learner.training),
+      envState: env.getState?.() ?? null,
+      replay: replay?.meta ?? null,
+      savedAt: new Date().toISOString(),
+    },
+    modelMetadata: { format: 'varl-checkpoint', algorithm: learner.algorithm },
+    files: replay ? { 'replay.safetensors': replay.bytes } : {},
+  });
+}
+
+/** meta.json of an agent checkpoint, checked. */
+export function readAgentMeta(files: Readonly<CheckpointFiles>, where = 'checkpoint'): AgentCheckpointMeta {
+  const meta = readCheckpointMeta<AgentCheckpointMeta>(files, where);
+  if (typeof meta.algorithm !== 'string' || typeof meta.envId !== 'string') {
+    throw new CheckpointError(`${where}: meta.json lacks the algorithm or env id`);
   }
+  if (typeof meta.config !== 'object' || meta.config === null || Array.isArray(meta.config)) {
+    throw new CheckpointError(`${where}: meta.json 'config' is not an object`);
+  }
+  if (typeof meta.training !== 'object' || meta.training === null) throw new CheckpointError(`${where}: meta.json 'training' is not an object`);
   return meta;
 }
 
-export interface ReadAgentOptions {
-  /** Also restore optimizers (default true). */
-  optimizers?: boolean;
-  /** Refuse a checkpoint written by another algorithm (e.g. 'SAC'). */
-  algorithm?: string;
+export interface RestoreOptions {
+  /** Read only the networks and free tensors (evaluation, analysis); default false (resume exactly). */
+  weightsOnly?: boolean;
+}
+
+function readReplay(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta, where: string): ReplayBufferState {
+  const replay = meta.replay;
+  if (!replay) throw new CheckpointError(`${where}: checkpoint holds no replay buffer`);
+  if (!Object.hasOwn(files, 'replay.safetensors')) throw new CheckpointError(`${where}: checkpoint has no replay.safetensors`);
+  const r = decodeSafetensors(files['replay.safetensors']).tensors;
+  const field = (name: string): Float32Array => {
+    if (!Object.hasOwn(r, name)) throw new CheckpointError(`${where}: replay.safetensors lacks '${name}'`);
+    return r[name].data as Float32Array;
+  };
+  return {
+    ...replay,
+    observations: field('observations'),
+    actions: field('actions'),
+    rewards: field('rewards'),
+    nextObservations: field('nextObservations'),
+    terminated: field('terminated'),
+  };
 }
 
 /**
- * Restores `parts` (and the buffer, when given) from a checkpoint written by `writeAgentCheckpoint`.
- * Every network and optimizer is checked before anything is written, so a mismatched checkpoint
- * leaves the agent unchanged. Returns the meta for the caller to restore counters, streams and env.
+ * Restores a checkpoint into `learner` (built with the same architecture). A checkpoint of another
+ * algorithm, or one that does not fit, is refused before anything is written.
  */
-export function readAgentCheckpoint(dir: string, parts: AgentParts, buffer: ReplayBuffer | null, options: ReadAgentOptions = {}): CheckpointMeta {
-  const resolved = resolveCheckpointDir(dir);
-  const meta = readCheckpointMeta(resolved);
-  if (options.algorithm !== undefined && meta.algorithm !== options.algorithm) {
-    throw new Error(`${dir}: checkpoint is for ${meta.algorithm}, not ${options.algorithm}`);
-  }
-  const read = (file: string): Record<string, Tensor> => decodeSafetensors(fs.readFileSync(path.join(resolved, file))).tensors;
-  const model = read('model.safetensors');
+export function restoreAgentCheckpoint(files: Readonly<CheckpointFiles>, learner: Learner, { weightsOnly = false }: RestoreOptions = {}, where = 'checkpoint'): AgentCheckpointMeta {
+  const meta = readAgentMeta(files, where);
+  if (meta.algorithm !== learner.algorithm) throw new CheckpointError(`${where}: checkpoint is for ${meta.algorithm}, not ${learner.algorithm}`);
+  const parts = learner.checkpointParts();
+  const { exploration, minibatch, update } = learner.streams;
+  const prepared = prepareRestore<AgentCheckpointMeta>(files, {
+    modules: parts.modules,
+    tensors: parts.tensors,
+    ...(weightsOnly ? {} : { optimizers: parts.optimizers, streams: { exploration, minibatch, update, ...learner.extraStreams() } }),
+  }, where);
+  const replay = !weightsOnly && parts.replay ? readReplay(files, meta, where) : null;
+  if (replay && parts.replay) parts.replay.checkState(replay);
+  const training = weightsOnly ? null : checkTrainingState(meta.training, learner.training, where);
 
-  // Check everything first: split the model file by module, validate shapes and optimizer states.
-  const byModule: Record<string, Record<string, Tensor>> = {};
-  for (const name of Object.keys(parts.modules)) byModule[name] = {};
-  for (const [key, t] of Object.entries(model)) {
-    const dot = key.indexOf('.');
-    const owner = dot > 0 ? key.slice(0, dot) : '';
-    if (Object.hasOwn(parts.modules, owner)) byModule[owner][key.slice(dot + 1)] = t;
-    else if (!Object.hasOwn(parts.tensors, key)) throw new Error(`${dir}: model.safetensors has unexpected tensor '${key}'`);
-  }
-  for (const [name, module] of Object.entries(parts.modules)) module.checkStateDict(byModule[name]);
-  for (const [name, t] of Object.entries(parts.tensors)) {
-    const saved = model[name];
-    if (!saved || saved.shape.join() !== t.shape.join()) throw new Error(`${dir}: model.safetensors lacks '${name}' of shape [${t.shape.join(', ')}]`);
-  }
-  let optimizerStates: Record<string, OptimizerState> = {};
-  if (options.optimizers ?? true) {
-    const moments = read('optimizers.safetensors');
-    optimizerStates = Object.fromEntries(Object.entries(parts.optimizers).map(([name, optimizer]) => {
-      const saved = meta.optimizers[name];
-      if (!saved) throw new Error(`${dir}: checkpoint has no optimizer '${name}'`);
-      const state: OptimizerState = {
-        kind: saved.kind,
-        hyper: saved.hyper,
-        parameters: saved.steps.map((step, i) => step === null ? null : {
-          step,
-          tensors: Object.fromEntries(Object.entries(moments)
-            .filter(([key]) => key.startsWith(`${name}.${i}.`))
-            .map(([key, t]) => [key.slice(`${name}.${i}.`.length), t])),
-        }),
-      };
-      optimizer.checkStateDict(state);
-      return [name, state];
-    }));
-  }
-  let replayState: ReplayBufferState | null = null;
-  if (buffer && meta.replay) {
-    const r = read('replay.safetensors');
-    replayState = {
-      ...meta.replay,
-      observations: r.observations.data as Float32Array,
-      actions: r.actions.data as Float32Array,
-      rewards: r.rewards.data as Float32Array,
-      nextObservations: r.nextObservations.data as Float32Array,
-      terminated: r.terminated.data as Float32Array,
-    };
-  }
-
-  // Then write.
-  for (const [name, module] of Object.entries(parts.modules)) module.loadStateDict(byModule[name]);
-  for (const [name, t] of Object.entries(parts.tensors)) t.mutate_((data) => data.set(model[name].data));
-  for (const [name, state] of Object.entries(optimizerStates)) parts.optimizers[name].loadStateDict(state);
-  if (buffer && replayState) buffer.setState(replayState);
+  prepared.apply();
+  if (replay && parts.replay) parts.replay.setState(replay);
+  if (training) restoreTrainingState(learner.training, training, learner.env, meta.envState);
   return meta;
+}
+
+type SavedTraining = Omit<TrainingState, 'observation'> & { observation: number[] };
+
+function checkTrainingState(saved: Record<string, unknown>, state: TrainingState, where: string): SavedTraining {
+  const s = saved as unknown as SavedTraining;
+  const count = (name: keyof SavedTraining): void => {
+    const v = s[name];
+    if (!Number.isInteger(v) || (v as number) < 0) throw new CheckpointError(`${where}: training.${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  };
+  count('step');
+  count('episode');
+  count('updates');
+  count('episodeLength');
+  for (const name of ['episodeReturn', 'wallSeconds'] as const) {
+    if (typeof s[name] !== 'number' || !Number.isFinite(s[name])) throw new CheckpointError(`${where}: training.${name} must be a finite number, got ${JSON.stringify(s[name])}`);
+  }
+  if (typeof s.needsReset !== 'boolean') throw new CheckpointError(`${where}: training.needsReset must be true or false`);
+  if (!s.needsReset && (!Array.isArray(s.observation) || s.observation.length !== state.observation.length || !s.observation.every(Number.isFinite))) {
+    throw new CheckpointError(`${where}: training.observation must hold ${state.observation.length} finite numbers`);
+  }
+  return s;
+}
+
+/**
+ * Puts counters back and the env where it was. Without an env state (an env lacking
+ * getState/setState) the episode in progress cannot be continued: the next step starts a new
+ * episode, and the resumed run is no longer step-for-step identical.
+ */
+function restoreTrainingState(state: TrainingState, s: SavedTraining, env: unknown, envState: unknown): void {
+  state.step = s.step;
+  state.episode = s.episode;
+  state.updates = s.updates;
+  state.episodeReturn = s.episodeReturn;
+  state.episodeLength = s.episodeLength;
+  state.lastEpisodeReturn = s.lastEpisodeReturn;
+  state.wallSeconds = s.wallSeconds;
+  state.lastEval = s.lastEval;
+  state.needsReset = s.needsReset;
+  state.lossSums = { ...(s.lossSums ?? {}) };
+  state.lossCounts = { ...(s.lossCounts ?? {}) };
+  state.observation.fill(0);
+  if (!s.needsReset) state.observation.set(s.observation);
+  const restorable = env as Pick<ContinuousEnv, 'setState'>;
+  if (envState !== null && envState !== undefined && restorable.setState) restorable.setState(envState);
+  else if (!s.needsReset) state.needsReset = true;
 }

@@ -165,7 +165,8 @@ export class ReplayBuffer {
     };
   }
 
-  setState(state: ReplayBufferState): void {
+  /** Throws (RangeError naming the mismatch) when `state` cannot be restored into this buffer; writes nothing. */
+  checkState(state: ReplayBufferState): void {
     if (state.capacity !== this.capacity || state.observationSize !== this.observationSize || state.actionSize !== this.actionSize) {
       throw new RangeError(
         `ReplayBuffer.setState: saved buffer is capacity ${state.capacity} × (obs ${state.observationSize}, action ${state.actionSize}), ` +
@@ -173,16 +174,25 @@ export class ReplayBuffer {
       );
     }
     const n = state.size;
-    if (!(n >= 0 && n <= this.capacity) || !(state.position >= 0 && state.position < this.capacity)
-      || state.rewards.length !== n || state.observations.length !== n * this.observationSize) {
+    const full = n === this.capacity;
+    const positionOk = Number.isInteger(state.position) && state.position >= 0 && state.position < this.capacity
+      && (full || state.position === n % this.capacity);
+    if (!Number.isInteger(n) || !(n >= 0 && n <= this.capacity) || !positionOk
+      || state.rewards.length !== n || state.terminated.length !== n
+      || state.observations.length !== n * this.observationSize || state.nextObservations.length !== n * this.observationSize
+      || state.actions.length !== n * this.actionSize) {
       throw new RangeError(`ReplayBuffer.setState: inconsistent state (size ${n}, position ${state.position})`);
     }
+  }
+
+  setState(state: ReplayBufferState): void {
+    this.checkState(state);
     this.observations.fill(0).set(state.observations);
     this.actions.fill(0).set(state.actions);
     this.rewards.fill(0).set(state.rewards);
     this.nextObservations.fill(0).set(state.nextObservations);
     this.terminated.fill(0).set(state.terminated);
     this.position = state.position;
-    this.count = n;
+    this.count = state.size;
   }
 }

@@ -11,12 +11,13 @@
  * All J values are Monte-Carlo estimates with common random numbers: one fixed set of noise ε per
  * state, shared by every λ compared, so differences are not swamped by sampling noise.
  */
-import { Generator, Tensor, exp, logsumexp, mul, noGrad, square, sub, sum } from '../../engine/index.ts';
+import { Generator, Tensor, exp, mul, noGrad, square, sub, sum } from '../../engine/index.ts';
 import { Adam } from '../../engine/optim/index.ts';
 import type { ContinuousEnv } from '../common/env.ts';
 import type { IAPO } from '../iapo.ts';
 import { runInference } from './inference.ts';
-import { drawNoise, estimateObjective, softClampLogScale, type ActionValue, type PolicyNoise, type PolicyParams } from './objective.ts';
+import type { ActionValue } from '../common/action-value.ts';
+import { drawNoise, estimateObjective, softClampLogScale, type PolicyNoise, type PolicyParams } from './objective.ts';
 
 /** Mean, sample std and the half-width of a 95% Student-t interval of the mean. */
 export interface Summary {
@@ -327,20 +328,6 @@ function groupModes(actions: number[][], objective: number[], radius: number): {
     }
   });
   return modes;
-}
-
-/**
- * A known multimodal value for the modes analysis: a smooth maximum over `centres` of −c·‖a − centre‖²,
- * (1/τ)·logsumexp_g(−τ·c·‖a − g‖²). Each centre is a separate mode of J when they are far apart.
- * @example multimodalValue([[0.8, 0], [-0.8, 0], [0, 0.8], [0, -0.8]]) // MultiGoal's four directions
- */
-export function multimodalValue(centres: readonly (readonly number[])[], curvature = 4, temperature = 10): ActionValue {
-  const g = new Tensor(Float32Array.from(centres.flat()), [centres.length, 1, 1, centres[0].length]);
-  return (_observations, actions) => {
-    const [n, b, a] = actions.shape;
-    const d2 = sum(square(sub(actions.reshape([1, n, b, a]), g)), -1); // [G, N, B]
-    return logsumexp(mul(d2, -temperature * curvature), 0).div(temperature);
-  };
 }
 
 /** [N, 1, A] noise repeated for `m` states → [N, m, A]. */

@@ -15,16 +15,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Generator, Tensor } from '../../engine/index.ts';
 import { make, registeredIds } from '../../envs/index.ts';
-import { hasCheckpoint, readCheckpointMeta } from '../common/checkpoint.ts';
-import { UsageError, integerFlag, numberFlag, parseFlags } from '../common/usage.ts';
-import { learningCurveSvg } from '../common/curve-svg.ts';
+import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
+import { UsageError, integerFlag, numberFlag, parseFlags } from '../node/usage.ts';
 import { IAPO, type IAPOConfig } from '../iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
   penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from './analysis.ts';
-import { actionPanelsSvg } from './plots.ts';
-import { analysisTable } from './tables.ts';
+import { analysisFigure, analysisTable } from './analysis-output.ts';
 
 export const ANALYZE_USAGE = `usage:
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …] [options]
@@ -100,7 +98,7 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
     if (format === 'table') out.write(analysisTable(analysis, results) + '\n');
     else for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
     if (values.out) fs.writeFileSync(values.out, JSON.stringify(results, null, 1) + '\n');
-    if (values.svg) fs.writeFileSync(values.svg, figure(analysis as Analysis, results));
+    if (values.svg) fs.writeFileSync(values.svg, analysisFigure(analysis, results));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -160,22 +158,4 @@ function analyze(analysis: Analysis, agent: IAPO, o: AnalyzeOptions): Record<str
 function stripBulk(r: Record<string, unknown>): Record<string, unknown> {
   const { perState: _p, trajectories: _t, ...rest } = r;
   return rest;
-}
-
-function figure(analysis: Analysis, results: Record<string, unknown>[]): string {
-  if (analysis === 'modes') {
-    return actionPanelsSvg(results.map((r) => ({
-      title: `${r.inference} ${path.basename(path.resolve(String(r.checkpoint)))}`,
-      trajectories: (r.trajectories as number[][][] | undefined) ?? [],
-      modes: r.modes as { action: number[]; count: number }[],
-      direct: r.directAction as number[] | undefined,
-    })), 'Estimates from several initial λ₀', 'grey: tanh(μ_k) trajectories; coloured: distinct modes; star: direct policy');
-  }
-  if (analysis === 'iterations') {
-    return learningCurveSvg(results.map((r) => ({
-      label: `${r.inference} ${path.basename(path.resolve(String(r.checkpoint)))}`,
-      points: (r.objective as number[]).map((mean, k) => ({ step: k, mean })),
-    })), { title: 'Objective over inference iterations', xLabel: 'inference iteration k', yLabel: 'J(s; λ_k)' });
-  }
-  throw new Error(`analyze: no figure for '${analysis}'`);
 }

@@ -1,6 +1,6 @@
 /**
- * Episode-uniform replay sampling, as the reference code's buffer does it (misc/buffer.py, spec
- * §1.3): pick an episode uniformly (with replacement), then a transition uniformly inside it. Short
+ * Episode-uniform replay sampling, as the reference code's buffer does it (joelouismarino/variational_rl,
+ * misc/buffer.py): pick an episode uniformly (with replacement), then a transition uniformly inside it. Short
  * episodes are therefore over-sampled compared with the transition-uniform `ReplayBuffer.sample`.
  *
  * The shared `ReplayBuffer` stores transitions only, so this subclass infers episode boundaries from

@@ -1,5 +1,5 @@
 /**
- * Running an inference model on a batch of states (spec §1.10, §1.11).
+ * Running an inference model on a batch of states (Marino et al. 2021, §3 and Algorithm 1).
  *
  * Iterative: λ₀ = (μ = 0, σ = 0.5); for k = 0..K−1, draw N reparameterised actions, estimate
  * J(s; λ_k), backpropagate Σ_b −J to get the per-example gradients ∇_μ, ∇_{log σ} (the objective
@@ -12,7 +12,8 @@
  * truncated backprop, summed over iterations and states (the caller divides by K·B).
  */
 import { Generator, Tensor, mul, noGrad, zeros } from '../../engine/index.ts';
-import { estimateObjective, drawNoise, type ActionValue, type ObjectiveEstimate, type PolicyParams } from './objective.ts';
+import type { ActionValue } from '../common/action-value.ts';
+import { estimateObjective, drawNoise, type ObjectiveEstimate, type PolicyParams } from './objective.ts';
 import { IterativeInference, type InferenceModel, DirectInference } from './networks.ts';
 
 /** λ₀ of the reference code: μ = 0, σ = 0.5. */

@@ -1,11 +1,11 @@
 /**
- * The networks of IAPO with the reference code's initialisation (spec §1.4, §1.7, §1.9, §1.10):
+ * The networks of IAPO with the reference code's initialisation (joelouismarino/variational_rl, lib/layers and lib/models):
  * hidden layers Xavier-normal with gain √2 and bias 0.1, policy heads zero, Q heads U(−3·10⁻³, 3·10⁻³).
  *
  * - `DirectInference`: λ = f_φ(s), the SAC-style policy network ("direct amortization").
  * - `IterativeInference`: λ_{k+1} = ω⊙λ_k + (1 − ω)⊙δ, with (δ, ω) from a network of
  *   [s, μ̂_k, log σ̂_k, ∇̂_μ, ∇̂_{log σ}] ("iterative amortization", eq. (12) of the paper).
- * - `TwinCritic`: two Q networks of [s, a].
+ * The twin critics (algorithms/common/action-value.ts) take `referenceReluInit` and `smallUniformInit`.
  */
 import {
   Generator, Tensor, add, mul, sigmoid, split, sub, tensor,
@@ -152,28 +152,5 @@ export class IterativeInference extends InferenceNetwork implements InferenceMod
       mean: gated(previous.mean, meanUpdate, meanGate),
       logScale: this.bounds.clamp(gated(previous.logScale, logScaleUpdate, logScaleGate)),
     };
-  }
-}
-
-export interface CriticOptions {
-  stateSize: number;
-  actionSize: number;
-  hiddenSizes: readonly number[];
-  generator: Generator;
-}
-
-/** Two Q networks of concat(s, a), each hidden → ReLU, then a scalar head. */
-export class TwinCritic extends Module {
-  readonly q1: MLP;
-  readonly q2: MLP;
-
-  constructor({ stateSize, actionSize, hiddenSizes, generator }: CriticOptions) {
-    super();
-    const make = (): MLP => new MLP({
-      inputSize: stateSize + actionSize, hiddenSizes, outputSize: 1,
-      hiddenInit: referenceReluInit, outputInit: smallUniformInit, generator,
-    });
-    this.q1 = this.registerModule('q1', make());
-    this.q2 = this.registerModule('q2', make());
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The per-state policy objective of iterative amortized policy optimization (spec §1.4–§1.5):
+ * The per-state policy objective of iterative amortized policy optimization (Marino et al. 2021, eq. 8 and 13):
  *
  *   J(s; λ) = (1/N) Σᵢ Q̂(s, aᵢ) − α·KL̂(π_λ(·|s) ‖ U(−1, 1)^|A|),   aᵢ = tanh(μ + σ⊙εᵢ), εᵢ ~ N(0, I)
  *
@@ -10,8 +10,9 @@
  * Shapes are sample-major as in the reference code: states [B, S], λ blocks [B, A], actions [N, B, A].
  */
 import {
-  Generator, Tensor, add, broadcastTo, clamp, concat, exp, log, mean, mul, reshape, softplus, sqrt, square, sub, sum, tanh, zeros,
+  Generator, Tensor, add, clamp, exp, log, mean, mul, softplus, square, sub, sum, tanh, zeros,
 } from '../../engine/index.ts';
+import type { ActionValue } from '../common/action-value.ts';
 
 /** float32 machine epsilon: actions are clamped to [−1 + ε, 1 − ε] (torch's `clamp(tanh(u), −1+eps, 1−eps)`). */
 export const FLOAT32_EPSILON = 1.1920928955078125e-7;
@@ -26,7 +27,7 @@ export interface PolicyParams {
 }
 
 /**
- * The soft clamp of the raw log-scale into [minLogScale, maxLogScale] (PETS style, spec §1.4):
+ * The soft clamp of the raw log-scale into [minLogScale, maxLogScale] (PETS style, Chua et al. 2018; variational_rl's policy head):
  * x₁ = max − softplus(max − x), x₂ = min + softplus(x₁ − min). Differentiable in x and in both bounds.
  */
 export function softClampLogScale(raw: Tensor, minLogScale: Tensor, maxLogScale: Tensor): Tensor {
@@ -67,7 +68,7 @@ export interface PolicySamples {
 }
 
 /**
- * u = μ + σ⊙ε, a = tanh(u), log π(a) = Σ_d [log N(u_d; μ_d, σ_d) − log(1 − tanh(u_d)² + 10⁻⁶)] (spec §1.4).
+ * u = μ + σ⊙ε, a = tanh(u), log π(a) = Σ_d [log N(u_d; μ_d, σ_d) − log(1 − tanh(u_d)² + 10⁻⁶)] (Haarnoja et al. 2018, appendix C; the 10⁻⁶ as variational_rl).
  * log N(u; μ, σ) is written as −ε²/2 − log σ − ½ log 2π: equal in value and in its total derivative
  * with respect to (μ, σ), since u − μ = σε identically.
  */
@@ -79,39 +80,6 @@ export function samplePolicy(params: PolicyParams, noise: PolicyNoise): PolicySa
   const logDetJacobian = log(add(sub(1, square(squashed)), 1e-6));
   const logProb = sum(sub(sub(noise.baseLogDensity, params.logScale), logDetJacobian), -1);
   return { actions, logProb };
-}
-
-/** A state-action value to maximise: maps states [B, S] and actions [N, B, A] to values [N, B]. */
-export type ActionValue = (observations: Tensor, actions: Tensor) => Tensor;
-
-/** Anything with a forward map of [..., in] → [..., 1] (an MLP critic). */
-export interface ScalarNetwork {
-  forward(x: Tensor): Tensor;
-}
-
-/** Q(s, aᵢ) for every sample i: the state is repeated N times and concatenated with the action, [N, B]. */
-export function sampledQValues(critic: ScalarNetwork, observations: Tensor, actions: Tensor): Tensor {
-  const [samples, batch] = actions.shape;
-  const stateSize = observations.shape[1];
-  const states = broadcastTo(reshape(observations, [1, batch, stateSize]), [samples, batch, stateSize]);
-  return reshape(critic.forward(concat([states, actions], -1)), [samples, batch]);
-}
-
-/**
- * Q̂ = (Q₁ + Q₂)/2 − β·√((Q₁ − Q₂)²/2 + 10⁻⁶), the unbiased two-sample std (spec §1.5). β = 1/√2
- * gives min(Q₁, Q₂) up to the 10⁻⁶; β < 0 is optimism.
- */
-export function pessimisticValue(q1: Tensor, q2: Tensor, pessimism: number): Tensor {
-  const average = mul(add(q1, q2), 0.5);
-  if (pessimism === 0) return average;
-  const spread = sqrt(add(mul(square(sub(q1, q2)), 0.5), 1e-6));
-  return sub(average, mul(spread, pessimism));
-}
-
-/** The pessimistic value of a pair of critics as an `ActionValue`. */
-export function twinCriticValue(q1: ScalarNetwork, q2: ScalarNetwork, pessimism: number): ActionValue {
-  return (observations, actions) =>
-    pessimisticValue(sampledQValues(q1, observations, actions), sampledQValues(q2, observations, actions), pessimism);
 }
 
 /** What `estimateObjective` returns, per state. */
@@ -127,7 +95,7 @@ export interface ObjectiveEstimate {
 
 /**
  * J(s; λ) = mean_i Q̂(s, aᵢ) − α·KL̂, with KL̂ = mean_i Σ_d [log π(a_{i,d}) + log 2] (log U = −log 2 per
- * dimension). α is a number: it is never differentiated through J (spec §1.8).
+ * dimension). α is a number: it is never differentiated through J (α enters as in SAC's soft objective).
  * @example
  * const { objective } = estimateObjective(twinCriticValue(q1, q2, 2.5), obs, params, drawNoise(rng, 10, B, A), alpha);
  * objective.neg().sum().backward(); // per-example ∇_μ J, ∇_{log σ} J land in params.mean.grad / params.logScale.grad
@@ -143,7 +111,7 @@ export function estimateObjective(
   return { objective, kl, values, samples };
 }
 
-/** The KL target |A|·(1 + ln 2): SAC's target entropy −|A| written as a KL to U(−1, 1)^|A| (spec §1.8). */
+/** The KL target |A|·(1 + ln 2): SAC's target entropy −|A| written as a KL to U(−1, 1)^|A| (Haarnoja et al. 2018, §5). */
 export function targetKl(actionSize: number): number {
   return actionSize * (1 + LOG_TWO);
 }

@@ -6,8 +6,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** What `parseFlags` returns: parseArgs' values typed by the option table. */
+export type ParsedFlags<O extends ParseArgsConfig['options']> =
+  ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>;
+
 /** parseArgs in strict mode, no positionals; its errors become UsageErrors prefixed with `command`. */
-export function parseFlags<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O) {
+export function parseFlags<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O): ParsedFlags<O> {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
   } catch (error) {

@@ -6,9 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { learningCurveSvg, type CurveSeries } from '../common/curve-svg.ts';
-import { summarize, type Summary } from './analysis.ts';
-import { actionPanelsSvg, barsSvg } from './plots.ts';
+import { learningCurveSvg, type CurveSeries } from '../../algorithms/common/curve-svg.ts';
+import { summarize, type Summary } from '../../algorithms/iapo/analysis.ts';
+import { actionPanelsSvg } from '../../algorithms/iapo/analysis-output.ts';
+import { barsSvg } from './plots.ts';
 
 type Json = Record<string, unknown>;
 type Variant = 'direct' | 'iterative';

@@ -28,9 +28,9 @@ describe('evaluate', () => {
 describe('RunLogger', () => {
   it('writes the same rows to progress.csv and progress.jsonl, empty fields where a value is absent', () => {
     const dir = tempDir();
-    const logger = new RunLogger(dir, ['critic_loss', 'actor_loss']);
-    logger.write({ step: 200, episode: 1, episodeReturn: -5.5, losses: { critic_loss: 1.5 }, updatesPerSecond: 10, wallSeconds: 2 });
-    logger.write({ step: 400, episode: 1, evalReturnMean: -3, evalReturnStd: 0.5, alpha: 0.2, wallSeconds: 4 });
+    const logger = new RunLogger(dir, ['critic_loss', 'actor_loss', 'alpha']);
+    logger.write({ step: 200, episode: 1, episodeReturn: -5.5, metrics: { critic_loss: 1.5 }, gauges: {}, updatesPerSecond: 10, wallSeconds: 2 });
+    logger.write({ step: 400, episode: 1, evalReturnMean: -3, evalReturnStd: 0.5, metrics: {}, gauges: { alpha: 0.2 }, wallSeconds: 4 });
     const csv = fs.readFileSync(path.join(dir, 'progress.csv'), 'utf8').trim().split('\n');
     assert.deepEqual(csv, [
       'step,episode,episode_return,eval_return_mean,eval_return_std,critic_loss,actor_loss,alpha,updates_per_s,wall_s',
@@ -47,7 +47,7 @@ describe('RunLogger', () => {
   it('on resume keeps the rows up to the checkpoint step and drops later ones', () => {
     const dir = tempDir();
     const first = new RunLogger(dir, []);
-    for (const step of [100, 200, 300]) first.write({ step, episode: step / 100, evalReturnMean: -step, evalReturnStd: 0, wallSeconds: step });
+    for (const step of [100, 200, 300]) first.write({ step, episode: step / 100, evalReturnMean: -step, evalReturnStd: 0, metrics: {}, gauges: {}, wallSeconds: step });
     fs.appendFileSync(path.join(dir, 'progress.jsonl'), '{"step": 40'); // a line cut by a kill
     const resumed = new RunLogger(dir, [], 200);
     assert.deepEqual(resumed.evalHistory().map((p) => p.step), [100, 200]);
@@ -92,7 +92,7 @@ describe('callbacks', () => {
     let ended = 0;
     const spy: Callback = {
       onStep: (c) => void steps.push(c.step),
-      onEval: (c) => void evals.push(c.step),
+      onEvaluation: (c) => void evals.push(c.step),
       onTrainingEnd: () => void ended++,
     };
     const stopAt30: Callback = { onStep: (c) => c.step < 30 };
@@ -135,15 +135,16 @@ describe('checkpoint directories', () => {
   it('replace the previous checkpoint atomically and fall back to it after an interrupted swap', () => {
     const root = tempDir();
     const dir = path.join(root, 'checkpoint');
-    writeCheckpointDir(dir, { 'meta.json': '{"n":1}' });
-    writeCheckpointDir(dir, { 'meta.json': '{"n":2}', 'x.bin': new Uint8Array([1, 2]) });
+    const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+    writeCheckpointDir(dir, { 'meta.json': text('{"n":1}') });
+    writeCheckpointDir(dir, { 'meta.json': text('{"n":2}'), 'x.bin': new Uint8Array([1, 2]) });
     assert.deepEqual(fs.readdirSync(root), ['checkpoint']);
     assert.equal(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'), '{"n":2}');
     // A kill between "checkpoint → checkpoint.old" and "checkpoint.tmp → checkpoint":
     fs.renameSync(dir, `${dir}.old`);
     fs.mkdirSync(`${dir}.tmp`);
     assert.equal(resolveCheckpointDir(dir), `${dir}.old`);
-    writeCheckpointDir(dir, { 'meta.json': '{"n":3}' });
+    writeCheckpointDir(dir, { 'meta.json': text('{"n":3}') });
     assert.deepEqual(fs.readdirSync(root), ['checkpoint']);
     assert.throws(() => resolveCheckpointDir(path.join(root, 'nothing')), /no checkpoint at/);
   });

@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { Generator, Tensor, tensor } from '../../engine/index.ts';
 import {
-  amortizationGap, gradientAscent, multimodalValue, penalizedValue, ringOfInitialMeans, summarize, type ObjectiveContext,
+  amortizationGap, gradientAscent, penalizedValue, ringOfInitialMeans, summarize, type ObjectiveContext,
 } from '../../algorithms/iapo/analysis.ts';
-import type { ActionValue, PolicyParams } from '../../algorithms/iapo/objective.ts';
+import type { ActionValue } from '../../algorithms/common/action-value.ts';
+import type { PolicyParams } from '../../algorithms/iapo/objective.ts';
+import { multimodalValue } from '../../bench/iapo/multimodal-value.ts';
 
 /** Q(s, a) = −c·Σ_d (a_d − target_d)²: a smooth objective with its optimum inside the box. */
 function quadratic(target: number[], c = 4): ActionValue {

@@ -3,9 +3,8 @@ import { Generator, Tensor, noGrad, softplus, tensor } from '../../engine/index.
 import { IAPO, IAPO_PRESETS } from '../../algorithms/iapo.ts';
 import { buildInferenceInputs, runInference, INITIAL_LOG_SCALE } from '../../algorithms/iapo/inference.ts';
 import { IterativeInference } from '../../algorithms/iapo/networks.ts';
-import {
-  drawNoise, estimateObjective, pessimisticValue, softClampLogScale, targetKl, type ActionValue,
-} from '../../algorithms/iapo/objective.ts';
+import { drawNoise, estimateObjective, softClampLogScale, targetKl } from '../../algorithms/iapo/objective.ts';
+import { pessimisticValue, type ActionValue } from '../../algorithms/common/action-value.ts';
 import { BanditEnv } from '../algorithms/bandit-env.ts';
 
 const close = (a: number, b: number, tol = 1e-5, what = ''): void =>

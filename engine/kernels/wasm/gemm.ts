@@ -1,7 +1,8 @@
 /**
  * GEMM kernels: C = op(A)·op(B) (+ bias) in f32, single thread, WebAssembly SIMD128.
  *
- * Structure (after BLIS, specs/engines.md §2.2, §5):
+ * Structure (after BLIS: Van Zee & van de Geijn, 2015, "BLIS: A Framework for Rapidly Instantiating
+ * BLAS Functionality", ACM TOMS 41(3); tile sizes measured in bench/README.md):
  * - B is packed per (KC × NC) block into panels of 8 columns, zero-padded, so the micro-kernel
  *   reads it sequentially with immediate offsets whatever the layout (NN copies, NT transposes).
  * - A is read in place while its strides are short: for NN/NT its rows are k-contiguous (`rows`

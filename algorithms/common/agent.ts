@@ -1,0 +1,137 @@
+/**
+ * The surface every agent shares (SB3's `BaseAlgorithm` without the inheritance tower): `learn`,
+ * `predict`, `save`/`load` to a directory (Node), `toCheckpoint`/`fromCheckpoint` as in-memory
+ * files (anywhere), and for off-policy agents the replay store and action mapping. An algorithm
+ * file extends `OffPolicyAgent` and writes only what is its own: networks, `update`, acting.
+ */
+import type { Generator } from '../../engine/index.ts';
+import type { AgentParts, CheckpointFiles, RestoreOptions } from './checkpoint.ts';
+import { encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
+import { resolveConfig, type ConfigRules } from './config.ts';
+import { ActionScaler, flatSize, type ContinuousEnv } from './env.ts';
+import { host } from './host.ts';
+import type { Metrics, OffPolicyConfig, OffPolicyLearner } from './learner.ts';
+import type { ReplayBuffer } from './replay-buffer.ts';
+import { learn, type LearnOptions, type LearnResult } from './runner.ts';
+import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
+import { ConfigError } from './config.ts';
+
+/** How an algorithm's config is defined: defaults with documented units, and the rules overrides must pass. */
+export interface ConfigSpec<C> {
+  /** Display name, e.g. 'SAC'. */
+  readonly name: string;
+  readonly defaults: Readonly<C>;
+  readonly rules: ConfigRules;
+}
+
+/** Checks that `env` is an env with a bounded Box action space (also for plain-JS callers). */
+export function checkEnv(owner: string, env: unknown): ContinuousEnv {
+  const e = env as Partial<ContinuousEnv> | null | undefined;
+  if (typeof e !== 'object' || e === null || typeof e.reset !== 'function' || typeof e.step !== 'function'
+    || !e.observationSpace || !Array.isArray(e.observationSpace.shape) || !e.actionSpace || !Array.isArray(e.actionSpace.shape)) {
+    throw new TypeError(`${owner}: the first argument must be an env with reset(), step(), observationSpace and a Box actionSpace, got ${e === null ? 'null' : typeof e}`);
+  }
+  return e as ContinuousEnv;
+}
+
+export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPolicyLearner {
+  readonly kind = 'off-policy' as const;
+  readonly algorithm: string;
+  readonly env: ContinuousEnv;
+  readonly config: Readonly<C>;
+  readonly envId: string;
+  readonly observationSize: number;
+  readonly actionSize: number;
+  readonly scaler: ActionScaler;
+  readonly streams: RandomStreams;
+  readonly training: TrainingState;
+  abstract readonly buffer: ReplayBuffer;
+  abstract readonly metricNames: readonly string[];
+  readonly gaugeNames: readonly string[] = [];
+
+  /**
+   * @param env the training env (Gymnasium API, bounded Box actions); its `getState` makes mid-episode checkpoints exact.
+   * @param config overrides of the defaults; unknown keys and bad values throw ConfigError.
+   */
+  protected constructor(spec: ConfigSpec<C>, env: ContinuousEnv, config: Partial<C>) {
+    this.algorithm = spec.name;
+    this.env = checkEnv(spec.name, env);
+    this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
+    const c = this.config;
+    if (c.batchSize > c.bufferSize) throw new ConfigError(`${spec.name} config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
+    this.observationSize = flatSize(env.observationSpace.shape);
+    this.actionSize = flatSize(env.actionSpace.shape);
+    this.envId = (env as { id?: string }).id ?? 'custom-env';
+    this.scaler = new ActionScaler(env.actionSpace);
+    this.streams = createStreams(c.seed);
+    this.training = initialTrainingState(this.observationSize);
+  }
+
+  abstract exploreAction(obs: Float32Array, out: Float32Array): void;
+  abstract predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array;
+  abstract update(): Metrics;
+  abstract checkpointParts(): AgentParts;
+  abstract describe(): string;
+
+  gauges(): Record<string, number> {
+    return {};
+  }
+
+  extraStreams(): Readonly<Record<string, Generator>> {
+    return {};
+  }
+
+  toEnvAction(action: Float32Array, out: Float32Array): Float32Array {
+    return this.scaler.toEnv(action, out);
+  }
+
+  store(obs: Float32Array, action: Float32Array, reward: number, nextObs: ArrayLike<number>, terminated: boolean): void {
+    this.buffer.add(obs, action, reward, nextObs, terminated);
+  }
+
+  /**
+   * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
+   * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
+   */
+  learn(options: LearnOptions): Promise<LearnResult> {
+    return learn(this, options);
+  }
+
+  /** Everything needed to resume exactly (networks, optimizers, buffer, streams, env, counters) as files. */
+  toCheckpoint(): CheckpointFiles {
+    return encodeAgentCheckpoint(this);
+  }
+
+  /** Restores files from `toCheckpoint` (all or nothing); `weightsOnly` reads the networks and free tensors only. */
+  fromCheckpoint(files: Readonly<CheckpointFiles>, options: RestoreOptions = {}): this {
+    restoreAgentCheckpoint(files, this, options);
+    return this;
+  }
+
+  /** Writes a complete checkpoint into directory `dir`, atomically (Node). */
+  save(dir: string): void {
+    host('save(dir)').writeCheckpoint(dir, this.toCheckpoint());
+  }
+
+  /** Restores the checkpoint in directory `dir` (Node); a checkpoint of another algorithm is refused before anything is read into the agent. */
+  load(dir: string, options: RestoreOptions = {}): this {
+    restoreAgentCheckpoint(host('load(dir)').readCheckpoint(dir), this, options, dir);
+    return this;
+  }
+}
+
+/** What every agent offers its users, whatever its family. */
+export interface Agent {
+  readonly algorithm: string;
+  readonly kind: 'off-policy' | 'on-policy';
+  readonly envId: string;
+  readonly config: Readonly<{ seed: number }>;
+  readonly training: TrainingState;
+  learn(options: LearnOptions): Promise<LearnResult>;
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array;
+  toCheckpoint(): CheckpointFiles;
+  fromCheckpoint(files: Readonly<CheckpointFiles>, options?: RestoreOptions): Agent;
+  save(dir: string): void;
+  load(dir: string, options?: RestoreOptions): Agent;
+  describe(): string;
+}

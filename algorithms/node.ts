@@ -1,0 +1,30 @@
+/**
+ * The Node-only part of varl algorithms: run folders, checkpoint directories, console progress and
+ * signal handling. Importing it installs the Node platform, so `learn({ runDir, progress,
+ * handleSignals })`, `agent.save(dir)` and `agent.load(dir)` work.
+ */
+import type { Agent } from './common/agent.ts';
+import type { RestoreOptions } from './common/checkpoint.ts';
+import type { ContinuousEnv } from './common/env.ts';
+import { installHost } from './common/host.ts';
+import { readCheckpointDir } from './node/checkpoint-dir.ts';
+import { nodeHost } from './node/host.ts';
+import { agentFromFiles } from './registry.ts';
+
+installHost(nodeHost);
+
+export { hasCheckpoint, readCheckpointDir, readCheckpointMeta, resolveCheckpointDir, writeCheckpointDir } from './node/checkpoint-dir.ts';
+export { RunLogger, readEvalHistory } from './node/run-logger.ts';
+export { ProgressReporter, formatDuration, progressCallback, type ProgressStatus, type ProgressReporterOptions } from './node/progress.ts';
+export { runFolderCallbacks } from './node/run-folder.ts';
+export { nodeHost };
+
+/**
+ * Rebuilds the agent saved in checkpoint directory `dir` (its algorithm and config from meta.json)
+ * around `env` and loads it: everything by default (to resume training), networks only with
+ * `weightsOnly` (evaluation).
+ * @example const agent = loadAgent('runs/sac/checkpoint', make('Pendulum-v1'), { weightsOnly: true });
+ */
+export function loadAgent(dir: string, env: ContinuousEnv, options: RestoreOptions = {}): Agent {
+  return agentFromFiles(readCheckpointDir(dir), env, options);
+}

@@ -1,0 +1,40 @@
+/**
+ * Agent checkpoints on disk: the files of algorithms/common/checkpoint.ts in one directory,
+ * replaced atomically (engine/io/files.ts: written in full to `<dir>.tmp`, fsynced, swapped in with
+ * renames; after a kill between the renames the previous checkpoint is found at `<dir>.old`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readDirectoryFiles, resolveDirectory, writeDirectoryAtomic } from '../../engine/io/files.ts';
+import { readAgentMeta, type AgentCheckpointMeta, type CheckpointFiles } from '../common/checkpoint.ts';
+
+/** Replaces checkpoint directory `dir` with `files`, atomically with respect to crashes. */
+export function writeCheckpointDir(dir: string, files: CheckpointFiles): void {
+  writeDirectoryAtomic(dir, files);
+}
+
+/**
+ * The directory holding the latest complete checkpoint for `dir`: `dir` itself, or `dir.old` when
+ * a swap was interrupted; throws a clear error when neither exists.
+ */
+export function resolveCheckpointDir(dir: string): string {
+  const resolved = resolveDirectory(dir, 'meta.json');
+  if (resolved === null) throw new Error(`no checkpoint at ${dir} (expected ${path.join(dir, 'meta.json')})`);
+  return resolved;
+}
+
+/** True when `dir` (or its `.old` fallback) holds a complete checkpoint. */
+export function hasCheckpoint(dir: string): boolean {
+  return resolveDirectory(dir, 'meta.json') !== null;
+}
+
+/** The files of the latest complete checkpoint in `dir` (regular files only). */
+export function readCheckpointDir(dir: string): CheckpointFiles {
+  return readDirectoryFiles(resolveCheckpointDir(dir));
+}
+
+/** meta.json of the checkpoint in `dir`, checked (format, version, algorithm, config, counters). */
+export function readCheckpointMeta(dir: string): AgentCheckpointMeta {
+  const resolved = resolveCheckpointDir(dir);
+  return readAgentMeta({ 'meta.json': fs.readFileSync(path.join(resolved, 'meta.json')) }, dir);
+}

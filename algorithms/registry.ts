@@ -1,0 +1,42 @@
+/**
+ * The algorithms varl knows, one record each (algorithms/common/algorithm.ts). `createAgent`,
+ * `loadAgent`, the CLI and its help text read this list; adding an algorithm is its own file(s)
+ * plus one line here.
+ */
+import type { Agent } from './common/agent.ts';
+import { agentFromCheckpoint, type AlgorithmRecord } from './common/algorithm.ts';
+import type { CheckpointFiles, RestoreOptions } from './common/checkpoint.ts';
+import type { ContinuousEnv } from './common/env.ts';
+import { IAPO_ALGORITHM } from './iapo.ts';
+import { SAC_ALGORITHM } from './sac.ts';
+import { TD3_ALGORITHM } from './td3.ts';
+
+export const ALGORITHMS: readonly AlgorithmRecord[] = [SAC_ALGORITHM, TD3_ALGORITHM, IAPO_ALGORITHM];
+
+/** The names `createAgent` and `varl train --algo` accept. */
+export function algorithmNames(): string[] {
+  return ALGORITHMS.map((record) => record.name);
+}
+
+/** The record of an algorithm by (case-insensitive) name; RangeError listing the known names otherwise. */
+export function algorithm(name: string): AlgorithmRecord {
+  const record = typeof name === 'string' ? ALGORITHMS.find((r) => r.name === name.toLowerCase()) : undefined;
+  if (!record) throw new RangeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
+  return record;
+}
+
+/**
+ * A new agent of the named algorithm.
+ * @example const agent = createAgent('sac', make('Pendulum-v1'), { seed: 1 });
+ */
+export function createAgent(name: string, env: ContinuousEnv, config: Record<string, unknown> = {}): Agent {
+  return algorithm(name).create(env, config);
+}
+
+/**
+ * Rebuilds the agent saved in checkpoint files (its algorithm and config from meta.json) around
+ * `env` and restores it: everything (to resume training), or with `weightsOnly` the networks only.
+ */
+export function agentFromFiles(files: Readonly<CheckpointFiles>, env: ContinuousEnv, options: RestoreOptions = {}): Agent {
+  return agentFromCheckpoint(ALGORITHMS, files, env, options);
+}

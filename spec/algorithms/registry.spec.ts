@@ -1,0 +1,89 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import {
+  ALGORITHMS, CheckpointError, ConfigError, IAPO, SAC, agentFromFiles, algorithm, algorithmNames, createAgent, loadAgent,
+} from '../../algorithms/index.ts';
+import { planCommand, UsageError } from '../../algorithms/cli.ts';
+import { decodeSafetensors, encodeSafetensors, tensor } from '../../engine/index.ts';
+import { BanditEnv } from './bandit-env.ts';
+import { TINY, tempDir } from './helpers.ts';
+
+const small: Record<string, Record<string, unknown>> = {
+  sac: TINY,
+  td3: TINY,
+  iapo: { hiddenSizes: [8], criticHiddenSizes: [8], batchSize: 8, actionSamples: 2, inferenceIterations: 2, learningStarts: 20, bufferSize: 500 },
+};
+
+describe('algorithm registry', () => {
+  it('lists one record per algorithm, each creating its own agent from its defaults, presets and env presets', () => {
+    assert.deepEqual(algorithmNames(), ['sac', 'td3', 'iapo']);
+    for (const record of ALGORITHMS) {
+      assert.equal(record.name, record.name.toLowerCase());
+      const agent = record.create(new BanditEnv(), small[record.name]);
+      assert.equal(agent.algorithm, record.name.toUpperCase());
+      assert.ok(record.summary.length > 10);
+      for (const [name, preset] of Object.entries(record.presets)) {
+        assert.doesNotThrow(() => record.resolveConfig(preset), `preset ${name}`);
+      }
+      for (const [envId, preset] of Object.entries(record.envPresets)) {
+        assert.doesNotThrow(() => record.resolveConfig(preset.config), `env preset ${envId}`);
+        assert.ok(preset.totalSteps > 0 && preset.source.length > 0);
+      }
+    }
+  });
+
+  it('refuses unknown names, including Object.prototype keys, naming the known ones', () => {
+    for (const name of ['ppo', 'constructor', '__proto__', 'toString', '']) {
+      assert.throws(() => createAgent(name, new BanditEnv()), (e: Error) => e instanceof RangeError && /expected one of sac, td3, iapo/.test(e.message));
+    }
+    assert.throws(() => algorithm(undefined as unknown as string), /unknown algorithm undefined/);
+  });
+
+  it('checks configs and envs given from plain JavaScript', () => {
+    assert.throws(() => createAgent('sac', new BanditEnv(), { lr: 1 }), (e: Error) => e instanceof ConfigError && /unknown key 'lr'/.test(e.message));
+    assert.throws(() => createAgent('sac', new BanditEnv(), 5 as unknown as Record<string, unknown>), /SAC config must be an object, got number/);
+    assert.throws(() => new SAC(undefined as never), (e: Error) => e instanceof TypeError && /SAC: the first argument must be an env/.test(e.message));
+    assert.throws(() => new IAPO({} as never), /IAPO: the first argument must be an env/);
+  });
+
+  it('rebuilds every algorithm from in-memory checkpoint files and from a directory, with identical actions', () => {
+    for (const record of ALGORITHMS) {
+      const agent = record.create(new BanditEnv(), { ...small[record.name], seed: 3 });
+      const files = agent.toCheckpoint();
+      assert.deepEqual(Object.keys(files).sort(), ['meta.json', 'model.safetensors', 'optimizers.safetensors', 'replay.safetensors']);
+      const copy = agentFromFiles(files, new BanditEnv());
+      assert.deepEqual(Array.from(copy.predict([0.25])), Array.from(agent.predict([0.25])), record.name);
+      const dir = path.join(tempDir(), 'checkpoint');
+      agent.save(dir);
+      assert.deepEqual(Array.from(loadAgent(dir, new BanditEnv(), { weightsOnly: true }).predict([0.25])), Array.from(agent.predict([0.25])));
+    }
+  });
+
+  it('refuses a checkpoint of another algorithm, and a tensor named __proto__, before anything changes', () => {
+    const sac = createAgent('sac', new BanditEnv(), { ...TINY, seed: 1 });
+    const td3 = createAgent('td3', new BanditEnv(), { ...TINY, seed: 1 });
+    const before = Array.from(td3.predict([0.1]));
+    assert.throws(() => td3.fromCheckpoint(sac.toCheckpoint()), (e: Error) => e instanceof CheckpointError && /for SAC, not TD3/.test(e.message));
+    assert.deepEqual(Array.from(td3.predict([0.1])), before);
+    const sacBefore = Array.from(sac.predict([0.1]));
+    for (const name of ['__proto__.x', 'constructor', 'actor.__proto__']) {
+      const files = sac.toCheckpoint();
+      const model = decodeSafetensors(files['model.safetensors']).tensors;
+      files['model.safetensors'] = encodeSafetensors({ ...model, [name]: tensor([1, 2]) });
+      assert.throws(() => sac.fromCheckpoint(files), (e: Error) => e instanceof CheckpointError || /__proto__|constructor/.test(e.message), name);
+      assert.deepEqual(Array.from(sac.predict([0.1])), sacBefore);
+    }
+    assert.equal(({} as Record<string, unknown>).x, undefined, 'Object.prototype untouched');
+  });
+
+  it('drives the CLI: --preset picks a named preset of the algorithm, and an unknown one is a usage error', () => {
+    const cwd = tempDir();
+    const plan = planCommand(['train', '--algo', 'iapo', '--env', 'Pendulum-v1', '--preset', 'reduced-direct'], cwd);
+    assert.ok(plan.kind === 'train');
+    assert.equal(plan.config.inference, 'direct');
+    assert.equal(plan.config.batchSize, 64);
+    assert.throws(() => planCommand(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--preset', 'reduced'], cwd),
+      (e: Error) => e instanceof UsageError && /unknown --preset 'reduced' for sac; it has no named presets/.test(e.message));
+    assert.throws(() => planCommand(['train', '--algo', '__proto__', '--env', 'Pendulum-v1'], cwd), /unknown --algo '__proto__'; expected sac, td3, iapo/);
+  });
+});
