@@ -395,8 +395,8 @@ export const IAPO_ALGORITHM = defineAlgorithm<IAPOConfig, IAPO>({
   rules: IAPO_RULES,
   presets: {
     reference: IAPO_PRESETS.reference,
+    'reference-direct': { ...IAPO_PRESETS.reference, inference: 'direct' },
     reduced: IAPO_PRESETS.reduced,
-    'reduced-iterative': { ...IAPO_PRESETS.reduced, inference: 'iterative' },
     'reduced-direct': { ...IAPO_PRESETS.reduced, inference: 'direct' },
   },
   evalFlags: {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IAPO, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../../algorithms/iapo.ts';
+import { IAPO, IAPO_ALGORITHM, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../../algorithms/iapo.ts';
 import { BanditEnv } from '../algorithms/bandit-env.ts';
 import { make } from '../../envs/index.ts';
 
@@ -78,13 +78,12 @@ describe('IAPO runs', function () {
   });
 });
 
-describe('IAPO preset files for the CLI (--config algorithms/iapo/presets/*.json)', () => {
-  it('match IAPO_PRESETS', () => {
+describe('IAPO presets in the registry (varl train --preset)', () => {
+  it('are IAPO_PRESETS, with the direct variant of each', () => {
     for (const preset of ['reference', 'reduced'] as const) {
-      for (const inference of ['iterative', 'direct'] as const) {
-        const file = path.join(import.meta.dirname, '..', '..', 'algorithms', 'iapo', 'presets', `${preset}-${inference}.json`);
-        assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), { ...IAPO_PRESETS[preset], inference }, file);
-      }
+      assert.deepEqual(IAPO_ALGORITHM.presets[preset], IAPO_PRESETS[preset]);
+      assert.deepEqual(IAPO_ALGORITHM.presets[`${preset}-direct`], { ...IAPO_PRESETS[preset], inference: 'direct' });
+      assert.equal(IAPO_ALGORITHM.resolveConfig(IAPO_ALGORITHM.presets[preset]).inference, 'iterative');
     }
   });
 });
