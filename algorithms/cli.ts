@@ -23,6 +23,7 @@ import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
 import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
 import { ALGORITHMS, algorithmNames } from './registry.ts';
+import { checkKernels, checkOutDir, currentKernels, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
 
 export { UsageError };
 
@@ -52,7 +53,8 @@ function usage(): string {
       --preset NAME          a named preset of the algorithm (below)
       --config FILE.json     algorithm config overrides (keys of the algorithm's config)
       --resume               continue the run in --out from its last checkpoint
-      --force                start over in an --out that already holds a run
+      --force                start over in an --out that already holds a run (or write into a folder that is not one)
+      --allow-kernel-change  resume under another kernel set than the run's (no longer bit-identical)
       --no-preset            ignore the per-env preset (RL Zoo hyperparameters)
       --eval-every N         env steps between evaluations (default 1000; 0 = off)
       --eval-episodes N      episodes per evaluation (default 10)
@@ -80,6 +82,7 @@ const TRAIN_OPTIONS = {
   config: { type: 'string' },
   resume: { type: 'boolean' },
   force: { type: 'boolean' },
+  'allow-kernel-change': { type: 'boolean' },
   'no-preset': { type: 'boolean' },
   'eval-every': { type: 'string' },
   'eval-episodes': { type: 'string' },
@@ -117,6 +120,8 @@ export interface TrainPlan {
   readonly evalEpisodes: number;
   readonly checkpointEvery: number;
   readonly quiet: boolean;
+  /** Things to tell the user before training (e.g. a kernel change on resume). */
+  readonly warnings: readonly string[];
 }
 
 export interface EvalPlan {
@@ -150,9 +155,6 @@ function readConfigFile(file: string, cwd: string): unknown {
   }
 }
 
-function holdsRun(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'run.json')) || hasCheckpoint(path.join(dir, 'checkpoint'));
-}
 
 /** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
 export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan {
@@ -181,7 +183,9 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
           const owners = ALGORITHMS.filter((r) => Object.hasOwn(r.evalFlags, flag)).map((r) => r.name.toUpperCase()).join(', ');
           throw new UsageError(`eval: --${flag} applies to ${owners} checkpoints only`);
         }
-        flags[flag] = integerFlag('eval', flag, value, 0, record.evalFlags[flag].min);
+        const { min, max } = record.evalFlags[flag];
+        flags[flag] = integerFlag('eval', flag, value, 0, min);
+        if (flags[flag] > max) throw new UsageError(`eval: --${flag} must be at most ${max}, got '${value}'`);
       }
       return {
         kind: 'eval',
@@ -216,7 +220,9 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     if (!fs.existsSync(runFile) || !hasCheckpoint(path.join(outDir, 'checkpoint'))) {
       throw new UsageError(`train --resume: ${outDir} holds no run with a checkpoint (run.json and checkpoint/meta.json)`);
     }
-    const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as TrainPlan;
+    const run = readRunFile(runFile);
+    const record = parseAlgorithm(run.algorithm);
+    checkEnvId('train --resume', run.envId);
     for (const [flag, saved] of [['algo', run.algorithm], ['env', run.envId], ['seed', String(run.seed)]] as const) {
       const given = values[flag];
       if (given !== undefined && given !== saved) throw new UsageError(`train --resume: --${flag} ${given} differs from the run's ${saved}`);
@@ -224,10 +230,24 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     if (values.config !== undefined || values.preset !== undefined) {
       throw new UsageError('train --resume: the config comes from the run; --config and --preset are not accepted');
     }
+    let meta;
+    try {
+      meta = readCheckpointMeta(path.join(outDir, 'checkpoint'));
+    } catch (error) {
+      throw new UsageError(`train --resume: ${(error as Error).message}`);
+    }
+    if (meta.algorithm.toLowerCase() !== record.name || meta.envId !== run.envId) {
+      throw new UsageError(`train --resume: the checkpoint in ${outDir} is ${meta.algorithm} on ${meta.envId}, the run is ${record.name.toUpperCase()} on ${run.envId}`);
+    }
     const totalSteps = integerFlag('train', 'steps', values.steps, run.totalSteps, 1);
-    const step = readCheckpointMeta(path.join(outDir, 'checkpoint')).training.step as number;
+    const step = meta.training.step as number;
     if (totalSteps < step) throw new UsageError(`train --resume: --steps ${totalSteps} is below the checkpoint's step ${step}`);
-    return { ...run, kind: 'train', outDir, totalSteps, resume: true, ...schedule(run), quiet };
+    const warnings: string[] = [];
+    checkKernels(run, values['allow-kernel-change'] ?? false, (line) => warnings.push(line));
+    return {
+      kind: 'train', algorithm: record.name, envId: run.envId, seed: run.seed, config: run.config, outDir, totalSteps, resume: true,
+      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run), quiet, warnings,
+    };
   }
 
   const record = parseAlgorithm(values.algo);
@@ -255,15 +275,13 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   let outDir: string;
   if (values.out !== undefined) {
     outDir = path.resolve(cwd, values.out);
-    if (holdsRun(outDir) && !values.force) {
-      throw new UsageError(`train: ${values.out} already holds a run; pass --resume to continue it or --force to start over`);
-    }
+    checkOutDir(values.out, outDir, { force: values.force ?? false });
   } else {
     outDir = defaultOutDir(cwd, record.name, envId, config.seed as number, true);
   }
   return {
     kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(), quiet,
+    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(), quiet, warnings: [],
   };
 }
 
@@ -292,7 +310,16 @@ function defaultOutDir(cwd: string, algorithm: string, envId: string, seed: numb
 }
 
 async function runTrain(plan: TrainPlan): Promise<number> {
-  fs.mkdirSync(plan.outDir, { recursive: true });
+  const release = lockRunDir(plan.outDir);
+  try {
+    return await trainLocked(plan);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(plan: TrainPlan): Promise<number> {
+  for (const line of plan.warnings) process.stderr.write(line + '\n');
   const env = make(plan.envId);
   const evalEnv = make(plan.envId);
   let agent;
@@ -301,8 +328,8 @@ async function runTrain(plan: TrainPlan): Promise<number> {
   } else {
     if (fs.existsSync(path.join(plan.outDir, 'checkpoint'))) fs.rmSync(path.join(plan.outDir, 'checkpoint'), { recursive: true });
     agent = parseAlgorithm(plan.algorithm).create(env, plan.config);
-    const { kind: _kind, resume: _resume, quiet: _quiet, ...run } = plan;
-    const versions = { varl: readVersion(), node: process.version };
+    const { kind: _kind, resume: _resume, quiet: _quiet, warnings: _warnings, ...run } = plan;
+    const versions = { varl: readVersion(), node: process.version, kernels: currentKernels() };
     fs.writeFileSync(path.join(plan.outDir, 'run.json'), JSON.stringify({ ...run, ...versions, createdAt: new Date().toISOString() }, null, 1) + '\n');
   }
   const say = (line: string): void => {
@@ -413,7 +440,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`varl: ${(error as Error).stack ?? String(error)}\n`);
+      const io = error as NodeJS.ErrnoException;
+      // File-system failures (ENOSPC, EIO, EACCES, …) are one line: operation, path, errno; the last
+      // complete checkpoint is untouched because checkpoints are swapped in atomically.
+      if (typeof io?.code === 'string' && typeof io.syscall === 'string') {
+        process.stderr.write(`varl: ${io.syscall} ${io.path ?? ''} failed: ${io.code} (${io.message.split(',')[0]})\n`);
+      } else {
+        process.stderr.write(`varl: ${(error as Error).stack ?? String(error)}\n`);
+      }
       process.exitCode = 1;
     },
   );

@@ -25,7 +25,7 @@ import { TwinCritic, sampledQValues, type ActionValue } from './common/action-va
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerAtLeast, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { observationTensor } from './common/networks.ts';
@@ -148,17 +148,14 @@ export const IAPO_RULES: ConfigRules = {
   },
   nullable: ['evaluationIterations', 'targetKl'],
   check: (c) =>
-    integerAtLeast(c, 'seed', 0) ?? integerAtLeast(c, 'bufferSize', 1) ?? integerAtLeast(c, 'batchSize', 1)
-    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerAtLeast(c, 'trainFrequency', 1) ?? integerAtLeast(c, 'gradientSteps', 1)
-    ?? integerAtLeast(c, 'inferenceIterations', 1) ?? integerAtLeast(c, 'actionSamples', 1)
+    offPolicyChecks(c)
+    ?? integerIn(c, 'inferenceIterations', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'actionSamples', 1, CONFIG_LIMITS.repetitions)
     ?? integerAtLeast(c, 'hardTargetCopyInterval', 0)
-    ?? (c.evaluationIterations === null ? undefined : integerAtLeast(c, 'evaluationIterations', 1))
+    ?? (c.evaluationIterations === null ? undefined : integerIn(c, 'evaluationIterations', 1, CONFIG_LIMITS.repetitions))
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
     ?? inRange(c, 'logScaleBoundPenalty', 0, Infinity)
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
-    ?? ([c.hiddenSizes, c.criticHiddenSizes] as number[][]).flatMap((h) => (h.length > 0 && h.every((w) => Number.isInteger(w) && w > 0) ? [] : [
-      `'hiddenSizes' and 'criticHiddenSizes' must be non-empty lists of positive integers`,
-    ]))[0],
+    ?? layerSizes(c, 'hiddenSizes') ?? layerSizes(c, 'criticHiddenSizes'),
 };
 
 /** Options of `predict` beyond SB3's `deterministic`. */
@@ -403,6 +400,7 @@ export const IAPO_ALGORITHM = defineAlgorithm<IAPOConfig, IAPO>({
     'inference-iterations': {
       description: 'run K inference iterations instead of the trained number',
       min: 1,
+      max: CONFIG_LIMITS.repetitions,
       policy: (agent, iterations) => (obs) => agent.predict(obs, { deterministic: true, inferenceIterations: iterations }),
     },
   },

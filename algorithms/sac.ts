@@ -21,7 +21,7 @@ import {
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
@@ -125,13 +125,12 @@ export const SAC_RULES: ConfigRules = {
   },
   nullable: ['criticLearningRate', 'alphaLearningRate', 'targetEntropy'],
   check: (c) =>
-    integerAtLeast(c, 'seed', 0) ?? integerAtLeast(c, 'bufferSize', 1) ?? integerAtLeast(c, 'batchSize', 1)
-    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerAtLeast(c, 'trainFrequency', 1) ?? integerAtLeast(c, 'gradientSteps', 1)
-    ?? integerAtLeast(c, 'actorUpdateInterval', 1) ?? integerAtLeast(c, 'targetUpdateInterval', 1)
+    offPolicyChecks(c)
+    ?? integerIn(c, 'actorUpdateInterval', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'targetUpdateInterval', 1, CONFIG_LIMITS.repetitions)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
     ?? ((c.logStdMin as number) < (c.logStdMax as number) ? undefined : `'logStdMin' must be below 'logStdMax'`)
-    ?? ((c.hiddenSizes as number[]).every((h) => Number.isInteger(h) && h > 0) ? undefined : `'hiddenSizes' must be positive integers`),
+    ?? layerSizes(c, 'hiddenSizes'),
 };
 
 /** The policy network: a ReLU trunk and two linear heads, the mean and log σ of u (a = tanh u). */

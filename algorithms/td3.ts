@@ -18,7 +18,7 @@ import {
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { inRange, integerAtLeast, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
@@ -68,12 +68,11 @@ export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
 export const TD3_RULES: ConfigRules = {
   nullable: ['criticLearningRate'],
   check: (c) =>
-    integerAtLeast(c, 'seed', 0) ?? integerAtLeast(c, 'bufferSize', 1) ?? integerAtLeast(c, 'batchSize', 1)
-    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerAtLeast(c, 'trainFrequency', 1) ?? integerAtLeast(c, 'gradientSteps', 1)
-    ?? integerAtLeast(c, 'policyDelay', 1) ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1)
+    offPolicyChecks(c)
+    ?? integerIn(c, 'policyDelay', 1, CONFIG_LIMITS.repetitions) ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1)
     ?? inRange(c, 'learningRate', 0, Infinity) ?? inRange(c, 'explorationNoise', 0, Infinity)
     ?? inRange(c, 'targetPolicyNoise', 0, Infinity) ?? inRange(c, 'targetNoiseClip', 0, Infinity)
-    ?? ((c.hiddenSizes as number[]).every((h) => Number.isInteger(h) && h > 0) ? undefined : `'hiddenSizes' must be positive integers`),
+    ?? layerSizes(c, 'hiddenSizes'),
 };
 
 export class TD3 extends OffPolicyAgent<TD3Config> {

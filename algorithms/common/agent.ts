@@ -34,6 +34,9 @@ export function checkEnv(owner: string, env: unknown): ContinuousEnv {
   return e as ContinuousEnv;
 }
 
+/** The largest replay buffer an agent allocates (checked before allocating). */
+export const MAX_REPLAY_BYTES = 8 * 2 ** 30;
+
 export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPolicyLearner {
   readonly kind = 'off-policy' as const;
   readonly algorithm: string;
@@ -61,6 +64,13 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPo
     if (c.batchSize > c.bufferSize) throw new ConfigError(`${spec.name} config: batchSize ${c.batchSize} exceeds bufferSize ${c.bufferSize}`);
     this.observationSize = flatSize(env.observationSpace.shape);
     this.actionSize = flatSize(env.actionSpace.shape);
+    const replayBytes = c.bufferSize * (2 * this.observationSize + this.actionSize + 2) * 4;
+    if (replayBytes > MAX_REPLAY_BYTES) {
+      throw new ConfigError(
+        `${spec.name} config: bufferSize ${c.bufferSize} needs ${(replayBytes / 2 ** 30).toFixed(1)} GiB of replay for observations of ` +
+          `${this.observationSize} and actions of ${this.actionSize} values; the limit is ${MAX_REPLAY_BYTES / 2 ** 30} GiB`,
+      );
+    }
     this.envId = (env as { id?: string }).id ?? 'custom-env';
     this.scaler = new ActionScaler(env.actionSpace);
     this.streams = createStreams(c.seed);

@@ -21,8 +21,9 @@ export interface EnvPreset<C> {
 /** An extra `varl eval` flag, e.g. IAPO's `--inference-iterations K`. */
 export interface EvalFlag<A> {
   readonly description: string;
-  /** Smallest accepted (integer) value. */
+  /** Smallest and largest accepted (integer) values. */
   readonly min: number;
+  readonly max: number;
   /** The deterministic policy with this flag's value applied. */
   policy(agent: A, value: number): (obs: ArrayLike<number>) => Float32Array;
 }
@@ -50,7 +51,7 @@ export interface AlgorithmRecord {
   readonly rules: ConfigRules;
   readonly presets: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly envPresets: Readonly<Record<string, EnvPreset<Record<string, unknown>>>>;
-  readonly evalFlags: Readonly<Record<string, { readonly description: string; readonly min: number }>>;
+  readonly evalFlags: Readonly<Record<string, { readonly description: string; readonly min: number; readonly max: number }>>;
   /** The config from defaults ← each override in turn, checked (ConfigError names the key). */
   resolveConfig(...overrides: unknown[]): Record<string, unknown>;
   /** A new agent; `config` is checked as `resolveConfig` does. */
@@ -77,7 +78,7 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
     rules: definition.rules,
     presets: (definition.presets ?? {}) as Readonly<Record<string, Readonly<Record<string, unknown>>>>,
     envPresets: (definition.envPresets ?? {}) as Readonly<Record<string, EnvPreset<Record<string, unknown>>>>,
-    evalFlags: Object.fromEntries(Object.entries(evalFlags).map(([flag, f]) => [flag, { description: f.description, min: f.min }])),
+    evalFlags: Object.fromEntries(Object.entries(evalFlags).map(([flag, f]) => [flag, { description: f.description, min: f.min, max: f.max }])),
     resolveConfig: (...overrides) => ({ ...resolve(...overrides) }) as Record<string, unknown>,
     create(env, config = {}) {
       if (!isPlainObject(config)) throw new ConfigError(`${owner} config must be an object, got ${config === null ? 'null' : Array.isArray(config) ? 'array' : typeof config}`);

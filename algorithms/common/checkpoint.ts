@@ -7,7 +7,7 @@
  * to a directory atomically (algorithms/node/checkpoint-dir.ts).
  */
 import {
-  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
+  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
   type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer,
 } from '../../engine/index.ts';
 import type { ContinuousEnv } from './env.ts';
@@ -38,6 +38,8 @@ export interface AgentCheckpointMeta extends CheckpointMetaBase {
   /** The training env's `getState()`, or null when the env has none. */
   readonly envState: unknown;
   readonly replay: { capacity: number; observationSize: number; actionSize: number; position: number; size: number } | null;
+  /** The kernel set (and GEMM FMA mode) the state was computed with; absent in checkpoints of earlier releases. */
+  readonly kernels?: { readonly set: string; readonly fma: boolean };
   readonly savedAt: string;
 }
 
@@ -91,6 +93,7 @@ export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
       training: serializeTrainingState(learner.training),
       envState: env.getState?.() ?? null,
       replay: replay?.meta ?? null,
+      kernels: { set: kernels().name, fma: (kernels() as ReturnType<typeof kernels> & { fma?: boolean }).fma === true },
       savedAt: new Date().toISOString(),
     },
     modelMetadata: { format: 'varl-checkpoint', algorithm: learner.algorithm },

@@ -41,7 +41,7 @@ export function resolveConfig<C extends object>(
   const base = defaults as Record<string, ConfigValue>;
   const out: Record<string, ConfigValue> = { ...base };
   for (const [key, value] of Object.entries(overrides as Record<string, unknown>)) {
-    if (!(key in base)) {
+    if (!Object.hasOwn(base, key)) {
       throw new ConfigError(`${owner} config: unknown key '${key}'; known keys: ${Object.keys(base).join(', ')}`);
     }
     const expected = base[key];
@@ -81,4 +81,40 @@ export function integerAtLeast(config: Record<string, unknown>, key: string, min
 export function inRange(config: Record<string, unknown>, key: string, lo: number, hi: number): string | undefined {
   const v = config[key] as number;
   return v >= lo && v <= hi ? undefined : `'${key}' must be in [${lo}, ${hi}], got ${JSON.stringify(v)}`;
+}
+
+/** Upper bounds that keep a config from asking for more than a machine has (checked before allocating). */
+export const CONFIG_LIMITS = Object.freeze({
+  /** Width of one hidden layer. */
+  layerWidth: 16_384,
+  /** Hidden layers per network. */
+  layers: 64,
+  /** Replay capacity in transitions. */
+  bufferSize: 50_000_000,
+  /** Minibatch size. */
+  batchSize: 1_000_000,
+  /** Gradient steps per round, inference iterations, samples per state and the like. */
+  repetitions: 10_000,
+});
+
+/** A message unless `key` is a non-empty list of at most CONFIG_LIMITS.layers widths, each an integer in [1, layerWidth]. */
+export function layerSizes(config: Record<string, unknown>, key: string): string | undefined {
+  const v = config[key];
+  const { layerWidth, layers } = CONFIG_LIMITS;
+  return Array.isArray(v) && v.length > 0 && v.length <= layers && v.every((h) => Number.isInteger(h) && h >= 1 && h <= layerWidth)
+    ? undefined
+    : `'${key}' must be a list of 1 to ${layers} integers in [1, ${layerWidth}], got ${JSON.stringify(v)}`;
+}
+
+/** A message unless `key` is an integer in [min, max]. */
+export function integerIn(config: Record<string, unknown>, key: string, min: number, max: number): string | undefined {
+  const v = config[key];
+  return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `'${key}' must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`;
+}
+
+/** The loop fields every off-policy config shares, with their bounds. */
+export function offPolicyChecks(c: Record<string, unknown>): string | undefined {
+  const { bufferSize, batchSize, repetitions } = CONFIG_LIMITS;
+  return integerIn(c, 'seed', 0, 2 ** 32 - 1) ?? integerIn(c, 'bufferSize', 1, bufferSize) ?? integerIn(c, 'batchSize', 1, batchSize)
+    ?? integerAtLeast(c, 'learningStarts', 0) ?? integerIn(c, 'trainFrequency', 1, repetitions) ?? integerIn(c, 'gradientSteps', 1, repetitions);
 }

@@ -173,7 +173,7 @@ describe('config', () => {
     assert.throws(() => new SAC(new BanditEnv(), { lr: 1 } as never), (e: Error) => e instanceof ConfigError && /unknown key 'lr'/.test(e.message));
     assert.throws(() => new SAC(new BanditEnv(), { gamma: '0.9' } as never), /'gamma' must be a finite number/);
     assert.throws(() => new SAC(new BanditEnv(), { alphaLoss: 'log' } as never), /'alphaLoss' must be one of "logAlpha", "alpha"/);
-    assert.throws(() => new TD3(new BanditEnv(), { policyDelay: 0 }), /'policyDelay' must be an integer ≥ 1/);
+    assert.throws(() => new TD3(new BanditEnv(), { policyDelay: 0 }), /'policyDelay' must be an integer in \[1, 10000\]/);
     assert.throws(() => new TD3(new BanditEnv(), { batchSize: 10, bufferSize: 5 }), /batchSize 10 exceeds bufferSize 5/);
   });
 });

@@ -1,0 +1,158 @@
+/**
+ * Run folders as the CLI uses them: which folders may be written (a varl run, an empty or new
+ * folder, anything else only with --force), an exclusive lock per folder (stale locks of dead
+ * processes are taken over), run.json read with every field checked, and the kernel set a run was
+ * trained on, so a resume under another set (different rounding, so no longer bit-identical) is
+ * refused unless asked for.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { kernels } from '../../engine/index.ts';
+import { hasCheckpoint } from './checkpoint-dir.ts';
+import { UsageError } from './usage.ts';
+
+/** The kernel set and GEMM mode a run computes with (different ones round differently). */
+export interface KernelIdentity {
+  readonly set: string;
+  readonly fma: boolean;
+}
+
+export function currentKernels(): KernelIdentity {
+  const active = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
+  return { set: active.name, fma: active.fma === true };
+}
+
+/** True when `dir` holds a varl run (run.json or a checkpoint). */
+export function holdsRun(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'run.json')) || hasCheckpoint(path.join(dir, 'checkpoint'));
+}
+
+/**
+ * Checks that training may write `dir` before anything is written: not empty as a flag, not a
+ * file, a run only with --resume or --force, any other non-empty folder only with --force, and a
+ * writable place (the nearest existing ancestor).
+ */
+export function checkOutDir(given: string, dir: string, { force }: { force: boolean }): void {
+  if (given.trim() === '') throw new UsageError('train: --out must name a folder, got an empty string');
+  if (fs.existsSync(dir)) {
+    const stat = fs.statSync(dir);
+    if (!stat.isDirectory()) throw new UsageError(`train: --out ${given} is a file, not a folder`);
+    if (holdsRun(dir)) {
+      if (!force) throw new UsageError(`train: ${given} already holds a run; pass --resume to continue it or --force to start over`);
+    } else {
+      const entries = fs.readdirSync(dir);
+      if (entries.length > 0 && !force) {
+        throw new UsageError(`train: ${given} is not a varl run folder (it holds ${entries.length} entries, e.g. ${entries[0]}); choose another --out or pass --force to write into it`);
+      }
+    }
+  }
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`train: cannot write --out ${given}: ${existing} is not writable`);
+  }
+  if (!fs.statSync(existing).isDirectory()) throw new UsageError(`train: cannot create --out ${given}: ${existing} is a file`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the folder's lock (run.lock holding this process's pid); a lock left by a process that no
+ * longer exists is taken over. Returns the release function (also run at process exit).
+ */
+export function lockRunDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'run.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      const release = (): void => {
+        process.off('exit', release);
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new UsageError(`train: ${dir} is in use by process ${owner} (run.lock); wait for it or stop it`);
+      }
+      fs.rmSync(file, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new UsageError(`train: could not take the lock ${file}`);
+}
+
+/** run.json as written by `varl train`, with the fields a resume relies on checked. */
+export interface RunFile {
+  readonly algorithm: string;
+  readonly envId: string;
+  readonly seed: number;
+  readonly totalSteps: number;
+  readonly config: Record<string, unknown>;
+  readonly evalEvery?: number;
+  readonly evalEpisodes?: number;
+  readonly checkpointEvery?: number;
+  readonly presetSource?: string | null;
+  readonly preset?: string | null;
+  readonly kernels?: KernelIdentity;
+}
+
+/** Reads and checks run.json; every problem is a UsageError naming the file and the field. */
+export function readRunFile(file: string): RunFile {
+  let run: unknown;
+  try {
+    run = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`train --resume: ${file} is not readable JSON (${(error as Error).message})`);
+  }
+  const bad = (field: string, value: unknown): never => {
+    throw new UsageError(`train --resume: ${file}: '${field}' is ${JSON.stringify(value)}`);
+  };
+  if (typeof run !== 'object' || run === null || Array.isArray(run)) bad('(root)', run);
+  const r = run as Record<string, unknown>;
+  const own = (key: string): unknown => (Object.hasOwn(r, key) ? r[key] : undefined);
+  if (typeof own('algorithm') !== 'string') bad('algorithm', own('algorithm'));
+  if (typeof own('envId') !== 'string') bad('envId', own('envId'));
+  for (const key of ['seed', 'totalSteps']) {
+    const v = own(key);
+    if (!Number.isSafeInteger(v) || (v as number) < 0) bad(key, v);
+  }
+  for (const key of ['evalEvery', 'evalEpisodes', 'checkpointEvery']) {
+    const v = own(key);
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < 0)) bad(key, v);
+  }
+  const config = own('config');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) bad('config', config);
+  const k = own('kernels') as Record<string, unknown> | undefined;
+  if (k !== undefined && (typeof k !== 'object' || k === null || typeof k.set !== 'string' || typeof k.fma !== 'boolean')) bad('kernels', k);
+  return r as unknown as RunFile;
+}
+
+/**
+ * Refuses to resume under another kernel set than the run was trained with, unless `allowed`
+ * (then warns): the sets round differently, so the resumed run is no longer bit-identical.
+ */
+export function checkKernels(run: RunFile, allowed: boolean, warn: (line: string) => void): void {
+  if (!run.kernels) return;
+  const now = currentKernels();
+  if (now.set === run.kernels.set && now.fma === run.kernels.fma) return;
+  const describe = (k: KernelIdentity): string => `${k.set}${k.fma ? ' with FMA' : ''}`;
+  const message = `the run was trained on the ${describe(run.kernels)} kernels, this process uses ${describe(now)}: the resumed run will not be bit-identical`;
+  if (!allowed) throw new UsageError(`train --resume: ${message}; pass --allow-kernel-change to resume anyway (or set VARL_KERNELS / VARL_WASM_FMA to match)`);
+  warn(`warning: ${message}`);
+}
