@@ -11,7 +11,7 @@ import { GradientError, ShapeError, ValueError, formatShape } from './errors.ts'
 import { kernels } from './kernels/index.ts';
 import type { DType, FloatArray } from './kernels/types.ts';
 import { Generator, toGenerator } from './random.ts';
-import { assertValidShape, sizeOf, type Shape } from './shape.ts';
+import { assertElementLimit, assertValidShape, sizeOf, type Shape } from './shape.ts';
 import type { GraphNode } from './autograd/graph.ts';
 import * as ops from './ops/index.ts';
 import { backward, type BackwardOptions } from './autograd/backward.ts';
@@ -41,6 +41,12 @@ export class Tensor {
   private keepsGrad = false;
 
   constructor(data: FloatArray, shape: Shape) {
+    // FloatArray is checked at compile time only; an Int32Array (or a plain array) would otherwise
+    // be stored and labelled float32
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      throw new ValueError(`Tensor: data must be a Float32Array or Float64Array, got ${describeValues(data)}; convert it first (e.g. Float32Array.from(data)) or use tensor()`);
+    }
+    if (!Array.isArray(shape)) throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${typeof shape}`);
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)}`);
     }
@@ -104,8 +110,8 @@ export class Tensor {
    * @example actorLoss.backward({ inputs: actor.parameters() })
    */
   backward(seed?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
-    if (seed !== undefined && !(seed instanceof Tensor)) backward(this, undefined, seed);
-    else backward(this, seed, options);
+    if (seed === undefined || seed instanceof Tensor) backward(this, seed, options);
+    else backward(this, undefined, seed);
   }
 
   /** Writes in place through `fn(data)`, outside autodiff; bumps the version counter. */
@@ -190,7 +196,11 @@ function flatten(values: NestedArray, shape: readonly number[], out: FloatArray)
   let i = 0;
   const walk = (v: NestedArray, axis: number, path: number[]): void => {
     if (axis === shape.length) {
-      if (typeof v !== 'number') throw new ShapeError(`tensor: ragged nested array at [${path.join(', ')}]`);
+      if (typeof v !== 'number') {
+        throw Array.isArray(v)
+          ? new ShapeError(`tensor: ragged nested array at [${path.join(', ')}]`)
+          : new ValueError(`tensor: the value at [${path.join(', ')}] must be a number, got ${describeValues(v)}`);
+      }
       out[i++] = v;
       return;
     }
@@ -202,12 +212,24 @@ function flatten(values: NestedArray, shape: readonly number[], out: FloatArray)
   walk(values, 0, []);
 }
 
+/** What a value is, for error messages about arguments from untyped callers. */
+function describeValues(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
+  if (typeof x === 'object') {
+    const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
+    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+  }
+  return typeof x;
+}
+
 function allocate(dtype: DType, size: number): FloatArray {
   return kernels().allocate(dtype, size);
 }
 
 /** A new uninitialised-by-contract (zero-filled) result tensor; used by op forwards. */
 export function emptyTensor(shape: Shape, dtype: DType): Tensor {
+  assertElementLimit('emptyTensor', shape);
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }
 
@@ -219,6 +241,16 @@ export function tensor(
   values: NestedArray | FloatArray | readonly number[],
   options: TensorOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  // the declared types are checked at compile time only; plain-JS callers reach here with anything
+  if (!(typeof values === 'number' || Array.isArray(values) || values instanceof Float32Array || values instanceof Float64Array)) {
+    throw new ValueError(
+      `tensor: values must be a number, a nested array of numbers or a Float32Array/Float64Array, got ${describeValues(values)}`
+      + (ArrayBuffer.isView(values) ? '; convert it first (e.g. Float32Array.from(values))' : ''),
+    );
+  }
+  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
+    throw new ValueError(`tensor: dtype must be 'float32' or 'float64', got ${describeValues(options.dtype)}`);
+  }
   const dtype = options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
   const flat = values instanceof Float32Array || values instanceof Float64Array
     || (options.shape !== undefined && Array.isArray(values) && values.every((v) => typeof v === 'number'));
@@ -290,16 +322,27 @@ export interface RandomOptions extends TensorOptions {
 }
 
 /** Uniform samples in [low, high). */
+/** The generator of random-tensor options, checked (plain-JS callers may omit it; there is no default). */
+function generatorOf(op: string, options: RandomOptions | undefined): Generator {
+  const generator: unknown = options?.generator;
+  if (typeof generator === 'number' || generator instanceof Generator) return toGenerator(generator);
+  throw new ValueError(`${op}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValues(generator)}`);
+}
+
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
+  assertValidShape('rand', shape);
+  const generator = generatorOf('rand', options);
   const t = zeros(shape, options);
-  toGenerator(options.generator).fillUniform(t.data, options.low ?? 0, options.high ?? 1);
+  generator.fillUniform(t.data, options.low ?? 0, options.high ?? 1);
   return t;
 }
 
 /** Normal samples with the given mean and standard deviation. */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number }): Tensor {
+  assertValidShape('randn', shape);
+  const generator = generatorOf('randn', options);
   const t = zeros(shape, options);
-  toGenerator(options.generator).fillNormal(t.data, options.mean ?? 0, options.std ?? 1);
+  generator.fillNormal(t.data, options.mean ?? 0, options.std ?? 1);
   return t;
 }
 

@@ -12,9 +12,10 @@ export interface BackwardOptions {
   /** Record the backward pass so its results can be differentiated again (default false). */
   createGraph?: boolean;
   /**
-   * Accumulate into `.grad` of exactly these tensors (each must require grad), leaving every other
-   * leaf's `.grad` untouched: PyTorch's `backward(inputs=…)`, e.g. an actor loss that reaches the
-   * critics but must only update the actor.
+   * Accumulate into `.grad` of exactly these tensors (each must require grad; a tensor listed twice
+   * counts once), leaving every other leaf's `.grad` untouched: PyTorch's `backward(inputs=…)`,
+   * e.g. an actor loss that reaches the critics but must only update the actor. Listed tensors the
+   * output does not depend on keep their `.grad`.
    */
   inputs?: readonly Tensor[];
 }
@@ -112,6 +113,9 @@ export function gradients(
 
 /** `tensor.backward()`: accumulates into `.grad` of reached leaves that require grad and of retained intermediates. */
 export function backward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new GradientError(`backward: expected a seed tensor and/or an options object { createGraph?, inputs? }, got ${options === null ? 'null' : typeof options}`);
+  }
   if (!root.requiresGrad) {
     throw new GradientError(`backward: tensor of shape ${formatShape(root.shape)} does not require grad (no recorded op leads to it from a parameter)`);
   }
@@ -138,7 +142,8 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
 
 function checkedInputs(inputs: unknown): Tensor[] {
   if (!Array.isArray(inputs)) throw new GradientError(`backward: inputs must be an array of tensors, got ${typeof inputs}`);
-  return inputs.map((t: unknown, i) => {
+  if (inputs.length === 0) throw new GradientError('backward: inputs is empty; omit it to accumulate into every leaf');
+  const checked = inputs.map((t: unknown, i) => {
     const tensor = t as Tensor | null | undefined;
     if (typeof tensor !== 'object' || tensor === null || typeof tensor.requiresGrad !== 'boolean') {
       throw new GradientError(`backward: inputs[${i}] is not a tensor`);
@@ -146,6 +151,8 @@ function checkedInputs(inputs: unknown): Tensor[] {
     if (!tensor.requiresGrad) throw new GradientError(`backward: inputs[${i}] of shape ${formatShape(tensor.shape)} does not require grad`);
     return tensor;
   });
+  // Each tensor's .grad receives its gradient once, as a leaf reached along several paths does.
+  return [...new Set(checked)];
 }
 
 function ownCopy(t: Tensor): Tensor {

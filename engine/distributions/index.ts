@@ -5,6 +5,7 @@ export {
 } from './tanh-normal.ts';
 export {
   AffineCouplingTransform, AffineTransform, ComposeTransform, TanhTransform,
-  type CouplingConditioner, type TanhTransformOptions, type Transform,
+  type AffineCouplingOptions, type AffineTransformOptions, type CouplingConditioner, type CouplingParameters,
+  type TanhTransformOptions, type Transform,
 } from './transforms.ts';
-export { TransformedDistribution, type TransformedSample } from './transformed.ts';
+export { TransformedDistribution, type BaseDistribution, type TransformedSample } from './transformed.ts';

@@ -14,8 +14,20 @@ import { noGrad } from '../autograd/graph.ts';
 import { sub } from '../ops/index.ts';
 import type { Generator } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Normal } from './normal.ts';
-import type { Transform } from './transforms.ts';
+import { checkTransforms, type Transform } from './transforms.ts';
+
+/** What a base distribution must offer (`Normal` does): reparameterised draws, a density, its event axes. */
+export interface BaseDistribution {
+  /** Batch shape then event shape. */
+  readonly shape: readonly number[];
+  rsample(generator: Generator | number, sampleShape?: readonly number[]): Tensor;
+  /** log p(x), summed over the event axes. */
+  logProb(x: Tensor): Tensor;
+  /** Sums the event axes of an elementwise quantity. */
+  sumEvent(x: Tensor): Tensor;
+  /** Throws unless x's trailing axes are the event shape. */
+  checkValue(op: string, x: Tensor): void;
+}
 
 /** A sample: the value and the values entering each transform (intermediates[0] is the base draw). */
 export interface TransformedSample {
@@ -24,8 +36,12 @@ export interface TransformedSample {
 }
 
 export class TransformedDistribution {
-  constructor(readonly base: Normal, readonly transforms: readonly Transform[]) {
-    if (!Array.isArray(transforms)) throw new ValueError('TransformedDistribution: transforms must be an array');
+  constructor(readonly base: BaseDistribution, readonly transforms: readonly Transform[]) {
+    const b = base as Partial<BaseDistribution> | null | undefined;
+    if (typeof b !== 'object' || b === null || typeof b.rsample !== 'function' || typeof b.logProb !== 'function' || typeof b.sumEvent !== 'function') {
+      throw new ValueError('TransformedDistribution: base must be a distribution such as Normal (rsample, logProb, sumEvent)');
+    }
+    checkTransforms('TransformedDistribution', transforms);
   }
 
   get shape(): readonly number[] {

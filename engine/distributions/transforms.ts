@@ -10,17 +10,26 @@
  * const pi = new TransformedDistribution(Normal.fromLogScale(mean, logStd), flow.parts);
  */
 import { ShapeError, ValueError, formatShape } from '../errors.ts';
-import { add, atanh, broadcastTo, clamp, div, exp, log, mul, neg, softplus, square, sub, tanh } from '../ops/index.ts';
+import { isGradEnabled } from '../autograd/graph.ts';
+import { abs, add, atanh, broadcastTo, clamp, concat, div, exp, log, mul, neg, sliceAxis, softplus, square, sub, tanh } from '../ops/index.ts';
+import { broadcastShapes, sameShape } from '../shape.ts';
 import { Tensor, tensor } from '../tensor.ts';
 
 const LOG_TWO = Math.log(2);
 
+/**
+ * An invertible map y = f(x) between tensors of one shape. `logAbsDetJacobian` gives one term per
+ * element (PyTorch's convention for elementwise transforms), so one transform serves a base with any
+ * number of event axes: the distribution sums them (`TransformedDistribution.logAbsDetJacobian`
+ * returns the per-sample sums, shape [batch]). A transform that mixes elements along the last axis
+ * (coupling) needs that axis inside the event.
+ */
 export interface Transform {
   /** For error messages. */
   readonly name: string;
   forward(x: Tensor): Tensor;
   inverse(y: Tensor): Tensor;
-  /** log|∂yᵢ/∂xᵢ| per element, shape of x (y = forward(x), passed to avoid recomputing). */
+  /** Terms of log|det ∂y/∂x|, shape of x; y = forward(x) is passed so it need not be recomputed. */
   logAbsDetJacobian(x: Tensor, y: Tensor): Tensor;
 }
 
@@ -60,30 +69,42 @@ export class TanhTransform implements Transform {
   }
 }
 
-function asTensor(value: Tensor | number | readonly number[], dtype: Tensor['dtype']): Tensor {
+function asTensor(value: Tensor | number | readonly number[], dtype: Tensor['dtype'], what: string): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value === 'number') return tensor(value, { dtype });
   if (Array.isArray(value)) return tensor([...value], { dtype });
-  throw new ValueError(`AffineTransform: loc and scale must be tensors, numbers or arrays, got ${typeof value}`);
+  throw new ValueError(`AffineTransform: ${what} must be a tensor, a number or an array of numbers, got ${value === null ? 'null' : typeof value}`);
 }
 
-/** y = loc + scale·x (scale ≠ 0; loc and scale broadcast against x). */
+export interface AffineTransformOptions {
+  /** dtype of loc and scale given as numbers or arrays (default: that of a tensor argument, else float32). */
+  dtype?: Tensor['dtype'];
+  /** log|scale| when known exactly (a learned log-scale, a precomputed log half-range); default log(|scale|). */
+  logAbsScale?: Tensor;
+}
+
+/**
+ * y = loc + scale·x, log|∂yᵢ/∂xᵢ| = log|scaleᵢ| (scale ≠ 0; loc and scale broadcast against x).
+ * @example new AffineTransform(center, halfRange)   // (−1, 1) → [low, high]
+ */
 export class AffineTransform implements Transform {
   readonly name = 'affine';
   readonly loc: Tensor;
   readonly scale: Tensor;
-  /** log|scale|, precomputed (pass it when known exactly, e.g. a learned log-scale). */
   readonly logAbsScale: Tensor;
 
-  constructor(loc: Tensor | number | readonly number[], scale: Tensor | number | readonly number[], options: { dtype?: Tensor['dtype']; logAbsScale?: Tensor } = {}) {
+  constructor(loc: Tensor | number | readonly number[], scale: Tensor | number | readonly number[], options: AffineTransformOptions = {}) {
     const dtype = options.dtype ?? (loc instanceof Tensor ? loc.dtype : scale instanceof Tensor ? scale.dtype : 'float32');
-    this.loc = asTensor(loc, dtype);
-    this.scale = asTensor(scale, dtype);
-    if (!(scale instanceof Tensor) || !scale.requiresGrad) {
-      const zero = Array.from(this.scale.data).findIndex((s) => s === 0 || !Number.isFinite(s));
-      if (zero >= 0) throw new ValueError(`AffineTransform: scale at index ${zero} is ${this.scale.data[zero]}; it must be finite and non-zero`);
+    this.loc = asTensor(loc, dtype, 'loc');
+    this.scale = asTensor(scale, dtype, 'scale');
+    if (!this.scale.requiresGrad) {
+      const bad = Array.from(this.scale.data).findIndex((s) => s === 0 || !Number.isFinite(s));
+      if (bad >= 0) throw new ValueError(`AffineTransform: scale at index ${bad} is ${this.scale.data[bad]}; it must be finite and non-zero`);
     }
-    this.logAbsScale = options.logAbsScale ?? log(mul(this.scale, this.scale)).mul(0.5);
+    if (options.logAbsScale !== undefined && !(options.logAbsScale instanceof Tensor)) {
+      throw new ValueError(`AffineTransform: logAbsScale must be a tensor, got ${typeof options.logAbsScale}`);
+    }
+    this.logAbsScale = options.logAbsScale ?? log(abs(this.scale));
   }
 
   forward(x: Tensor): Tensor {
@@ -99,82 +120,202 @@ export class AffineTransform implements Transform {
   }
 }
 
-/** The conditioner of a coupling layer: log-scale s and shift t from the masked input (same shape as it). */
-export type CouplingConditioner = (maskedInput: Tensor) => { logScale: Tensor; shift: Tensor };
+/**
+ * One remembered call of a transform, reused when the same (unmodified) x and y come back, as
+ * PyTorch's `cache_size=1`: `logProb(value, intermediates)` then costs no second conditioner pass.
+ * A result computed without recording is not reused while recording, so it cannot drop gradients.
+ */
+class LastCall<T> {
+  private entry: { x: Tensor; y: Tensor; xVersion: number; yVersion: number; recorded: boolean; value: T } | null = null;
+
+  set(x: Tensor, y: Tensor, value: T): void {
+    this.entry = { x, y, xVersion: x.version, yVersion: y.version, recorded: isGradEnabled(), value };
+  }
+
+  get(x: Tensor, y: Tensor): T | undefined {
+    const e = this.entry;
+    const fresh = e !== null && e.x === x && e.y === y && e.xVersion === x.version && e.yVersion === y.version;
+    return fresh && (e.recorded || !isGradEnabled()) ? e.value : undefined;
+  }
+}
+
+/** Log-scale s and shift t of a coupling layer, each of the shape of the masked input. */
+export interface CouplingParameters {
+  logScale: Tensor;
+  shift: Tensor;
+}
+
+/**
+ * The conditioner of a coupling layer, from the masked input m⊙x (and the context, if the transform
+ * has one) to s and t. Either a function, or a module whose `forward` takes [m⊙x, context]
+ * concatenated on the last axis and returns 2d values per event: s then t.
+ */
+export type CouplingConditioner =
+  | ((maskedInput: Tensor, context: Tensor | undefined) => CouplingParameters)
+  | { forward(input: Tensor): Tensor };
+
+export interface AffineCouplingOptions {
+  /**
+   * A tensor the conditioner also sees, e.g. the state of a policy π(a | s): [..., c], broadcast
+   * against the leading axes of x (so a [B, c] state serves samples of shape [S, B, d]).
+   */
+  context?: Tensor;
+}
 
 /**
  * RealNVP's affine coupling layer (Dinh, Sohl-Dickstein & Bengio 2017, eq. 7–9): with a binary
- * mask m, y = m⊙x + (1 − m)⊙(x⊙exp(s(m⊙x)) + t(m⊙x)), log|det J| = Σ (1 − m)⊙s. The masked part
- * passes through unchanged and conditions the rest, so the inverse is as cheap as the forward.
- * To condition on a context (a state), close over it in the conditioner.
+ * mask m over the last axis, y = m⊙x + (1 − m)⊙(x⊙exp(s(m⊙x)) + t(m⊙x)), log|det J| = Σ (1 − m)⊙s.
+ * The Jacobian is triangular (masked outputs copy their inputs, the rest scale elementwise given
+ * them), and the inverse is as cheap as the forward: x = m⊙y + (1 − m)⊙(y − t(m⊙y))⊙exp(−s(m⊙y)).
+ * @example
+ * const net = new MLP({ inputSize: actionDim + stateDim, hiddenSizes: [64], outputSize: 2 * actionDim, generator: 1 });
+ * const layer = new AffineCouplingTransform([1, 0, 1, 0], net, { context: obs });
  */
 export class AffineCouplingTransform implements Transform {
   readonly name = 'affineCoupling';
   readonly mask: Tensor;
+  readonly context: Tensor | undefined;
   private readonly keep: Tensor;
+  private readonly last = new LastCall<Tensor>();
 
-  constructor(mask: Tensor | readonly number[], readonly conditioner: CouplingConditioner) {
+  constructor(mask: Tensor | readonly number[], readonly conditioner: CouplingConditioner, options: AffineCouplingOptions = {}) {
+    if (!(mask instanceof Tensor) && !Array.isArray(mask)) throw new ValueError(`AffineCouplingTransform: mask must be a tensor or an array of 0s and 1s, got ${typeof mask}`);
     const m = mask instanceof Tensor ? mask : tensor([...mask]);
+    if (m.rank !== 1) throw new ShapeError(`AffineCouplingTransform: mask must be one-dimensional (over the event axis), got shape ${formatShape(m.shape)}`);
     const bad = Array.from(m.data).findIndex((v) => v !== 0 && v !== 1);
     if (bad >= 0) throw new ValueError(`AffineCouplingTransform: mask entries must be 0 or 1, entry ${bad} is ${m.data[bad]}`);
-    if (typeof conditioner !== 'function') throw new ValueError('AffineCouplingTransform: conditioner must be a function');
+    const isModule = typeof conditioner === 'object' && conditioner !== null && typeof conditioner.forward === 'function';
+    if (typeof conditioner !== 'function' && !isModule) {
+      throw new ValueError('AffineCouplingTransform: conditioner must be a function or a module with forward(input)');
+    }
+    const context = options.context;
+    if (context !== undefined && (!(context instanceof Tensor) || context.rank < 1)) {
+      throw new ValueError(`AffineCouplingTransform: context must be a tensor of rank ≥ 1, got ${context instanceof Tensor ? `shape ${formatShape(context.shape)}` : typeof context}`);
+    }
     this.mask = m;
+    this.context = context;
     this.keep = sub(1, m);
   }
 
-  private condition(masked: Tensor): { logScale: Tensor; shift: Tensor } {
-    const { logScale, shift } = this.conditioner(masked);
-    for (const [name, t] of [['logScale', logScale], ['shift', shift]] as const) {
+  /** The same layer (mask, conditioner) seeing another context, e.g. the next batch of states. */
+  withContext(context: Tensor): AffineCouplingTransform {
+    return new AffineCouplingTransform(this.mask, this.conditioner, { context });
+  }
+
+  /** m⊙x, after checking that x's last axis is the mask's. */
+  private masked(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`AffineCouplingTransform: input must be a tensor, got ${x === null ? 'null' : typeof x}`);
+    if (x.rank < 1 || x.shape[x.rank - 1] !== this.mask.size) {
+      throw new ShapeError(`AffineCouplingTransform: input of shape ${formatShape(x.shape)} does not end in the mask's size ${this.mask.size}`);
+    }
+    return mul(x, this.mask);
+  }
+
+  private condition(masked: Tensor): CouplingParameters {
+    const size = this.mask.size;
+    const context = this.context === undefined ? undefined : this.broadcastContext(masked);
+    let params: CouplingParameters;
+    if (typeof this.conditioner === 'function') {
+      params = this.conditioner(masked, context);
+    } else {
+      const out = this.conditioner.forward(context === undefined ? masked : concat([masked, context], -1));
+      if (!(out instanceof Tensor) || !sameShape(out.shape, [...masked.shape.slice(0, -1), 2 * size])) {
+        throw new ShapeError(`AffineCouplingTransform: the conditioner module returned ${out instanceof Tensor ? `shape ${formatShape(out.shape)}` : typeof out}, expected ${formatShape([...masked.shape.slice(0, -1), 2 * size])} (log-scale then shift)`);
+      }
+      params = { logScale: sliceAxis(out, -1, 0, size), shift: sliceAxis(out, -1, size, 2 * size) };
+    }
+    for (const name of ['logScale', 'shift'] as const) {
+      const t: unknown = params?.[name];
       if (!(t instanceof Tensor)) throw new ValueError(`AffineCouplingTransform: the conditioner's ${name} is not a tensor`);
-      if (t.shape.join() !== masked.shape.join()) {
+      if (!sameShape(t.shape, masked.shape)) {
         throw new ShapeError(`AffineCouplingTransform: the conditioner's ${name} has shape ${formatShape(t.shape)}, the input ${formatShape(masked.shape)}`);
       }
     }
-    return { logScale, shift };
+    return params;
+  }
+
+  /** The context broadcast to the leading axes of the input: [...lead, c]. */
+  private broadcastContext(masked: Tensor): Tensor {
+    const context = this.context as Tensor;
+    const lead = masked.shape.slice(0, -1);
+    const contextLead = context.shape.slice(0, -1);
+    if (!sameShape(broadcastShapes('AffineCouplingTransform (context)', contextLead, lead), lead)) {
+      throw new ShapeError(`AffineCouplingTransform: context of shape ${formatShape(context.shape)} does not broadcast to the input's leading axes ${formatShape(lead)}`);
+    }
+    return sameShape(contextLead, lead) ? context : broadcastTo(context, [...lead, context.shape[context.rank - 1]]);
   }
 
   forward(x: Tensor): Tensor {
-    const masked = mul(x, this.mask);
+    const masked = this.masked(x);
     const { logScale, shift } = this.condition(masked);
-    return add(masked, mul(this.keep, add(mul(x, exp(logScale)), shift)));
+    const y = add(masked, mul(this.keep, add(mul(x, exp(logScale)), shift)));
+    this.last.set(x, y, logScale);
+    return y;
   }
 
   inverse(y: Tensor): Tensor {
-    const masked = mul(y, this.mask);
+    // m⊙x = m⊙y, so the conditioner sees the same input as in the forward
+    const masked = this.masked(y);
     const { logScale, shift } = this.condition(masked);
-    return add(masked, mul(this.keep, mul(sub(y, shift), exp(neg(logScale)))));
+    const x = add(masked, mul(this.keep, mul(sub(y, shift), exp(neg(logScale)))));
+    this.last.set(x, y, logScale);
+    return x;
   }
 
-  logAbsDetJacobian(x: Tensor): Tensor {
-    return mul(this.keep, this.condition(mul(x, this.mask)).logScale);
+  logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const logScale = this.last.get(x, y) ?? this.condition(this.masked(x)).logScale;
+    return mul(this.keep, logScale);
   }
 }
 
-/** Transforms applied in order: y = f_K(…f_1(x)). */
+/** Throws unless every entry has the three methods of a Transform, naming the first that does not. */
+export function checkTransforms(op: string, transforms: unknown): asserts transforms is readonly Transform[] {
+  if (!Array.isArray(transforms)) throw new ValueError(`${op}: transforms must be an array, got ${typeof transforms}`);
+  transforms.forEach((t: unknown, i) => {
+    const candidate = t as Partial<Transform> | null | undefined;
+    if (typeof candidate !== 'object' || candidate === null
+      || typeof candidate.forward !== 'function' || typeof candidate.inverse !== 'function' || typeof candidate.logAbsDetJacobian !== 'function') {
+      throw new ValueError(`${op}: transforms[${i}] is not a Transform (forward, inverse, logAbsDetJacobian)`);
+    }
+  });
+}
+
+/**
+ * Transforms applied in order, y = f_K(…f_1(x)); log|det J| = Σ_k log|det J_k| at x_{k−1} (chain rule).
+ * The intermediate values of the last forward or inverse are remembered for `logAbsDetJacobian`.
+ */
 export class ComposeTransform implements Transform {
   readonly name = 'compose';
+  private readonly last = new LastCall<Tensor[]>();
 
   constructor(readonly parts: readonly Transform[]) {
-    if (!Array.isArray(parts) || parts.length === 0) throw new ValueError('ComposeTransform: needs at least one transform');
+    checkTransforms('ComposeTransform', parts);
+    if (parts.length === 0) throw new ValueError('ComposeTransform: needs at least one transform');
+  }
+
+  /** [x_0 = x, x_1, …, x_K = y]. */
+  private path(x: Tensor): Tensor[] {
+    const values = [x];
+    for (const t of this.parts) values.push(t.forward(values[values.length - 1]));
+    return values;
   }
 
   forward(x: Tensor): Tensor {
-    return this.parts.reduce((v, t) => t.forward(v), x);
+    const values = this.path(x);
+    const y = values[values.length - 1];
+    this.last.set(x, y, values);
+    return y;
   }
 
   inverse(y: Tensor): Tensor {
-    return this.parts.reduceRight((v, t) => t.inverse(v), y);
+    const values = [y];
+    for (let k = this.parts.length - 1; k >= 0; k--) values.unshift(this.parts[k].inverse(values[0]));
+    this.last.set(values[0], y, values);
+    return values[0];
   }
 
-  logAbsDetJacobian(x: Tensor): Tensor {
-    let total: Tensor | null = null;
-    let v = x;
-    for (const t of this.parts) {
-      const next = t.forward(v);
-      const term = t.logAbsDetJacobian(v, next);
-      total = total ? add(total, term) : term;
-      v = next;
-    }
-    return total as Tensor;
+  logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const values = this.last.get(x, y) ?? this.path(x);
+    return this.parts.map((t, k) => t.logAbsDetJacobian(values[k], values[k + 1])).reduce((a, b) => add(a, b));
   }
 }

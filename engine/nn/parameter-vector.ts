@@ -10,13 +10,32 @@
  */
 import { ShapeError, ValueError, formatShape } from '../errors.ts';
 import { concat, reshape, slice } from '../ops/index.ts';
-import type { Tensor } from '../tensor.ts';
-import type { Module, StateDict } from './module.ts';
+import { Tensor } from '../tensor.ts';
+import { Module, type StateDict } from './module.ts';
 
 function checkParameters(op: string, params: readonly Tensor[]): void {
   if (!Array.isArray(params)) throw new ValueError(`${op}: expected an array of tensors, got ${typeof params}`);
   params.forEach((p, i) => {
-    if (typeof p !== 'object' || p === null || !Array.isArray((p as Tensor).shape)) throw new ValueError(`${op}: entry ${i} is not a tensor`);
+    if (!(p instanceof Tensor)) throw new ValueError(`${op}: entry ${i} is not a tensor`);
+  });
+}
+
+/** Throws unless `vector` is a rank-1 tensor of `size` values. */
+function checkVector(op: string, vector: Tensor, size: number, what: string): void {
+  if (!(vector instanceof Tensor)) throw new ValueError(`${op}: vector must be a Tensor, got ${vector === null ? 'null' : typeof vector}`);
+  if (vector.rank !== 1 || vector.size !== size) {
+    throw new ShapeError(`${op}: vector of shape ${formatShape(vector.shape)}; ${what} hold ${size} values, so it must have shape [${size}]`);
+  }
+}
+
+/** The number of values in each shape, checked: arrays of non-negative integers. */
+function sizesOf(op: string, shapes: readonly (readonly number[])[]): number[] {
+  if (!Array.isArray(shapes)) throw new ValueError(`${op}: shapes must be an array of shapes, got ${typeof shapes}`);
+  return shapes.map((shape, i) => {
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ShapeError(`${op}: shapes[${i}] is ${Array.isArray(shape) ? formatShape(shape) : typeof shape}, not a list of non-negative integers`);
+    }
+    return shape.reduce((a, b) => a * b, 1);
   });
 }
 
@@ -36,23 +55,25 @@ export function parametersToVector(params: readonly Tensor[]): Tensor {
   return concat(params.map((p) => reshape(p, [p.size])), 0);
 }
 
-/** Slices of `vector` shaped like each of `shapes`, in order: differentiable views for `functionalCall`. */
+/**
+ * Slices of `vector` reshaped to each of `shapes`, in order: differentiable in `vector`, so weights
+ * sampled as one vector can be substituted into a module (see `vectorToStateDict`).
+ * @example vectorToTensors(tensor([1, 2, 3, 4, 5]), [[2, 2], [1]])   // [[1, 2], [3, 4]] and [5]
+ */
 export function vectorToTensors(vector: Tensor, shapes: readonly (readonly number[])[]): Tensor[] {
-  const total = shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
-  if (vector.shape.length !== 1 || vector.size !== total) {
-    throw new ShapeError(`vectorToTensors: vector of shape ${formatShape(vector.shape)} does not hold ${total} values for ${shapes.length} tensors`);
-  }
+  const sizes = sizesOf('vectorToTensors', shapes);
+  checkVector('vectorToTensors', vector, sizes.reduce((a, b) => a + b, 0), 'the shapes');
   let offset = 0;
-  return shapes.map((shape) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const part = reshape(slice(vector, [offset], [offset + size]), shape);
-    offset += size;
+  return shapes.map((shape, i) => {
+    const part = reshape(slice(vector, [offset], [offset + sizes[i]]), shape);
+    offset += sizes[i];
     return part;
   });
 }
 
 /** A state dict of `module`'s parameters cut from `vector` (its `namedParameters` order), for `functionalCall`. */
 export function vectorToStateDict(vector: Tensor, module: Module): StateDict {
+  if (!(module instanceof Module)) throw new ValueError(`vectorToStateDict: module must be a Module, got ${module === null ? 'null' : typeof module}`);
   const named = module.namedParameters();
   const parts = vectorToTensors(vector, named.map(([, p]) => p.shape));
   return Object.fromEntries(named.map(([name], i) => [name, parts[i]]));
@@ -61,10 +82,7 @@ export function vectorToStateDict(vector: Tensor, module: Module): StateDict {
 /** Writes `vector` into the parameters in place (outside autodiff; bumps their versions). */
 export function vectorToParameters(vector: Tensor, params: readonly Tensor[]): void {
   checkParameters('vectorToParameters', params);
-  const total = parameterCount(params);
-  if (vector.shape.length !== 1 || vector.size !== total) {
-    throw new ShapeError(`vectorToParameters: vector of shape ${formatShape(vector.shape)}, the parameters hold ${total} values`);
-  }
+  checkVector('vectorToParameters', vector, parameterCount(params), 'the parameters');
   const mixed = params.findIndex((p) => p.dtype !== vector.dtype);
   if (mixed >= 0) throw new ValueError(`vectorToParameters: parameter ${mixed} is ${params[mixed].dtype}, the vector is ${vector.dtype}`);
   let offset = 0;

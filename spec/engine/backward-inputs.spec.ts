@@ -42,10 +42,43 @@ describe('backward({ inputs })', () => {
     assert.ok(Math.abs(x.grad!.data[0] - -2 * t * (1 - t * t)) < 1e-12);
   });
 
+  it('counts a tensor listed twice once, and leaves a listed tensor the output does not reach untouched', () => {
+    const x = tensor([1, 2]).requiresGrad_();
+    const unused = tensor([5]).requiresGrad_();
+    square(x).sum().backward({ inputs: [x, x, unused] });
+    assert.deepEqual(Array.from(x.grad!.data), [2, 4]);
+    assert.equal(unused.grad, null);
+  });
+
+  it('accumulates into a listed intermediate (as retainGrad would) and not into the leaf below it', () => {
+    const x = tensor([1, 2]).requiresGrad_();
+    const h = x.mul(3);
+    square(h).sum().backward({ inputs: [h] });
+    assert.deepEqual(Array.from(h.grad!.data), [6, 12]);
+    assert.equal(x.grad, null);
+  });
+
+  it('takes a seed and inputs together', () => {
+    const x = tensor([1, 2]).requiresGrad_();
+    const y = tensor([3]).requiresGrad_();
+    x.mul(y).backward(tensor([1, -1]), { inputs: [y] });
+    assert.deepEqual(Array.from(y.grad!.data), [-1]);
+    assert.equal(x.grad, null);
+  });
+
   it('refuses inputs that are not tensors or do not require grad, naming the index', () => {
     const x = tensor([1, 2]).requiresGrad_();
     assert.throws(() => square(x).sum().backward({ inputs: [x, tensor([1])] }), (e: Error) => e instanceof GradientError && /inputs\[1\] of shape \[1\] does not require grad/.test(e.message));
     assert.throws(() => square(x).sum().backward({ inputs: [undefined as never] }), /inputs\[0\] is not a tensor/);
     assert.throws(() => square(x).sum().backward({ inputs: x as never }), /inputs must be an array/);
+    assert.throws(() => square(x).sum().backward({ inputs: [] }), /inputs is empty/);
+  });
+
+  it('refuses a seed or options of the wrong kind from untyped callers', () => {
+    const x = tensor([1, 2]).requiresGrad_();
+    assert.throws(() => square(x).sum().backward(2 as never), (e: Error) => e instanceof GradientError && /expected a seed tensor and\/or an options object .*got number/.test(e.message));
+    assert.throws(() => square(x).sum().backward(null as never), /got null/);
+    assert.throws(() => square(x).sum().backward(undefined, null as never), /got null/);
+    assert.equal(x.grad, null);
   });
 });
