@@ -23,3 +23,8 @@ export class AnomalyError extends Error {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** An environment variable the engine reads (VARL_KERNELS, VARL_WASM_*) set to a value it cannot use. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}

@@ -17,7 +17,7 @@ export { noGrad, withGradMode, isGradEnabled, withAnomalyCheck, type Primitive, 
 export { gradients, type BackwardOptions } from './autograd/backward.ts';
 export { grad, valueAndGrad, vjp, jvp, hvp } from './autograd/transforms.ts';
 export { Generator, seedWords, type GeneratorState, type GeneratorWords, type SeedScheme } from './random.ts';
-export { ShapeError, ValueError, GradientError, AnomalyError } from './errors.ts';
+export { ShapeError, ValueError, GradientError, AnomalyError, EnvironmentError } from './errors.ts';
 export { fromNdarray, toNdarray } from './ndarray.ts';
 export { kernels, useKernels, registerKernels, availableKernels } from './kernels/index.ts';
 export type { Kernels } from './kernels/types.ts';

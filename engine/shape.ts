@@ -72,7 +72,26 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 export function assertValidShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${shape === null ? 'null' : typeof shape}`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${formatShape(shape)}`);
+  }
+  assertElementLimit(op, shape);
+}
+
+/**
+ * Most elements one tensor may have: 2³¹ − 1 (8 GiB of float32). Requests above it are refused
+ * before anything is allocated, with the shape in the message, instead of failing (or swapping)
+ * inside the allocator.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws a ShapeError naming `op` and `shape` when the shape has more than MAX_TENSOR_ELEMENTS elements. */
+export function assertElementLimit(op: string, shape: Shape): void {
+  const size = sizeOf(shape);
+  if (size > MAX_TENSOR_ELEMENTS) {
+    throw new ShapeError(`${op}: shape ${formatShape(shape)} has ${size} elements, more than MAX_TENSOR_ELEMENTS = ${MAX_TENSOR_ELEMENTS}`);
   }
 }

@@ -3,7 +3,7 @@
  * and lives in engine/io/files.ts, exported by engine/node.ts.
  */
 export {
-  SafetensorsError, MAX_HEADER_BYTES, encodeSafetensors, decodeSafetensors,
+  SafetensorsError, MAX_HEADER_BYTES, MAX_HEADER_ENTRIES, encodeSafetensors, decodeSafetensors,
   type SafetensorsContents, type SafetensorsDType,
 } from './safetensors.ts';
 export {

@@ -23,8 +23,21 @@ export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
-/** Headers longer than this are refused (the reference implementation's limit, 100 MB). */
-export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Headers longer than this (16 MiB) are refused before they are decoded or parsed. The reference
+ * implementation allows 100 MB, but a header of that size can describe millions of entries and
+ * cost gigabytes to parse; 16 MiB holds far more than MAX_HEADER_ENTRIES ordinary entries.
+ */
+export const MAX_HEADER_BYTES = 16 * 2 ** 20;
+
+/** Headers with more top-level entries than this (tensors plus `__metadata__`) are refused before parsing. */
+export const MAX_HEADER_ENTRIES = 100_000;
+
+/**
+ * Deepest nesting a valid header needs: the header object (1), an entry or `__metadata__` object (2),
+ * an entry's `shape` or `data_offsets` array (3). Objects may only open at depths 1 and 2.
+ */
+const MAX_HEADER_DEPTH = 3;
 
 /** Element types this reader understands; F16 and BF16 are read into float32 tensors. */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16';
@@ -110,11 +123,66 @@ function isIndex(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
-function parseEntry(name: string, value: unknown): EntryInfo {
+/** An own property of a parsed header object; never reads through the prototype chain. */
+function own(object: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+function isDType(x: unknown): x is SafetensorsDType {
+  return typeof x === 'string' && Object.hasOwn(BYTES_PER_ELEMENT, x);
+}
+
+/**
+ * Scans the raw header bytes once, before any string is decoded or JSON parsed, and refuses
+ * headers whose parse would cost more than their contents justify: more than MAX_HEADER_ENTRIES
+ * top-level keys, arrays or objects nested deeper than a valid header needs, objects inside
+ * entries. Strings are skipped (UTF-8 continuation bytes are never ASCII, so byte scanning is exact).
+ */
+function prescanHeader(header: Uint8Array): void {
+  let depth = 0;
+  let entries = 0;
+  let inString = false;
+  for (let i = 0; i < header.length; i++) {
+    const b = header[i];
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+      continue;
+    }
+    switch (b) {
+      case 0x22: // "
+        inString = true;
+        break;
+      case 0x7b: // {
+        if (++depth > MAX_HEADER_DEPTH - 1) {
+          throw new SafetensorsError(`safetensors: header has an object nested at depth ${depth} (byte ${i} of the header); entries must be flat {dtype, shape, data_offsets}`);
+        }
+        break;
+      case 0x5b: // [
+        if (++depth > MAX_HEADER_DEPTH) {
+          throw new SafetensorsError(`safetensors: header nests arrays to depth ${depth} (byte ${i} of the header; at most ${MAX_HEADER_DEPTH})`);
+        }
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        depth--;
+        break;
+      case 0x3a: // :
+        if (depth === 1 && ++entries > MAX_HEADER_ENTRIES) {
+          throw new SafetensorsError(`safetensors: header has more than MAX_HEADER_ENTRIES = ${MAX_HEADER_ENTRIES} entries (refused before parsing)`);
+        }
+        break;
+    }
+  }
+}
+
+function parseEntry(name: string, value: unknown, dataLength: number): EntryInfo {
   const where = `safetensors: tensor '${name}'`;
   if (!isPlainObject(value)) throw new SafetensorsError(`${where}: header entry is not an object`);
-  const { dtype, shape, data_offsets: offsets } = value;
-  if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
+  const dtype = own(value, 'dtype');
+  const shape = own(value, 'shape');
+  const offsets = own(value, 'data_offsets');
+  if (!isDType(dtype)) {
     throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
@@ -123,14 +191,17 @@ function parseEntry(name: string, value: unknown): EntryInfo {
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
     throw new SafetensorsError(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair [start, end] with 0 ≤ start ≤ end`);
   }
+  if (offsets[1] > dataLength) {
+    throw new SafetensorsError(`${where}: data_offsets [${offsets.join(', ')}] run past the ${dataLength}-byte data part (truncated or out-of-range offsets)`);
+  }
   const size = shape.reduce((a: number, b: number) => a * b, 1);
-  const bytes = size * BYTES_PER_ELEMENT[dtype as SafetensorsDType];
+  const bytes = size * BYTES_PER_ELEMENT[dtype];
   if (!Number.isSafeInteger(bytes) || bytes !== offsets[1] - offsets[0]) {
     throw new SafetensorsError(
       `${where}: ${dtype} ${formatShape(shape)} needs ${bytes} bytes but data_offsets [${offsets.join(', ')}] span ${offsets[1] - offsets[0]}`,
     );
   }
-  return { name, dtype: dtype as SafetensorsDType, shape, start: offsets[0], end: offsets[1] };
+  return { name, dtype, shape, start: offsets[0], end: offsets[1] };
 }
 
 /** IEEE 754 binary16 bits → number. */
@@ -188,6 +259,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (8 + headerLength > bytes.length) {
     throw new SafetensorsError(`safetensors: header length ${headerLength} runs past the end of the ${bytes.length}-byte buffer (truncated?)`);
   }
+  prescanHeader(bytes.subarray(8, 8 + headerLength));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
@@ -203,21 +275,26 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   if (!isPlainObject(header)) throw new SafetensorsError('safetensors: header is not a JSON object');
 
-  let metadata: Record<string, string> = {};
+  // JSON.parse defines every key as an own data property ('__proto__' included), so Object.entries
+  // sees each name once and nothing below reads or writes a prototype.
+  const dataLength = bytes.length - 8 - headerLength;
+  const metadata: Record<string, string> = {};
   const entries: EntryInfo[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) {
-      if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-        throw new SafetensorsError(`safetensors: ${METADATA_KEY} must map strings to strings`);
+      if (!isPlainObject(value)) throw new SafetensorsError(`safetensors: ${METADATA_KEY} must be an object mapping strings to strings`);
+      for (const [key, v] of Object.entries(value)) {
+        if (typeof v !== 'string') {
+          throw new SafetensorsError(`safetensors: ${METADATA_KEY} '${key}' must be a string, got ${Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v}`);
+        }
+        Object.defineProperty(metadata, key, { value: v, enumerable: true, writable: true, configurable: true });
       }
-      metadata = { ...(value as Record<string, string>) };
     } else {
-      entries.push(parseEntry(name, value));
+      entries.push(parseEntry(name, value, dataLength));
     }
   }
 
   // The offsets must tile the data part exactly: sorted by start, each begins where the last ended.
-  const dataLength = bytes.length - 8 - headerLength;
   const byStart = [...entries].sort((a, b) => a.start - b.start || a.end - b.end);
   let expected = 0;
   for (const entry of byStart) {

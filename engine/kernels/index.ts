@@ -6,6 +6,7 @@
  * reference). The default is 'wasm' when the runtime validates SIMD128, else 'js';
  * `VARL_KERNELS=js|wasm` chooses explicitly.
  */
+import { readKernelEnvironment } from './environment.ts';
 import { jsKernels } from './js.ts';
 import type { Kernels } from './types.ts';
 import { createWasmKernels, simdSupported } from './wasm/index.ts';
@@ -36,15 +37,15 @@ export function availableKernels(): string[] {
   return [...available.keys()];
 }
 
-const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARL_KERNELS;
+// Invalid VARL_* values throw here (engine/kernels/environment.ts); only a runtime that cannot run
+// the wasm set (no SIMD128, memory that cannot be reserved) keeps the JS set silently, and
+// `availableKernels()` then lists only 'js'.
+const requested = readKernelEnvironment().kernels;
 if (requested === 'wasm' || (requested === undefined && simdSupported())) {
   try {
     registerKernels(createWasmKernels());
     useKernels('wasm');
   } catch (error) {
-    // by default, a runtime that cannot reserve the memory (or compile the module) keeps the JS set
     if (requested === 'wasm') throw error;
   }
-} else if (requested !== undefined && requested !== 'js') {
-  throw new Error(`VARL_KERNELS=${requested}: unknown kernel set (expected js or wasm)`);
 }

@@ -35,7 +35,8 @@ export const unaryScalar: { readonly [K in UnaryKernel]: Scalar1 } = {
   atanh: Math.atanh,
   sigmoid,
   softplus,
-  relu: (x) => (x > 0 ? x : 0),
+  // NaN stays NaN (as PyTorch's relu): a NaN weight must not evaluate to a finite result
+  relu: (x) => (x > 0 || x !== x ? x : 0),
   elu: (x, alpha) => (x > 0 ? x : alpha * Math.expm1(x)),
   step: (x) => (x > 0 ? 1 : 0),
   isFinite: (x) => (Number.isFinite(x) ? 1 : 0),

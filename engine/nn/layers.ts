@@ -11,6 +11,35 @@ import { Tensor, ones, zeros } from '../tensor.ts';
 import { uniform_ } from './init.ts';
 import { Module, type UnaryModule } from './module.ts';
 
+/**
+ * Largest `inFeatures` / `outFeatures` of a Linear layer (and size of an MLP layer): 2²⁰. Wider
+ * layers, and weights of more than MAX_LINEAR_WEIGHTS elements, are refused before allocating.
+ */
+export const MAX_LAYER_WIDTH = 2 ** 20;
+
+/** Most elements of one Linear weight: 2²⁸ (1 GiB of float32). */
+export const MAX_LINEAR_WEIGHTS = 2 ** 28;
+
+/**
+ * The generator of a layer's options, checked: the type says `number | Generator`, but a plain-JS
+ * caller may omit it, and there is deliberately no default (initial weights must be reproducible).
+ */
+function requireGenerator(owner: string, generator: unknown): Generator {
+  if (typeof generator === 'number' || generator instanceof Generator) return toGenerator(generator);
+  throw new ValueError(
+    `${owner}: options.generator must be a seed (a safe integer) or a Generator, got ${generator === null ? 'null' : typeof generator}`
+    + ' (there is no default: initial parameters are always drawn from an explicit stream)',
+  );
+}
+
+function requireWidth(owner: string, what: string, n: unknown, minimum: 0 | 1): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < minimum || n > MAX_LAYER_WIDTH) {
+    const shown = typeof n === 'number' ? String(n) : typeof n === 'string' ? JSON.stringify(n) : typeof n;
+    throw new ValueError(`${owner}: ${what} must be an integer ${minimum}…${MAX_LAYER_WIDTH} (MAX_LAYER_WIDTH), got ${shown}`);
+  }
+  return n;
+}
+
 /** A parameter initialiser for one Linear layer, given the stream to draw from. */
 export type LinearInit = (layer: Linear, generator: Generator) => void;
 
@@ -41,13 +70,17 @@ export interface LinearOptions {
 export class Linear extends Module implements UnaryModule {
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions) {
     super();
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(n) || n < 0) throw new ValueError(`Linear: ${what} must be a non-negative integer, got ${n}`);
+    requireWidth('Linear', 'inFeatures', inFeatures, 0);
+    requireWidth('Linear', 'outFeatures', outFeatures, 0);
+    if (inFeatures * outFeatures > MAX_LINEAR_WEIGHTS) {
+      throw new ValueError(`Linear: weight [${outFeatures}, ${inFeatures}] has ${inFeatures * outFeatures} elements, more than MAX_LINEAR_WEIGHTS = ${MAX_LINEAR_WEIGHTS}`);
     }
+    if (typeof options !== 'object' || options === null) throw new ValueError(`Linear: options must be an object with a generator, got ${options === null ? 'null' : typeof options}`);
+    const generator = requireGenerator('Linear', options.generator);
     const dtype = options.dtype ?? 'float32';
     this.registerParameter('weight', zeros([outFeatures, inFeatures], { dtype }));
     if (options.bias ?? true) this.registerParameter('bias', zeros([outFeatures], { dtype }));
-    (options.init ?? defaultLinearInit)(this, toGenerator(options.generator));
+    (options.init ?? defaultLinearInit)(this, generator);
   }
 
   get weight(): Tensor {
@@ -180,7 +213,14 @@ export class MLP extends Sequential {
   readonly outputSize: number;
 
   constructor(options: MLPOptions) {
-    const generator = toGenerator(options.generator);
+    if (typeof options !== 'object' || options === null) throw new ValueError(`MLP: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    requireWidth('MLP', 'inputSize', options.inputSize, 1);
+    requireWidth('MLP', 'outputSize', options.outputSize, 1);
+    if (!Array.isArray(options.hiddenSizes)) {
+      throw new ValueError(`MLP: hiddenSizes must be an array of layer widths (may be empty), got ${typeof options.hiddenSizes}`);
+    }
+    options.hiddenSizes.forEach((size, i) => requireWidth('MLP', `hiddenSizes[${i}]`, size, 1));
+    const generator = requireGenerator('MLP', options.generator);
     const dtype = options.dtype ?? 'float32';
     const hiddenInit = options.hiddenInit ?? defaultLinearInit;
     const activation = options.activation ?? 'relu';

@@ -37,7 +37,7 @@ const unaryVjps: { readonly [K in UnaryKernel]: VjpRow<K, UnaryVjp<K>> } = {
   atanh: (g, x) => div(g, sub(1, square(x))),
   sigmoid: (g, _x, y) => mul(g, mul(y, sub(1, y))),
   softplus: (g, x) => mul(g, sigmoid(x)),
-  relu: (g, x) => mul(g, step(x)), // subgradient 0 at x = 0
+  relu: (g, x) => mul(g, where(equal(x, x), step(x), x)), // subgradient 0 at x = 0; NaN stays NaN (as PyTorch)
   elu: (g, x, y, alpha) => mul(g, where(step(x), 1, add(y, alpha))),
   sign: null,
   step: null,
@@ -148,8 +148,25 @@ const binaryPrimitives = Object.fromEntries(
   binaryKernelNames.map((name) => [name, binaryPrimitive(name)]),
 ) as PrimitiveTable<BinaryKernel>;
 
+/** What a value is, for error messages about arguments from untyped callers. */
+function describeArgument(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
+  if (typeof x === 'object') {
+    const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
+    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+  }
+  return typeof x;
+}
+
 /** Both operands as tensors of one dtype: numbers take the other's dtype, float32 meets float64 as float64. */
-function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  // TensorLike is checked at compile time only; plain-JS callers reach here with anything
+  for (const [which, x] of [['first', a], ['second', b]] as const) {
+    if (typeof x !== 'number' && !(x instanceof Tensor)) {
+      throw new ValueError(`${name}: the ${which} argument must be a Tensor or a number, got ${describeArgument(x)}`);
+    }
+  }
   if (typeof a === 'number' && typeof b === 'number') return [full([], a), full([], b)];
   if (typeof a === 'number') a = full([], a, { dtype: (b as Tensor).dtype });
   if (typeof b === 'number') b = full([], b, { dtype: a.dtype });
@@ -161,7 +178,7 @@ function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
 }
 
 function binaryOp(name: BinaryKernel, a: TensorLike, b: TensorLike): Tensor {
-  return apply(binaryPrimitives[name], operands(a, b), undefined);
+  return apply(binaryPrimitives[name], operands(name, a, b), undefined);
 }
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
@@ -202,7 +219,7 @@ const wherePrimitive: PrimitiveRules<'where'> = {
 
 /** Elementwise `cond ≠ 0 ? a : b`, all three broadcast together; differentiable in a and b. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = operands(a, b);
+  const [x, y] = operands('where', a, b);
   const c = cond.dtype === x.dtype ? cond : cast(cond, x.dtype);
   return apply(wherePrimitive, [c, x, y], undefined);
 }

@@ -49,7 +49,8 @@ export const unaryBodies: { readonly [K in UnaryKernel]: UnaryBody } = {
   atanh: f64Op((fn) => atanh64(fn)),
   sigmoid: f64Op((fn) => sigmoid64(fn)),
   softplus: f64Op((fn) => softplus64(fn)),
-  relu: f32Op((x) => v128.and(get(x), f32x4.gt(get(x), splat(0)))),
+  // keep x where x > 0 or x is NaN (x ≠ x), as the JS kernel; −0 and negatives become +0
+  relu: f32Op((x) => v128.and(get(x), v128.or(f32x4.gt(get(x), splat(0)), f32x4.ne(get(x), get(x))))),
   elu: f64Op((fn, alpha) => elu64(fn, alpha)),
   step: f32Op((x) => ones(f32x4.gt(get(x), splat(0)))),
   isFinite: f32Op((x) => ones(f32x4.lt(f32x4.abs(get(x)), splat(Infinity)))),

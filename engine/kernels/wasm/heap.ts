@@ -24,6 +24,7 @@
  */
 import type { DType, FloatArray } from '../types.ts';
 import { type WasmMemory, webAssembly } from './runtime.ts';
+import { readKernelEnvironment } from '../environment.ts';
 
 export const PAGE_BYTES = 65536;
 const MIN_ORDER = 6; // 64-byte blocks
@@ -67,8 +68,8 @@ type CleanupSome = (callback?: (held: number) => void) => void;
 
 /** gc() and a FinalizationRegistry with cleanupSome, from a vm context made with the V8 flags on. */
 function nodeCollector(): Collector | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> } }).process;
-  if (proc?.env?.VARL_WASM_GC === '0' || typeof proc?.getBuiltinModule !== 'function') return null;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (readKernelEnvironment().wasmGc === false || typeof proc?.getBuiltinModule !== 'function') return null;
   try {
     const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void };
     const vm = proc.getBuiltinModule('node:vm') as { runInNewContext(code: string): unknown };

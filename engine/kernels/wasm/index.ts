@@ -18,8 +18,7 @@ import { type GemmOptions, defaultGemmOptions, edgeTileBytes, packBufferBytes } 
 import type { OperandKind } from './elementwise.ts';
 import { webAssembly } from './runtime.ts';
 
-type Env = Record<string, string | undefined>;
-const env: Env = (globalThis as { process?: { env?: Env } }).process?.env ?? {};
+import { WASM_MEMORY_MB_RANGE, readKernelEnvironment } from '../environment.ts';
 
 /** Whether this runtime validates WebAssembly SIMD128. */
 export function simdSupported(): boolean {
@@ -115,12 +114,16 @@ const kindOf = (colStride: number): OperandKind => (colStride === 0 ? 's' : 'v')
 /** Builds, instantiates and returns a wasm kernel set. Throws when SIMD is unsupported. */
 export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels {
   if (!simdSupported()) throw new Error('createWasmKernels: this runtime does not validate WebAssembly SIMD128');
-  const fmaSetting = env.VARL_WASM_FMA;
-  const fma = options.fma ?? (fmaSetting === '0' ? false : relaxedSimdSupported(fmaSetting === '1'));
+  const environment = readKernelEnvironment();
+  const fmaSetting = environment.wasmFma;
+  const fma = options.fma ?? (fmaSetting === false ? false : relaxedSimdSupported(fmaSetting === true));
   if (fma && !relaxedSimdSupported()) throw new Error('createWasmKernels: fma requested but relaxed SIMD does not validate');
   const gemmOptions: GemmOptions = { ...defaultGemmOptions, ...options.gemm, fma };
-  const memoryMB = options.memoryMB ?? Number(env.VARL_WASM_MEMORY_MB ?? 512);
-  if (!(memoryMB >= 16 && memoryMB <= 4095)) throw new RangeError(`createWasmKernels: memory of ${memoryMB} MiB (expected 16–4095)`);
+  const memoryMB = options.memoryMB ?? environment.wasmMemoryMB ?? 512;
+  const { min, max } = WASM_MEMORY_MB_RANGE;
+  if (!(Number.isInteger(memoryMB) && memoryMB >= min && memoryMB <= max)) {
+    throw new RangeError(`createWasmKernels: memoryMB ${memoryMB} (expected an integer ${min}–${max} MiB)`);
+  }
 
   const packBytes = padTo64(packBufferBytes(gemmOptions));
   // staging area for operands that are not on the heap: outside the pool, so that it stays
