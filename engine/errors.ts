@@ -28,3 +28,14 @@ export function formatShape(shape: readonly number[]): string {
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
+
+/** What a value is, for error messages about arguments from untyped callers: 'the string "1"', 'an Int32Array', 'undefined'. */
+export function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
+  if (typeof x === 'object') {
+    const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
+    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+  }
+  return typeof x;
+}

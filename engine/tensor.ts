@@ -7,7 +7,7 @@
  * because nothing writes to a tensor except the explicit in-place API (`mutate_`), which bumps a
  * version counter that the backward pass checks.
  */
-import { GradientError, ShapeError, ValueError, formatShape } from './errors.ts';
+import { GradientError, ShapeError, ValueError, describeValue, formatShape } from './errors.ts';
 import { kernels } from './kernels/index.ts';
 import type { DType, FloatArray } from './kernels/types.ts';
 import { Generator, toGenerator } from './random.ts';
@@ -44,7 +44,7 @@ export class Tensor {
     // FloatArray is checked at compile time only; an Int32Array (or a plain array) would otherwise
     // be stored and labelled float32
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-      throw new ValueError(`Tensor: data must be a Float32Array or Float64Array, got ${describeValues(data)}; convert it first (e.g. Float32Array.from(data)) or use tensor()`);
+      throw new ValueError(`Tensor: data must be a Float32Array or Float64Array, got ${describeValue(data)}; convert it first (e.g. Float32Array.from(data)) or use tensor()`);
     }
     if (!Array.isArray(shape)) throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${typeof shape}`);
     if (data.length !== sizeOf(shape)) {
@@ -199,7 +199,7 @@ function flatten(values: NestedArray, shape: readonly number[], out: FloatArray)
       if (typeof v !== 'number') {
         throw Array.isArray(v)
           ? new ShapeError(`tensor: ragged nested array at [${path.join(', ')}]`)
-          : new ValueError(`tensor: the value at [${path.join(', ')}] must be a number, got ${describeValues(v)}`);
+          : new ValueError(`tensor: the value at [${path.join(', ')}] must be a number, got ${describeValue(v)}`);
       }
       out[i++] = v;
       return;
@@ -212,16 +212,6 @@ function flatten(values: NestedArray, shape: readonly number[], out: FloatArray)
   walk(values, 0, []);
 }
 
-/** What a value is, for error messages about arguments from untyped callers. */
-function describeValues(x: unknown): string {
-  if (x === null) return 'null';
-  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
-  if (typeof x === 'object') {
-    const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
-    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
-  }
-  return typeof x;
-}
 
 function allocate(dtype: DType, size: number): FloatArray {
   return kernels().allocate(dtype, size);
@@ -244,12 +234,12 @@ export function tensor(
   // the declared types are checked at compile time only; plain-JS callers reach here with anything
   if (!(typeof values === 'number' || Array.isArray(values) || values instanceof Float32Array || values instanceof Float64Array)) {
     throw new ValueError(
-      `tensor: values must be a number, a nested array of numbers or a Float32Array/Float64Array, got ${describeValues(values)}`
+      `tensor: values must be a number, a nested array of numbers or a Float32Array/Float64Array, got ${describeValue(values)}`
       + (ArrayBuffer.isView(values) ? '; convert it first (e.g. Float32Array.from(values))' : ''),
     );
   }
   if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
-    throw new ValueError(`tensor: dtype must be 'float32' or 'float64', got ${describeValues(options.dtype)}`);
+    throw new ValueError(`tensor: dtype must be 'float32' or 'float64', got ${describeValue(options.dtype)}`);
   }
   const dtype = options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
   const flat = values instanceof Float32Array || values instanceof Float64Array
@@ -326,7 +316,7 @@ export interface RandomOptions extends TensorOptions {
 function generatorOf(op: string, options: RandomOptions | undefined): Generator {
   const generator: unknown = options?.generator;
   if (typeof generator === 'number' || generator instanceof Generator) return toGenerator(generator);
-  throw new ValueError(`${op}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValues(generator)}`);
+  throw new ValueError(`${op}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValue(generator)}`);
 }
 
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {

@@ -56,7 +56,8 @@ export function checkOutDir(given: string, dir: string, { force }: { force: bool
   if (!fs.statSync(existing).isDirectory()) throw new UsageError(`train: cannot create --out ${given}: ${existing} is a file`);
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -88,7 +89,7 @@ export function lockRunDir(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
         throw new UsageError(`train: ${dir} is in use by process ${owner} (run.lock); wait for it or stop it`);
       }
       fs.rmSync(file, { force: true }); // stale: its process is gone

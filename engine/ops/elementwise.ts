@@ -5,7 +5,7 @@
  * float64 to float64; a JS number takes the dtype of the tensor it meets.
  */
 import { apply, type Primitive, type Vjp } from '../autograd/graph.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, describeValue } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { binaryKernelNames, unaryKernelNames, type BinaryKernel, type UnaryKernel } from '../kernels/types.ts';
 import { broadcastShapes, broadcastStrides } from '../shape.ts';
@@ -148,23 +148,13 @@ const binaryPrimitives = Object.fromEntries(
   binaryKernelNames.map((name) => [name, binaryPrimitive(name)]),
 ) as PrimitiveTable<BinaryKernel>;
 
-/** What a value is, for error messages about arguments from untyped callers. */
-function describeArgument(x: unknown): string {
-  if (x === null) return 'null';
-  if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
-  if (typeof x === 'object') {
-    const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
-    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
-  }
-  return typeof x;
-}
 
 /** Both operands as tensors of one dtype: numbers take the other's dtype, float32 meets float64 as float64. */
 function operands(name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   // TensorLike is checked at compile time only; plain-JS callers reach here with anything
   for (const [which, x] of [['first', a], ['second', b]] as const) {
     if (typeof x !== 'number' && !(x instanceof Tensor)) {
-      throw new ValueError(`${name}: the ${which} argument must be a Tensor or a number, got ${describeArgument(x)}`);
+      throw new ValueError(`${name}: the ${which} argument must be a Tensor or a number, got ${describeValue(x)}`);
     }
   }
   if (typeof a === 'number' && typeof b === 'number') return [full([], a), full([], b)];

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCheckpointMeta } from '../../algorithms/index.ts';
 import { childEnv, tempDir } from '../algorithms/helpers.ts';
+import { processAlive } from '../../algorithms/node/run-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAUNCHER = path.join(ROOT, 'bin', 'varl.js');
@@ -21,14 +22,7 @@ interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: str
 const started: ChildProcess[] = [];
 const cliPids: number[] = [];
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = processAlive;
 
 /** `node bin/varl.js …` with its output collected. */
 function launch(args: string[], ownGroup = false): { launcher: ChildProcess; done: Promise<Exit> } {
