@@ -7,7 +7,7 @@
  * to a directory atomically (algorithms/node/checkpoint-dir.ts).
  */
 import {
-  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
+  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta, readCheckpointTensors,
   type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer,
 } from '../../engine/index.ts';
 import type { ContinuousEnv } from './env.ts';
@@ -152,6 +152,10 @@ export function restoreAgentCheckpoint(files: Readonly<CheckpointFiles>, learner
     tensors: parts.tensors,
     ...(weightsOnly ? {} : { optimizers: parts.optimizers, streams: { exploration, minibatch, update, ...learner.extraStreams() } }),
   }, where);
+  for (const [name, t] of Object.entries(readCheckpointTensors(files, 'model.safetensors', where))) {
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new CheckpointError(`${where}: model.safetensors '${name}' holds ${t.data[bad]} at flat index ${bad}; refusing non-finite weights`);
+  }
   const replay = !weightsOnly && parts.replay ? readReplay(files, meta, where) : null;
   if (replay && parts.replay) parts.replay.checkState(replay);
   const training = weightsOnly ? null : checkTrainingState(meta.training, learner.training, where);

@@ -24,6 +24,11 @@ export interface EvaluationResult {
   readonly lengths: number[];
 }
 
+/** The policy or env produced NaN or ±Inf during evaluation: refused rather than averaged into a return. */
+export class NonFiniteEvaluationError extends Error {
+  override name = 'NonFiniteEvaluationError';
+}
+
 /**
  * @param act maps an observation to an action in the env's own units.
  * @example evaluate((obs) => sac.predict(obs, { deterministic: true }), makeEnv(), { episodes: 10 })
@@ -42,7 +47,15 @@ export function evaluate(
     let length = 0;
     for (;;) {
       action.set(act(obs));
+      for (let i = 0; i < action.length; i++) {
+        if (!Number.isFinite(action[i])) {
+          throw new NonFiniteEvaluationError(`evaluate: the policy's action ${i} is ${action[i]} in episode ${e} at step ${length} (non-finite weights or observations); no return is reported`);
+        }
+      }
       const step = env.step(action);
+      if (!Number.isFinite(step.reward)) {
+        throw new NonFiniteEvaluationError(`evaluate: the env returned reward ${step.reward} in episode ${e} at step ${length + 1}; no return is reported`);
+      }
       total += step.reward;
       length++;
       obs = step.obs;
