@@ -184,13 +184,12 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
           throw new UsageError(`eval: --${flag} applies to ${owners} checkpoints only`);
         }
         const { min, max } = record.evalFlags[flag];
-        flags[flag] = integerFlag('eval', flag, value, 0, min);
-        if (flags[flag] > max) throw new UsageError(`eval: --${flag} must be at most ${max}, got '${value}'`);
+        flags[flag] = integerFlag('eval', flag, value, 0, min, max);
       }
       return {
         kind: 'eval',
         checkpointDir: dir,
-        episodes: integerFlag('eval', 'episodes', values.episodes, 10, 1),
+        episodes: integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000),
         seed: integerFlag('eval', 'seed', values.seed, 0, 0),
         flags,
       };
@@ -207,7 +206,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   // On --resume the run's own settings are the defaults.
   const schedule = (saved?: Partial<TrainPlan>) => ({
     evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),
-    evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1),
+    evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1, 100_000),
     checkpointEvery: integerFlag('train', 'checkpoint-every', values['checkpoint-every'], saved?.checkpointEvery ?? 1000, 0),
   });
   const quiet = values.quiet ?? false;
@@ -239,7 +238,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     if (meta.algorithm.toLowerCase() !== record.name || meta.envId !== run.envId) {
       throw new UsageError(`train --resume: the checkpoint in ${outDir} is ${meta.algorithm} on ${meta.envId}, the run is ${record.name.toUpperCase()} on ${run.envId}`);
     }
-    const totalSteps = integerFlag('train', 'steps', values.steps, run.totalSteps, 1);
+    const totalSteps = integerFlag('train', 'steps', values.steps, run.totalSteps, 1, 1e12);
     const step = meta.training.step as number;
     if (totalSteps < step) throw new UsageError(`train --resume: --steps ${totalSteps} is below the checkpoint's step ${step}`);
     const warnings: string[] = [];
@@ -259,7 +258,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     throw new UsageError(`train: unknown --preset '${values.preset}' for ${record.name}; ${known.length ? `expected ${known.join(', ')}` : 'it has no named presets'}`);
   }
   const namedPreset = values.preset !== undefined ? record.presets[values.preset] : {};
-  const totalSteps = integerFlag('train', 'steps', values.steps, envPreset?.totalSteps ?? 100_000, 1);
+  const totalSteps = integerFlag('train', 'steps', values.steps, envPreset?.totalSteps ?? 100_000, 1, 1e12);
   const overrides = values.config !== undefined ? readConfigFile(values.config, cwd) : {};
   let config: Record<string, unknown>;
   try {

@@ -11,12 +11,12 @@
  * States are `--states` evenly spaced states of one rollout of the checkpoint's deterministic policy
  * (seed --seed), as the reference's analysis scripts do.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Generator, Tensor } from '../../engine/index.ts';
 import { make, registeredIds } from '../../envs/index.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { UsageError, integerFlag, numberFlag, parseFlags } from '../node/usage.ts';
+import { UsageError, checkOutputFile, integerFlag, numberFlag, parseFlags } from '../node/usage.ts';
+import { writeFileAtomic } from '../../engine/io/files.ts';
 import { IAPO, type IAPOConfig } from '../iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
@@ -80,25 +80,27 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
     const checkpoints = values.checkpoint ?? [];
     if (checkpoints.length === 0) throw new UsageError('analyze: --checkpoint DIR is required');
     const options = {
-      states: integerFlag('analyze', 'states', values.states, 32, 1),
+      states: integerFlag('analyze', 'states', values.states, 32, 1, 100_000),
       seed: integerFlag('analyze', 'seed', values.seed, 0, 0),
-      iterations: values.iterations === undefined ? undefined : integerFlag('analyze', 'iterations', values.iterations, 20, 1),
-      maxSteps: integerFlag('analyze', 'max-steps', values['max-steps'], 1500, 1),
-      inits: integerFlag('analyze', 'inits', values.inits, 8, 1),
+      iterations: values.iterations === undefined ? undefined : integerFlag('analyze', 'iterations', values.iterations, 20, 1, 10_000),
+      maxSteps: integerFlag('analyze', 'max-steps', values['max-steps'], 1500, 1, 1_000_000),
+      inits: integerFlag('analyze', 'inits', values.inits, 8, 1, 10_000),
       radius: numberFlag('analyze', 'radius', values.radius, 1.5, 0),
       width: numberFlag('analyze', 'width', values.width, 0.3, 1e-6),
     };
     if (values.svg && analysis !== 'iterations' && analysis !== 'modes') {
       throw new UsageError(`analyze: --svg is for 'iterations' and 'modes', not '${analysis}'`);
     }
+    if (values.out !== undefined) checkOutputFile('analyze', 'out', values.out);
+    if (values.svg !== undefined) checkOutputFile('analyze', 'svg', values.svg);
     const format = values.format ?? ((out as { isTTY?: boolean }).isTTY ? 'table' : 'json');
     if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json, got '${format}'`);
     const agents = checkpoints.map((dir) => ({ dir, agent: loadIapoCheckpoint(dir) }));
     const results = agents.map(({ dir, agent }) => ({ checkpoint: dir, env: agent.envId, inference: agent.config.inference, ...analyze(analysis as Analysis, agent, options) }));
     if (format === 'table') out.write(analysisTable(analysis, results) + '\n');
     else for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
-    if (values.out) fs.writeFileSync(values.out, JSON.stringify(results, null, 1) + '\n');
-    if (values.svg) fs.writeFileSync(values.svg, analysisFigure(analysis, results));
+    if (values.out) writeFileAtomic(values.out, JSON.stringify(results, null, 1) + '\n');
+    if (values.svg) writeFileAtomic(values.svg, analysisFigure(analysis, results));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,4 +1,6 @@
 /** Command-line argument checking shared by `varl train|eval` and `varl analyze`: every problem is a UsageError naming the flag. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A bad command line: the CLI prints the message and the usage and exits with status 2. */
@@ -20,11 +22,12 @@ export function parseFlags<O extends ParseArgsConfig['options']>(command: string
   }
 }
 
-/** An integer flag ≥ `min` (digit separators allowed: 100_000), or `fallback` when absent. */
-export function integerFlag(command: string, name: string, value: string | undefined, fallback: number, min: number): number {
+/** An integer flag in [min, max] (digit separators allowed: 100_000), or `fallback` when absent. */
+export function integerFlag(command: string, name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got '${value}'`);
+  if (n > max) throw new UsageError(`${command}: --${name} must be at most ${max}, got '${value}'`);
   return n;
 }
 
@@ -34,4 +37,17 @@ export function numberFlag(command: string, name: string, value: string | undefi
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new UsageError(`${command}: --${name} must be a number ≥ ${min}, got '${value}'`);
   return n;
+}
+
+/** Checks before any work that `file` can be written as an output: not a folder, its folder exists and is writable. */
+export function checkOutputFile(command: string, flag: string, file: string): void {
+  if (file.trim() === '') throw new UsageError(`${command}: --${flag} must name a file, got an empty string`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${command}: --${flag} ${file} is a folder, not a file`);
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${command}: --${flag} ${file}: the folder ${dir} does not exist`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`${command}: --${flag} ${file}: the folder ${dir} is not writable`);
+  }
 }

@@ -134,3 +134,30 @@ describe('hardening: run folders', () => {
     usage(['eval', '--checkpoint', path.join(cwd, 'nowhere'), '--inference-iterations', '3'], cwd, /no checkpoint at/);
   });
 });
+
+describe('hardening: analyze outputs and flag bounds', () => {
+  it('refuses an output path that is a folder or has no folder, and unbounded counts, before any work', async () => {
+    const { runAnalyze } = await import('../../algorithms/iapo/cli.ts');
+    const cwd = tempDir();
+    const checkpoint = path.join(cwd, 'ckpt');
+    createAgent('iapo', new BanditEnv(), { hiddenSizes: [8], criticHiddenSizes: [8], batchSize: 8, actionSamples: 2, inferenceIterations: 2, bufferSize: 100 }).save(checkpoint);
+    const cases: [string[], RegExp][] = [
+      [['gap', '--checkpoint', checkpoint, '--out', cwd], /--out .* is a folder, not a file/],
+      [['iterations', '--checkpoint', checkpoint, '--svg', path.join(cwd, 'no', 'f.svg')], /--svg .*: the folder .*no does not exist/],
+      [['gap', '--checkpoint', checkpoint, '--states', '1000000000'], /--states must be at most 100000/],
+    ];
+    const write = process.stderr.write.bind(process.stderr);
+    for (const [args, pattern] of cases) {
+      let said = '';
+      process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
+      try {
+        assert.equal(await runAnalyze(args), 2, args.join(' '));
+      } finally {
+        process.stderr.write = write;
+      }
+      assert.match(said, pattern);
+    }
+    assert.deepEqual(fs.readdirSync(cwd).sort(), ['ckpt'], 'nothing written');
+    usage(['eval', '--checkpoint', checkpoint, '--episodes', '1000000000'], cwd, /--episodes must be at most 100000/);
+  });
+});
