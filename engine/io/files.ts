@@ -25,9 +25,16 @@ function bytesOf(contents: string | Uint8Array): Uint8Array {
   return typeof contents === 'string' ? utf8.encode(contents) : contents;
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes every byte; a failure names `file` (a write through a descriptor would not). */
+function writeAll(fd: number, bytes: Uint8Array, file: string): void {
   let written = 0;
-  while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+  try {
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+  } catch (error) {
+    const io = error as NodeJS.ErrnoException;
+    if (io.path === undefined) io.path = file;
+    throw io;
+  }
 }
 
 /** fsync of a directory, so that renames inside it are durable; best effort. */
@@ -53,7 +60,7 @@ export function writeFileAtomic(file: string, contents: string | Uint8Array): vo
   let fd: number | null = null;
   try {
     fd = fs.openSync(temporary, 'wx');
-    writeAll(fd, bytesOf(contents));
+    writeAll(fd, bytesOf(contents), file);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = null;
@@ -79,7 +86,7 @@ export function loadSafetensors(file: string): SafetensorsContents {
 function writeSynced(file: string, contents: string | Uint8Array): void {
   const fd = fs.openSync(file, 'w');
   try {
-    writeAll(fd, bytesOf(contents));
+    writeAll(fd, bytesOf(contents), file);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -106,7 +113,12 @@ export function writeDirectoryAtomic(dir: string, files: DirectoryFiles): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
-  for (const [name, contents] of Object.entries(files)) writeSynced(path.join(tmp, name), contents);
+  try {
+    for (const [name, contents] of Object.entries(files)) writeSynced(path.join(tmp, name), contents);
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true }); // the previous complete directory stays as it was
+    throw error;
+  }
   syncDirectory(tmp);
   // If a previous swap was interrupted after its first rename, `old` is the last complete directory
   // and `target` is missing: keep `old` until the new one is in place.
