@@ -14,7 +14,7 @@
 export { SAC, SAC_ALGORITHM, SAC_DEFAULTS, SAC_RULES, SquashedGaussianActor, type SACConfig } from './sac.ts';
 export { TD3, TD3_ALGORITHM, TD3_DEFAULTS, TD3_RULES, type TD3Config } from './td3.ts';
 export { IAPO, IAPO_ALGORITHM, IAPO_DEFAULTS, IAPO_PRESETS, IAPO_RULES, type IAPOConfig, type IAPOPredictOptions } from './iapo.ts';
-export { ALGORITHMS, agentFromFiles, algorithm, algorithmNames, createAgent } from './registry.ts';
+export { ALGORITHMS, agentFromFiles, algorithm, algorithmNames, createAgent, findAlgorithm } from './registry.ts';
 export { defineAlgorithm, type AlgorithmDefinition, type AlgorithmRecord, type EnvPreset, type EvalFlag } from './common/algorithm.ts';
 export { OffPolicyAgent, type Agent, type ConfigSpec } from './common/agent.ts';
 export { learn, NonFiniteLossError, type LearnOptions, type LearnResult } from './common/runner.ts';

@@ -22,7 +22,7 @@ import { NonFiniteLossError } from './common/runner.ts';
 import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
 import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
-import { ALGORITHMS, algorithmNames } from './registry.ts';
+import { ALGORITHMS, algorithmNames, findAlgorithm } from './registry.ts';
 import { checkKernels, checkOutDir, currentKernels, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
 
 export { UsageError };
@@ -129,6 +129,11 @@ export interface EvalPlan {
   readonly checkpointDir: string;
   readonly episodes: number;
   readonly seed: number;
+  /** The checkpoint's algorithm (registry name) and env id, read and checked when planning. */
+  readonly algorithm: string;
+  readonly envId: string;
+  /** The env step the checkpoint was saved at. */
+  readonly step: number;
   /** The algorithm's eval flags given (e.g. IAPO's inference-iterations), by flag name. */
   readonly flags: Readonly<Record<string, number>>;
 }
@@ -172,10 +177,15 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
     case 'eval': {
       const { values } = parseFlags('eval', rest, { ...EVAL_OPTIONS, ...evalFlagOptions() });
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
+      const episodes = integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000);
+      const seed = integerFlag('eval', 'seed', values.seed, 0, 0);
       let dir = path.resolve(cwd, values.checkpoint);
       if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) dir = path.join(dir, 'checkpoint');
       if (!hasCheckpoint(dir)) throw new UsageError(`eval: no checkpoint at ${values.checkpoint} (expected meta.json there or in its checkpoint/ folder)`);
-      const record = checkpointRecord('eval', dir);
+      const meta = readCheckpointMeta(dir);
+      const record = findAlgorithm(meta.algorithm);
+      if (!record) throw new UsageError(`eval: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
+      if (!registeredIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
       const flags: Record<string, number> = {};
       for (const [flag, value] of Object.entries(values)) {
         if (flag in EVAL_OPTIONS || typeof value !== 'string') continue;
@@ -189,8 +199,11 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       return {
         kind: 'eval',
         checkpointDir: dir,
-        episodes: integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000),
-        seed: integerFlag('eval', 'seed', values.seed, 0, 0),
+        algorithm: record.name,
+        envId: meta.envId,
+        step: meta.training.step as number,
+        episodes,
+        seed,
         flags,
       };
     }
@@ -286,16 +299,8 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
 
 function parseAlgorithm(value: string | undefined): AlgorithmRecord {
   if (value === undefined) throw new UsageError(`train: --algo is required (${algorithmNames().join(', ')})`);
-  const record = ALGORITHMS.find((r) => r.name === value.toLowerCase());
+  const record = findAlgorithm(value);
   if (!record) throw new UsageError(`train: unknown --algo '${value}'; expected ${algorithmNames().join(', ')}`);
-  return record;
-}
-
-/** The registry record of the algorithm a checkpoint was written by. */
-function checkpointRecord(command: string, dir: string): AlgorithmRecord {
-  const name = readCheckpointMeta(dir).algorithm;
-  const record = ALGORITHMS.find((r) => r.name === name.toLowerCase());
-  if (!record) throw new UsageError(`${command}: the checkpoint is for '${name}', which this varl does not know (${algorithmNames().join(', ')})`);
   return record;
 }
 
@@ -364,16 +369,14 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
 }
 
 function runEval(plan: EvalPlan): number {
-  const meta = readCheckpointMeta(plan.checkpointDir);
-  if (!registeredIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
-  const agent = loadAgent(plan.checkpointDir, make(meta.envId), { weightsOnly: true });
-  const act = checkpointRecord('eval', plan.checkpointDir).evaluationPolicy(agent, plan.flags);
-  const result = evaluate(act, make(meta.envId), { episodes: plan.episodes, seed: plan.seed });
+  const agent = loadAgent(plan.checkpointDir, make(plan.envId), { weightsOnly: true });
+  const act = parseAlgorithm(plan.algorithm).evaluationPolicy(agent, plan.flags);
+  const result = evaluate(act, make(plan.envId), { episodes: plan.episodes, seed: plan.seed });
   process.stdout.write(JSON.stringify({
     checkpoint: resolveCheckpointDir(plan.checkpointDir),
-    algorithm: meta.algorithm,
-    env: meta.envId,
-    step: meta.training.step,
+    algorithm: agent.algorithm,
+    env: plan.envId,
+    step: plan.step,
     episodes: plan.episodes,
     seed: plan.seed,
     mean: result.mean,

@@ -4,8 +4,8 @@
  * plus one line here.
  */
 import type { Agent } from './common/agent.ts';
-import { agentFromCheckpoint, type AlgorithmRecord } from './common/algorithm.ts';
-import type { CheckpointFiles, RestoreOptions } from './common/checkpoint.ts';
+import type { AlgorithmRecord } from './common/algorithm.ts';
+import { readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import { IAPO_ALGORITHM } from './iapo.ts';
 import { SAC_ALGORITHM } from './sac.ts';
@@ -18,9 +18,14 @@ export function algorithmNames(): string[] {
   return ALGORITHMS.map((record) => record.name);
 }
 
+/** The record of an algorithm by (case-insensitive) name, if varl knows it. */
+export function findAlgorithm(name: unknown): AlgorithmRecord | undefined {
+  return typeof name === 'string' ? ALGORITHMS.find((r) => r.name === name.toLowerCase()) : undefined;
+}
+
 /** The record of an algorithm by (case-insensitive) name; RangeError listing the known names otherwise. */
 export function algorithm(name: string): AlgorithmRecord {
-  const record = typeof name === 'string' ? ALGORITHMS.find((r) => r.name === name.toLowerCase()) : undefined;
+  const record = findAlgorithm(name);
   if (!record) throw new RangeError(`unknown algorithm ${JSON.stringify(name)}; expected one of ${algorithmNames().join(', ')}`);
   return record;
 }
@@ -38,5 +43,8 @@ export function createAgent(name: string, env: ContinuousEnv, config: Record<str
  * `env` and restores it: everything (to resume training), or with `weightsOnly` the networks only.
  */
 export function agentFromFiles(files: Readonly<CheckpointFiles>, env: ContinuousEnv, options: RestoreOptions = {}): Agent {
-  return agentFromCheckpoint(ALGORITHMS, files, env, options);
+  const meta = readAgentMeta(files);
+  const record = findAlgorithm(meta.algorithm);
+  if (!record) throw new RangeError(`checkpoint: unknown algorithm '${meta.algorithm}'; known: ${algorithmNames().join(', ')}`);
+  return record.create(env, meta.config).fromCheckpoint(files, options);
 }

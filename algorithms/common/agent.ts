@@ -7,14 +7,13 @@
 import type { Generator } from '../../engine/index.ts';
 import type { AgentParts, CheckpointFiles, RestoreOptions } from './checkpoint.ts';
 import { encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
-import { resolveConfig, type ConfigRules } from './config.ts';
+import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize, type ContinuousEnv } from './env.ts';
 import { host } from './host.ts';
 import type { Metrics, OffPolicyConfig, OffPolicyLearner } from './learner.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
 import { learn, type LearnOptions, type LearnResult } from './runner.ts';
 import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
-import { ConfigError } from './config.ts';
 
 /** How an algorithm's config is defined: defaults with documented units, and the rules overrides must pass. */
 export interface ConfigSpec<C> {

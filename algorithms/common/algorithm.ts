@@ -4,8 +4,6 @@
  * algorithms/registry.ts lists the records: adding an algorithm is its own file(s) plus one line there.
  */
 import type { Agent } from './agent.ts';
-import type { CheckpointFiles, RestoreOptions } from './checkpoint.ts';
-import { readAgentMeta } from './checkpoint.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import type { ContinuousEnv } from './env.ts';
 
@@ -82,7 +80,7 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
     resolveConfig: (...overrides) => ({ ...resolve(...overrides) }) as Record<string, unknown>,
     create(env, config = {}) {
       if (!isPlainObject(config)) throw new ConfigError(`${owner} config must be an object, got ${config === null ? 'null' : Array.isArray(config) ? 'array' : typeof config}`);
-      const agent = definition.create(env, resolve(config));
+      const agent = definition.create(env, config as Partial<C>); // the constructor resolves and checks it
       own.set(agent, agent);
       return agent;
     },
@@ -97,21 +95,4 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
       return evalFlags[flag].policy(typed, value);
     },
   };
-}
-
-/** The algorithm record of a checkpoint, by the algorithm named in its meta.json. */
-export function recordOfCheckpoint(records: readonly AlgorithmRecord[], files: Readonly<CheckpointFiles>, where = 'checkpoint'): AlgorithmRecord {
-  const meta = readAgentMeta(files, where);
-  const name = meta.algorithm.toLowerCase();
-  const record = records.find((r) => r.name === name);
-  if (!record) throw new RangeError(`${where}: unknown algorithm '${meta.algorithm}' in checkpoint; known: ${records.map((r) => r.name).join(', ')}`);
-  return record;
-}
-
-/** Rebuilds the agent saved in `files` around `env` (its algorithm and config from meta.json) and restores it. */
-export function agentFromCheckpoint(
-  records: readonly AlgorithmRecord[], files: Readonly<CheckpointFiles>, env: ContinuousEnv, options: RestoreOptions = {}, where = 'checkpoint',
-): Agent {
-  const record = recordOfCheckpoint(records, files, where);
-  return record.create(env, readAgentMeta(files, where).config).fromCheckpoint(files, options);
 }

@@ -90,6 +90,14 @@ export interface EvaluationSchedule {
 }
 
 /**
+ * True when going from env step `previous` to `step` reaches a multiple of `every` (0: never). A
+ * vector env's step count may jump past a multiple; that counts once.
+ */
+export function reachedMultiple(previous: number, step: number, every: number): boolean {
+  return every > 0 && Math.floor(step / every) > Math.floor(previous / every);
+}
+
+/**
  * Evaluates the deterministic policy each time the step count reaches a multiple of `every`
  * (SB3's EvalCallback; a vector env's step count may jump past a multiple, which counts once).
  */
@@ -100,7 +108,7 @@ export function evaluationCallback({ env, every, episodes, seed }: EvaluationSch
       previousStep = run.step;
     },
     onStep(run) {
-      const due = every > 0 && Math.floor(run.step / every) > Math.floor(previousStep / every);
+      const due = reachedMultiple(previousStep, run.step, every);
       previousStep = run.step;
       if (!due) return;
       const learner = run.learner;

@@ -7,13 +7,13 @@
  * to a directory atomically (algorithms/node/checkpoint-dir.ts).
  */
 import {
-  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta, readCheckpointTensors,
+  CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
   type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer,
 } from '../../engine/index.ts';
 import type { ContinuousEnv } from './env.ts';
 import type { Learner } from './learner.ts';
 import type { ReplayBuffer, ReplayBufferState } from './replay-buffer.ts';
-import { serializeTrainingState, type TrainingState } from './training-state.ts';
+import { checkpointedStreams, serializeTrainingState, type TrainingState } from './training-state.ts';
 
 export { CheckpointError, type CheckpointFiles };
 
@@ -80,12 +80,11 @@ export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
   assertFinite(modelTensors(parts.modules, parts.tensors));
   const replay = parts.replay ? replayFile(parts.replay) : null;
   const env = learner.env as { getState?(): unknown };
-  const { exploration, minibatch, update } = learner.streams;
   return encodeCheckpoint({
     modules: parts.modules,
     tensors: parts.tensors,
     optimizers: parts.optimizers,
-    streams: { exploration, minibatch, update, ...learner.extraStreams() },
+    streams: checkpointedStreams(learner.streams, learner.extraStreams()),
     meta: {
       algorithm: learner.algorithm,
       envId: learner.envId,
@@ -146,16 +145,11 @@ export function restoreAgentCheckpoint(files: Readonly<CheckpointFiles>, learner
   const meta = readAgentMeta(files, where);
   if (meta.algorithm !== learner.algorithm) throw new CheckpointError(`${where}: checkpoint is for ${meta.algorithm}, not ${learner.algorithm}`);
   const parts = learner.checkpointParts();
-  const { exploration, minibatch, update } = learner.streams;
   const prepared = prepareRestore<AgentCheckpointMeta>(files, {
     modules: parts.modules,
     tensors: parts.tensors,
-    ...(weightsOnly ? {} : { optimizers: parts.optimizers, streams: { exploration, minibatch, update, ...learner.extraStreams() } }),
+    ...(weightsOnly ? {} : { optimizers: parts.optimizers, streams: checkpointedStreams(learner.streams, learner.extraStreams()) }),
   }, where);
-  for (const [name, t] of Object.entries(readCheckpointTensors(files, 'model.safetensors', where))) {
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new CheckpointError(`${where}: model.safetensors '${name}' holds ${t.data[bad]} at flat index ${bad}; refusing non-finite weights`);
-  }
   const replay = !weightsOnly && parts.replay ? readReplay(files, meta, where) : null;
   if (replay && parts.replay) parts.replay.checkState(replay);
   const training = weightsOnly ? null : checkTrainingState(meta.training, learner.training, where);

@@ -105,13 +105,7 @@ export interface RolloutBatch {
 }
 
 /** Everything needed to restore a buffer exactly, filled part only (`size` vector steps). */
-export interface RolloutBufferState {
-  readonly rolloutSteps: number;
-  readonly numEnvs: number;
-  readonly observationSize: number;
-  readonly actionSize: number;
-  readonly gamma: number;
-  readonly gaeLambda: number;
+export interface RolloutBufferState extends RolloutBufferOptions {
   /** Vector steps added so far. */
   readonly size: number;
   readonly advantagesComputed: boolean;

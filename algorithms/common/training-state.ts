@@ -3,7 +3,7 @@
  * per-metric sums since the last progress row, and the run's independent random streams. All of it
  * goes into every checkpoint, so a resumed run continues exactly as the uninterrupted one would.
  */
-import { Generator, type GeneratorState } from '../../engine/index.ts';
+import { Generator } from '../../engine/index.ts';
 import type { EvalPoint } from './records.ts';
 
 /** Counters and episode bookkeeping, saved in every checkpoint. */
@@ -81,11 +81,7 @@ export function createStreams(seed: number): RandomStreams {
   return { init: root.split(), exploration: root.split(), minibatch: root.split(), update: root.split() };
 }
 
-/** The states of the streams that move during training, plus any extra generators an algorithm owns. */
-export function streamStates(streams: RandomStreams, extra: Readonly<Record<string, Generator>> = {}): Record<string, GeneratorState> {
-  const states: Record<string, GeneratorState> = {
-    exploration: streams.exploration.getState(), minibatch: streams.minibatch.getState(), update: streams.update.getState(),
-  };
-  for (const [name, generator] of Object.entries(extra)) states[name] = generator.getState();
-  return states;
+/** The generators a checkpoint saves: the streams that move during training, plus any an algorithm owns. */
+export function checkpointedStreams(streams: RandomStreams, extra: Readonly<Record<string, Generator>> = {}): Record<string, Generator> {
+  return { exploration: streams.exploration, minibatch: streams.minibatch, update: streams.update, ...extra };
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Callback } from '../common/callbacks.ts';
+import { reachedMultiple, type Callback } from '../common/callbacks.ts';
 import { encodeAgentCheckpoint } from '../common/checkpoint.ts';
 import { learningCurveSvg } from '../common/curve-svg.ts';
 import type { RunFolderOptions } from '../common/host.ts';
@@ -27,7 +27,7 @@ export function runFolderCallbacks(runDir: string, learner: Learner, { totalStep
     });
     fs.writeFileSync(path.join(runDir, 'curve.svg'), svg);
   };
-  let previousStep = state.step;
+  let previousStep = 0; // set at onTrainingStart
 
   const logging: Callback = {
     onRecord: (_run, record) => logger.write(record),
@@ -38,7 +38,7 @@ export function runFolderCallbacks(runDir: string, learner: Learner, { totalStep
       previousStep = run.step;
     },
     onStep(run) {
-      const due = checkpointEvery > 0 && Math.floor(run.step / checkpointEvery) > Math.floor(previousStep / checkpointEvery);
+      const due = reachedMultiple(previousStep, run.step, checkpointEvery);
       previousStep = run.step;
       if (!due || run.step >= totalSteps) return;
       writeCheckpointDir(checkpointDir, encodeAgentCheckpoint(learner));

@@ -9,8 +9,8 @@
  *   optimizers.safetensors  optimizer state (`<optimizer>.<parameter index>.<slot>`)
  *   …                       further files of the caller's own (e.g. a replay buffer)
  *
- * Restoring checks every file against everything it will restore before writing anything, so a
- * failed load leaves every module, tensor, optimizer and generator as it was. Names are matched
+ * Restoring checks every file against everything it will restore (names, shapes, finite weights)
+ * before writing anything, so a failed load leaves every module, tensor, optimizer and generator as it was. Names are matched
  * as own keys only: a tensor named `__proto__.x` or `constructor` is refused, never followed.
  */
 import { ValueError } from '../errors.ts';
@@ -199,6 +199,10 @@ export function prepareRestore<M extends object = Record<string, unknown>>(
   const modules = targets.modules ?? {};
   const freeTensors = targets.tensors ?? {};
   const model = readCheckpointTensors(files, 'model.safetensors', where);
+  for (const [name, t] of Object.entries(model)) {
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new CheckpointError(`${where}: model.safetensors '${name}' holds ${t.data[bad]} at flat index ${bad}; refusing non-finite weights`);
+  }
 
   const byModule: Record<string, StateDict> = Object.create(null) as Record<string, StateDict>;
   for (const name of Object.keys(modules)) byModule[name] = Object.create(null) as StateDict;
