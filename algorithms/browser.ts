@@ -14,6 +14,16 @@
 export { SAC, SAC_ALGORITHM, SAC_DEFAULTS, SAC_RULES, SquashedGaussianActor, type SACConfig } from './sac.ts';
 export { TD3, TD3_ALGORITHM, TD3_DEFAULTS, TD3_RULES, type TD3Config } from './td3.ts';
 export { IAPO, IAPO_ALGORITHM, IAPO_DEFAULTS, IAPO_PRESETS, IAPO_RULES, type IAPOConfig, type IAPOPredictOptions } from './iapo.ts';
+export { PPO, PPO_ALGORITHM, PPO_DEFAULTS, PPO_RULES, type PPOConfig } from './ppo.ts';
+export { TRPO, TRPO_ALGORITHM, TRPO_DEFAULTS, TRPO_RULES, type TRPOConfig } from './trpo.ts';
+export { REINFORCE, REINFORCE_ALGORITHM, REINFORCE_DEFAULTS, REINFORCE_RULES, type REINFORCEConfig } from './reinforce.ts';
+export { OnPolicyAgent, ON_POLICY_DEFAULTS, type OnPolicyConfig, type OnPolicySpec } from './common/on-policy-agent.ts';
+export { EnvVector, type EnvSource } from './common/env-vector.ts';
+export { Normalizer, RunningMeanStd, type NormalizationOptions } from './common/normalization.ts';
+export {
+  GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, type PolicyModel, type PolicyOptions, type PolicyRows, type PosteriorKind,
+} from './policy-gradient/policies.ts';
+export { conjugateGradient, fisherVectorProduct, trustRegionStep, type TrustRegionOptions, type TrustRegionResult } from './policy-gradient/natural-gradient.ts';
 export { ALGORITHMS, agentFromFiles, algorithm, algorithmNames, createAgent, findAlgorithm } from './registry.ts';
 export { defineAlgorithm, type AlgorithmDefinition, type AlgorithmRecord, type EnvPreset, type EvalFlag } from './common/algorithm.ts';
 export { OffPolicyAgent, type Agent, type ConfigSpec } from './common/agent.ts';
@@ -22,7 +32,7 @@ export {
   evaluationCallback, everySteps, stopOnEvalReturn, type Callback, type EvaluationSchedule, type TrainingContext, type TrainingEnd, type TrainingRun,
 } from './common/callbacks.ts';
 export type {
-  Learner, LearnerBase, Metrics, OffPolicyConfig, OffPolicyLearner, OffPolicySchedule, OnPolicyLearner, RolloutStep, VectorEnvLike,
+  Learner, LearnerBase, Metrics, OffPolicyConfig, OffPolicyLearner, OffPolicySchedule, OnPolicyLearner, RolloutStep, TrainingProgress, VectorEnvLike,
 } from './common/learner.ts';
 export { installHost, type Host, type ProgressOptions, type RunFolderOptions } from './common/host.ts';
 export { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './common/training-state.ts';

@@ -324,7 +324,7 @@ async function runTrain(plan: TrainPlan): Promise<number> {
 
 async function trainLocked(plan: TrainPlan): Promise<number> {
   for (const line of plan.warnings) process.stderr.write(line + '\n');
-  const env = make(plan.envId);
+  const env = (): ReturnType<typeof make> => make(plan.envId); // on-policy agents make numEnvs of them, off-policy agents one
   const evalEnv = make(plan.envId);
   let agent;
   if (plan.resume) {
@@ -369,7 +369,7 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
 }
 
 function runEval(plan: EvalPlan): number {
-  const agent = loadAgent(plan.checkpointDir, make(plan.envId), { weightsOnly: true });
+  const agent = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
   const act = parseAlgorithm(plan.algorithm).evaluationPolicy(agent, plan.flags);
   const result = evaluate(act, make(plan.envId), { episodes: plan.episodes, seed: plan.seed });
   process.stdout.write(JSON.stringify({

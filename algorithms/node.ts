@@ -5,7 +5,7 @@
  */
 import type { Agent } from './common/agent.ts';
 import type { RestoreOptions } from './common/checkpoint.ts';
-import type { ContinuousEnv } from './common/env.ts';
+import type { EnvSource } from './common/env-vector.ts';
 import { installHost } from './common/host.ts';
 import { readCheckpointDir } from './node/checkpoint-dir.ts';
 import { nodeHost } from './node/host.ts';
@@ -24,7 +24,8 @@ export { nodeHost };
  * around `env` and loads it: everything by default (to resume training), networks only with
  * `weightsOnly` (evaluation).
  * @example const agent = loadAgent('runs/sac/checkpoint', make('Pendulum-v1'), { weightsOnly: true });
+ * @example const agent = loadAgent('runs/ppo/checkpoint', () => make('Pendulum-v1'));   // on-policy: numEnvs envs
  */
-export function loadAgent(dir: string, env: ContinuousEnv, options: RestoreOptions = {}): Agent {
+export function loadAgent(dir: string, env: EnvSource, options: RestoreOptions = {}): Agent {
   return agentFromFiles(readCheckpointDir(dir), env, options);
 }

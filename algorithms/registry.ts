@@ -6,12 +6,18 @@
 import type { Agent } from './common/agent.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
-import type { ContinuousEnv } from './common/env.ts';
+import type { EnvSource } from './common/env-vector.ts';
 import { IAPO_ALGORITHM } from './iapo.ts';
+import { PPO_ALGORITHM } from './ppo.ts';
+import { REINFORCE_ALGORITHM } from './reinforce.ts';
 import { SAC_ALGORITHM } from './sac.ts';
 import { TD3_ALGORITHM } from './td3.ts';
+import { TRPO_ALGORITHM } from './trpo.ts';
 
-export const ALGORITHMS: readonly AlgorithmRecord[] = [SAC_ALGORITHM, TD3_ALGORITHM, IAPO_ALGORITHM];
+export const ALGORITHMS: readonly AlgorithmRecord[] = [
+  SAC_ALGORITHM, TD3_ALGORITHM, IAPO_ALGORITHM,
+  REINFORCE_ALGORITHM, PPO_ALGORITHM, TRPO_ALGORITHM,
+];
 
 /** The names `createAgent` and `varl train --algo` accept. */
 export function algorithmNames(): string[] {
@@ -33,16 +39,18 @@ export function algorithm(name: string): AlgorithmRecord {
 /**
  * A new agent of the named algorithm.
  * @example const agent = createAgent('sac', make('Pendulum-v1'), { seed: 1 });
+ * @example const agent = createAgent('ppo', () => make('Pendulum-v1'), { numEnvs: 4 });
  */
-export function createAgent(name: string, env: ContinuousEnv, config: Record<string, unknown> = {}): Agent {
+export function createAgent(name: string, env: EnvSource, config: Record<string, unknown> = {}): Agent {
   return algorithm(name).create(env, config);
 }
 
 /**
  * Rebuilds the agent saved in checkpoint files (its algorithm and config from meta.json) around
  * `env` and restores it: everything (to resume training), or with `weightsOnly` the networks only.
+ * An on-policy agent of several envs needs a function making envs (or a vector env), e.g. `() => make(id)`.
  */
-export function agentFromFiles(files: Readonly<CheckpointFiles>, env: ContinuousEnv, options: RestoreOptions = {}): Agent {
+export function agentFromFiles(files: Readonly<CheckpointFiles>, env: EnvSource, options: RestoreOptions = {}): Agent {
   const meta = readAgentMeta(files);
   const record = findAlgorithm(meta.algorithm);
   if (!record) throw new RangeError(`checkpoint: unknown algorithm '${meta.algorithm}'; known: ${algorithmNames().join(', ')}`);

@@ -6,6 +6,7 @@
 import type { Agent } from './agent.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import type { ContinuousEnv } from './env.ts';
+import type { EnvSource } from './env-vector.ts';
 
 /** A per-env preset (RL Baselines3 Zoo style): config overrides and the budget of the published run. */
 export interface EnvPreset<C> {
@@ -26,7 +27,12 @@ export interface EvalFlag<A> {
   policy(agent: A, value: number): (obs: ArrayLike<number>) => Float32Array;
 }
 
-export interface AlgorithmDefinition<C extends object, A extends Agent> {
+/** How an algorithm is built: off-policy agents take one env, on-policy agents any `EnvSource`. */
+export type AgentFactory<C, A> =
+  | { readonly kind?: 'off-policy'; create(env: ContinuousEnv, config: Partial<C>): A }
+  | { readonly kind: 'on-policy'; create(env: EnvSource, config: Partial<C>): A };
+
+interface AlgorithmFields<C extends object, A extends Agent> {
   /** CLI name, lower case: 'sac'. */
   readonly name: string;
   /** One line for the help text. */
@@ -38,12 +44,15 @@ export interface AlgorithmDefinition<C extends object, A extends Agent> {
   /** Per-env presets the CLI applies unless `--no-preset`. */
   readonly envPresets?: Readonly<Record<string, EnvPreset<C>>>;
   readonly evalFlags?: Readonly<Record<string, EvalFlag<A>>>;
-  create(env: ContinuousEnv, config: Partial<C>): A;
 }
+
+export type AlgorithmDefinition<C extends object, A extends Agent> = AlgorithmFields<C, A> & AgentFactory<C, A>;
 
 /** An algorithm record with its config type erased, as the registry and the CLI hold it. */
 export interface AlgorithmRecord {
   readonly name: string;
+  /** Off-policy agents learn from one env and a replay buffer; on-policy agents from rollouts of `numEnvs` envs. */
+  readonly kind: 'off-policy' | 'on-policy';
   readonly summary: string;
   readonly defaults: Readonly<Record<string, unknown>>;
   readonly rules: ConfigRules;
@@ -52,8 +61,11 @@ export interface AlgorithmRecord {
   readonly evalFlags: Readonly<Record<string, { readonly description: string; readonly min: number; readonly max: number }>>;
   /** The config from defaults ← each override in turn, checked (ConfigError names the key). */
   resolveConfig(...overrides: unknown[]): Record<string, unknown>;
-  /** A new agent; `config` is checked as `resolveConfig` does. */
-  create(env: ContinuousEnv, config?: unknown): Agent;
+  /**
+   * A new agent; `config` is checked as `resolveConfig` does. `env` is an env, or a function making
+   * envs (on-policy agents call it `numEnvs` times, off-policy agents once), or (on-policy) a vector env.
+   */
+  create(env: EnvSource, config?: unknown): Agent;
   /** The deterministic policy of an agent this record created, with eval flags applied. */
   evaluationPolicy(agent: Agent, flags: Readonly<Record<string, number>>): (obs: ArrayLike<number>) => Float32Array;
 }
@@ -69,8 +81,17 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
   const resolve = (...overrides: unknown[]): C =>
     overrides.reduce<C>((config, override) => resolveConfig(owner, config, override ?? {}, definition.rules), { ...definition.defaults });
   const evalFlags = definition.evalFlags ?? {};
+  const build = (env: EnvSource, config: Partial<C>): A => {
+    if (definition.kind === 'on-policy') return definition.create(env, config);
+    if (typeof env === 'function') return definition.create(env(), config);
+    if (typeof (env as { numEnvs?: unknown } | null)?.numEnvs === 'number') {
+      throw new TypeError(`${owner}: an off-policy agent learns from one env, not a vector env; pass make(id)`);
+    }
+    return definition.create(env as ContinuousEnv, config);
+  };
   return {
     name: definition.name,
+    kind: definition.kind ?? 'off-policy',
     summary: definition.summary,
     defaults: definition.defaults as Readonly<Record<string, unknown>>,
     rules: definition.rules,
@@ -80,7 +101,7 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
     resolveConfig: (...overrides) => ({ ...resolve(...overrides) }) as Record<string, unknown>,
     create(env, config = {}) {
       if (!isPlainObject(config)) throw new ConfigError(`${owner} config must be an object, got ${config === null ? 'null' : Array.isArray(config) ? 'array' : typeof config}`);
-      const agent = definition.create(env, config as Partial<C>); // the constructor resolves and checks it
+      const agent = build(env, config as Partial<C>); // the constructor resolves and checks it
       own.set(agent, agent);
       return agent;
     },

@@ -13,6 +13,7 @@ import {
 import type { ContinuousEnv } from './env.ts';
 import type { Learner } from './learner.ts';
 import type { ReplayBuffer, ReplayBufferState } from './replay-buffer.ts';
+import type { RolloutBuffer, RolloutBufferState } from './rollout-buffer.ts';
 import { checkpointedStreams, serializeTrainingState, type TrainingState } from './training-state.ts';
 
 export { CheckpointError, type CheckpointFiles };
@@ -25,6 +26,8 @@ export interface AgentParts {
   readonly optimizers: Readonly<Record<string, Optimizer>>;
   /** The replay buffer of an off-policy learner. */
   readonly replay?: ReplayBuffer;
+  /** The rollout in progress of an on-policy learner (a checkpoint may fall mid-rollout). */
+  readonly rollout?: RolloutBuffer;
 }
 
 /** meta.json of an agent checkpoint. */
@@ -38,6 +41,8 @@ export interface AgentCheckpointMeta extends CheckpointMetaBase {
   /** The training env's `getState()`, or null when the env has none. */
   readonly envState: unknown;
   readonly replay: { capacity: number; observationSize: number; actionSize: number; position: number; size: number } | null;
+  /** The rollout buffer's shape and fill (its arrays are in rollout.safetensors); absent for off-policy learners. */
+  readonly rollout?: RolloutMeta | null;
   /** The kernel set (and GEMM FMA mode) the state was computed with; absent in checkpoints of earlier releases. */
   readonly kernels?: { readonly set: string; readonly fma: boolean };
   readonly savedAt: string;
@@ -74,11 +79,51 @@ function replayFile(buffer: ReplayBuffer): { meta: AgentCheckpointMeta['replay']
   };
 }
 
+type RolloutMeta = Omit<RolloutBufferState, RolloutArrayName>;
+const ROLLOUT_ARRAYS = ['observations', 'actions', 'rewards', 'values', 'logProbs', 'terminations', 'truncations', 'advantages', 'returns'] as const;
+type RolloutArrayName = (typeof ROLLOUT_ARRAYS)[number];
+
+function rolloutFile(buffer: RolloutBuffer): { meta: RolloutMeta; bytes: Uint8Array } {
+  const state = buffer.getState();
+  const { observations: _o, actions: _a, rewards: _r, values: _v, logProbs: _l, terminations: _t, truncations: _u, advantages: _d, returns: _e, ...meta } = state;
+  const tensors: Record<string, Tensor> = {};
+  for (const name of ROLLOUT_ARRAYS) {
+    const data = state[name];
+    if (data.length > 0) tensors[name] = new Tensor(data instanceof Float64Array ? data : Float32Array.from(data), [data.length]);
+  }
+  return { meta, bytes: encodeSafetensors(tensors) };
+}
+
+function readRollout(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta, where: string): RolloutBufferState {
+  const rollout = meta.rollout;
+  if (!rollout || typeof rollout !== 'object') throw new CheckpointError(`${where}: checkpoint holds no rollout buffer`);
+  if (!Object.hasOwn(files, 'rollout.safetensors')) throw new CheckpointError(`${where}: checkpoint has no rollout.safetensors`);
+  const stored = decodeSafetensors(files['rollout.safetensors']).tensors;
+  const array = (name: RolloutArrayName, kind: 'f32' | 'f64'): Float32Array | Float64Array => {
+    if (!Object.hasOwn(stored, name)) return kind === 'f64' ? new Float64Array(0) : new Float32Array(0);
+    const data = stored[name].data;
+    return kind === 'f64' ? Float64Array.from(data) : Float32Array.from(data);
+  };
+  return {
+    ...rollout,
+    observations: array('observations', 'f32') as Float32Array,
+    actions: array('actions', 'f32') as Float32Array,
+    rewards: array('rewards', 'f64') as Float64Array,
+    values: array('values', 'f64') as Float64Array,
+    logProbs: array('logProbs', 'f64') as Float64Array,
+    terminations: array('terminations', 'f32') as Float32Array,
+    truncations: array('truncations', 'f32') as Float32Array,
+    advantages: array('advantages', 'f64') as Float64Array,
+    returns: array('returns', 'f64') as Float64Array,
+  };
+}
+
 /** Everything needed to resume `learner` exactly, as checkpoint files. Refuses non-finite weights. */
 export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
   const parts = learner.checkpointParts();
   assertFinite(modelTensors(parts.modules, parts.tensors));
   const replay = parts.replay ? replayFile(parts.replay) : null;
+  const rollout = parts.rollout ? rolloutFile(parts.rollout) : null;
   const env = learner.env as { getState?(): unknown };
   return encodeCheckpoint({
     modules: parts.modules,
@@ -92,11 +137,12 @@ export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
       training: serializeTrainingState(learner.training),
       envState: env.getState?.() ?? null,
       replay: replay?.meta ?? null,
+      ...(rollout ? { rollout: rollout.meta } : {}),
       kernels: { set: kernels().name, fma: (kernels() as ReturnType<typeof kernels> & { fma?: boolean }).fma === true },
       savedAt: new Date().toISOString(),
     },
     modelMetadata: { format: 'varl-checkpoint', algorithm: learner.algorithm },
-    files: replay ? { 'replay.safetensors': replay.bytes } : {},
+    files: { ...(replay ? { 'replay.safetensors': replay.bytes } : {}), ...(rollout ? { 'rollout.safetensors': rollout.bytes } : {}) },
   });
 }
 
@@ -152,10 +198,13 @@ export function restoreAgentCheckpoint(files: Readonly<CheckpointFiles>, learner
   }, where);
   const replay = !weightsOnly && parts.replay ? readReplay(files, meta, where) : null;
   if (replay && parts.replay) parts.replay.checkState(replay);
+  const rollout = !weightsOnly && parts.rollout ? readRollout(files, meta, where) : null;
+  if (rollout && parts.rollout) parts.rollout.checkState(rollout);
   const training = weightsOnly ? null : checkTrainingState(meta.training, learner.training, where);
 
   prepared.apply();
   if (replay && parts.replay) parts.replay.setState(replay);
+  if (rollout && parts.rollout) parts.rollout.setState(rollout);
   if (training) restoreTrainingState(learner.training, training, learner.env, meta.envState);
   return meta;
 }

@@ -102,6 +102,14 @@ export interface RolloutStep {
   readonly finalMask: ArrayLike<number>;
 }
 
+/** Where training stands when an on-policy iteration starts (for annealed learning rates and temperatures). */
+export interface TrainingProgress {
+  /** Env steps taken so far. */
+  readonly step: number;
+  /** Env steps of the whole `learn` call. */
+  readonly totalSteps: number;
+}
+
 export interface OnPolicyLearner extends LearnerBase {
   readonly kind: 'on-policy';
   readonly env: VectorEnvLike;
@@ -113,7 +121,7 @@ export interface OnPolicyLearner extends LearnerBase {
   /** Records one vector step of the rollout in progress. */
   observe(step: RolloutStep): void;
   /** After `rolloutSteps` vector steps: learn from the rollout (epochs over minibatches); next observations for bootstrapping. */
-  train(lastObservations: Float32Array): Metrics;
+  train(lastObservations: Float32Array, progress?: TrainingProgress): Metrics;
 }
 
 export type Learner = OffPolicyLearner | OnPolicyLearner;

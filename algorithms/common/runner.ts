@@ -182,7 +182,7 @@ export async function learn(learner: Learner, options: LearnOptions): Promise<Le
     updatesSinceRow += updates;
     updateSecondsSinceRow += (performance.now() - started) / 1000;
   };
-  const collect = learner.kind === 'off-policy' ? offPolicyCollector(learner, trained) : onPolicyCollector(learner, trained);
+  const collect = learner.kind === 'off-policy' ? offPolicyCollector(learner, trained) : onPolicyCollector(learner, trained, totalSteps);
 
   let interrupted = false;
   const stopListening = options.handleSignals
@@ -279,7 +279,7 @@ function offPolicyCollector(learner: OffPolicyLearner, trained: Trainer): () => 
  * One vector step of an on-policy learner (all E envs, E env steps), and after every
  * `rolloutSteps` of them a training iteration. Episode returns are tracked for env 0.
  */
-function onPolicyCollector(learner: OnPolicyLearner, trained: Trainer): () => number | undefined {
+function onPolicyCollector(learner: OnPolicyLearner, trained: Trainer, totalSteps: number): () => number | undefined {
   const { env, config, training: state } = learner;
   if (env.autoresetMode !== 'SAME_STEP') {
     throw new RangeError(`learn: an on-policy learner needs a vector env in SAME_STEP autoreset mode, got ${env.autoresetMode}`);
@@ -316,7 +316,7 @@ function onPolicyCollector(learner: OnPolicyLearner, trained: Trainer): () => nu
     });
     observations.set(result.obs);
     // The position in the rollout follows from the step count, so it needs no saving.
-    if ((state.step / env.numEnvs) % config.rolloutSteps === 0) trained(1, () => learner.train(observations));
+    if ((state.step / env.numEnvs) % config.rolloutSteps === 0) trained(1, () => learner.train(observations, { step: state.step, totalSteps }));
     return finished;
   };
 }

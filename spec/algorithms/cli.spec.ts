@@ -19,7 +19,7 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--lr', '3'], /train: Unknown option '--lr'/);
     usageError(['train', '--algo', 'sac'], /--env <id> is required; known ids: Pendulum-v1/);
     usageError(['train', '--algo', 'sac', '--env', 'Pendulm-v1'], /unknown env id 'Pendulm-v1'; known ids: .*Pendulum-v1/);
-    usageError(['train', '--algo', 'ppo', '--env', 'Pendulum-v1'], /unknown --algo 'ppo'; expected sac, td3, iapo/);
+    usageError(['train', '--algo', 'dqn', '--env', 'Pendulum-v1'], /unknown --algo 'dqn'; expected sac, td3, iapo, reinforce, ppo, trpo/);
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '1e3x'], /--steps must be an integer ≥ 1, got '1e3x'/);
     usageError(['fit'], /unknown command 'fit'/);
     usageError(['eval', '--checkpoint', 'nowhere'], /no checkpoint at nowhere/);

@@ -39,12 +39,14 @@ export function checkpointFingerprint(dir: string): Record<string, unknown> {
   const { savedAt: _savedAt, training, ...rest } = meta;
   const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
   const bytes = (file: string): string => createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+  const present = (file: string): boolean => fs.existsSync(path.join(dir, file));
   return {
     ...rest,
     training: counters,
     model: bytes('model.safetensors'),
     optimizers: bytes('optimizers.safetensors'),
-    replay: bytes('replay.safetensors'),
+    ...(present('replay.safetensors') ? { replay: bytes('replay.safetensors') } : {}),
+    ...(present('rollout.safetensors') ? { rollout: bytes('rollout.safetensors') } : {}),
   };
 }
 

@@ -13,13 +13,24 @@ const small: Record<string, Record<string, unknown>> = {
   td3: TINY,
   iapo: { hiddenSizes: [8], criticHiddenSizes: [8], batchSize: 8, actionSamples: 2, inferenceIterations: 2, learningStarts: 20, bufferSize: 500 },
 };
+const ON_POLICY_SMALL = { hiddenSizes: [8], numEnvs: 2, rolloutSteps: 8, batchSize: 8 };
+/** A small config of any registered algorithm (on-policy records without a batch size get none). */
+function smallConfig(name: string): Record<string, unknown> {
+  const record = algorithm(name);
+  if (small[name]) return small[name];
+  if (record.kind === 'off-policy') return TINY;
+  return Object.fromEntries(Object.entries(ON_POLICY_SMALL).filter(([key]) => Object.hasOwn(record.defaults, key)));
+}
+const bandit = (): BanditEnv => new BanditEnv();
 
 describe('algorithm registry', () => {
   it('lists one record per algorithm, each creating its own agent from its defaults, presets and env presets', () => {
-    assert.deepEqual(algorithmNames(), ['sac', 'td3', 'iapo']);
+    assert.deepEqual(algorithmNames().slice(0, 6), ['sac', 'td3', 'iapo', 'reinforce', 'ppo', 'trpo']);
+    assert.equal(new Set(algorithmNames()).size, ALGORITHMS.length, 'names are unique');
     for (const record of ALGORITHMS) {
       assert.equal(record.name, record.name.toLowerCase());
-      const agent = record.create(new BanditEnv(), small[record.name]);
+      const agent = record.create(bandit, smallConfig(record.name));
+      assert.equal(agent.kind, record.kind);
       assert.equal(agent.algorithm, record.name.toUpperCase());
       assert.ok(record.summary.length > 10);
       for (const [name, preset] of Object.entries(record.presets)) {
@@ -33,8 +44,8 @@ describe('algorithm registry', () => {
   });
 
   it('refuses unknown names, including Object.prototype keys, naming the known ones', () => {
-    for (const name of ['ppo', 'constructor', '__proto__', 'toString', '']) {
-      assert.throws(() => createAgent(name, new BanditEnv()), (e: Error) => e instanceof RangeError && /expected one of sac, td3, iapo/.test(e.message));
+    for (const name of ['dqn', 'constructor', '__proto__', 'toString', '']) {
+      assert.throws(() => createAgent(name, new BanditEnv()), (e: Error) => e instanceof RangeError && e.message.includes(`expected one of ${algorithmNames().join(', ')}`));
     }
     assert.throws(() => algorithm(undefined as unknown as string), /unknown algorithm undefined/);
   });
@@ -48,14 +59,15 @@ describe('algorithm registry', () => {
 
   it('rebuilds every algorithm from in-memory checkpoint files and from a directory, with identical actions', () => {
     for (const record of ALGORITHMS) {
-      const agent = record.create(new BanditEnv(), { ...small[record.name], seed: 3 });
+      const agent = record.create(bandit, { ...smallConfig(record.name), seed: 3 });
       const files = agent.toCheckpoint();
-      assert.deepEqual(Object.keys(files).sort(), ['meta.json', 'model.safetensors', 'optimizers.safetensors', 'replay.safetensors']);
-      const copy = agentFromFiles(files, new BanditEnv());
+      const buffer = record.kind === 'off-policy' ? 'replay.safetensors' : 'rollout.safetensors';
+      assert.deepEqual(Object.keys(files).sort(), ['meta.json', 'model.safetensors', 'optimizers.safetensors', buffer]);
+      const copy = agentFromFiles(files, bandit);
       assert.deepEqual(Array.from(copy.predict([0.25])), Array.from(agent.predict([0.25])), record.name);
       const dir = path.join(tempDir(), 'checkpoint');
       agent.save(dir);
-      assert.deepEqual(Array.from(loadAgent(dir, new BanditEnv(), { weightsOnly: true }).predict([0.25])), Array.from(agent.predict([0.25])));
+      assert.deepEqual(Array.from(loadAgent(dir, bandit, { weightsOnly: true }).predict([0.25])), Array.from(agent.predict([0.25])));
     }
   });
 
@@ -84,6 +96,6 @@ describe('algorithm registry', () => {
     assert.equal(plan.config.batchSize, 64);
     assert.throws(() => planCommand(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--preset', 'reduced'], cwd),
       (e: Error) => e instanceof UsageError && /unknown --preset 'reduced' for sac; it has no named presets/.test(e.message));
-    assert.throws(() => planCommand(['train', '--algo', '__proto__', '--env', 'Pendulum-v1'], cwd), /unknown --algo '__proto__'; expected sac, td3, iapo/);
+    assert.throws(() => planCommand(['train', '--algo', '__proto__', '--env', 'Pendulum-v1'], cwd), /unknown --algo '__proto__'; expected sac, td3, iapo, reinforce, ppo, trpo/);
   });
 });
