@@ -11,12 +11,13 @@ import { IAPO_ALGORITHM } from './iapo.ts';
 import { PPO_ALGORITHM } from './ppo.ts';
 import { REINFORCE_ALGORITHM } from './reinforce.ts';
 import { SAC_ALGORITHM } from './sac.ts';
+import { SVPG_ALGORITHM } from './svpg.ts';
 import { TD3_ALGORITHM } from './td3.ts';
 import { TRPO_ALGORITHM } from './trpo.ts';
 
 export const ALGORITHMS: readonly AlgorithmRecord[] = [
   SAC_ALGORITHM, TD3_ALGORITHM, IAPO_ALGORITHM,
-  REINFORCE_ALGORITHM, PPO_ALGORITHM, TRPO_ALGORITHM,
+  REINFORCE_ALGORITHM, PPO_ALGORITHM, TRPO_ALGORITHM, SVPG_ALGORITHM,
 ];
 
 /** The names `createAgent` and `varl train --algo` accept. */

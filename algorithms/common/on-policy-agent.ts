@@ -12,7 +12,7 @@
  */
 import { MLP, Tensor, noGrad, reshape, type Generator, type Optimizer } from '../../engine/index.ts';
 import {
-  GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PosteriorKind,
+  GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PolicyOptions, type PosteriorKind,
 } from '../policy-gradient/policies.ts';
 import type { Agent } from './agent.ts';
 import type { AgentParts, CheckpointFiles, RestoreOptions } from './checkpoint.ts';
@@ -102,11 +102,16 @@ export interface OnPolicySpec<C> {
   readonly rules: ConfigRules;
 }
 
-function buildPolicy(c: OnPolicyConfig, observationSize: number, actionSize: number, generator: Generator): PolicyModel {
-  const options = {
+/** The options of the policy networks a config asks for. */
+export function policyOptions(c: OnPolicyConfig, observationSize: number, actionSize: number, generator: Generator): PolicyOptions {
+  return {
     observationSize, actionSize, hiddenSizes: c.hiddenSizes, activation: c.activation, initialLogStd: c.initialLogStd,
     orthogonalInit: c.orthogonalInit, generator,
   };
+}
+
+/** The policy model of the config's posterior kind. */
+export function buildPolicy(c: OnPolicyConfig, options: PolicyOptions): PolicyModel {
   switch (c.posterior) {
     case 'point': return new GaussianPolicy(options);
     case 'parameter': return new ParameterPosteriorPolicy(options, c.numEnvs, c.initialPosteriorStd);
@@ -140,8 +145,9 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
   /**
    * @param env an env (numEnvs 1), a function making envs (called numEnvs times), or a SAME_STEP vector env of numEnvs envs.
    * @param config overrides of the defaults; unknown keys and bad values throw ConfigError.
+   * @param makePolicy the policy model (default: the one `posterior` names).
    */
-  protected constructor(spec: OnPolicySpec<C>, env: EnvSource, config: Partial<C>) {
+  protected constructor(spec: OnPolicySpec<C>, env: EnvSource, config: Partial<C>, makePolicy: (config: C, options: PolicyOptions) => PolicyModel = buildPolicy) {
     this.algorithm = spec.name;
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
     const c = this.config;
@@ -154,7 +160,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
     this.streams = createStreams(c.seed);
     this.training = initialTrainingState(c.numEnvs * this.observationSize);
 
-    this.policy = buildPolicy(c, this.observationSize, this.actionSize, this.streams.init);
+    this.policy = makePolicy(c, policyOptions(c, this.observationSize, this.actionSize, this.streams.init));
     this.value = new MLP({
       inputSize: this.observationSize, hiddenSizes: c.hiddenSizes, outputSize: 1, activation: c.activation, generator: this.streams.init,
       ...(c.orthogonalInit ? { hiddenInit: orthogonalInit(Math.SQRT2), outputInit: orthogonalInit(1) } : {}),

@@ -141,8 +141,8 @@ export class GaussianPolicy extends Module implements PolicyModel {
   }
 }
 
-/** Row positions of each group, and the permutation that puts grouped results back in row order. */
-function groupRows(indices: Uint32Array, groups: number): { members: number[][]; inverse: number[] } {
+/** Row positions of each group (row r in group indices[r] mod groups), and where each row lands when the groups are concatenated. */
+export function groupRows(indices: Uint32Array, groups: number): { members: number[][]; inverse: number[] } {
   const members: number[][] = Array.from({ length: groups }, () => []);
   for (let row = 0; row < indices.length; row++) members[indices[row] % groups].push(row);
   const inverse = new Array<number>(indices.length);

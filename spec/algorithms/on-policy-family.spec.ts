@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import {
-  ConfigError, PPO, REINFORCE, TRPO, createAgent, loadAgent, type Agent, type PPOConfig, type REINFORCEConfig, type TRPOConfig,
+  ConfigError, PPO, REINFORCE, SVPG, TRPO, createAgent, loadAgent, type Agent, type PPOConfig, type REINFORCEConfig, type SVPGConfig, type TRPOConfig,
 } from '../../algorithms/index.ts';
 import { make, SyncVectorEnv } from '../../envs/index.ts';
 import { BanditEnv } from './bandit-env.ts';
@@ -17,7 +17,8 @@ const variants: [string, Build][] = [
   ['TRPO', (seed) => new TRPO(bandit, { ...SMALL, seed, batchSize: 32, targetKl: 0.02 } as Partial<TRPOConfig>)],
   ['PPO posterior parameter', (seed) => new PPO(bandit, { ...SMALL, seed, batchSize: 32, epochs: 4, learningRate: 3e-3, posterior: 'parameter' } as Partial<PPOConfig>)],
   ['PPO posterior state', (seed) => new PPO(bandit, { ...SMALL, seed, batchSize: 32, epochs: 4, learningRate: 3e-3, posterior: 'state' } as Partial<PPOConfig>)],
-  ['REINFORCE posterior parameter', (seed) => new REINFORCE(bandit, { ...SMALL, seed, learningRate: 3e-3, posterior: 'parameter' } as Partial<REINFORCEConfig>)],
+  ['REINFORCE posterior parameter', (seed) => new REINFORCE(bandit, { ...SMALL, seed, learningRate: 1e-2, posterior: 'parameter' } as Partial<REINFORCEConfig>)],
+  ['SVPG', (seed) => new SVPG(bandit, { ...SMALL, seed, particles: 4, learningRate: 1e-2, temperature: 0.1 } as Partial<SVPGConfig>)],
   ['TRPO posterior state', (seed) => new TRPO(bandit, { ...SMALL, seed, batchSize: 32, targetKl: 0.02, posterior: 'state', auxiliaryNetwork: false } as Partial<TRPOConfig>)],
 ];
 
@@ -28,13 +29,15 @@ function worstError(agent: Agent): number {
 }
 
 describe('on-policy algorithms learn a bandit with a known optimum a*(s) = 0.5·s + 0.5', () => {
-  const budgets: Record<string, number> = { REINFORCE: 128 * 300, TRPO: 128 * 150 };
+  const budgets: Record<string, number> = {
+    REINFORCE: 128 * 300, TRPO: 128 * 150, SVPG: 128 * 300, 'PPO posterior parameter': 128 * 50, 'REINFORCE posterior parameter': 128 * 150, 'TRPO posterior state': 128 * 100,
+  };
   for (const [name, build] of variants) {
     it(name, async function () {
       this.timeout(120_000);
       const agent = build(1);
       const before = worstError(agent);
-      await agent.learn({ totalSteps: budgets[name.split(' ')[0]] ?? 128 * 100 });
+      await agent.learn({ totalSteps: budgets[name] ?? 128 * 100 });
       const after = worstError(agent);
       assert.ok(after < 0.2, `worst error ${after.toFixed(3)} after training (${before.toFixed(3)} before)`);
     });

@@ -6,6 +6,7 @@ import {
 } from '../../algorithms/policy-gradient/natural-gradient.ts';
 import { ParameterPosteriorPolicy, StateNoisePolicy } from '../../algorithms/policy-gradient/policies.ts';
 import { importanceSurrogate } from '../../algorithms/policy-gradient/losses.ts';
+import { svgdDirections } from '../../algorithms/policy-gradient/particles.ts';
 
 function randomMatrix(rng: Generator, rows: number, columns: number): Float64Array {
   return Float64Array.from({ length: rows * columns }, () => rng.normal());
@@ -167,5 +168,32 @@ describe('variational policy posteriors (Xu 2018)', () => {
     logProbs.forEach((lp, i) => assert.ok(Math.abs(logProb.data[i] - lp) < 1e-5, `row ${i}: ${logProb.data[i]} vs ${lp}`));
     sum(logProb).add(policy.logDetJacobian(rows)).backward();
     for (const [name, p] of policy.namedParameters()) assert.ok(p.grad && p.grad.data.some((g) => g !== 0), `no gradient reaches ${name}`);
+  });
+});
+
+describe('SVPG kernel term (Liu et al. 2017)', () => {
+  it('matches a hand-computed case: θ = 0, 1, 3; g = 1, 0, −1; T = 2', () => {
+    const { directions, bandwidth, kernel } = svgdDirections([[0], [1], [3]].map((v) => Float64Array.from(v)), [[1], [0], [-1]].map((v) => Float64Array.from(v)), 2);
+    // Squared distances 0 1 9 / 1 0 4 / 9 4 0: sorted 0 0 0 1 1 4 4 9 9, median 1, h = 1 / (2 ln 4).
+    const h = 1 / (2 * Math.log(4));
+    assert.ok(Math.abs(bandwidth - h) < 1e-15);
+    const k = (d: number) => Math.exp(-d / h);
+    const expectedKernel = [1, k(1), k(9), k(1), 1, k(4), k(9), k(4), 1];
+    expectedKernel.forEach((v, i) => assert.ok(Math.abs(kernel[i] - v) < 1e-15, `k[${i}]`));
+    // φ_0 = ⅓[1·1/2 + 0 + k(9)(−1)/2 + k(1)(2/h)(0 − 1) + k(9)(2/h)(0 − 3)]
+    const phi0 = (0.5 - k(9) / 2 - k(1) * (2 / h) - 3 * k(9) * (2 / h)) / 3;
+    // φ_1 = ⅓[k(1)·1/2 + 0 + k(4)(−1)/2 + k(1)(2/h)(1 − 0) + k(4)(2/h)(1 − 3)]
+    const phi1 = (k(1) / 2 - k(4) / 2 + k(1) * (2 / h) - 2 * k(4) * (2 / h)) / 3;
+    // φ_2 = ⅓[k(9)·1/2 + 0 − 1/2 + k(9)(2/h)(3 − 0) + k(4)(2/h)(3 − 1)]
+    const phi2 = (k(9) / 2 - 0.5 + 3 * k(9) * (2 / h) + 2 * k(4) * (2 / h)) / 3;
+    [phi0, phi1, phi2].forEach((phi, j) => assert.ok(Math.abs(directions[j][0] - phi) < 1e-13, `φ_${j}: ${directions[j][0]} vs ${phi}`));
+  });
+
+  it('takes the mean of the two middle squared distances as the median for an even count, and h = 1 when all particles coincide', () => {
+    const two = svgdDirections([Float64Array.of(0, 0), Float64Array.of(3, 4)], [Float64Array.of(0, 0), Float64Array.of(0, 0)], 1);
+    assert.ok(Math.abs(two.bandwidth - 25 / 2 / (2 * Math.log(3))) < 1e-12);
+    const same = svgdDirections([Float64Array.of(1), Float64Array.of(1)], [Float64Array.of(2), Float64Array.of(2)], 1);
+    assert.equal(same.bandwidth, 1);
+    assert.deepEqual(Array.from(same.directions[0]), [2], 'equal particles: only the driving term, k = 1');
   });
 });

@@ -13,7 +13,7 @@ const small: Record<string, Record<string, unknown>> = {
   td3: TINY,
   iapo: { hiddenSizes: [8], criticHiddenSizes: [8], batchSize: 8, actionSamples: 2, inferenceIterations: 2, learningStarts: 20, bufferSize: 500 },
 };
-const ON_POLICY_SMALL = { hiddenSizes: [8], numEnvs: 2, rolloutSteps: 8, batchSize: 8 };
+const ON_POLICY_SMALL = { hiddenSizes: [8], numEnvs: 2, rolloutSteps: 8, batchSize: 8, particles: 2 };
 /** A small config of any registered algorithm (on-policy records without a batch size get none). */
 function smallConfig(name: string): Record<string, unknown> {
   const record = algorithm(name);
