@@ -139,7 +139,8 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
   rules: TRPO_RULES,
   kind: 'on-policy',
   presets: {
-    'vi-parameter': { posterior: 'parameter' },
+    // α per weight: the entropy of q_φ sums log σ over every weight (≈5,000 at 64×64), so α is ~100× smaller than for 'state'.
+    'vi-parameter': { posterior: 'parameter', posteriorTemperature: 1e-5 },
     'vi-state': { posterior: 'state' },
   },
   envPresets: {

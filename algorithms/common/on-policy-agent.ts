@@ -253,18 +253,17 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
     return policyGauges(this.policy);
   }
 
-  /** The action for one observation in the env's units: the policy's mean (deterministic) or a sample, clipped to the box. */
+  /**
+   * The action for one observation in the env's units, clipped to the box: the policy's mean
+   * (deterministic), or a sample of the whole model (θ or ξ drawn afresh) from the exploration stream.
+   */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
     if (obs?.length !== this.observationSize) {
       throw new RangeError(`${this.algorithm}.predict: expected an observation of ${this.observationSize} values, got ${obs?.length}`);
     }
     const normalized = this.normalizer.observations(obs, 1, new Float32Array(this.observationSize), false);
     const input = new Tensor(normalized, [1, this.observationSize]);
-    const action = noGrad(() => {
-      if (deterministic) return this.policy.meanAction(input);
-      if (this.policy instanceof GaussianPolicy) return this.policy.act(input, 0, this.streams.exploration).actions;
-      return this.policy.meanAction(input); // the variational policies sample per env and rollout; sampling one state alone would disturb their noise
-    });
+    const action = noGrad(() => (deterministic ? this.policy.meanAction(input) : this.policy.sample(input, this.streams.exploration)));
     const clipped = Float32Array.from(action.data, (a) => Math.min(1, Math.max(-1, a)));
     return this.scaler.toEnv(clipped, new Float32Array(this.actionSize));
   }

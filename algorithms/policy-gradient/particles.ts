@@ -106,6 +106,11 @@ export class ParticlePolicy extends Module implements PolicyModel {
     return Normal.fromLogScale(selectRows(concat(means, 0), inverse), selectRows(concat(logStds, 0), inverse));
   }
 
+  /** An action of the leading particle. */
+  sample(observations: Tensor, generator: Generator): Tensor {
+    return this.particles[this.leader].sample(observations, generator);
+  }
+
   /** The mean action of the leading particle. */
   meanAction(observations: Tensor): Tensor {
     return this.particles[this.leader].meanAction(observations);
@@ -113,5 +118,10 @@ export class ParticlePolicy extends Module implements PolicyModel {
 
   logDetJacobian(): Tensor {
     return new Tensor(new Float32Array(1), []);
+  }
+
+  /** Every particle's mean action (`count` is the particle count here). */
+  sampledPolicies(observations: Tensor): Tensor[] {
+    return this.particles.map((p) => p.meanAction(observations));
   }
 }

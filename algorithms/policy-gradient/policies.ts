@@ -22,7 +22,7 @@
  */
 import {
   MLP, Module, Normal, Tensor, add, broadcastTo, concat, exp, functionalCall, gather, log, mean, mul, noGrad, orthogonal_,
-  parametersToVector, randn, reshape, softplus, sum, tensor, vectorToStateDict, zeros, type Generator, type LinearInit,
+  parametersToVector, randn, reshape, softplus, sum, tensor, vectorToStateDict, zeros, type Generator, type LinearInit, type StateDict,
 } from '../../engine/index.ts';
 
 /** Stored rows of a rollout, as a policy needs them to rebuild π(· | s). */
@@ -47,8 +47,15 @@ export interface PolicyModel extends Module {
   distribution(rows: PolicyRows): Normal;
   /** The deterministic action (ξ = 0, ζ = 0) for [B, obs] observations. */
   meanAction(observations: Tensor): Tensor;
+  /** Actions drawn afresh from the whole model (θ or ξ too), touching no rollout state. */
+  sample(observations: Tensor, generator: Generator): Tensor;
   /** log|det ∂h_φ/∂ξ| averaged over rows (eq. 1): Σ log σ (parameter), E_s Σ log σ_φ(s) (state), 0 (point). */
   logDetJacobian(rows: PolicyRows): Tensor;
+  /**
+   * The mean actions [B, act] of `count` policies drawn from the posterior (θ ~ q_φ, or ξ per state),
+   * for inspecting how diverse the sampled policies are; a point policy gives its one mean action.
+   */
+  sampledPolicies(observations: Tensor, count: number, generator: Generator): Tensor[];
 }
 
 export interface PolicyOptions {
@@ -136,8 +143,16 @@ export class GaussianPolicy extends Module implements PolicyModel {
     return this.mean.forward(observations);
   }
 
+  sample(observations: Tensor, generator: Generator): Tensor {
+    return this.forwardDistribution(observations).sample(generator);
+  }
+
   logDetJacobian(): Tensor {
     return tensor(0);
+  }
+
+  sampledPolicies(observations: Tensor): Tensor[] {
+    return [this.meanAction(observations)];
   }
 }
 
@@ -196,16 +211,30 @@ export class ParameterPosteriorPolicy extends Module implements PolicyModel {
     return add(this.weightMean, mul(this.weightStd, xi));
   }
 
-  private withWeights<T>(weights: Tensor, fn: () => T): T {
-    return functionalCall(this.network, vectorToStateDict(weights, this.network), fn);
+  private withWeights<T>(weights: Tensor | StateDict, fn: () => T): T {
+    return functionalCall(this.network, weights instanceof Tensor ? vectorToStateDict(weights, this.network) : weights, fn);
   }
+
+  /** The samples' weights for acting, drawn once per rollout (recomputed when φ or ξ changed, e.g. by a restore). */
+  private actingWeights(): StateDict[] {
+    const key = `${this.weightMean.version}:${this.weightStdParameter.version}:${this.noise.version}`;
+    if (this.cacheKey !== key) {
+      this.cache = noGrad(() => Array.from({ length: this.samples }, (_, m) => vectorToStateDict(this.sampleWeights(m), this.network)));
+      this.cacheKey = key;
+    }
+    return this.cache;
+  }
+
+  private cache: StateDict[] = [];
+  private cacheKey = '';
 
   act(observations: Tensor, _t: number, generator: Generator): { actions: Tensor; logProbs: Tensor } {
     const actions: Tensor[] = [];
     const logProbs: Tensor[] = [];
+    const weights = this.actingWeights();
     for (let e = 0; e < this.samples; e++) {
       const obs = selectRows(observations, [e]);
-      const d = this.withWeights(this.sampleWeights(e), () => this.network.forwardDistribution(obs));
+      const d = this.withWeights(weights[e], () => this.network.forwardDistribution(obs));
       const a = d.sample(generator);
       actions.push(a);
       logProbs.push(d.logProb(a));
@@ -231,8 +260,20 @@ export class ParameterPosteriorPolicy extends Module implements PolicyModel {
     return this.withWeights(this.weightMean, () => this.network.meanAction(observations));
   }
 
+  sample(observations: Tensor, generator: Generator): Tensor {
+    const weights = add(this.weightMean, mul(this.weightStd, randn([this.weightMean.size], { generator })));
+    return this.withWeights(weights, () => this.network.forwardDistribution(observations).sample(generator));
+  }
+
   logDetJacobian(): Tensor {
     return sum(log(this.weightStd));
+  }
+
+  sampledPolicies(observations: Tensor, count: number, generator: Generator): Tensor[] {
+    return Array.from({ length: count }, () => {
+      const weights = add(this.weightMean, mul(this.weightStd, randn([this.weightMean.size], { generator })));
+      return this.withWeights(weights, () => this.network.meanAction(observations));
+    });
   }
 }
 
@@ -298,8 +339,17 @@ export class StateNoisePolicy extends Module implements PolicyModel {
     return this.actionMean(observations, null);
   }
 
+  sample(observations: Tensor, generator: Generator): Tensor {
+    const xi = randn([observations.shape[0], this.actionSize], { generator });
+    return Normal.fromLogScale(this.actionMean(observations, xi), this.logStd).sample(generator);
+  }
+
   logDetJacobian(rows: PolicyRows): Tensor {
     return mean(sum(log(softplus(this.thetaStd.forward(rows.observations))), 1));
+  }
+
+  sampledPolicies(observations: Tensor, count: number, generator: Generator): Tensor[] {
+    return Array.from({ length: count }, () => this.actionMean(observations, randn([observations.shape[0], this.actionSize], { generator })));
   }
 }
 

@@ -110,4 +110,15 @@ describe('on-policy envs and configs', () => {
       assert.ok(a[0] >= -2 && a[0] <= 2);
     }
   });
+
+  for (const posterior of ['parameter', 'state'] as const) {
+    it(`posterior ${posterior}: a stochastic predict draws θ or ξ afresh and leaves the rollout's samples alone`, () => {
+      const agent = new PPO(bandit, { numEnvs: 2, rolloutSteps: 4, batchSize: 8, posterior, initialPosteriorStd: posterior === 'parameter' ? 0.02 : 0.5, initialLogStd: -5 });
+      const noiseBefore = Array.from(agent.policy.namedBuffers().find(([name]) => name === 'noise')![1].data);
+      const actions = Array.from({ length: 10 }, () => agent.predict([0.3], { deterministic: false })[0]);
+      assert.ok(new Set(actions).size > 5, 'samples differ');
+      assert.deepEqual(Array.from(agent.policy.namedBuffers().find(([name]) => name === 'noise')![1].data), noiseBefore);
+      assert.equal(agent.predict([0.3])[0], agent.predict([0.3])[0], 'the mean action is deterministic');
+    });
+  }
 });
