@@ -32,15 +32,15 @@ export class RunningMeanStd extends Module {
     const batchVariance = new Float64Array(n);
     for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) batchMean[i] += values[r * n + i] / rows;
     for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) batchVariance[i] += (values[r * n + i] - batchMean[i]) ** 2 / rows;
-    this.mean.mutate_((m) => {
-      for (let i = 0; i < n; i++) {
-        const delta = batchMean[i] - mean[i];
-        const m2 = variance[i] * count + batchVariance[i] * rows + (delta * delta * count * rows) / total;
-        m[i] = mean[i] + (delta * rows) / total;
-        variance[i] = m2 / total;
-      }
-    });
-    this.variance.mutate_(() => {});
+    const nextMean = new Float64Array(n);
+    const nextVariance = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const delta = batchMean[i] - mean[i];
+      nextMean[i] = mean[i] + (delta * rows) / total;
+      nextVariance[i] = (variance[i] * count + batchVariance[i] * rows + (delta * delta * count * rows) / total) / total;
+    }
+    this.mean.mutate_((m) => m.set(nextMean));
+    this.variance.mutate_((v) => v.set(nextVariance));
     this.count.mutate_((c) => (c[0] = total));
   }
 }
