@@ -168,6 +168,28 @@ export const PPO_ALGORITHM = defineAlgorithm<PPOConfig, PPO>({
       totalSteps: 100_000,
       source: 'rl-baselines3-zoo hyperparams/ppo.yml Pendulum-v1 without gSDE (Zoo benchmark: −172.2 ± 104.2 at 100k, with gSDE)',
     },
+    'HalfCheetah-v5': {
+      // Zoo ppo.yml HalfCheetah-v3 (tuned): normalize, n_envs 1, batch 64, n_steps 512, gamma 0.98, lr 2.0633e-5, ent 0.000401762, clip 0.1,
+      // n_epochs 20, gae_lambda 0.92, max_grad_norm 0.8, vf_coef 0.58096, log_std_init −2, ortho_init False, ReLU, pi = vf = [256, 256].
+      config: {
+        normalizeObservations: true, normalizeRewards: true, numEnvs: 1, batchSize: 64, rolloutSteps: 512, gamma: 0.98, learningRate: 2.0633e-5,
+        entropyCoefficient: 0.000401762, clipRange: 0.1, epochs: 20, gaeLambda: 0.92, maxGradNorm: 0.8, valueCoefficient: 0.58096,
+        initialLogStd: -2, orthogonalInit: false, activation: 'relu', hiddenSizes: [256, 256],
+      },
+      totalSteps: 1_000_000,
+      source: 'rl-baselines3-zoo hyperparams/ppo.yml HalfCheetah-v3 (Zoo benchmark HalfCheetah-v3: 5819.1 ± 663.5 at 1M, one run)',
+    },
+    'Hopper-v5': {
+      // Zoo ppo.yml Hopper-v3 (tuned): normalize, n_envs 1, batch 32, n_steps 512, gamma 0.999, lr 9.80828e-5, ent 0.00229519, clip 0.2,
+      // n_epochs 5, gae_lambda 0.99, max_grad_norm 0.7, vf_coef 0.835671, log_std_init −2, ortho_init False, ReLU, pi = vf = [256, 256].
+      config: {
+        normalizeObservations: true, normalizeRewards: true, numEnvs: 1, batchSize: 32, rolloutSteps: 512, gamma: 0.999, learningRate: 9.80828e-5,
+        entropyCoefficient: 0.00229519, clipRange: 0.2, epochs: 5, gaeLambda: 0.99, maxGradNorm: 0.7, valueCoefficient: 0.835671,
+        initialLogStd: -2, orthogonalInit: false, activation: 'relu', hiddenSizes: [256, 256],
+      },
+      totalSteps: 1_000_000,
+      source: 'rl-baselines3-zoo hyperparams/ppo.yml Hopper-v3 (Zoo benchmark Hopper-v3: 2410.4 ± 10.0 at 1M, one run)',
+    },
     'MountainCarContinuous-v0': {
       // Zoo ppo.yml (tuned): normalize, n_envs 1, batch 256 (of a rollout of 8: every minibatch is the whole rollout), n_steps 8, gamma 0.9999, lr 7.77e-5, ent 0.00429, clip 0.1,
       // n_epochs 10, gae_lambda 0.9, max_grad_norm 5, vf_coef 0.19, use_sde, log_std_init −3.29, ortho_init False.

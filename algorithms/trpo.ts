@@ -150,6 +150,25 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
       totalSteps: 100_000,
       source: 'rl-baselines3-zoo hyperparams/trpo.yml Pendulum-v1 without gSDE (Zoo benchmark: −174.6 at 100k, with gSDE)',
     },
+    'HalfCheetah-v5': {
+      // Zoo trpo.yml HalfCheetah-v4 (the PyBullet defaults): normalize, n_envs 2, batch 128, n_steps 1024, gamma 0.99, gae_lambda 0.95,
+      // cg_max_steps 25, cg_damping 0.1, n_critic_updates 20, lr 1e-3, target_kl 0.04.
+      config: {
+        normalizeObservations: true, normalizeRewards: true, numEnvs: 2, batchSize: 128, rolloutSteps: 1024, gamma: 0.99, gaeLambda: 0.95,
+        cgMaxSteps: 25, cgDamping: 0.1, criticUpdates: 20, learningRate: 1e-3, targetKl: 0.04,
+      },
+      totalSteps: 1_000_000,
+      source: 'rl-baselines3-zoo hyperparams/trpo.yml HalfCheetah-v4 (Zoo benchmark HalfCheetah-v3: 1785.5 at 1M, one run, older hyperparameters)',
+    },
+    'Hopper-v5': {
+      // Zoo trpo.yml Hopper-v4: the HalfCheetah settings with the default target_kl 0.01.
+      config: {
+        normalizeObservations: true, normalizeRewards: true, numEnvs: 2, batchSize: 128, rolloutSteps: 1024, gamma: 0.99, gaeLambda: 0.95,
+        cgMaxSteps: 25, cgDamping: 0.1, criticUpdates: 20, learningRate: 1e-3,
+      },
+      totalSteps: 1_000_000,
+      source: 'rl-baselines3-zoo hyperparams/trpo.yml Hopper-v4 (Zoo benchmark Hopper-v3: 3618.4 at 1M, one run)',
+    },
   },
   create: (env, config) => new TRPO(env, config),
 });
