@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import { make, registeredIds } from '../envs/index.ts';
+import { MUJOCO_ENV_IDS, make, prepareEnv, registeredIds } from '../envs/index.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { ConfigError } from './common/config.ts';
 import { evaluate } from './common/evaluate.ts';
@@ -140,9 +140,14 @@ export interface EvalPlan {
 
 export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze'; readonly args: string[] } | { readonly kind: 'help' };
 
+/** The registered ids and the MuJoCo ids, which register when their runtime loads (`prepareEnv`, before any env is made). */
+function knownEnvIds(): string[] {
+  return [...new Set([...registeredIds(), ...MUJOCO_ENV_IDS])];
+}
+
 function checkEnvId(command: string, id: string | undefined): string {
-  if (id === undefined) throw new UsageError(`${command}: --env <id> is required; known ids: ${registeredIds().join(', ')}`);
-  if (!registeredIds().includes(id)) throw new UsageError(`${command}: unknown env id '${id}'; known ids: ${registeredIds().join(', ')}`);
+  if (id === undefined) throw new UsageError(`${command}: --env <id> is required; known ids: ${knownEnvIds().join(', ')}`);
+  if (!knownEnvIds().includes(id)) throw new UsageError(`${command}: unknown env id '${id}'; known ids: ${knownEnvIds().join(', ')}`);
   return id;
 }
 
@@ -185,7 +190,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       const meta = readCheckpointMeta(dir);
       const record = findAlgorithm(meta.algorithm);
       if (!record) throw new UsageError(`eval: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
-      if (!registeredIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
+      if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
       const flags: Record<string, number> = {};
       for (const [flag, value] of Object.entries(values)) {
         if (flag in EVAL_OPTIONS || typeof value !== 'string') continue;
@@ -314,6 +319,7 @@ function defaultOutDir(cwd: string, algorithm: string, envId: string, seed: numb
 }
 
 async function runTrain(plan: TrainPlan): Promise<number> {
+  await prepareEnv(plan.envId);
   const release = lockRunDir(plan.outDir);
   try {
     return await trainLocked(plan);
@@ -368,7 +374,8 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
   }
 }
 
-function runEval(plan: EvalPlan): number {
+async function runEval(plan: EvalPlan): Promise<number> {
+  await prepareEnv(plan.envId);
   const agent = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
   const act = parseAlgorithm(plan.algorithm).evaluationPolicy(agent, plan.flags);
   const result = evaluate(act, make(plan.envId), { episodes: plan.episodes, seed: plan.seed });

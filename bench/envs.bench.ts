@@ -1,7 +1,8 @@
 /**
- * Environment throughput: env steps per second for every registered env (raw env, no wrappers) and for
- * Pendulum-v1 through `make()` (TimeLimit). Each benchmark iteration is STEPS_PER_ITERATION steps under a
- * pre-generated table of random in-bounds actions; episode resets are included in the time.
+ * Environment throughput: env steps per second for every registered env (raw env, no wrappers; the MuJoCo
+ * tasks are loaded and included) and for Pendulum-v1 through `make()` (TimeLimit). Each benchmark iteration
+ * is STEPS_PER_ITERATION steps under a pre-generated table of random in-bounds actions; episode resets are
+ * included in the time.
  *
  * Run: npx tsx bench/envs.bench.ts
  * Also exports `runEnvBench()` for the main bench suite.
@@ -11,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { Rng } from '../envs/core/rng.ts';
 import type { Env } from '../envs/core/types.ts';
+import { loadMujocoEnvs } from '../envs/mujoco/load.ts';
 import { envSpec, make, registeredIds } from '../envs/registry.ts';
 
 export interface EnvBenchRow {
@@ -46,6 +48,7 @@ function workloads(): [string, () => void][] {
 
 /** Runs every workload with tinybench and returns one row per workload. */
 export async function runEnvBench({ timeMs = 500 }: { timeMs?: number } = {}): Promise<EnvBenchRow[]> {
+  await loadMujocoEnvs(); // registers the MuJoCo tasks, so they are benchmarked with the others
   const bench = new Bench({ name: 'envs', time: timeMs, warmupTime: 200 });
   for (const [name, fn] of workloads()) bench.add(name, fn);
   await bench.run();

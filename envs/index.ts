@@ -59,6 +59,30 @@ export { Reacher2DEnv, REACHER_2D_DEFAULTS, type Reacher2DConfig } from './contr
 /** MultiGoal-v0 (soft Q-learning's four-goal point mass). */
 export { MultiGoalEnv, MULTI_GOAL_DEFAULTS, GOALS as MULTI_GOAL_GOALS, type MultiGoalConfig } from './control/multi-goal.ts';
 
+// MuJoCo envs (official MuJoCo WebAssembly build; load before make())
+/** `await loadMujocoEnvs()` (or `await prepareEnv(id)`) once before `make()` of a MuJoCo env; `makeAsync` does both. */
+export { loadMujocoEnvs, prepareEnv, makeAsync, MUJOCO_SPECS } from './mujoco/load.ts';
+export { MUJOCO_ENV_IDS } from './mujoco/ids.ts';
+/** Base class of the MuJoCo envs (Gymnasium's MujocoEnv) and their errors. */
+export { MujocoEnv, type MujocoEnvInit } from './mujoco/mujoco-env.ts';
+export { EnvClosedError, MujocoModelError, MujocoNotLoadedError } from './mujoco/errors.ts';
+/** Gymnasium v5 tasks; options are Gymnasium's keyword arguments in camelCase (see envs/README.md). */
+export { InvertedPendulumEnv, INVERTED_PENDULUM_OPTIONS, type InvertedPendulumConfig } from './mujoco/inverted-pendulum.ts';
+export {
+  InvertedDoublePendulumEnv,
+  INVERTED_DOUBLE_PENDULUM_OPTIONS,
+  type InvertedDoublePendulumConfig,
+} from './mujoco/inverted-double-pendulum.ts';
+export { HalfCheetahEnv, HALF_CHEETAH_OPTIONS, type HalfCheetahConfig } from './mujoco/half-cheetah.ts';
+export { HopperEnv, HOPPER_OPTIONS, type HopperConfig } from './mujoco/hopper.ts';
+export { Walker2dEnv, WALKER2D_OPTIONS, type Walker2dConfig } from './mujoco/walker2d.ts';
+export { AntEnv, ANT_OPTIONS, type AntConfig } from './mujoco/ant.ts';
+export { SwimmerEnv, SWIMMER_OPTIONS, type SwimmerConfig } from './mujoco/swimmer.ts';
+export { ReacherEnv, REACHER_OPTIONS, type ReacherConfig } from './mujoco/reacher.ts';
+/** MuJoCo frames as SVG, and an animated SVG of an episode's frames. */
+export { animatedSvg, renderScene, type SceneView } from './mujoco/render.ts';
+export type { OptionKind, OptionTable } from './mujoco/options.ts';
+
 // Wrappers
 /** Base class for wrappers. */
 export { Wrapper } from './wrappers/wrapper.ts';

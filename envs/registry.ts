@@ -1,11 +1,13 @@
 /**
  * Env registry, as `gymnasium.make`: `make(id)` builds the env and wraps it in `TimeLimit` with the
- * registered episode length (`truncated`, never `terminated`). The built-in envs are registered on import.
+ * registered episode length (`truncated`, never `terminated`). The built-in envs are registered on import;
+ * the MuJoCo envs (`MUJOCO_ENV_IDS`) once `await loadMujocoEnvs()` has loaded their wasm runtime.
  */
 import { EnvConfigError } from './core/errors.ts';
 import type { Env } from './core/types.ts';
 import { TimeLimit } from './wrappers/time-limit.ts';
 import { BUILTIN_SPECS } from './builtin.ts';
+import { MUJOCO_ENV_IDS, mujocoLoadHint } from './mujoco/ids.ts';
 
 /** Numeric constructor options, e.g. `{ g: 9.81 }` for Pendulum-v1; unknown keys throw. */
 export type EnvOptions = Readonly<Record<string, number>>;
@@ -44,6 +46,7 @@ export function registeredIds(): string[] {
 /** The registration of `id`; throws listing the known ids when missing. */
 export function envSpec(id: string): EnvSpec {
   const spec = specs.get(id);
+  if (spec === undefined && MUJOCO_ENV_IDS.includes(id)) throw new EnvConfigError(id, mujocoLoadHint(id));
   if (spec === undefined) throw new EnvConfigError(id, `not registered; known ids: ${registeredIds().join(', ')}`);
   return spec;
 }

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { Generator, Tensor } from '../../engine/index.ts';
-import { make, registeredIds } from '../../envs/index.ts';
+import { MUJOCO_ENV_IDS, make, prepareEnv, registeredIds } from '../../envs/index.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { UsageError, checkOutputFile, integerFlag, numberFlag, parseFlags } from '../node/usage.ts';
 import { writeFileAtomic } from '../../engine/io/files.ts';
@@ -55,13 +55,14 @@ const ANALYSES = ['gap', 'iterations', 'modes', 'new-objective'] as const;
 type Analysis = (typeof ANALYSES)[number];
 
 /** Loads an IAPO checkpoint (a run folder or its checkpoint/ folder) for analysis. */
-export function loadIapoCheckpoint(dir: string): IAPO {
+export async function loadIapoCheckpoint(dir: string): Promise<IAPO> {
   let resolved = path.resolve(dir);
   if (!hasCheckpoint(resolved) && hasCheckpoint(path.join(resolved, 'checkpoint'))) resolved = path.join(resolved, 'checkpoint');
   if (!hasCheckpoint(resolved)) throw new UsageError(`analyze: no checkpoint at ${dir}`);
   const meta = readCheckpointMeta(resolved);
   if (meta.algorithm !== 'IAPO') throw new UsageError(`analyze: ${dir} is a ${meta.algorithm} checkpoint; the analyses need IAPO (direct or iterative)`);
-  if (!registeredIds().includes(meta.envId)) throw new UsageError(`analyze: the checkpoint's env '${meta.envId}' is not registered`);
+  if (!registeredIds().includes(meta.envId) && !MUJOCO_ENV_IDS.includes(meta.envId)) throw new UsageError(`analyze: the checkpoint's env '${meta.envId}' is not registered`);
+  await prepareEnv(meta.envId);
   return new IAPO(make(meta.envId), meta.config as Partial<IAPOConfig>).load(resolved, { weightsOnly: true });
 }
 
@@ -95,7 +96,8 @@ export async function runAnalyze(argv: readonly string[], out: NodeJS.WritableSt
     if (values.svg !== undefined) checkOutputFile('analyze', 'svg', values.svg);
     const format = values.format ?? ((out as { isTTY?: boolean }).isTTY ? 'table' : 'json');
     if (format !== 'table' && format !== 'json') throw new UsageError(`analyze: --format must be table or json, got '${format}'`);
-    const agents = checkpoints.map((dir) => ({ dir, agent: loadIapoCheckpoint(dir) }));
+    const agents: { dir: string; agent: IAPO }[] = [];
+    for (const dir of checkpoints) agents.push({ dir, agent: await loadIapoCheckpoint(dir) });
     const results = agents.map(({ dir, agent }) => ({ checkpoint: dir, env: agent.envId, inference: agent.config.inference, ...analyze(analysis as Analysis, agent, options) }));
     if (format === 'table') out.write(analysisTable(analysis, results) + '\n');
     else for (const r of results) out.write(JSON.stringify(stripBulk(r)) + '\n');
