@@ -122,7 +122,7 @@ async function runAll(jobs: readonly Job[], options: Options): Promise<void> {
       const code = await runJob(job);
       process.stdout.write(`[${new Date().toISOString()}] ${code === 0 ? 'done' : `exit ${code}`} ${job.env} ${job.variant} seed ${job.seed} ` +
         `(${((Date.now() - started) / 60_000).toFixed(1)} min)\n`);
-      writeReport(jobs, options);
+      writeReport(options);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.jobs, queue.length) }, worker));
@@ -201,12 +201,29 @@ const interval = (values: number[], digits = 1): string => {
   return values.length > 1 ? `${fmt(s.mean, digits)} ± ${fmt(s.ci95, digits)}` : fmt(s.mean, digits);
 };
 
-function writeReport(jobs: readonly Job[], options: Options): void {
-  const runs = jobs.map(summarizeRun);
+/** Every run of the study on disk (any env, variant and seed), so each invocation reports all of them. */
+function jobsOnDisk(options: Options): Job[] {
+  const found: Job[] = [];
+  for (const env of Object.keys(ENVS)) {
+    const folder = path.join(RUNS, env);
+    if (!fs.existsSync(folder)) continue;
+    for (const variant of [...new Set([...DEFAULT_VARIANTS, ...options.variants])]) {
+      for (let seed = 0; seed < options.seeds; seed++) {
+        const dir = path.join(folder, `${variant.replace(':', '-')}-s${seed}`);
+        if (fs.existsSync(dir)) found.push({ env, variant, seed, dir });
+      }
+    }
+  }
+  return found;
+}
+
+function writeReport(options: Options): void {
+  const runs = jobsOnDisk(options).map(summarizeRun);
+  const envs = Object.keys(ENVS).filter((env) => runs.some((r) => r.job.env === env));
   const lines = [
     '# On-policy family and variational policy gradient (Xu 2018): study',
     '',
-    `${options.seeds} seeds per variant; deterministic evaluation (10 episodes) during training; a run counts once it reached its budget. ` +
+    `${options.seeds} seeds per variant (\`npm run bench:on-policy -- --envs ENV --variants …\`); deterministic evaluation (10 episodes) during training; a run counts once it reached its budget. ` +
       '± is the half-width of a 95% Student-t interval over seeds. "Δ vs plain" is the mean paired difference (same seed) ' +
       'of the final eval return against the plain algorithm, with its 95% interval; many variants are compared, so an interval that ' +
       'barely excludes 0 is weak evidence. Diversity: std of the deterministic action across 16 sampled policies (particles for SVPG), ' +
@@ -216,15 +233,16 @@ function writeReport(jobs: readonly Job[], options: Options): void {
     '',
   ];
   const report: Record<string, unknown>[] = [];
-  for (const envId of options.envs) {
+  for (const envId of envs) {
     const setting = ENVS[envId];
+    const variants = [...new Set([...DEFAULT_VARIANTS, ...options.variants])].filter((v) => runs.some((r) => r.job.env === envId && r.job.variant === v));
     lines.push(`## ${envId} (${setting.steps.toLocaleString('en')} steps; threshold ${setting.threshold}; ${setting.reference})`, '',
       `| variant | seeds done | final eval return | Δ vs plain (paired) | seeds ≥ ${setting.threshold} | median steps to ${setting.threshold} |` +
       `${envId === 'MountainCarContinuous-v0' ? ' seeds reaching the goal |' : ''} diversity | cost vs PPO |`,
       `|---|---:|---:|---:|---:|---:|${envId === 'MountainCarContinuous-v0' ? '---:|' : ''}---:|---:|`);
     const ppoWall = runs.filter((r) => r.job.env === envId && r.job.variant === 'ppo' && r.final && r.wallSeconds).map((r) => r.wallSeconds!);
     const ppoCost = ppoWall.length ? summarize(ppoWall).mean : null;
-    for (const variant of options.variants) {
+    for (const variant of variants) {
       const mine = runs.filter((r) => r.job.env === envId && r.job.variant === variant && r.final);
       const plain = variant.split(':')[0];
       const deltas = variant.includes(':') ? mine.flatMap((r) => {
@@ -242,7 +260,7 @@ function writeReport(jobs: readonly Job[], options: Options): void {
     }
     lines.push('', `![${envId} curves](on-policy-study-${envId}.svg)`, '');
     const colors = ['#08306b', '#2171b5', '#6baed6', '#67000d', '#cb181d', '#fb6a4a', '#00441b', '#238b45', '#74c476', '#54278f'];
-    const series: CurveSeries[] = options.variants.flatMap((variant, v) => {
+    const series: CurveSeries[] = variants.flatMap((variant, v) => {
       const curves = runs.filter((r) => r.job.env === envId && r.job.variant === variant && r.curve.length > 0);
       if (curves.length === 0) return [];
       const steps = curves[0].curve.map((p) => p.step).filter((step) => curves.every((r) => r.curve.some((p) => p.step === step)));
@@ -262,5 +280,5 @@ for (const env of options.envs) for (let seed = 0; seed < options.seeds; seed++)
   jobs.push({ env, variant, seed, dir: path.join(RUNS, env, `${variant.replace(':', '-')}-s${seed}`) });
 }
 if (!options.reportOnly) await runAll(jobs, options);
-writeReport(jobs, options);
+writeReport(options);
 process.stdout.write(fs.readFileSync(path.join(RESULTS, 'on-policy-study.md'), 'utf8'));
