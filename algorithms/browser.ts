@@ -17,6 +17,9 @@ export { IAPO, IAPO_ALGORITHM, IAPO_DEFAULTS, IAPO_PRESETS, IAPO_RULES, type IAP
 export { PPO, PPO_ALGORITHM, PPO_DEFAULTS, PPO_RULES, type PPOConfig } from './ppo.ts';
 export { TRPO, TRPO_ALGORITHM, TRPO_DEFAULTS, TRPO_RULES, type TRPOConfig } from './trpo.ts';
 export { REINFORCE, REINFORCE_ALGORITHM, REINFORCE_DEFAULTS, REINFORCE_RULES, type REINFORCEConfig } from './reinforce.ts';
+export { HMCSAC, HMC_SAC_ALGORITHM, HMC_SAC_DEFAULTS, type HMCSACConfig } from './hmc-sac.ts';
+export { LangevinTD3, LANGEVIN_TD3_ALGORITHM, LANGEVIN_TD3_DEFAULTS, type LangevinTD3Config } from './langevin-td3.ts';
+export { FlowSAC, FLOW_SAC_ALGORITHM, FLOW_SAC_DEFAULTS, type FlowSACConfig } from './flow-sac.ts';
 export { SVPG, SVPG_ALGORITHM, SVPG_DEFAULTS, SVPG_RULES, type SVPGConfig } from './svpg.ts';
 export { ParticlePolicy, svgdDirections, type SvgdStep } from './policy-gradient/particles.ts';
 export { OnPolicyAgent, ON_POLICY_DEFAULTS, type OnPolicyConfig, type OnPolicySpec } from './common/on-policy-agent.ts';

@@ -7,7 +7,10 @@ import type { Agent } from './common/agent.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
 import type { EnvSource } from './common/env-vector.ts';
+import { FLOW_SAC_ALGORITHM } from './flow-sac.ts';
+import { HMC_SAC_ALGORITHM } from './hmc-sac.ts';
 import { IAPO_ALGORITHM } from './iapo.ts';
+import { LANGEVIN_TD3_ALGORITHM } from './langevin-td3.ts';
 import { PPO_ALGORITHM } from './ppo.ts';
 import { REINFORCE_ALGORITHM } from './reinforce.ts';
 import { SAC_ALGORITHM } from './sac.ts';
@@ -18,6 +21,9 @@ import { TRPO_ALGORITHM } from './trpo.ts';
 export const ALGORITHMS: readonly AlgorithmRecord[] = [
   SAC_ALGORITHM, TD3_ALGORITHM, IAPO_ALGORITHM,
   REINFORCE_ALGORITHM, PPO_ALGORITHM, TRPO_ALGORITHM, SVPG_ALGORITHM,
+  HMC_SAC_ALGORITHM,
+  LANGEVIN_TD3_ALGORITHM,
+  FLOW_SAC_ALGORITHM,
 ];
 
 /** The names `createAgent` and `varl train --algo` accept. */

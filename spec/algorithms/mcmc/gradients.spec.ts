@@ -1,0 +1,100 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { Generator, MLP, Tensor, mean, noGrad, tanh } from '../../../engine/index.ts';
+import { hmcPass } from '../../../algorithms/hmc-sac.ts';
+import { langevinPass } from '../../../algorithms/langevin-td3.ts';
+import { LangevinFlow } from '../../../algorithms/mcmc/coupling.ts';
+import { LeapfrogChain } from '../../../algorithms/mcmc/leapfrog.ts';
+import {
+  derivative, directional, randomTensor, randomizeParameters, shiftParameters, smoothCritic, smoothPolicy,
+} from './numeric.ts';
+
+const STATE_SIZE = 2;
+const BATCH = 3;
+
+/**
+ * Checks ⟨∇J, v⟩ from reverse mode (second order through the chain) against a fourth-order central
+ * difference of J along a random direction v, for each group of parameters.
+ */
+function checkGroups(objective: () => Tensor, groups: Record<string, Tensor[]>, g: Generator): void {
+  for (const [name, parameters] of Object.entries(groups)) {
+    for (const p of parameters) p.grad = null;
+    objective().backward({ inputs: parameters });
+    const grads = parameters.map((p) => p.grad);
+    const directions = parameters.map((p) => {
+      const d = new Float64Array(p.size);
+      g.fillNormal(d);
+      return d;
+    });
+    const reverse = directional(grads, directions);
+    const numeric = derivative((t) => {
+      shiftParameters(parameters, directions, t);
+      const value = noGrad(() => objective().item());
+      shiftParameters(parameters, directions, -t);
+      return value;
+    });
+    const error = Math.abs(reverse - numeric) / Math.max(1, Math.abs(reverse), Math.abs(numeric));
+    assert.ok(error < 1e-6, `${name}: reverse ${reverse} vs finite differences ${numeric} (relative error ${error})`);
+    for (const p of parameters) p.grad = null;
+  }
+}
+
+describe('gradients of the MCMC objectives through K steps (float64, against finite differences)', () => {
+  it('(17), the HMC ELBO: w.r.t. the policy, the step sizes and the gate networks (U on the same Q or another)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), (seed, actionSize, steps, separatePotential) => {
+      const g = new Generator(seed);
+      const critic = smoothCritic(STATE_SIZE, actionSize, g);
+      const potentialCritic = smoothCritic(STATE_SIZE, actionSize, g);
+      const policy = smoothPolicy(STATE_SIZE, actionSize, g);
+      const chain = new LeapfrogChain({
+        stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4, 4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
+      });
+      randomizeParameters(chain, g, 0.5);
+      const observations = randomTensor([BATCH, STATE_SIZE], g);
+      const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
+      const baseNoise = randomTensor([BATCH, actionSize], g);
+      const initialMomentum = randomTensor([BATCH, actionSize], g);
+      const beta = 0.5 + g.uniform();
+      const objective = (): Tensor => mean(hmcPass(chain, {
+        observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
+        value: (a) => critic.value(observations, a), beta, steps,
+        ...(separatePotential ? { potentialValue: (a: Tensor) => potentialCritic.value(observations, a) } : {}),
+      }).elbo);
+      const named = chain.namedParameters();
+      checkGroups(objective, {
+        policy: policy.net.parameters(),
+        stepSizes: named.filter(([n]) => n === 'stepSizeLogit').map(([, p]) => p),
+        gates: named.filter(([n]) => n !== 'stepSizeLogit').map(([, p]) => p),
+      }, g);
+    }), { numRuns: 10 });
+  });
+
+  it('(10), the Langevin-flow objective: w.r.t. the actor, the step sizes and the coupling networks', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), (seed, actionSize, layers) => {
+      const g = new Generator(seed);
+      const critic = smoothCritic(STATE_SIZE, actionSize, g);
+      const actor = new MLP({ inputSize: STATE_SIZE, hiddenSizes: [5], outputSize: actionSize, activation: 'tanh', generator: g, dtype: 'float64' });
+      randomizeParameters(actor, g, 0.6);
+      const flow = new LangevinFlow({
+        stateSize: STATE_SIZE, actionSize, layers, hiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, initialNoiseLogScale: -1, generator: g, dtype: 'float64',
+      });
+      randomizeParameters(flow, g, 0.4);
+      const observations = randomTensor([BATCH, STATE_SIZE], g);
+      // The utility's prior is the frozen actor (fixed while θ moves); the penalty's is 'live', as the agent's default.
+      const prior = noGrad(() => tanh(actor.forward(observations))).detach();
+      const beta = 0.5 + g.uniform();
+      const objective = (): Tensor => {
+        const start = actor.forward(observations);
+        return mean(langevinPass(flow, {
+          observations, start, prior, penaltyPrior: tanh(start), value: (a) => critic.value(observations, a), beta, distanceSmoothing: 0.05,
+        }).objective);
+      };
+      const named = flow.namedParameters();
+      checkGroups(objective, {
+        actor: actor.parameters(),
+        stepSizes: named.filter(([n]) => n === 'stepSizeLogit').map(([, p]) => p),
+        couplings: named.filter(([n]) => n !== 'stepSizeLogit').map(([, p]) => p),
+      }, g);
+    }), { numRuns: 10 });
+  });
+});
