@@ -57,3 +57,4 @@ export { ActionScaler, flatSize, type ContinuousEnv, type BoxLike, type StepResu
 export {
   RolloutBuffer, RolloutBufferError, type AdvantageNormalization, type RolloutBatch, type RolloutBatchOptions, type RolloutBufferOptions, type RolloutBufferState, type RolloutStepInput,
 } from './common/rollout-buffer.ts';
+export { inspectActions, type ActionInspection, type DensityKind, type InferenceIterate, type InspectOptions } from './inspect.ts';

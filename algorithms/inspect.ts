@@ -1,0 +1,207 @@
+/**
+ * Why a policy acts as it does at one state: Q(s, ·) over the action box, the policy's density on
+ * the same grid, the deterministic action and, for IAPO, the inference iterates λ₀ … λ_K (Marino
+ * et al. 2021, Algorithm 1) whose last mean is the action. Everything is on the normalised [−1, 1]
+ * action box the agents learn on; `low`/`high` map it to the env's units.
+ *
+ * @example
+ * const view = inspectActions(sac, obs, { resolution: 41 });
+ * view.values;        // Q(s, a) on the grid (row-major, the first action coordinate fastest)
+ * view.deterministic; // tanh(μ(s)) on [−1, 1]
+ */
+import { Generator, Tensor, noGrad, tanh } from '../engine/index.ts';
+import type { Agent } from './common/agent.ts';
+import type { ActionValue } from './common/action-value.ts';
+import type { ActionScaler } from './common/env.ts';
+import { observationTensor } from './common/networks.ts';
+import { OnPolicyAgent, type OnPolicyConfig } from './common/on-policy-agent.ts';
+import { IAPO } from './iapo.ts';
+import { runInference } from './iapo/inference.ts';
+import type { PolicyParams } from './iapo/objective.ts';
+import { GaussianPolicy } from './policy-gradient/policies.ts';
+import { SAC } from './sac.ts';
+import { TD3 } from './td3.ts';
+
+/** One inference iterate λ_k = (μ_k, log σ_k), μ already squashed: tanh(μ_k) on [−1, 1]. */
+export interface InferenceIterate {
+  readonly action: number[];
+  readonly logScale: number[];
+}
+
+/** The policy's density on the grid: a tanh-squashed Gaussian (SAC, IAPO) or a Gaussian (PPO). */
+export type DensityKind = 'tanh-normal' | 'normal';
+
+export interface ActionInspection {
+  readonly algorithm: string;
+  /** Grid points per action coordinate; the grid has resolution^|A| points. */
+  readonly resolution: number;
+  readonly actionSize: number;
+  /** The grid's coordinates on [−1, 1], the same for every action dimension. */
+  readonly axis: number[];
+  /** The env's action bounds, for labelling. */
+  readonly low: number[];
+  readonly high: number[];
+  /** Q(s, a) on the grid (first action coordinate fastest), or null when the algorithm has no action value (PPO). */
+  readonly values: number[] | null;
+  /** Which value `values` holds, e.g. 'min(Q₁, Q₂)'. */
+  readonly valueLabel: string;
+  /** The policy's density on the normalised box, or null for a deterministic policy (TD3). */
+  readonly density: number[] | null;
+  readonly densityKind: DensityKind | null;
+  /** The deterministic action on [−1, 1]. */
+  readonly deterministic: number[];
+  /** The deterministic action in the env's units (what `predict(obs, { deterministic: true })` returns). */
+  readonly deterministicEnv: number[];
+  /** IAPO: λ₀ … λ_K; empty for other algorithms. */
+  readonly iterates: InferenceIterate[];
+}
+
+export interface InspectOptions {
+  /** Grid points per action coordinate (default 61 for |A| = 1, 31 for |A| = 2). */
+  resolution?: number;
+  /** Seed of IAPO's inference noise, so the drawn iterates do not move the agent's own streams (default 0). */
+  seed?: number;
+}
+
+const LOG_SQRT_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+
+function gridActions(axis: number[], actionSize: number): Float32Array {
+  const n = axis.length ** actionSize;
+  const out = new Float32Array(n * actionSize);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    for (let d = 0; d < actionSize; d++) {
+      out[i * actionSize + d] = axis[rest % axis.length];
+      rest = Math.floor(rest / axis.length);
+    }
+  }
+  return out;
+}
+
+/** Product over dimensions of a Gaussian (or tanh-squashed Gaussian) density at each grid action. */
+function densityOnGrid(actions: Float32Array, actionSize: number, mean: ArrayLike<number>, logStd: ArrayLike<number>, kind: DensityKind): number[] {
+  const n = actions.length / actionSize;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let logDensity = 0;
+    for (let d = 0; d < actionSize; d++) {
+      const a = Math.min(Math.max(actions[i * actionSize + d], -1 + 1e-6), 1 - 1e-6);
+      const u = kind === 'tanh-normal' ? Math.atanh(a) : a;
+      const z = (u - mean[d]) / Math.exp(logStd[d]);
+      logDensity += -0.5 * z * z - logStd[d] - LOG_SQRT_TWO_PI;
+      if (kind === 'tanh-normal') logDensity -= Math.log(1 - a * a);
+    }
+    out[i] = Math.exp(logDensity);
+  }
+  return out;
+}
+
+/** Values of `actionValue` at one state for every grid action (sample-major: [N, 1, A] → [N, 1]). */
+function sampledValues(actionValue: ActionValue, obs: Tensor, actions: Float32Array, actionSize: number): number[] {
+  const n = actions.length / actionSize;
+  return noGrad(() => Array.from(actionValue(obs, new Tensor(actions, [n, 1, actionSize])).data));
+}
+
+/** Q of one critic network at one state for every grid action (batch layout: [N, S] × [N, A] → [N]). */
+function batchValues(forward: (obs: Tensor, action: Tensor) => Tensor, obs: ArrayLike<number>, actions: Float32Array, actionSize: number): number[] {
+  const n = actions.length / actionSize;
+  const states = new Float32Array(n * obs.length);
+  for (let i = 0; i < n; i++) states.set(Array.from(obs), i * obs.length);
+  return noGrad(() => Array.from(forward(new Tensor(states, [n, obs.length]), new Tensor(actions, [n, actionSize])).data));
+}
+
+function iapoInspection(agent: IAPO, obs: ArrayLike<number>, actions: Float32Array, seed: number) {
+  const state = observationTensor(obs, agent.observationSize);
+  const actionValue = agent.objectiveValue(agent.config.actingPessimism);
+  const iterates: PolicyParams[] = [];
+  runInference(agent.inference, state, {
+    actionValue,
+    alpha: agent.currentAlpha(),
+    samples: agent.config.actionSamples,
+    iterations: agent.config.evaluationIterations ?? agent.config.inferenceIterations,
+    generator: new Generator(seed),
+    scalarTransform: agent.config.scalarGradientTransform,
+    inputNormalization: agent.config.inputNormalization,
+    onEstimate: (_k, params) => iterates.push(params),
+  });
+  const last = iterates[iterates.length - 1];
+  return {
+    values: sampledValues(actionValue, state, actions, agent.actionSize),
+    valueLabel: `Q̂ = mean − ${agent.config.actingPessimism}·std of the target critics`,
+    density: densityOnGrid(actions, agent.actionSize, last.mean.data, last.logScale.data, 'tanh-normal'),
+    densityKind: 'tanh-normal' as const,
+    deterministic: Array.from(noGrad(() => tanh(last.mean).data)),
+    iterates: iterates.map((p) => ({ action: Array.from(p.mean.data, Math.tanh), logScale: Array.from(p.logScale.data) })),
+  };
+}
+
+function sacInspection(agent: SAC, obs: ArrayLike<number>, actions: Float32Array) {
+  const { mean, logStd } = noGrad(() => agent.actor.forward(observationTensor(obs, agent.observationSize), agent.config));
+  const q1 = batchValues((s, a) => agent.critic1.forward(s, a), obs, actions, agent.actionSize);
+  const q2 = batchValues((s, a) => agent.critic2.forward(s, a), obs, actions, agent.actionSize);
+  const useMin = agent.config.actorQReduction === 'min';
+  return {
+    values: q1.map((q, i) => (useMin ? Math.min(q, q2[i]) : (q + q2[i]) / 2)),
+    valueLabel: useMin ? 'min(Q₁, Q₂)' : '(Q₁ + Q₂)/2',
+    density: densityOnGrid(actions, agent.actionSize, mean.data, logStd.data, 'tanh-normal'),
+    densityKind: 'tanh-normal' as const,
+    deterministic: Array.from(noGrad(() => tanh(mean).data)),
+    iterates: [],
+  };
+}
+
+function td3Inspection(agent: TD3, obs: ArrayLike<number>, actions: Float32Array) {
+  const action = noGrad(() => agent.actor.forward(observationTensor(obs, agent.observationSize)).data);
+  return {
+    values: batchValues((s, a) => agent.critic1.forward(s, a), obs, actions, agent.actionSize),
+    valueLabel: 'Q₁ (the critic TD3’s actor ascends)',
+    density: null,
+    densityKind: null,
+    deterministic: Array.from(action),
+    iterates: [],
+  };
+}
+
+function onPolicyInspection(agent: OnPolicyAgent<OnPolicyConfig>, obs: ArrayLike<number>, actions: Float32Array) {
+  const normalized = agent.normalizer.observations(obs, 1, new Float32Array(agent.observationSize), false);
+  const input = new Tensor(normalized, [1, agent.observationSize]);
+  const mean = noGrad(() => agent.policy.meanAction(input)).data;
+  const policy = agent.policy;
+  return {
+    values: null,
+    valueLabel: `${agent.algorithm} learns V(s), not Q(s, a)`,
+    density: policy instanceof GaussianPolicy ? densityOnGrid(actions, agent.actionSize, mean, policy.logStd.data, 'normal') : null,
+    densityKind: policy instanceof GaussianPolicy ? ('normal' as const) : null,
+    deterministic: Array.from(mean, (a) => Math.min(1, Math.max(-1, a))),
+    iterates: [],
+  };
+}
+
+/**
+ * Q(s, ·), the policy's density, the deterministic action and (IAPO) the inference iterates at one
+ * observation, on a grid over the normalised action box. Actions of more than two dimensions are
+ * refused (there is no picture of them).
+ */
+export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: InspectOptions = {}): ActionInspection {
+  const scaled = agent as Agent & { actionSize?: number; scaler?: ActionScaler };
+  const actionSize = scaled.actionSize;
+  const scaler = scaled.scaler;
+  if (actionSize === undefined || scaler === undefined) throw new TypeError(`inspectActions: ${agent.algorithm} has no action box`);
+  if (actionSize < 1 || actionSize > 2) throw new RangeError(`inspectActions: actions of ${actionSize} dimensions cannot be drawn (1 or 2 only)`);
+  const resolution = options.resolution ?? (actionSize === 1 ? 61 : 31);
+  if (!Number.isInteger(resolution) || resolution < 2 || resolution > 201) {
+    throw new RangeError(`inspectActions: resolution must be an integer in [2, 201], got ${resolution}`);
+  }
+  const axis = Array.from({ length: resolution }, (_, i) => -1 + (2 * i) / (resolution - 1));
+  const actions = gridActions(axis, actionSize);
+  let parts;
+  if (agent instanceof IAPO) parts = iapoInspection(agent, obs, actions, options.seed ?? 0);
+  else if (agent instanceof SAC) parts = sacInspection(agent, obs, actions);
+  else if (agent instanceof TD3) parts = td3Inspection(agent, obs, actions);
+  else if (agent instanceof OnPolicyAgent) parts = onPolicyInspection(agent as OnPolicyAgent<OnPolicyConfig>, obs, actions);
+  else throw new TypeError(`inspectActions: no inspection for ${agent.algorithm} yet`);
+  const low = Array.from(scaler.bias, (b, i) => b - scaler.scale[i]);
+  const high = Array.from(scaler.bias, (b, i) => b + scaler.scale[i]);
+  const deterministicEnv = Array.from(scaler.toEnv(parts.deterministic, new Float32Array(actionSize)));
+  return { algorithm: agent.algorithm, resolution, actionSize, axis, low, high, ...parts, deterministicEnv };
+}

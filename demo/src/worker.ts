@@ -1,0 +1,245 @@
+/**
+ * The training worker: owns the agent, trains it in chunks of env steps between which it answers
+ * the page (pause, speed, inspect, export, import), sends live frames of the training env, the
+ * learning curve and the losses, and runs a deterministic evaluation episode every `evalEvery` steps
+ * whose states the page can inspect.
+ */
+import { kernels } from '../../engine/index.ts';
+import { make } from '../../envs/index.ts';
+import { agentFromFiles, createAgent, inspectActions, readAgentMeta, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
+import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
+import { algorithmConfig } from './configs.ts';
+import type { Settings } from './settings.ts';
+
+type DemoEnv = ReturnType<typeof make>;
+
+interface Session {
+  readonly agent: Agent;
+  readonly env: DemoEnv;
+  readonly evalEnv: DemoEnv;
+  readonly envId: string;
+  totalSteps: number;
+  evalEvery: number;
+  seed: number;
+  lastEvaluation: EvaluationEpisode | null;
+}
+
+const scope = self as unknown as { postMessage(message: FromWorker): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+const post = (message: FromWorker): void => scope.postMessage(message);
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+let session: Session | null = null;
+let state: SessionState = 'idle';
+let stepsPerSecond: number | null = 400;
+/** Bumped by every start/import/stop so a loop of an earlier session ends. */
+let generation = 0;
+let updateRate = { updates: 0, seconds: 0 };
+let pendingCurve: CurvePoint[] = [];
+let lastFrameAt = 0;
+/** The generation whose loop is running, so a resume never starts a second loop on one agent. */
+let activeLoop = -1;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function postStatus(): void {
+  if (!session) return;
+  const t = session.agent.training;
+  post({
+    type: 'status',
+    status: {
+      state, algorithm: session.agent.algorithm, envId: session.envId, step: t.step, totalSteps: session.totalSteps, updates: t.updates,
+      updatesPerSecond: updateRate.seconds > 0 ? updateRate.updates / updateRate.seconds : 0,
+    },
+  });
+}
+
+/** One deterministic episode on the evaluation env, keeping every state and frame. */
+function evaluateEpisode(s: Session): EvaluationEpisode {
+  const observations: number[][] = [];
+  const frames: string[] = [];
+  let { obs } = s.evalEnv.reset({ seed: s.seed + 1_000_000 });
+  let episodeReturn = 0;
+  for (;;) {
+    observations.push(Array.from(obs));
+    frames.push(s.evalEnv.renderSvg());
+    const step = s.evalEnv.step(s.agent.predict(obs, { deterministic: true }));
+    episodeReturn += step.reward;
+    obs = step.obs;
+    if (step.terminated || step.truncated) break;
+  }
+  return { step: s.agent.training.step, episodeReturn, observations, frames };
+}
+
+function publishEvaluation(s: Session): void {
+  const episode = evaluateEpisode(s);
+  s.lastEvaluation = episode;
+  pendingCurve.push({ step: episode.step, evalReturn: episode.episodeReturn, metrics: {} });
+  post({ type: 'evaluation', episode });
+}
+
+const curveCallback = {
+  onRecord(_run: unknown, record: ProgressRecord): void {
+    if (record.episodeReturn === undefined) return;
+    pendingCurve.push({ step: record.step, episodeReturn: record.episodeReturn, metrics: record.metrics as Record<string, number> });
+  },
+};
+
+/** Trains the current session until it ends, is paused or is replaced. */
+async function trainLoop(): Promise<void> {
+  const mine = generation;
+  if (activeLoop === mine) return;
+  activeLoop = mine;
+  try {
+    await runChunks(mine);
+  } finally {
+    if (activeLoop === mine) activeLoop = -1;
+  }
+}
+
+async function runChunks(mine: number): Promise<void> {
+  while (session && mine === generation && state === 'running') {
+    const s = session;
+    const before = s.agent.training.step;
+    if (before >= s.totalSteps) {
+      state = 'done';
+      break;
+    }
+    const chunk = stepsPerSecond === null ? 250 : Math.max(1, Math.round(stepsPerSecond / 20));
+    const target = Math.min(s.totalSteps, before + chunk);
+    const started = performance.now();
+    const updatesBefore = s.agent.training.updates;
+    try {
+      await s.agent.learn({ totalSteps: target, callbacks: [curveCallback], evalEvery: 0 });
+    } catch (error) {
+      state = 'paused';
+      post({ type: 'error', context: 'training', message: errorText(error) });
+      break;
+    }
+    if (mine !== generation) return;
+    const seconds = (performance.now() - started) / 1000;
+    const updates = s.agent.training.updates - updatesBefore;
+    if (updates > 0) updateRate = { updates: 0.8 * updateRate.updates + updates, seconds: 0.8 * updateRate.seconds + seconds };
+    const after = s.agent.training.step;
+    if (Math.floor(after / s.evalEvery) > Math.floor(before / s.evalEvery) || after >= s.totalSteps) publishEvaluation(s);
+    flush(s);
+    const wait = stepsPerSecond === null ? 0 : ((after - before) / stepsPerSecond) * 1000 - seconds * 1000;
+    await sleep(Math.max(0, wait));
+  }
+  if (session && mine === generation) {
+    if (state === 'done') flush(session);
+    postStatus();
+  }
+}
+
+function flush(s: Session): void {
+  if (pendingCurve.length > 0) post({ type: 'curve', points: pendingCurve });
+  pendingCurve = [];
+  const now = performance.now();
+  if (now - lastFrameAt > 60) {
+    lastFrameAt = now;
+    post({ type: 'frame', svg: s.env.renderSvg() });
+  }
+  postStatus();
+}
+
+function newSession(agent: Agent, env: DemoEnv, envId: string, totalSteps: number, evalEvery: number, seed: number): Session {
+  generation++;
+  updateRate = { updates: 0, seconds: 0 };
+  pendingCurve = [];
+  return { agent, env, evalEnv: make(envId), envId, totalSteps, evalEvery, seed, lastEvaluation: null };
+}
+
+function start(settings: Settings): void {
+  let agent: Agent;
+  const env = make(settings.envId);
+  try {
+    agent = createAgent(settings.algorithm, env, algorithmConfig(settings));
+  } catch (error) {
+    post({ type: 'error', context: 'start', message: errorText(error) });
+    return;
+  }
+  session = newSession(agent, env, settings.envId, settings.steps, settings.evalEvery, settings.seed);
+  state = 'running';
+  publishEvaluation(session);
+  flush(session);
+  void trainLoop();
+}
+
+/** Loads a checkpoint as a new paused session; anything wrong leaves the current session as it was. */
+function importCheckpoint(files: CheckpointFiles, expected: { algorithm: string; envId: string }, totalSteps: number): void {
+  let agent: Agent;
+  let env: DemoEnv;
+  try {
+    const meta = readAgentMeta(files, 'uploaded checkpoint');
+    if (meta.algorithm.toLowerCase() !== expected.algorithm.toLowerCase() || meta.envId !== expected.envId) {
+      throw new Error(
+        `the checkpoint holds ${meta.algorithm} on ${meta.envId}, but ${expected.algorithm.toUpperCase()} on ${expected.envId} is selected; ` +
+          'select its env and algorithm to load it',
+      );
+    }
+    env = make(meta.envId);
+    agent = agentFromFiles(files, env);
+  } catch (error) {
+    post({ type: 'error', context: 'import', message: `Checkpoint not loaded: ${errorText(error)}` });
+    return;
+  }
+  const seed = agent.config.seed;
+  session = newSession(agent, env, agent.envId, Math.max(totalSteps, agent.training.step), 1000, seed);
+  state = 'paused';
+  post({ type: 'loaded', algorithm: agent.algorithm, envId: agent.envId, step: agent.training.step });
+  publishEvaluation(session);
+  flush(session);
+}
+
+function inspect(index: number): void {
+  const episode = session?.lastEvaluation;
+  if (!session || !episode) return;
+  const i = Math.min(Math.max(0, Math.round(index)), episode.observations.length - 1);
+  const observation = episode.observations[i];
+  try {
+    const inspection = inspectActions(session.agent, observation, { seed: i });
+    const action = Array.from(session.agent.predict(observation, { deterministic: true }));
+    post({ type: 'inspection', index: i, observation, action, inspection });
+  } catch (error) {
+    post({ type: 'error', context: 'inspect', message: errorText(error) });
+  }
+}
+
+function exportCheckpoint(): void {
+  if (!session) return;
+  try {
+    const files = session.agent.toCheckpoint();
+    post({ type: 'checkpoint', name: `${session.agent.algorithm.toLowerCase()}-${session.envId}-step${session.agent.training.step}`, files });
+  } catch (error) {
+    post({ type: 'error', context: 'export', message: errorText(error) });
+  }
+}
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'start': return start(message.settings);
+    case 'pause':
+      if (state === 'running') state = 'paused';
+      return postStatus();
+    case 'resume':
+      if (session && state === 'paused') {
+        state = 'running';
+        void trainLoop();
+      }
+      return postStatus();
+    case 'stop':
+      generation++;
+      if (session) state = 'done';
+      return postStatus();
+    case 'speed':
+      stepsPerSecond = message.stepsPerSecond;
+      return;
+    case 'inspect': return inspect(message.index);
+    case 'export': return exportCheckpoint();
+    case 'import': return importCheckpoint(message.files, message.expected, message.totalSteps);
+  }
+};
+
+const kernelSet = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
+post({ type: 'ready', kernels: `${kernelSet.name}${kernelSet.fma === true ? ' with relaxed-SIMD FMA' : ''}` });
