@@ -205,6 +205,18 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   }));
 }
 
+/**
+ * The chain's iterates a₀ … a_K = tanh(u₀) … tanh(u_K) of one pass, each [B, A]; a_K is `hmcPass`'s action.
+ * @example const path = noGrad(() => hmcIterates(agent.chain, pass)); // what the page draws
+ */
+export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
+  const start = add(pass.policy.mean, mul(exp(pass.policy.logStd), pass.baseNoise));
+  const iterates = [tanh(start)];
+  chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
+    hmcPotentialGradient(pass.potentialValue ?? pass.value, pass.prior, pass.beta), pass.steps, (_step, phase) => iterates.push(tanh(phase.position)));
+  return iterates;
+}
+
 export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   readonly metricNames = [
     'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',

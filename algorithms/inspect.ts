@@ -1,7 +1,8 @@
 /**
  * Why a policy acts as it does at one state: Q(s, ·) over the action box, the policy's density on
  * the same grid, the deterministic action and, for IAPO, the inference iterates λ₀ … λ_K (Marino
- * et al. 2021, Algorithm 1) whose last mean is the action. Everything is on the normalised [−1, 1]
+ * et al. 2021, Algorithm 1) whose last mean is the action, and for HMC-SAC and Langevin-TD3 the chain's
+ * a₀ … a_K from the policy's action to the one applied (seed 003, eq. (14) and (8)). Everything is on the normalised [−1, 1]
  * action box the agents learn on; `low`/`high` map it to the env's units.
  *
  * @example
@@ -9,27 +10,39 @@
  * view.values;        // Q(s, a) on the grid (row-major, the first action coordinate fastest)
  * view.deterministic; // tanh(μ(s)) on [−1, 1]
  */
-import { Generator, Tensor, noGrad, tanh } from '../engine/index.ts';
+import { Generator, Normal, Tensor, noGrad, tanh, zeros } from '../engine/index.ts';
 import type { Agent } from './common/agent.ts';
 import type { ActionValue } from './common/action-value.ts';
 import type { ActionScaler } from './common/env.ts';
 import { observationTensor } from './common/networks.ts';
 import { OnPolicyAgent, type OnPolicyConfig } from './common/on-policy-agent.ts';
+import { FlowSAC } from './flow-sac.ts';
+import { HMCSAC, hmcIterates } from './hmc-sac.ts';
 import { IAPO } from './iapo.ts';
 import { runInference } from './iapo/inference.ts';
 import type { PolicyParams } from './iapo/objective.ts';
+import { LangevinTD3, langevinIterates } from './langevin-td3.ts';
 import { GaussianPolicy } from './policy-gradient/policies.ts';
 import { SAC } from './sac.ts';
 import { TD3 } from './td3.ts';
 
-/** One inference iterate λ_k = (μ_k, log σ_k), μ already squashed: tanh(μ_k) on [−1, 1]. */
+/**
+ * One iterate on [−1, 1]: IAPO's λ_k = (μ_k, log σ_k) with μ squashed (tanh μ_k), or an MCMC chain's
+ * a_k (then `logScale` is empty).
+ */
 export interface InferenceIterate {
   readonly action: number[];
   readonly logScale: number[];
 }
 
-/** The policy's density on the grid: a tanh-squashed Gaussian (SAC, IAPO) or a Gaussian (PPO). */
-export type DensityKind = 'tanh-normal' | 'normal';
+/**
+ * The policy's density on the grid: a tanh-squashed Gaussian (SAC, IAPO), a Gaussian (PPO) or the
+ * RealNVP flow of flow-SAC (exact, by change of variables).
+ */
+export type DensityKind = 'tanh-normal' | 'normal' | 'flow';
+
+/** Who made the iterates: IAPO's inference ('inference', λ_k) or an MCMC chain ('chain', a_k). */
+export type IterateKind = 'inference' | 'chain';
 
 export interface ActionInspection {
   readonly algorithm: string;
@@ -52,8 +65,10 @@ export interface ActionInspection {
   readonly deterministic: number[];
   /** The deterministic action in the env's units (what `predict(obs, { deterministic: true })` returns). */
   readonly deterministicEnv: number[];
-  /** IAPO: λ₀ … λ_K; empty for other algorithms. */
+  /** IAPO: λ₀ … λ_K; HMC-SAC, Langevin-TD3: the chain's a₀ … a_K; empty for other algorithms. */
   readonly iterates: InferenceIterate[];
+  /** What `iterates` holds, or null when there are none. */
+  readonly iterateKind: IterateKind | null;
 }
 
 export interface InspectOptions {
@@ -132,6 +147,7 @@ function iapoInspection(agent: IAPO, obs: ArrayLike<number>, actions: Float32Arr
     densityKind: 'tanh-normal' as const,
     deterministic: Array.from(noGrad(() => tanh(last.mean).data)),
     iterates: iterates.map((p) => ({ action: Array.from(p.mean.data, Math.tanh), logScale: Array.from(p.logScale.data) })),
+    iterateKind: 'inference' as const,
   };
 }
 
@@ -147,6 +163,7 @@ function sacInspection(agent: SAC, obs: ArrayLike<number>, actions: Float32Array
     densityKind: 'tanh-normal' as const,
     deterministic: Array.from(noGrad(() => tanh(mean).data)),
     iterates: [],
+    iterateKind: null,
   };
 }
 
@@ -159,6 +176,7 @@ function td3Inspection(agent: TD3, obs: ArrayLike<number>, actions: Float32Array
     densityKind: null,
     deterministic: Array.from(action),
     iterates: [],
+    iterateKind: null,
   };
 }
 
@@ -174,12 +192,103 @@ function onPolicyInspection(agent: OnPolicyAgent<OnPolicyConfig>, obs: ArrayLike
     densityKind: policy instanceof GaussianPolicy ? ('normal' as const) : null,
     deterministic: Array.from(mean, (a) => Math.min(1, Math.max(-1, a))),
     iterates: [],
+    iterateKind: null,
+  };
+}
+
+const chainPoints = (iterates: readonly Tensor[]): InferenceIterate[] => iterates.map((a) => ({ action: Array.from(a.data), logScale: [] }));
+
+/** HMC-SAC: the deterministic chain (u₀ = μ_θ(s), ρ₀ = 0, the policy as its own prior) as the agent acts with it. */
+function hmcInspection(agent: HMCSAC, obs: ArrayLike<number>, actions: Float32Array) {
+  const c = agent.config;
+  const state = observationTensor(obs, agent.observationSize);
+  const iterates = noGrad(() => {
+    const policy = agent.actor.forward(state, c);
+    const still = zeros([1, agent.actionSize]);
+    return hmcIterates(agent.chain, {
+      observations: state,
+      policy,
+      prior: { mean: policy.mean.detach(), logStd: policy.logStd.detach() },
+      baseNoise: still,
+      initialMomentum: still,
+      value: (a) => agent.critics.value(state, a, c.actorQReduction),
+      ...(c.chainCritic === 'first' ? { potentialValue: (a: Tensor) => agent.critics.critic1.forward(state, a) } : {}),
+      beta: agent.pid.beta,
+      steps: c.leapfrogSteps,
+    }).map((a) => a.detach());
+  });
+  const { mean, logStd } = noGrad(() => agent.actor.forward(state, c));
+  const q1 = batchValues((s, a) => agent.critics.critic1.forward(s, a), obs, actions, agent.actionSize);
+  const q2 = batchValues((s, a) => agent.critics.critic2.forward(s, a), obs, actions, agent.actionSize);
+  const useMin = c.actorQReduction === 'min';
+  return {
+    values: q1.map((q, i) => (useMin ? Math.min(q, q2[i]) : (q + q2[i]) / 2)),
+    valueLabel: useMin ? 'min(Q₁, Q₂)' : '(Q₁ + Q₂)/2',
+    // The proposal π_θ(a₀|s); the chain's own density has no closed form.
+    density: densityOnGrid(actions, agent.actionSize, mean.data, logStd.data, 'tanh-normal'),
+    densityKind: 'tanh-normal' as const,
+    deterministic: chainPoints(iterates)[iterates.length - 1].action,
+    iterates: chainPoints(iterates),
+    iterateKind: 'chain' as const,
+  };
+}
+
+/** Langevin-TD3: the flow's layers from a₀ = tanh z_θ(s) to a_K, as the agent acts (before exploration noise). */
+function langevinInspection(agent: LangevinTD3, obs: ArrayLike<number>, actions: Float32Array) {
+  const state = observationTensor(obs, agent.observationSize);
+  const iterates = noGrad(() => {
+    const start = agent.actor.forward(state);
+    const prior = tanh(start).detach();
+    return langevinIterates(agent.flow, {
+      observations: state, start, prior, penaltyPrior: prior,
+      value: (a) => agent.critic1.forward(state, a), beta: agent.pid.beta, distanceSmoothing: agent.config.distanceSmoothing,
+    }).map((a) => a.detach());
+  });
+  return {
+    values: batchValues((s, a) => agent.critic1.forward(s, a), obs, actions, agent.actionSize),
+    valueLabel: 'Q₁ (the critic of the flow’s utility)',
+    density: null,
+    densityKind: null,
+    deterministic: chainPoints(iterates)[iterates.length - 1].action,
+    iterates: chainPoints(iterates),
+    iterateKind: 'chain' as const,
+  };
+}
+
+/** Flow-SAC: the flow policy's exact density on the grid (inverting the couplings is as cheap as running them). */
+function flowInspection(agent: FlowSAC, obs: ArrayLike<number>, actions: Float32Array) {
+  const c = agent.config;
+  const n = actions.length / agent.actionSize;
+  const states = new Float32Array(n * agent.observationSize);
+  for (let i = 0; i < n; i++) states.set(Array.from(obs), i * agent.observationSize);
+  const inside = actions.map((a) => Math.min(Math.max(a, -1 + 1e-6), 1 - 1e-6));
+  const { density, deterministic } = noGrad(() => {
+    const grid = new Tensor(states, [n, agent.observationSize]);
+    const { mean, logStd } = agent.actor.forward(grid, c);
+    const policy = agent.flow.distribution(grid, Normal.fromLogScale(mean, logStd));
+    const logDensity = policy.logProb(new Tensor(inside, [n, agent.actionSize])).data;
+    const one = observationTensor(obs, agent.observationSize);
+    const single = agent.actor.forward(one, c);
+    const pi = agent.flow.distribution(one, Normal.fromLogScale(single.mean, single.logStd));
+    return { density: Array.from(logDensity, Math.exp), deterministic: Array.from(pi.transforms.reduce((v, t) => t.forward(v), single.mean).data) };
+  });
+  const q1 = batchValues((s, a) => agent.critics.critic1.forward(s, a), obs, actions, agent.actionSize);
+  const q2 = batchValues((s, a) => agent.critics.critic2.forward(s, a), obs, actions, agent.actionSize);
+  const useMin = c.actorQReduction === 'min';
+  return {
+    values: q1.map((q, i) => (useMin ? Math.min(q, q2[i]) : (q + q2[i]) / 2)),
+    valueLabel: useMin ? 'min(Q₁, Q₂)' : '(Q₁ + Q₂)/2',
+    density,
+    densityKind: 'flow' as const,
+    deterministic,
+    iterates: [],
+    iterateKind: null,
   };
 }
 
 /**
- * Q(s, ·), the policy's density, the deterministic action and (IAPO) the inference iterates at one
- * observation, on a grid over the normalised action box. Actions of more than two dimensions are
+ * Q(s, ·), the policy's density, the deterministic action and (IAPO) the inference iterates or (HMC-SAC,
+ * Langevin-TD3) the chain's iterates at one observation, on a grid over the normalised action box. Actions of more than two dimensions are
  * refused (there is no picture of them).
  */
 export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: InspectOptions = {}): ActionInspection {
@@ -196,6 +305,9 @@ export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: In
   const actions = gridActions(axis, actionSize);
   let parts;
   if (agent instanceof IAPO) parts = iapoInspection(agent, obs, actions, options.seed ?? 0);
+  else if (agent instanceof HMCSAC) parts = hmcInspection(agent, obs, actions);
+  else if (agent instanceof LangevinTD3) parts = langevinInspection(agent, obs, actions);
+  else if (agent instanceof FlowSAC) parts = flowInspection(agent, obs, actions);
   else if (agent instanceof SAC) parts = sacInspection(agent, obs, actions);
   else if (agent instanceof TD3) parts = td3Inspection(agent, obs, actions);
   else if (agent instanceof OnPolicyAgent) parts = onPolicyInspection(agent as OnPolicyAgent<OnPolicyConfig>, obs, actions);

@@ -35,7 +35,7 @@ import type { ContinuousEnv } from './common/env.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
-import { LangevinFlow, smoothDistance } from './mcmc/coupling.ts';
+import { LangevinFlow, smoothDistance, type Utility } from './mcmc/coupling.ts';
 import { PIDController, pidChecks, pidMetrics, type PIDGains } from './mcmc/pid.ts';
 import { TD3_DEFAULTS, TD3_RULES, type TD3Config } from './td3.ts';
 
@@ -115,17 +115,31 @@ export interface LangevinPass {
   readonly distanceSmoothing: number;
 }
 
-/** a_K and the per-state integrand of (10), Q(s, a_K) − β·d(a_K, π_θt(s)), and d itself ([B, A], [B], [B]). */
-export function langevinPass(flow: LangevinFlow, pass: LangevinPass): { action: Tensor; objective: Tensor; distance: Tensor } {
+/** (6) in pre-tanh coordinates: U(z) = Q(s, tanh z)/β − d(tanh z, π_θt(s)), the utility the flow ascends. */
+export function langevinUtility(pass: LangevinPass): Utility {
   const { prior, beta, distanceSmoothing: delta } = pass;
-  // (6) in pre-tanh coordinates: U(z) = Q(s, tanh z)/β − d(tanh z, π_θt(s)).
-  const utility = (z: Tensor): Tensor => {
+  return (z: Tensor): Tensor => {
     const a = tanh(z);
     return sub(mul(pass.value(a), 1 / beta), smoothDistance(a, prior, delta));
   };
-  const action = tanh(flow.forward(pass.observations, pass.start, utility)); // (8)
+}
+
+/** a_K and the per-state integrand of (10), Q(s, a_K) − β·d(a_K, π_θt(s)), and d itself ([B, A], [B], [B]). */
+export function langevinPass(flow: LangevinFlow, pass: LangevinPass): { action: Tensor; objective: Tensor; distance: Tensor } {
+  const { beta, distanceSmoothing: delta } = pass;
+  const action = tanh(flow.forward(pass.observations, pass.start, langevinUtility(pass))); // (8)
   const distance = smoothDistance(action, pass.penaltyPrior, delta);
   return { action, objective: sub(pass.value(action), mul(distance, beta)), distance }; // (10)
+}
+
+/**
+ * The flow's iterates a₀ … a_K = tanh(z₀) … tanh(z_K) of one pass, each [B, A]; a_K is `langevinPass`'s action.
+ * @example const path = noGrad(() => langevinIterates(agent.flow, pass)); // what the page draws
+ */
+export function langevinIterates(flow: LangevinFlow, pass: LangevinPass): Tensor[] {
+  const iterates = [tanh(pass.start)];
+  flow.forward(pass.observations, pass.start, langevinUtility(pass), (_layer, x) => iterates.push(tanh(x)));
+  return iterates;
 }
 
 export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {

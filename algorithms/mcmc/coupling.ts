@@ -134,8 +134,11 @@ export class LangevinFlow extends Module {
     return mul(sigmoid(this.getParameter('stepSizeLogit')), this.maxStepSize);
   }
 
-  /** a_K = f_LD^K(a₀) for states [B, S] and a₀ [B, A]; differentiable (second order through ∇U). */
-  forward(state: Tensor, start: Tensor, utility: Utility): Tensor {
+  /**
+   * a_K = f_LD^K(a₀) for states [B, S] and a₀ [B, A]; differentiable (second order through ∇U).
+   * `onLayer` sees each layer's output x_k (k = 1 … K), e.g. to draw the flow's iterates.
+   */
+  forward(state: Tensor, start: Tensor, utility: Utility, onLayer?: (layer: number, x: Tensor) => void): Tensor {
     const epsilons = this.stepSizes();
     const utilityGradient = grad((x: Tensor) => sum(utility(x)));
     let x = start;
@@ -146,6 +149,7 @@ export class LangevinFlow extends Module {
       const langevin = add(add(x, mul(mul(square(epsilon), 0.5), utilityGradient(x))), mul(epsilon, exp(noiseLogScale)));
       const updated = add(mul(langevin, exp(tanh(logScale))), shift);
       x = add(kept, mul(this.complements[k], updated));                // (9), T masked with m̄
+      onLayer?.(k + 1, x);
     });
     return x;
   }

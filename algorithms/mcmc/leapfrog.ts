@@ -127,9 +127,12 @@ export class LeapfrogChain extends Module {
    * K leapfrog steps from (a₀, ρ₀) (eq. 14). The force G(s, a′, g′) that ends one step also starts the
    * next, so K steps cost K + 1 evaluations of ∇U and of the gate networks. Differentiable in the start,
    * ε, the gate networks and whatever `potentialGradient` closes over (second order, when it is built
-   * with a recorded `grad`). Returns the end state and the σ_h values met on the way (for logging).
+   * with a recorded `grad`). Returns the end state and the σ_h values met on the way (for logging);
+   * `onStep` sees the state after each step k = 1 … K, e.g. to draw the chain's iterates.
    */
-  run(state: Tensor, start: PhaseState, potentialGradient: PotentialGradient, steps: number): PhaseState & { gates: Tensor[] } {
+  run(
+    state: Tensor, start: PhaseState, potentialGradient: PotentialGradient, steps: number, onStep?: (step: number, phase: PhaseState) => void,
+  ): PhaseState & { gates: Tensor[] } {
     const epsilon = this.stepSizes();
     const halfEpsilon = mul(epsilon, 0.5);
     const gates: Tensor[] = [];
@@ -140,6 +143,7 @@ export class LeapfrogChain extends Module {
       position = add(position, mul(epsilon, halfMomentum));                     // (13)
       force = this.force(state, position, potentialGradient(position), gates);   // G(s, a′, g′)
       momentum = sub(halfMomentum, mul(halfEpsilon, force));                    // (19)
+      onStep?.(k + 1, { position, momentum });
     }
     return { position, momentum, gates };
   }

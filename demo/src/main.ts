@@ -38,7 +38,7 @@ function readForm(): Record<keyof Settings, string> {
   const value = (id: string): string => $<HTMLInputElement | HTMLSelectElement>(id).value;
   return {
     envId: value('env'), algorithm: value('algorithm'), seed: value('seed'), steps: value('steps'), learningRate: value('learningRate'),
-    hiddenSize: value('hiddenSize'), batchSize: value('batchSize'), warmup: value('warmup'), evalEvery: value('evalEvery'),
+    hiddenSize: value('hiddenSize'), batchSize: value('batchSize'), warmup: value('warmup'), evalEvery: value('evalEvery'), chainSteps: value('chainSteps'),
   };
 }
 
@@ -118,7 +118,9 @@ function handle(message: FromWorker): void {
         `deterministic action: [${numbers(message.action)}]\n` +
         `value: ${v.valueLabel}\n` +
         `density: ${v.densityKind ?? 'none (deterministic policy)'}\n` +
-        (v.iterates.length > 0 ? `inference iterates λ₀…λ${v.iterates.length - 1}:\n${v.iterates.map((it, k) => `  λ${k}: tanh μ = [${numbers(it.action)}]`).join('\n')}` : '');
+        (v.iterates.length === 0 ? '' : v.iterateKind === 'chain'
+          ? `chain iterates a₀…a${v.iterates.length - 1}:\n${v.iterates.map((it, k) => `  a${k} = [${numbers(it.action)}]`).join('\n')}`
+          : `inference iterates λ₀…λ${v.iterates.length - 1}:\n${v.iterates.map((it, k) => `  λ${k}: tanh μ = [${numbers(it.action)}]`).join('\n')}`);
       if (inspectQueued !== null) {
         const next = inspectQueued;
         inspectQueued = null;
@@ -141,7 +143,13 @@ function handle(message: FromWorker): void {
       $('losses').innerHTML = '';
       return showMessage(`Loaded ${message.algorithm} on ${message.envId} at step ${message.step} (paused: Resume continues training).`, 'info');
     case 'error':
-      if (message.context === 'inspect') inspecting = false;
+      if (message.context === 'inspect') {
+        // e.g. Hopper's 3-D actions: said where the picture would be, not as an alert at every evaluation.
+        inspecting = false;
+        $('landscape').innerHTML = `<p class="muted inspect-note">${message.message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`;
+        $('inspect-details').textContent = '';
+        return;
+      }
       return showMessage(message.message);
   }
 }

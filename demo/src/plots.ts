@@ -1,6 +1,6 @@
 /**
  * The page's SVG charts, as strings: the learning curve, the losses, and the action landscape of an
- * inspected state (Q(s, ·) with the policy's density, the deterministic action and IAPO's iterates).
+ * inspected state (Q(s, ·) with the policy's density, the deterministic action and IAPO's or an MCMC chain's iterates).
  */
 import type { ActionInspection } from '../../algorithms/browser.ts';
 import type { CurvePoint } from './protocol.ts';
@@ -86,6 +86,9 @@ function color(t: number): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** λ for IAPO's inference iterates, a for an MCMC chain's. */
+const iterateName = (v: ActionInspection): string => (v.iterateKind === 'chain' ? 'a' : 'λ');
+
 function landscape1d(v: ActionInspection): string {
   const f: Frame = { width: 420, height: 260, left: 56, bottom: 34 };
   const x = scale([-1, 1], [f.left, f.width - 8]);
@@ -100,14 +103,43 @@ function landscape1d(v: ActionInspection): string {
   }
   if (v.values) body += polyline(v.axis.map((a, i) => [x(a), y(v.values![i])]), 'q-line');
   const qAt = (a: number): number => (v.values ? v.values[Math.round(((a + 1) / 2) * (v.resolution - 1))] : ys[1]);
+  const name = iterateName(v);
   v.iterates.forEach((it, k) => {
     const px = x(it.action[0]);
     const py = y(qAt(it.action[0]));
-    body += `<circle class="iterate" cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="4"/><text class="iterate-label" x="${px.toFixed(1)}" y="${(py - 7).toFixed(1)}">λ${k}</text>`;
+    body += `<circle class="iterate" cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="4"><title>${name}${k}</title></circle>`;
+    if (v.iterateKind !== 'chain') {
+      body += `<text class="iterate-label" x="${px.toFixed(1)}" y="${Math.max(12, py - 7).toFixed(1)}">${name}${k}</text>`;
+    } else if (k === 0 || k === v.iterates.length - 1) {
+      // A chain's steps are often small: a₀ is labelled on the left of its dot, a_K on the right.
+      const first = k === 0;
+      body += `<text class="iterate-label" x="${(px + (first ? -7 : 7)).toFixed(1)}" y="${Math.max(12, py + 4).toFixed(1)}" text-anchor="${first ? 'end' : 'start'}">${name}${k}</text>`;
+    }
   });
   const d = x(v.deterministic[0]);
   body += `<line class="deterministic" x1="${d}" y1="8" x2="${d}" y2="${f.height - f.bottom}"/>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.width} ${f.height}" class="landscape" data-dims="1">${body}</svg>`;
+  const strip = v.iterateKind === 'chain' ? chainStrip(v, f.height + 6, f.left, f.width - 8) : '';
+  const height = strip ? f.height + 46 : f.height;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.width} ${height}" class="landscape" data-dims="1">${body}${strip}</svg>`;
+}
+
+/**
+ * A chain's a₀ … a_K on an axis of their own range, under the landscape: its steps are often far
+ * smaller than the action box, and would all sit on one dot there.
+ */
+function chainStrip(v: ActionInspection, top: number, left: number, right: number): string {
+  const points = v.iterates.map((it) => v.low[0] + ((it.action[0] + 1) / 2) * (v.high[0] - v.low[0]));
+  let [lo, hi] = extent(points);
+  const pad = 0.08 * (hi - lo);
+  [lo, hi] = [lo - pad, hi + pad];
+  const x = scale([lo, hi], [left + 30, right - 30]);
+  const y = top + 20;
+  const k = points.length - 1;
+  return `<text x="${left}" y="${top + 4}" class="tick">chain a₀ … a${k} zoomed to [${lo.toPrecision(3)}, ${hi.toPrecision(3)}] (env units)</text>` +
+    `<line class="axis" x1="${left + 30}" y1="${y}" x2="${right - 30}" y2="${y}"/>` +
+    polyline(points.map((p) => [x(p), y]), 'iterate-path') +
+    points.map((p, i) => `<circle class="iterate-zoom" cx="${x(p).toFixed(1)}" cy="${y}" r="4"><title>a${i} = ${p.toPrecision(6)}</title></circle>` +
+      `<text class="iterate-label" x="${x(p).toFixed(1)}" y="${i % 2 === 0 ? y - 7 : y + 15}" text-anchor="middle">a${i}</text>`).join('');
 }
 
 function landscape2d(v: ActionInspection): string {
@@ -130,13 +162,14 @@ function landscape2d(v: ActionInspection): string {
       }
     }
   }
+  const name = iterateName(v);
   if (v.iterates.length > 0) {
     body += polyline(v.iterates.map((it) => [x(it.action[0]), y(it.action[1])]), 'iterate-path');
     v.iterates.forEach((it, k) => {
       // Only λ₀ and λ_K are labelled: the middle iterates often sit close together.
       const label = k === 0 || k === v.iterates.length - 1
-        ? `<text class="iterate-label" x="${(x(it.action[0]) + 5).toFixed(1)}" y="${(y(it.action[1]) - 5).toFixed(1)}">λ${k}</text>` : '';
-      body += `<circle class="iterate" cx="${x(it.action[0]).toFixed(1)}" cy="${y(it.action[1]).toFixed(1)}" r="4"><title>λ${k}</title></circle>${label}`;
+        ? `<text class="iterate-label" x="${(x(it.action[0]) + 5).toFixed(1)}" y="${(y(it.action[1]) - 5).toFixed(1)}">${name}${k}</text>` : '';
+      body += `<circle class="iterate" cx="${x(it.action[0]).toFixed(1)}" cy="${y(it.action[1]).toFixed(1)}" r="4"><title>${name}${k}</title></circle>${label}`;
     });
   }
   const dx = x(v.deterministic[0]);
@@ -149,7 +182,7 @@ function landscape2d(v: ActionInspection): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size + 2 * pad} ${size + 2 * pad}" class="landscape" data-dims="2">${body}${labels}</svg>`;
 }
 
-/** Q(s, ·) (curve or heat map), the policy's density, the deterministic action and IAPO's λ₀ … λ_K. */
+/** Q(s, ·) (curve or heat map), the policy's density, the deterministic action and IAPO's λ₀ … λ_K or a chain's a₀ … a_K. */
 export function landscapeSvg(v: ActionInspection): string {
   return v.actionSize === 1 ? landscape1d(v) : landscape2d(v);
 }

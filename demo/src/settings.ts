@@ -2,9 +2,11 @@
  * The page's choices: env, algorithm and the main settings, read from the form and checked before
  * anything reaches the worker (configs.ts maps them to algorithm configs).
  */
-export const ENV_IDS = ['Pendulum-v1', 'CartPoleSwingup-v0', 'Reacher2D-v0', 'MultiGoal-v0'] as const;
-/** Algorithm names as the registry spells them. MCMC algorithms join this list once the library has them. */
-export const ALGORITHMS = ['sac', 'td3', 'iapo', 'ppo'] as const;
+/** MuJoCo tasks: the worker loads MuJoCo's wasm (served next to worker.js) before making one. */
+export const MUJOCO_ENV_IDS = ['InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'HalfCheetah-v5'] as const;
+export const ENV_IDS = ['Pendulum-v1', 'CartPoleSwingup-v0', 'Reacher2D-v0', 'MultiGoal-v0', ...MUJOCO_ENV_IDS] as const;
+/** Algorithm names as the registry spells them. */
+export const ALGORITHMS = ['sac', 'td3', 'iapo', 'ppo', 'hmc-sac', 'langevin-td3', 'flow-sac'] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 export interface Settings {
@@ -21,10 +23,12 @@ export interface Settings {
   readonly warmup: number;
   /** Env steps between evaluation episodes. */
   readonly evalEvery: number;
+  /** MCMC algorithms: leapfrog steps (HMC-SAC) or flow layers (Langevin-TD3, flow-SAC), K. */
+  readonly chainSteps: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  envId: 'Pendulum-v1', algorithm: 'sac', seed: 0, steps: 20_000, learningRate: 1e-3, hiddenSize: 64, batchSize: 64, warmup: 1000, evalEvery: 1000,
+  envId: 'Pendulum-v1', algorithm: 'sac', seed: 0, steps: 20_000, learningRate: 1e-3, hiddenSize: 64, batchSize: 64, warmup: 1000, evalEvery: 1000, chainSteps: 5,
 };
 
 /** A setting that is not a number in its range; the message names the field and the value. */
@@ -47,6 +51,7 @@ const RULES: Record<Exclude<keyof Settings, 'envId' | 'algorithm'>, NumberRule> 
   batchSize: { label: 'Batch size', integer: true, min: 1, max: 4096 },
   warmup: { label: 'Warm-up / rollout steps', integer: true, min: 1, max: 1_000_000 },
   evalEvery: { label: 'Evaluate every', integer: true, min: 1, max: 10_000_000 },
+  chainSteps: { label: 'Chain steps K', integer: true, min: 1, max: 50 },
 };
 
 function parseNumber(key: keyof typeof RULES, raw: string): number {

@@ -5,7 +5,7 @@
  * whose states the page can inspect.
  */
 import { kernels } from '../../engine/index.ts';
-import { make } from '../../envs/index.ts';
+import { MUJOCO_ENV_IDS, loadMujocoEnvs, make } from '../../envs/index.ts';
 import { agentFromFiles, createAgent, inspectActions, readAgentMeta, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
 import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
 import { algorithmConfig } from './configs.ts';
@@ -40,6 +40,15 @@ let lastFrameAt = 0;
 let activeLoop = -1;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Loads MuJoCo's wasm (once) before a MuJoCo env is made. The build copies mujoco.wasm next to
+ * worker.js, and `locateFile` points the package's loader there.
+ */
+async function prepareEnv(envId: string): Promise<void> {
+  if (!MUJOCO_ENV_IDS.includes(envId)) return;
+  await loadMujocoEnvs(() => import('@mujoco/mujoco').then((m) => m.default({ locateFile: (file: string) => new URL(file, self.location.href).href })));
+}
 
 function postStatus(): void {
   if (!session) return;
@@ -77,12 +86,19 @@ function publishEvaluation(s: Session): void {
   post({ type: 'evaluation', episode });
 }
 
-const curveCallback = {
-  onRecord(_run: unknown, record: ProgressRecord): void {
-    if (record.episodeReturn === undefined) return;
-    pendingCurve.push({ step: record.step, episodeReturn: record.episodeReturn, metrics: record.metrics as Record<string, number> });
-  },
-};
+/**
+ * The curve rows of the loop of generation `mine`. A newer session (start, import or stop) ends that
+ * loop's chunk at its next step, and the rows of the old agent never reach the new session's curve.
+ */
+function chunkCallback(mine: number) {
+  return {
+    onRecord(_run: unknown, record: ProgressRecord): void {
+      if (record.episodeReturn === undefined || mine !== generation) return;
+      pendingCurve.push({ step: record.step, episodeReturn: record.episodeReturn, metrics: record.metrics as Record<string, number> });
+    },
+    onStep: (): boolean | void => (mine === generation ? undefined : false),
+  };
+}
 
 /** Trains the current session until it ends, is paused or is replaced. */
 async function trainLoop(): Promise<void> {
@@ -109,7 +125,7 @@ async function runChunks(mine: number): Promise<void> {
     const started = performance.now();
     const updatesBefore = s.agent.training.updates;
     try {
-      await s.agent.learn({ totalSteps: target, callbacks: [curveCallback], evalEvery: 0 });
+      await s.agent.learn({ totalSteps: target, callbacks: [chunkCallback(mine)], evalEvery: 0 });
     } catch (error) {
       state = 'paused';
       post({ type: 'error', context: 'training', message: errorText(error) });
@@ -149,10 +165,12 @@ function newSession(agent: Agent, env: DemoEnv, envId: string, totalSteps: numbe
   return { agent, env, evalEnv: make(envId), envId, totalSteps, evalEvery, seed, lastEvaluation: null };
 }
 
-function start(settings: Settings): void {
+async function start(settings: Settings): Promise<void> {
   let agent: Agent;
-  const env = make(settings.envId);
+  let env: DemoEnv;
   try {
+    await prepareEnv(settings.envId);
+    env = make(settings.envId);
     agent = createAgent(settings.algorithm, env, algorithmConfig(settings));
   } catch (error) {
     post({ type: 'error', context: 'start', message: errorText(error) });
@@ -166,7 +184,7 @@ function start(settings: Settings): void {
 }
 
 /** Loads a checkpoint as a new paused session; anything wrong leaves the current session as it was. */
-function importCheckpoint(files: CheckpointFiles, expected: { algorithm: string; envId: string }, totalSteps: number): void {
+async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: string; envId: string }, totalSteps: number): Promise<void> {
   let agent: Agent;
   let env: DemoEnv;
   try {
@@ -177,6 +195,7 @@ function importCheckpoint(files: CheckpointFiles, expected: { algorithm: string;
           'select its env and algorithm to load it',
       );
     }
+    await prepareEnv(meta.envId);
     env = make(meta.envId);
     agent = agentFromFiles(files, env);
   } catch (error) {
@@ -218,7 +237,7 @@ function exportCheckpoint(): void {
 scope.onmessage = (event) => {
   const message = event.data;
   switch (message.type) {
-    case 'start': return start(message.settings);
+    case 'start': return void start(message.settings);
     case 'pause':
       if (state === 'running') state = 'paused';
       return postStatus();
@@ -237,7 +256,7 @@ scope.onmessage = (event) => {
       return;
     case 'inspect': return inspect(message.index);
     case 'export': return exportCheckpoint();
-    case 'import': return importCheckpoint(message.files, message.expected, message.totalSteps);
+    case 'import': return void importCheckpoint(message.files, message.expected, message.totalSteps);
   }
 };
 

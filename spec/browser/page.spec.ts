@@ -2,7 +2,9 @@
  * The demo page in a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
  * SAC trains on Pendulum in the worker, the curve and the inspect view update, a checkpoint trained
  * here in Node gives the page the same deterministic actions, and bad input leaves the session
- * running. Screenshots of the training and inspect views (SAC and IAPO) go to demo/screenshots/.
+ * running; IAPO's inference iterates and the MCMC chains (HMC-SAC, Langevin-TD3) are drawn on Q(s, ·);
+ * MuJoCo's wasm loads in the worker and InvertedPendulum-v5 trains with a live animation. Screenshots
+ * of the training and inspect views (SAC, IAPO, HMC-SAC, MuJoCo) go to demo/screenshots/.
  *
  * When /usr/bin/chromium is missing, the before hook installs Debian's `chromium` package if it runs
  * as root with apt-get; without root or apt the suite is reported as NOT RUN, with the reason.
@@ -257,6 +259,89 @@ describe('the demo page in headless Chromium', function () {
     assert.ok(await landscape.locator('.density-dot').count() > 0, 'no density drawn');
     assert.equal(await landscape.locator('.deterministic').count(), 1);
     await screenshot(page, '#inspect', 'iapo-inspect.png');
+    await page.locator('#stop').click();
+  });
+
+  it('HMC-SAC on Pendulum: the leapfrog chain a₀…a_K on Q(s, ·), with the policy’s density', async () => {
+    await fillSettings(page, {
+      env: 'Pendulum-v1', algorithm: 'hmc-sac', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '200',
+      chainSteps: '3', speed: 'max',
+    });
+    await page.locator('#start').click();
+    await waitFor(page, 'HMC-SAC has trained past an evaluation', async () => {
+      const s = await status(page);
+      return /^HMC-SAC on Pendulum-v1/.test((await page.locator('#status').textContent()) ?? '') && s.step >= 220 && s.updates > 0;
+    }, 45_000);
+    await page.locator('#stop').click();
+    const { action } = await pickState(page, 20);
+    const landscape = page.locator('#landscape svg[data-dims="1"]');
+    await landscape.waitFor();
+    assert.equal(await landscape.locator('.iterate').count(), 4, 'a₀ … a₃ (K = 3 leapfrog steps)');
+    assert.equal(await landscape.locator('.iterate-zoom').count(), 4, 'the zoomed chain');
+    assert.equal(await landscape.locator('.density').count(), 1);
+    assert.equal(await landscape.locator('.q-line').count(), 1);
+    const details = (await page.locator('#inspect-details').textContent()) ?? '';
+    const last = Number(/a3 = \[([^\]]+)\]/.exec(details)![1]);
+    assert.ok(Math.abs(2 * last - action[0]) <= 1e-4, `a₃ = ${last}, action ${action[0]}`);
+    await screenshot(page, '#inspect', 'mcmc-inspect.png');
+  });
+
+  it('Langevin-TD3 on Pendulum: the inspect view draws the chain a₀…a_K on Q(s, ·)', async () => {
+    await fillSettings(page, {
+      env: 'Pendulum-v1', algorithm: 'langevin-td3', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '300',
+      chainSteps: '4', speed: 'max',
+    });
+    await page.locator('#start').click();
+    await waitFor(page, 'Langevin-TD3 has trained past an evaluation', async () => {
+      const s = await status(page);
+      return /^LANGEVIN-TD3 on Pendulum-v1/.test((await page.locator('#status').textContent()) ?? '') && s.step >= 320 && s.updates > 0;
+    }, 45_000);
+    await page.locator('#stop').click();
+    const { action } = await pickState(page, 30);
+    const landscape = page.locator('#landscape svg[data-dims="1"]');
+    await landscape.waitFor();
+    assert.equal(await landscape.locator('.iterate').count(), 5, 'a₀ … a₄ (K = 4 flow layers) drawn on Q(s, ·)');
+    assert.equal(await landscape.locator('.q-line').count(), 1);
+    assert.equal(await landscape.locator('.deterministic').count(), 1);
+    assert.equal(await landscape.locator('.density').count(), 0, 'Langevin-TD3 is deterministic: no density');
+    const details = (await page.locator('#inspect-details').textContent()) ?? '';
+    assert.match(details, /chain iterates a₀…a4/);
+    // a_K is the action the agent takes: the last iterate, in env units (Pendulum: ×2), is predict()'s action.
+    const last = Number(/a4 = \[([^\]]+)\]/.exec(details)![1]);
+    assert.ok(Math.abs(2 * last - action[0]) <= 1e-4, `a₄ = ${last}, action ${action[0]}`);
+  });
+
+  it('MuJoCo InvertedPendulum-v5: the worker loads MuJoCo’s wasm, trains, and the animation updates', async () => {
+    await fillSettings(page, {
+      env: 'InvertedPendulum-v5', algorithm: 'sac', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '500',
+      speed: 'max',
+    });
+    await page.locator('#start').click();
+    await waitFor(page, 'SAC on InvertedPendulum-v5 has taken 300 steps', async () => {
+      const s = await status(page);
+      return /^SAC on InvertedPendulum-v5/.test((await page.locator('#status').textContent()) ?? '') && s.step >= 300 && s.updates > 0;
+    }, 45_000);
+    assert.equal(await page.locator('#message').isHidden(), true, `message: ${await page.locator('#message').textContent()}`);
+    const frame = async (): Promise<string> => (await page.locator('#live').innerHTML());
+    const first = await frame();
+    assert.match(first, /<svg/);
+    const before = await status(page);
+    await waitFor(page, 'the animation shows a new frame', async () => (await frame()) !== first);
+    const after = await status(page);
+    assert.ok(after.step > before.step && after.updates > before.updates, `steps ${before.step} → ${after.step}, updates ${before.updates} → ${after.updates}`);
+    assert.ok(Number(await page.locator('#curve svg').getAttribute('data-evals')) >= 1, 'no evaluation on the curve');
+    await pickState(page, 3);
+    await page.locator('#landscape svg[data-dims="1"]').waitFor();
+    await screenshot(page, 'body', 'mujoco-training.png');
+    // Hopper's 3-D actions have no picture: the inspect view says so in place of the plot, with no alert.
+    await fillSettings(page, { env: 'Hopper-v5', steps: '1000' });
+    await page.locator('#start').click();
+    await waitFor(page, 'SAC on Hopper-v5 has taken steps', async () =>
+      /^SAC on Hopper-v5/.test((await page.locator('#status').textContent()) ?? '') && (await status(page)).step > 0);
+    await page.locator('#landscape .inspect-note').waitFor({ timeout: 20_000 });
+    assert.match((await page.locator('#landscape .inspect-note').textContent()) ?? '', /actions of 3 dimensions cannot be drawn/);
+    assert.equal(await page.locator('#message').isHidden(), true, `message: ${await page.locator('#message').textContent()}`);
+    assert.match(await page.locator('#live').innerHTML(), /<svg/);
     await page.locator('#stop').click();
   });
 });
