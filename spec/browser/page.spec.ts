@@ -4,7 +4,9 @@
  * here in Node gives the page the same deterministic actions, and bad input leaves the session
  * running; IAPO's inference iterates and the MCMC chains (HMC-SAC, Langevin-TD3) are drawn on Q(s, ·);
  * MuJoCo's wasm loads in the worker and InvertedPendulum-v5 trains with a live animation. Screenshots
- * of the training and inspect views (SAC, IAPO, HMC-SAC, MuJoCo) go to demo/screenshots/.
+ * of the training and inspect views (SAC, IAPO, HMC-SAC, MuJoCo) go to a temporary folder, or to the
+ * folder VARL_SCREENSHOTS names (`VARL_SCREENSHOTS=demo/screenshots npx mocha spec/browser/page.spec.ts`
+ * refreshes the committed ones).
  *
  * When /usr/bin/chromium is missing, the before hook installs Debian's `chromium` package if it runs
  * as root with apt-get; without root or apt the suite is reported as NOT RUN, with the reason.
@@ -13,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { SAC } from '../../algorithms/browser.ts';
@@ -24,7 +26,7 @@ import { packCheckpoint, unpackCheckpoint } from '../../demo/src/checkpoint-file
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(root, 'demo/screenshots');
+const SCREENSHOTS = process.env.VARL_SCREENSHOTS ? resolve(root, process.env.VARL_SCREENSHOTS) : join(tmpdir(), 'varl-screenshots');
 const CHECKPOINT_FILES = ['meta.json', 'model.safetensors', 'optimizers.safetensors', 'replay.safetensors'];
 const CHROMIUM_FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -93,7 +95,7 @@ async function screenshot(page: Page, selector: string, name: string): Promise<v
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, name);
   await page.locator(selector).screenshot({ path, animations: 'disabled' });
-  console.log(`      screenshot ${join('demo/screenshots', name)} (${(statSync(path).size / 1024).toFixed(0)} KiB)`);
+  console.log(`      screenshot ${path} (${(statSync(path).size / 1024).toFixed(0)} KiB)`);
 }
 
 describe('the demo page in headless Chromium', function () {
