@@ -16,8 +16,10 @@ import { defineAlgorithm } from './common/algorithm.ts';
 import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import type { Metrics, TrainingProgress } from './common/learner.ts';
-import { ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, onPolicyChecks, type OnPolicyConfig } from './common/on-policy-agent.ts';
-import { explainedVariance, reinforceLoss, valueLoss } from './policy-gradient/losses.ts';
+import {
+  ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, VARIATIONAL_PRESETS, onPolicyChecks, type OnPolicyConfig,
+} from './common/on-policy-agent.ts';
+import { explainedVariance, reinforceLoss } from './policy-gradient/losses.ts';
 
 export interface REINFORCEConfig extends OnPolicyConfig {
   /** Adam step size of the policy. */
@@ -84,14 +86,7 @@ export class REINFORCE extends OnPolicyAgent<REINFORCEConfig> {
     this.policyOptimizer.step();
 
     // The baseline: regress V(s) on the λ-returns.
-    let lastValueLoss = 0;
-    for (let step = 0; step < c.valueSteps; step++) {
-      const vLoss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, null);
-      this.valueOptimizer.zeroGrad();
-      vLoss.backward();
-      this.valueOptimizer.step();
-      lastValueLoss = vLoss.item();
-    }
+    const lastValueLoss = this.fitValue(batch, this.valueOptimizer, c.valueSteps);
     return noGrad(() => ({
       policy_loss: policyLoss.item(), value_loss: lastValueLoss, entropy: entropy.item(), posterior_entropy: logDet.item(),
       ...(Number.isFinite(explained) ? { explained_variance: explained } : {}),
@@ -116,9 +111,7 @@ export const REINFORCE_ALGORITHM = defineAlgorithm<REINFORCEConfig, REINFORCE>({
   rules: REINFORCE_RULES,
   kind: 'on-policy',
   presets: {
-    // α per weight: the entropy of q_φ sums log σ over every weight (≈5,000 at 64×64), so α is ~100× smaller than for 'state'.
-    'vi-parameter': { posterior: 'parameter', posteriorTemperature: 1e-5 },
-    'vi-state': { posterior: 'state' },
+    ...VARIATIONAL_PRESETS,
   },
   create: (env, config) => new REINFORCE(env, config),
 });

@@ -20,7 +20,7 @@ import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/co
 import type { EnvSource } from './common/env-vector.ts';
 import type { Metrics, TrainingProgress } from './common/learner.ts';
 import { ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, onPolicyChecks, type OnPolicyConfig } from './common/on-policy-agent.ts';
-import { explainedVariance, reinforceLoss, valueLoss } from './policy-gradient/losses.ts';
+import { explainedVariance, reinforceLoss } from './policy-gradient/losses.ts';
 import { flatGradient } from './policy-gradient/natural-gradient.ts';
 import { ParticlePolicy, svgdDirections } from './policy-gradient/particles.ts';
 
@@ -96,14 +96,7 @@ export class SVPG extends OnPolicyAgent<SVPGConfig> {
     surrogate.backward();
     this.optimizer.step();
 
-    let lastValueLoss = 0;
-    for (let step = 0; step < c.valueSteps; step++) {
-      const vLoss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, null);
-      this.valueOptimizer.zeroGrad();
-      vLoss.backward();
-      this.valueOptimizer.step();
-      lastValueLoss = vLoss.item();
-    }
+    const lastValueLoss = this.fitValue(batch, this.valueOptimizer, c.valueSteps);
     return {
       policy_loss: noGrad(() => policyLoss.item()) / c.particles, value_loss: lastValueLoss, bandwidth,
       mean_kernel: kernel.reduce((a, b) => a + b, 0) / kernel.length,

@@ -23,7 +23,9 @@ import { defineAlgorithm } from './common/algorithm.ts';
 import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import type { Metrics, TrainingProgress } from './common/learner.ts';
-import { ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, onPolicyChecks, type OnPolicyConfig } from './common/on-policy-agent.ts';
+import {
+  ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, VARIATIONAL_PRESETS, onPolicyChecks, type OnPolicyConfig,
+} from './common/on-policy-agent.ts';
 import { explainedVariance, importanceSurrogate, valueLoss } from './policy-gradient/losses.ts';
 import { trustRegionStep } from './policy-gradient/natural-gradient.ts';
 
@@ -139,9 +141,7 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
   rules: TRPO_RULES,
   kind: 'on-policy',
   presets: {
-    // α per weight: the entropy of q_φ sums log σ over every weight (≈5,000 at 64×64), so α is ~100× smaller than for 'state'.
-    'vi-parameter': { posterior: 'parameter', posteriorTemperature: 1e-5 },
-    'vi-state': { posterior: 'state' },
+    ...VARIATIONAL_PRESETS,
   },
   envPresets: {
     'Pendulum-v1': {

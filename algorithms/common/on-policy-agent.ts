@@ -23,7 +23,8 @@ import { resolveEnvs, type EnvSource } from './env-vector.ts';
 import { host } from './host.ts';
 import type { Metrics, OnPolicyLearner, RolloutStep, TrainingProgress, VectorEnvLike } from './learner.ts';
 import { Normalizer } from './normalization.ts';
-import { RolloutBuffer } from './rollout-buffer.ts';
+import { RolloutBuffer, type RolloutBatch } from './rollout-buffer.ts';
+import { valueLoss } from '../policy-gradient/losses.ts';
 import { learn, type LearnOptions, type LearnResult } from './runner.ts';
 import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
 
@@ -84,6 +85,13 @@ export const ON_POLICY_DEFAULTS: Readonly<OnPolicyConfig> = Object.freeze({
 } as OnPolicyConfig);
 
 export const ON_POLICY_CHOICES = { activation: ['tanh', 'relu'], posterior: ['point', 'parameter', 'state'] } as const;
+
+/** The named variational variants every posterior-capable algorithm offers (`--preset`). */
+export const VARIATIONAL_PRESETS = {
+  // α per weight: the entropy of q_φ sums log σ over every weight (≈5,000 at 64×64), so α is ~100× smaller than for 'state'.
+  'vi-parameter': { posterior: 'parameter', posteriorTemperature: 1e-5 },
+  'vi-state': { posterior: 'state' },
+} as const satisfies Record<string, Partial<OnPolicyConfig>>;
 
 /** Bounds of the shared fields (an algorithm's rules add its own). */
 export function onPolicyChecks(c: Record<string, unknown>): string | undefined {
@@ -199,6 +207,19 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
   /** V(s) of normalised observations, [B]. */
   protected values(observations: Tensor): Tensor {
     return reshape(this.value.forward(observations), [observations.shape[0]]);
+  }
+
+  /** `steps` full-batch steps of `optimizer` regressing V(s) on the batch's λ-returns; the last loss. */
+  protected fitValue(batch: RolloutBatch, optimizer: Optimizer, steps: number): number {
+    let last = 0;
+    for (let step = 0; step < steps; step++) {
+      const loss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, null);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      last = loss.item();
+    }
+    return last;
   }
 
   private valuesOf(normalized: Float32Array, out: Float64Array): Float64Array {
