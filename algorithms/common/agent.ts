@@ -10,7 +10,7 @@ import { encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize, type ContinuousEnv } from './env.ts';
 import { host } from './host.ts';
-import type { Metrics, OffPolicyConfig, OffPolicyLearner } from './learner.ts';
+import type { Learner, Metrics, OffPolicyConfig, OffPolicyLearner } from './learner.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
 import { learn, type LearnOptions, type LearnResult } from './runner.ts';
 import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
@@ -36,7 +36,43 @@ export function checkEnv(owner: string, env: unknown): ContinuousEnv {
 /** The largest replay buffer an agent allocates (checked before allocating). */
 export const MAX_REPLAY_BYTES = 8 * 2 ** 30;
 
-export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPolicyLearner {
+/**
+ * The surface every learner class shares, whatever its family: `learn`, in-memory checkpoints and
+ * their directories (Node). OffPolicyAgent and OnPolicyAgent extend it.
+ */
+export abstract class AgentSurface {
+  /**
+   * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
+   * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
+   */
+  learn(this: Learner, options: LearnOptions): Promise<LearnResult> {
+    return learn(this, options);
+  }
+
+  /** Everything needed to resume exactly (networks, optimizers, buffer or rollout, streams, env, counters) as files. */
+  toCheckpoint(this: Learner): CheckpointFiles {
+    return encodeAgentCheckpoint(this);
+  }
+
+  /** Restores files from `toCheckpoint` (all or nothing); `weightsOnly` reads the networks and free tensors only. */
+  fromCheckpoint<T extends Learner & AgentSurface>(this: T, files: Readonly<CheckpointFiles>, options: RestoreOptions = {}): T {
+    restoreAgentCheckpoint(files, this, options);
+    return this;
+  }
+
+  /** Writes a complete checkpoint into directory `dir`, atomically (Node). */
+  save(this: Learner, dir: string): void {
+    host('save(dir)').writeCheckpoint(dir, encodeAgentCheckpoint(this));
+  }
+
+  /** Restores the checkpoint in directory `dir` (Node); a checkpoint of another algorithm is refused before anything is read into the agent. */
+  load<T extends Learner & AgentSurface>(this: T, dir: string, options: RestoreOptions = {}): T {
+    restoreAgentCheckpoint(host('load(dir)').readCheckpoint(dir), this, options, dir);
+    return this;
+  }
+}
+
+export abstract class OffPolicyAgent<C extends OffPolicyConfig> extends AgentSurface implements OffPolicyLearner {
   readonly kind = 'off-policy' as const;
   readonly algorithm: string;
   readonly env: ContinuousEnv;
@@ -56,6 +92,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPo
    * @param config overrides of the defaults; unknown keys and bad values throw ConfigError.
    */
   protected constructor(spec: ConfigSpec<C>, env: ContinuousEnv, config: Partial<C>) {
+    super();
     this.algorithm = spec.name;
     this.env = checkEnv(spec.name, env);
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
@@ -96,36 +133,6 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> implements OffPo
 
   store(obs: Float32Array, action: Float32Array, reward: number, nextObs: ArrayLike<number>, terminated: boolean): void {
     this.buffer.add(obs, action, reward, nextObs, terminated);
-  }
-
-  /**
-   * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
-   * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
-   */
-  learn(options: LearnOptions): Promise<LearnResult> {
-    return learn(this, options);
-  }
-
-  /** Everything needed to resume exactly (networks, optimizers, buffer, streams, env, counters) as files. */
-  toCheckpoint(): CheckpointFiles {
-    return encodeAgentCheckpoint(this);
-  }
-
-  /** Restores files from `toCheckpoint` (all or nothing); `weightsOnly` reads the networks and free tensors only. */
-  fromCheckpoint(files: Readonly<CheckpointFiles>, options: RestoreOptions = {}): this {
-    restoreAgentCheckpoint(files, this, options);
-    return this;
-  }
-
-  /** Writes a complete checkpoint into directory `dir`, atomically (Node). */
-  save(dir: string): void {
-    host('save(dir)').writeCheckpoint(dir, this.toCheckpoint());
-  }
-
-  /** Restores the checkpoint in directory `dir` (Node); a checkpoint of another algorithm is refused before anything is read into the agent. */
-  load(dir: string, options: RestoreOptions = {}): this {
-    restoreAgentCheckpoint(host('load(dir)').readCheckpoint(dir), this, options, dir);
-    return this;
   }
 }
 

@@ -14,18 +14,15 @@ import { MLP, Tensor, noGrad, reshape, type Generator, type Optimizer } from '..
 import {
   GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PolicyOptions, type PosteriorKind,
 } from '../policy-gradient/policies.ts';
-import type { Agent } from './agent.ts';
-import type { AgentParts, CheckpointFiles, RestoreOptions } from './checkpoint.ts';
-import { encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
+import { AgentSurface, type Agent } from './agent.ts';
+import type { AgentParts } from './checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize } from './env.ts';
 import { resolveEnvs, type EnvSource } from './env-vector.ts';
-import { host } from './host.ts';
 import type { Metrics, OnPolicyLearner, RolloutStep, TrainingProgress, VectorEnvLike } from './learner.ts';
 import { Normalizer } from './normalization.ts';
 import { RolloutBuffer, type RolloutBatch } from './rollout-buffer.ts';
 import { valueLoss } from '../policy-gradient/losses.ts';
-import { learn, type LearnOptions, type LearnResult } from './runner.ts';
 import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
 
 /** The fields every on-policy config holds. */
@@ -127,7 +124,7 @@ export function buildPolicy(c: OnPolicyConfig, options: PolicyOptions): PolicyMo
   }
 }
 
-export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolicyLearner, Agent {
+export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurface implements OnPolicyLearner, Agent {
   readonly kind = 'on-policy' as const;
   readonly algorithm: string;
   readonly env: VectorEnvLike;
@@ -156,6 +153,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
    * @param makePolicy the policy model (default: the one `posterior` names).
    */
   protected constructor(spec: OnPolicySpec<C>, env: EnvSource, config: Partial<C>, makePolicy: (config: C, options: PolicyOptions) => PolicyModel = buildPolicy) {
+    super();
     this.algorithm = spec.name;
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
     const c = this.config;
@@ -300,27 +298,5 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> implements OnPolic
       optimizers: this.checkpointOptimizers(),
       rollout: this.rollout,
     };
-  }
-
-  learn(options: LearnOptions): Promise<LearnResult> {
-    return learn(this, options);
-  }
-
-  toCheckpoint(): CheckpointFiles {
-    return encodeAgentCheckpoint(this);
-  }
-
-  fromCheckpoint(files: Readonly<CheckpointFiles>, options: RestoreOptions = {}): this {
-    restoreAgentCheckpoint(files, this, options);
-    return this;
-  }
-
-  save(dir: string): void {
-    host('save(dir)').writeCheckpoint(dir, this.toCheckpoint());
-  }
-
-  load(dir: string, options: RestoreOptions = {}): this {
-    restoreAgentCheckpoint(host('load(dir)').readCheckpoint(dir), this, options, dir);
-    return this;
   }
 }
