@@ -12,13 +12,11 @@
  * - Info: x_position, z_distance_from_origin, x_velocity, reward_forward, reward_ctrl, reward_survive
  *   (reset: x_position, z_distance_from_origin).
  */
-import type { Rng } from '../core/rng.ts';
-import type { Action, Info, MutableStepResult } from '../core/types.ts';
-import { MujocoEnv } from './mujoco-env.ts';
+import { PlanarWalkerEnv, type PlanarWalkerConfig } from './planar-walker.ts';
 import { WALKER2D_XML } from './models/walker2d.ts';
 import { resolveOptions, type OptionTable } from './options.ts';
 
-export interface Walker2dConfig {
+export interface Walker2dConfig extends PlanarWalkerConfig {
   forwardRewardWeight: number;
   ctrlCostWeight: number;
   healthyReward: number;
@@ -48,18 +46,8 @@ export const WALKER2D_OPTIONS: OptionTable<Walker2dConfig> = {
   frameSkip: [4, 'count'],
 };
 
-export class Walker2dEnv extends MujocoEnv {
+export class Walker2dEnv extends PlanarWalkerEnv<Walker2dConfig> {
   static readonly id = 'Walker2d-v5';
-  readonly config: Readonly<Walker2dConfig>;
-  private readonly stepInfo = {
-    x_position: 0,
-    z_distance_from_origin: 0,
-    x_velocity: 0,
-    reward_forward: 0,
-    reward_ctrl: 0,
-    reward_survive: 0,
-  };
-  private readonly startInfo = { x_position: 0, z_distance_from_origin: 0 };
 
   /**
    * @param options Gymnasium's keyword arguments in camelCase (ranges split into …Min / …Max).
@@ -74,65 +62,15 @@ export class Walker2dEnv extends MujocoEnv {
       observationSize: (sim) => sim.nq + sim.nv - config.excludeCurrentPositionsFromObservation,
       derivedFields: [],
       view: { plane: 'xz', trackBody: 1, halfWidth: 1.8, verticalMin: -0.2, verticalMax: 1.8 },
-    });
-    this.config = config;
+    }, config);
   }
 
   /** Gymnasium's `is_healthy`. */
-  get isHealthy(): boolean {
+  override get isHealthy(): boolean {
     const qpos = this.sim.views().qpos;
     const z = qpos[1]!;
     const angle = qpos[2]!;
     const { healthyZMin, healthyZMax, healthyAngleMin, healthyAngleMax } = this.config;
     return healthyZMin < z && z < healthyZMax && healthyAngleMin < angle && angle < healthyAngleMax;
-  }
-
-  protected resetModel(rng: Rng, qpos: Float64Array, qvel: Float64Array): void {
-    const scale = this.config.resetNoiseScale;
-    for (let i = 0; i < qpos.length; i++) qpos[i] = this.initQpos[i]! + rng.uniform(-scale, scale);
-    for (let i = 0; i < qvel.length; i++) qvel[i] = this.initQvel[i]! + rng.uniform(-scale, scale);
-  }
-
-  protected resetInfo(): Info {
-    const qpos = this.sim.views().qpos;
-    this.startInfo.x_position = qpos[0]!;
-    this.startInfo.z_distance_from_origin = qpos[1]! - this.initQpos[1]!;
-    return this.startInfo;
-  }
-
-  protected transition(action: Action, out: MutableStepResult): void {
-    const xBefore = this.sim.views().qpos[0]!;
-    this.simulate(action);
-    const qpos = this.sim.views().qpos;
-    const xAfter = qpos[0]!;
-    const xVelocity = (xAfter - xBefore) / this.dt;
-
-    const healthy = this.isHealthy;
-    const forwardReward = this.config.forwardRewardWeight * xVelocity;
-    const healthyReward = healthy ? this.config.healthyReward : 0;
-    const ctrlCost = this.config.ctrlCostWeight * MujocoEnv.squaredNorm(action);
-    out.reward = forwardReward + healthyReward - ctrlCost;
-    out.terminated = !healthy && this.config.terminateWhenUnhealthy === 1;
-
-    const info = this.stepInfo;
-    info.x_position = xAfter;
-    info.z_distance_from_origin = qpos[1]! - this.initQpos[1]!;
-    info.x_velocity = xVelocity;
-    info.reward_forward = forwardReward;
-    info.reward_ctrl = -ctrlCost;
-    info.reward_survive = healthyReward;
-    this.info = info;
-  }
-
-  protected writeObservation(): void {
-    const { qpos, qvel } = this.sim.views();
-    const skip = this.config.excludeCurrentPositionsFromObservation;
-    let k = 0;
-    for (let i = skip; i < qpos.length; i++) this.obs[k++] = qpos[i]!;
-    for (let i = 0; i < qvel.length; i++) this.obs[k++] = Math.min(Math.max(qvel[i]!, -10), 10);
-  }
-
-  protected override caption(): string {
-    return `  x=${this.sim.views().qpos[0]!.toFixed(2)}`;
   }
 }
