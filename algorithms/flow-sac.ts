@@ -28,7 +28,7 @@ import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { CouplingNetwork, alternatingMasks } from './mcmc/coupling.ts';
 import {
-  SOFT_ACTOR_CRITIC_CHOICES, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
+  SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
 } from './mcmc/soft-critic.ts';
 import { SAC_DEFAULTS, SquashedGaussianActor } from './sac.ts';
 
@@ -40,27 +40,7 @@ export interface FlowSACConfig extends SoftActorCriticConfig {
 }
 
 export const FLOW_SAC_DEFAULTS: Readonly<FlowSACConfig> = Object.freeze({
-  seed: SAC_DEFAULTS.seed,
-  bufferSize: SAC_DEFAULTS.bufferSize,
-  batchSize: SAC_DEFAULTS.batchSize,
-  learningStarts: SAC_DEFAULTS.learningStarts,
-  trainFrequency: SAC_DEFAULTS.trainFrequency,
-  gradientSteps: SAC_DEFAULTS.gradientSteps,
-  learningRate: SAC_DEFAULTS.learningRate,
-  criticLearningRate: SAC_DEFAULTS.criticLearningRate,
-  alphaLearningRate: SAC_DEFAULTS.alphaLearningRate,
-  gamma: SAC_DEFAULTS.gamma,
-  tau: SAC_DEFAULTS.tau,
-  hiddenSizes: [...SAC_DEFAULTS.hiddenSizes],
-  targetEntropy: SAC_DEFAULTS.targetEntropy,
-  initialAlpha: SAC_DEFAULTS.initialAlpha,
-  learnAlpha: SAC_DEFAULTS.learnAlpha,
-  alphaLoss: SAC_DEFAULTS.alphaLoss,
-  logStdBounds: SAC_DEFAULTS.logStdBounds,
-  logStdMin: SAC_DEFAULTS.logStdMin,
-  logStdMax: SAC_DEFAULTS.logStdMax,
-  actorQReduction: SAC_DEFAULTS.actorQReduction,
-  targetUpdateInterval: SAC_DEFAULTS.targetUpdateInterval,
+  ...SOFT_ACTOR_CRITIC_DEFAULTS,
   flowLayers: 4,
   flowHiddenSizes: [64, 64],
 } as FlowSACConfig);

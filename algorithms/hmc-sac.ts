@@ -46,7 +46,7 @@ import { TensorBatch } from './common/tensor-batch.ts';
 import { LeapfrogChain, type PotentialGradient } from './mcmc/leapfrog.ts';
 import { PIDController, pidChecks, pidMetrics, type PIDGains } from './mcmc/pid.ts';
 import {
-  SOFT_ACTOR_CRITIC_CHOICES, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
+  SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
 } from './mcmc/soft-critic.ts';
 import { SAC_DEFAULTS, SquashedGaussianActor } from './sac.ts';
 
@@ -78,30 +78,12 @@ export interface HMCSACConfig extends SoftActorCriticConfig, PIDGains {
 }
 
 export const HMC_SAC_DEFAULTS: Readonly<HMCSACConfig> = Object.freeze({
-  seed: SAC_DEFAULTS.seed,
-  bufferSize: SAC_DEFAULTS.bufferSize,
-  batchSize: SAC_DEFAULTS.batchSize,
-  learningStarts: SAC_DEFAULTS.learningStarts,
-  trainFrequency: SAC_DEFAULTS.trainFrequency,
-  gradientSteps: SAC_DEFAULTS.gradientSteps,
-  learningRate: SAC_DEFAULTS.learningRate,
-  criticLearningRate: SAC_DEFAULTS.criticLearningRate,
-  alphaLearningRate: SAC_DEFAULTS.alphaLearningRate,
-  gamma: SAC_DEFAULTS.gamma,
-  tau: SAC_DEFAULTS.tau,
-  hiddenSizes: [...SAC_DEFAULTS.hiddenSizes],
-  targetEntropy: SAC_DEFAULTS.targetEntropy,
+  ...SOFT_ACTOR_CRITIC_DEFAULTS,
   // α only weighs the critic's entropy bonus here: the policy's spread is set by β through (17), so a
   // learned α has nothing to act on and drifts (1 → 7 in 1000 bandit updates). Fixed at the paper's
   // SAC baseline value for non-Humanoid tasks; `learnAlpha: true` tunes it on ℓ as SAC does.
   initialAlpha: 0.05,
   learnAlpha: false,
-  alphaLoss: SAC_DEFAULTS.alphaLoss,
-  logStdBounds: SAC_DEFAULTS.logStdBounds,
-  logStdMin: SAC_DEFAULTS.logStdMin,
-  logStdMax: SAC_DEFAULTS.logStdMax,
-  actorQReduction: SAC_DEFAULTS.actorQReduction,
-  targetUpdateInterval: SAC_DEFAULTS.targetUpdateInterval,
   leapfrogSteps: 5,
   chainGradient: 'gated',
   gateHiddenSizes: [16, 16],

@@ -8,7 +8,7 @@ import {
 } from '../../engine/index.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks } from '../common/config.ts';
 import { QNetwork } from '../common/networks.ts';
-import type { SACConfig } from '../sac.ts';
+import { SAC_DEFAULTS, type SACConfig } from '../sac.ts';
 
 /** The SAC fields the MCMC and flow variants keep, with SAC's meanings and defaults. */
 export type SoftActorCriticConfig = Pick<SACConfig,
@@ -16,6 +16,31 @@ export type SoftActorCriticConfig = Pick<SACConfig,
   | 'learningRate' | 'criticLearningRate' | 'alphaLearningRate' | 'gamma' | 'tau' | 'hiddenSizes'
   | 'targetEntropy' | 'initialAlpha' | 'learnAlpha' | 'alphaLoss' | 'logStdBounds' | 'logStdMin' | 'logStdMax'
   | 'actorQReduction' | 'targetUpdateInterval'>;
+
+/** SAC's defaults for the shared fields (the variants override what differs). */
+export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<SoftActorCriticConfig> = Object.freeze({
+  seed: SAC_DEFAULTS.seed,
+  bufferSize: SAC_DEFAULTS.bufferSize,
+  batchSize: SAC_DEFAULTS.batchSize,
+  learningStarts: SAC_DEFAULTS.learningStarts,
+  trainFrequency: SAC_DEFAULTS.trainFrequency,
+  gradientSteps: SAC_DEFAULTS.gradientSteps,
+  learningRate: SAC_DEFAULTS.learningRate,
+  criticLearningRate: SAC_DEFAULTS.criticLearningRate,
+  alphaLearningRate: SAC_DEFAULTS.alphaLearningRate,
+  gamma: SAC_DEFAULTS.gamma,
+  tau: SAC_DEFAULTS.tau,
+  hiddenSizes: [...SAC_DEFAULTS.hiddenSizes],
+  targetEntropy: SAC_DEFAULTS.targetEntropy,
+  initialAlpha: SAC_DEFAULTS.initialAlpha,
+  learnAlpha: SAC_DEFAULTS.learnAlpha,
+  alphaLoss: SAC_DEFAULTS.alphaLoss,
+  logStdBounds: SAC_DEFAULTS.logStdBounds,
+  logStdMin: SAC_DEFAULTS.logStdMin,
+  logStdMax: SAC_DEFAULTS.logStdMax,
+  actorQReduction: SAC_DEFAULTS.actorQReduction,
+  targetUpdateInterval: SAC_DEFAULTS.targetUpdateInterval,
+});
 
 export const SOFT_ACTOR_CRITIC_CHOICES = {
   alphaLoss: ['logAlpha', 'alpha'],
