@@ -5,7 +5,7 @@
  * no explicit Fisher matrix), scale s to the trust region, and backtrack until the KL constraint
  * holds and the surrogate improves.
  */
-import { Tensor, concat, gradients, mul, noGrad, ones, reshape, sum } from '../../engine/index.ts';
+import { Tensor, concat, gradients, mul, noGrad, ones, parametersToVector, reshape, sum, vectorToParameters } from '../../engine/index.ts';
 
 /**
  * Solves A x = b for symmetric positive-definite A given only x ↦ A x (Hestenes–Stiefel), from
@@ -60,25 +60,10 @@ export function fisherVectorProduct(meanKl: Tensor, params: readonly Tensor[], d
   };
 }
 
-/** Writes a flat vector into the parameters, in order. */
-export function setFlat(params: readonly Tensor[], values: ArrayLike<number>): void {
-  let offset = 0;
-  for (const p of params) {
-    p.mutate_((d) => {
-      for (let i = 0; i < d.length; i++) d[i] = values[offset + i];
-    });
-    offset += p.size;
-  }
-}
-
-export function getFlat(params: readonly Tensor[]): Float64Array {
-  const out = new Float64Array(params.reduce((n, p) => n + p.size, 0));
-  let offset = 0;
-  for (const p of params) {
-    out.set(p.data, offset);
-    offset += p.size;
-  }
-  return out;
+/** `values` as a vector of the parameters' dtype, written into them in order (engine's vectorToParameters). */
+function setFlat(params: readonly Tensor[], values: Float64Array): void {
+  const data = params[0].dtype === 'float64' ? values : Float32Array.from(values);
+  vectorToParameters(new Tensor(data, [values.length]), params);
 }
 
 export interface TrustRegionOptions {
@@ -115,7 +100,7 @@ export function trustRegionStep(
   const fvp = fisherVectorProduct(meanKl(), params, options.damping);
   const s = conjugateGradient(fvp, g, options.cgSteps);
   const sFs = dot(s, fvp(s));
-  const old = getFlat(params);
+  const old = Float64Array.from(noGrad(() => parametersToVector(params)).data);
   if (!(sFs > 0) || !Number.isFinite(sFs)) return { accepted: false, backtracks: 0, kl: 0, improvement: 0, stepNorm: 0 };
   const scale = Math.sqrt((2 * options.maxKl) / sFs);
   const candidate = new Float64Array(old.length);
