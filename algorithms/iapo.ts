@@ -20,7 +20,9 @@
  * await agent.learn({ totalSteps: 10_000, evalEnv: make('Pendulum-v1'), runDir: 'runs/iapo' });
  * agent.predict(obs, { deterministic: true, inferenceIterations: 20 }); // more iterations than trained
  */
-import { Adam, Generator, Tensor, copyParameters, mul, noGrad, polyakUpdate, tanh, zeros } from '../engine/index.ts';
+import {
+  Adam, Generator, Tensor, copyParameters, dynamicScalar, hostCall, mul, noGrad, polyakUpdate, scalar, tanh, zeros,
+} from '../engine/index.ts';
 import { TwinCritic, sampledQValues, type ActionValue } from './common/action-value.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
@@ -30,6 +32,7 @@ import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { observationTensor } from './common/networks.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import { EpisodeReplayBuffer } from './iapo/episode-replay.ts';
 import { runInference, type InputNormalization, type ScalarGradientTransform } from './iapo/inference.ts';
 import { DirectInference, IterativeInference, referenceReluInit, smallUniformInit, type InferenceModel } from './iapo/networks.ts';
@@ -260,20 +263,40 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
     }).params;
   }
 
-  /** One update of inference model, α, critics and targets (one iteration of the paper's Algorithm 1). */
+  /**
+   * One update of inference model, α, critics and targets (one iteration of the paper's Algorithm 1).
+   * The minibatch is drawn here; the arithmetic, the K inference iterations included, is one traced
+   * step per target schedule (engine/trace).
+   */
   update(): Record<string, number> {
     const c = this.config;
-    const B = c.batchSize;
-    const batch = this.batch.sample((b) => c.replaySampling === 'episode'
+    this.batch.sample((b) => c.replaySampling === 'episode'
       ? this.buffer.sampleEpisodeUniform(this.streams.minibatch, b)
       : this.buffer.sample(this.streams.minibatch, b));
+    const n = this.training.updates;
+    const hardCopy = c.hardTargetCopyInterval > 0 && n % c.hardTargetCopyInterval === 0;
+    return runTracedUpdate(this.trainingStep, hardCopy ? 'copy' : 'polyak');
+  }
+
+  private readonly trainingStep = tracedUpdate('IAPO.update', (schedule) => this.gradientStep(schedule), () => this.batch,
+    () => [this.inference, this.critic, this.criticTarget, this.logAlpha]);
+
+  /** d(loss)/d(log α) of the temperature step, written by the step and handed to the α optimizer. */
+  private readonly alphaGradient = zeros([1]);
+
+  private gradientStep(schedule: string): Record<string, Tensor> {
+    const c = this.config;
+    const B = c.batchSize;
+    const batch = this.batch;
     const states = batch.states as Tensor;
-    const alpha = this.currentAlpha();
+    // α as it stands before this update: float32 inside the objective, float64 in the scalar arithmetic below.
+    const alpha = dynamicScalar(() => this.currentAlpha());
+    const alpha64 = dynamicScalar(() => this.currentAlpha(), 'float64');
     const K = this.iterations;
 
     // Inference at s and s' with one-step truncated backprop: ∇_φ Σ_k Σ_b −J(s_b; λ_k) accumulates into φ.
     this.inferenceOptimizer.zeroGrad();
-    const { final, objectiveTrace } = runInference(this.inference, states, {
+    const { final, objectiveMeans } = runInference(this.inference, states, {
       actionValue: this.objectiveValue(),
       alpha,
       samples: c.actionSamples,
@@ -292,34 +315,43 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
       const penalty = c.logScaleBoundPenalty * scale;
       const bounds = this.inference.bounds;
       for (const [p, sign] of [[bounds.max, 1], [bounds.min, -1]] as const) {
-        const g = p.grad ? p.grad.toTypedArray() : new Float32Array(p.size);
-        for (let i = 0; i < g.length; i++) g[i] += sign * penalty;
-        p.grad = new Tensor(g, p.shape);
+        const previous = p.grad?.data ?? null;
+        const g = zeros(p.shape);
+        const out = g.data;
+        hostCall('IAPO.logScaleBoundPenalty', () => {
+          for (let i = 0; i < out.length; i++) out[i] = (previous === null ? 0 : previous[i]) + sign * penalty;
+        }, { reads: previous === null ? [] : [previous], writes: [out] });
+        p.grad = g;
       }
     });
     this.inferenceOptimizer.step();
 
-    const objective = final.objective.data;
-    const kl = final.kl.data;
-    const values = final.values.data; // [N, 2B]: sample 0 of s' rows is the target action's Q̂
-    let policyLoss = 0;
-    let meanKl = 0;
-    for (let b = 0; b < B; b++) {
-      policyLoss -= objective[b] / B;
-      meanKl += kl[b] / B;
-    }
-
     // Temperature (SAC's dual step, Haarnoja et al. 2018 eq. 18, written as a KL target): L_α = −α·(KL̂(s) − KL_target), gradient through α = exp(log α).
-    const alphaLoss = -alpha * (meanKl - this.targetKl);
-    this.logAlpha.grad = new Tensor(new Float32Array([-alpha * (meanKl - this.targetKl)]), [1]);
-    this.alphaOptimizer.step();
+    const [policyLoss, meanKl, alphaLoss] = [scalar(0, 'float64'), scalar(0, 'float64'), scalar(0, 'float64')];
+    const [objective, kl, values] = [final.objective.data, final.kl.data, final.values.data]; // values [N, 2B]: sample 0 of s' rows is the target action's Q̂
+    hostCall('IAPO.temperature', () => {
+      let loss = 0;
+      let klMean = 0;
+      for (let b = 0; b < B; b++) {
+        loss -= objective[b] / B;
+        klMean += kl[b] / B;
+      }
+      const a = alpha64.data[0];
+      policyLoss.data[0] = loss;
+      meanKl.data[0] = klMean;
+      alphaLoss.data[0] = -a * (klMean - this.targetKl);
+      this.alphaGradient.data[0] = -a * (klMean - this.targetKl);
+      this.logAlpha.grad = this.alphaGradient;
+      this.alphaOptimizer.step();
+    }, { reads: [objective, kl, alpha64.data], writes: [policyLoss.data, meanKl.data, alphaLoss.data, this.logAlpha.data] });
 
     // Critic (the paper's eq. 7 with the pessimistic Q̂ of eq. 13): y = r + γ(1 − d)(Q̂_targ(s', a'₁) − α·KL̂(s')), a'₁ the first of the N samples at s'.
-    const targets = new Float32Array(B);
-    for (let b = 0; b < B; b++) {
-      targets[b] = batch.arrays.rewards[b] + c.gamma * batch.arrays.notTerminated[b] * (values[B + b] - alpha * kl[B + b]);
-    }
-    const y = new Tensor(targets, [1, B]);
+    const y = zeros([1, B]);
+    const [targets, rewards, notTerminated] = [y.data, batch.rewards.data, batch.notTerminated.data];
+    hostCall('IAPO.criticTarget', () => {
+      const a = alpha64.data[0];
+      for (let b = 0; b < B; b++) targets[b] = rewards[b] + c.gamma * notTerminated[b] * (values[B + b] - a * kl[B + b]);
+    }, { reads: [values, kl, rewards, notTerminated, alpha64.data], writes: [targets] });
     const q1 = sampledQValues(this.critic.q1, batch.observations, batch.actions);
     const q2 = sampledQValues(this.critic.q2, batch.observations, batch.actions);
     const criticLoss = q1.sub(y).square().mean().mul(0.5).add(q2.sub(y).square().mean().mul(0.5));
@@ -328,12 +360,17 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
     this.criticOptimizer.step();
 
     // Targets: Polyak, or the reference's hard copy every `hardTargetCopyInterval` updates (update 0 included).
-    const n = this.training.updates;
-    if (c.hardTargetCopyInterval > 0 && n % c.hardTargetCopyInterval === 0) copyParameters(this.criticTarget, this.critic);
+    if (schedule === 'copy') copyParameters(this.criticTarget, this.critic);
     else polyakUpdate(this.criticTarget, this.critic, c.tau);
 
-    const losses: Record<string, number> = { critic_loss: criticLoss.item(), policy_loss: policyLoss, alpha_loss: alphaLoss, kl: meanKl };
-    if (this.inference.kind === 'iterative') losses.inference_improvement = objectiveTrace[objectiveTrace.length - 1] - objectiveTrace[0];
+    const losses: Record<string, Tensor> = { critic_loss: criticLoss, policy_loss: policyLoss, alpha_loss: alphaLoss, kl: meanKl };
+    if (this.inference.kind === 'iterative') {
+      const [first, last, improvement] = [objectiveMeans[0].data, objectiveMeans[objectiveMeans.length - 1].data, scalar(0, 'float64')];
+      hostCall('IAPO.improvement', () => {
+        improvement.data[0] = last[0] - first[0];
+      }, { reads: [first, last], writes: [improvement.data] });
+      losses.inference_improvement = improvement;
+    }
     return losses;
   }
 

@@ -16,7 +16,7 @@
  */
 import {
   Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, copyParameters, exp, mean, minimum, mul, noGrad, polyakUpdate, square,
-  sub, sum, tanh, zeros,
+  sub, sum, tanh, zeros, dynamicScalar,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
@@ -27,6 +27,7 @@ import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import type { RandomStreams } from './common/training-state.ts';
 
 export interface SACConfig extends OffPolicyConfig {
@@ -233,12 +234,25 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     return { action, logProb };
   }
 
-  /** One gradient step of critics, actor, α and targets, in the order of the paper's algorithm 1. */
+  /**
+   * One gradient step of critics, actor, α and targets, in the order of the paper's algorithm 1.
+   * The minibatch is drawn here; the arithmetic is one traced step per schedule (engine/trace).
+   */
   update(): Record<string, number> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
-      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
-    const alpha = this.currentAlpha();
+    this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const nextUpdate = this.training.updates + 1;
+    const schedule = `${nextUpdate % c.actorUpdateInterval === 0 ? 'actor' : ''}+${nextUpdate % c.targetUpdateInterval === 0 ? 'target' : ''}`;
+    return runTracedUpdate(this.trainingStep, schedule);
+  }
+
+  private readonly trainingStep = tracedUpdate('SAC.update', (schedule) => this.gradientStep(schedule), () => this.batch,
+    () => [this.actor, this.critic1, this.critic2, this.critic1Target, this.critic2Target, this.logAlpha]);
+
+  private gradientStep(schedule: string): Record<string, Tensor> {
+    const c = this.config;
+    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
+    const alpha = dynamicScalar(() => this.currentAlpha());
 
     // Soft Q target (eq. 3 with the twin-Q minimum): y = r + γ(1 − d)(min_j Q̄_j(s', a') − α log π(a'|s')), a' ~ π(·|s').
     const target = noGrad(() => {
@@ -255,10 +269,9 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     this.criticOptimizer.zeroGrad();
     criticLoss.backward();
     this.criticOptimizer.step();
-    const losses: Record<string, number> = { critic_loss: criticLoss.item() };
+    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
 
-    const nextUpdate = this.training.updates + 1;
-    if (nextUpdate % c.actorUpdateInterval === 0) {
+    if (schedule.startsWith('actor')) {
       for (let k = 0; k < c.actorUpdateInterval; k++) {
         // Policy loss (eq. 7 / 9): J_π = E[α log π(ã|s) − Q(s, ã)], ã reparameterised; gradients reach the actor only.
         const sampled = this.samplePolicy(obs, this.streams.update);
@@ -269,7 +282,7 @@ export class SAC extends OffPolicyAgent<SACConfig> {
         this.actorOptimizer.zeroGrad();
         actorLoss.backward({ inputs: this.actorOptimizer.params });
         this.actorOptimizer.step();
-        losses.actor_loss = actorLoss.item();
+        losses.actor_loss = actorLoss;
 
         // Temperature loss (eq. 18): J(α) = E[−α (log π(ã|s) + H̄)], with the gradient through log α (or α).
         if (c.learnAlpha) {
@@ -279,13 +292,13 @@ export class SAC extends OffPolicyAgent<SACConfig> {
           this.alphaOptimizer.zeroGrad();
           alphaLoss.backward({ inputs: this.alphaOptimizer.params });
           this.alphaOptimizer.step();
-          losses.alpha_loss = alphaLoss.item();
+          losses.alpha_loss = alphaLoss;
         }
       }
     }
 
     // Target networks: θ̄ ← (1 − τ)θ̄ + τθ.
-    if (nextUpdate % c.targetUpdateInterval === 0) {
+    if (schedule.endsWith('target')) {
       polyakUpdate(this.critic1Target, this.critic1, c.tau);
       polyakUpdate(this.critic2Target, this.critic2, c.tau);
     }

@@ -13,7 +13,7 @@
  * await td3.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import {
-  Adam, MLP, add, clamp, copyParameters, mean, minimum, mul, noGrad, polyakUpdate, randn, square, sub,
+  Adam, MLP, type Tensor, add, clamp, copyParameters, mean, minimum, mul, noGrad, polyakUpdate, randn, square, sub,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
@@ -24,6 +24,7 @@ import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 
 export interface TD3Config extends OffPolicyConfig {
   /** Adam step size of the actor (and the critics unless set separately). sfujim/TD3: 3e-4 (2018 paper: 1e-3). */
@@ -118,11 +119,22 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
     this.batch = new TensorBatch(c.batchSize, this.observationSize, this.actionSize);
   }
 
-  /** One critic step, and every `policyDelay`-th call an actor step and the target updates (sfujim/TD3 `train`). */
+  /**
+   * One critic step, and every `policyDelay`-th call an actor step and the target updates (sfujim/TD3 `train`).
+   * The minibatch is drawn here; the arithmetic is one traced step per schedule (engine/trace).
+   */
   update(): Record<string, number> {
+    this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const schedule = (this.training.updates + 1) % this.config.policyDelay === 0 ? 'critic+actor' : 'critic';
+    return runTracedUpdate(this.trainingStep, schedule);
+  }
+
+  private readonly trainingStep = tracedUpdate('TD3.update', (schedule) => this.gradientStep(schedule), () => this.batch,
+    () => [this.actor, this.critic1, this.critic2, this.actorTarget, this.critic1Target, this.critic2Target]);
+
+  private gradientStep(schedule: string): Record<string, Tensor> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
-      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
 
     // Target policy smoothing (eq. 14): ã' = clip(μ̄(s') + clip(ε, −c, c), −1, 1), ε ~ N(0, σ̃²);
     // clipped double-Q target (eq. 10): y = r + γ(1 − d) min(Q̄₁(s', ã'), Q̄₂(s', ã')).
@@ -140,16 +152,16 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
     this.criticOptimizer.zeroGrad();
     criticLoss.backward();
     this.criticOptimizer.step();
-    const losses: Record<string, number> = { critic_loss: criticLoss.item() };
+    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
 
     // Delayed policy update: every d critic steps, the deterministic policy gradient through Q₁ only
     // (J = −E[Q₁(s, μ(s))]), then Polyak updates of all three targets.
-    if ((this.training.updates + 1) % c.policyDelay === 0) {
+    if (schedule === 'critic+actor') {
       const actorLoss = mean(this.critic1.forward(obs, this.actor.forward(obs))).neg();
       this.actorOptimizer.zeroGrad();
       actorLoss.backward({ inputs: this.actorOptimizer.params });
       this.actorOptimizer.step();
-      losses.actor_loss = actorLoss.item();
+      losses.actor_loss = actorLoss;
 
       polyakUpdate(this.critic1Target, this.critic1, c.tau);
       polyakUpdate(this.critic2Target, this.critic2, c.tau);

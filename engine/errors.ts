@@ -20,6 +20,15 @@ export class AnomalyError extends Error {
   override name = 'AnomalyError';
 }
 
+/**
+ * A traced step that replay cannot reproduce exactly: two recordings of the same key differ (a
+ * value read into JavaScript, a branch on data, a random draw outside the engine), or a value is
+ * read into JavaScript while recording.
+ */
+export class TraceError extends Error {
+  override name = 'TraceError';
+}
+
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

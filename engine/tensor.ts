@@ -15,6 +15,7 @@ import { assertElementLimit, assertValidShape, sizeOf, type Shape } from './shap
 import type { GraphNode } from './autograd/graph.ts';
 import * as ops from './ops/index.ts';
 import { backward, type BackwardOptions } from './autograd/backward.ts';
+import { activeRecording, assertNotRecording, hostCall } from './trace/recorder.ts';
 
 export type { DType, FloatArray } from './kernels/types.ts';
 
@@ -116,18 +117,28 @@ export class Tensor {
 
   /** Writes in place through `fn(data)`, outside autodiff; bumps the version counter. */
   mutate_(fn: (data: FloatArray) => void): this {
-    fn(this.data);
-    this.version++;
+    if (activeRecording() === null) {
+      fn(this.data);
+      this.version++;
+    } else {
+      const data = this.data;
+      hostCall('mutate_', () => {
+        fn(data);
+        this.version++;
+      }, { reads: [data], writes: [data] });
+    }
     return this;
   }
 
   /** A copy of the values as a typed array of this tensor's dtype. */
   toTypedArray(): FloatArray {
+    assertNotRecording('toTypedArray()');
     return this.data.slice();
   }
 
   /** The values as nested arrays (a number for a rank-0 tensor). */
   toArray(): NestedArray {
+    assertNotRecording('toArray()');
     const build = (axis: number, offset: number): NestedArray => {
       if (axis === this.rank) return this.data[offset];
       const stride = sizeOf(this.shape.slice(axis + 1));
@@ -138,6 +149,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
+    assertNotRecording('item()');
     if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
     return this.data[0];
   }
@@ -323,7 +335,8 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
   assertValidShape('rand', shape);
   const generator = generatorOf('rand', options);
   const t = zeros(shape, options);
-  generator.fillUniform(t.data, options.low ?? 0, options.high ?? 1);
+  const [data, low, high] = [t.data, options.low ?? 0, options.high ?? 1];
+  hostCall('rand', () => generator.fillUniform(data, low, high), { writes: [data] });
   return t;
 }
 
@@ -332,7 +345,8 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
   assertValidShape('randn', shape);
   const generator = generatorOf('randn', options);
   const t = zeros(shape, options);
-  generator.fillNormal(t.data, options.mean ?? 0, options.std ?? 1);
+  const [data, mean, std] = [t.data, options.mean ?? 0, options.std ?? 1];
+  hostCall('randn', () => generator.fillNormal(data, mean, std), { writes: [data] });
   return t;
 }
 

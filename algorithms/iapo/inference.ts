@@ -11,7 +11,7 @@
  * next input also accumulates ∇_φ of −J(λ_k) into the inference model's gradients: one-step
  * truncated backprop, summed over iterations and states (the caller divides by K·B).
  */
-import { Generator, Tensor, mul, noGrad, zeros } from '../../engine/index.ts';
+import { Generator, Tensor, full, hostCall, mul, noGrad, scalar, tensor, zeros } from '../../engine/index.ts';
 import type { ActionValue } from '../common/action-value.ts';
 import { estimateObjective, drawNoise, type ObjectiveEstimate, type PolicyParams } from './objective.ts';
 import { IterativeInference, type InferenceModel, DirectInference } from './networks.ts';
@@ -86,8 +86,8 @@ export function buildInferenceInputs(
 export interface InferenceOptions {
   /** The value to maximise, Q̂(s, a). */
   actionValue: ActionValue;
-  /** Temperature α of the KL term. */
-  alpha: number;
+  /** Temperature α of the KL term (a number, or a scalar tensor such as a traced update's `dynamicScalar`). */
+  alpha: number | Tensor;
   /** Action samples N per iteration. */
   samples: number;
   /** Iterations K of the iterative model (ignored by the direct model, which has one). */
@@ -117,23 +117,31 @@ export interface InferenceResult {
   readonly final?: ObjectiveEstimate;
   /** Batch mean of the J estimate at each evaluated iterate λ₀ … λ_K (iterative) or λ (direct). */
   readonly objectiveTrace: number[];
+  /** The same means as float64 scalar tensors, which a traced update recomputes at every replay. */
+  readonly objectiveMeans: Tensor[];
 }
 
-function batchMean(t: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < t.size; i++) s += t.data[i];
-  return s / t.size;
+/** The batch mean of `t`, summed in float64 as a JavaScript loop, into a float64 scalar tensor (a host call when traced). */
+function batchMean(t: Tensor): Tensor {
+  const out = scalar(0, 'float64');
+  const [values, target] = [t.data, out.data];
+  hostCall('batchMean', () => {
+    let s = 0;
+    for (let i = 0; i < values.length; i++) s += values[i];
+    target[0] = s / values.length;
+  }, { reads: [values], writes: [target] });
+  return out;
 }
 
 function constantParams(batch: number, actionSize: number, initial?: InferenceOptions['initial']): PolicyParams {
-  const n = batch * actionSize;
-  const mean = new Float32Array(n).fill(INITIAL_MEAN);
-  const logScale = new Float32Array(n).fill(INITIAL_LOG_SCALE);
+  const shape = [batch, actionSize];
   if (initial) {
-    mean.set(Array.from(initial.mean));
-    logScale.set(Array.from(initial.logScale));
+    return {
+      mean: tensor(Float32Array.from(initial.mean), { shape }),
+      logScale: tensor(Float32Array.from(initial.logScale), { shape }),
+    };
   }
-  return { mean: new Tensor(mean, [batch, actionSize]), logScale: new Tensor(logScale, [batch, actionSize]) };
+  return { mean: full(shape, INITIAL_MEAN), logScale: full(shape, INITIAL_LOG_SCALE) };
 }
 
 const detachParams = (p: PolicyParams): PolicyParams => ({ mean: p.mean.detach(), logScale: p.logScale.detach() });
@@ -152,7 +160,10 @@ export function runInference(model: InferenceModel, observations: Tensor, option
   const batch = observations.shape[0];
   const { actionSize, stateSize } = model;
   const { actionValue, alpha, samples, generator, train } = options;
-  const objectiveTrace: number[] = [];
+  const objectiveMeans: Tensor[] = [];
+  const result = (params: PolicyParams, final?: ObjectiveEstimate): InferenceResult => ({
+    params, ...(final ? { final } : {}), objectiveMeans, objectiveTrace: objectiveMeans.map((m) => m.data[0]),
+  });
   const estimate = (params: PolicyParams): ObjectiveEstimate =>
     estimateObjective(actionValue, observations, params, drawNoise(generator, samples, batch, actionSize), alpha);
   const finalLoss = (est: ObjectiveEstimate): Tensor => {
@@ -164,17 +175,17 @@ export function runInference(model: InferenceModel, observations: Tensor, option
     if (!train) {
       const params = noGrad(() => model.forward(observations));
       options.onEstimate?.(0, params);
-      if (!options.evaluateFinal) return { params, objectiveTrace };
+      if (!options.evaluateFinal) return result(params);
       const final = noGrad(() => estimate(params));
-      objectiveTrace.push(batchMean(final.objective));
-      return { params, final, objectiveTrace };
+      objectiveMeans.push(batchMean(final.objective));
+      return result(params, final);
     }
     const params = model.forward(observations);
     const final = estimate(params);
-    objectiveTrace.push(batchMean(final.objective));
+    objectiveMeans.push(batchMean(final.objective));
     finalLoss(final).backward();
     options.onEstimate?.(0, detachParams(params));
-    return { params: detachParams(params), final, objectiveTrace };
+    return result(detachParams(params), final);
   }
 
   if (!(model instanceof IterativeInference)) throw new TypeError('runInference: unknown inference model');
@@ -184,16 +195,19 @@ export function runInference(model: InferenceModel, observations: Tensor, option
   for (let k = 0; k < iterations; k++) {
     options.onEstimate?.(k, detachParams(params));
     const est = estimate(params);
-    objectiveTrace.push(batchMean(est.objective));
+    objectiveMeans.push(batchMean(est.objective));
     // ∇ of L = Σ_b −J_b: per-example ∇_λ for the next input, and (k ≥ 1, training) ∇_φ into the model.
     est.objective.neg().sum().backward();
     const gradMean = params.mean.grad;
     const gradLogScale = params.logScale.grad;
     if (!gradMean || !gradLogScale) throw new Error('runInference: no gradient reached λ');
     // A fresh array per iteration: step k's graph keeps its inputs for the backward at k + 1.
+    // The arrays are bound here, not read through `params` (reassigned below) when a traced step replays the fill.
+    const [states, means, logScales] = [observations.data, params.mean.data, params.logScale.data];
+    const normalization = options.inputNormalization ?? 'layer';
     const inputTensor = zeros([batch, model.inputSize]).mutate_((inputs) => buildInferenceInputs(
-      observations.data, params.mean.data, params.logScale.data, gradMean.data, gradLogScale.data,
-      stateSize, actionSize, scalarTransform, inputs as Float32Array, options.inputNormalization ?? 'layer',
+      states, means, logScales, gradMean.data, gradLogScale.data,
+      stateSize, actionSize, scalarTransform, inputs as Float32Array, normalization,
     ));
     const previous = detachParams(params);
     if (train) {
@@ -204,9 +218,9 @@ export function runInference(model: InferenceModel, observations: Tensor, option
     }
   }
   options.onEstimate?.(iterations, detachParams(params));
-  if (!train && !options.evaluateFinal) return { params: detachParams(params), objectiveTrace };
+  if (!train && !options.evaluateFinal) return result(detachParams(params));
   const final = train ? estimate(params) : noGrad(() => estimate(params));
-  objectiveTrace.push(batchMean(final.objective));
+  objectiveMeans.push(batchMean(final.objective));
   if (train) finalLoss(final).backward();
-  return { params: detachParams(params), final, objectiveTrace };
+  return result(detachParams(params), final);
 }

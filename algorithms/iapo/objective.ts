@@ -10,7 +10,7 @@
  * Shapes are sample-major as in the reference code: states [B, S], λ blocks [B, A], actions [N, B, A].
  */
 import {
-  Generator, Tensor, add, clamp, exp, log, mean, mul, softplus, square, sub, sum, tanh, zeros,
+  Generator, Tensor, add, clamp, exp, hostCall, log, mean, mul, softplus, square, sub, sum, tanh, zeros,
 } from '../../engine/index.ts';
 import type { ActionValue } from '../common/action-value.ts';
 
@@ -49,13 +49,14 @@ export function drawNoise(generator: Generator, samples: number, batch: number, 
   const shape = [samples, batch, actionSize];
   const epsilon = zeros(shape);
   const baseLogDensity = zeros(shape);
-  epsilon.mutate_((eps) => baseLogDensity.mutate_((base) => {
+  const [eps, base] = [epsilon.data, baseLogDensity.data];
+  hostCall('drawNoise', () => {
     for (let i = 0; i < eps.length; i++) {
       const e = generator.normal();
       eps[i] = e;
       base[i] = -0.5 * e * e - HALF_LOG_TWO_PI;
     }
-  }));
+  }, { writes: [eps, base] });
   return { epsilon, baseLogDensity };
 }
 
@@ -95,13 +96,14 @@ export interface ObjectiveEstimate {
 
 /**
  * J(s; λ) = mean_i Q̂(s, aᵢ) − α·KL̂, with KL̂ = mean_i Σ_d [log π(a_{i,d}) + log 2] (log U = −log 2 per
- * dimension). α is a number: it is never differentiated through J (α enters as in SAC's soft objective).
+ * dimension). α is a constant (a number, or a scalar tensor that does not require grad, e.g. a
+ * `dynamicScalar` in a traced update): it is never differentiated through J (α enters as in SAC's soft objective).
  * @example
  * const { objective } = estimateObjective(twinCriticValue(q1, q2, 2.5), obs, params, drawNoise(rng, 10, B, A), alpha);
  * objective.neg().sum().backward(); // per-example ∇_μ J, ∇_{log σ} J land in params.mean.grad / params.logScale.grad
  */
 export function estimateObjective(
-  actionValue: ActionValue, observations: Tensor, params: PolicyParams, noise: PolicyNoise, alpha: number,
+  actionValue: ActionValue, observations: Tensor, params: PolicyParams, noise: PolicyNoise, alpha: number | Tensor,
 ): ObjectiveEstimate {
   const samples = samplePolicy(params, noise);
   const actionSize = params.mean.shape[1];

@@ -5,7 +5,9 @@
  * no explicit Fisher matrix), scale s to the trust region, and backtrack until the KL constraint
  * holds and the surrogate improves.
  */
-import { Tensor, concat, gradients, mul, noGrad, ones, parametersToVector, reshape, sum, vectorToParameters } from '../../engine/index.ts';
+import {
+  Tensor, TracedFunction, concat, gradients, mul, noGrad, ones, parametersToVector, reshape, sum, vectorToParameters, zeros,
+} from '../../engine/index.ts';
 
 /**
  * Solves A x = b for symmetric positive-definite A given only x ↦ A x (Hestenes–Stiefel), from
@@ -53,10 +55,14 @@ export function flatGradient(output: Tensor, params: readonly Tensor[], createGr
  */
 export function fisherVectorProduct(meanKl: Tensor, params: readonly Tensor[], damping: number): (v: Float64Array) => Float64Array {
   const klGradient = flatGradient(meanKl, params, true);
+  // Every product differentiates the same graph, so conjugate gradient's calls replay one traced schedule.
+  const vector = zeros([klGradient.size], { dtype: klGradient.dtype });
+  const product = new TracedFunction('fisherVectorProduct', () => flatGradient(sum(mul(klGradient, vector)), params), {
+    inputs: () => [vector, klGradient, ...params],
+  });
   return (v) => {
-    const vector = new Tensor(klGradient.dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v), [v.length]);
-    const product = flatGradient(sum(mul(klGradient, vector)), params).data;
-    return Float64Array.from(product, (hv, i) => hv + damping * v[i]);
+    vector.mutate_((data) => data.set(v));
+    return Float64Array.from(product.call().data, (hv, i) => hv + damping * v[i]);
   };
 }
 

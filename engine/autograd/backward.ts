@@ -6,6 +6,7 @@ import { GradientError, formatShape } from '../errors.ts';
 import { sameShape } from '../shape.ts';
 import { emptyTensor, ones, type Tensor } from '../tensor.ts';
 import { add, cast, sumTo } from '../ops/index.ts';
+import { hostCall } from '../trace/recorder.ts';
 import { assertUnchanged, isGradEnabled, withAnomalyContext, withGradMode } from './graph.ts';
 
 export interface BackwardOptions {
@@ -157,6 +158,7 @@ function checkedInputs(inputs: unknown): Tensor[] {
 
 function ownCopy(t: Tensor): Tensor {
   const copy = emptyTensor(t.shape, t.dtype);
-  copy.data.set(t.data);
+  const [source, target] = [t.data, copy.data];
+  hostCall('copy', () => target.set(source), { reads: [source], writes: [target] });
   return copy;
 }

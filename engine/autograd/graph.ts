@@ -89,6 +89,11 @@ export function withAnomalyCheck<T>(fn: () => T): T {
   }
 }
 
+/** Whether a `withAnomalyCheck` is active (traced steps then run eagerly, so every op is checked). */
+export function isAnomalyCheckActive(): boolean {
+  return anomalyDepth > 0;
+}
+
 /** Labels ops run inside `fn` (used by backward to say which VJP produced a bad value). */
 export function withAnomalyContext<T>(context: string, fn: () => T): T {
   if (anomalyDepth === 0) return fn();

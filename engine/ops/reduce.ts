@@ -8,6 +8,7 @@ import { kernels } from '../kernels/index.ts';
 import type { ReduceKernel } from '../kernels/types.ts';
 import { normalizeAxes, sizeOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
+import { hostCall } from '../trace/recorder.ts';
 import type { PrimitiveTable, ReduceAttrs } from './primitives.ts';
 import { add, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where } from './elementwise.ts';
 import { broadcastTo, reshape } from './shape.ts';
@@ -43,7 +44,11 @@ function runReduce(op: ReduceKernel, x: Tensor, axes: readonly number[], outShap
     kernels().reduce(op, data, outer, len, inner, out);
     data = out;
   }
-  if (runs.length === 0) data = data.slice();
+  if (runs.length === 0) {
+    const [source, copy] = [data, kernels().allocate(x.dtype, data.length)];
+    hostCall('copy', () => copy.set(source), { reads: [source], writes: [copy] });
+    data = copy;
+  }
   return new Tensor(data, outShape);
 }
 

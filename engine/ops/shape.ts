@@ -12,6 +12,7 @@ import {
   type Shape,
 } from '../shape.ts';
 import { Tensor, emptyTensor } from '../tensor.ts';
+import { hostCall } from '../trace/recorder.ts';
 import type { GatherAttrs, PrimitiveRules, PrimitiveTable, SliceAttrs } from './primitives.ts';
 import { sum } from './reduce.ts';
 
@@ -154,13 +155,16 @@ const padSlicePrimitive: PrimitiveRules<'padSlice'> = {
     const strides = stridesOf(shape);
     const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
     const stepped = strides.map((s, i) => s * steps[i]);
-    const index = new Array<number>(g.rank).fill(0);
-    for (let i = 0; i < g.size; i++) {
-      let o = offset;
-      for (let d = 0; d < g.rank; d++) o += index[d] * stepped[d];
-      out.data[o] = g.data[i];
-      for (let d = g.rank - 1; d >= 0 && ++index[d] === g.shape[d]; d--) index[d] = 0;
-    }
+    const [source, target, sourceShape] = [g.data, out.data, g.shape];
+    hostCall('padSlice', () => {
+      const index = new Array<number>(sourceShape.length).fill(0);
+      for (let i = 0; i < source.length; i++) {
+        let o = offset;
+        for (let d = 0; d < sourceShape.length; d++) o += index[d] * stepped[d];
+        target[o] = source[i];
+        for (let d = sourceShape.length - 1; d >= 0 && ++index[d] === sourceShape[d]; d--) index[d] = 0;
+      }
+    }, { reads: [source], writes: [target], detail: `${formatShape(shape)} ${offset} ${stepped.join(',')}` });
     return out;
   },
   vjp: (g, _inputs, _y, attrs) => [apply(slicePrimitive, [g], attrs)],
@@ -220,12 +224,15 @@ const concatPrimitive: PrimitiveRules<'concat'> = {
     const out = emptyTensor(shape, xs[0].dtype);
     const outer = sizeOf(shape.slice(0, axis));
     const rowOut = sizeOf(shape.slice(axis));
-    let column = 0;
-    for (const t of xs) {
-      const row = sizeOf(t.shape.slice(axis));
-      for (let o = 0; o < outer; o++) out.data.set(t.data.subarray(o * row, (o + 1) * row), o * rowOut + column);
-      column += row;
-    }
+    const parts = xs.map((t) => ({ data: t.data, row: sizeOf(t.shape.slice(axis)) }));
+    const target = out.data;
+    hostCall('concat', () => {
+      let column = 0;
+      for (const { data, row } of parts) {
+        for (let o = 0; o < outer; o++) target.set(data.subarray(o * row, (o + 1) * row), o * rowOut + column);
+        column += row;
+      }
+    }, { reads: parts.map((p) => p.data), writes: [target], detail: `${outer} ${rowOut} ${parts.map((p) => p.row).join(',')}` });
     return out;
   },
   vjp: (g, xs, _y, { axis }, needed) => {
@@ -298,13 +305,23 @@ function forEachGathered(attrs: GatherAttrs, visit: (i: number, source: number) 
   }
 }
 
+/** What fixes a gather: its axis, shapes and a hash of its indices (compared between recordings of a traced step). */
+function gatherDetail({ axis, index, indexShape, sourceShape }: GatherAttrs): string {
+  let hash = 2166136261;
+  for (let i = 0; i < index.length; i++) hash = Math.imul(hash ^ index[i], 16777619);
+  return `${axis} ${formatShape(indexShape)} ${formatShape(sourceShape)} ${index.length}:${(hash >>> 0).toString(16)}`;
+}
+
 /** Reads x at the indices along the axis (a JS loop over index entries). */
 const gatherPrimitive: PrimitiveRules<'gather'> = {
   name: 'gather',
   shape: (_inputs, attrs) => attrs.indexShape,
   forward: ([x], attrs, shape) => {
     const out = emptyTensor(shape, x.dtype);
-    forEachGathered(attrs, (i, source) => (out.data[i] = x.data[source]));
+    const [source, target] = [x.data, out.data];
+    hostCall('gather', () => forEachGathered(attrs, (i, from) => (target[i] = source[from])), {
+      reads: [source], writes: [target], detail: gatherDetail(attrs),
+    });
     return out;
   },
   vjp: (g, _inputs, _y, attrs) => [apply(scatterAddPrimitive, [g], attrs)],
@@ -316,7 +333,11 @@ const scatterAddPrimitive: PrimitiveRules<'scatterAdd'> = {
   shape: (_inputs, attrs) => attrs.sourceShape,
   forward: ([g], attrs, shape) => {
     const out = emptyTensor(shape, g.dtype);
-    forEachGathered(attrs, (i, source) => (out.data[source] += g.data[i]));
+    const [source, target] = [g.data, out.data];
+    hostCall('scatterAdd', () => {
+      target.fill(0);
+      forEachGathered(attrs, (i, to) => (target[to] += source[i]));
+    }, { reads: [source], writes: [target], detail: gatherDetail(attrs) });
     return out;
   },
   vjp: (g, _inputs, _y, attrs) => [apply(gatherPrimitive, [g], attrs)],
@@ -349,7 +370,8 @@ const castPrimitive: PrimitiveRules<'cast'> = {
   shape: ([x]) => x,
   forward: ([x], dtype, shape) => {
     const out = emptyTensor(shape, dtype);
-    out.data.set(x.data);
+    const [source, target] = [x.data, out.data];
+    hostCall('cast', () => target.set(source), { reads: [source], writes: [target] });
     return out;
   },
   vjp: (g, [x]) => [cast(g, x.dtype)],

@@ -4,7 +4,8 @@
  * on the gradient (Adam) or as a decoupled shrink of the parameter (AdamW). Each step is one call
  * of the fused `kernels().adam` per parameter, in place on parameter and moments.
  */
-import type { AdamHyper } from '../kernels/types.ts';
+import type { AdamHyper, FloatArray } from '../kernels/types.ts';
+import { hostCall } from '../trace/recorder.ts';
 import { kernels } from '../kernels/index.ts';
 import type { Tensor } from '../tensor.ts';
 import { Optimizer, assertHyper } from './optimizer.ts';
@@ -68,6 +69,18 @@ export class Adam extends Optimizer {
   }
 
   step(): void {
+    const updates: { index: number; grad: FloatArray }[] = [];
+    for (let i = 0; i < this.params.length; i++) {
+      const g = this.gradientOf(i);
+      if (g) updates.push({ index: i, grad: g.data });
+    }
+    // One host call, so that a traced step replays it with the live hyperparameters and step counts.
+    hostCall(this.kind, () => this.apply(updates), {
+      reads: updates.map((u) => u.grad), writes: updates.map((u) => this.params[u.index].data),
+    });
+  }
+
+  private apply(updates: readonly { index: number; grad: FloatArray }[]): void {
     const hyper = this.hyperScratch;
     hyper.lr = this.lr;
     hyper.beta1 = this.beta1;
@@ -75,14 +88,12 @@ export class Adam extends Optimizer {
     hyper.eps = this.eps;
     hyper.weightDecay = this.weightDecay;
     const set = kernels();
-    for (let i = 0; i < this.params.length; i++) {
-      const g = this.gradientOf(i);
-      if (!g) continue;
-      const s = this.stateOf(i);
+    for (const { index, grad } of updates) {
+      const s = this.stateOf(index);
       hyper.step = ++s.step;
       const m = s.tensors.expAvg;
       const v = s.tensors.expAvgSq;
-      this.params[i].mutate_((data) => set.adam(data, g.data, m.data, v.data, hyper));
+      this.params[index].mutate_((data) => set.adam(data, grad, m.data, v.data, hyper));
     }
   }
 }

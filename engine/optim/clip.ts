@@ -2,6 +2,7 @@
 import { ValueError } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { Tensor } from '../tensor.ts';
+import { assertNotRecording } from '../trace/recorder.ts';
 
 export interface ClipGradNormOptions {
   /** Order of the norm: a positive number or Infinity (default 2). */
@@ -22,6 +23,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
   const { normType = 2, errorIfNonfinite = false } = options;
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be positive or Infinity, got ${normType}`);
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+  assertNotRecording('clipGradNorm');
   const withGrad = [...params].filter((p) => p.grad !== null);
   let total = 0;
   for (const p of withGrad) {

@@ -4,7 +4,9 @@
  * d + μ·b with Nesterov momentum; θ ← θ − lr·direction. One fused in-place pass per parameter.
  */
 import { ValueError } from '../errors.ts';
+import type { FloatArray } from '../kernels/types.ts';
 import type { Tensor } from '../tensor.ts';
+import { hostCall } from '../trace/recorder.ts';
 import { Optimizer, assertHyper } from './optimizer.ts';
 
 export interface SGDOptions {
@@ -66,11 +68,21 @@ export class SGD extends Optimizer {
   }
 
   step(): void {
+    const updates: { index: number; grad: FloatArray }[] = [];
+    for (let i = 0; i < this.params.length; i++) {
+      const g = this.gradientOf(i);
+      if (g) updates.push({ index: i, grad: g.data });
+    }
+    // One host call, so that a traced step replays it with the live hyperparameters and step counts.
+    hostCall('SGD', () => this.apply(updates), {
+      reads: updates.map((u) => u.grad), writes: updates.map((u) => this.params[u.index].data),
+    });
+  }
+
+  private apply(updates: readonly { index: number; grad: FloatArray }[]): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
     const sign = this.maximize ? -1 : 1;
-    for (let i = 0; i < this.params.length; i++) {
-      const g = this.gradientOf(i)?.data;
-      if (!g) continue;
+    for (const { index: i, grad: g } of updates) {
       const s = this.stateOf(i);
       const first = s.step === 0;
       s.step++;

@@ -1,0 +1,228 @@
+/**
+ * Where the time of a training update goes, eager against traced (engine/trace), in one run:
+ * GEMM, the other kernels, garbage collection, and the rest (JavaScript: graph building, closures,
+ * optimizer bookkeeping, host loops), plus the bytes the kernels allocate per update.
+ *
+ * Workloads: the SAC and TD3 updates (batch 256, 2×256 ReLU, Pendulum sizes), the IAPO update in
+ * its reference configuration, and a Fisher-vector product (a Hessian-vector product of the mean KL)
+ * of a 2×64 Gaussian policy over 2,048 states, as TRPO's conjugate gradient calls it.
+ *
+ * Run: node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [--quick] [--only <regex>]
+ * Writes bench/results/profile.json and prints a Markdown table; `npm run bench` includes it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { IAPO, SAC, TD3 } from '../algorithms/index.ts';
+import { GaussianPolicy } from '../algorithms/policy-gradient/policies.ts';
+import { fisherVectorProduct } from '../algorithms/policy-gradient/natural-gradient.ts';
+import {
+  Generator, Normal, kernels, mean, noGrad, randn, setTracing, type Kernels,
+} from '../engine/index.ts';
+import { make } from '../envs/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface ProfileRecord {
+  readonly workload: string;
+  readonly mode: 'eager' | 'traced';
+  readonly msPerCall: number;
+  readonly gemmMs: number;
+  readonly otherKernelMs: number;
+  readonly gcMs: number;
+  readonly javascriptMs: number;
+  readonly allocatedKiB: number;
+  readonly calls: number;
+}
+
+type KernelMethod = Exclude<keyof Kernels, 'name'>;
+const TIMED_METHODS: readonly KernelMethod[] = ['unary', 'binary', 'where', 'clamp', 'matmul', 'adam', 'reduce', 'copyStrided'];
+
+/**
+ * A stopwatch on every method of the active kernel set, installed on the set itself (so that a
+ * replayed schedule, which calls the set it recorded with, is timed too): GEMM and the others
+ * apart, and the bytes allocated.
+ */
+class KernelStopwatch {
+  gemm = 0;
+  other = 0;
+  allocated = 0;
+  private readonly originals = new Map<KernelMethod, unknown>();
+
+  constructor(private readonly set: Kernels) {
+    const target = set as unknown as Record<KernelMethod, (...args: unknown[]) => unknown>;
+    for (const method of TIMED_METHODS) {
+      const original = target[method];
+      this.originals.set(method, original);
+      target[method] = (...args: unknown[]): unknown => {
+        const start = performance.now();
+        const result = original.apply(set, args);
+        const elapsed = performance.now() - start;
+        if (method === 'matmul') this.gemm += elapsed;
+        else this.other += elapsed;
+        return result;
+      };
+    }
+    const allocate = target.allocate;
+    this.originals.set('allocate', allocate);
+    target.allocate = (...args: unknown[]): unknown => {
+      const [dtype, size] = args as [string, number];
+      this.allocated += size * (dtype === 'float64' ? 8 : 4);
+      return allocate.apply(set, args);
+    };
+  }
+
+  remove(): void {
+    const target = this.set as unknown as Record<string, unknown>;
+    for (const [method, original] of this.originals) target[method] = original;
+  }
+}
+
+let gcMs = 0;
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+});
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Times `calls` calls of `step` after `warmup` calls, eager or traced, with the breakdown. */
+async function profile(workload: string, mode: 'eager' | 'traced', step: () => void, warmup: number, calls: number): Promise<ProfileRecord> {
+  setTracing(mode === 'traced');
+  try {
+    for (let i = 0; i < warmup; i++) step();
+    const timed = new KernelStopwatch(kernels());
+    await settle();
+    gcMs = 0;
+    const start = performance.now();
+    try {
+      for (let i = 0; i < calls; i++) step();
+    } finally {
+      timed.remove();
+    }
+    const total = performance.now() - start;
+    await settle();
+    const per = (x: number): number => x / calls;
+    return {
+      workload, mode, calls,
+      msPerCall: per(total),
+      gemmMs: per(timed.gemm),
+      otherKernelMs: per(timed.other),
+      gcMs: per(gcMs),
+      javascriptMs: per(total - timed.gemm - timed.other - gcMs),
+      allocatedKiB: per(timed.allocated) / 1024,
+    };
+  } finally {
+    setTracing(true);
+  }
+}
+
+/** Fills an off-policy agent's buffer with random Pendulum-shaped transitions so that `update()` can run. */
+function fillBuffer(agent: { buffer: { add(o: Float32Array, a: Float32Array, r: number, n: Float32Array, d: boolean): void } }): void {
+  const rng = new Generator(12345);
+  const obs = new Float32Array(3);
+  const next = new Float32Array(3);
+  const action = new Float32Array(1);
+  for (let i = 0; i < 20_000; i++) {
+    rng.fillUniform(obs, -1, 1);
+    rng.fillUniform(next, -1, 1);
+    rng.fillUniform(action, -1, 1);
+    agent.buffer.add(obs, action, -8 + 8 * rng.uniform(), next, false);
+  }
+}
+
+interface Workload {
+  readonly name: string;
+  readonly warmup: number;
+  readonly calls: number;
+  /** A fresh step function for one mode (each mode gets its own agent, so the two do not share state). */
+  readonly make: () => () => void;
+}
+
+function workloads(quick: boolean): Workload[] {
+  const big = { seed: 0, batchSize: 256, hiddenSizes: [256, 256] };
+  return [
+    {
+      name: 'sac-update', warmup: 10, calls: quick ? 20 : 100,
+      make: () => {
+        const agent = new SAC(make('Pendulum-v1'), big);
+        fillBuffer(agent);
+        return () => void agent.update();
+      },
+    },
+    {
+      name: 'td3-update', warmup: 10, calls: quick ? 20 : 100,
+      make: () => {
+        const agent = new TD3(make('Pendulum-v1'), big);
+        fillBuffer(agent);
+        return () => void agent.update();
+      },
+    },
+    {
+      name: 'iapo-update (reference config)', warmup: 5, calls: quick ? 3 : 10,
+      make: () => {
+        const agent = new IAPO(make('Pendulum-v1'), { seed: 0 });
+        fillBuffer(agent);
+        return () => void agent.update();
+      },
+    },
+    {
+      name: 'fisher-vector product, 2×64 policy, 2048 states', warmup: 5, calls: quick ? 20 : 100,
+      make: () => {
+        const policy = new GaussianPolicy({
+          observationSize: 3, actionSize: 1, hiddenSizes: [64, 64], activation: 'tanh', initialLogStd: 0, orthogonalInit: true, generator: new Generator(0),
+        });
+        const states = randn([2048, 3], { generator: new Generator(1) });
+        const old = noGrad(() => {
+          const d = policy.forwardDistribution(states);
+          return new Normal(d.loc.detach(), d.scale.detach());
+        });
+        const meanKl = mean(old.klDivergence(policy.forwardDistribution(states)));
+        const product = fisherVectorProduct(meanKl, policy.parameters(), 0.1);
+        const v = new Float64Array(policy.parameters().reduce((n, p) => n + p.size, 0)).map((_, i) => Math.sin(i));
+        return () => void product(v);
+      },
+    },
+  ];
+}
+
+function markdown(records: readonly ProfileRecord[]): string {
+  const rows = records.map((r) => {
+    const eager = records.find((e) => e.workload === r.workload && e.mode === 'eager');
+    const speedup = eager && r.mode === 'traced' ? `${(eager.msPerCall / r.msPerCall).toFixed(2)}×` : '';
+    return `| ${r.workload} | ${r.mode} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${speedup} |`;
+  });
+  return [
+    '| workload | mode | ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | speed-up |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+export async function runProfileBench(argv: readonly string[] = []): Promise<ProfileRecord[]> {
+  const quick = argv.includes('--quick');
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? new RegExp(argv[onlyAt + 1]) : null;
+  observer.observe({ entryTypes: ['gc'] });
+  const records: ProfileRecord[] = [];
+  try {
+    for (const w of workloads(quick)) {
+      if (only && !only.test(w.name)) continue;
+      for (const mode of ['eager', 'traced'] as const) records.push(await profile(w.name, mode, w.make(), w.warmup, w.calls));
+    }
+  } finally {
+    observer.disconnect();
+  }
+  return records;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const records = await runProfileBench(process.argv.slice(2));
+  const meta = { cpu: os.cpus()[0]?.model, logicalCpus: os.cpus().length, loadAverage: os.loadavg(), node: process.version, kernels: kernels().name, date: new Date().toISOString() };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'profile.json'), JSON.stringify({ ...meta, records }, null, 1) + '\n');
+  process.stdout.write(`${markdown(records)}\n\nload average ${meta.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);
+}
+
+export { markdown as profileMarkdown };

@@ -1,0 +1,246 @@
+/**
+ * Recording a computation as a fixed schedule of kernel calls.
+ *
+ * While a `Recording` is active, the active kernel set is a wrapper that runs every call on the
+ * real set and appends it, bound to the very arrays it was given, to the schedule. Work that does
+ * not go through a kernel (a JavaScript loop in an op, an optimizer's bookkeeping, a random draw)
+ * declares itself with `hostCall`, which runs it now and appends it too, so that replay runs it
+ * again with live state. Replaying the schedule therefore repeats exactly the arithmetic of the
+ * recorded run on the same buffers, with no tensors, graph or allocation.
+ *
+ * Each step carries a signature (kernel, operation, scalars, and for every array either its
+ * allocation number within the recording or the identity of an array that existed before), and
+ * arrays that JavaScript filled before any recorded step wrote them (constants) are copied. Two
+ * recordings of the same step that agree in all of that can be replayed; traced-function.ts checks it.
+ */
+import { TraceError } from '../errors.ts';
+import { kernels, swapActiveKernels } from '../kernels/index.ts';
+import type {
+  AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
+} from '../kernels/types.ts';
+
+export interface HostAccess {
+  /** Arrays the call reads (state it depends on). */
+  readonly reads?: readonly FloatArray[];
+  /** Arrays the call writes. */
+  readonly writes?: readonly FloatArray[];
+  /** Anything else that fixes what the call does (e.g. gather indices), compared between recordings. */
+  readonly detail?: string;
+}
+
+/** An array JavaScript filled during recording and replay keeps as it was (a literal, zeros, ones). */
+export interface RecordedConstant {
+  readonly allocation: number;
+  readonly bytes: Uint8Array;
+}
+
+let nextPersistentId = 0;
+const persistentIds = new WeakMap<FloatArray, number>();
+
+function persistentId(a: FloatArray): number {
+  let id = persistentIds.get(a);
+  if (id === undefined) persistentIds.set(a, (id = nextPersistentId++));
+  return id;
+}
+
+let current: Recording | null = null;
+
+export class Recording {
+  /** The schedule: one function per recorded kernel or host call. */
+  readonly runs: (() => void)[] = [];
+  readonly signatures: string[] = [];
+  /** Arrays allocated while recording, in allocation order (kept alive by the recording). */
+  readonly allocations: FloatArray[] = [];
+  readonly constants: RecordedConstant[] = [];
+  private readonly allocationIndex = new Map<FloatArray, number>();
+  private readonly written = new Set<FloatArray>();
+  private readonly recorder: RecordingKernels;
+
+  constructor(readonly real: Kernels) {
+    this.recorder = new RecordingKernels(this, real);
+  }
+
+  /** Runs `fn` with this recording active; the kernel calls and host calls it makes are appended. */
+  record<R>(fn: () => R): R {
+    if (current !== null) throw new TraceError('a traced step cannot record inside another traced step');
+    current = this;
+    const previous = swapActiveKernels(this.recorder);
+    try {
+      return fn();
+    } finally {
+      swapActiveKernels(previous);
+      current = null;
+    }
+  }
+
+  /** @internal */
+  allocated(a: FloatArray): FloatArray {
+    this.allocationIndex.set(a, this.allocations.length);
+    this.allocations.push(a);
+    return a;
+  }
+
+  /** @internal The reference of an array the next step reads; copies it first when it is a constant. */
+  read(a: FloatArray): string {
+    const index = this.allocationIndex.get(a);
+    if (index === undefined) return `p${persistentId(a)}`;
+    if (!this.written.has(a)) {
+      this.written.add(a);
+      this.constants.push({ allocation: index, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice() });
+    }
+    return `a${index}`;
+  }
+
+  /** @internal The reference of an array the next step writes. */
+  write(a: FloatArray): string {
+    this.written.add(a);
+    const index = this.allocationIndex.get(a);
+    return index === undefined ? `p${persistentId(a)}` : `a${index}`;
+  }
+
+  /** @internal */
+  append(run: () => void, signature: string): void {
+    this.runs.push(run);
+    this.signatures.push(signature);
+  }
+
+  /** @internal Runs a host call with the real kernels and no recording, then appends it. */
+  host(label: string, run: () => void, access: HostAccess): void {
+    const reads = (access.reads ?? []).map((a) => this.read(a));
+    current = null;
+    const previous = swapActiveKernels(this.real);
+    try {
+      run();
+    } finally {
+      swapActiveKernels(previous);
+      current = this;
+    }
+    const writes = (access.writes ?? []).map((a) => this.write(a));
+    this.append(run, `host ${label} ${reads.join(',')} -> ${writes.join(',')}${access.detail ? ` ${access.detail}` : ''}`);
+  }
+}
+
+/** The recording in progress, if any (and not inside one of its host calls). */
+export function activeRecording(): Recording | null {
+  return current;
+}
+
+/**
+ * Runs `run`, and when a step is being traced also appends it to the schedule so that replay runs
+ * it again. For work outside the kernels: `run` must read everything that changes between steps
+ * when it runs (not capture it beforehand), and name in `access` the arrays it reads and writes.
+ * @example hostCall('randn', () => generator.fillNormal(out), { writes: [out] })
+ */
+export function hostCall(label: string, run: () => void, access: HostAccess = {}): void {
+  if (current === null) run();
+  else current.host(label, run, access);
+}
+
+/** Throws a TraceError when a step is being traced: `what` reads values into JavaScript, which replay would not redo. */
+export function assertNotRecording(what: string): void {
+  if (current !== null) {
+    throw new TraceError(
+      `${what} inside a traced step reads tensor values into JavaScript, which replay would not recompute; ` +
+        'return the tensor from the traced function and read it after the call (or run the step eagerly)',
+    );
+  }
+}
+
+function layoutSignature(layout: BroadcastLayout): string {
+  return `${layout.outShape.join('x')}|${layout.aStrides.join(',')}|${layout.bStrides.join(',')}`;
+}
+
+/** The kernel set in front of the real one while recording: runs each call and appends it. */
+class RecordingKernels implements Kernels {
+  readonly name: string;
+
+  constructor(private readonly recording: Recording, private readonly real: Kernels) {
+    this.name = real.name;
+  }
+
+  allocate(dtype: DType, size: number): FloatArray {
+    return this.recording.allocated(this.real.allocate(dtype, size));
+  }
+
+  unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void {
+    const { real, recording } = this;
+    const signature = `unary ${op} ${param} ${recording.read(x)} -> ${recording.write(out)}`;
+    const run = (): void => real.unary(op, x, out, param);
+    run();
+    recording.append(run, signature);
+  }
+
+  binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
+    const { real, recording } = this;
+    const signature = `binary ${op} ${layoutSignature(layout)} ${recording.read(a)},${recording.read(b)} -> ${recording.write(out)}`;
+    const run = (): void => real.binary(op, a, b, out, layout);
+    run();
+    recording.append(run, signature);
+  }
+
+  where(
+    cond: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray,
+    outShape: readonly number[], strides: readonly [readonly number[], readonly number[], readonly number[]],
+  ): void {
+    const { real, recording } = this;
+    const reads = [cond, a, b].map((t) => recording.read(t)).join(',');
+    const signature = `where ${outShape.join('x')}|${strides.map((s) => s.join(',')).join('|')} ${reads} -> ${recording.write(out)}`;
+    const run = (): void => real.where(cond, a, b, out, outShape, strides);
+    run();
+    recording.append(run, signature);
+  }
+
+  clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void {
+    const { real, recording } = this;
+    const signature = `clamp ${lo} ${hi} ${recording.read(x)} -> ${recording.write(out)}`;
+    const run = (): void => real.clamp(x, lo, hi, out);
+    run();
+    recording.append(run, signature);
+  }
+
+  matmul(
+    a: FloatArray, b: FloatArray, out: FloatArray,
+    batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    bias?: FloatArray,
+  ): void {
+    const { real, recording } = this;
+    const reads = [a, b, ...(bias ? [bias] : [])].map((t) => recording.read(t)).join(',');
+    const signature = `matmul ${batch} ${m} ${k} ${n} ${transA} ${transB} ${aBatchStride} ${bBatchStride} ${reads} -> ${recording.write(out)}`;
+    const run = (): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias);
+    run();
+    recording.append(run, signature);
+  }
+
+  adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
+    const { real, recording } = this;
+    const fixed: AdamHyper = { ...hyper };
+    const reads = [param, grad, m, v].map((t) => recording.read(t)).join(',');
+    const writes = [param, m, v].map((t) => recording.write(t)).join(',');
+    const signature = `adam ${JSON.stringify(fixed)} ${reads} -> ${writes}`;
+    const run = (): void => real.adam(param, grad, m, v, fixed);
+    run();
+    recording.append(run, signature);
+  }
+
+  reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
+    const { real, recording } = this;
+    const signature = `reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`;
+    const run = (): void => real.reduce(op, x, outer, len, inner, out);
+    run();
+    recording.append(run, signature);
+  }
+
+  copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void {
+    const { real, recording } = this;
+    const signature = `copy ${view.shape.join('x')}|${view.strides.join(',')}|${view.offset} ${recording.read(x)} -> ${recording.write(out)}`;
+    const run = (): void => real.copyStrided(x, view, out);
+    run();
+    recording.append(run, signature);
+  }
+}
+
+/** The kernel set the recording runs on, for callers outside a recording (the active set). */
+export function realKernels(): Kernels {
+  return current?.real ?? kernels();
+}

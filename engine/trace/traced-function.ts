@@ -1,0 +1,195 @@
+/**
+ * Trace and replay of a whole training step.
+ *
+ * `new TracedFunction(name, body)` wraps a step that reads its inputs from tensors that live across
+ * steps (parameters, optimizer state, a minibatch filled before the call) and writes its effects
+ * into them. Per key (the caller's name for a control-flow variant, e.g. 'critic+actor') the first
+ * call runs eagerly (lazily created state such as optimizer moments comes into being), the next two
+ * run eagerly while recording, and when both recordings agree step for step the schedule of the
+ * second replays from then on: every later call runs the same kernels on the same buffers, with no
+ * tensors, graph or allocation, so its results are bit-identical to eager execution.
+ *
+ * Safety: recordings that differ (a value read into JavaScript and used as a scalar, a branch on
+ * data, arrays made outside the engine, a random draw not through the engine's generators) raise a
+ * TraceError naming the first difference, after the step itself completed eagerly; reading a value
+ * into JavaScript while recording (`item()`) raises at once. A change of kernel set re-traces.
+ * Anomaly checking (`withAnomalyCheck`) and `setTracing(false)` / `VARL_TRACE=0` run eagerly.
+ */
+import { EnvironmentError, TraceError } from '../errors.ts';
+import { isAnomalyCheckActive } from '../autograd/graph.ts';
+import { kernels } from '../kernels/index.ts';
+import type { FloatArray, Kernels } from '../kernels/types.ts';
+import type { Tensor } from '../tensor.ts';
+import { Recording, activeRecording, type RecordedConstant } from './recorder.ts';
+
+function tracingFromEnvironment(): boolean {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VARL_TRACE;
+  if (value === undefined || value === '') return true;
+  if (value === '0' || value === '1') return value === '1';
+  throw new EnvironmentError(`VARL_TRACE=${JSON.stringify(value)}: expected 0 (eager) or 1 (trace and replay)`);
+}
+
+let tracingEnabled = tracingFromEnvironment();
+
+/** Switches trace-and-replay on or off for every TracedFunction (default on; VARL_TRACE=0 starts with it off). */
+export function setTracing(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TraceError(`setTracing: expected true or false, got ${String(enabled)}`);
+  tracingEnabled = enabled;
+}
+
+export function isTracingEnabled(): boolean {
+  return tracingEnabled;
+}
+
+/** Where a key of a traced function stands: eager warm-up, recorded once, or replaying. */
+export type TraceState = 'eager' | 'recorded' | 'replaying';
+
+interface KeyTrace<R> {
+  readonly kernels: Kernels;
+  calls: number;
+  first: Recording | null;
+  replay: { readonly runs: readonly (() => void)[]; readonly result: R; readonly recording: Recording } | null;
+}
+
+export interface TraceStats {
+  readonly key: string;
+  readonly state: TraceState;
+  /** Kernel and host calls per replay. */
+  readonly steps: number;
+  /** Buffers the schedule holds, and their size in bytes. */
+  readonly buffers: number;
+  readonly bytes: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function describeConstant(c: RecordedConstant): string {
+  const floats = new Float32Array(c.bytes.buffer, c.bytes.byteOffset, Math.min(4, c.bytes.length >> 2));
+  return `[${[...floats].join(', ')}${c.bytes.length > 16 ? ', …' : ''}]`;
+}
+
+/** The first difference between two recordings of one key, or null when replay can use the second. */
+export function compareRecordings(a: Recording, b: Recording): string | null {
+  const n = Math.max(a.signatures.length, b.signatures.length);
+  for (let i = 0; i < n; i++) {
+    if (a.signatures[i] !== b.signatures[i]) {
+      return `step ${i} was '${a.signatures[i] ?? '(none)'}' in one recording and '${b.signatures[i] ?? '(none)'}' in the next` +
+        ' (control flow, shapes or scalars that depend on data, or an array made outside the engine)';
+    }
+  }
+  if (a.constants.length !== b.constants.length) return `the recordings hold ${a.constants.length} and ${b.constants.length} constants`;
+  for (let i = 0; i < a.constants.length; i++) {
+    const [x, y] = [a.constants[i], b.constants[i]];
+    if (x.allocation !== y.allocation || !sameBytes(x.bytes, y.bytes)) {
+      return `allocation ${y.allocation} was filled by JavaScript with ${describeConstant(x)} in one recording and ` +
+        `${describeConstant(y)} in the next: a value that changes between steps entered as a constant ` +
+        '(pass it as a tensor, e.g. with dynamicScalar, or fill it through hostCall)';
+    }
+  }
+  return null;
+}
+
+export interface TracedFunctionOptions {
+  /**
+   * The tensors the step reads and writes across calls (minibatch, parameters, state). Before each
+   * call their storage, shapes and dtypes are compared with those of the recordings; any change
+   * (a new tensor, another batch size) drops the recordings and traces again.
+   */
+  readonly inputs?: () => readonly Tensor[];
+}
+
+/** Storage identity, shape and dtype of each input, to notice a changed input before replaying. */
+class InputGuard {
+  private arrays: FloatArray[] = [];
+  private shapes = '';
+
+  constructor(private readonly inputs: () => readonly Tensor[]) {}
+
+  /** Whether the inputs are those seen last time; remembers the current ones. */
+  unchanged(): boolean {
+    const tensors = this.inputs();
+    let same = tensors.length === this.arrays.length;
+    for (let i = 0; same && i < tensors.length; i++) same = tensors[i].data === this.arrays[i];
+    const shapes = tensors.map((t) => `${t.dtype}${t.shape.join('x')}`).join(' ');
+    same &&= shapes === this.shapes;
+    if (!same) {
+      this.arrays = tensors.map((t) => t.data);
+      this.shapes = shapes;
+    }
+    return same;
+  }
+}
+
+export class TracedFunction<R> {
+  private readonly traces = new Map<string, KeyTrace<R>>();
+  private readonly guard: InputGuard | null;
+
+  /**
+   * @param name for error messages ('SAC.update').
+   * @param body the step; `key` names the control-flow variant the caller wants.
+   */
+  constructor(readonly name: string, private readonly body: (key: string) => R, options: TracedFunctionOptions = {}) {
+    if (typeof body !== 'function') throw new TraceError(`TracedFunction ${name}: body must be a function, got ${typeof body}`);
+    if (options.inputs !== undefined && typeof options.inputs !== 'function') {
+      throw new TraceError(`TracedFunction ${name}: options.inputs must be a function returning the step's tensors, got ${typeof options.inputs}`);
+    }
+    this.guard = options.inputs ? new InputGuard(options.inputs) : null;
+  }
+
+  /** Runs the step for `key`: eagerly, recording, or by replay (see the file's comment). */
+  call(key = ''): R {
+    if (typeof key !== 'string') throw new TraceError(`${this.name}: the key must be a string, got ${typeof key}`);
+    if (!tracingEnabled || isAnomalyCheckActive() || activeRecording() !== null) return this.body(key);
+    if (this.guard !== null && !this.guard.unchanged()) this.traces.clear();
+    const active = kernels();
+    let trace = this.traces.get(key);
+    if (trace === undefined || trace.kernels !== active) {
+      trace = { kernels: active, calls: 0, first: null, replay: null };
+      this.traces.set(key, trace);
+    }
+    if (trace.replay !== null) {
+      const runs = trace.replay.runs;
+      for (let i = 0; i < runs.length; i++) runs[i]();
+      return trace.replay.result;
+    }
+    trace.calls++;
+    if (trace.calls === 1) return this.body(key);
+    const recording = new Recording(active);
+    const result = recording.record(() => this.body(key));
+    if (trace.first === null) {
+      trace.first = recording;
+      return result;
+    }
+    const difference = compareRecordings(trace.first, recording);
+    trace.first = null;
+    if (difference !== null) {
+      this.traces.delete(key);
+      throw new TraceError(`${this.name}${key ? ` [${key}]` : ''}: cannot replay: ${difference}`);
+    }
+    trace.replay = { runs: recording.runs, result, recording };
+    return result;
+  }
+
+  /** Drops every recording (for instance after parameters were replaced by new tensors); the next calls trace again. */
+  reset(): void {
+    this.traces.clear();
+  }
+
+  /** Per key: its state, the length of its schedule and the buffers it holds. */
+  stats(): TraceStats[] {
+    return [...this.traces].map(([key, t]) => {
+      const recording = t.replay?.recording ?? t.first;
+      return {
+        key,
+        state: t.replay ? 'replaying' : t.first ? 'recorded' : 'eager',
+        steps: recording?.runs.length ?? 0,
+        buffers: recording?.allocations.length ?? 0,
+        bytes: recording?.allocations.reduce((sum, a) => sum + a.byteLength, 0) ?? 0,
+      };
+    });
+  }
+}
