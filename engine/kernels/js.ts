@@ -50,6 +50,7 @@ export const binaryScalar: { readonly [K in BinaryKernel]: Scalar2 } = {
   pow: Math.pow,
   maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
   minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  reluMask: (g, x) => g * (x > 0 ? 1 : x === x ? 0 : x),
   greater: (a, b) => (a > b ? 1 : 0),
   greaterEqual: (a, b) => (a >= b ? 1 : 0),
   less: (a, b) => (a < b ? 1 : 0),

@@ -19,9 +19,12 @@ export const unaryKernelNames = [
 ] as const;
 export type UnaryKernel = (typeof unaryKernelNames)[number];
 
-/** Elementwise functions of two arguments; comparisons write 1 or 0. */
+/**
+ * Elementwise functions of two arguments; comparisons write 1 or 0. `reluMask(g, x)` is ReLU's
+ * backward in one pass: g where x > 0, g·0 elsewhere, NaN where x is NaN (= g·step(x) with NaN kept).
+ */
 export const binaryKernelNames = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'reluMask',
   'greater', 'greaterEqual', 'less', 'lessEqual', 'equal',
 ] as const;
 export type BinaryKernel = (typeof binaryKernelNames)[number];

@@ -37,7 +37,7 @@ const unaryVjps: { readonly [K in UnaryKernel]: VjpRow<K, UnaryVjp<K>> } = {
   atanh: (g, x) => div(g, sub(1, square(x))),
   sigmoid: (g, _x, y) => mul(g, mul(y, sub(1, y))),
   softplus: (g, x) => mul(g, sigmoid(x)),
-  relu: (g, x) => mul(g, where(equal(x, x), step(x), x)), // subgradient 0 at x = 0; NaN stays NaN (as PyTorch)
+  relu: (g, x) => reluMask(g, x), // subgradient 0 at x = 0; NaN stays NaN (as PyTorch)
   elu: (g, x, y, alpha) => mul(g, where(step(x), 1, add(y, alpha))),
   sign: null,
   step: null,
@@ -119,6 +119,8 @@ const binaryVjps: { readonly [K in BinaryKernel]: VjpRow<K, BinaryVjp> } = {
     const mask = tieSplitMask(less(a, b), equal(a, b));
     return [mul(g, mask), mul(g, sub(1, mask))];
   },
+  // linear in g with a piecewise-constant mask: no gradient reaches x
+  reluMask: (g, _a, b, _y, needed) => [needed[0] ? reluMask(g, b) : null, null],
   greater: null,
   greaterEqual: null,
   less: null,
@@ -181,6 +183,8 @@ export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, 
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maximum', a, b);
 /** Elementwise minimum; at ties each side receives half the gradient. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
+/** g where x > 0, 0 elsewhere, NaN where x is NaN: ReLU's backward as one kernel (differentiable in g only). */
+export const reluMask = (g: TensorLike, x: TensorLike): Tensor => binaryOp('reluMask', g, x);
 
 /** Comparisons give 1 or 0 in the operands' dtype and are not differentiable. */
 export const greater = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greater', a, b);

@@ -93,6 +93,8 @@ const cases: { readonly [K in PrimitiveName]: K extends NonDifferentiableName ? 
   // a moved to [−3, −1.2] ∪ [1.2, 3] and b in [−0.8, 0.8]: never tied
   maximum: binary((a, b) => E.maximum(E.add(a, E.sign(a)), b), ['awayFromZero', 'unit']),
   minimum: binary((a, b) => E.minimum(E.add(a, E.sign(a)), b), ['awayFromZero', 'unit']),
+  // x away from the kink at 0: the mask is constant nearby, so ∂/∂x is 0 and ∂/∂g is the mask
+  reluMask: binary(E.reluMask, ['any', 'awayFromZero']),
   greater: notDifferentiable('1 or 0: piecewise constant in both operands', (x) => E.greater(x, E.square(x))),
   greaterEqual: notDifferentiable('1 or 0: piecewise constant in both operands', (x) => E.greaterEqual(x, E.square(x))),
   less: notDifferentiable('1 or 0: piecewise constant in both operands', (x) => E.less(x, E.square(x))),

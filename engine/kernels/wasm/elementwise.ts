@@ -81,6 +81,8 @@ export const binaryBodies: { readonly [K in WasmBinaryKernel]: BinaryBody } = {
   // a > b or a is NaN ? a : b — as the JS kernel, so NaN propagates from either side and ties pick b
   maximum: (a, b) => v128.bitselect(get(a), get(b), v128.or(f32x4.gt(get(a), get(b)), f32x4.ne(get(a), get(a)))),
   minimum: (a, b) => v128.bitselect(get(a), get(b), v128.or(f32x4.lt(get(a), get(b)), f32x4.ne(get(a), get(a)))),
+  // g · (x > 0 ? 1 : x is NaN ? x : 0), the same product as the JS kernel, so signed zeros and NaN agree
+  reluMask: (g, x) => f32x4.mul(get(g), v128.bitselect(ones(f32x4.gt(get(x), splat(0))), get(x), f32x4.eq(get(x), get(x)))),
   greater: (a, b) => ones(f32x4.gt(get(a), get(b))),
   greaterEqual: (a, b) => ones(f32x4.ge(get(a), get(b))),
   less: (a, b) => ones(f32x4.lt(get(a), get(b))),
