@@ -107,3 +107,17 @@ export {
   type VectorResetResult,
   type VectorStepResult,
 } from './vector/sync-vector-env.ts';
+/** Sub-envs stepped in worker threads, with SyncVectorEnv's results to the bit; made from env ids (see envs/README.md). */
+export {
+  AsyncVectorEnv,
+  AsyncVectorEnvError,
+  SubEnvError,
+  type AsyncAutoresetMode,
+  type AsyncVectorEnvOptions,
+  type AsyncVectorResetArgs,
+  type CloseOptions,
+  type SpecInput,
+  type SubEnvSpec,
+  type WorkerThread,
+  type WorkerTransport,
+} from './async-vector.ts';

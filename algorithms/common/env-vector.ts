@@ -1,6 +1,6 @@
 /**
- * How an on-policy learner gets its E envs: a vector env (envs/vector/sync-vector-env.ts in
- * SAME_STEP mode, or any `VectorEnvLike`), or a function that makes one env, called E times and
+ * How an on-policy learner gets its E envs: a vector env (envs/vector/sync-vector-env.ts or
+ * envs/async-vector.ts in SAME_STEP mode, or any `VectorEnvLike`), or a function that makes one env, called E times and
  * stepped by `EnvVector` below (the same SAME_STEP semantics over the structural `ContinuousEnv`,
  * so envs written inline in a script or a spec work too). A single env instance serves when E = 1.
  */
@@ -91,8 +91,8 @@ export class EnvVector implements VectorEnvLike {
 
 export interface ResolvedEnvs {
   readonly vector: VectorEnvLike;
-  /** One env of the set, for spaces and the id. */
-  readonly single: ContinuousEnv;
+  /** One env of the set, or a vector env's single spaces and id (its sub-envs may live in other threads). */
+  readonly single: Pick<ContinuousEnv, 'observationSpace' | 'actionSpace'> & { readonly id?: string };
 }
 
 /**
@@ -111,10 +111,15 @@ export function resolveEnvs(owner: string, source: unknown, numEnvs: number): Re
   if (isVectorEnv(source)) {
     if (source.numEnvs !== numEnvs) throw new RangeError(`${owner}: the vector env has ${source.numEnvs} envs, config numEnvs is ${numEnvs}`);
     if (source.autoresetMode !== 'SAME_STEP') throw new RangeError(`${owner}: the vector env must use SAME_STEP autoreset, got ${source.autoresetMode}`);
-    const spaces = source as unknown as { singleObservationSpace?: ContinuousEnv['observationSpace']; singleActionSpace?: ContinuousEnv['actionSpace']; envs?: ContinuousEnv[]; subEnvs?: readonly ContinuousEnv[] };
+    const spaces = source as unknown as { singleObservationSpace?: ContinuousEnv['observationSpace']; singleActionSpace?: ContinuousEnv['actionSpace']; envs?: ContinuousEnv[]; subEnvs?: readonly ContinuousEnv[]; id?: unknown };
     const first = spaces.subEnvs?.[0] ?? spaces.envs?.[0];
-    if (!first || !isEnv(first)) throw new TypeError(`${owner}: the vector env must expose its sub-envs (subEnvs or envs)`);
-    return { vector: source, single: first };
+    if (first && isEnv(first)) return { vector: source, single: first };
+    // A vector env whose sub-envs live elsewhere (envs/async-vector.ts's, in worker threads) describes them by its single spaces.
+    const { singleObservationSpace: observationSpace, singleActionSpace: actionSpace } = spaces;
+    if (!Array.isArray(observationSpace?.shape) || !Array.isArray(actionSpace?.shape)) {
+      throw new TypeError(`${owner}: the vector env must expose its sub-envs (subEnvs or envs) or singleObservationSpace and singleActionSpace`);
+    }
+    return { vector: source, single: { observationSpace, actionSpace, id: typeof spaces.id === 'string' ? spaces.id : undefined } };
   }
   if (isEnv(source)) {
     if (numEnvs !== 1) {
