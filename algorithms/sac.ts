@@ -354,7 +354,8 @@ export const SAC_ALGORITHM = defineAlgorithm<SACConfig, SAC>({
       // Zoo sac.yml: learning_rate 1e-3, everything else SB3's defaults (learning_starts 100; net [256, 256]).
       config: { learningRate: 1e-3, learningStarts: 100 },
       totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 (−157.0 ± 88.7 at 20k)',
+      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−157.0 ± 88.7 at 20k) ' +
+        'was produced earlier with other settings (Pendulum-v0, gSDE, per-episode training, net [64, 64], log_std_init −2), not with these',
     },
   },
   create: (env, config) => new SAC(env, config),

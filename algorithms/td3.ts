@@ -216,7 +216,8 @@ export const TD3_ALGORITHM = defineAlgorithm<TD3Config, TD3>({
       // Zoo td3.yml: gamma 0.98, buffer 200000, learning_starts 10000, normal noise 0.1, lr 1e-3, net [400, 300].
       config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, hiddenSizes: [400, 300] },
       totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 (−151.9 ± 90.2 at 20k)',
+      source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−151.9 ± 90.2 at 20k) ' +
+        'was produced earlier with other settings (Pendulum-v0, per-episode training, batch 100), not with these',
     },
   },
   create: (env, config) => new TD3(env, config),

@@ -8,12 +8,12 @@ import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import type { ContinuousEnv } from './env.ts';
 import type { EnvSource } from './env-vector.ts';
 
-/** A per-env preset (RL Baselines3 Zoo style): config overrides and the budget of the published run. */
+/** A per-env preset (RL Baselines3 Zoo style): config overrides and a training budget. */
 export interface EnvPreset<C> {
   readonly config: Partial<C>;
-  /** Env steps of the reference run. */
+  /** Env steps of the run the preset is meant for. */
   readonly totalSteps: number;
-  /** Where the numbers come from. */
+  /** Where the settings come from, and what any published number next to them was and was not produced with. */
   readonly source: string;
 }
 
