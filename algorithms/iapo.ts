@@ -62,8 +62,11 @@ export interface IAPOConfig extends OffPolicyConfig {
    * included); 0 = never. The reference's `value_update='hard'` with τ = 5e-3 gives 200.
    */
   hardTargetCopyInterval: number;
-  /** β of Q̂ = mean − β·std in the training objective and the critic target (README: 2.5 for iterative; code default 1). */
-  pessimism: number;
+  /**
+   * β of Q̂ = mean − β·std in the training objective and the critic target; null = the reference's
+   * value for the model: 2.5 for iterative (its README's recommendation), 1 for direct (its code default).
+   */
+  pessimism: number | null;
   /** β while acting in the env and in evaluation (reference: −optimism = 1). */
   actingPessimism: number;
   /** α at the start (reference: log α = 0). */
@@ -106,7 +109,7 @@ export const IAPO_DEFAULTS: Readonly<IAPOConfig> = Object.freeze({
   gamma: 0.99,
   tau: 0.005,
   hardTargetCopyInterval: 0,
-  pessimism: 2.5,
+  pessimism: null,
   actingPessimism: 1,
   initialAlpha: 1,
   targetKl: null,
@@ -149,7 +152,7 @@ export const IAPO_RULES: ConfigRules = {
     scalarGradientTransform: ['signedLog', 'none'],
     inputNormalization: ['layer', 'signedLog'],
   },
-  nullable: ['evaluationIterations', 'targetKl'],
+  nullable: ['evaluationIterations', 'targetKl', 'pessimism'],
   check: (c) =>
     offPolicyChecks(c)
     ?? integerIn(c, 'inferenceIterations', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'actionSamples', 1, CONFIG_LIMITS.repetitions)
@@ -157,6 +160,7 @@ export const IAPO_RULES: ConfigRules = {
     ?? (c.evaluationIterations === null ? undefined : integerIn(c, 'evaluationIterations', 1, CONFIG_LIMITS.repetitions))
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
     ?? inRange(c, 'logScaleBoundPenalty', 0, Infinity)
+    ?? (c.pessimism === null ? undefined : inRange(c, 'pessimism', 0, Infinity))
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
     ?? layerSizes(c, 'hiddenSizes') ?? layerSizes(c, 'criticHiddenSizes'),
 };
@@ -242,8 +246,13 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
     return { evaluation: this.evaluationStream };
   }
 
+  /** β of the training objective: the configured value, or the reference's for this model (2.5 iterative, 1 direct). */
+  get pessimism(): number {
+    return this.config.pessimism ?? (this.config.inference === 'direct' ? 1 : 2.5);
+  }
+
   /** Q̂ of the target critics with pessimism β: the value the policy maximises. */
-  objectiveValue(pessimism = this.config.pessimism): ActionValue {
+  objectiveValue(pessimism = this.pessimism): ActionValue {
     return this.criticTarget.value(pessimism);
   }
 
@@ -414,7 +423,7 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
   describe(): string {
     const c = this.config;
     const model = c.inference === 'iterative' ? `iterative K=${c.inferenceIterations}` : 'direct';
-    return `${model} N=${c.actionSamples} β=${c.pessimism} batch ${c.batchSize} net ${c.hiddenSizes.join('×')} ` +
+    return `${model} N=${c.actionSamples} β=${this.pessimism} batch ${c.batchSize} net ${c.hiddenSizes.join('×')} ` +
       `critic ${c.criticHiddenSizes.join('×')} lr ${c.learningRate} γ ${c.gamma} τ ${c.tau}` +
       `${c.hardTargetCopyInterval > 0 ? ` hard copy/${c.hardTargetCopyInterval}` : ''} replay ${c.replaySampling}` +
       `${c.inputNormalization !== 'layer' ? ` inputs ${c.inputNormalization}` : ''}`;

@@ -54,7 +54,7 @@ export interface ObjectiveContext {
 /** The agent's training objective: target critics with the training pessimism, its α and its bounds. */
 export function agentObjective(agent: IAPO, actionValue?: ActionValue): ObjectiveContext {
   return {
-    actionValue: actionValue ?? agent.objectiveValue(agent.config.pessimism),
+    actionValue: actionValue ?? agent.objectiveValue(agent.pessimism),
     alpha: agent.currentAlpha(),
     minLogScale: agent.inference.bounds.min.detach(),
     maxLogScale: agent.inference.bounds.max.detach(),
@@ -87,7 +87,7 @@ export function collectStates(agent: IAPO, env: ContinuousEnv, count: number, { 
 
 /** The amortized estimate λ for each state (K iterations, or `iterations` for an iterative model). */
 export function amortizedEstimate(agent: IAPO, observations: Tensor, generator: Generator, iterations?: number, actionValue?: ActionValue): PolicyParams {
-  return agent.infer(observations, generator, { iterations, pessimism: agent.config.pessimism, actionValue });
+  return agent.infer(observations, generator, { iterations, pessimism: agent.pessimism, actionValue });
 }
 
 /** Raw log-scale x with softclamp(x) = target (the inverse of the soft clamp, inside the bounds). */
