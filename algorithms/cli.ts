@@ -4,6 +4,7 @@
  *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--inference-iterations K]
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
+ *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
  *
  * Every argument is checked (flags, env id, config file, run folder) before any work is done;
@@ -58,6 +59,7 @@ function usage(): string {
       --no-preset            ignore the per-env preset (RL Zoo hyperparameters)
       --eval-every N         env steps between evaluations (default 1000; 0 = off)
       --eval-episodes N      episodes per evaluation (default 10)
+      --eval-seed N          evaluation episode i resets with seed N + i (default: seed + 1000000)
       --checkpoint-every N   env steps between checkpoints (default 1000)
       --quiet                no progress output
     algorithms:
@@ -68,6 +70,12 @@ ${evalFlags}
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
+  varl sweep plan|run|job|submit|status|report …
+      a sweep file (JSON or YAML) expanded into training jobs, run on parallel processes or
+      SLURM, resumable; reports with 95% intervals (see varl sweep help)
+  varl tune <file> [--out DIR] [--jobs N]
+      random search with successive halving over the sweep file's search space, then the best
+      configurations re-evaluated on fresh seeds
   varl bench [args…]         runs the bench suite (npm run bench)
   varl help`;
 }
@@ -86,6 +94,7 @@ const TRAIN_OPTIONS = {
   'no-preset': { type: 'boolean' },
   'eval-every': { type: 'string' },
   'eval-episodes': { type: 'string' },
+  'eval-seed': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -118,6 +127,8 @@ export interface TrainPlan {
   readonly resume: boolean;
   readonly evalEvery: number;
   readonly evalEpisodes: number;
+  /** Evaluation episode i resets with seed evalSeed + i; absent: the runner's default (seed + 1 000 000). */
+  readonly evalSeed?: number;
   readonly checkpointEvery: number;
   readonly quiet: boolean;
   /** Things to tell the user before training (e.g. a kernel change on resume). */
@@ -138,7 +149,7 @@ export interface EvalPlan {
   readonly flags: Readonly<Record<string, number>>;
 }
 
-export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze'; readonly args: string[] } | { readonly kind: 'help' };
+export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
 
 /** The registered ids and the MuJoCo ids, which register when their runtime loads (`prepareEnv`, before any env is made). */
 function knownEnvIds(): string[] {
@@ -179,6 +190,10 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       return { kind: 'bench', args: rest };
     case 'analyze':
       return { kind: 'analyze', args: rest };
+    case 'sweep':
+      return { kind: 'sweep', args: rest };
+    case 'tune':
+      return { kind: 'tune', args: rest };
     case 'eval': {
       const { values } = parseFlags('eval', rest, { ...EVAL_OPTIONS, ...evalFlagOptions() });
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
@@ -215,18 +230,25 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
     case 'train':
       return planTrain(rest, cwd);
     default:
-      throw new UsageError(`unknown command '${command}'; expected train, eval, analyze, bench or help`);
+      throw new UsageError(`unknown command '${command}'; expected train, eval, analyze, sweep, tune, bench or help`);
   }
 }
 
 function planTrain(args: readonly string[], cwd: string): TrainPlan {
   const { values } = parseFlags('train', [...args], TRAIN_OPTIONS);
   // On --resume the run's own settings are the defaults.
-  const schedule = (saved?: Partial<TrainPlan>) => ({
-    evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),
-    evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1, 100_000),
-    checkpointEvery: integerFlag('train', 'checkpoint-every', values['checkpoint-every'], saved?.checkpointEvery ?? 1000, 0),
-  });
+  const schedule = (saved?: Partial<TrainPlan>) => {
+    const savedEvalSeed = saved?.evalSeed;
+    if (savedEvalSeed !== undefined && !Number.isSafeInteger(savedEvalSeed)) throw new UsageError(`train --resume: run.json: 'evalSeed' is ${JSON.stringify(savedEvalSeed)}`);
+    const evalSeed = values['eval-seed'] !== undefined ? integerFlag('train', 'eval-seed', values['eval-seed'], 0, 0) : savedEvalSeed;
+    return {
+      evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),
+      evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1, 100_000),
+      checkpointEvery: integerFlag('train', 'checkpoint-every', values['checkpoint-every'], saved?.checkpointEvery ?? 1000, 0),
+      // Only present when given, so run.json of a plain `varl train` is unchanged.
+      ...(evalSeed !== undefined ? { evalSeed } : {}),
+    };
+  };
   const quiet = values.quiet ?? false;
 
   if (values.resume) {
@@ -318,7 +340,8 @@ function defaultOutDir(cwd: string, algorithm: string, envId: string, seed: numb
   return dir;
 }
 
-async function runTrain(plan: TrainPlan): Promise<number> {
+/** Trains (or resumes) as planned, holding the run folder's lock; resolves to the exit status (0, 1 on a non-finite loss, 130 when interrupted). */
+export async function runTrain(plan: TrainPlan): Promise<number> {
   await prepareEnv(plan.envId);
   const release = lockRunDir(plan.outDir);
   try {
@@ -355,6 +378,7 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
       evalEnv,
       evalEvery: plan.evalEvery,
       evalEpisodes: plan.evalEpisodes,
+      evalSeed: plan.evalSeed,
       checkpointEvery: plan.checkpointEvery,
       progress: !plan.quiet,
       handleSignals: true,
@@ -436,6 +460,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runEval(plan);
     case 'analyze':
       return runAnalyze(plan.args);
+    case 'sweep':
+    case 'tune':
+      // Loaded on demand: the sweep code imports this file (to plan and run its jobs' training).
+      return (await import('./sweep/cli.ts')).runSweepCommand(plan.kind, plan.args);
     case 'train':
       return runTrain(plan);
     default:

@@ -1,0 +1,211 @@
+/**
+ * `varl sweep …` and `varl tune …` (algorithms/cli.ts delegates here):
+ *
+ *   varl sweep plan <file> [--out DIR]                    expand into <dir>/sweep.json, list the jobs
+ *   varl sweep run <file|dir> [--out DIR] [--jobs N]      run every unfinished job locally
+ *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
+ *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
+ *   varl sweep status <dir>                               per-job status (and the SLURM queue)
+ *   varl sweep report <dir> [--out FILE.md]               Markdown, JSON and SVG curves
+ *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
+import { expandSweep, type SweepJob } from './expand.ts';
+import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, writeSweep, type SweepFolder } from './folder.ts';
+import { runSweepJob } from './job.ts';
+import { exitStatus, runLocal } from './local.ts';
+import { writeReport } from './report.ts';
+import { readSweepFile } from './sweep-file.ts';
+import { runTune } from './tune.ts';
+
+/** What algorithms/sweep/slurm.ts provides (loaded only when a SLURM command is given). */
+interface SlurmBackend {
+  /** Submits the unfinished jobs of sweep folder `dir` as an array job; `args` are the flags after `--backend slurm` that this file does not know. Resolves to the exit status. */
+  submitSlurm(dir: string, options: { readonly args: readonly string[] }): Promise<number> | number;
+  /** The state of the sweep's jobs in the SLURM queue. */
+  slurmQueueStatus(dir: string): Promise<unknown>;
+  /** That state as text for the terminal. */
+  formatSlurmStatus(status: never): string;
+}
+
+async function loadSlurm(): Promise<SlurmBackend> {
+  // A variable, so the type checker does not require the file; .js in the compiled package.
+  const module = import.meta.url.endsWith('.ts') ? './slurm.ts' : './slurm.js';
+  try {
+    return (await import(module)) as SlurmBackend;
+  } catch (error) {
+    throw new UsageError(`sweep: the SLURM backend is not available (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+export function sweepUsage(): string {
+  return `usage:
+  varl sweep plan <file> [--out DIR]
+      expands a sweep file (JSON or YAML, see algorithms/sweep/README.md) into DIR/sweep.json
+      (default DIR: sweeps/<name>) and lists its jobs
+  varl sweep run <file|DIR> [--out DIR] [--jobs N] [--quiet]
+      runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores);
+      finished jobs are skipped, interrupted ones resume from their checkpoints
+  varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
+      runs or resumes one job in this process (what every backend runs)
+  varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
+  varl sweep status DIR
+      done/running/failed/interrupted/pending per job (and the SLURM queue when submitted there)
+  varl sweep report DIR [--out FILE.md]
+      final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md)
+  varl tune <file> [--out DIR] [--jobs N] [--quiet]
+      random search over the file's search space with successive halving, then the best
+      configurations trained again on fresh seeds`;
+}
+
+/** The first argument when it is not a flag, and the rest. */
+function positional(command: string, args: readonly string[], what: string): [string, string[]] {
+  const [first, ...rest] = args;
+  if (first === undefined || first.startsWith('-')) throw new UsageError(`${command}: expected ${what} as the first argument`);
+  return [first, rest];
+}
+
+/** A sweep folder given directly, or the one a sweep file expands into (written or checked). */
+function openSweep(command: string, given: string, out: string | undefined, cwd: string): { dir: string; sweep: SweepFolder } {
+  const resolved = path.resolve(cwd, given);
+  if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
+    if (out !== undefined) throw new UsageError(`${command}: --out applies to a sweep file, and ${given} is a sweep folder`);
+    return { dir: resolved, sweep: readSweep(resolved) };
+  }
+  const spec = readSweepFile(resolved, given);
+  const jobs = expandSweep(spec, given);
+  const dir = path.resolve(cwd, out ?? path.join('sweeps', spec.name));
+  writeSweep(dir, { name: spec.name, file: given, spec, jobs });
+  return { dir, sweep: readSweep(dir) };
+}
+
+function statusTable(dir: string, sweep: SweepFolder): string {
+  const counts: Record<string, number> = { done: 0, running: 0, failed: 0, interrupted: 0, pending: 0 };
+  const rows = sweep.jobs.map((job: SweepJob) => {
+    const state = jobStatus(dir, job);
+    counts[state]++;
+    const status = readJobStatusFile(dir, job);
+    const detail = state === 'failed' ? `  ${status?.message ?? ''} (log: ${path.join(jobDir(dir, job), 'log.txt')})`
+      : state === 'running' ? `  pid ${status?.pid} on ${status?.host}` : '';
+    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(jobStep(dir, job)).padStart(9)}/${job.steps}  ${job.id}${detail}`;
+  });
+  return [`sweep ${sweep.name} (${dir}): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    `${'job'.padStart(4)}  ${'state'.padEnd(11)} ${'step'.padStart(9)}/budget  id`, ...rows].join('\n');
+}
+
+const RUN_OPTIONS = { out: { type: 'string' }, jobs: { type: 'string' }, quiet: { type: 'boolean' } } as const;
+
+/** Runs `varl sweep <sub> …` or `varl tune …`; resolves to the exit status. */
+export async function runSweepCommand(kind: 'sweep' | 'tune', args: readonly string[], cwd = process.cwd()): Promise<number> {
+  try {
+    return await dispatch(kind, args, cwd);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`varl ${error.message}\n\n${sweepUsage()}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: string): Promise<number> {
+  if (kind === 'tune') {
+    const [file, rest] = positional('tune', args, 'a sweep file');
+    const { values } = parseFlags('tune', rest, RUN_OPTIONS);
+    const spec = readSweepFile(path.resolve(cwd, file), file);
+    return runTune(file, spec, { out: values.out, parallel: integerFlag('tune', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), quiet: values.quiet, cwd });
+  }
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(sweepUsage() + '\n');
+      return 0;
+    case 'plan': {
+      const [given, flags] = positional('sweep plan', rest, 'a sweep file');
+      const { values } = parseFlags('sweep plan', flags, { out: RUN_OPTIONS.out });
+      const { dir, sweep } = openSweep('sweep plan', given, values.out, cwd);
+      process.stdout.write(`${sweep.jobs.length} jobs in ${dir}/sweep.json\n${sweep.jobs.map((j) => `${String(j.index).padStart(4)}  ${j.id}`).join('\n')}\n`);
+      return 0;
+    }
+    case 'run': {
+      const [given, flags] = positional('sweep run', rest, 'a sweep file or folder');
+      const { values } = parseFlags('sweep run', flags, RUN_OPTIONS);
+      const parallel = integerFlag('sweep run', 'jobs', values.jobs, os.availableParallelism(), 1, 1024);
+      const { dir, sweep } = openSweep('sweep run', given, values.out, cwd);
+      return runAndSummarize(dir, sweep, parallel, values.quiet ?? false);
+    }
+    case 'job': {
+      const [given, flags] = positional('sweep job', rest, 'a sweep folder');
+      const { values } = parseFlags('sweep job', flags, { index: { type: 'string' }, id: { type: 'string' }, until: { type: 'string' }, quiet: { type: 'boolean' } });
+      if ((values.index === undefined) === (values.id === undefined)) throw new UsageError('sweep job: give exactly one of --index I and --id ID');
+      const dir = path.resolve(cwd, given);
+      const sweep = readSweep(dir);
+      const job = findJob(sweep, { index: values.index !== undefined ? integerFlag('sweep job', 'index', values.index, 0, 0) : undefined, id: values.id });
+      const until = values.until !== undefined ? integerFlag('sweep job', 'until', values.until, job.steps, 1, job.steps) : undefined;
+      return runSweepJob(dir, job, { until, quiet: values.quiet });
+    }
+    case 'submit': {
+      const [given, flags] = positional('sweep submit', rest, 'a sweep file or folder');
+      const backendAt = flags.indexOf('--backend');
+      const backend = backendAt >= 0 ? flags[backendAt + 1] : undefined;
+      if (backend !== 'local' && backend !== 'slurm') throw new UsageError(`sweep submit: --backend must be local or slurm, got ${backend === undefined ? 'nothing' : `'${backend}'`}`);
+      const remaining = flags.filter((_, i) => i !== backendAt && i !== backendAt + 1);
+      if (backend === 'local') {
+        const { values } = parseFlags('sweep submit', remaining, RUN_OPTIONS);
+        const { dir, sweep } = openSweep('sweep submit', given, values.out, cwd);
+        return runAndSummarize(dir, sweep, integerFlag('sweep submit', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), values.quiet ?? false);
+      }
+      const outAt = remaining.indexOf('--out');
+      const out = outAt >= 0 ? remaining[outAt + 1] : undefined;
+      const { dir } = openSweep('sweep submit', given, out, cwd);
+      const slurm = await loadSlurm();
+      try {
+        return await slurm.submitSlurm(dir, { args: remaining.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1)) });
+      } catch (error) {
+        // The backend's own failures (sbatch missing or refusing, nothing to submit) are one line, not a stack.
+        if (error instanceof UsageError || !(error instanceof Error)) throw error;
+        process.stderr.write(`varl sweep submit: ${error.message}\n`);
+        return 1;
+      }
+    }
+    case 'status': {
+      const [given, flags] = positional('sweep status', rest, 'a sweep folder');
+      parseFlags('sweep status', flags, {});
+      const dir = path.resolve(cwd, given);
+      process.stdout.write(statusTable(dir, readSweep(dir)) + '\n');
+      if (fs.existsSync(path.join(dir, 'slurm'))) {
+        const slurm = await loadSlurm();
+        process.stdout.write(`${slurm.formatSlurmStatus((await slurm.slurmQueueStatus(dir)) as never)}\n`);
+      }
+      return 0;
+    }
+    case 'report': {
+      const [given, flags] = positional('sweep report', rest, 'a sweep folder');
+      const { values } = parseFlags('sweep report', flags, { out: { type: 'string' } });
+      const dir = path.resolve(cwd, given);
+      readSweep(dir);
+      if (values.out !== undefined) {
+        if (!values.out.toLowerCase().endsWith('.md')) throw new UsageError(`sweep report: --out must name a Markdown file (.md), got '${values.out}'`);
+        checkOutputFile('sweep report', 'out', path.resolve(cwd, values.out));
+      }
+      const { report, files } = writeReport(dir, values.out !== undefined ? path.resolve(cwd, values.out) : undefined);
+      process.stdout.write(`${report.finished}/${report.jobs} jobs reported: ${files.join(', ')}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`sweep: unknown subcommand '${sub}'; expected plan, run, job, submit, status or report`);
+  }
+}
+
+async function runAndSummarize(dir: string, sweep: SweepFolder, parallel: number, quiet: boolean): Promise<number> {
+  const summary = await runLocal(dir, sweep, { parallel, quiet });
+  for (const { id, log } of summary.failed) process.stderr.write(`failed: ${id} (log: ${log})\n`);
+  if (summary.interrupted) process.stderr.write(`sweep ${sweep.name}: interrupted; run it again to continue (varl sweep run ${dir})\n`);
+  else if (summary.runningElsewhere > 0) process.stderr.write(`sweep ${sweep.name}: ${summary.runningElsewhere} job(s) are run by another process\n`);
+  return exitStatus(summary);
+}

@@ -1,0 +1,247 @@
+/**
+ * The sweep folder on disk, shared by every backend:
+ *
+ *   <dir>/sweep.json             { name, file, spec, jobs: [SweepJob …] } (jobs in index order)
+ *   <dir>/jobs/<id>/             a `varl train` run folder (run.json, checkpoint/, progress.jsonl, curve.svg)
+ *   <dir>/jobs/<id>/config.json  the job's resolved config (its `varl train --config`)
+ *   <dir>/jobs/<id>/status.json  { state: running|stopped|interrupted|failed|done, pid, host, updatedAt, exitCode?, message? }
+ *   <dir>/jobs/<id>/result.json  written once, atomically, when the job has trained its full budget
+ *   <dir>/jobs/<id>/log.txt      the job's output (local backend)
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EvalPoint } from '../common/records.ts';
+import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
+import { processAlive } from '../node/run-dir.ts';
+import { UsageError } from '../node/usage.ts';
+import { canonicalJson, type SweepJob } from './expand.ts';
+import type { SweepSpec } from './sweep-file.ts';
+
+export interface SweepFolder {
+  readonly name: string;
+  /** The sweep file it was expanded from, as given. */
+  readonly file: string;
+  readonly spec: SweepSpec;
+  readonly jobs: readonly SweepJob[];
+}
+
+/** What result.json holds: only numbers that an identical run reproduces bit for bit (no wall time). */
+export interface JobResult {
+  readonly id: string;
+  readonly algorithm: string;
+  readonly envId: string;
+  readonly seed: number;
+  readonly evalSeed: number;
+  readonly steps: number;
+  /** The last evaluation (at the end of training when evalEvery divides steps), or null without evaluations. */
+  readonly finalEval: EvalPoint | null;
+  readonly evalCurve: readonly EvalPoint[];
+  readonly episodes: number;
+  readonly updates: number;
+}
+
+export type JobState = 'done' | 'running' | 'failed' | 'pending' | 'interrupted';
+
+/** status.json: written by `varl sweep job` when it starts and when it ends. */
+export interface JobStatusFile {
+  readonly state: 'running' | 'stopped' | 'interrupted' | 'failed' | 'done';
+  readonly pid: number;
+  readonly host: string;
+  readonly updatedAt: string;
+  readonly exitCode?: number;
+  readonly message?: string;
+  /** For 'stopped': the budget (env steps) it was asked to stop at (`--until`). */
+  readonly until?: number;
+}
+
+export function jobDir(dir: string, job: SweepJob): string {
+  return path.join(dir, 'jobs', job.id);
+}
+
+/** Writes `file` whole or not at all (temp file, then rename). */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The fields that define a job; two sweep.json files agree on a job when these are equal. */
+function definition(job: SweepJob): string {
+  const { index: _index, ...rest } = job;
+  return canonicalJson(rest);
+}
+
+/**
+ * Writes <dir>/sweep.json, or checks that the existing one has exactly these jobs: a folder is never
+ * reused for jobs whose definition changed, so results of two different sweeps never mix.
+ */
+export function writeSweep(dir: string, sweep: SweepFolder): void {
+  const file = path.join(dir, 'sweep.json');
+  if (fs.existsSync(file)) {
+    const existing = readSweep(dir);
+    const byId = new Map(existing.jobs.map((job) => [job.id, job]));
+    for (const job of sweep.jobs) {
+      const old = byId.get(job.id);
+      if (old && definition(old) !== definition(job)) {
+        const changed = Object.keys({ ...job, ...old }).filter((key) => canonicalJson((job as unknown as Record<string, unknown>)[key]) !== canonicalJson((old as unknown as Record<string, unknown>)[key]));
+        throw new UsageError(`sweep: ${dir} holds job ${job.id} with another definition (${changed.join(', ')} changed since it was planned); ` +
+          'choose another --out, or delete the folder to start over');
+      }
+    }
+    const added = sweep.jobs.filter((job) => !byId.has(job.id)).length;
+    const removed = existing.jobs.filter((job) => !sweep.jobs.some((j) => j.id === job.id)).length;
+    if (added > 0 || removed > 0 || existing.jobs.some((job, i) => sweep.jobs[i]?.id !== job.id)) {
+      throw new UsageError(`sweep: ${dir} holds a sweep with other jobs (${added} added, ${removed} removed since it was planned); ` +
+        'choose another --out, or delete the folder to start over');
+    }
+    return;
+  }
+  writeFileAtomic(file, JSON.stringify(sweep, null, 1) + '\n');
+}
+
+/** Reads <dir>/sweep.json; UsageError when it is missing or not a sweep. */
+export function readSweep(dir: string): SweepFolder {
+  const file = path.join(dir, 'sweep.json');
+  let data: unknown;
+  try {
+    data = readJson(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `sweep: ${dir} is not a sweep folder (no sweep.json)` : `sweep: ${file} is not readable JSON (${(error as Error).message})`);
+  }
+  const sweep = data as Partial<SweepFolder> | null;
+  if (typeof sweep !== 'object' || sweep === null || typeof sweep.name !== 'string' || !Array.isArray(sweep.jobs) || typeof sweep.spec !== 'object') {
+    throw new UsageError(`sweep: ${file} is not a sweep file (expected name, spec and jobs)`);
+  }
+  sweep.jobs.forEach((job, i) => {
+    if (typeof job?.id !== 'string' || job.index !== i || typeof job.algorithm !== 'string' || typeof job.envId !== 'string' || !Number.isSafeInteger(job.seed)) {
+      throw new UsageError(`sweep: ${file}: jobs[${i}] is not a job (id, index ${i}, algorithm, envId, seed)`);
+    }
+  });
+  return sweep as SweepFolder;
+}
+
+/** The job with this index or id; UsageError naming the valid range otherwise. */
+export function findJob(sweep: SweepFolder, selector: { index?: number; id?: string }): SweepJob {
+  if (selector.id !== undefined) {
+    const job = sweep.jobs.find((j) => j.id === selector.id);
+    if (!job) throw new UsageError(`sweep job: no job '${selector.id}' in sweep ${sweep.name} (e.g. ${sweep.jobs[0]?.id})`);
+    return job;
+  }
+  const index = selector.index ?? -1;
+  if (!(index >= 0 && index < sweep.jobs.length)) throw new UsageError(`sweep job: --index must be in 0…${sweep.jobs.length - 1}, got ${index}`);
+  return sweep.jobs[index];
+}
+
+export function readJobStatusFile(dir: string, job: SweepJob): JobStatusFile | null {
+  try {
+    return readJson(path.join(jobDir(dir, job), 'status.json')) as JobStatusFile;
+  } catch {
+    return null;
+  }
+}
+
+export function writeJobStatusFile(dir: string, job: SweepJob, status: Omit<JobStatusFile, 'pid' | 'host' | 'updatedAt'>): void {
+  const full: JobStatusFile = { ...status, pid: process.pid, host: os.hostname(), updatedAt: new Date().toISOString() };
+  writeFileAtomic(path.join(jobDir(dir, job), 'status.json'), JSON.stringify(full) + '\n');
+}
+
+export function readJobResult(dir: string, job: SweepJob): JobResult | null {
+  try {
+    return readJson(path.join(jobDir(dir, job), 'result.json')) as JobResult;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the status file's process still runs: on this host by its pid; on another host it is taken at its word. */
+function stillRunning(status: JobStatusFile): boolean {
+  return status.host !== os.hostname() || processAlive(status.pid);
+}
+
+/**
+ * Where a job stands: done (result.json), running (status.json says so and its process lives, or it
+ * runs on another host), failed (its last attempt failed), interrupted (a checkpoint to resume from:
+ * stopped by a signal, by `--until`, or by a kill), or pending (nothing to resume).
+ */
+export function jobStatus(dir: string, job: SweepJob): JobState {
+  const folder = jobDir(dir, job);
+  if (fs.existsSync(path.join(folder, 'result.json'))) return 'done';
+  const status = readJobStatusFile(dir, job);
+  if (status?.state === 'running' && stillRunning(status)) return 'running';
+  if (status?.state === 'failed') return 'failed';
+  return hasCheckpoint(path.join(folder, 'checkpoint')) ? 'interrupted' : 'pending';
+}
+
+/** The env step a job has reached: its full budget when done, else its checkpoint's step (0 without one). */
+export function jobStep(dir: string, job: SweepJob): number {
+  if (fs.existsSync(path.join(jobDir(dir, job), 'result.json'))) return job.steps;
+  try {
+    return readCheckpointMeta(path.join(jobDir(dir, job), 'checkpoint')).training.step as number;
+  } catch {
+    return 0;
+  }
+}
+
+/** The last step logged in progress.jsonl (0 without one): finer than the checkpoint for progress lines. */
+export function loggedStep(dir: string, job: SweepJob): number {
+  const file = path.join(jobDir(dir, job), 'progress.jsonl');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, 4096);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const match = /^\{"step":(\d+)/.exec(lines[i]);
+      if (match) return Number(match[1]);
+    }
+    return 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Takes <dir>/sweep.lock (this process's pid and host), so two local runs never run one sweep
+ * folder at once; a lock of a dead process on this host is taken over. Returns the release function.
+ */
+export function lockSweep(dir: string): () => void {
+  const file = path.join(dir, 'sweep.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname() }) + '\n', { flag: 'wx' });
+      const release = (): void => {
+        process.off('exit', release);
+        fs.rmSync(file, { force: true });
+      };
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let owner: { pid?: number; host?: string } = {};
+      try {
+        owner = readJson(file) as typeof owner;
+      } catch {
+        // a lock cut short by a kill: stale
+      }
+      if (typeof owner.pid === 'number' && (owner.host !== os.hostname() || (owner.pid !== process.pid && processAlive(owner.pid)))) {
+        throw new UsageError(`sweep: ${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock); wait for it or stop it`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new UsageError(`sweep: could not take the lock ${file}`);
+}

@@ -1,0 +1,196 @@
+/**
+ * The local backend: the jobs of a sweep folder on N parallel child processes, each one
+ * `varl sweep job <dir> --index I` with its output appended to the job's log.txt. Finished jobs are
+ * skipped and interrupted ones resume from their checkpoints, so a sweep killed at any moment and
+ * run again loses nothing and runs nothing twice.
+ *
+ * The children hold an IPC channel to this process and preload bin/parent-watch.js (as bin/varl.js
+ * starts the CLI): when this process dies, even by SIGKILL, they checkpoint and exit instead of
+ * running on as orphans.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatDuration } from '../node/progress.ts';
+import type { SweepJob } from './expand.ts';
+import { jobDir, jobStatus, jobStep, lockSweep, loggedStep, type SweepFolder } from './folder.ts';
+
+/** The package folder (the repository, or the installed package). */
+const ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+let cachedCommand: readonly string[] | undefined;
+
+/** node's arguments that start the CLI as bin/varl.js does: relaxed SIMD when accepted, the parent watch, tsx or the compiled CLI. */
+function cliArguments(): readonly string[] {
+  if (cachedCommand) return cachedCommand;
+  const relaxedSimd = '--experimental-wasm-relaxed-simd';
+  const flags = spawnSync(process.execPath, [relaxedSimd, '-e', ''], { stdio: 'ignore' }).status === 0 ? [relaxedSimd] : [];
+  const watcher = ['--import', pathToFileURL(path.join(ROOT, 'bin', 'parent-watch.js')).href];
+  const source = path.join(ROOT, 'algorithms', 'cli.ts');
+  const entry = fs.existsSync(source) ? ['--import', import.meta.resolve('tsx'), source] : [path.join(ROOT, 'dist', 'algorithms', 'cli.js')];
+  cachedCommand = [...flags, ...watcher, ...entry];
+  return cachedCommand;
+}
+
+export interface LocalRunOptions {
+  /** Parallel processes (default: os.availableParallelism()). */
+  readonly parallel?: number;
+  /** Only these jobs (default: all of the sweep). */
+  readonly jobs?: readonly SweepJob[];
+  /** Train a job only to this budget (`varl sweep job --until`); undefined: its full budget. */
+  readonly until?: (job: SweepJob) => number | undefined;
+  /** No progress lines. */
+  readonly quiet?: boolean;
+  /** Where progress lines go (default process.stderr). */
+  readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Prefix of the progress line (default 'sweep <name>'). */
+  readonly label?: string;
+}
+
+export interface LocalRunSummary {
+  /** Jobs finished (now or before) among those asked for. */
+  readonly done: number;
+  /** Ids of the jobs that failed, with their log files. */
+  readonly failed: readonly { readonly id: string; readonly log: string }[];
+  /** Jobs that another process runs (left alone). */
+  readonly runningElsewhere: number;
+  /** Stopped by SIGINT/SIGTERM before every job finished. */
+  readonly interrupted: boolean;
+}
+
+/** The exit status of a local run: 130 interrupted, 1 when a job failed, else 0. */
+export function exitStatus(summary: LocalRunSummary): number {
+  return summary.interrupted ? 130 : summary.failed.length > 0 ? 1 : 0;
+}
+
+/** Runs the sweep's unfinished jobs on `parallel` child processes; resolves when all have ended (or after a signal, once the running ones checkpointed). */
+export async function runLocal(dir: string, sweep: SweepFolder, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
+  const release = lockSweep(dir);
+  try {
+    return await runUnlocked(dir, sweep, options);
+  } finally {
+    release();
+  }
+}
+
+async function runUnlocked(dir: string, sweep: SweepFolder, options: LocalRunOptions): Promise<LocalRunSummary> {
+  const parallel = Math.max(1, options.parallel ?? os.availableParallelism());
+  const selected = options.jobs ?? sweep.jobs;
+  const stream = options.stream ?? process.stderr;
+  const label = options.label ?? `sweep ${sweep.name}`;
+  const target = (job: SweepJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);
+  const reached = (job: SweepJob, step: number): boolean => step >= target(job);
+
+  const queue: SweepJob[] = [];
+  let done = 0;
+  let runningElsewhere = 0;
+  for (const job of selected) {
+    const state = jobStatus(dir, job);
+    if (state === 'done' || (state === 'interrupted' && reached(job, jobStep(dir, job)))) done++;
+    else if (state === 'running') runningElsewhere++;
+    else queue.push(job);
+  }
+  const failed: { id: string; log: string }[] = [];
+  const running = new Map<SweepJob, ChildProcess>();
+  // Steps reached per job, read from disk at the start and when a job ends; running jobs are read from their progress file.
+  const stepsAtRest = new Map(selected.map((job) => [job, Math.min(target(job), jobStep(dir, job))]));
+  const stepsOf = (job: SweepJob): number =>
+    running.has(job) ? Math.min(target(job), Math.max(loggedStep(dir, job), stepsAtRest.get(job) ?? 0)) : stepsAtRest.get(job) ?? 0;
+  const startSteps = selected.reduce((sum, job) => sum + stepsOf(job), 0);
+  const started = performance.now();
+  let stopping = false;
+
+  const line = (): string => {
+    // Failed jobs leave the totals: the percentage and the eta are of the work that can still be done.
+    const counted = selected.filter((job) => !failed.some((f) => f.id === job.id));
+    const totalSteps = counted.reduce((sum, job) => sum + target(job), 0);
+    const stepsNow = counted.reduce((sum, job) => sum + stepsOf(job), 0);
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = (stepsNow - startSteps) / elapsed;
+    const eta = rate > 0 && elapsed > 5 && stepsNow < totalSteps ? `, eta ${formatDuration((totalSteps - stepsNow) / rate)}` : '';
+    const pending = selected.length - done - failed.length - running.size - runningElsewhere;
+    return `${label}: ${done}/${selected.length} done, ${running.size + runningElsewhere} running, ${failed.length} failed, ${pending} pending` +
+      ` (${((100 * stepsNow) / Math.max(1, totalSteps)).toFixed(0)}% of steps${eta}, ${formatDuration(elapsed)})`;
+  };
+  let lastLine = '';
+  let lastPrinted = 0;
+  const report = (force = false): void => {
+    if (options.quiet) return;
+    const text = line();
+    const now = performance.now();
+    if (stream.isTTY) {
+      stream.write(`\r${text}\x1b[K`);
+    } else if (force || now - lastPrinted > 30_000) {
+      if (text !== lastLine) stream.write(text + '\n');
+      lastLine = text;
+      lastPrinted = now;
+    }
+  };
+
+  return new Promise<LocalRunSummary>((resolve) => {
+    const ticker = setInterval(() => report(), 1000);
+    const onSignal = (): void => {
+      // First signal: stop starting jobs and let the running ones checkpoint (SIGTERM); second: kill them.
+      const signal = stopping ? 'SIGKILL' : 'SIGTERM';
+      stopping = true;
+      if (!options.quiet) stream.write(`\n${label}: stopping; ${running.size} running job(s) save a checkpoint (again to kill them)\n`);
+      for (const child of running.values()) child.kill(signal);
+      if (running.size === 0) finish();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearInterval(ticker);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      report(true);
+      if (stream.isTTY && !options.quiet) stream.write('\n');
+      resolve({ done, failed, runningElsewhere, interrupted: stopping && done + failed.length + runningElsewhere < selected.length });
+    };
+    const startNext = (): void => {
+      while (!stopping && running.size < parallel && queue.length > 0) start(queue.shift() as SweepJob);
+      if (running.size === 0) finish();
+    };
+    const start = (job: SweepJob): void => {
+      const folder = jobDir(dir, job);
+      fs.mkdirSync(folder, { recursive: true });
+      const log = path.join(folder, 'log.txt');
+      const fd = fs.openSync(log, 'a');
+      const until = options.until?.(job);
+      const args = [...cliArguments(), 'sweep', 'job', dir, '--index', String(job.index), ...(until !== undefined && until < job.steps ? ['--until', String(until)] : [])];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd() });
+      fs.closeSync(fd);
+      running.set(job, child);
+      let settled = false;
+      const ended = (code: number | null): void => {
+        if (settled) return;
+        settled = true;
+        running.delete(job);
+        stepsAtRest.set(job, Math.min(target(job), jobStep(dir, job)));
+        if (code === 0) done++;
+        else if (code !== 130 && !(stopping && code === null)) {
+          failed.push({ id: job.id, log });
+          if (!options.quiet) stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${label}: ${job.id} failed (exit ${code}); log: ${log}\n`);
+        }
+        startNext();
+        report(true);
+      };
+      child.on('exit', (code, signal) => ended(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : null)));
+      child.on('error', (error) => {
+        fs.appendFileSync(log, `could not start the job: ${error.message}\n`);
+        ended(1);
+      });
+    };
+    report(true);
+    startNext();
+  });
+}

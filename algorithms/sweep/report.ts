@@ -1,0 +1,224 @@
+/**
+ * `varl sweep report <dir>`: the finished jobs of a sweep folder aggregated by variant (jobs that
+ * differ only in their seed): the final evaluation return as mean ± 95% Student-t interval over
+ * seeds, paired differences between variants of one env over the seeds they share (with a
+ * Bonferroni-adjusted interval and a caveat when several comparisons are made), learning curves
+ * with interval bands (SVG), and every number as JSON.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { learningCurveSvg, type CurveSeries } from '../common/curve-svg.ts';
+import type { ConfigValue } from './sweep-file.ts';
+import type { SweepJob } from './expand.ts';
+import { readJobResult, readSweep, type JobResult } from './folder.ts';
+import { meanInterval, pairedDifferences, studentTQuantile, type IntervalSummary } from './stats.ts';
+
+export interface CurvePointSummary {
+  readonly step: number;
+  readonly n: number;
+  readonly mean: number;
+  readonly halfWidth: number;
+}
+
+export interface VariantSummary {
+  readonly variant: string;
+  readonly algorithm: string;
+  readonly envId: string;
+  readonly overrides: Readonly<Record<string, ConfigValue>>;
+  readonly trial?: number;
+  /** Jobs of the variant, and the seeds of those with a result (ascending). */
+  readonly jobs: number;
+  readonly seeds: readonly number[];
+  /** Final evaluation return per seed, in `seeds` order. */
+  readonly finalReturns: readonly number[];
+  readonly final: IntervalSummary;
+  /** Mean and 95% half-width at every evaluation step all seeds reached. */
+  readonly curve: readonly CurvePointSummary[];
+}
+
+export interface PairedComparison {
+  readonly envId: string;
+  readonly baseline: string;
+  readonly variant: string;
+  readonly seeds: readonly number[];
+  /** variant − baseline, per shared seed. */
+  readonly differences: readonly number[];
+  readonly difference: IntervalSummary;
+  /** The interval at level 1 − 0.05/m for m comparisons (Bonferroni), so that all m hold together at 95%. */
+  readonly adjusted: { readonly level: number; readonly halfWidth: number; readonly low: number; readonly high: number };
+}
+
+export interface SweepReport {
+  readonly name: string;
+  readonly jobs: number;
+  readonly finished: number;
+  readonly variants: readonly VariantSummary[];
+  readonly comparisons: readonly PairedComparison[];
+  /** Stated whenever more than one comparison is made. */
+  readonly caveat: string | null;
+}
+
+/** Variants in order of first appearance in the sweep, with their jobs. */
+function groupByVariant(jobs: readonly SweepJob[]): Map<string, SweepJob[]> {
+  const groups = new Map<string, SweepJob[]>();
+  for (const job of jobs) groups.set(job.variant, [...(groups.get(job.variant) ?? []), job]);
+  return groups;
+}
+
+function summarizeVariant(jobs: readonly SweepJob[], results: ReadonlyMap<string, JobResult>): VariantSummary {
+  const [first] = jobs;
+  const finished = jobs.filter((job) => results.get(job.id)?.finalEval).sort((a, b) => a.seed - b.seed);
+  const finals = finished.map((job) => (results.get(job.id) as JobResult).finalEval?.mean as number);
+  const curves = finished.map((job) => new Map((results.get(job.id) as JobResult).evalCurve.map((p) => [p.step, p.mean])));
+  const steps = curves.length === 0 ? [] : [...curves[0].keys()].filter((step) => curves.every((c) => c.has(step))).sort((a, b) => a - b);
+  return {
+    variant: first.variant, algorithm: first.algorithm, envId: first.envId, overrides: first.overrides,
+    ...(first.trial !== undefined ? { trial: first.trial } : {}),
+    jobs: jobs.length, seeds: finished.map((job) => job.seed), finalReturns: finals, final: meanInterval(finals),
+    curve: steps.map((step) => {
+      const s = meanInterval(curves.map((c) => c.get(step) as number));
+      return { step, n: s.n, mean: s.mean, halfWidth: s.halfWidth };
+    }),
+  };
+}
+
+/** Every pair of variants of one env with at least 2 seeds in common: later − earlier (sweep order). */
+function compare(variants: readonly VariantSummary[]): PairedComparison[] {
+  const pairs: { baseline: VariantSummary; variant: VariantSummary; seeds: number[]; differences: number[] }[] = [];
+  variants.forEach((baseline, i) => {
+    for (const variant of variants.slice(i + 1)) {
+      if (variant.envId !== baseline.envId) continue;
+      const byseed = (v: VariantSummary): Map<number, number> => new Map(v.seeds.map((seed, k) => [seed, v.finalReturns[k]]));
+      const { seeds, differences } = pairedDifferences(byseed(baseline), byseed(variant));
+      if (seeds.length >= 2) pairs.push({ baseline, variant, seeds, differences });
+    }
+  });
+  const m = pairs.length;
+  return pairs.map(({ baseline, variant, seeds, differences }) => {
+    const difference = meanInterval(differences);
+    const level = 1 - 0.05 / m;
+    const halfWidth = (studentTQuantile(1 - 0.025 / m, seeds.length - 1) * difference.sd) / Math.sqrt(seeds.length);
+    return {
+      envId: baseline.envId, baseline: baseline.variant, variant: variant.variant, seeds, differences, difference,
+      adjusted: { level, halfWidth, low: difference.mean - halfWidth, high: difference.mean + halfWidth },
+    };
+  });
+}
+
+/** Aggregates the results found in sweep folder `dir` (jobs without result.json are counted, not used). */
+export function buildReport(dir: string): SweepReport {
+  const sweep = readSweep(dir);
+  const results = new Map<string, JobResult>();
+  for (const job of sweep.jobs) {
+    const result = readJobResult(dir, job);
+    if (result) results.set(job.id, result);
+  }
+  const variants = [...groupByVariant(sweep.jobs).values()].map((jobs) => summarizeVariant(jobs, results));
+  const comparisons = compare(variants);
+  const m = comparisons.length;
+  const caveat = m > 1
+    ? `${m} paired comparisons are made: at 95% each, about ${(0.05 * m).toFixed(2)} of their intervals would exclude 0 by chance ` +
+      `even if no variant differed. The Bonferroni column widens each interval to ${(100 * (1 - 0.05 / m)).toPrecision(4)}% so that all ${m} hold together with at least 95% probability.`
+    : null;
+  return { name: sweep.name, jobs: sweep.jobs.length, finished: results.size, variants, comparisons, caveat };
+}
+
+/** A number for a table: 1 decimal from 100, 2 from 1, else 3 significant digits; '–' for NaN. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  return (a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(3)).replace(/^-/, '−');
+}
+
+function plusMinus(s: IntervalSummary): string {
+  return Number.isFinite(s.halfWidth) ? `${formatNumber(s.mean)} ± ${formatNumber(s.halfWidth)}` : `${formatNumber(s.mean)} (n = ${s.n}, no interval)`;
+}
+
+function interval(low: number, high: number): string {
+  return Number.isFinite(low) ? `[${formatNumber(low)}, ${formatNumber(high)}]` : '–';
+}
+
+/** What distinguishes a variant, for tables and legends. */
+export function describeOverrides(v: Pick<VariantSummary, 'overrides' | 'trial'>): string {
+  const parts = Object.entries(v.overrides).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('x') : String(value)}`);
+  return `${v.trial !== undefined ? `trial ${v.trial}${parts.length ? ': ' : ''}` : ''}${parts.join(', ') || '(defaults)'}`;
+}
+
+/** The learning curves of one env's variants, each with its 95% interval band. */
+export function curvesSvg(report: SweepReport, envId: string): string {
+  const variants = report.variants.filter((v) => v.envId === envId && v.curve.length > 0);
+  // The legend is narrow: series are labelled by their values (and algorithm when several), the keys go in the subtitle.
+  const severalAlgorithms = new Set(variants.map((v) => v.algorithm)).size > 1;
+  const keys = [...new Set(variants.flatMap((v) => Object.keys(v.overrides)))];
+  const label = (v: VariantSummary): string => {
+    const values = v.trial !== undefined ? `trial ${v.trial}` : Object.values(v.overrides).map((x) => (Array.isArray(x) ? x.join('x') : String(x))).join(', ');
+    return `${severalAlgorithms ? `${v.algorithm} ` : ''}${values}`.slice(0, 20) || v.algorithm;
+  };
+  const series: CurveSeries[] = variants.map((v) => ({
+    label: label(v),
+    points: v.curve.map((p) => ({ step: p.step, mean: p.mean, std: Number.isFinite(p.halfWidth) ? p.halfWidth : 0 })),
+  }));
+  return learningCurveSvg(series, {
+    title: `${report.name}: ${envId}`,
+    subtitle: `${keys.length > 0 && variants.every((v) => v.trial === undefined) ? `series: ${keys.join(', ')}. ` : ''}` +
+      'Evaluation return, mean over seeds; bands: 95% Student-t interval.',
+    yLabel: 'evaluation return',
+  });
+}
+
+/** The report as Markdown; `svgFiles` maps an env id to its curve file (linked relative to the Markdown file). */
+export function renderMarkdown(report: SweepReport, svgFiles: ReadonlyMap<string, string>): string {
+  const lines = [
+    `# Sweep ${report.name}`,
+    '',
+    `${report.finished} of ${report.jobs} jobs finished. "Final return" is each seed's last deterministic evaluation (mean over its ` +
+      'evaluation episodes); ± is the half-width of a 95% Student-t interval over seeds (t₀.₉₇₅,ₙ₋₁ · sd / √n).',
+  ];
+  const envs = [...new Set(report.variants.map((v) => v.envId))];
+  for (const envId of envs) {
+    lines.push('', `## ${envId}`, '', '| variant | algorithm | setting | seeds | final return | 95% interval |', '|---|---|---|---|---|---|');
+    for (const v of report.variants.filter((x) => x.envId === envId)) {
+      lines.push(`| ${v.variant} | ${v.algorithm.toUpperCase()} | ${describeOverrides(v)} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v.final)} | ${interval(v.final.low, v.final.high)} |`);
+    }
+    const svg = svgFiles.get(envId);
+    if (svg) lines.push('', `![learning curves on ${envId}](${svg})`);
+    const comparisons = report.comparisons.filter((c) => c.envId === envId);
+    if (comparisons.length > 0) {
+      lines.push('', '### Paired differences by seed', '',
+        'Per shared seed, variant − baseline of the final return, then mean ± 95% t-interval of those differences.', '',
+        '| variant − baseline | shared seeds | mean difference | 95% interval | Bonferroni interval |', '|---|---|---|---|---|');
+      for (const c of comparisons) {
+        lines.push(`| ${c.variant} − ${c.baseline} | ${c.seeds.length} | ${plusMinus(c.difference)} | ${interval(c.difference.low, c.difference.high)} | ` +
+          `${interval(c.adjusted.low, c.adjusted.high)} |`);
+      }
+    }
+  }
+  if (report.caveat) lines.push('', `**Multiple comparisons.** ${report.caveat}`);
+  return lines.join('\n') + '\n';
+}
+
+/** JSON with NaN written as null. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n';
+}
+
+/**
+ * Writes the report of sweep folder `dir`: Markdown at `markdownFile` (default <dir>/report.md), the
+ * numbers next to it (.json) and one SVG per env (-<env>.svg). Returns the files written.
+ */
+export function writeReport(dir: string, markdownFile = path.join(dir, 'report.md')): { report: SweepReport; files: string[] } {
+  const report = buildReport(dir);
+  const base = markdownFile.replace(/\.md$/i, '');
+  const files: string[] = [];
+  const svgFiles = new Map<string, string>();
+  for (const envId of new Set(report.variants.map((v) => v.envId))) {
+    if (!report.variants.some((v) => v.envId === envId && v.curve.length > 0)) continue;
+    const file = `${base}-${envId.replace(/[^A-Za-z0-9._-]/g, '_')}.svg`;
+    fs.writeFileSync(file, curvesSvg(report, envId));
+    svgFiles.set(envId, path.basename(file));
+    files.push(file);
+  }
+  fs.writeFileSync(`${base}.json`, toJson(report));
+  fs.writeFileSync(markdownFile, renderMarkdown(report, svgFiles));
+  return { report, files: [markdownFile, `${base}.json`, ...files] };
+}

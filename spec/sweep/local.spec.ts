@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expandSweep, jobDir, jobStatus, parseSweepText, readJobStatusFile, readSweep, writeSweep, type SweepJob } from '../../algorithms/sweep/index.ts';
+import { tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
+
+describe('sweep run: the local backend', function () {
+  this.timeout(60_000);
+
+  it('runs every job on parallel processes, marks a failing one with its log without stopping the others, and skips finished jobs on a rerun', async () => {
+    const cwd = tempDir();
+    const spec = parseSweepText(tinySweepYaml('local'), 'yaml', 'local.yaml');
+    const [first, second] = expandSweep(spec, 'local.yaml');
+    // A job whose config the trainer refuses (gamma > 1) stands for any failing job.
+    const broken: SweepJob = { ...first, id: 'broken-s0', variant: 'broken', index: 2, config: { ...first.config, gamma: 5 } };
+    const dir = path.join(cwd, 'sweeps', 'local');
+    writeSweep(dir, { name: 'local', file: 'local.yaml', spec, jobs: [first, second, broken] });
+
+    const run = await varl(['sweep', 'run', dir, '--jobs', '2'], cwd).done;
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /failed: broken-s0 \(log: .*broken-s0\/log\.txt\)/);
+    assert.match(run.stderr, /local: 2\/3 done, 0 running, 1 failed, 0 pending \(100% of steps/);
+    const sweep = readSweep(dir);
+    assert.deepEqual(sweep.jobs.map((job) => jobStatus(dir, job)), ['done', 'done', 'failed']);
+    assert.match(readJobStatusFile(dir, broken)?.message ?? '', /'gamma' must be in \[0, 1\]/);
+    assert.match(fs.readFileSync(path.join(jobDir(dir, broken), 'log.txt'), 'utf8'), /'gamma' must be in \[0, 1\]/);
+    const result = JSON.parse(fs.readFileSync(path.join(jobDir(dir, first), 'result.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(result.steps, 400);
+    assert.equal(result.evalSeed, 1_000_000);
+    assert.deepEqual((result.evalCurve as { step: number }[]).map((p) => p.step), [200, 400]);
+    const second_ = JSON.parse(fs.readFileSync(path.join(jobDir(dir, second), 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(second_.evalSeed, 1_001_000);
+
+    const status = await varl(['sweep', 'status', dir], cwd).done;
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /2 done, 0 running, 1 failed, 0 interrupted, 0 pending/);
+    assert.match(status.stdout, / {3}2 {2}failed .*broken-s0 {2}.*'gamma' must be in/);
+
+    // Rerun: the finished jobs are not touched, the failed one is tried again.
+    const resultFile = path.join(jobDir(dir, first), 'result.json');
+    const logFile = path.join(jobDir(dir, first), 'log.txt');
+    const before = { mtime: fs.statSync(resultFile).mtimeMs, log: fs.statSync(logFile).size };
+    const again = await varl(['sweep', 'run', dir, '--jobs', '2'], cwd).done;
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /local: 2\/3 done, 0 running, 1 failed/);
+    assert.deepEqual({ mtime: fs.statSync(resultFile).mtimeMs, log: fs.statSync(logFile).size }, before);
+    const job = await varl(['sweep', 'job', dir, '--id', first.id], cwd).done;
+    assert.equal(job.status, 0, job.stderr);
+    assert.equal(fs.statSync(resultFile).mtimeMs, before.mtime);
+  });
+
+  it('expands a sweep file into sweeps/<name> and refuses bad arguments by name', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'plan.yaml', tinySweepYaml('planned', { grid: '  learningRate: [0.001, 0.0003]' }));
+    const plan = await varlInProcess(['sweep', 'plan', 'plan.yaml'], cwd);
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.match(plan.stdout, /^4 jobs in .*sweeps\/planned\/sweep\.json\n {3}0 {2}sac-Pendulum-v1-learningRate=0\.001-s0\n/);
+    assert.equal(readSweep(path.join(cwd, 'sweeps', 'planned')).jobs.length, 4);
+    writeFile(cwd, 'bad.yaml', tinySweepYaml('bad', { grid: '  learningRate: [0.001, fast]' }));
+    const bad = await varlInProcess(['sweep', 'run', 'bad.yaml'], cwd);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^varl bad\.yaml: grid\.learningRate\[1\]: expected a number, got "fast"/);
+    const index = await varlInProcess(['sweep', 'job', path.join(cwd, 'sweeps', 'planned'), '--index', '9'], cwd);
+    assert.match(index.stderr, /sweep job: --index must be in 0…3, got 9/);
+    const backend = await varlInProcess(['sweep', 'submit', 'plan.yaml', '--backend', 'pbs'], cwd);
+    assert.match(backend.stderr, /sweep submit: --backend must be local or slurm, got 'pbs'/);
+  });
+});
