@@ -6,8 +6,10 @@
  * peer, and the targets of the kernel issue; writes bench/results/latest.json with one record per
  * (workload, engine): { workload, engine, medianMs, gflops? } plus workload-specific fields.
  *
- * Options: --quick (shorter budgets, 1,000 steps for the RSS run), --only <regex> (workloads),
- * --engines <a,b,…> (engine names), --time <ms per task>.
+ * Options: --quick (shorter budgets, 1,000 steps for the RSS run), --only <regex> (workloads;
+ * 'threads' selects the thread-count rows), --engines <a,b,…> (engine names), --time <ms per task>.
+ * Every engine runs on one thread in the main table; the thread rows (bench/threads.bench.ts) put
+ * varl's wasm kernels on one thread and on all cores beside PyTorch + OpenBLAS at the same counts.
  * Run through the npm script, which starts node with --experimental-wasm-relaxed-simd so that the
  * wasm kernels can use FMA (`varl-wasm`); `varl-wasm-simd128` is the same set without FMA.
  */
@@ -17,10 +19,11 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { registerKernels, useKernels } from '../engine/index.ts';
+import { kernelThreads, registerKernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { createWasmKernels, relaxedSimdSupported } from '../engine/kernels/wasm/index.ts';
 import { jaxjsPeers } from './peers/jaxjs.ts';
 import { tfjsPeers } from './peers/tfjs.ts';
+import { runThreadsBench, threadsMarkdown } from './threads.bench.ts';
 import type { PeerEngine, Run } from './peers/types.ts';
 import {
   ELEMENTWISE_OPS, GEMM_LAYOUTS, GEMM_SIZES, QNET, elementwiseWorkload, gemmWorkload, qnetTrainFlops, qnetWorkloads,
@@ -268,6 +271,9 @@ async function main(): Promise<void> {
   console.log(`varl bench on ${info.cpu} (${info.logicalCpus} logical CPUs), Node ${info.node}, load ${(info.loadAverage as number[]).join(' ')}`);
   console.log(`relaxed SIMD ${fmaAvailable ? 'on' : 'off (start node with --experimental-wasm-relaxed-simd for FMA)'}\n`);
 
+  // every engine on one thread here (PyTorch too); the thread rows below compare thread counts
+  const cores = kernelThreads();
+  setKernelThreads(1);
   // varl: the default wasm set (FMA when available), the same without FMA, and the JS reference
   const engines: [string, string][] = [['varl-wasm', 'wasm'], ['varl-js', 'js']];
   if (fmaAvailable) {
@@ -295,12 +301,24 @@ async function main(): Promise<void> {
   }
 
   if (wanted('varl-wasm') && (!options.only || options.only.test('qnet-train-rss'))) {
+    // the RSS runs use the default thread count of their own process
     const steps = options.quick ? 1000 : 10000;
     for (const memoryMB of [undefined, 128]) {
       process.stdout.write(`  varl-wasm          RSS over ${steps} train steps, ${memoryMB ?? 'default'} MiB pool (separate process)…\n`);
       const rss = rssRecord(steps, memoryMB);
       if (rss) records.push(rss);
     }
+  }
+
+  // the wasm kernels on one thread and on all cores: GEMM 256³ and the SAC update, beside PyTorch +
+  // OpenBLAS at the same thread counts (bench/threads.bench.ts)
+  setKernelThreads(cores);
+  let threadRows = '';
+  if (wanted('varl-wasm') && (!options.only || options.only.test('threads'))) {
+    process.stdout.write(`  varl-wasm          threads 1 and ${cores}: GEMM 256³, SAC update (bench/threads.bench.ts)…\n`);
+    const rows = await runThreadsBench(['--rounds', options.quick ? '3' : '5', '--updates', options.quick ? '20' : '50']);
+    for (const r of rows) records.push({ workload: `threads-${r.workload}`, engine: `${r.engine} (${r.threads} thread${r.threads > 1 ? 's' : ''})`, medianMs: r.medianMs, threads: r.threads, rounds: r.rounds });
+    threadRows = threadsMarkdown(rows);
   }
 
   const envBenchPath = './envs.bench.ts';
@@ -320,6 +338,7 @@ async function main(): Promise<void> {
       + `${rss.rssAfterMB} MB after ${rss.workload.match(/\d+/)![0]} more (${rss.rssChangePct}%), ${rss.medianMs!.toFixed(3)} ms/step, `
       + `${heap?.forcedCollections ?? 0} forced collections (${Math.round(heap?.forcedCollectionMs ?? 0)} ms)`);
   }
+  if (threadRows) console.log(`\nthreads (median of interleaved rounds, ms per call or update)\n\n${threadRows}`);
   const envRows = records.filter((r) => r.engine === 'js');
   if (envRows.length) console.log(`\nenvironments: ${envRows.map((r) => `${r.workload} ${Math.round(r.stepsPerSecond as number)} steps/s`).join('; ')}`);
 

@@ -1,7 +1,7 @@
 /**
  * SAC update throughput, side by side with PyTorch: the same update (bench/peers/sac_update_torch.py
  * mirrors algorithms/sac.ts with its defaults) at batch 256, 2×256 ReLU networks, Pendulum sizes
- * (|S| = 3, |A| = 1), on one thread. One "update" is: sample a minibatch, critic step, actor step,
+ * (|S| = 3, |A| = 1), on one thread (bench/threads.bench.ts: on all cores). One "update" is: sample a minibatch, critic step, actor step,
  * α step, Polyak update of both target critics.
  *
  * Run: node --experimental-wasm-relaxed-simd --import tsx bench/sac-update.bench.ts
@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SAC } from '../algorithms/index.ts';
-import { availableKernels, kernels, useKernels } from '../engine/index.ts';
+import { availableKernels, kernelThreads, kernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,7 @@ function flag(argv: readonly string[], name: string): string | undefined {
 }
 
 /** A SAC agent with a buffer of random Pendulum-shaped transitions, ready to update. */
-function preparedAgent(): SAC {
+export function preparedAgent(): SAC {
   const sac = new SAC(make('Pendulum-v1'), { seed: 0, batchSize: 256, hiddenSizes: [256, 256] });
   const obs = new Float32Array(3);
   const next = new Float32Array(3);
@@ -56,14 +56,14 @@ function preparedAgent(): SAC {
   return sac;
 }
 
-function timeVarl(sac: SAC, updates: number): number {
+export function timeVarl(sac: SAC, updates: number): number {
   const start = performance.now();
   for (let i = 0; i < updates; i++) sac.update();
   return updates / ((performance.now() - start) / 1000);
 }
 
-function timeTorch(updates: number, env: NodeJS.ProcessEnv): { updatesPerSecond: number; torch: string } {
-  const out = execFileSync(PYTHON, [TORCH_SCRIPT, '--updates', String(updates), '--warmup', '20'], { env, encoding: 'utf8' });
+export function timeTorch(updates: number, env: NodeJS.ProcessEnv, threads = 1): { updatesPerSecond: number; torch: string } {
+  const out = execFileSync(PYTHON, [TORCH_SCRIPT, '--updates', String(updates), '--warmup', '20', '--threads', String(threads)], { env, encoding: 'utf8' });
   const result = JSON.parse(out.trim().split('\n').pop()!) as { updates_per_s: number; torch: string };
   return { updatesPerSecond: result.updates_per_s, torch: result.torch };
 }
@@ -81,6 +81,8 @@ export async function runSacUpdateBench(argv: readonly string[] = []): Promise<S
   }
 
   const previous = kernels().name;
+  const previousThreads = kernelThreads();
+  setKernelThreads(1); // one thread, as PyTorch here; bench/threads.bench.ts compares thread counts
   const agents = new Map<string, SAC>();
   for (const k of kernelSets) {
     useKernels(k);
@@ -107,6 +109,7 @@ export async function runSacUpdateBench(argv: readonly string[] = []): Promise<S
     }
   }
   useKernels(previous);
+  setKernelThreads(previousThreads);
   return [...samples].map(([engine, values]) => ({
     engine,
     updatesPerSecond: median(values),

@@ -20,7 +20,7 @@ export { Generator, seedWords, type GeneratorState, type GeneratorWords, type Se
 export { ShapeError, ValueError, GradientError, AnomalyError, EnvironmentError, TraceError } from './errors.ts';
 export { TracedFunction, setTracing, isTracingEnabled, dynamicScalar, hostCall, type TraceState, type TraceStats, type TracedFunctionOptions, type HostAccess } from './trace/index.ts';
 export { fromNdarray, toNdarray } from './ndarray.ts';
-export { kernels, useKernels, registerKernels, availableKernels } from './kernels/index.ts';
+export { kernels, useKernels, registerKernels, availableKernels, kernelThreads, setKernelThreads } from './kernels/index.ts';
 export type { Kernels } from './kernels/types.ts';
 export * from './nn/index.ts';
 export * from './optim/index.ts';

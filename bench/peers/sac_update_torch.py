@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer of bench/sac-update.bench.ts: the same SAC update, timed on one thread.
+"""PyTorch CPU peer of bench/sac-update.bench.ts: the same SAC update, timed on one thread (or --threads N).
 
 One update = sample a minibatch from a replay buffer of random transitions, then
   critic:  y = r + γ(1−d)(min_j Q̄_j(s', a') − α log π(a'|s')),  a' ~ π(s')   (no grad)
@@ -10,8 +10,10 @@ One update = sample a minibatch from a replay buffer of random transitions, then
 as in varl's algorithms/sac.ts with its defaults (log-std clamped to [−20, 2], exact tanh
 correction 2(log 2 − u − softplus(−2u)), min of the Qs, the log-α loss).
 
-Usage: /usr/bin/python3 bench/peers/sac_update_torch.py [--updates 300] [--batch 256] [--hidden 256]
+Usage: /usr/bin/python3 bench/peers/sac_update_torch.py [--updates 300] [--batch 256] [--hidden 256] [--threads 1]
 Prints one JSON line: {"updates_per_s": …, "ms_per_update": …, "torch": version, "threads": 1, …}.
+--threads sets torch's intra-op threads and OMP/OpenBLAS threads (a threaded OpenBLAS, such as
+Debian's libopenblas0-pthread, is needed for its GEMMs to use them).
 """
 import argparse
 import json
@@ -19,14 +21,18 @@ import math
 import os
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+import sys  # noqa: E402
+
+# the thread count must be in the environment before torch (and its BLAS) load
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(variable, str(THREADS))
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 
 
 def mlp(sizes):
@@ -73,6 +79,7 @@ def main():
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--obs", type=int, default=3)
     parser.add_argument("--act", type=int, default=1)

@@ -8,6 +8,8 @@
  *   VARL_WASM_MEMORY_MB   integer 16…4095      wasm memory in MiB (default 512; wasm32 addresses < 4 GiB)
  *   VARL_WASM_FMA         0 | 1                relaxed-SIMD FMA in GEMM off / on (default: when it validates)
  *   VARL_WASM_GC          0 | 1                forced collection of wasm blocks off / on (default on), heap.ts
+ *   VARL_THREADS          integer 1…256        threads of the wasm kernels, the caller included (default: all
+ *                                              cores; 1 starts no worker and keeps the memory unshared)
  */
 import { EnvironmentError } from '../errors.ts';
 
@@ -17,11 +19,15 @@ export type KernelSetName = (typeof KERNEL_SET_NAMES)[number];
 /** Bounds of VARL_WASM_MEMORY_MB (and of `createWasmKernels({ memoryMB })`), in MiB. */
 export const WASM_MEMORY_MB_RANGE = { min: 16, max: 4095 } as const;
 
+/** Bounds of VARL_THREADS (and of `createWasmKernels({ threads })`, `setKernelThreads`). */
+export const THREADS_RANGE = { min: 1, max: 256 } as const;
+
 export interface KernelEnvironment {
   readonly kernels?: KernelSetName;
   readonly wasmMemoryMB?: number;
   readonly wasmFma?: boolean;
   readonly wasmGc?: boolean;
+  readonly threads?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,6 +65,14 @@ export function readKernelEnvironment(env: Env = processEnv()): KernelEnvironmen
       );
     }
     result.wasmMemoryMB = mb;
+  }
+  const threads = env.VARL_THREADS;
+  if (threads !== undefined && threads !== '') {
+    const n = /^\d+$/.test(threads.trim()) ? Number(threads.trim()) : NaN;
+    if (!(n >= THREADS_RANGE.min && n <= THREADS_RANGE.max)) {
+      throw new EnvironmentError(`VARL_THREADS=${JSON.stringify(threads)}: expected an integer ${THREADS_RANGE.min}…${THREADS_RANGE.max} (threads, the calling one included)`);
+    }
+    result.threads = n;
   }
   result.wasmFma = readFlag(env, 'VARL_WASM_FMA');
   result.wasmGc = readFlag(env, 'VARL_WASM_GC');

@@ -4,12 +4,13 @@
  *
  * Two sets are registered: 'wasm' (WebAssembly SIMD, engine/kernels/wasm) and 'js' (the
  * reference). The default is 'wasm' when the runtime validates SIMD128, else 'js';
- * `VARL_KERNELS=js|wasm` chooses explicitly.
+ * `VARL_KERNELS=js|wasm` chooses explicitly. The wasm set splits large calls across worker threads
+ * (`VARL_THREADS`, `setKernelThreads`); the JS set always runs on the calling thread.
  */
-import { readKernelEnvironment } from './environment.ts';
+import { THREADS_RANGE, readKernelEnvironment } from './environment.ts';
 import { jsKernels } from './js.ts';
 import type { Kernels } from './types.ts';
-import { createWasmKernels, simdSupported } from './wasm/index.ts';
+import { type WasmKernels, createWasmKernels, simdSupported } from './wasm/index.ts';
 
 export type { Kernels } from './types.ts';
 
@@ -45,6 +46,40 @@ export function swapActiveKernels(set: Kernels): Kernels {
 
 export function availableKernels(): string[] {
   return [...available.keys()];
+}
+
+/** The registered sets that can run on several threads (the wasm sets). */
+function threadedSets(): WasmKernels[] {
+  return [...available.values()].filter((set): set is WasmKernels => typeof (set as Partial<WasmKernels>).setThreads === 'function');
+}
+
+/**
+ * Threads the 'wasm' kernel set splits large calls across, the calling thread included (1 when
+ * there is no wasm set). Set by `VARL_THREADS`, default all cores; see `setKernelThreads`.
+ */
+export function kernelThreads(): number {
+  return (available.get('wasm') as WasmKernels | undefined)?.threads ?? 1;
+}
+
+/**
+ * Sets the thread count of the 'wasm' kernel set (and of other registered wasm sets): an integer
+ * ≥ 1. Results are bit-identical for every count. More than one thread needs a set whose memory is
+ * shared, which every set created with more than one thread has; one created with `VARL_THREADS=1`
+ * cannot gain threads, and this throws saying so.
+ * @example setKernelThreads(1) // reproduce a single-threaded run's timing; results never change
+ */
+export function setKernelThreads(threads: number): void {
+  const { min, max } = THREADS_RANGE;
+  if (!(Number.isInteger(threads) && threads >= min && threads <= max)) {
+    throw new RangeError(`setKernelThreads: threads ${threads} (expected an integer ${min}–${max})`);
+  }
+  const sets = threadedSets();
+  if (sets.length === 0 && threads !== 1) {
+    throw new RangeError(`setKernelThreads(${threads}): no wasm kernel set is registered (VARL_KERNELS=js, or no SIMD128), and the JS kernels run on one thread`);
+  }
+  const wasm = available.get('wasm') as WasmKernels | undefined;
+  wasm?.setThreads(threads);
+  for (const set of sets) if (set !== wasm && (threads === 1 || set.heap.shared)) set.setThreads(threads);
 }
 
 // Invalid VARL_* values throw here (engine/kernels/environment.ts); only a runtime that cannot run

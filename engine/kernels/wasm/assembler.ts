@@ -598,10 +598,15 @@ interface FunctionDef extends FunctionRef {
 
 export class ModuleBuilder {
   private readonly functions: FunctionDef[] = [];
-  private memoryImport: { module: string; name: string; min: number; max: number } | null = null;
+  private memoryImport: { module: string; name: string; min: number; max: number; shared: boolean } | null = null;
 
-  importMemory(module: string, name: string, minPages: number, maxPages: number): this {
-    this.memoryImport = { module, name, min: minPages, max: maxPages };
+  /**
+   * Imports a memory of `minPages`…`maxPages`. A `shared` memory (threads proposal: limits flag
+   * 0x03, a maximum required) can only be satisfied by a `WebAssembly.Memory({ shared: true })`, and
+   * a non-shared import only by a non-shared memory.
+   */
+  importMemory(module: string, name: string, minPages: number, maxPages: number, shared = false): this {
+    this.memoryImport = { module, name, min: minPages, max: maxPages, shared };
     return this;
   }
 
@@ -647,7 +652,7 @@ export class ModuleBuilder {
         w.name(mem.module);
         w.name(mem.name);
         w.byte(0x02);
-        w.byte(0x01);
+        w.byte(mem.shared ? 0x03 : 0x01);
         w.u32(mem.min);
         w.u32(mem.max);
       });

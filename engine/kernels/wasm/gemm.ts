@@ -1,5 +1,5 @@
 /**
- * GEMM kernels: C = op(A)·op(B) (+ bias) in f32, single thread, WebAssembly SIMD128.
+ * GEMM kernels: C = op(A)·op(B) (+ bias) in f32, WebAssembly SIMD128; one call runs on one thread.
  *
  * Structure (after BLIS: Van Zee & van de Geijn, 2015, "BLIS: A Framework for Rapidly Instantiating
  * BLAS Functionality", ACM TOMS 41(3); tile sizes measured in bench/README.md):
@@ -294,9 +294,12 @@ function packA(mod: ModuleBuilder, MR: number): FunctionRef {
 }
 
 /**
- * Adds the exported `gemm_f32(a, b, c, m, k, n, aCols, bTrans, bias, pack, tile)` to `mod`:
- * C (m×n, dense) = op(A)·op(B) (+ bias row when bias ≠ 0). aCols = 0: A is m×k row-major;
- * 1: A is stored k×m (transA). bTrans = 0: B is k×n; 1: B is stored n×k. `pack` is a buffer of
+ * Adds the exported `gemm_f32(a, b, c, m, k, n, aCols, bTrans, bias, lda, ldb, ldc, pack, tile)`
+ * to `mod`: C (m×n, rows ldc bytes apart) = op(A)·op(B) (+ bias row when bias ≠ 0). aCols = 0: A
+ * is m×k row-major; 1: A is stored k×m (transA). bTrans = 0: B is k×n; 1: B is stored n×k. lda and
+ * ldb are the byte distances between consecutive stored rows of A and B (k·4 or m·4, n·4 or k·4
+ * for a dense matrix); with them a call can compute a block of rows or columns of a larger C,
+ * which is how threads split one product (index.ts). `pack` is a buffer of
  * packBufferBytes(options), `tile` one of edgeTileBytes. All pointers are byte addresses.
  */
 export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
@@ -314,8 +317,8 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
   const packAFn = packA(mod, MR);
   const aPackOffset = KC * Math.ceil(NC / 8) * 8 * 4;
 
-  return mod.func('gemm_f32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, params) => {
-    const [a, b, cPtr, m, k, n, aCols, bTrans, bias, pack, tile] = params;
+  return mod.func('gemm_f32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, params) => {
+    const [a, b, cPtr, m, k, n, aCols, bTrans, bias, lda, ldb, ldc, pack, tile] = params;
     const jc = fn.local('i32');
     const nc = fn.local('i32');
     const pc = fn.local('i32');
@@ -330,7 +333,6 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
     const cTile = fn.local('i32');
     const bPanel = fn.local('i32');
     const biasPtr = fn.local('i32');
-    const ldc = fn.local('i32');
     const aPack = fn.local('i32');
 
     const callKernel = (layout: ALayout, dst: Expr, dstStride: Expr): Expr => {
@@ -345,23 +347,22 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
       [callKernel('rows', dst, dstStride)]);
 
     return [
-      set(ldc, i32.shl(get(n), c(2))),
       forRange(jc, c(0), get(n), c(NC), [
         set(nc, i32.minS(c(NC), i32.sub(get(n), get(jc)))),
         forRange(pc, c(0), get(k), c(KC), [
           set(kc, i32.minS(c(KC), i32.sub(get(k), get(pc)))),
           ifElse(get(bTrans),
-            [call(packTFn, add(get(b), i32.shl(add(mul(get(jc), get(k)), get(pc)), c(2))), get(pack), get(kc), get(nc), i32.shl(get(k), c(2)))],
-            [call(packNFn, add(get(b), i32.shl(add(mul(get(pc), get(n)), get(jc)), c(2))), get(pack), get(kc), get(nc), i32.shl(get(n), c(2)))]),
+            [call(packTFn, add(get(b), add(mul(get(jc), get(ldb)), i32.shl(get(pc), c(2)))), get(pack), get(kc), get(nc), get(ldb))],
+            [call(packNFn, add(get(b), add(mul(get(pc), get(ldb)), i32.shl(get(jc), c(2)))), get(pack), get(kc), get(nc), get(ldb))]),
           set(mode, select(c(2), select(c(1), c(0), get(bias)), get(pc))),
           forRange(ir, c(0), get(m), c(MR), [
             set(mr, i32.minS(c(MR), i32.sub(get(m), get(ir)))),
             // A tile origin and stride (bytes): rows are k-contiguous unless aCols
             set(aPtr, select(
-              add(get(a), i32.shl(add(mul(get(pc), get(m)), get(ir)), c(2))),
-              add(get(a), i32.shl(add(mul(get(ir), get(k)), get(pc)), c(2))),
+              add(get(a), add(mul(get(pc), get(lda)), i32.shl(get(ir), c(2)))),
+              add(get(a), add(mul(get(ir), get(lda)), i32.shl(get(pc), c(2)))),
               get(aCols))),
-            set(aStride, select(i32.shl(get(m), c(2)), i32.shl(get(k), c(2)), get(aCols))),
+            set(aStride, get(lda)),
             // packing reads MR rows of an NN tile, so only full tiles are packed there
             set(aPack, i32.and(i32.geS(get(aStride), c(options.packAFromStride ?? PACK_A_STRIDE)), i32.or(get(aCols), i32.eq(get(mr), c(MR))))),
             ifElse(get(aPack), [
@@ -371,7 +372,7 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
             ]),
             forRange(jr, c(0), get(nc), c(NR), [
               set(nr, i32.minS(c(NR), i32.sub(get(nc), get(jr)))),
-              set(cTile, add(get(cPtr), i32.shl(add(mul(get(ir), get(n)), add(get(jc), get(jr))), c(2)))),
+              set(cTile, add(get(cPtr), add(mul(get(ir), get(ldc)), i32.shl(add(get(jc), get(jr)), c(2))))),
               set(bPanel, add(get(pack), mul(get(jr), i32.shl(get(kc), c(2))))),
               set(biasPtr, add(get(bias), i32.shl(add(get(jc), get(jr)), c(2)))),
               ifElse(i32.eq(get(nr), c(NR)), [runTile(get(cTile), get(ldc))], [

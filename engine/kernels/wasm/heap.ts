@@ -97,12 +97,18 @@ export interface HeapOptions {
   readonly memoryMB: number;
   /** Bytes of static scratch to reserve below the pool. */
   readonly staticBytes: number;
+  /**
+   * Create a shared memory (its buffer a SharedArrayBuffer), which worker threads can import; the
+   * allocator itself stays on the thread that owns the heap.
+   */
+  readonly shared?: boolean;
 }
 
 export class WasmHeap {
   readonly memory: WasmMemory;
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   readonly pages: number;
+  readonly shared: boolean;
   /** Start of the static scratch region. */
   readonly staticBase: number;
   readonly stats: HeapStats;
@@ -132,7 +138,8 @@ export class WasmHeap {
   constructor(options: HeapOptions) {
     this.pages = Math.max(1, Math.ceil((options.memoryMB * 2 ** 20) / PAGE_BYTES));
     if (!webAssembly) throw new Error('WasmHeap: this runtime has no WebAssembly');
-    this.memory = new webAssembly.Memory({ initial: this.pages, maximum: this.pages });
+    this.shared = options.shared ?? false;
+    this.memory = new webAssembly.Memory({ initial: this.pages, maximum: this.pages, ...(this.shared ? { shared: true } : {}) });
     this.buffer = this.memory.buffer;
     this.staticBase = 64;
     this.poolBase = alignUp(this.staticBase + options.staticBytes);

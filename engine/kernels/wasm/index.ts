@@ -3,6 +3,13 @@
  * tensors stored in the module's memory (heap.ts). float64, and the few float32 cases without a
  * wasm kernel (pow other than x², `where` over short rows), run the JS kernels.
  *
+ * With more than one thread the memory is shared and large calls are split across worker threads
+ * (threads.ts) so that every output element is computed by the same instructions as in a single
+ * call: GEMM by blocks of columns or rows of C, each element summed in the same k order from the
+ * same values; elementwise ops and Adam by contiguous ranges (multiples of 16 floats), row-broadcast
+ * binary ops and copies by rows; reductions by independent outputs (rows, or blocks of columns),
+ * never by splitting one sum. Results are therefore bit-identical for every thread count.
+ *
  * Operands that are not views on the heap's memory (user arrays, or arrays allocated while the
  * pool was full) are copied for the call into a staging area kept outside the pool (1/16 of the
  * memory, at most 64 MiB), or into pool blocks beyond that, and results copied back; when neither
@@ -12,13 +19,19 @@ import { jsKernels } from '../js.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from '../types.ts';
-import { WasmHeap, type HeapStats } from './heap.ts';
+import { WasmHeap, type HeapStats, orderOf } from './heap.ts';
 import { buildKernelModule, relaxedSimdProbe, simdProbe } from './module.ts';
-import { type GemmOptions, defaultGemmOptions, edgeTileBytes, packBufferBytes } from './gemm.ts';
+import { type GemmOptions, defaultGemmOptions, defaultMr, edgeTileBytes, packBufferBytes } from './gemm.ts';
 import type { OperandKind } from './elementwise.ts';
 import { webAssembly } from './runtime.ts';
+import {
+  FLAG_THREAD_BUFFERS, ThreadPool, type ThreadStats, type WorkerTransport, defaultThreadCount, defaultTransport,
+} from './threads.ts';
+import { unaryBodies } from './elementwise.ts';
 
-import { WASM_MEMORY_MB_RANGE, readKernelEnvironment } from '../environment.ts';
+import { THREADS_RANGE, WASM_MEMORY_MB_RANGE, readKernelEnvironment } from '../environment.ts';
+
+export type { ThreadStats, WorkerTransport } from './threads.ts';
 
 /** Whether this runtime validates WebAssembly SIMD128. */
 export function simdSupported(): boolean {
@@ -58,7 +71,63 @@ export interface WasmKernelOptions {
   readonly gemm?: Partial<Pick<GemmOptions, 'kc' | 'nc' | 'mr' | 'packAFromStride'>>;
   /** Bytes of the staging area for operands outside the heap (default: 1/16 of the memory, ≤ 64 MiB). */
   readonly stagingBytes?: number;
+  /**
+   * Threads, the calling one included. Default: VARL_THREADS, else all cores (`os.availableParallelism()`
+   * in Node; `navigator.hardwareConcurrency` on a cross-origin isolated page, else 1). With 1 no worker
+   * is started and the memory is not shared; with more, the memory is shared and `setThreads` can
+   * change the count later.
+   */
+  readonly threads?: number;
+  /** Size thresholds and worker start-up; the defaults are measured (engine/README.md). */
+  readonly threading?: ThreadingOptions;
 }
+
+/** When a call is split across threads, and how workers are started. */
+export interface ThreadingOptions {
+  /** Multiply-adds (batch·m·n·k) each thread must get before a GEMM is split (default GEMM_WORK_PER_THREAD). */
+  readonly gemmWorkPerThread?: number;
+  /** Element-operations each thread must get before an elementwise op, copy, reduction or Adam step is split. */
+  readonly elementWorkPerThread?: number;
+  /** Microseconds a worker spins for the next call before sleeping. */
+  readonly workerSpinMicros?: number;
+  /** How workers are started (default: worker_threads in Node, Web Workers where cross-origin isolated). */
+  readonly transport?: WorkerTransport;
+  /**
+   * Back off to one thread for a while when split calls stop paying (default true): on a machine
+   * with more runnable threads than cores, a worker is often descheduled while it holds a chunk,
+   * and the caller waits for it. Results never depend on it.
+   */
+  readonly adaptive?: boolean;
+}
+
+/** Milliseconds calls stay on one thread once split calls have stopped paying. */
+const BACKOFF_MS = 100;
+/**
+ * Below this smoothed speed-up estimate, split calls are losing: the caller waits on workers. (A
+ * worker still asleep when a small call finishes gives 1, no loss: the caller just ran it alone.)
+ */
+const MIN_GAIN = 0.95;
+
+/**
+ * Multiply-adds per thread below which a GEMM stays on one thread. Measured on 2 cores (Zen 4, the
+ * caller and one worker, bench/threads.bench.ts --sweep): a split 48³ product runs at 0.7–0.8× the
+ * speed of one call, 64³ and 256×4×256 (2¹⁸ multiply-adds) at 1.2–1.3×, 128³ at 1.6–2×.
+ */
+export const GEMM_WORK_PER_THREAD = 2 ** 17;
+/**
+ * Element-operations per thread below which elementwise ops, copies, reductions and Adam stay on
+ * one thread. An element of a cheap op (add, relu, copies: memory-bound) counts 1, of a reduction
+ * 4, of Adam 8, of a transcendental function (the f64 path: exp, tanh, …) 32, after their measured
+ * costs per element. Measured as above: a split add of 2¹⁷ floats runs at 0.93×, of 2¹⁸ at 1.05–1.15×;
+ * tanh of 2¹¹ at 1.1–1.3×, of 2¹³ at 1.4–1.8×; Adam of 2¹⁶ at 1.5–1.7×; a row sum of 256×256 at 1.25–1.5×.
+ */
+export const ELEMENT_WORK_PER_THREAD = 2 ** 17;
+/** Element weights for ELEMENT_WORK_PER_THREAD. */
+const TRANSCENDENTAL_WEIGHT = 32;
+const ADAM_WEIGHT = 8;
+const REDUCE_WEIGHT = 4;
+/** Chunks per thread of a split call: threads claim them as they come free, so a late thread does less. */
+const CHUNKS_PER_THREAD = 4;
 
 /** The wasm kernel set, with its heap exposed for statistics. */
 export interface WasmKernels extends Kernels {
@@ -66,6 +135,20 @@ export interface WasmKernels extends Kernels {
   /** Whether GEMM uses relaxed-SIMD FMA. */
   readonly fma: boolean;
   heapStats(): HeapStats;
+  /** Threads kernel calls may use, the caller included. */
+  readonly threads: number;
+  /**
+   * Sets the thread count (integer ≥ 1). Above 1 it needs a set created with more than one thread
+   * (its memory is shared); above the count it was created with, workers are started anew.
+   * Results do not depend on it.
+   */
+  setThreads(threads: number): void;
+  /** Resolves true once the workers have started (calls never wait for them: until then they run on the caller). */
+  whenThreadsReady(timeoutMs?: number): Promise<boolean>;
+  /** Calls split across threads, and those that stayed on the caller. */
+  threadStats(): ThreadStats;
+  /** Terminates the workers (the set keeps working on one thread). */
+  dispose(): void;
 }
 
 type Fn = (...args: number[]) => void;
@@ -107,6 +190,13 @@ function forEachLeading(shape: readonly number[], strides: readonly (readonly nu
   }
 }
 
+function checkThreads(where: string, threads: number): void {
+  const { min, max } = THREADS_RANGE;
+  if (!(Number.isInteger(threads) && threads >= min && threads <= max)) {
+    throw new RangeError(`${where}: threads ${threads} (expected an integer ${min}–${max})`);
+  }
+}
+
 const isF32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
 const padTo64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 const kindOf = (colStride: number): OperandKind => (colStride === 0 ? 's' : 'v');
@@ -125,25 +215,139 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     throw new RangeError(`createWasmKernels: memoryMB ${memoryMB} (expected an integer ${min}–${max} MiB)`);
   }
 
+  const threads = options.threads ?? environment.threads ?? Math.min(defaultThreadCount(), THREADS_RANGE.max);
+  checkThreads('createWasmKernels', threads);
+  const threading = options.threading ?? {};
+  const transport = threading.transport ?? defaultTransport();
+  const shared = threads > 1 && transport !== null;
+
   const packBytes = padTo64(packBufferBytes(gemmOptions));
+  const threadBufferBytes = packBytes + padTo64(edgeTileBytes);
   // staging area for operands that are not on the heap: outside the pool, so that it stays
   // available when the pool is full (only the pages actually used are ever touched)
   const stagingBytes = padTo64(options.stagingBytes ?? Math.min(64, memoryMB / 16) * 2 ** 20);
-  const heap = new WasmHeap({ memoryMB, staticBytes: packBytes + padTo64(edgeTileBytes) + stagingBytes });
+  const heap = new WasmHeap({ memoryMB, staticBytes: threadBufferBytes + stagingBytes, shared });
   const packPtr = heap.staticBase;
   const tilePtr = packPtr + packBytes;
   const stagingBase = tilePtr + padTo64(edgeTileBytes);
   const wasm = webAssembly!;
-  const instance = new wasm.Instance(
-    new wasm.Module(buildKernelModule({ ...gemmOptions, pages: heap.pages })),
-    { env: { memory: heap.memory } },
-  );
+  const module = new wasm.Module(buildKernelModule({ ...gemmOptions, pages: heap.pages, shared }));
+  const instance = new wasm.Instance(module, { env: { memory: heap.memory } });
   const exports = instance.exports as Record<string, Fn>;
   const fnOf = (name: string): Fn => {
     const f = exports[name];
     if (typeof f !== 'function') throw new Error(`wasm kernels: no export ${name}`);
     return f;
   };
+  const exportNames = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+  const fnsById = exportNames.map((name) => exports[name]);
+  const mr = gemmOptions.mr ?? defaultMr(fma);
+
+  // ----- threads -----
+
+  const gemmWork = threading.gemmWorkPerThread ?? GEMM_WORK_PER_THREAD;
+  const elementWork = threading.elementWorkPerThread ?? ELEMENT_WORK_PER_THREAD;
+  let threadCount = shared ? threads : 1;
+  let pool: ThreadPool | null = null;
+  /** The workers' GEMM packing buffers (each followed by its edge tile), pool blocks held while they run. */
+  let workerBuffers: number[] = [];
+  let serialCalls = 0;
+
+  function startPool(size: number): void {
+    stopPool();
+    if (size < 2 || !transport) return;
+    // each worker packs into its own buffers, held from the pool for the workers' lifetime
+    const buffers: [number, number][] = [[packPtr, tilePtr]];
+    for (let w = 1; w < size; w++) {
+      // at most an eighth of the pool goes to packing buffers; beyond that, fewer workers
+      if (2 ** orderOf(threadBufferBytes) * w > heap.stats.poolBytes / 8) break;
+      const ptr = heap.scratch(threadBufferBytes);
+      if (ptr < 0) break;
+      buffers.push([ptr, ptr + packBytes]);
+    }
+    workerBuffers = buffers.slice(1).map(([ptr]) => ptr);
+    if (workerBuffers.length === 0) return;
+    pool = new ThreadPool({
+      memory: heap.memory, module, exports: exportNames, buffers, transport, workerSpinMicros: threading.workerSpinMicros,
+    });
+  }
+
+  function stopPool(): void {
+    pool?.dispose();
+    pool = null;
+    for (const ptr of workerBuffers) heap.releaseScratch(ptr, threadBufferBytes);
+    workerBuffers = [];
+  }
+
+  if (threadCount > 1) startPool(threadCount);
+
+  const adaptive = threading.adaptive ?? true;
+  /** Smoothed speed-up of recent split calls, and the time before which calls stay serial. */
+  let gain = 1.5;
+  let serialUntil = 0;
+
+  /** Threads for a call of `work` units when each thread should get at least `perThread` (1: stay serial). */
+  function threadsFor(work: number, perThread: number): number {
+    if (threadCount < 2 || pool === null || work < 2 * perThread || (adaptive && serialUntil > 0 && performance.now() < serialUntil)) {
+      serialCalls++;
+      return 1;
+    }
+    serialUntil = 0;
+    const n = Math.min(threadCount, pool.ready() + 1, Math.floor(work / perThread));
+    if (n < 2) serialCalls++;
+    return n;
+  }
+
+  /**
+   * Splits [0, count) into `chunks` contiguous ranges of whole `quantum`s and calls `each(start,
+   * length)` for each non-empty one.
+   */
+  function splitRange(count: number, chunks: number, quantum: number, each: (start: number, length: number) => void): void {
+    const units = Math.ceil(count / quantum);
+    for (let c = 0; c < chunks; c++) {
+      const start = Math.floor((c * units) / chunks) * quantum;
+      const end = Math.min(count, Math.floor(((c + 1) * units) / chunks) * quantum);
+      if (end > start) each(start, end - start);
+    }
+  }
+
+  /**
+   * Runs export `name` over [0, count) split into chunks for `parts` threads (CHUNKS_PER_THREAD each,
+   * claimed dynamically), whole `quantum`s per chunk; `args(start, length)` gives a chunk's
+   * arguments. False when the job did not fit (nothing ran: run the call serially).
+   */
+  function parallel(name: string, count: number, quantum: number, parts: number, args: (start: number, length: number) => number[]): boolean {
+    const p = pool!;
+    const id = p.id(name);
+    p.begin();
+    splitRange(count, Math.min(parts * CHUNKS_PER_THREAD, Math.ceil(count / quantum)), quantum, (start, length) => {
+      p.chunk();
+      p.call(id, 0, ...args(start, length));
+    });
+    return run();
+  }
+
+  /** Runs the job built on the pool and updates the speed-up estimate; false when it did not fit. */
+  function run(): boolean {
+    const p = pool!;
+    if (!p.run(fnsById)) return false;
+    if (adaptive) {
+      gain = 0.75 * gain + 0.25 * Math.min(p.lastGain, 4);
+      if (gain < MIN_GAIN) {
+        serialUntil = performance.now() + BACKOFF_MS;
+        gain = 1.5; // probe afresh when the back-off ends
+      }
+    }
+    return true;
+  }
+
+  /** `parallel` over contiguous floats: chunks of whole 64-byte lines, so no two threads write one line. */
+  const parallelRanges = (name: string, count: number, parts: number, args: (start: number, length: number) => number[]): boolean =>
+    parallel(name, count, 16, parts, args);
+  /** `parallel` over rows (or other independent units). */
+  const parallelRows = (name: string, count: number, parts: number, args: (start: number, length: number) => number[]): boolean =>
+    parallel(name, count, 1, parts, args);
+
   const heapF32 = new Float32Array(heap.buffer);
 
   // ----- staging of operands that are not on the heap -----
@@ -224,7 +428,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.unary(op, x, out, param);
     const p = stage([x], [out]);
     if (!p) return jsKernels.unary(op, x, out, param);
-    unaryFn(op)(p[0], p[1], out.length, param);
+    const n = out.length;
+    const parts = threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork);
+    if (parts < 2 || !parallelRanges(`unary_${op}`, n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, param])) {
+      unaryFn(op)(p[0], p[1], n, param);
+    }
     finish(true);
   }
 
@@ -258,15 +466,26 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (colA > 1 || colB > 1 || colA + colB === 0) return js();
     const p = stage([a, right], [out]);
     if (!p) return js();
-    const f = binaryFn(kernelOp, kindOf(colA) + kindOf(colB));
-    if (rank <= 1) f(p[0], p[1], p[2], 1, rank === 0 ? 1 : merged.shape[0], 0, 0);
-    else {
+    const kinds = kindOf(colA) + kindOf(colB);
+    const f = binaryFn(kernelOp, kinds);
+    const parts = rank <= 2 ? threadsFor(out.length, elementWork) : 1;
+    const name = `binary_${kernelOp}_${kinds}`;
+    if (rank <= 1) {
+      const n = rank === 0 ? 1 : merged.shape[0];
+      // a vector operand moves with the range, a scalar one stays
+      if (parts < 2 || !parallelRanges(name, n, parts, (s, len) => [p[0] + colA * s * 4, p[1] + colB * s * 4, p[2] + s * 4, 1, len, 0, 0])) {
+        f(p[0], p[1], p[2], 1, n, 0, 0);
+      }
+    } else {
       const rows = merged.shape[rank - 2];
       const cols = merged.shape[rank - 1];
       const aRow = sa[rank - 2] * 4;
       const bRow = sb[rank - 2] * 4;
-      if (rank === 2) f(p[0], p[1], p[2], rows, cols, aRow, bRow);
-      else {
+      if (rank === 2) {
+        if (parts < 2 || !parallelRows(name, rows, parts, (r, count) => [p[0] + r * aRow, p[1] + r * bRow, p[2] + r * cols * 4, count, cols, aRow, bRow])) {
+          f(p[0], p[1], p[2], rows, cols, aRow, bRow);
+        }
+      } else {
         let o = p[2];
         forEachLeading(merged.shape.slice(0, -2), [sa.slice(0, -2), sb.slice(0, -2)], ([oa, ob]) => {
           f(p[0] + oa * 4, p[1] + ob * 4, o, rows, cols, aRow, bRow);
@@ -290,9 +509,14 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const p = stage([cond, a, b], [out]);
     if (!p) return jsKernels.where(cond, a, b, out, outShape, strides);
     const last = merged.strides.map((s) => (rank === 0 ? 1 : s[rank - 1]));
-    const f = fnOf(`where_${last.map(kindOf).join('')}`);
-    if (rank <= 1) f(p[0], p[1], p[2], p[3], cols);
-    else {
+    const name = `where_${last.map(kindOf).join('')}`;
+    const f = fnOf(name);
+    if (rank <= 1) {
+      const parts = threadsFor(cols, elementWork);
+      if (parts < 2 || !parallelRanges(name, cols, parts, (s, len) => [p[0] + last[0] * s * 4, p[1] + last[1] * s * 4, p[2] + last[2] * s * 4, p[3] + s * 4, len])) {
+        f(p[0], p[1], p[2], p[3], cols);
+      }
+    } else {
       let o = p[3];
       forEachLeading(merged.shape.slice(0, -1), merged.strides.map((s) => s.slice(0, -1)), ([oc, oa, ob]) => {
         f(p[0] + oc * 4, p[1] + oa * 4, p[2] + ob * 4, o, cols);
@@ -307,7 +531,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.clamp(x, lo, hi, out);
     const p = stage([x], [out]);
     if (!p) return jsKernels.clamp(x, lo, hi, out);
-    clampFn(p[0], p[1], out.length, Math.fround(lo), Math.fround(hi));
+    const n = out.length;
+    const parts = threadsFor(n, elementWork);
+    if (parts < 2 || !parallelRanges('clamp', n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, Math.fround(lo), Math.fround(hi)])) {
+      clampFn(p[0], p[1], n, Math.fround(lo), Math.fround(hi));
+    }
     finish(true);
   }
 
@@ -325,11 +553,73 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!p) return js();
     const biasPtr = bias ? p[2] : 0;
     const outPtr = p[p.length - 1];
-    for (let i = 0; i < batch; i++) {
-      gemm(p[0] + i * aBatchStride * 4, p[1] + i * bBatchStride * 4, outPtr + i * m * n * 4,
-        m, k, n, transA ? 1 : 0, transB ? 1 : 0, biasPtr, packPtr, tilePtr);
+    const aCols = transA ? 1 : 0;
+    const bTrans = transB ? 1 : 0;
+    // byte distances between stored rows: A is m×k (k×m when transposed), B k×n (n×k)
+    const lda = (transA ? m : k) * 4;
+    const ldb = (transB ? k : n) * 4;
+    const ldc = n * 4;
+    const parts = threadsFor(batch * m * n * k, gemmWork);
+    if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, batch, m, k, n, aCols, bTrans, aBatchStride, bBatchStride, parts)) {
+      for (let i = 0; i < batch; i++) {
+        gemm(p[0] + i * aBatchStride * 4, p[1] + i * bBatchStride * 4, outPtr + i * m * n * 4,
+          m, k, n, aCols, bTrans, biasPtr, lda, ldb, ldc, packPtr, tilePtr);
+      }
     }
     finish(true);
+  }
+
+  /**
+   * One batched GEMM in chunks for `parts` threads, each thread packing into its own buffers: whole
+   * products per chunk when the batch has at least as many as threads; otherwise each product by
+   * blocks of columns of C (multiples of 16: whole cache lines of C; each chunk packs only its own
+   * columns of B) or, when C has fewer than 32 columns per thread, of rows (multiples of the
+   * register tile's height). Every element of C is summed in the same k order from the same values
+   * as in one call, so the result does not depend on the split or on which thread runs a chunk.
+   */
+  function parallelGemm(
+    a: number, b: number, out: number, bias: number, batch: number, m: number, k: number, n: number,
+    aCols: number, bTrans: number, aBatchStride: number, bBatchStride: number, parts: number,
+  ): boolean {
+    const lda = (aCols ? m : k) * 4;
+    const ldb = (bTrans ? k : n) * 4;
+    const ldc = n * 4;
+    const p = pool!;
+    const id = p.id('gemm_f32');
+    p.begin();
+    if (batch >= parts) {
+      splitRange(batch, Math.min(batch, parts * CHUNKS_PER_THREAD), 1, (start, count) => {
+        p.chunk();
+        for (let i = start; i < start + count; i++) {
+          p.call(id, FLAG_THREAD_BUFFERS, a + i * aBatchStride * 4, b + i * bBatchStride * 4, out + i * m * n * 4,
+            m, k, n, aCols, bTrans, bias, lda, ldb, ldc);
+        }
+      });
+      return run();
+    }
+    const byColumns = n >= 32 * parts;
+    const quantum = byColumns ? 16 : mr;
+    const pieces = Math.ceil((byColumns ? n : m) / quantum);
+    const chunks = Math.min(parts * CHUNKS_PER_THREAD, pieces);
+    if (chunks < 2) return false;
+    splitRange(byColumns ? n : m, chunks, quantum, (start, count) => {
+      p.chunk();
+      for (let i = 0; i < batch; i++) {
+        const ai = a + i * aBatchStride * 4;
+        const bi = b + i * bBatchStride * 4;
+        const ci = out + i * m * n * 4;
+        if (byColumns) {
+          // columns start…start+count of op(B), C and the bias
+          p.call(id, FLAG_THREAD_BUFFERS, ai, bi + start * (bTrans ? ldb : 4), ci + start * 4,
+            m, k, count, aCols, bTrans, bias === 0 ? 0 : bias + start * 4, lda, ldb, ldc);
+        } else {
+          // rows start…start+count of op(A) and C
+          p.call(id, FLAG_THREAD_BUFFERS, ai + start * (aCols ? 4 : lda), bi, ci + start * ldc,
+            count, k, n, aCols, bTrans, bias, lda, ldb, ldc);
+        }
+      }
+    });
+    return run();
   }
 
   const adamFn = fnOf('adam');
@@ -338,10 +628,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
     const p = stage([grad], [param, m, v], true);
     if (!p) return jsKernels.adam(param, grad, m, v, hyper);
-    adamFn(p[1], p[0], p[2], p[3], param.length, beta1, 1 - beta1, beta2, 1 - beta2, eps,
+    const n = param.length;
+    const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, eps,
       lr / (1 - beta1 ** step), Math.sqrt(1 - beta2 ** step),
       decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1,
-      decoupled ? 0 : weightDecay);
+      decoupled ? 0 : weightDecay] as const;
+    const parts = threadsFor(n * ADAM_WEIGHT, elementWork);
+    if (parts < 2 || !parallelRanges('adam', n, parts, (s, len) => [p[1] + s * 4, p[0] + s * 4, p[2] + s * 4, p[3] + s * 4, len, ...scalars])) {
+      adamFn(p[1], p[0], p[2], p[3], n, ...scalars);
+    }
     finish(true);
   }
 
@@ -351,8 +646,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(x) || !isF32(out) || len === 0 || out.length === 0) return jsKernels.reduce(op, x, outer, len, inner, out);
     const p = stage([x], [out]);
     if (!p) return jsKernels.reduce(op, x, outer, len, inner, out);
-    if (inner === 1) reduceRows[op](p[0], p[1], outer, len);
-    else reduceCols[op](p[0], p[1], outer, len, inner);
+    // only independent outputs are split: rows of the result, or blocks of its columns
+    const parts = outer * inner > 1 ? threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) : 1;
+    if (inner === 1) {
+      const name = `reduce_${op}_rows`;
+      if (parts < 2 || !parallelRanges(name, outer, parts, (o, count) => [p[0] + o * len * 4, p[1] + o * 4, count, len])) {
+        reduceRows[op](p[0], p[1], outer, len);
+      }
+    } else {
+      const name = `reduce_${op}_cols`;
+      const done = parts >= 2 && (outer >= parts
+        ? parallelRows(name, outer, parts, (o, count) => [p[0] + o * len * inner * 4, p[1] + o * inner * 4, count, len, inner, inner])
+        : parallelRanges(name, inner, parts, (i, count) => [p[0] + i * 4, p[1] + i * 4, outer, len, inner, count]));
+      if (!done) reduceCols[op](p[0], p[1], outer, len, inner, inner);
+    }
     finish(true);
   }
 
@@ -365,9 +672,23 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const p = stage([x], [out]);
     if (!p) return jsKernels.copyStrided(x, view, out);
     const src = p[0] + view.offset * 4;
+    const parts = rank === 1 || rank === 2 ? threadsFor(out.length, elementWork) : 1;
     if (rank === 0) copy2d(src, p[1], 1, 1, 0, 4);
-    else if (rank === 1) copy2d(src, p[1], 1, merged.shape[0], 0, strides[0] * 4);
-    else {
+    else if (rank === 1) {
+      const n = merged.shape[0];
+      const step = strides[0] * 4;
+      if (parts < 2 || !parallelRanges('copy_2d', n, parts, (s, count) => [src + s * step, p[1] + s * 4, 1, count, 0, step])) {
+        copy2d(src, p[1], 1, n, 0, step);
+      }
+    } else if (rank === 2) {
+      const rows = merged.shape[0];
+      const cols = merged.shape[1];
+      const rowStride = strides[0] * 4;
+      const colStride = strides[1] * 4;
+      if (parts < 2 || !parallelRows('copy_2d', rows, parts, (r, count) => [src + r * rowStride, p[1] + r * cols * 4, count, cols, rowStride, colStride])) {
+        copy2d(src, p[1], rows, cols, rowStride, colStride);
+      }
+    } else {
       const rows = merged.shape[rank - 2];
       const cols = merged.shape[rank - 1];
       const rowStride = strides[rank - 2] * 4;
@@ -386,6 +707,29 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     heap,
     fma,
     heapStats: () => ({ ...heap.stats }),
+    get threads() {
+      return threadCount;
+    },
+    setThreads(count: number): void {
+      checkThreads('setThreads', count);
+      if (count > 1 && !shared) {
+        throw new RangeError(`setThreads(${count}): this kernel set was created with one thread (VARL_THREADS=1, threads: 1, `
+          + 'or no workers over shared memory in this runtime), so its memory is not shared; create it with threads > 1');
+      }
+      if (count > 1 && (pool === null || count > pool.threads)) startPool(count);
+      threadCount = count;
+    },
+    whenThreadsReady: (timeoutMs?: number) => pool ? pool.whenReady(timeoutMs) : Promise.resolve(threadCount === 1),
+    threadStats: () => ({
+      parallelCalls: pool?.stats.parallelCalls ?? 0,
+      serialCalls,
+      workerChunks: pool?.stats.workerChunks ?? 0,
+      readyWorkers: pool?.ready() ?? 0,
+    }),
+    dispose: () => {
+      stopPool();
+      threadCount = 1;
+    },
     allocate: (dtype: DType, size: number) => heap.allocate(dtype, size),
     unary,
     binary,

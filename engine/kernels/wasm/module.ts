@@ -11,6 +11,8 @@ import { unaryKernelNames } from '../types.ts';
 export interface KernelModuleOptions extends GemmOptions {
   /** Pages of the imported memory (its initial and maximum size). */
   readonly pages: number;
+  /** Whether the imported memory is shared (created with `shared: true`, for worker threads). */
+  readonly shared?: boolean;
 }
 
 export const binaryKinds: readonly (readonly [OperandKind, OperandKind])[] = [['v', 'v'], ['v', 's'], ['s', 'v']];
@@ -19,7 +21,7 @@ export const whereKinds: readonly (readonly [OperandKind, OperandKind, OperandKi
 
 /** The module bytes. Exports are named as the generators name them (see `KernelExports`). */
 export function buildKernelModule(options: KernelModuleOptions): Uint8Array {
-  const mod = new ModuleBuilder().importMemory('env', 'memory', options.pages, options.pages);
+  const mod = new ModuleBuilder().importMemory('env', 'memory', options.pages, options.pages, options.shared ?? false);
   addGemm(mod, options);
   for (const op of unaryKernelNames) addUnary(mod, op);
   for (const op of Object.keys(binaryBodies) as WasmBinaryKernel[]) for (const kinds of binaryKinds) addBinary(mod, op, kinds);

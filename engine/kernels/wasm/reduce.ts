@@ -107,17 +107,19 @@ function extremeRows(mod: ModuleBuilder, op: ExtremeOp): FunctionRef {
 }
 
 /**
- * `reduce_<op>_cols(x, out, outer, len, inner)`: out[o, i] = op_r x[o, r, i], four columns at a
- * time down the rows; the last 1–3 columns store only their lanes.
+ * `reduce_<op>_cols(x, out, outer, len, inner, cols)`: out[o, i] = op_r x[o, r, i] for the first
+ * `cols` ≤ inner columns from x and out (a block of columns, when threads split one reduction),
+ * four columns at a time down the rows; the last 1–3 columns store only their lanes.
  */
 function reduceCols(mod: ModuleBuilder, op: 'sum' | ExtremeOp): FunctionRef {
-  return mod.func(`reduce_${op}_cols`, ['i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, [x, out, outer, len, inner]) => {
+  return mod.func(`reduce_${op}_cols`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, [x, out, outer, len, inner, cols]) => {
     const o = fn.local('i32');
     const i = fn.local('i32');
     const r = fn.local('i32');
     const ptr = fn.local('i32');
     const rowBytes = fn.local('i32');
     const innerBytes = fn.local('i32');
+    const colBytes = fn.local('i32');
     const rest = fn.local('i32');
     const v = fn.local('v128');
     const lo = fn.local('v128');
@@ -147,13 +149,14 @@ function reduceCols(mod: ModuleBuilder, op: 'sum' | ExtremeOp): FunctionRef {
 
     return [
       set(innerBytes, i32.shl(get(inner), c(2))),
+      set(colBytes, i32.shl(get(cols), c(2))),
       set(rowBytes, mul(get(innerBytes), get(len))),
       forRange(o, c(0), get(outer), c(1), [
-        forRange(i, c(0), i32.and(get(innerBytes), c(~15)), c(16), [
+        forRange(i, c(0), i32.and(get(colBytes), c(~15)), c(16), [
           ...column(),
           v128.store(add(get(out), get(i)), get(acc)),
         ]),
-        set(rest, i32.shrU(i32.sub(get(innerBytes), get(i)), c(2))),
+        set(rest, i32.shrU(i32.sub(get(colBytes), get(i)), c(2))),
         ifElse(get(rest), [...column(), storeTail(add(get(out), get(i)), acc, rest)]),
         set(x, add(get(x), get(rowBytes))),
         set(out, add(get(out), get(innerBytes))),

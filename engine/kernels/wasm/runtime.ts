@@ -3,7 +3,8 @@
  * without DOM, and @types/node 20 does not declare the `WebAssembly` namespace.
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** A SharedArrayBuffer when the memory was created with `shared: true`. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
 }
 
 export interface WasmInstance {
@@ -11,7 +12,7 @@ export interface WasmInstance {
 }
 
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   validate(bytes: Uint8Array): boolean;
