@@ -15,7 +15,7 @@
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import {
-  AffineCouplingTransform, Adam, Module, Normal, TanhTransform, Tensor, TransformedDistribution, mean, mul, noGrad, sub,
+  AffineCouplingTransform, Adam, Module, Normal, TanhTransform, Tensor, TransformedDistribution, dynamicScalar, mean, mul, noGrad, sub,
   type Generator,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
@@ -26,6 +26,7 @@ import type { ContinuousEnv } from './common/env.ts';
 import { observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import { CouplingNetwork, alternatingMasks } from './mcmc/coupling.ts';
 import {
   SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
@@ -55,6 +56,8 @@ export const FLOW_SAC_RULES: ConfigRules = {
 export class CouplingFlow extends Module {
   readonly masks: readonly number[][];
   readonly conditioners: readonly CouplingNetwork[];
+  /** The masks as tensors, per dtype, made once: a traced update sees the same constant arrays at every call. */
+  private readonly maskTensors = new Map<Tensor['dtype'], Tensor[]>();
 
   constructor(stateSize: number, actionSize: number, layers: number, hiddenSizes: readonly number[], generator: Generator, dtype?: Tensor['dtype']) {
     super();
@@ -66,11 +69,18 @@ export class CouplingFlow extends Module {
 
   /** The policy π(·|s) = tanh ∘ f_K ∘ … ∘ f_1 applied to N(μ, σ²), for states [B, S]. */
   distribution(state: Tensor, base: Normal): TransformedDistribution {
-    const dtype = base.dtype;
-    const couplings = this.conditioners.map((net, k) =>
-      new AffineCouplingTransform(new Tensor(dtype === 'float64' ? Float64Array.from(this.masks[k]) : Float32Array.from(this.masks[k]), [this.masks[k].length]),
-        net.affineConditioner(), { context: state }));
+    const masks = this.maskTensorsOf(base.dtype);
+    const couplings = this.conditioners.map((net, k) => new AffineCouplingTransform(masks[k], net.affineConditioner(), { context: state }));
     return new TransformedDistribution(base, [...couplings, new TanhTransform()]);
+  }
+
+  private maskTensorsOf(dtype: Tensor['dtype']): Tensor[] {
+    let masks = this.maskTensors.get(dtype);
+    if (masks === undefined) {
+      masks = this.masks.map((m) => new Tensor(dtype === 'float64' ? Float64Array.from(m) : Float32Array.from(m), [m.length]));
+      this.maskTensors.set(dtype, masks);
+    }
+    return masks;
   }
 }
 
@@ -117,26 +127,41 @@ export class FlowSAC extends OffPolicyAgent<FlowSACConfig> {
     return { action: value, logProb: pi.logProb(value, intermediates) };
   }
 
-  /** SAC's update with the flow policy: critic (eq. 5), policy (eq. 7), α (eq. 18), targets. */
+  /**
+   * SAC's update with the flow policy: critic (eq. 5), policy (eq. 7), α (eq. 18), targets. The gradient
+   * steps are one traced step (engine/trace), the same at every update; the minibatch draw comes before
+   * it and the Polyak update of the targets, host work either way, after it.
+   */
   update(): Record<string, number> {
+    this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const losses = runTracedUpdate(this.trainingStep, 'critic+actor');
+    if ((this.training.updates + 1) % this.config.targetUpdateInterval === 0) this.critics.updateTargets(this.config.tau);
+    return losses;
+  }
+
+  /** The traced gradient step (one schedule), replayed from its fourth call on (`stats()` says where it stands). */
+  readonly trainingStep = tracedUpdate('FLOW-SAC.update', () => this.gradientStep(), () => this.batch, () => {
+    const q = this.critics;
+    return [this.actor, this.flow, q.critic1, q.critic2, q.critic1Target, q.critic2Target, this.temperature.logAlpha];
+  });
+
+  /** Critic, policy and α steps on the current minibatch; the losses as scalar tensors. */
+  private gradientStep(): Record<string, Tensor> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
-      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
-    const next = noGrad(() => this.sample(nextObs, this.streams.update));
-    const losses: Record<string, number> = {
-      critic_loss: this.critics.update({ observations: obs, actions, rewards, nextObservations: nextObs, notTerminated }, next, this.temperature.alpha, c.gamma),
-    };
+    const obs = this.batch.observations;
+    // α as it stands before this update: the temperature step below moves it for the next one.
+    const alpha = dynamicScalar(() => this.temperature.alpha);
+    const next = noGrad(() => this.sample(this.batch.nextObservations, this.streams.update));
+    const losses: Record<string, Tensor> = { critic_loss: this.critics.update(this.batch, next, alpha, c.gamma) };
 
     // J_π = E[α log π(ã|s) − Q(s, ã)], ã reparameterised through the flow.
     const sampled = this.sample(obs, this.streams.update);
-    const actorLoss = mean(sub(mul(sampled.logProb, this.temperature.alpha), this.critics.value(obs, sampled.action, c.actorQReduction)));
+    const actorLoss = mean(sub(mul(sampled.logProb, alpha), this.critics.value(obs, sampled.action, c.actorQReduction)));
     this.actorOptimizer.zeroGrad();
     actorLoss.backward({ inputs: this.actorOptimizer.params });
     this.actorOptimizer.step();
-    losses.actor_loss = actorLoss.item();
+    losses.actor_loss = actorLoss;
     if (c.learnAlpha) losses.alpha_loss = this.temperature.update(sampled.logProb, c.alphaLoss);
-
-    if ((this.training.updates + 1) % c.targetUpdateInterval === 0) this.critics.updateTargets(c.tau);
     return losses;
   }
 

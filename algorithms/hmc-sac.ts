@@ -32,8 +32,8 @@
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import {
-  Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, exp, grad, mean, mul, noGrad, randn, square, sub, sum, tanh, zeros,
-  type Generator,
+  Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, dynamicScalar, exp, grad, hostCall, mean, mul, noGrad, randn, scalar, square,
+  sub, sum, tanh, zeros, type Generator,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
@@ -43,8 +43,9 @@ import type { ContinuousEnv } from './common/env.ts';
 import { observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import { LeapfrogChain, type PotentialGradient } from './mcmc/leapfrog.ts';
-import { PIDController, pidChecks, pidMetrics, type PIDGains } from './mcmc/pid.ts';
+import { PIDController, pidChecks, pidMetrics, scalarOperand, type LiveScalar, type PIDGains } from './mcmc/pid.ts';
 import {
   SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
 } from './mcmc/soft-critic.ts';
@@ -125,8 +126,9 @@ export interface GaussianParameters {
 /**
  * ∇ᵤU for U(u) = −(Q(s, tanh u)/β + log N(u; μ_t, σ_t²)) (eq. (13) in pre-tanh space):
  * −∇ᵤQ(s, tanh u)/β + (u − μ_t)/σ_t². ∇ᵤQ is a recorded `grad`, so the chain is differentiable again.
+ * β is a number or a scalar tensor (a traced update's `dynamicScalar`).
  */
-export function hmcPotentialGradient(value: (action: Tensor) => Tensor, prior: GaussianParameters, beta: number): PotentialGradient {
+export function hmcPotentialGradient(value: (action: Tensor) => Tensor, prior: GaussianParameters, beta: number | Tensor): PotentialGradient {
   const valueGradient = grad((u: Tensor) => sum(value(tanh(u))));
   const precision = exp(mul(prior.logStd, -2));
   return (u) => sub(mul(sub(u, prior.mean), precision), div(valueGradient(u), beta));
@@ -146,7 +148,8 @@ export interface HMCPass {
   readonly value: (action: Tensor) => Tensor;
   /** The Q of the potential U, if not `value`. */
   readonly potentialValue?: (action: Tensor) => Tensor;
-  readonly beta: number;
+  /** β, or a function reading the current β (which a traced update re-reads at every replay). */
+  readonly beta: LiveScalar;
   readonly steps: number;
 }
 
@@ -164,9 +167,25 @@ export interface HMCResult {
 
 const squash = new TanhTransform();
 
+/**
+ * The mean of scalar tensors, summed as JavaScript numbers into a float64 scalar (a host call, which a
+ * traced update repeats at every replay): the same number as averaging their `item()`s.
+ */
+function meanOfScalars(label: string, values: readonly Tensor[]): Tensor {
+  const out = scalar(0, 'float64');
+  const [arrays, target] = [values.map((v) => v.data), out.data];
+  hostCall(label, () => {
+    let total = 0;
+    for (const a of arrays) total += a[0];
+    target[0] = total / arrays.length;
+  }, { reads: arrays, writes: [target] });
+  return out;
+}
+
 /** One pass of the chain and the terms of (17) (exported for the specs). */
 export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
-  const { policy, prior, beta } = pass;
+  const { policy, prior } = pass;
+  const beta = scalarOperand(pass.beta, policy.mean.dtype);
   const start = add(policy.mean, mul(exp(policy.logStd), pass.baseNoise)); // u₀ ~ π_θ, reparameterised
   const end = chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
     hmcPotentialGradient(pass.potentialValue ?? pass.value, prior, beta), pass.steps);                                  // (14)
@@ -194,8 +213,9 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
 export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
   const start = add(pass.policy.mean, mul(exp(pass.policy.logStd), pass.baseNoise));
   const iterates = [tanh(start)];
+  const beta = scalarOperand(pass.beta, start.dtype);
   chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
-    hmcPotentialGradient(pass.potentialValue ?? pass.value, pass.prior, pass.beta), pass.steps, (_step, phase) => iterates.push(tanh(phase.position)));
+    hmcPotentialGradient(pass.potentialValue ?? pass.value, pass.prior, beta), pass.steps, (_step, phase) => iterates.push(tanh(phase.position)));
   return iterates;
 }
 
@@ -259,17 +279,48 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       initialMomentum: noise?.momentum ?? randn(shape, { generator }),
       value: (a) => this.critics.value(obs, a, c.actorQReduction),
       ...(c.chainCritic === 'first' ? { potentialValue: (a: Tensor) => this.critics.critic1.forward(obs, a) } : {}),
-      beta: this.pid.beta,
+      beta: () => this.pid.beta,
       steps: c.leapfrogSteps,
     });
   }
 
-  /** One update in the order of Algorithm 1: critic (line 8), then θ and h on (17) (lines 9–10, alternating as (11)), α, β, targets. */
+  /**
+   * One update in the order of Algorithm 1: critic (line 8), then θ and h on (17) (lines 9–10, alternating
+   * as (11)), α, β, targets. The gradient steps are one traced step (engine/trace), the same at every
+   * update; around it run the minibatch draw, the copies of θ_t and of the targets and the PID. Those
+   * copies are host work (the same cost traced or not) and their schedules would multiply the step's
+   * recordings, each of which holds every buffer of an update.
+   */
   update(): Record<string, number> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
-      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const update = this.training.updates;
+    // θ_t: the frozen copy of the policy, refreshed at the start of each iteration t (the prior in (12) and (17));
+    // before the critic step, which neither reads θ_t nor changes θ.
+    if (update % c.priorUpdateInterval === 0) copyParameters(this.priorActor, this.actor);
+    const losses = runTracedUpdate(this.trainingStep, 'critic+actor+chain');
+
+    // §4.1: D̂ of this minibatch; at the end of the iteration, β_{t+1} from the PID rule on their mean.
+    this.pid.record(losses.distance);
+    if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
+    if ((update + 1) % c.targetUpdateInterval === 0) this.critics.updateTargets(c.tau);
+    return losses;
+  }
+
+  /** The traced gradient step (one schedule), replayed from its fourth call on (`stats()` says where it stands). */
+  readonly trainingStep = tracedUpdate('HMC-SAC.update', () => this.gradientStep(), () => this.batch, () => {
+    const q = this.critics;
+    return [this.actor, this.priorActor, this.chain, q.critic1, q.critic2, q.critic1Target, q.critic2Target, this.temperature.logAlpha];
+  });
+
+  /** Critic, θ, h and α steps on the current minibatch; the losses as scalar tensors. */
+  private gradientStep(): Record<string, Tensor> {
+    const c = this.config;
+    const batch = this.batch;
+    const { observations: obs, nextObservations: nextObs } = batch;
     const generator = this.streams.update;
+    // α as it stands before this update (β enters each pass as `() => this.pid.beta`).
+    const alpha = dynamicScalar(() => this.temperature.alpha);
 
     // Line 8: the soft critic, with the next action from the chain at s' (or from π_θ).
     const next = noGrad(() => {
@@ -283,13 +334,9 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       const action = tanh(u);
       return { action, logProb: sub(base.logProb(u), sum(squash.logAbsDetJacobian(u, action), -1)) };
     });
-    const losses: Record<string, number> = {
-      critic_loss: this.critics.update({ observations: obs, actions, rewards, nextObservations: nextObs, notTerminated }, next, this.temperature.alpha, c.gamma),
-    };
+    const losses: Record<string, Tensor> = { critic_loss: this.critics.update(batch, next, alpha, c.gamma) };
 
-    // θ_t: the frozen copy of the policy, refreshed at the start of each iteration t (the prior in (12) and (17)).
-    const update = this.training.updates;
-    if (update % c.priorUpdateInterval === 0) copyParameters(this.priorActor, this.actor);
+    // θ_t's (μ, log σ), the prior of (12) and (17).
     const prior = noGrad(() => this.priorActor.forward(obs, c));
     const noise = { base: randn(prior.mean.shape, { generator }), momentum: randn(prior.mean.shape, { generator }) };
 
@@ -301,12 +348,12 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     if (joint) this.chainOptimizer.zeroGrad();
     actorLoss.backward({ inputs: joint ? [...this.actorOptimizer.params, ...this.chainOptimizer.params] : this.actorOptimizer.params });
     this.actorOptimizer.step();
-    losses.actor_loss = actorLoss.item();
+    losses.actor_loss = actorLoss;
 
     // (11): h_{t+1} = argmax_h J(θ_{t+1}, h): the same noise from the updated policy, gradients into ε, σ_h, T_h.
     if (joint) {
       this.chainOptimizer.step();
-      losses.chain_loss = losses.actor_loss;
+      losses.chain_loss = actorLoss;
     } else {
       const updated = noGrad(() => {
         const p = this.policyParameters(obs);
@@ -316,21 +363,17 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       this.chainOptimizer.zeroGrad();
       chainLoss.backward({ inputs: this.chainOptimizer.params });
       this.chainOptimizer.step();
-      losses.chain_loss = chainLoss.item();
+      losses.chain_loss = chainLoss;
     }
 
     // SAC's temperature (eq. 18) on the chain's log-density estimate.
     if (c.learnAlpha) losses.alpha_loss = this.temperature.update(forTheta.logDensity, c.alphaLoss);
 
-    // §4.1: D̂ of this minibatch; at the end of the iteration, β_{t+1} from the PID rule on their mean.
-    losses.distance = mean(forTheta.distance).item();
-    this.pid.record(losses.distance);
-    if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
-    losses.step_size = noGrad(() => mean(this.chain.stepSizes()).item());
-    losses.policy_log_std = mean(prior.logStd).item();
-    if (forTheta.gates.length > 0) losses.gate = forTheta.gates.reduce((s, g) => s + mean(g).item(), 0) / forTheta.gates.length;
-
-    if ((update + 1) % c.targetUpdateInterval === 0) this.critics.updateTargets(c.tau);
+    // §4.1: D̂ of this minibatch (the PID is fed after the step, in `update`).
+    losses.distance = mean(forTheta.distance);
+    losses.step_size = noGrad(() => mean(this.chain.stepSizes()));
+    losses.policy_log_std = mean(prior.logStd);
+    if (forTheta.gates.length > 0) losses.gate = meanOfScalars('HMC-SAC.gate', forTheta.gates.map((g) => mean(g)));
     return losses;
   }
 

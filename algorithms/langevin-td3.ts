@@ -35,8 +35,9 @@ import type { ContinuousEnv } from './common/env.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
+import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import { LangevinFlow, smoothDistance, type Utility } from './mcmc/coupling.ts';
-import { PIDController, pidChecks, pidMetrics, type PIDGains } from './mcmc/pid.ts';
+import { PIDController, pidChecks, pidMetrics, reciprocal, scalarOperand, type LiveScalar, type PIDGains } from './mcmc/pid.ts';
 import { TD3_DEFAULTS, TD3_RULES, type TD3Config } from './td3.ts';
 
 export interface LangevinTD3Config extends TD3Config, PIDGains {
@@ -111,22 +112,25 @@ export interface LangevinPass {
   readonly penaltyPrior: Tensor;
   /** Q(s, a) for actions [B, A] on the box, [B]. */
   readonly value: (action: Tensor) => Tensor;
-  readonly beta: number;
+  /** β, or a function reading the current β (which a traced update re-reads at every replay). */
+  readonly beta: LiveScalar;
   readonly distanceSmoothing: number;
 }
 
 /** (6) in pre-tanh coordinates: U(z) = Q(s, tanh z)/β − d(tanh z, π_θt(s)), the utility the flow ascends. */
 export function langevinUtility(pass: LangevinPass): Utility {
-  const { prior, beta, distanceSmoothing: delta } = pass;
+  const { prior, distanceSmoothing: delta } = pass;
+  const inverseBeta = scalarOperand(reciprocal(pass.beta), pass.start.dtype);
   return (z: Tensor): Tensor => {
     const a = tanh(z);
-    return sub(mul(pass.value(a), 1 / beta), smoothDistance(a, prior, delta));
+    return sub(mul(pass.value(a), inverseBeta), smoothDistance(a, prior, delta));
   };
 }
 
 /** a_K and the per-state integrand of (10), Q(s, a_K) − β·d(a_K, π_θt(s)), and d itself ([B, A], [B], [B]). */
 export function langevinPass(flow: LangevinFlow, pass: LangevinPass): { action: Tensor; objective: Tensor; distance: Tensor } {
-  const { beta, distanceSmoothing: delta } = pass;
+  const delta = pass.distanceSmoothing;
+  const beta = scalarOperand(pass.beta, pass.start.dtype);
   const action = tanh(flow.forward(pass.observations, pass.start, langevinUtility(pass))); // (8)
   const distance = smoothDistance(action, pass.penaltyPrior, delta);
   return { action, objective: sub(pass.value(action), mul(distance, beta)), distance }; // (10)
@@ -205,15 +209,38 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     const frozen = prior ?? noGrad(() => tanh(start)).detach();
     return langevinPass(this.flow, {
       observations: obs, start, prior: frozen, penaltyPrior: penaltyPrior ?? frozen,
-      value: (a) => this.critic1.forward(obs, a), beta: this.pid.beta, distanceSmoothing: this.config.distanceSmoothing,
+      value: (a) => this.critic1.forward(obs, a), beta: () => this.pid.beta, distanceSmoothing: this.config.distanceSmoothing,
     });
   }
 
-  /** One critic step, and every `policyDelay`-th call a step of θ and h on (10) (alternating as (11)), β and the targets. */
+  /**
+   * One critic step, and every `policyDelay`-th call a step of θ and h on (10) (alternating as (11)), β and
+   * the targets. The gradient steps are one traced step (engine/trace) per schedule, with or without the
+   * policy step; around it run the minibatch draw, the copy of θ_t (host work either way; as a schedule it
+   * would double the step's recordings) and the PID.
+   */
   update(): Record<string, number> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } =
-      this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    this.batch.sample((b) => this.buffer.sample(this.streams.minibatch, b));
+    const update = this.training.updates;
+    // θ_t refreshed at the start of each iteration t; before the critic step, which neither reads θ_t nor changes θ.
+    if (update % c.priorUpdateInterval === 0) copyParameters(this.priorActor, this.actor);
+    const policyStep = (update + 1) % c.policyDelay === 0;
+    const losses = runTracedUpdate(this.trainingStep, policyStep ? 'critic+actor' : 'critic');
+
+    // §4.1: D̂_LD of this minibatch; at the end of the iteration, β_{t+1} from the PID rule on their mean.
+    if (policyStep) this.pid.record(losses.distance);
+    if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
+    return losses;
+  }
+
+  /** The traced gradient step, 'critic' or 'critic+actor', each replayed from its fourth call on (`stats()` says where each stands). */
+  readonly trainingStep = tracedUpdate('LANGEVIN-TD3.update', (schedule) => this.gradientStep(schedule), () => this.batch,
+    () => [this.actor, this.actorTarget, this.priorActor, this.flow, this.critic1, this.critic2, this.critic1Target, this.critic2Target]);
+
+  private gradientStep(schedule: string): Record<string, Tensor> {
+    const c = this.config;
+    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
 
     // TD3's target (eq. 10, 14 of Fujimoto et al.) with the flow's end as the smoothed target action.
     const target = noGrad(() => {
@@ -228,16 +255,13 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     this.criticOptimizer.zeroGrad();
     criticLoss.backward();
     this.criticOptimizer.step();
-    const losses: Record<string, number> = { critic_loss: criticLoss.item() };
-    const update = this.training.updates;
-    if (update % c.priorUpdateInterval === 0) copyParameters(this.priorActor, this.actor);
-    if ((update + 1) % c.policyDelay === 0) this.updatePolicy(obs, losses);
-    if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
+    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
+    if (schedule === 'critic+actor') this.updatePolicy(obs, losses);
     return losses;
   }
 
   /** A step of θ and one of h on (10), alternating as (11); the minibatch's D̂ for the PID; the targets. */
-  private updatePolicy(obs: Tensor, losses: Record<string, number>): void {
+  private updatePolicy(obs: Tensor, losses: Record<string, Tensor>): void {
     const c = this.config;
     // π_θt(s): the frozen actor of this policy iteration. The flow's utility (6) sees it as it is; in the
     // penalty of (10), 'live' uses the current actor's action instead (see the header).
@@ -252,25 +276,24 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     if (joint) this.chainOptimizer.zeroGrad();
     actorLoss.backward({ inputs: joint ? [...this.actorOptimizer.params, ...this.chainOptimizer.params] : this.actorOptimizer.params });
     this.actorOptimizer.step();
-    losses.actor_loss = actorLoss.item();
+    losses.actor_loss = actorLoss;
 
     // (11): h_{t+1} = argmax_h J_LD(θ_{t+1}, h).
     if (joint) {
       this.chainOptimizer.step();
-      losses.chain_loss = losses.actor_loss;
+      losses.chain_loss = actorLoss;
     } else {
       const updated = noGrad(() => this.actor.forward(obs)).detach();
       const chainLoss = mean(this.pass(obs, updated, prior, c.penaltyPrior === 'live' ? noGrad(() => tanh(updated)).detach() : prior).objective).neg();
       this.chainOptimizer.zeroGrad();
       chainLoss.backward({ inputs: this.chainOptimizer.params });
       this.chainOptimizer.step();
-      losses.chain_loss = chainLoss.item();
+      losses.chain_loss = chainLoss;
     }
 
-    // §4.1: D̂_LD of this minibatch, for the PID step at the end of the iteration.
-    losses.distance = noGrad(() => mean(forTheta.distance).item());
-    this.pid.record(losses.distance);
-    losses.step_size = noGrad(() => mean(this.flow.stepSizes()).item());
+    // §4.1: D̂_LD of this minibatch, for the PID step at the end of the iteration (fed in `update`).
+    losses.distance = noGrad(() => mean(forTheta.distance));
+    losses.step_size = noGrad(() => mean(this.flow.stepSizes()));
 
     polyakUpdate(this.critic1Target, this.critic1, c.tau);
     polyakUpdate(this.critic2Target, this.critic2, c.tau);

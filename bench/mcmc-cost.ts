@@ -1,28 +1,34 @@
 /**
  * Cost per update of the MCMC policies of seed 003 against SAC and TD3, at Pendulum sizes
- * (|S| = 3, |A| = 1, batch 256, 2×256 ReLU networks, the algorithms' other defaults), on one thread.
+ * (|S| = 3, |A| = 1, batch 256, 2×256 ReLU networks, the algorithms' other defaults).
  * Each agent's buffer holds 20 000 random Pendulum-shaped transitions; after `--warmup` updates,
- * `--updates` updates are timed and ms/update is printed, with the ratio to SAC (or TD3). TD3 and
- * Langevin-TD3 update the actor every second call (policyDelay 2), so their numbers average a critic-only
- * and a full update. Also reported: the ms of one acting step (batch 1), where the chain runs too.
+ * `--updates` updates are timed one by one and the median ms/update is printed, in wall-clock time and
+ * in the process's CPU time (user + system: less sensitive to other processes on a shared machine),
+ * with the ratio of wall-clock medians to SAC (or TD3). TD3 and Langevin-TD3 update the actor every
+ * second call (policyDelay 2): their median is the average of the critic-only updates' median and the
+ * full updates' median. Also reported: the ms of one acting step (batch 1), where the chain runs too,
+ * and the memory the traced update's recordings hold.
  *
- * Run: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-cost.ts [--updates 30] [--warmup 10] [--prewarm 60] [--only hmc-sac-K5,sac]
- * The warm-up matters: the first updates touch fresh pages of the wasm heap (an HMC update allocates
- * far more than a SAC update), so a short warm-up overstates the chain's cost.
+ * Run: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-cost.ts [--updates 40] [--warmup 20] [--prewarm 60] [--only hmc-sac-K5,sac]
+ * VARL_THREADS=1 keeps the wasm kernels on one thread. With VARL_TRACE=0 the updates run eagerly; by
+ * default each schedule of an update is traced on its second and third call and replayed from its
+ * fourth (engine/trace), which the warm-up covers.
+ * The warm-up also matters eagerly: the first updates touch fresh pages of the wasm heap (an HMC update
+ * allocates far more than a SAC update), so a short warm-up overstates the chain's cost.
  */
 import { FlowSAC } from '../algorithms/flow-sac.ts';
 import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { LangevinTD3 } from '../algorithms/langevin-td3.ts';
 import { SAC, TD3, type OffPolicyAgent } from '../algorithms/index.ts';
 import type { OffPolicyConfig } from '../algorithms/common/learner.ts';
-import { kernels } from '../engine/index.ts';
+import { isTracingEnabled, kernels, type TraceStats } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 
 type AnyAgent = OffPolicyAgent<OffPolicyConfig>;
 
 const NETWORK = { seed: 0, batchSize: 256, hiddenSizes: [256, 256], bufferSize: 50_000 };
 
-const AGENTS: Record<string, { baseline: string; build: () => AnyAgent }> = {
+const AGENTS: Record<string, { baseline: string; build: () => AnyAgent; cycle?: number }> = {
   sac: { baseline: 'sac', build: () => new SAC(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent },
   'hmc-sac-K1': { baseline: 'sac', build: () => new HMCSAC(make('Pendulum-v1'), { ...NETWORK, leapfrogSteps: 1 }) as unknown as AnyAgent },
   'hmc-sac-K3': { baseline: 'sac', build: () => new HMCSAC(make('Pendulum-v1'), { ...NETWORK, leapfrogSteps: 3 }) as unknown as AnyAgent },
@@ -30,8 +36,8 @@ const AGENTS: Record<string, { baseline: string; build: () => AnyAgent }> = {
   'hmc-sac-K5-joint': { baseline: 'sac', build: () => new HMCSAC(make('Pendulum-v1'), { ...NETWORK, leapfrogSteps: 5, chainUpdate: 'joint' }) as unknown as AnyAgent },
   'hmc-sac-K5-fast': { baseline: 'sac', build: () => new HMCSAC(make('Pendulum-v1'), { ...NETWORK, leapfrogSteps: 5, chainUpdate: 'joint', chainCritic: 'first' }) as unknown as AnyAgent },
   'flow-sac': { baseline: 'sac', build: () => new FlowSAC(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent },
-  td3: { baseline: 'td3', build: () => new TD3(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent },
-  'langevin-td3-K5': { baseline: 'td3', build: () => new LangevinTD3(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent },
+  td3: { baseline: 'td3', build: () => new TD3(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent, cycle: 2 },
+  'langevin-td3-K5': { baseline: 'td3', build: () => new LangevinTD3(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent, cycle: 2 },
 };
 
 function flag(name: string, fallback: string): string {
@@ -56,26 +62,54 @@ function fill(agent: AnyAgent): void {
   }
 }
 
-function measure(agent: AnyAgent, updates: number, warmup: number): { update: number; act: number } {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Cost {
+  /** Median ms/update; with a schedule cycle of c updates, the mean over the c phases of each phase's median. */
+  readonly update: number;
+  /** The same median of the process's CPU time per update. */
+  readonly cpu: number;
+  readonly act: number;
+  /** Bytes of the buffers the traced update's recordings hold (0 when eager). */
+  readonly traceBytes: number;
+}
+
+/** The recordings' buffers of an agent's traced update, if it has one. */
+function traceBytes(agent: AnyAgent): number {
+  const step = (agent as unknown as { trainingStep?: { stats(): TraceStats[] } }).trainingStep;
+  return step ? step.stats().reduce((sum, s) => sum + s.bytes, 0) : 0;
+}
+
+function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): Cost {
   for (let i = 0; i < warmup; i++) {
     agent.update();
     agent.training.updates++;
   }
-  const start = performance.now();
+  const wall: number[][] = Array.from({ length: cycle }, () => []);
+  const cpu: number[][] = Array.from({ length: cycle }, () => []);
   for (let i = 0; i < updates; i++) {
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
     agent.update();
+    const cpuUsed = process.cpuUsage(cpuStart);
+    wall[agent.training.updates % cycle].push(performance.now() - start);
+    cpu[agent.training.updates % cycle].push((cpuUsed.user + cpuUsed.system) / 1000);
     agent.training.updates++;
   }
-  const update = (performance.now() - start) / updates;
+  const cycleMedian = (phases: number[][]): number => phases.reduce((sum, p) => sum + (p.length > 0 ? median(p) : 0), 0) / cycle;
   const obs = Float32Array.of(0.1, -0.2, 0.3);
   const out = new Float32Array(1);
   const actStart = performance.now();
   for (let i = 0; i < 200; i++) agent.exploreAction(obs, out);
-  return { update, act: (performance.now() - actStart) / 200 };
+  return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent) };
 }
 
-const updates = Number(flag('--updates', '30'));
-const warmup = Number(flag('--warmup', '10'));
+const updates = Number(flag('--updates', '40'));
+const warmup = Number(flag('--warmup', '20'));
 const only = flag('--only', '').split(',').filter(Boolean);
 const names = Object.keys(AGENTS).filter((n) => only.length === 0 || only.includes(n));
 // The first agent of the process would also pay for the wasm heap's first page touches and V8's
@@ -83,15 +117,15 @@ const names = Object.keys(AGENTS).filter((n) => only.length === 0 || only.includ
 const prewarm = AGENTS.sac.build();
 fill(prewarm);
 measure(prewarm, 0, Number(flag('--prewarm', '60')));
-const results: Record<string, { update: number; act: number }> = {};
-console.log(`kernels ${kernels().name}, ${updates} timed updates after ${warmup}, Pendulum sizes, batch 256, 2×256`);
-console.log('| agent | ms/update | × baseline | ms/act |');
-console.log('|---|---|---|---|');
+const results: Record<string, Cost> = {};
+console.log(`kernels ${kernels().name}, ${isTracingEnabled() ? 'traced' : 'eager'} updates, ${updates} timed after ${warmup}, Pendulum sizes, batch 256, 2×256`);
+console.log('| agent | ms/update (median) | CPU ms/update (median) | × baseline | ms/act | trace MiB |');
+console.log('|---|---|---|---|---|---|');
 for (const name of names) {
   const agent = AGENTS[name].build();
   fill(agent);
-  results[name] = measure(agent, updates, warmup);
+  const cost = results[name] = measure(agent, updates, warmup, AGENTS[name].cycle);
   const base = results[AGENTS[name].baseline];
-  const ratio = base ? (results[name].update / base.update).toFixed(1) : '—';
-  console.log(`| ${name} | ${results[name].update.toFixed(1)} | ${ratio} | ${results[name].act.toFixed(2)} |`);
+  const ratio = base ? (cost.update / base.update).toFixed(1) : '—';
+  console.log(`| ${name} | ${cost.update.toFixed(1)} | ${cost.cpu.toFixed(1)} | ${ratio} | ${cost.act.toFixed(2)} | ${(cost.traceBytes / 2 ** 20).toFixed(1)} |`);
 }

@@ -16,7 +16,7 @@
  * - The state is kept in float64 and checkpointed as a float64 tensor, so a resume is bit-identical.
  * Default gains K_P = 0, K_I = 1, K_D = 0 are rlpyt's PID Lagrangian (Stooke et al. 2020).
  */
-import { Tensor, noGrad, zeros } from '../../engine/index.ts';
+import { Tensor, dynamicScalar, noGrad, zeros, type DType } from '../../engine/index.ts';
 
 export interface PIDGains {
   /** Target ε of the distance D̂ (nats for HMC-SAC, action units for Langevin-TD3). */
@@ -40,6 +40,25 @@ export interface PIDReading {
   readonly error: number;
   readonly integral: number;
   readonly derivative: number;
+}
+
+/**
+ * A multiplier that changes between updates (β): a number, or a function returning its current value.
+ * @example hmcPass(chain, { ...pass, beta: () => agent.pid.beta }) // re-read at every replay of a traced update
+ */
+export type LiveScalar = number | (() => number);
+
+/**
+ * `value` as an operand of `dtype` arithmetic: a number as it is (the op makes it a constant), a function
+ * as a `dynamicScalar`, which a traced update re-reads at every replay. Both round the value to `dtype` the same way.
+ */
+export function scalarOperand(value: LiveScalar, dtype: DType): number | Tensor {
+  return typeof value === 'number' ? value : dynamicScalar(value, dtype);
+}
+
+/** 1/value, computed in double precision before any rounding (as `1 / beta` of a number is). */
+export function reciprocal(value: LiveScalar): LiveScalar {
+  return typeof value === 'number' ? 1 / value : () => 1 / value();
 }
 
 /** Slots of the state tensor. */

@@ -2,6 +2,8 @@
  * The SAC pieces HMC-SAC and flow-SAC share (Haarnoja et al. 2018, as in algorithms/sac.ts): twin soft
  * Q networks with Polyak targets and the ½·MSE loss of eq. (5), and the learned temperature α of
  * eq. (18). The policies differ, so each algorithm supplies the next action and its log-density.
+ * The steps return their losses as scalar tensors, so that they can run inside a traced update
+ * (engine/trace) and be read after it.
  */
 import {
   Adam, Tensor, add, copyParameters, exp, mean, minimum, mul, noGrad, polyakUpdate, square, sub, sum, zeros, type Generator,
@@ -86,10 +88,11 @@ export class SoftTwinCritic {
 
   /**
    * Soft Q target (eq. 3 with the twin-Q minimum) y = r + γ(1 − d)(min_j Q̄_j(s', a') − α·log q(a'|s')), then
-   * one step on the critic loss (eq. 5) J_Q = ½E[(Q_j(s, a) − y)²] for each critic. Returns the loss.
+   * one step on the critic loss (eq. 5) J_Q = ½E[(Q_j(s, a) − y)²] for each critic. Returns the loss, a scalar tensor.
+   * α is a number or a scalar tensor (a traced update's `dynamicScalar`).
    */
   update(batch: { observations: Tensor; actions: Tensor; rewards: Tensor; nextObservations: Tensor; notTerminated: Tensor },
-    next: { action: Tensor; logProb: Tensor }, alpha: number, gamma: number): number {
+    next: { action: Tensor; logProb: Tensor }, alpha: number | Tensor, gamma: number): Tensor {
     const target = noGrad(() => {
       const qNext = minimum(this.critic1Target.forward(batch.nextObservations, next.action), this.critic2Target.forward(batch.nextObservations, next.action));
       return add(batch.rewards, mul(mul(batch.notTerminated, gamma), sub(qNext, mul(next.logProb, alpha))));
@@ -100,7 +103,7 @@ export class SoftTwinCritic {
     this.optimizer.zeroGrad();
     loss.backward();
     this.optimizer.step();
-    return loss.item();
+    return loss;
   }
 
   /** θ̄ ← (1 − τ)θ̄ + τθ for both targets. */
@@ -125,14 +128,14 @@ export class Temperature {
     return Math.exp(this.logAlpha.data[0]);
   }
 
-  /** J(α) = E[−α(log q + H̄)] with the gradient through log α or α; `logProb` is detached. Returns the loss. */
-  update(logProb: Tensor, form: SACConfig['alphaLoss']): number {
+  /** J(α) = E[−α(log q + H̄)] with the gradient through log α or α; `logProb` is detached. Returns the loss, a scalar tensor. */
+  update(logProb: Tensor, form: SACConfig['alphaLoss']): Tensor {
     const gap = mean(add(logProb.detach(), this.targetEntropy));
     const multiplier = form === 'logAlpha' ? this.logAlpha : exp(this.logAlpha);
     const loss = mul(sum(multiplier), gap).neg();
     this.optimizer.zeroGrad();
     loss.backward({ inputs: this.optimizer.params });
     this.optimizer.step();
-    return loss.item();
+    return loss;
   }
 }
