@@ -1,117 +1,87 @@
 /**
- * The IAPO study: direct vs iterative amortization on Pendulum-v1, CartPoleSwingup-v0 and Reacher2D-v0
- * (≥ 5 seeds each, the `reduced` configuration, identical for both), the amortization gap, the
- * per-iteration improvement, the cost per update of both configurations, multiple estimates on
- * MultiGoal-v0 and a new objective at test time. Results go to bench/results/iapo-*.
+ * The IAPO study: direct vs iterative amortization, trained by sweep files and analysed here.
  *
- *   node --import tsx bench/iapo-study.ts run [--jobs 2] [--seeds 5] [--only cost,train,modes] [--reanalyze]   # resumable
- *   node --import tsx bench/iapo-study.ts report                                                # aggregate what exists
- *   node --import tsx bench/iapo-study.ts job '<json>'                                          # one job (used by run)
+ * - bench/sweeps/iapo-pendulum.yaml, iapo-cartpole-swingup.yaml: the primary comparison, both models
+ *   with the `reduced` preset and β = 1/√2 (Q̂ = min(Q₁, Q₂)), the configuration in which neither
+ *   collapses; Pendulum-v1 for 20k env steps, CartPoleSwingup-v0 for 60k, 5 seeds.
+ * - bench/sweeps/iapo-pendulum-beta.yaml, iapo-cartpole-swingup-beta.yaml: supplementary, β = 2.5 and
+ *   β = 1 for both models; the per-model default (direct β = 1, iterative β = 2.5) reuses their runs.
+ * - bench/sweeps/iapo-multigoal.yaml: multiple estimates on MultiGoal-v0.
  *
- * Every job writes its own result.json; `run` skips jobs that have one and resumes interrupted
- * training from its checkpoint, so the study can be stopped and restarted at any time.
+ * Training is `varl sweep run` (sweep folders sweeps/<name>/, resumable). After training, `analyze`
+ * loads each finished job's final weights in a fresh process and writes jobs/<id>/analysis.json: a
+ * final evaluation with more episodes (and, for the iterative model, with 3K iterations) on the job's
+ * own evaluation seeds, the amortization gap, the per-iteration objective, and either the new
+ * objective at test time or, on MultiGoal-v0, multiple estimates. `cost` measures the cost per
+ * update of both models in isolation. `report` aggregates everything into bench/results/iapo-study.md
+ * (bench/iapo/report.ts).
+ *
+ *   node --import tsx bench/iapo-study.ts run [--jobs 2]          # every sweep, then analyze, cost, report (= npm run bench:iapo)
+ *   node --import tsx bench/iapo-study.ts analyze [DIR …] [--jobs 2] [--reanalyze]   # default: the study's sweep folders
+ *   node --import tsx bench/iapo-study.ts cost [--jobs 2]
+ *   node --import tsx bench/iapo-study.ts report
+ *
+ * Sweep folders are looked up under sweeps/ (IAPO_STUDY_SWEEPS=DIR for another place); results go to
+ * bench/results (IAPO_STUDY_DIR). IAPO_STUDY_QUICK=1 makes the analyses tiny (a smoke test).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator, Tensor, kernels, registerKernels, useKernels, type Kernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { evaluate } from '../algorithms/common/evaluate.ts';
-import { hasCheckpoint, readEvalHistory } from '../algorithms/index.ts';
-import { IAPO, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../algorithms/iapo.ts';
+import { IAPO, IAPO_PRESETS, type IAPOConfig } from '../algorithms/iapo.ts';
 import {
   agentObjective, amortizationGap, amortizedEstimate, collectStates, inferenceTrace, multipleEstimates, newObjectiveTransfer,
   penaltyOnPreferredAction, ringOfInitialMeans, summarize,
 } from '../algorithms/iapo/analysis.ts';
+import { runSweepCommand } from '../algorithms/sweep/cli.ts';
+import { findJob, jobDir, readJobResult, readSweep, readSweepFile, type SweepFolder, type SweepJob } from '../algorithms/sweep/index.ts';
 import { FOUR_DIRECTIONS, FOUR_MODE_CURVATURE, multimodalValue } from './iapo/multimodal-value.ts';
-import { writeStudyReport } from './iapo/report.ts';
+import { writeStudyReport, type RunResult, type StudySection } from './iapo/report.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** IAPO_STUDY_QUICK=1: a smoke test of the whole pipeline (tiny runs) into IAPO_STUDY_DIR. */
 const QUICK = process.env.IAPO_STUDY_QUICK === '1';
 export const RESULTS = process.env.IAPO_STUDY_DIR ?? path.join(ROOT, 'bench', 'results');
-export const RUNS = path.join(RESULTS, 'iapo-runs');
+const SWEEPS = process.env.IAPO_STUDY_SWEEPS ?? path.join(ROOT, 'sweeps');
+const COST_DIR = path.join(SWEEPS, 'iapo-cost');
 
-/** Env steps per run and evaluation cadence, per env (identical for both variants). */
-export const STUDY_ENVS: Readonly<Record<string, EnvPlan>> = QUICK
-  ? {
-    'Pendulum-v1': { steps: 1200, evalEvery: 600, evalEpisodes: 2, finalEpisodes: 2 },
-    'Reacher2D-v0': { steps: 1200, evalEvery: 600, evalEpisodes: 2, finalEpisodes: 2 },
-  }
-  : {
-    'Pendulum-v1': { steps: 10_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 },
-    'Reacher2D-v0': { steps: 15_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 },
-    // 1000-step episodes with an almost deterministic start (hinge at π ± 0.01): fewer episodes suffice.
-    'CartPoleSwingup-v0': { steps: 30_000, evalEvery: 2000, evalEpisodes: 3, finalEpisodes: 5 },
-  };
+/** The study's sweep files, in report order; `modes` runs get the multiple-estimates analysis. */
+export const STUDY_SWEEPS: readonly { readonly file: string; readonly role: 'primary' | 'supplementary' | 'modes' }[] = [
+  { file: 'bench/sweeps/iapo-pendulum.yaml', role: 'primary' },
+  { file: 'bench/sweeps/iapo-cartpole-swingup.yaml', role: 'primary' },
+  { file: 'bench/sweeps/iapo-pendulum-beta.yaml', role: 'supplementary' },
+  { file: 'bench/sweeps/iapo-cartpole-swingup-beta.yaml', role: 'supplementary' },
+  { file: 'bench/sweeps/iapo-multigoal.yaml', role: 'modes' },
+];
 
-/**
- * Supplementary runs (`run --only long`), each under its own label: a longer budget, or a config
- * change for both variants (the `reduced` preset plus `overrides`). `modes: true` runs the MultiGoal
- * multiple-estimates analysis instead of the new-objective one.
- */
-export const LONG_ENVS: Readonly<Record<string, EnvPlan & { envId: string; overrides?: Partial<IAPOConfig>; modes?: boolean }>> = {
-  'CartPoleSwingup-v0@60k': { envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5 },
-  // The budget of the SAC/TD3 Pendulum study (bench/results/rl-study.md), for a like-for-like comparison.
-  'Pendulum-v1@20k': { envId: 'Pendulum-v1', steps: 20_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 },
-  // The late collapse at 60k with β = 2.5: β = 1/√2 makes Q̂ = min(Q₁, Q₂) (SAC's clipped double Q).
-  'CartPoleSwingup-v0@60k+min': {
-    envId: 'CartPoleSwingup-v0', steps: 60_000, evalEvery: 4000, evalEpisodes: 3, finalEpisodes: 5, overrides: { pessimism: Math.SQRT1_2 },
-  },
-  'Pendulum-v1@20k+min': { envId: 'Pendulum-v1', steps: 20_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { pessimism: Math.SQRT1_2 } },
-  // 'layer' normalisation keeps only the sign pattern of a 2-D gradient; signedLog keeps its scale.
-  'Reacher2D-v0+signedLog': {
-    envId: 'Reacher2D-v0', steps: 15_000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' },
-  },
-  'MultiGoal-v0+signedLog': {
-    envId: 'MultiGoal-v0', steps: 5000, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20, overrides: { inputNormalization: 'signedLog' }, modes: true,
-  },
-};
+/** Episodes of the final evaluations (trained K, and 3K iterations); CartPoleSwingup-v0's 1000-step episodes start almost alike. */
+const FINAL_EPISODES: Readonly<Record<string, number>> = { 'CartPoleSwingup-v0': 5 };
+const finalEpisodes = (envId: string): number => (QUICK ? 2 : FINAL_EPISODES[envId] ?? 20);
 const ANALYSIS_STATES = QUICK ? 8 : 32;
-const MODES_STEPS = QUICK ? 1200 : 5000;
 const ASCENT_STEPS = QUICK ? 100 : 2000;
-/** Bumped when the analyses change; `run --reanalyze` redoes the analyses of results with an older version. */
-const ANALYSIS_VERSION = 2;
+/** Bumped when the analyses change; `analyze --reanalyze` redoes the analyses of an older version. */
+const ANALYSIS_VERSION = 3;
 
 export type Variant = 'direct' | 'iterative';
-
-interface EnvPlan {
-  /** Env steps per run. */
-  steps: number;
-  evalEvery: number;
-  /** Episodes per evaluation during training. */
-  evalEpisodes: number;
-  /** Episodes of the final evaluations (trained K, and 3K iterations). */
-  finalEpisodes: number;
-}
-
-type Job =
-  | { kind: 'cost'; config: 'reference' | 'reduced'; env: string; variant: Variant }
-  | { kind: 'train' | 'long'; env: string; variant: Variant; seed: number }
-  | { kind: 'modes'; variant: Variant; seed: number };
-
-function jobDir(job: Job): string {
-  switch (job.kind) {
-    case 'cost': return path.join(RUNS, 'cost', `${job.config}-${job.env}-${job.variant}`);
-    case 'train': case 'long': return path.join(RUNS, job.env, `${job.variant}-s${job.seed}`);
-    case 'modes': return path.join(RUNS, 'MultiGoal-v0', `${job.variant}-s${job.seed}`);
-  }
-}
-
-function jobName(job: Job): string {
-  return job.kind === 'cost' ? `cost ${job.config} ${job.env} ${job.variant}` : `${job.kind} ${job.kind === 'modes' ? 'MultiGoal-v0' : job.env} ${job.variant} s${job.seed}`;
-}
-
-function studyConfig(job: { kind: string; env?: string; variant: Variant; seed: number }): Partial<IAPOConfig> {
-  const overrides = job.kind === 'long' && job.env ? LONG_ENVS[job.env].overrides ?? {} : {};
-  return { ...IAPO_PRESETS.reduced, ...overrides, inference: job.variant, seed: job.seed };
-}
+type CostJob = { config: 'reference' | 'reduced'; env: string; variant: Variant };
 
 function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file + '.tmp', JSON.stringify(value, null, 1) + '\n');
   fs.renameSync(file + '.tmp', file);
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+function log(line: string): void {
+  const text = `[${new Date().toISOString()}] ${line}\n`;
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.appendFileSync(path.join(RESULTS, 'iapo-study.log'), text);
+  process.stdout.write(text);
 }
 
 /** A kernel set that counts matrix-multiply flops (2·m·k·n per product) on top of the active one. */
@@ -146,7 +116,7 @@ function fillBuffer(agent: IAPO, envId: string, count: number, seed: number): vo
 }
 
 /** Wall time and matmul flops per update of one variant in one configuration (a fresh process per variant). */
-function costJob(job: Extract<Job, { kind: 'cost' }>): Record<string, unknown> {
+function costJob(job: CostJob): Record<string, unknown> {
   const counter = countingKernels();
   const baseName = kernels().name;
   registerKernels(counter.set);
@@ -179,91 +149,92 @@ function costJob(job: Extract<Job, { kind: 'cost' }>): Record<string, unknown> {
   };
 }
 
-type RunJob = Extract<Job, { kind: 'train' | 'long' | 'modes' }>;
+const analysisFile = (dir: string, job: SweepJob): string => path.join(jobDir(dir, job), 'analysis.json');
 
-function planFor(job: RunJob): { envId: string; plan: EnvPlan } {
-  if (job.kind === 'train') return { envId: job.env, plan: STUDY_ENVS[job.env] };
-  if (job.kind === 'long') return { envId: LONG_ENVS[job.env].envId, plan: LONG_ENVS[job.env] };
-  return { envId: 'MultiGoal-v0', plan: { steps: MODES_STEPS, evalEvery: 1000, evalEpisodes: 5, finalEpisodes: 20 } };
+/** The median of the training's updates per second, from the job's progress log. */
+function medianUpdatesPerSecond(folder: string): number | null {
+  const file = path.join(folder, 'progress.jsonl');
+  if (!fs.existsSync(file)) return null;
+  const speeds = fs.readFileSync(file, 'utf8').split('\n').flatMap((line) => {
+    try {
+      const value = (JSON.parse(line) as Record<string, unknown>).updates_per_s;
+      return typeof value === 'number' ? [value] : [];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => a - b);
+  return speeds.length ? speeds[Math.floor(speeds.length / 2)] : null;
 }
 
-/** Phase 1: trains (or resumes) one run and evaluates it; writes train.json. */
-async function trainJob(job: RunJob): Promise<void> {
-  const { envId, plan } = planFor(job);
-  const dir = jobDir(job);
-  const checkpoint = path.join(dir, 'checkpoint');
-  const agent = new IAPO(make(envId), studyConfig(job));
-  if (hasCheckpoint(checkpoint)) agent.load(checkpoint);
-  const learned = await agent.learn({
-    totalSteps: plan.steps, runDir: dir, evalEnv: make(envId), evalEvery: plan.evalEvery, evalEpisodes: plan.evalEpisodes,
-    checkpointEvery: 2000, progress: { intervalSeconds: 120, label: jobName(job) },
-  });
-  const rows = fs.readFileSync(path.join(dir, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | null>);
-  const speeds = rows.map((r) => r.updates_per_s).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-  const result: Record<string, unknown> = {
-    job, kernels: kernels().name, config: agent.config, describe: agent.describe(),
-    steps: learned.step, updates: learned.updates, wallSeconds: learned.wallSeconds,
-    medianUpdatesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)] : null,
-    evalCurve: readEvalHistory(dir),
-  };
-  const started = performance.now();
-  const final = evaluate((o) => agent.predict(o, { deterministic: true }), make(envId), { episodes: plan.finalEpisodes, seed: 777_000 });
-  result.finalEval = { mean: final.mean, std: final.std, episodes: plan.finalEpisodes };
-  if (job.variant === 'iterative') {
-    const iterations = 3 * agent.config.inferenceIterations;
-    const more = evaluate((o) => agent.predict(o, { deterministic: true, inferenceIterations: iterations }), make(envId), { episodes: plan.finalEpisodes, seed: 777_000 });
-    result.finalEvalMoreIterations = { iterations, mean: more.mean, std: more.std, episodes: plan.finalEpisodes };
+/** The kernel set the job trained with (run.json), or this process's when the run does not say. */
+function trainingKernels(folder: string): string {
+  try {
+    return readJson<{ kernels?: { set?: string } }>(path.join(folder, 'run.json')).kernels?.set ?? kernels().name;
+  } catch {
+    return kernels().name;
   }
-  result.finalEvaluationSeconds = (performance.now() - started) / 1000;
-  writeJson(path.join(dir, 'train.json'), result);
 }
 
 /**
- * Phase 2, in a fresh process: loads the final checkpoint (weights) and runs the analyses.
- * (A fresh process also keeps the analyses' new tensor shapes away from a wasm pool already carved
- * up by training; see the report.)
+ * The analyses of one finished job of an IAPO sweep, on its final weights (run in a fresh process: it
+ * also keeps the analyses' new tensor shapes away from a wasm pool already carved up by training).
  */
-function analyzeJob(job: RunJob): Record<string, unknown> {
-  const { envId } = planFor(job);
-  const dir = jobDir(job);
-  const result = JSON.parse(fs.readFileSync(path.join(dir, 'train.json'), 'utf8')) as Record<string, unknown>;
-  const agent = new IAPO(make(envId), studyConfig(job)).load(path.join(dir, 'checkpoint'), { weightsOnly: true });
+function analyzeJob(dir: string, job: SweepJob): Record<string, unknown> {
+  const result = readJobResult(dir, job);
+  if (!result) throw new Error(`${job.id}: not finished (no result.json in ${jobDir(dir, job)})`);
+  const folder = jobDir(dir, job);
+  const envId = job.envId;
+  const agent = new IAPO(make(envId), job.config as Partial<IAPOConfig>).load(path.join(folder, 'checkpoint'), { weightsOnly: true });
+  const variant = agent.config.inference;
   const timings: Record<string, number> = {};
   let lapStart = performance.now();
   const lap = (what: string): void => {
     const now = performance.now();
     timings[what] = (now - lapStart) / 1000;
-    process.stderr.write(`${jobName(job)}: ${what} took ${timings[what].toFixed(1)} s\n`);
+    process.stderr.write(`${job.id}: ${what} took ${timings[what].toFixed(1)} s\n`);
     lapStart = now;
   };
+  const out: Record<string, unknown> = {
+    analysisVersion: ANALYSIS_VERSION, id: job.id, variant, seed: job.seed, envId, config: agent.config, describe: agent.describe(),
+    kernels: trainingKernels(folder), steps: result.steps, updates: result.updates, evalCurve: result.evalCurve,
+    medianUpdatesPerSecond: medianUpdatesPerSecond(folder),
+  };
+  // The final evaluation on the job's own evaluation seeds (disjoint across training seeds, shared by both models of a seed).
+  const episodes = finalEpisodes(envId);
+  const final = evaluate((o) => agent.predict(o, { deterministic: true }), make(envId), { episodes, seed: job.evalSeed });
+  out.finalEval = { mean: final.mean, std: final.std, episodes, seed: job.evalSeed };
+  if (variant === 'iterative') {
+    const iterations = 3 * agent.config.inferenceIterations;
+    const more = evaluate((o) => agent.predict(o, { deterministic: true, inferenceIterations: iterations }), make(envId), { episodes, seed: job.evalSeed });
+    out.finalEvalMoreIterations = { iterations, mean: more.mean, std: more.std, episodes };
+  }
+  lap('final evaluation');
+
   const states = collectStates(agent, make(envId), ANALYSIS_STATES, { seed: 555_000 + job.seed, episodes: envId === 'MultiGoal-v0' ? 4 : 1 });
-  const modesAnalysis = job.kind === 'modes' || (job.kind === 'long' && LONG_ENVS[job.env].modes === true);
   const generator = new Generator(1000 + job.seed);
   const lambda = amortizedEstimate(agent, states, generator);
   const gap = amortizationGap(agentObjective(agent), states, lambda, { generator, gradientSamples: 100, learningRate: 1e-2, maxSteps: ASCENT_STEPS });
-  result.gap = { summary: gap.summary, perState: Array.from(gap.gaps), initial: summarize(gap.initial), optimized: summarize(gap.optimized), steps: gap.steps };
+  out.gap = { summary: gap.summary, perState: Array.from(gap.gaps), initial: summarize(gap.initial), optimized: summarize(gap.optimized), steps: gap.steps };
   lap('amortization gap');
   const K = agent.config.inferenceIterations;
-  const trace = inferenceTrace(agent, states, { iterations: job.variant === 'iterative' ? 4 * K : 1, generator });
-  result.trace = { mean: trace.mean, increments: trace.increments, trainedIterations: K };
+  const trace = inferenceTrace(agent, states, { iterations: variant === 'iterative' ? 4 * K : 1, generator });
+  out.trace = { mean: trace.mean, increments: trace.increments, trainedIterations: K };
   lap('per-iteration trace');
 
-  if (!modesAnalysis) {
+  if (envId !== 'MultiGoal-v0') {
     const newValue = penaltyOnPreferredAction(agent, states, lambda, generator, { radius: 0.3 });
     const transfer = newObjectiveTransfer(agent, states, newValue, { generator, ascent: { gradientSamples: 100, learningRate: 1e-2, maxSteps: ASCENT_STEPS } });
-    result.newObjective = {
-      amortized: transfer.amortized, iterative: transfer.iterative ?? null, gradientAscent: transfer.gradientAscent, gradientSteps: transfer.gradientSteps,
-    };
+    out.newObjective = { amortized: transfer.amortized, iterative: transfer.iterative ?? null, gradientAscent: transfer.gradientAscent, gradientSteps: transfer.gradientSteps };
     lap('new objective');
   } else {
     // Multiple estimates at a few states of the rollouts (the first is a start state, all four goals about equally far).
     const inits = ringOfInitialMeans(2, 8, 1.5);
     const S = agent.observationSize;
     const picks = [0, 4, 8, 16].filter((i) => i < states.shape[0]);
-    result.modes = picks.map((i) => {
+    out.modes = picks.map((i) => {
       const obs = Array.from(states.data.subarray(i * S, (i + 1) * S));
       const single = Array.from(amortizedEstimate(agent, new Tensor(Float32Array.from(obs), [1, S]), generator).mean.data, Math.tanh);
-      if (job.variant === 'direct') return { state: obs, modes: [{ action: single, count: 1 }], directAction: single };
+      if (variant === 'direct') return { state: obs, modes: [{ action: single, count: 1 }], directAction: single };
       const m = multipleEstimates(agent, obs, inits, { iterations: 4 * K, generator });
       // The same inference model on a known four-mode objective (the four goal directions), swapped in at test time.
       const four = multipleEstimates(agent, obs, inits, { iterations: 4 * K, generator, actionValue: multimodalValue(FOUR_DIRECTIONS, FOUR_MODE_CURVATURE, 1) });
@@ -275,83 +246,149 @@ function analyzeJob(job: RunJob): Record<string, unknown> {
     });
     lap('multiple estimates');
   }
-  result.analysisTimings = timings;
-  result.analysisVersion = ANALYSIS_VERSION;
-  return result;
+  out.analysisTimings = timings;
+  out.finishedAt = new Date().toISOString();
+  return out;
 }
 
-function allJobs(seeds: number): Job[] {
-  const jobs: Job[] = [];
-  const variants = ['iterative', 'direct'] as const;
-  for (const env of ['Pendulum-v1', 'Reacher2D-v0']) for (const variant of variants) jobs.push({ kind: 'cost', config: 'reduced', env, variant });
-  for (const env of Object.keys(STUDY_ENVS)) {
-    for (let seed = 0; seed < seeds; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'train', env, variant, seed });
-  }
-  for (let seed = 0; seed < 2; seed++) for (const variant of ['iterative', 'direct'] as const) jobs.push({ kind: 'modes', variant, seed });
-  for (const env of Object.keys(LONG_ENVS)) {
-    for (let seed = 0; seed < seeds; seed++) for (const variant of variants) jobs.push({ kind: 'long', env, variant, seed });
-  }
-  if (!QUICK) for (const env of ['Pendulum-v1', 'Reacher2D-v0']) for (const variant of variants) jobs.push({ kind: 'cost', config: 'reference', env, variant });
-  return jobs;
+/** The sweep folder of a study file (sweeps/<name>), or null when it has not been planned. */
+function studyFolder(file: string): { dir: string; sweep: SweepFolder } | null {
+  const spec = readSweepFile(path.join(ROOT, file), file);
+  const dir = path.join(SWEEPS, spec.name);
+  return fs.existsSync(path.join(dir, 'sweep.json')) ? { dir, sweep: readSweep(dir) } : null;
 }
 
-/** `job`: cost → result.json; train/modes → train.json (training) and, in a second process, result.json (analyses). */
-async function runJob(job: Job): Promise<void> {
-  const dir = jobDir(job);
-  if (job.kind === 'cost') {
-    writeJson(path.join(dir, 'result.json'), { ...costJob(job), finishedAt: new Date().toISOString() });
-    return;
-  }
-  if (!fs.existsSync(path.join(dir, 'train.json'))) await trainJob(job);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'analyze', JSON.stringify(job)], { cwd: ROOT, stdio: 'inherit', env: process.env });
-  if (child.status !== 0) throw new Error(`analysis of ${jobName(job)} failed with status ${child.status}`);
-}
-
-function log(line: string): void {
-  const text = `[${new Date().toISOString()}] ${line}\n`;
-  fs.appendFileSync(path.join(RESULTS, 'iapo-study.log'), text);
-  process.stdout.write(text);
-}
-
-/** Runs every missing job, `jobs` at a time, each in its own process (so a crash costs one job). */
-async function runAll(parallel: number, seeds: number, only: Set<string> | null, reanalyze = false): Promise<void> {
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const stale = (j: Job): boolean => {
-    const file = path.join(jobDir(j), 'result.json');
-    if (!fs.existsSync(file)) return true;
-    if (!reanalyze || j.kind === 'cost') return false;
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { analysisVersion?: number }).analysisVersion !== ANALYSIS_VERSION;
-  };
-  const pending = allJobs(seeds).filter((j) => (!only || only.has(j.kind)) && stale(j));
-  log(`study: ${pending.length} jobs to run, ${parallel} at a time`);
+/** Runs `tasks` (each a child process of this script), `parallel` at a time; resolves to the number that failed. */
+async function runChildren(tasks: readonly { name: string; args: string[]; logFile: string }[], parallel: number): Promise<number> {
   let next = 0;
+  let failed = 0;
   const worker = async (): Promise<void> => {
-    while (next < pending.length) {
-      const job = pending[next++];
-      const dir = jobDir(job);
-      fs.mkdirSync(dir, { recursive: true });
-      log(`start ${jobName(job)}`);
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      log(`start ${task.name}`);
       const started = Date.now();
+      fs.mkdirSync(path.dirname(task.logFile), { recursive: true });
       const code = await new Promise<number>((resolve) => {
-        const out = fs.openSync(path.join(dir, 'job.log'), 'a');
-        const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'job', JSON.stringify(job)], {
-          cwd: ROOT, stdio: ['ignore', out, out], env: process.env,
+        const out = fs.openSync(task.logFile, 'a');
+        const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...task.args], { cwd: ROOT, stdio: ['ignore', out, out], env: process.env });
+        child.on('exit', (c) => {
+          fs.closeSync(out);
+          resolve(c ?? 1);
         });
-        child.on('exit', (c) => resolve(c ?? 1));
       });
-      log(`${code === 0 ? 'done' : `FAILED (exit ${code})`} ${jobName(job)} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
-      if (code === 0) {
-        try {
-          writeStudyReport(RESULTS, RUNS);
-        } catch (error) {
-          log(`report failed: ${(error as Error).message}`);
-        }
-      }
+      if (code !== 0) failed++;
+      log(`${code === 0 ? 'done' : `FAILED (exit ${code}, log ${task.logFile})`} ${task.name} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  writeStudyReport(RESULTS, RUNS);
-  log('study: finished');
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks.length)) }, worker));
+  return failed;
+}
+
+/** Analyses every finished job of the given sweep folders that has none of the current version. */
+async function analyzeAll(dirs: readonly string[], parallel: number, reanalyze: boolean): Promise<number> {
+  const tasks = dirs.flatMap((dir) => readSweep(dir).jobs.filter((job) => {
+    if (job.algorithm !== 'iapo' || !readJobResult(dir, job)) return false;
+    const file = analysisFile(dir, job);
+    return !fs.existsSync(file) || (reanalyze && readJson<{ analysisVersion?: number }>(file).analysisVersion !== ANALYSIS_VERSION);
+  }).map((job) => ({ name: `analyze ${job.id}`, args: ['analyze-job', dir, job.id], logFile: path.join(jobDir(dir, job), 'analysis.log') })));
+  log(`analyze: ${tasks.length} jobs, ${parallel} at a time`);
+  return runChildren(tasks, parallel);
+}
+
+const COST_JOBS: readonly CostJob[] = (['reduced', 'reference'] as const).flatMap((config) =>
+  ['Pendulum-v1', 'Reacher2D-v0'].flatMap((env) => (['iterative', 'direct'] as const).map((variant) => ({ config, env, variant }))));
+const costFile = (job: CostJob): string => path.join(COST_DIR, `${job.config}-${job.env}-${job.variant}.json`);
+
+/** β as the report names it. */
+function betaLabel(beta: number | null): { suffix: string; text: string } {
+  if (beta === Math.SQRT1_2) return { suffix: '+min', text: 'β = 1/√2 (Q̂ = min(Q₁, Q₂))' };
+  if (beta === null) return { suffix: '+default', text: 'β per model: direct 1, iterative 2.5' };
+  return { suffix: `+beta${beta}`, text: `β = ${beta}` };
+}
+
+/** The analysed runs of one folder as RunResults labelled `label`. */
+function runResult(dir: string, job: SweepJob, label: string): RunResult | null {
+  const file = analysisFile(dir, job);
+  if (!fs.existsSync(file)) return null;
+  const a = readJson<Record<string, unknown>>(file);
+  return { ...(a as unknown as RunResult), job: { env: label, variant: a.variant as Variant, seed: job.seed } };
+}
+
+/**
+ * The report's sections from the study's sweep folders: per folder and env, one section per β (both
+ * models), and, where a folder has β = 1 and β = 2.5, the per-model default assembled from their runs.
+ */
+function studySections(): { sections: StudySection[]; modes: RunResult[]; missing: string[] } {
+  const sections: StudySection[] = [];
+  const modes: RunResult[] = [];
+  const missing: string[] = [];
+  for (const { file, role } of STUDY_SWEEPS) {
+    const folder = studyFolder(file);
+    if (!folder) {
+      missing.push(file);
+      continue;
+    }
+    const { dir, sweep } = folder;
+    const groups = new Map<string, { beta: number | null; envId: string; steps: number; extra: string; runs: RunResult[]; direct: RunResult[]; iterative: RunResult[] }>();
+    for (const job of sweep.jobs) {
+      const beta = (job.config.pessimism ?? null) as number | null;
+      const inputs = job.config.inputNormalization === 'layer' ? '' : `+${String(job.config.inputNormalization)}`;
+      const label = `${job.envId}@${job.steps / 1000}k${betaLabel(beta).suffix}${inputs}`;
+      const run = runResult(dir, job, label);
+      if (role === 'modes') {
+        if (run) modes.push(run);
+        continue;
+      }
+      const group = groups.get(label) ?? { beta, envId: job.envId, steps: job.steps, extra: inputs, runs: [], direct: [], iterative: [] };
+      groups.set(label, group);
+      if (run) {
+        group.runs.push(run);
+        group[run.job.variant].push(run);
+      }
+    }
+    for (const [label, group] of groups) {
+      sections.push({
+        label, role: role as 'primary' | 'supplementary', reuse: null, runs: group.runs,
+        description: `${group.envId}, ${group.steps.toLocaleString('en')} env steps, \`reduced\` preset, ${betaLabel(group.beta).text} for both models` +
+          `${group.extra ? `, inference inputs ${group.extra.slice(1)}` : ''} (${sweep.file})`,
+      });
+    }
+    // The reference code's per-model values: direct β = 1, iterative β = 2.5, from the runs above.
+    const byBeta = (beta: number): { label: string; runs: RunResult[] } | undefined => {
+      const entry = [...groups.entries()].find(([, g]) => g.beta === beta);
+      return entry ? { label: entry[0], runs: entry[1].runs } : undefined;
+    };
+    const one = byBeta(1);
+    const twoAndHalf = byBeta(2.5);
+    if (one && twoAndHalf) {
+      const label = one.label.replace('+beta1', '+default');
+      sections.push({
+        label, role: 'supplementary', description: `The reference code's per-model β: direct β = 1, iterative β = 2.5 (what \`pessimism: null\` resolves to); otherwise as ${one.label}`,
+        reuse: `no runs of its own: the direct runs of ${one.label} and the iterative runs of ${twoAndHalf.label} (model and β both differ here; ${one.label} and ${twoAndHalf.label} compare the models at one β)`,
+        runs: [
+          ...one.runs.filter((r) => r.job.variant === 'direct').map((r) => ({ ...r, job: { ...r.job, env: label } })),
+          ...twoAndHalf.runs.filter((r) => r.job.variant === 'iterative').map((r) => ({ ...r, job: { ...r.job, env: label } })),
+        ],
+      });
+    }
+  }
+  return { sections, modes, missing };
+}
+
+function report(): void {
+  const { sections, modes, missing } = studySections();
+  for (const file of missing) process.stderr.write(`report: ${file} has no sweep folder under ${SWEEPS} yet (varl sweep run ${file})\n`);
+  if (sections.every((section) => section.runs.length === 0) && modes.length === 0) {
+    // Nothing analysed yet: keep the existing report rather than replace it with an empty one.
+    process.stderr.write(`report: no analysed runs under ${SWEEPS} (run the sweeps, then \`analyze\`); ${path.join(RESULTS, 'iapo-study.md')} left as it is\n`);
+    return;
+  }
+  const cost = COST_JOBS.filter((job) => fs.existsSync(costFile(job))).map((job) => readJson<Record<string, unknown>>(costFile(job)));
+  writeStudyReport(RESULTS, {
+    source: `the sweep folders of ${STUDY_SWEEPS.map((s) => s.file.replace('bench/sweeps/', '')).join(', ')} (bench/sweeps/; training by \`varl sweep run\`, ` +
+      'analyses in jobs/<id>/analysis.json by `bench/iapo-study.ts analyze`)',
+    sections, modes, cost,
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -360,21 +397,52 @@ async function main(argv: string[]): Promise<void> {
     const i = rest.indexOf(`--${name}`);
     return i >= 0 ? rest[i + 1] : undefined;
   };
-  if (command === 'job') return runJob(JSON.parse(rest[0]) as Job);
-  if (command === 'analyze') {
-    const job = JSON.parse(rest[0]) as RunJob;
-    writeJson(path.join(jobDir(job), 'result.json'), { ...analyzeJob(job), finishedAt: new Date().toISOString() });
-    // The finished run keeps its weights (for `varl analyze`), not its replay buffer (the bulk of the checkpoint).
-    fs.rmSync(path.join(jobDir(job), 'checkpoint', 'replay.safetensors'), { force: true });
-    return;
+  const parallel = Number(flag('jobs') ?? 2);
+  const studyDirs = (): string[] => STUDY_SWEEPS.flatMap(({ file }) => {
+    const folder = studyFolder(file);
+    return folder ? [folder.dir] : [];
+  });
+  switch (command) {
+    case 'analyze-job': {
+      const [dir, id] = rest;
+      const job = findJob(readSweep(dir), { id });
+      writeJson(analysisFile(dir, job), analyzeJob(dir, job));
+      return;
+    }
+    case 'cost-job':
+      writeJson(costFile(JSON.parse(rest[0]) as CostJob), { ...costJob(JSON.parse(rest[0]) as CostJob), finishedAt: new Date().toISOString() });
+      return;
+    case 'analyze': {
+      const given = rest.filter((arg, i) => !arg.startsWith('--') && rest[i - 1] !== '--jobs');
+      const failed = await analyzeAll(given.length ? given.map((d) => path.resolve(d)) : studyDirs(), parallel, rest.includes('--reanalyze'));
+      process.exitCode = failed > 0 ? 1 : 0;
+      return;
+    }
+    case 'cost': {
+      const tasks = COST_JOBS.filter((job) => !fs.existsSync(costFile(job)) && !(QUICK && job.config === 'reference'))
+        .map((job) => ({ name: `cost ${job.config} ${job.env} ${job.variant}`, args: ['cost-job', JSON.stringify(job)], logFile: path.join(COST_DIR, 'cost.log') }));
+      process.exitCode = (await runChildren(tasks, 1)) > 0 ? 1 : 0;
+      return;
+    }
+    case 'report':
+      report();
+      return;
+    case 'run': {
+      // Every sweep (resumable: finished jobs are skipped), then the analyses, the cost measurements (one at a time: they time), the report.
+      for (const { file } of STUDY_SWEEPS) {
+        const status = await runSweepCommand('sweep', ['run', file, '--jobs', String(parallel), '--out', path.join(SWEEPS, readSweepFile(path.join(ROOT, file), file).name)], ROOT);
+        if (status === 130) return void (process.exitCode = 130);
+      }
+      await analyzeAll(studyDirs(), parallel, rest.includes('--reanalyze'));
+      await main(['cost']);
+      report();
+      log('study: finished');
+      return;
+    }
+    default:
+      process.stderr.write('usage: iapo-study.ts run [--jobs 2] | analyze [DIR …] [--jobs 2] [--reanalyze] | cost | report\n');
+      process.exitCode = 2;
   }
-  if (command === 'report') return void writeStudyReport(RESULTS, RUNS);
-  if (command === 'run') {
-    const only = flag('only');
-    return runAll(Number(flag('jobs') ?? 2), Number(flag('seeds') ?? 5), only ? new Set(only.split(',')) : null, rest.includes('--reanalyze'));
-  }
-  process.stderr.write('usage: iapo-study.ts run [--jobs 2] [--seeds 5] [--only cost,train,modes] [--reanalyze] | report | job <json>\n');
-  process.exitCode = 2;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -383,5 +451,3 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exitCode = 1;
   });
 }
-
-export { IAPO_DEFAULTS };

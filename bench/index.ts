@@ -24,6 +24,7 @@ import { createWasmKernels, relaxedSimdSupported } from '../engine/kernels/wasm/
 import { jaxjsPeers } from './peers/jaxjs.ts';
 import { tfjsPeers } from './peers/tfjs.ts';
 import { runThreadsBench, threadsMarkdown } from './threads.bench.ts';
+import { profileMarkdown, runProfileBench } from './profile.ts';
 import type { PeerEngine, Run } from './peers/types.ts';
 import {
   ELEMENTWISE_OPS, GEMM_LAYOUTS, GEMM_SIZES, QNET, elementwiseWorkload, gemmWorkload, qnetTrainFlops, qnetWorkloads,
@@ -321,6 +322,17 @@ async function main(): Promise<void> {
     threadRows = threadsMarkdown(rows);
   }
 
+  // where an update's time goes, eager against traced (engine/trace), on one thread (bench/profile.ts)
+  let profileRows = '';
+  if (wanted('varl-wasm') && (!options.only || options.only.test('profile'))) {
+    process.stdout.write(`  varl-wasm          profiles: SAC, TD3, IAPO updates and a policy-KL Fisher-vector product, eager and traced…\n`);
+    setKernelThreads(1);
+    const rows = await runProfileBench(options.quick ? ['--quick'] : []);
+    setKernelThreads(cores);
+    for (const r of rows) records.push({ ...r, workload: `profile-${r.workload}`, engine: `varl-wasm ${r.mode}`, medianMs: r.msPerCall });
+    profileRows = profileMarkdown(rows);
+  }
+
   const envBenchPath = './envs.bench.ts';
   if (!options.only && wanted('js') && existsSync(join(here, 'envs.bench.ts'))) {
     const { runEnvBench } = (await import(envBenchPath)) as { runEnvBench(o?: { timeMs?: number }): Promise<BenchRecord[]> };
@@ -339,6 +351,7 @@ async function main(): Promise<void> {
       + `${heap?.forcedCollections ?? 0} forced collections (${Math.round(heap?.forcedCollectionMs ?? 0)} ms)`);
   }
   if (threadRows) console.log(`\nthreads (median of interleaved rounds, ms per call or update)\n\n${threadRows}`);
+  if (profileRows) console.log(`\nprofiles, one thread (ms per call: GEMM, other kernels, collection, JavaScript)\n\n${profileRows}`);
   const envRows = records.filter((r) => r.engine === 'js');
   if (envRows.length) console.log(`\nenvironments: ${envRows.map((r) => `${r.workload} ${Math.round(r.stepsPerSecond as number)} steps/s`).join('; ')}`);
 
