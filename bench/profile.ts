@@ -38,7 +38,7 @@ export interface ProfileRecord {
 }
 
 type KernelMethod = Exclude<keyof Kernels, 'name'>;
-const TIMED_METHODS: readonly KernelMethod[] = ['unary', 'binary', 'where', 'clamp', 'matmul', 'adam', 'reduce', 'copyStrided'];
+const TIMED_METHODS: readonly KernelMethod[] = ['unary', 'binary', 'where', 'clamp', 'matmul', 'adam', 'polyak', 'reduce', 'copyStrided'];
 
 /**
  * A stopwatch on every method of the active kernel set, installed on the set itself (so that a

@@ -224,6 +224,11 @@ function copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void {
   });
 }
 
+function polyak(target: FloatArray, source: FloatArray, tau: number): void {
+  const keep = 1 - tau;
+  for (let i = 0; i < target.length; i++) target[i] = keep * target[i] + tau * source[i];
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
   allocate,
@@ -233,6 +238,7 @@ export const jsKernels: Kernels = {
   clamp,
   matmul,
   adam,
+  polyak,
   reduce,
   copyStrided,
 };

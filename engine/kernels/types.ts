@@ -87,6 +87,12 @@ export interface Kernels {
   adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void;
 
   /**
+   * Polyak averaging in place: target[i] ← (1 − τ)·target[i] + τ·source[i], evaluated in double
+   * precision and rounded once, exactly as the JavaScript loop `keep * t + tau * s` with keep = 1 − τ.
+   */
+  polyak(target: FloatArray, source: FloatArray, tau: number): void;
+
+  /**
    * Reduce `x` viewed as [outer, len, inner] along the middle axis into `out` ([outer, inner]).
    * Any set of axes reduces as a sequence of such calls after the engine merges adjacent axes.
    */

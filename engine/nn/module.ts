@@ -288,13 +288,10 @@ export function copyParameters(target: Module, source: Module): void {
 export function polyakUpdate(target: Module, source: Module, tau: number): void {
   if (!(tau >= 0 && tau <= 1)) throw new ValueError(`polyakUpdate: tau must be in [0, 1], got ${tau}`);
   const pairs = pairEntries('polyakUpdate', target, source);
-  const keep = 1 - tau;
   noGrad(() => {
     for (const [a, b] of pairs) {
       const from = b.data;
-      a.mutate_((to) => {
-        for (let i = 0; i < to.length; i++) to[i] = keep * to[i] + tau * from[i];
-      });
+      a.mutate_((to) => kernels().polyak(to, from, tau));
     }
   });
 }

@@ -223,6 +223,14 @@ class RecordingKernels implements Kernels {
     recording.append(run, signature);
   }
 
+  polyak(target: FloatArray, source: FloatArray, tau: number): void {
+    const { real, recording } = this;
+    const signature = `polyak ${tau} ${recording.read(target)},${recording.read(source)} -> ${recording.write(target)}`;
+    const run = (): void => real.polyak(target, source, tau);
+    run();
+    recording.append(run, signature);
+  }
+
   reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     const { real, recording } = this;
     const signature = `reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`;

@@ -142,6 +142,24 @@ export function addWhere(mod: ModuleBuilder, kinds: readonly [OperandKind, Opera
   });
 }
 
+/**
+ * `polyak(target, source, n, keep, tau)`: target ← keep·target + tau·source in f64 lanes, rounded once
+ * to f32 (the JavaScript loop's arithmetic: two products and a sum in double precision).
+ */
+export function addPolyak(mod: ModuleBuilder): FunctionRef {
+  return mod.func('polyak', ['i32', 'i32', 'i32', 'f64', 'f64'], [], (fn, [target, source, n, keep, tau]) => {
+    const [t, s, lo, hi] = [fn.local('v128'), fn.local('v128'), fn.local('v128'), fn.local('v128')];
+    const mix = (tv: Expr, sv: Expr): Expr => f64x2.add(f64x2.mul(f64x2.splat(get(keep)), tv), f64x2.mul(f64x2.splat(get(tau)), sv));
+    const high = (v: Local): Expr => f64x2.promoteLowF32x4(shuffle32(get(v), get(v), [2, 3, 2, 3]));
+    return vectorLoop(fn, target, get(n), (i) => seq([
+      set(t, v128.load(add(get(target), get(i)))),
+      set(s, v128.load(add(get(source), get(i)))),
+      set(lo, mix(f64x2.promoteLowF32x4(get(t)), f64x2.promoteLowF32x4(get(s)))),
+      set(hi, mix(high(t), high(s))),
+    ], shuffle32(f32x4.demoteF64x2Zero(get(lo)), f32x4.demoteF64x2Zero(get(hi)), [0, 1, 4, 5])));
+  });
+}
+
 /** `clamp(x, out, n, lo, hi)`: x < lo ? lo : x > hi ? hi : x (NaN and the sign of zero pass through). */
 export function addClamp(mod: ModuleBuilder): FunctionRef {
   return mod.func('clamp', ['i32', 'i32', 'i32', 'f32', 'f32'], [], (fn, [x, out, n, lo, hi]) =>

@@ -623,6 +623,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   }
 
   const adamFn = fnOf('adam');
+  const polyakFn = fnOf('polyak');
+  function polyak(target: FloatArray, source: FloatArray, tau: number): void {
+    if (!isF32(target) || !isF32(source) || target.length === 0) return jsKernels.polyak(target, source, tau);
+    const p = stage([source], [target], true);
+    if (!p) return jsKernels.polyak(target, source, tau);
+    polyakFn(p[1], p[0], target.length, 1 - tau, tau);
+    finish(true);
+  }
+
   function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
     if (!isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v) || param.length === 0) return jsKernels.adam(param, grad, m, v, hyper);
     const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
@@ -737,6 +746,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     clamp,
     matmul,
     adam,
+    polyak,
     reduce,
     copyStrided,
   };
