@@ -29,6 +29,8 @@ export interface ProfileRecord {
   readonly workload: string;
   readonly mode: 'eager' | 'traced';
   readonly msPerCall: number;
+  /** CPU time of the process per call (user + system): steadier than wall-clock on a shared machine. */
+  readonly cpuMsPerCall: number;
   readonly gemmMs: number;
   readonly otherKernelMs: number;
   readonly gcMs: number;
@@ -95,6 +97,7 @@ async function profile(workload: string, mode: 'eager' | 'traced', step: () => v
     const timed = new KernelStopwatch(kernels());
     await settle();
     gcMs = 0;
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     try {
       for (let i = 0; i < calls; i++) step();
@@ -102,11 +105,13 @@ async function profile(workload: string, mode: 'eager' | 'traced', step: () => v
       timed.remove();
     }
     const total = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
     await settle();
     const per = (x: number): number => x / calls;
     return {
       workload, mode, calls,
       msPerCall: per(total),
+      cpuMsPerCall: per((cpu.user + cpu.system) / 1000),
       gemmMs: per(timed.gemm),
       otherKernelMs: per(timed.other),
       gcMs: per(gcMs),
@@ -190,12 +195,12 @@ function workloads(quick: boolean): Workload[] {
 function markdown(records: readonly ProfileRecord[]): string {
   const rows = records.map((r) => {
     const eager = records.find((e) => e.workload === r.workload && e.mode === 'eager');
-    const speedup = eager && r.mode === 'traced' ? `${(eager.msPerCall / r.msPerCall).toFixed(2)}×` : '';
-    return `| ${r.workload} | ${r.mode} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${speedup} |`;
+    const speedup = eager && r.mode === 'traced' ? `${(eager.cpuMsPerCall / r.cpuMsPerCall).toFixed(2)}×` : '';
+    return `| ${r.workload} | ${r.mode} | ${r.cpuMsPerCall.toFixed(2)} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${speedup} |`;
   });
   return [
-    '| workload | mode | ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | speed-up |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | mode | CPU ms/call | wall ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | speed-up (CPU) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
