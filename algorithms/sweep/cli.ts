@@ -8,6 +8,7 @@
  *   varl sweep status <dir>                               per-job status (and the SLURM queue)
  *   varl sweep report <dir> [--out FILE.md]               Markdown, JSON and SVG curves
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
+ *   varl tune <file> --backend slurm [SLURM flags]        the same, each rung a SLURM job array (tune-slurm.ts)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +20,8 @@ import { runSweepJob } from './job.ts';
 import { exitStatus, runLocal } from './local.ts';
 import { writeReport } from './report.ts';
 import { readSweepFile } from './sweep-file.ts';
-import { runTune } from './tune.ts';
+import type * as TuneSlurm from './tune-slurm.ts';
+import { runTune, type TuneBackend } from './tune.ts';
 
 /** What algorithms/sweep/slurm.ts provides (loaded only when a SLURM command is given). */
 interface SlurmBackend {
@@ -32,13 +34,27 @@ interface SlurmBackend {
 }
 
 async function loadSlurm(): Promise<SlurmBackend> {
+  return loadModule<SlurmBackend>('slurm');
+}
+
+async function loadModule<M>(name: string): Promise<M> {
   // A variable, so the type checker does not require the file; .js in the compiled package.
-  const module = import.meta.url.endsWith('.ts') ? './slurm.ts' : './slurm.js';
+  const module = import.meta.url.endsWith('.ts') ? `./${name}.ts` : `./${name}.js`;
   try {
-    return (await import(module)) as SlurmBackend;
+    return (await import(module)) as M;
   } catch (error) {
     throw new UsageError(`sweep: the SLURM backend is not available (${(error as Error).message.split('\n')[0]})`);
   }
+}
+
+/** `--backend local|slurm` (default local) and the other flags, for commands that take it. */
+function backendFlag(command: string, flags: readonly string[]): { backend: 'local' | 'slurm' | undefined; remaining: string[] } {
+  const backendAt = flags.indexOf('--backend');
+  const backend = backendAt >= 0 ? flags[backendAt + 1] : undefined;
+  if (backendAt >= 0 && backend !== 'local' && backend !== 'slurm') {
+    throw new UsageError(`${command}: --backend must be local or slurm, got ${backend === undefined ? 'nothing' : `'${backend}'`}`);
+  }
+  return { backend: backend as 'local' | 'slurm' | undefined, remaining: flags.filter((_, i) => backendAt < 0 || (i !== backendAt && i !== backendAt + 1)) };
 }
 
 export function sweepUsage(): string {
@@ -58,7 +74,9 @@ export function sweepUsage(): string {
       final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md)
   varl tune <file> [--out DIR] [--jobs N] [--quiet]
       random search over the file's search space with successive halving, then the best
-      configurations trained again on fresh seeds`;
+      configurations trained again on fresh seeds
+  varl tune <file> --backend slurm [--out DIR] [--quiet] [--poll-interval S] [SLURM flags of sweep submit]
+      the same with each rung, and the re-evaluation, one SLURM job array; run it again to resume`;
 }
 
 /** The first argument when it is not a flag, and the rest. */
@@ -113,10 +131,26 @@ export async function runSweepCommand(kind: 'sweep' | 'tune', args: readonly str
 
 async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: string): Promise<number> {
   if (kind === 'tune') {
-    const [file, rest] = positional('tune', args, 'a sweep file');
-    const { values } = parseFlags('tune', rest, RUN_OPTIONS);
+    const [file, flags] = positional('tune', args, 'a sweep file');
+    const { backend, remaining } = backendFlag('tune', flags);
+    if (backend !== 'slurm') {
+      const { values } = parseFlags('tune', remaining, RUN_OPTIONS);
+      const spec = readSweepFile(path.resolve(cwd, file), file);
+      return runTune(file, spec, { out: values.out, parallel: integerFlag('tune', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), quiet: values.quiet, cwd });
+    }
+    const slurm = await loadModule<typeof TuneSlurm>('tune-slurm');
+    const { values } = parseFlags('tune', remaining, { out: RUN_OPTIONS.out, quiet: RUN_OPTIONS.quiet, ...slurm.SLURM_TUNE_FLAGS });
+    const { out, quiet, ...slurmFlags } = values;
+    const chosen: TuneBackend = slurm.slurmTuneBackend({ ...slurm.slurmTuneOptionsFromFlags('tune', slurmFlags), quiet });
     const spec = readSweepFile(path.resolve(cwd, file), file);
-    return runTune(file, spec, { out: values.out, parallel: integerFlag('tune', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), quiet: values.quiet, cwd });
+    try {
+      return await runTune(file, spec, { out, quiet, cwd, backend: chosen });
+    } catch (error) {
+      // The backend's own failures (sbatch missing or refusing, the queue unreadable) are one line, not a stack.
+      if (error instanceof UsageError || !(error instanceof Error) || error.name !== 'SlurmError') throw error;
+      process.stderr.write(`varl tune: ${error.message}\n`);
+      return 1;
+    }
   }
   const [sub, ...rest] = args;
   switch (sub) {
@@ -151,10 +185,8 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'submit': {
       const [given, flags] = positional('sweep submit', rest, 'a sweep file or folder');
-      const backendAt = flags.indexOf('--backend');
-      const backend = backendAt >= 0 ? flags[backendAt + 1] : undefined;
-      if (backend !== 'local' && backend !== 'slurm') throw new UsageError(`sweep submit: --backend must be local or slurm, got ${backend === undefined ? 'nothing' : `'${backend}'`}`);
-      const remaining = flags.filter((_, i) => i !== backendAt && i !== backendAt + 1);
+      const { backend, remaining } = backendFlag('sweep submit', flags);
+      if (backend === undefined) throw new UsageError('sweep submit: --backend must be local or slurm, got nothing');
       if (backend === 'local') {
         const { values } = parseFlags('sweep submit', remaining, RUN_OPTIONS);
         const { dir, sweep } = openSweep('sweep submit', given, values.out, cwd);

@@ -10,13 +10,16 @@
  * Everything is in the sweep folder, so a tuning run stopped at any point continues where it was.
  * Promoting a run extends its budget, so settings that depend on the total budget (PPO's
  * learning-rate annealing) see the rung's budget.
+ *
+ * A backend trains a rung's jobs: the local one on child processes (runLocal), the SLURM one as a job
+ * array (tune-slurm.ts). Both run `varl sweep job`, so they give the same tune.json.
  */
 import * as path from 'node:path';
 import { readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
 import { jobDir, readJobResult, readSweep, writeFileAtomic, writeSweep, type SweepFolder } from './folder.ts';
-import { exitStatus, runLocal } from './local.ts';
+import { runLocal } from './local.ts';
 import { describeOverrides, formatNumber, writeReport } from './report.ts';
 import { meanInterval, type IntervalSummary } from './stats.ts';
 import type { ConfigValue, SweepSpec } from './sweep-file.ts';
@@ -58,11 +61,47 @@ function trialsOf(jobs: readonly SweepJob[]): Map<number, SweepJob[]> {
   return trials;
 }
 
+/** What a backend reports of a batch of jobs once none of them runs any longer. */
+export interface TuneBatchOutcome {
+  /** Jobs that did not reach their budget, with where their output is. */
+  readonly failed: readonly { readonly id: string; readonly log: string }[];
+  /** Stopped by SIGINT/SIGTERM before every job ended. */
+  readonly interrupted: boolean;
+}
+
+/** Trains jobs of a sweep folder for `varl tune`: a rung, or the re-evaluation on fresh seeds. */
+export interface TuneBackend {
+  /**
+   * Trains `jobs` (default: every job of the sweep) up to `until` env steps, or their full budget when
+   * it is undefined; jobs already there are not trained again. Resolves once none of them runs.
+   */
+  run(dir: string, sweep: SweepFolder, batch: { readonly jobs?: readonly SweepJob[]; readonly until?: number; readonly label: string }): Promise<TuneBatchOutcome>;
+  /** Where the jobs' output is, for a message (`the log.txt files in <dir>/jobs`). */
+  logs(dir: string): string;
+}
+
+/** The local backend: `parallel` child processes (runLocal). */
+export function localTuneBackend(options: { readonly parallel?: number; readonly quiet?: boolean } = {}): TuneBackend {
+  return {
+    run: (dir, sweep, { jobs, until, label }) => runLocal(dir, sweep, {
+      parallel: options.parallel, quiet: options.quiet, jobs, until: until === undefined ? undefined : () => until, label,
+    }),
+    logs: (dir) => `the log.txt files in ${path.join(dir, 'jobs')}`,
+  };
+}
+
+function outcomeStatus(outcome: TuneBatchOutcome): number {
+  return outcome.interrupted ? 130 : outcome.failed.length > 0 ? 1 : 0;
+}
+
 export interface TuneOptions {
   readonly out?: string;
+  /** Local backend: parallel processes (ignored when `backend` is given). */
   readonly parallel?: number;
   readonly quiet?: boolean;
   readonly cwd?: string;
+  /** Default: the local backend with `parallel` processes. */
+  readonly backend?: TuneBackend;
 }
 
 /** Runs (or continues) a tuning sweep; resolves to the exit status. */
@@ -70,6 +109,7 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
   const cwd = options.cwd ?? process.cwd();
   const dir = path.resolve(cwd, options.out ?? path.join('sweeps', spec.name));
   const budgets = rungBudgets(spec, file);
+  const backend = options.backend ?? localTuneBackend({ parallel: options.parallel, quiet: options.quiet });
   const jobs = expandTuning(spec, file);
   writeSweep(dir, { name: spec.name, file, spec, jobs });
   const sweep = readSweep(dir);
@@ -82,11 +122,10 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
   for (const [rung, budget] of budgets.entries()) {
     const last = rung === budgets.length - 1;
     say(`tune ${spec.name}: rung ${rung + 1}/${budgets.length}, ${survivors.length} trial(s) to ${budget} steps`);
-    const summary = await runLocal(dir, sweep, {
-      parallel: options.parallel, quiet: options.quiet, jobs: survivors.flatMap((t) => trials.get(t) as SweepJob[]),
-      until: last ? undefined : () => budget, label: `tune ${spec.name} rung ${rung + 1}`,
+    const summary = await backend.run(dir, sweep, {
+      jobs: survivors.flatMap((t) => trials.get(t) as SweepJob[]), until: last ? undefined : budget, label: `tune ${spec.name} rung ${rung + 1}`,
     });
-    if (summary.interrupted) return exitStatus(summary);
+    if (summary.interrupted) return outcomeStatus(summary);
     const failed = new Set(summary.failed.map((f) => f.id));
     const scores = survivors.map((trial) => {
       const trialJobs = trials.get(trial) as SweepJob[];
@@ -100,7 +139,7 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
     rungs.push({ budget, scores: scores.map((s) => ({ trial: s.trial, score: Number.isFinite(s.score) ? s.score : null })), promoted: last ? [] : survivors });
     writeFileAtomic(path.join(dir, 'tune.json'), JSON.stringify({ budgets, rungs }, null, 1) + '\n');
     if (survivors.length === 0) {
-      process.stderr.write(`tune ${spec.name}: every trial failed at rung ${rung + 1}; see the log.txt files in ${path.join(dir, 'jobs')}\n`);
+      process.stderr.write(`tune ${spec.name}: every trial failed at rung ${rung + 1}; see ${backend.logs(dir)}\n`);
       return 1;
     }
   }
@@ -112,8 +151,8 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
   writeSweep(finalDir, { name: `${spec.name}-final`, file, spec, jobs: finalJobs });
   say(`tune ${spec.name}: re-evaluating the best ${chosen.length} on fresh seeds ${spec.tune.evaluationSeeds.join(', ')}`);
   const finalSweep: SweepFolder = readSweep(finalDir);
-  const summary = await runLocal(finalDir, finalSweep, { parallel: options.parallel, quiet: options.quiet, label: `tune ${spec.name} re-evaluation` });
-  if (summary.interrupted) return exitStatus(summary);
+  const summary = await backend.run(finalDir, finalSweep, { label: `tune ${spec.name} re-evaluation` });
+  if (summary.interrupted) return outcomeStatus(summary);
 
   const configurations: TunedConfiguration[] = chosen.map(({ trial, overrides }, rank) => {
     const results = finalSweep.jobs.filter((job) => job.trial === trial).map((job) => readJobResult(finalDir, job)).filter((r) => r?.finalEval);
@@ -127,7 +166,7 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
     (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n');
   writeReport(finalDir);
   process.stdout.write(formatBest(spec, configurations) + '\n');
-  return exitStatus(summary);
+  return outcomeStatus(summary);
 }
 
 /** The best configurations, one line each, with their fresh-seed intervals. */

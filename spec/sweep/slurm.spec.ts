@@ -7,13 +7,15 @@
  * Then for real: a private single-node SLURM cluster (spec/support/slurm-cluster.ts: munged,
  * slurmctld and slurmd on this machine, Debian's packages installed with apt-get when missing and
  * root) runs a two-job SAC sweep submitted with `varl sweep submit --backend slurm`; every array task
- * completes, writes its result and its logs, and gives exactly what `varl sweep job` gives locally.
+ * completes, writes its result and its logs, and gives exactly what `varl sweep job` gives locally;
+ * and `varl tune --backend slurm`, stopped once and run again, gives the tune.json and the best
+ * configurations of the local backend.
  * Where the cluster cannot be started (not root, no apt-get, daemons that do not come up) the suite
  * prints `SLURM TEST NOT RUN: <reason>` and is reported as pending; VARL_REQUIRE_SLURM=1 makes that a
  * failure instead.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -288,6 +290,32 @@ const TINY_SWEEP = {
   checkpointEvery: 300,
 };
 
+/** spec/sweep/tune.spec.ts's tiny tuning case cut to the least work: rungs at 100 and 200 steps, 2 trials (one promoted), the best on 2 fresh seeds. */
+const TINY_TUNE_YAML = `name: slurm-tiny-tune
+algorithm: sac
+env: Pendulum-v1
+steps: 200
+config:
+  hiddenSizes: [32, 32]
+  learningStarts: 50
+  batchSize: 32
+  bufferSize: 5000
+search:
+  learningRate: { loguniform: [0.0001, 0.01] }
+  tau: { choice: [0.005, 0.02] }
+evaluation:
+  every: 100
+  episodes: 1
+checkpointEvery: 100
+tune:
+  trials: 2
+  seeds: [0]
+  reductionFactor: 2
+  rungs: [0.5, 1]
+  top: 1
+  evaluationSeeds: 2
+`;
+
 describe('SLURM backend on a single-node cluster (sbatch end to end)', function () {
   this.timeout(180_000);
   let cluster: SlurmCluster | null = null;
@@ -383,6 +411,35 @@ describe('SLURM backend on a single-node cluster (sbatch end to end)', function 
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /COMPLETED/);
     for (const id of ids) assert.ok(status.stdout.includes(id), `${id} is listed`);
+  });
+
+  it('varl tune --backend slurm, stopped and run again, gives the tune.json and best configurations of the local backend', async function () {
+    fs.writeFileSync(path.join(work, 'tune.yaml'), TINY_TUNE_YAML);
+    const local = varl(['tune', 'tune.yaml', '--out', 'tune-local', '--jobs', '2', '--quiet'], work, cluster!.env);
+    assert.equal(local.status, 0, `local varl tune failed:\n${local.stderr}`);
+
+    const slurmArgs = ['tune', 'tune.yaml', '--out', 'tune-slurm', '--backend', 'slurm', '--poll-interval', '0.3', '--time', '10:00'];
+    const tuneDir = path.join(work, 'tune-slurm');
+    // Stopped (SIGINT) right after the first rung's array is submitted: its jobs stay in the queue.
+    const first = spawn(process.execPath, [VARL, ...slurmArgs], { cwd: work, env: cluster!.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let firstErr = '';
+    first.stderr.on('data', (chunk: Buffer) => (firstErr += chunk.toString()));
+    const firstExit = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (readSlurmSubmissions(tuneDir).length === 0 && first.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    first.kill('SIGINT');
+    assert.equal(await firstExit, 130, `varl tune --backend slurm was not stopped cleanly:\n${firstErr}`);
+    assert.equal(readSlurmSubmissions(tuneDir).length, 1);
+
+    const rest = varl([...slurmArgs, '--quiet'], work, cluster!.env);
+    assert.equal(rest.status, 0, `varl tune --backend slurm failed:\n${rest.stderr}`);
+    assert.equal(rest.stdout, local.stdout);
+    const tuneJson = (dir: string): string => fs.readFileSync(path.join(work, dir, 'tune.json'), 'utf8');
+    assert.equal(tuneJson('tune-slurm'), tuneJson('tune-local'));
+    // One array per rung, the one still queued waited for rather than submitted again; the last rung without --until.
+    const rungs = readSlurmSubmissions(tuneDir);
+    assert.deepEqual(rungs.map((r) => [Object.keys(r.tasks).length, r.until]), [[2, 100], [1, undefined]]);
+    assert.equal(readSlurmSubmissions(path.join(tuneDir, 'final')).length, 1);
   });
 
   it('submits nothing once every job is done, and says so', () => {
