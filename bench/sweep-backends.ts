@@ -43,8 +43,10 @@ try {
   t = performance.now();
   process.stdout.write(varl(['sweep', 'submit', file, '--out', slurmDir, '--backend', 'slurm', '--max-concurrent', String(os.availableParallelism())], cluster.env));
   for (;;) {
-    const status = varl(['sweep', 'status', slurmDir], cluster.env);
-    if (!/running|pending|PENDING|RUNNING/.test(status)) break;
+    // the first line counts the jobs by state: "… N done, R running, F failed, I interrupted, P pending"
+    const counts = /(\d+) running, (\d+) failed, (\d+) interrupted, (\d+) pending/.exec(varl(['sweep', 'status', slurmDir], cluster.env).split('\n')[0]);
+    if (!counts) throw new Error('varl sweep status: unexpected output');
+    if (counts[1] === '0' && counts[4] === '0' && counts[3] === '0') break;
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
   const slurmSeconds = (performance.now() - t) / 1000;
