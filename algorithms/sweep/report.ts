@@ -141,7 +141,7 @@ function interval(low: number, high: number): string {
 /** What distinguishes a variant, for tables and legends. */
 export function describeOverrides(v: Pick<VariantSummary, 'overrides' | 'trial'>): string {
   const parts = Object.entries(v.overrides).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('x') : String(value)}`);
-  return `${v.trial !== undefined ? `trial ${v.trial}${parts.length ? ': ' : ''}` : ''}${parts.join(', ') || '(defaults)'}`;
+  return `${v.trial !== undefined ? `trial ${v.trial}${parts.length ? ': ' : ''}` : ''}${parts.join(', ') || 'no grid overrides (the file\'s config and presets)'}`;
 }
 
 /** The learning curves of one env's variants, each with its 95% interval band. */
