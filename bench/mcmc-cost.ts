@@ -23,6 +23,7 @@ import { SAC, TD3, type OffPolicyAgent } from '../algorithms/index.ts';
 import type { OffPolicyConfig } from '../algorithms/common/learner.ts';
 import { isTracingEnabled, kernels, type TraceStats } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { fillPendulumTransitions } from './workloads.ts';
 
 type AnyAgent = OffPolicyAgent<OffPolicyConfig>;
 
@@ -45,21 +46,9 @@ function flag(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-/** Fills the buffer with random transitions from a fixed LCG (the same for every agent). */
+/** Fills the buffer with the shared random transitions (the same for every agent). */
 function fill(agent: AnyAgent): void {
-  const obs = new Float32Array(3);
-  const next = new Float32Array(3);
-  const action = new Float32Array(1);
-  let u = 12345;
-  const uniform = (): number => ((u = (Math.imul(u, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  for (let i = 0; i < 20_000; i++) {
-    for (let j = 0; j < 3; j++) {
-      obs[j] = uniform();
-      next[j] = uniform();
-    }
-    action[0] = uniform();
-    agent.store(obs, action, -8 + 8 * uniform(), next, false);
-  }
+  fillPendulumTransitions((...t) => agent.store(...t));
 }
 
 function median(values: readonly number[]): number {

@@ -22,6 +22,7 @@ import {
   Generator, Normal, kernels, mean, noGrad, randn, setTracing, type Kernels,
 } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { fillPendulumTransitions, type StoreTransition } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -123,18 +124,9 @@ async function profile(workload: string, mode: 'eager' | 'traced', step: () => v
   }
 }
 
-/** Fills an off-policy agent's buffer with random Pendulum-shaped transitions so that `update()` can run. */
-function fillBuffer(agent: { buffer: { add(o: Float32Array, a: Float32Array, r: number, n: Float32Array, d: boolean): void } }): void {
-  const rng = new Generator(12345);
-  const obs = new Float32Array(3);
-  const next = new Float32Array(3);
-  const action = new Float32Array(1);
-  for (let i = 0; i < 20_000; i++) {
-    rng.fillUniform(obs, -1, 1);
-    rng.fillUniform(next, -1, 1);
-    rng.fillUniform(action, -1, 1);
-    agent.buffer.add(obs, action, -8 + 8 * rng.uniform(), next, false);
-  }
+/** Fills an off-policy agent's buffer with the shared random transitions so that `update()` can run. */
+function fillBuffer(agent: { buffer: { add: StoreTransition } }): void {
+  fillPendulumTransitions((...t) => agent.buffer.add(...t));
 }
 
 interface Workload {

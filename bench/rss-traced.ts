@@ -5,23 +5,17 @@
  * after `updates` more; a replayed update allocates nothing, so RSS should not move.
  */
 import { SAC } from '../algorithms/index.ts';
-import { Generator, kernels } from '../engine/index.ts';
+import { kernels } from '../engine/index.ts';
 import type { WasmKernels } from '../engine/kernels/wasm/index.ts';
 import { make } from '../envs/index.ts';
+import { fillPendulumTransitions } from './workloads.ts';
 
 const updates = Number(process.argv[2] ?? 10000);
 const hidden = Number(process.argv[3] ?? 256);
 const mb = (): number => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 const rssStartMB = mb();
 const agent = new SAC(make('Pendulum-v1'), { seed: 0, batchSize: 256, hiddenSizes: [hidden, hidden] });
-const rng = new Generator(1);
-const [obs, next, action] = [new Float32Array(3), new Float32Array(3), new Float32Array(1)];
-for (let i = 0; i < 20_000; i++) {
-  rng.fillUniform(obs, -1, 1);
-  rng.fillUniform(next, -1, 1);
-  rng.fillUniform(action, -1, 1);
-  agent.buffer.add(obs, action, -8 + 8 * rng.uniform(), next, false);
-}
+fillPendulumTransitions((...t) => agent.buffer.add(...t));
 const warmupUpdates = 1000;
 for (let i = 0; i < warmupUpdates; i++) agent.update();
 const rssBeforeMB = mb();

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { SAC } from '../algorithms/index.ts';
 import { availableKernels, kernelThreads, kernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { fillPendulumTransitions } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -40,19 +41,7 @@ function flag(argv: readonly string[], name: string): string | undefined {
 /** A SAC agent with a buffer of random Pendulum-shaped transitions, ready to update. */
 export function preparedAgent(): SAC {
   const sac = new SAC(make('Pendulum-v1'), { seed: 0, batchSize: 256, hiddenSizes: [256, 256] });
-  const obs = new Float32Array(3);
-  const next = new Float32Array(3);
-  const action = new Float32Array(1);
-  let u = 12345;
-  const uniform = (): number => ((u = (Math.imul(u, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  for (let i = 0; i < 20_000; i++) {
-    for (let j = 0; j < 3; j++) {
-      obs[j] = uniform();
-      next[j] = uniform();
-    }
-    action[0] = uniform();
-    sac.buffer.add(obs, action, -8 + 8 * uniform(), next, false);
-  }
+  fillPendulumTransitions((...t) => sac.buffer.add(...t));
   return sac;
 }
 

@@ -86,3 +86,26 @@ export function elementwiseWorkload(op: ElementwiseOp, seed = 0): () => Tensor {
 
 /** Kernels type re-exported for the suite's engine switch. */
 export type { Kernels };
+
+/** Where a prepared off-policy agent stores a transition (its replay buffer's `add`). */
+export type StoreTransition = (obs: Float32Array, action: Float32Array, reward: number, next: Float32Array, terminated: boolean) => void;
+
+/**
+ * 20,000 random Pendulum-shaped transitions (|S| = 3, |A| = 1) from a fixed LCG, the same for every
+ * agent and run, so that an update bench starts from a full buffer without stepping an env.
+ */
+export function fillPendulumTransitions(store: StoreTransition, count = 20_000): void {
+  const obs = new Float32Array(3);
+  const next = new Float32Array(3);
+  const action = new Float32Array(1);
+  let u = 12345;
+  const uniform = (): number => ((u = (Math.imul(u, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < 3; j++) {
+      obs[j] = uniform();
+      next[j] = uniform();
+    }
+    action[0] = uniform();
+    store(obs, action, -8 + 8 * uniform(), next, false);
+  }
+}
