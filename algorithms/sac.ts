@@ -357,6 +357,12 @@ export const SAC_ALGORITHM = defineAlgorithm<SACConfig, SAC>({
       source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−157.0 ± 88.7 at 20k) ' +
         'was produced earlier with other settings (Pendulum-v0, gSDE, per-episode training, net [64, 64], log_std_init −2), not with these',
     },
+    ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
+      // Zoo sac.yml keys these on v4 ("to be tuned"): learning_starts 10000, everything else SB3's defaults.
+      config: { learningStarts: 10_000 },
+      totalSteps: 1_000_000,
+      source: `rl-baselines3-zoo hyperparams/sac.yml ${id.replace('-v5', '-v4')} (learning_starts 10000, SB3 defaults otherwise), applied to v5`,
+    }])),
   },
   create: (env, config) => new SAC(env, config),
 });

@@ -219,6 +219,12 @@ export const TD3_ALGORITHM = defineAlgorithm<TD3Config, TD3>({
       source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−151.9 ± 90.2 at 20k) ' +
         'was produced earlier with other settings (Pendulum-v0, per-episode training, batch 100), not with these',
     },
+    ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
+      // Zoo td3.yml, MuJoCo entries (keyed on v4): learning_starts 10000, normal noise 0.1, lr 1e-3, batch 256, net [400, 300].
+      config: { learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, batchSize: 256, hiddenSizes: [400, 300] },
+      totalSteps: 1_000_000,
+      source: `rl-baselines3-zoo hyperparams/td3.yml ${id.replace('-v5', '-v4')} (1e6 steps), applied to v5`,
+    }])),
   },
   create: (env, config) => new TD3(env, config),
 });

@@ -38,6 +38,17 @@ function cliArguments(): readonly string[] {
   return cachedCommand;
 }
 
+/**
+ * The environment of a job process: unless VARL_THREADS is set, each of the `parallel` processes gets
+ * an equal share of the cores for its kernels (at least one), so parallel jobs do not oversubscribe
+ * them. Results do not depend on the thread count.
+ */
+function childEnvironment(parallel: number): NodeJS.ProcessEnv {
+  if (process.env.VARL_THREADS !== undefined) return process.env;
+  const share = Math.max(1, Math.floor(os.availableParallelism() / parallel));
+  return { ...process.env, VARL_THREADS: String(share) };
+}
+
 export interface LocalRunOptions {
   /** Parallel processes (default: os.availableParallelism()). */
   readonly parallel?: number;
@@ -167,7 +178,7 @@ async function runUnlocked(dir: string, sweep: SweepFolder, options: LocalRunOpt
       const fd = fs.openSync(log, 'a');
       const until = options.until?.(job);
       const args = [...cliArguments(), 'sweep', 'job', dir, '--index', String(job.index), ...(until !== undefined && until < job.steps ? ['--until', String(until)] : [])];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd() });
+      const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd(), env: childEnvironment(parallel) });
       fs.closeSync(fd);
       running.set(job, child);
       let settled = false;
