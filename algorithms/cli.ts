@@ -15,15 +15,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import { MUJOCO_ENV_IDS, make, prepareEnv, registeredIds } from '../envs/index.ts';
+import { MUJOCO_ENV_IDS, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { ConfigError } from './common/config.ts';
+import { stopOnEvalReturn } from './common/callbacks.ts';
 import { evaluate } from './common/evaluate.ts';
 import { NonFiniteLossError } from './common/runner.ts';
 import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
 import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
 import { ALGORITHMS, algorithmNames, findAlgorithm } from './registry.ts';
+import { firstEvalReaching } from './node/run-logger.ts';
 import { checkKernels, checkOutDir, currentKernels, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
 
 export { UsageError };
@@ -61,6 +63,7 @@ function usage(): string {
       --eval-episodes N      episodes per evaluation (default 10)
       --eval-seed N          evaluation episode i resets with seed N + i (default: seed + 1000000)
       --checkpoint-every N   env steps between checkpoints (default 1000)
+      --stop-at-return R     stop once an evaluation's mean return reaches R ('threshold': the env's reward threshold)
       --quiet                no progress output
     algorithms:
 ${algorithms}
@@ -96,6 +99,7 @@ const TRAIN_OPTIONS = {
   'eval-episodes': { type: 'string' },
   'eval-seed': { type: 'string' },
   'checkpoint-every': { type: 'string' },
+  'stop-at-return': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -130,6 +134,8 @@ export interface TrainPlan {
   /** Evaluation episode i resets with seed evalSeed + i; absent: the runner's default (seed + 1 000 000). */
   readonly evalSeed?: number;
   readonly checkpointEvery: number;
+  /** Training stops once an evaluation's mean return reaches this (`--stop-at-return`); absent: runs the full budget. */
+  readonly stopAtReturn?: number;
   readonly quiet: boolean;
   /** Things to tell the user before training (e.g. a kernel change on resume). */
   readonly warnings: readonly string[];
@@ -237,16 +243,20 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
 function planTrain(args: readonly string[], cwd: string): TrainPlan {
   const { values } = parseFlags('train', [...args], TRAIN_OPTIONS);
   // On --resume the run's own settings are the defaults.
-  const schedule = (saved?: Partial<TrainPlan>) => {
+  const schedule = (envId: string, saved?: Partial<TrainPlan>) => {
     const savedEvalSeed = saved?.evalSeed;
     if (savedEvalSeed !== undefined && !Number.isSafeInteger(savedEvalSeed)) throw new UsageError(`train --resume: run.json: 'evalSeed' is ${JSON.stringify(savedEvalSeed)}`);
     const evalSeed = values['eval-seed'] !== undefined ? integerFlag('train', 'eval-seed', values['eval-seed'], 0, 0) : savedEvalSeed;
+    const savedStop = saved?.stopAtReturn;
+    if (savedStop !== undefined && !Number.isFinite(savedStop)) throw new UsageError(`train --resume: run.json: 'stopAtReturn' is ${JSON.stringify(savedStop)}`);
+    const stopAtReturn = values['stop-at-return'] !== undefined ? returnThresholdFlag('train', 'stop-at-return', values['stop-at-return'], envId) : savedStop;
     return {
       evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),
       evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1, 100_000),
       checkpointEvery: integerFlag('train', 'checkpoint-every', values['checkpoint-every'], saved?.checkpointEvery ?? 1000, 0),
       // Only present when given, so run.json of a plain `varl train` is unchanged.
       ...(evalSeed !== undefined ? { evalSeed } : {}),
+      ...(stopAtReturn !== undefined ? { stopAtReturn } : {}),
     };
   };
   const quiet = values.quiet ?? false;
@@ -285,7 +295,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     checkKernels(run, values['allow-kernel-change'] ?? false, (line) => warnings.push(line));
     return {
       kind: 'train', algorithm: record.name, envId: run.envId, seed: run.seed, config: run.config, outDir, totalSteps, resume: true,
-      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run), quiet, warnings,
+      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run.envId, run), quiet, warnings,
     };
   }
 
@@ -320,8 +330,23 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   }
   return {
     kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(), quiet, warnings: [],
+    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet, warnings: [],
   };
+}
+
+/**
+ * A return to stop at: a finite number, or 'threshold' for the env's reward threshold (Gymnasium's
+ * `reward_threshold`, e.g. 950 for InvertedPendulum-v5).
+ */
+export function returnThresholdFlag(command: string, flag: string, value: string, envId: string): number {
+  if (value === 'threshold') {
+    const threshold = rewardThreshold(envId);
+    if (threshold === null) throw new UsageError(`${command}: --${flag} threshold: ${envId} has no reward threshold; give a number`);
+    return threshold;
+  }
+  const number = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(number)) throw new UsageError(`${command}: --${flag} expects a finite number or 'threshold', got '${value}'`);
+  return number;
 }
 
 function parseAlgorithm(value: string | undefined): AlgorithmRecord {
@@ -368,6 +393,11 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
   const say = (line: string): void => {
     if (!plan.quiet) process.stderr.write(line + '\n');
   };
+  const reached = plan.resume && plan.stopAtReturn !== undefined ? firstEvalReaching(plan.outDir, plan.stopAtReturn, agent.training.step) : undefined;
+  if (reached) {
+    say(`${plan.outDir}: the run reached ${plan.stopAtReturn} at step ${reached.step} (eval return ${reached.mean.toFixed(1)}); nothing to resume`);
+    return 0;
+  }
   say(`${plan.resume ? 'resuming' : 'training'} ${plan.algorithm.toUpperCase()} on ${plan.envId} (seed ${plan.seed}) ` +
     `${plan.resume ? `from step ${agent.training.step} ` : ''}to ${plan.totalSteps} steps → ${displayPath(plan.outDir)}`);
   if (!plan.resume && plan.presetSource) say(`preset: ${plan.presetSource}`);
@@ -380,11 +410,13 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
       evalEpisodes: plan.evalEpisodes,
       evalSeed: plan.evalSeed,
       checkpointEvery: plan.checkpointEvery,
+      callbacks: plan.stopAtReturn !== undefined ? [stopOnEvalReturn(plan.stopAtReturn)] : [],
       progress: !plan.quiet,
       handleSignals: true,
     });
     const e = result.lastEval;
-    say(`${result.reason === 'interrupted' ? 'interrupted' : 'done'} at step ${result.step}: ` +
+    const ending = result.reason === 'interrupted' ? 'interrupted' : result.reason === 'callback' ? `reached ${plan.stopAtReturn}, stopped` : 'done';
+    say(`${ending} at step ${result.step}: ` +
       `${e ? `eval return ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} (step ${e.step}), ` : ''}${result.updates} updates, ` +
       `${result.wallSeconds.toFixed(0)} s; curve: ${displayPath(path.join(plan.outDir, 'curve.svg'))}`);
     if (result.reason === 'interrupted') say(`resume with: varl train --resume --out ${plan.outDir}`);

@@ -38,8 +38,8 @@ export { BaseEnv, resolveConfig, validateAction } from './core/base-env.ts';
 export { checkEnv, type CheckEnvOptions } from './core/check-env.ts';
 
 // Registry
-/** `make(id)` with the registered time limit; `register`, `registeredIds`, `envSpec`. */
-export { envSpec, make, register, registeredIds, type EnvOptions, type EnvSpec, type MakeOptions } from './registry.ts';
+/** `make(id)` with the registered time limit; `register`, `registeredIds`, `envSpec`, `rewardThreshold`. */
+export { envSpec, make, register, registeredIds, rewardThreshold, type EnvOptions, type EnvSpec, type MakeOptions } from './registry.ts';
 
 // Environments
 /** Pendulum-v1 (Gymnasium classic control). */

@@ -7,7 +7,7 @@ import { EnvConfigError } from './core/errors.ts';
 import type { Env } from './core/types.ts';
 import { TimeLimit } from './wrappers/time-limit.ts';
 import { BUILTIN_SPECS } from './builtin.ts';
-import { MUJOCO_ENV_IDS, mujocoLoadHint } from './mujoco/ids.ts';
+import { MUJOCO_ENV_IDS, MUJOCO_REWARD_THRESHOLDS, mujocoLoadHint } from './mujoco/ids.ts';
 
 /** Numeric constructor options, e.g. `{ g: 9.81 }` for Pendulum-v1; unknown keys throw. */
 export type EnvOptions = Readonly<Record<string, number>>;
@@ -49,6 +49,12 @@ export function envSpec(id: string): EnvSpec {
   if (spec === undefined && MUJOCO_ENV_IDS.includes(id)) throw new EnvConfigError(id, mujocoLoadHint(id));
   if (spec === undefined) throw new EnvConfigError(id, `not registered; known ids: ${registeredIds().join(', ')}`);
   return spec;
+}
+
+/** Gymnasium's `reward_threshold` of `id` (null: none), also for a MuJoCo env whose wasm module has not loaded yet. */
+export function rewardThreshold(id: string): number | null {
+  if (!specs.has(id) && Object.hasOwn(MUJOCO_REWARD_THRESHOLDS, id)) return MUJOCO_REWARD_THRESHOLDS[id];
+  return envSpec(id).rewardThreshold;
 }
 
 /**

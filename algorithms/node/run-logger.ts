@@ -98,3 +98,8 @@ export function readEvalHistory(runDir: string): EvalPoint[] {
   }
   return points;
 }
+
+/** The first evaluation of the run at or before `upToStep` whose mean return reaches `threshold`, if any. */
+export function firstEvalReaching(runDir: string, threshold: number, upToStep: number): EvalPoint | undefined {
+  return readEvalHistory(runDir).find((point) => point.step <= upToStep && point.mean >= threshold);
+}

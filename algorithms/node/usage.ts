@@ -14,8 +14,20 @@ export type ParsedFlags<O extends ParseArgsConfig['options']> =
 
 /** parseArgs in strict mode, no positionals; its errors become UsageErrors prefixed with `command`. */
 export function parseFlags<O extends ParseArgsConfig['options']>(command: string, args: readonly string[], options: O): ParsedFlags<O> {
+  // A negative number after a flag that takes a value is that value (`--stop-at-return -200`), not a flag.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options?.[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return parseArgs({ args: joined, options, strict: true, allowPositionals: false });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/, '');
     throw new UsageError(`${command}: ${message}`);

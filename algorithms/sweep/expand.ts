@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Generator } from '../../engine/random.ts';
 import { ConfigError } from '../common/config.ts';
+import { rewardThreshold } from '../../envs/registry.ts';
 import { UsageError } from '../node/usage.ts';
 import { algorithm } from '../registry.ts';
 import type { ConfigValue, Distribution, SweepSpec } from './sweep-file.ts';
@@ -32,6 +33,8 @@ export interface SweepJob {
   readonly evalEvery: number;
   readonly evalEpisodes: number;
   readonly checkpointEvery: number;
+  /** Training stops once an evaluation's mean return reaches this (`evaluation.stopAtReturn`, resolved per env). */
+  readonly stopAtReturn?: number;
   /** The tuning trial this job belongs to (`varl tune`), if any. */
   readonly trial?: number;
 }
@@ -71,6 +74,15 @@ export function evaluationSeed(spec: SweepSpec, seed: number): number {
   return spec.evaluation.seedBase + 1000 * seed;
 }
 
+/** `evaluation.stopAtReturn` for one env: the number, or the env's reward threshold. */
+function stopReturnOf(spec: SweepSpec, envId: string, file: string): number | undefined {
+  const stop = spec.evaluation.stopAtReturn;
+  if (stop !== 'threshold') return stop;
+  const threshold = rewardThreshold(envId);
+  if (threshold === null) throw new UsageError(`${file}: evaluation.stopAtReturn: ${envId} has no reward threshold; give a number`);
+  return threshold;
+}
+
 interface VariantPoint {
   readonly overrides: Readonly<Record<string, ConfigValue>>;
   readonly trial?: number;
@@ -84,6 +96,7 @@ function jobsOf(spec: SweepSpec, points: readonly VariantPoint[], seeds: readonl
     for (const envId of spec.envs) {
       const envPreset = spec.envPreset && Object.hasOwn(record.envPresets, envId) ? record.envPresets[envId].config : {};
       const namedPreset = spec.preset !== null ? record.presets[spec.preset] : {};
+      const stopAtReturn = stopReturnOf(spec, envId, file);
       for (const point of points) {
         const prefix = point.trial !== undefined ? `t${String(point.trial).padStart(3, '0')}-` : '';
         const readable = `${prefix}${algorithmName}-${envId}${point.trial === undefined ? idParts(point.overrides).map((p) => `-${p}`).join('') : ''}`;
@@ -98,7 +111,8 @@ function jobsOf(spec: SweepSpec, points: readonly VariantPoint[], seeds: readonl
           drafts.push({
             id: `${readable}-s${seed}`, variant: readable, algorithm: algorithmName, envId, seed, steps: spec.steps,
             overrides: point.overrides, config, evalSeed: evaluationSeed(spec, seed), evalEvery: spec.evaluation.every,
-            evalEpisodes: spec.evaluation.episodes, checkpointEvery: spec.checkpointEvery, ...(point.trial !== undefined ? { trial: point.trial } : {}),
+            evalEpisodes: spec.evaluation.episodes, checkpointEvery: spec.checkpointEvery,
+            ...(stopAtReturn !== undefined ? { stopAtReturn } : {}), ...(point.trial !== undefined ? { trial: point.trial } : {}),
           });
         }
       }

@@ -39,6 +39,8 @@ export interface JobResult {
   readonly evalCurve: readonly EvalPoint[];
   readonly episodes: number;
   readonly updates: number;
+  /** With `stopAtReturn`: the first evaluation step whose mean reached it, or null (the full budget ran). */
+  readonly reachedAt?: number | null;
 }
 
 export type JobState = 'done' | 'running' | 'failed' | 'pending' | 'interrupted';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planCommand, runTrain, type TrainPlan } from '../cli.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { readEvalHistory } from '../node/run-logger.ts';
+import { firstEvalReaching, readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import type { SweepJob } from './expand.ts';
 import { jobDir, jobStatus, readJobStatusFile, writeFileAtomic, writeJobStatusFile, type JobResult } from './folder.ts';
@@ -20,6 +20,7 @@ function freshTrainArgs(job: SweepJob, folder: string, steps: number): string[] 
     '--out', folder, '--force', '--no-preset', '--config', path.join(folder, 'config.json'),
     '--eval-every', String(job.evalEvery), '--eval-episodes', String(job.evalEpisodes), '--eval-seed', String(job.evalSeed),
     '--checkpoint-every', String(job.checkpointEvery),
+    ...(job.stopAtReturn !== undefined ? ['--stop-at-return', String(job.stopAtReturn)] : []),
   ];
 }
 
@@ -35,7 +36,19 @@ function resultOf(job: SweepJob, folder: string): JobResult {
     id: job.id, algorithm: job.algorithm, envId: job.envId, seed: job.seed, evalSeed: job.evalSeed, steps: meta.training.step as number,
     finalEval: curve.length > 0 ? curve[curve.length - 1] : null, evalCurve: curve,
     episodes: meta.training.episode as number, updates: meta.training.updates as number,
+    ...(job.stopAtReturn !== undefined ? { reachedAt: reachedStep(job, folder) ?? null } : {}),
   };
+}
+
+/** The step at which a job with `stopAtReturn` reached it (up to its checkpoint), if it did: such a job is finished. */
+function reachedStep(job: SweepJob, folder: string): number | undefined {
+  if (job.stopAtReturn === undefined) return undefined;
+  return firstEvalReaching(folder, job.stopAtReturn, checkpointStep(folder))?.step;
+}
+
+/** True when the job's run has trained its budget `target`, or has stopped at its return threshold. */
+function finished(job: SweepJob, folder: string, target: number): boolean {
+  return checkpointStep(folder) >= target || reachedStep(job, folder) !== undefined;
 }
 
 export interface JobRunOptions {
@@ -58,8 +71,8 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
   }
   const target = Math.min(options.until ?? job.steps, job.steps);
   const resumable = fs.existsSync(path.join(folder, 'run.json')) && hasCheckpoint(path.join(folder, 'checkpoint'));
-  if (resumable && checkpointStep(folder) >= target) {
-    if (target === job.steps) writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
+  if (resumable && finished(job, folder, target)) {
+    if (target === job.steps || reachedStep(job, folder) !== undefined) writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
     return 0;
   }
   fs.mkdirSync(folder, { recursive: true });
@@ -80,8 +93,8 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
     writeJobStatusFile(dir, job, { state: 'failed', exitCode: 1, message });
     return 1;
   }
-  if (code === 0 && checkpointStep(folder) >= target) {
-    if (target === job.steps) {
+  if (code === 0 && finished(job, folder, target)) {
+    if (target === job.steps || reachedStep(job, folder) !== undefined) {
       writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
       writeJobStatusFile(dir, job, { state: 'done', exitCode: 0 });
     } else {

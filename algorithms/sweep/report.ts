@@ -34,6 +34,8 @@ export interface VariantSummary {
   readonly final: IntervalSummary;
   /** Mean and 95% half-width at every evaluation step all seeds reached. */
   readonly curve: readonly CurvePointSummary[];
+  /** Jobs that stop at a return (`evaluation.stopAtReturn`): that return, and per seed the step it was reached at (null: never). */
+  readonly stopAtReturn?: { readonly value: number; readonly reachedAt: readonly (number | null)[] };
 }
 
 export interface PairedComparison {
@@ -79,7 +81,20 @@ function summarizeVariant(jobs: readonly SweepJob[], results: ReadonlyMap<string
       const s = meanInterval(curves.map((c) => c.get(step) as number));
       return { step, n: s.n, mean: s.mean, halfWidth: s.halfWidth };
     }),
+    ...(first.stopAtReturn !== undefined
+      ? { stopAtReturn: { value: first.stopAtReturn, reachedAt: finished.map((job) => (results.get(job.id) as JobResult).reachedAt ?? null) } }
+      : {}),
   };
+}
+
+/** "k/n, median S steps" for a variant that stops at a return. */
+function reachedCell(v: VariantSummary): string {
+  if (!v.stopAtReturn) return '–';
+  const reached = v.stopAtReturn.reachedAt.filter((step): step is number => step !== null).sort((a, b) => a - b);
+  if (reached.length === 0) return `0/${v.seeds.length}`;
+  const mid = reached.length / 2;
+  const median = reached.length % 2 === 1 ? reached[Math.floor(mid)] : (reached[mid - 1] + reached[mid]) / 2;
+  return `${reached.length}/${v.seeds.length}, median ${median} (${reached.join(', ')})`;
 }
 
 /** Every pair of variants of one env with at least 2 seeds in common: later − earlier (sweep order). */
@@ -176,9 +191,18 @@ export function renderMarkdown(report: SweepReport, svgFiles: ReadonlyMap<string
   ];
   const envs = [...new Set(report.variants.map((v) => v.envId))];
   for (const envId of envs) {
-    lines.push('', `## ${envId}`, '', '| variant | algorithm | setting | seeds | final return | 95% interval |', '|---|---|---|---|---|---|');
-    for (const v of report.variants.filter((x) => x.envId === envId)) {
-      lines.push(`| ${v.variant} | ${v.algorithm.toUpperCase()} | ${describeOverrides(v)} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v.final)} | ${interval(v.final.low, v.final.high)} |`);
+    const ofEnv = report.variants.filter((x) => x.envId === envId);
+    const stop = ofEnv.find((v) => v.stopAtReturn)?.stopAtReturn?.value;
+    lines.push('', `## ${envId}`, '');
+    if (stop !== undefined) {
+      lines.push(`Jobs stop at the first evaluation whose mean reaches ${formatNumber(stop)}: their final return is that evaluation's, and ` +
+        `the last column gives the seeds that reached it and the env steps they took (median, then each).`, '');
+    }
+    lines.push(`| variant | algorithm | setting | seeds | final return | 95% interval |${stop !== undefined ? ` reached ${formatNumber(stop)} |` : ''}`,
+      `|---|---|---|---|---|---|${stop !== undefined ? '---|' : ''}`);
+    for (const v of ofEnv) {
+      lines.push(`| ${v.variant} | ${v.algorithm.toUpperCase()} | ${describeOverrides(v)} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v.final)} | ` +
+        `${interval(v.final.low, v.final.high)} |${stop !== undefined ? ` ${reachedCell(v)} |` : ''}`);
     }
     const svg = svgFiles.get(envId);
     if (svg) lines.push('', `![learning curves on ${envId}](${svg})`);

@@ -27,6 +27,8 @@ export interface EvaluationSettings {
   readonly episodes: number;
   /** A job of training seed s evaluates on seeds seedBase + 1000·s … + episodes − 1, disjoint across seeds. */
   readonly seedBase: number;
+  /** A job stops once an evaluation's mean return reaches this; 'threshold': the env's reward threshold. */
+  readonly stopAtReturn?: number | 'threshold';
 }
 
 export interface TuneSettings {
@@ -72,7 +74,7 @@ export interface SweepSpec {
 }
 
 const TOP_KEYS = ['name', 'algorithm', 'algorithms', 'env', 'envs', 'seeds', 'steps', 'preset', 'envPreset', 'config', 'grid', 'search', 'evaluation', 'checkpointEvery', 'tune'];
-const EVALUATION_KEYS = ['every', 'episodes', 'seedBase'];
+const EVALUATION_KEYS = ['every', 'episodes', 'seedBase', 'stopAtReturn'];
 const TUNE_KEYS = ['trials', 'seeds', 'reductionFactor', 'rungs', 'scoreEvaluations', 'top', 'evaluationSeeds', 'sampleSeed'];
 const DISTRIBUTIONS = ['uniform', 'loguniform', 'int', 'choice'];
 /** Training seeds stay below this, so evaluation seed ranges (1000 per seed) never overlap. */
@@ -245,10 +247,17 @@ function checkEvaluation(check: FileChecker, data: Json): EvaluationSettings {
   check.onlyKeys(evaluation, EVALUATION_KEYS, 'evaluation');
   const episodes = check.integer(evaluation.episodes, 'evaluation.episodes', 1, 10);
   if (episodes > 1000) check.fail('evaluation.episodes', `at most 1000 (each training seed owns 1000 evaluation seeds), got ${episodes}`);
+  const stop = evaluation.stopAtReturn;
+  if (stop !== undefined && stop !== 'threshold' && !(typeof stop === 'number' && Number.isFinite(stop))) {
+    check.fail('evaluation.stopAtReturn', `expected a finite number or 'threshold' (the env's reward threshold), got ${describe(stop)}`);
+  }
+  const every = check.integer(evaluation.every, 'evaluation.every', 0, 1000);
+  if (stop !== undefined && every === 0) check.fail('evaluation.stopAtReturn', 'needs evaluations (evaluation.every > 0)');
   return {
-    every: check.integer(evaluation.every, 'evaluation.every', 0, 1000),
+    every,
     episodes,
     seedBase: check.integer(evaluation.seedBase, 'evaluation.seedBase', 0, 1_000_000),
+    ...(stop !== undefined ? { stopAtReturn: stop as number | 'threshold' } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import { make, register, registeredIds, type EnvSpec, type MakeOptions } from '.
 import { AntEnv } from './ant.ts';
 import { HalfCheetahEnv } from './half-cheetah.ts';
 import { HopperEnv } from './hopper.ts';
-import { MUJOCO_ENV_IDS } from './ids.ts';
+import { MUJOCO_ENV_IDS, MUJOCO_REWARD_THRESHOLDS } from './ids.ts';
 import { InvertedDoublePendulumEnv } from './inverted-double-pendulum.ts';
 import { InvertedPendulumEnv } from './inverted-pendulum.ts';
 import { ReacherEnv } from './reacher.ts';
@@ -23,62 +23,62 @@ import { loadMujocoRuntime, type MujocoFactory } from './runtime.ts';
 import { SwimmerEnv } from './swimmer.ts';
 import { Walker2dEnv } from './walker2d.ts';
 
-/** Registrations of the MuJoCo envs: Gymnasium's ids, time limits and reward thresholds (`gymnasium/envs/__init__.py`). */
+/** Registrations of the MuJoCo envs: Gymnasium's ids, time limits (`gymnasium/envs/__init__.py`) and reward thresholds (ids.ts). */
 export const MUJOCO_SPECS: readonly EnvSpec[] = [
   {
     id: InvertedPendulumEnv.id,
     create: (options) => new InvertedPendulumEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 950.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[InvertedPendulumEnv.id],
     reference: 'Gymnasium mujoco/inverted_pendulum_v5.py (inverted_pendulum.xml), run by MuJoCo wasm',
   },
   {
     id: InvertedDoublePendulumEnv.id,
     create: (options) => new InvertedDoublePendulumEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 9100.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[InvertedDoublePendulumEnv.id],
     reference: 'Gymnasium mujoco/inverted_double_pendulum_v5.py (inverted_double_pendulum.xml), run by MuJoCo wasm',
   },
   {
     id: HalfCheetahEnv.id,
     create: (options) => new HalfCheetahEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 4800.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[HalfCheetahEnv.id],
     reference: 'Gymnasium mujoco/half_cheetah_v5.py (half_cheetah.xml), run by MuJoCo wasm',
   },
   {
     id: HopperEnv.id,
     create: (options) => new HopperEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 3800.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[HopperEnv.id],
     reference: 'Gymnasium mujoco/hopper_v5.py (hopper.xml), run by MuJoCo wasm',
   },
   {
     id: Walker2dEnv.id,
     create: (options) => new Walker2dEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: null,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[Walker2dEnv.id],
     reference: 'Gymnasium mujoco/walker2d_v5.py (walker2d_v5.xml), run by MuJoCo wasm',
   },
   {
     id: AntEnv.id,
     create: (options) => new AntEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 6000.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[AntEnv.id],
     reference: 'Gymnasium mujoco/ant_v5.py (ant.xml), run by MuJoCo wasm',
   },
   {
     id: SwimmerEnv.id,
     create: (options) => new SwimmerEnv(options),
     maxEpisodeSteps: 1000,
-    rewardThreshold: 360.0,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[SwimmerEnv.id],
     reference: 'Gymnasium mujoco/swimmer_v5.py (swimmer.xml), run by MuJoCo wasm',
   },
   {
     id: ReacherEnv.id,
     create: (options) => new ReacherEnv(options),
     maxEpisodeSteps: 50,
-    rewardThreshold: -3.75,
+    rewardThreshold: MUJOCO_REWARD_THRESHOLDS[ReacherEnv.id],
     reference: 'Gymnasium mujoco/reacher_v5.py (reacher.xml), run by MuJoCo wasm',
   },
 ];

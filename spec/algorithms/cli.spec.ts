@@ -21,6 +21,9 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--algo', 'sac', '--env', 'Pendulm-v1'], /unknown env id 'Pendulm-v1'; known ids: .*Pendulum-v1/);
     usageError(['train', '--algo', 'dqn', '--env', 'Pendulum-v1'], /unknown --algo 'dqn'; expected sac, td3, iapo, reinforce, ppo, trpo/);
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '1e3x'], /--steps must be an integer ≥ 1, got '1e3x'/);
+    // A negative number after a flag is its value, checked as such (not "ambiguous"):
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--seed', '-1'], /--seed must be an integer ≥ 0, got '-1'/);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '-.5'], /--steps must be an integer ≥ 1, got '-.5'/);
     usageError(['fit'], /unknown command 'fit'/);
     usageError(['eval', '--checkpoint', 'nowhere'], /no checkpoint at nowhere/);
   });
