@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAgent } from '../../algorithms/index.ts';
+import { kernels } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
-import { tempDir } from './helpers.ts';
+import { fixtureKernels, onKernels, tempDir } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'checkpoint-v1');
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as {
@@ -18,6 +19,7 @@ const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json')
 };
 
 describe('checkpoints of the previous release', () => {
+  onKernels(fixtureKernels(kernels().name));
   for (const name of ['sac', 'td3', 'iapo']) {
     it(`${name}: loads, acts as before and resumes to the same weights`, async () => {
       const dir = path.join(FIXTURES, name);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SACConfig, TD3Config } from '../../algorithms/index.ts';
-import { kernels, useKernels } from '../../engine/index.ts';
+import { availableKernels, kernels, registerKernels, useKernels, type Kernels } from '../../engine/index.ts';
+import { createWasmKernels } from '../../engine/kernels/wasm/index.ts';
 
 /** Runs the enclosing describe block on the kernel set `name` ('wasm', 'js'), restoring the previous one after. */
 export function onKernels(name: string): void {
@@ -14,6 +15,26 @@ export function onKernels(name: string): void {
     useKernels(name);
   });
   after(() => useKernels(previous));
+}
+
+/**
+ * The kernel set that reproduces fixtures recorded with kernel set `name`: the fixtures of 'wasm'
+ * were written by the plain SIMD kernels, so when this process's 'wasm' set uses relaxed-SIMD FMA
+ * (node --experimental-wasm-relaxed-simd) they are compared on a registered non-FMA wasm set.
+ */
+export function fixtureKernels(name: string): string {
+  const active = availableKernels().includes(name) ? name : kernels().name;
+  if (active !== 'wasm' || !(registeredSet(active) as { fma?: boolean }).fma) return active;
+  if (!availableKernels().includes('wasm-no-fma')) registerKernels(createWasmKernels({ name: 'wasm-no-fma', fma: false, memoryMB: 256 }));
+  return 'wasm-no-fma';
+}
+
+function registeredSet(name: string): Kernels {
+  const previous = kernels().name;
+  useKernels(name);
+  const set = kernels();
+  useKernels(previous);
+  return set;
 }
 
 /** Environment for CLI child processes: the same kernel set as the spec that spawns them. */

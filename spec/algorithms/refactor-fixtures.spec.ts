@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { IAPO, SAC, TD3, type Agent } from '../../algorithms/index.ts';
 import { availableKernels } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
-import { onKernels, tempDir } from './helpers.ts';
+import { fixtureKernels, onKernels, tempDir } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'progress');
 const TIMING = new Set(['updates_per_s', 'wall_s']);
@@ -35,7 +35,7 @@ function table(file: string): { columns: string[]; rows: string[][] } {
 
 for (const kernelSet of availableKernels()) {
   describe(`training runner against the previous loop's progress.csv (${kernelSet} kernels)`, () => {
-    onKernels(kernelSet);
+    onKernels(fixtureKernels(kernelSet));
     for (const [name, build, steps] of runs) {
       it(`${name}: every row identical, byte for byte`, async () => {
         const dir = tempDir();

@@ -3,6 +3,10 @@
  * against the JS reference kernels on the same inputs.
  */
 import fc from 'fast-check';
+// The process's own kernel set is created first, with the process's own flags: the wasm+fma
+// configuration below switches V8's relaxed-SIMD flag on, and a default set created after that
+// would pick FMA up and change every later result of the process.
+import '../../engine/kernels/index.ts';
 import { jsKernels } from '../../engine/kernels/js.ts';
 import type { FloatArray, Kernels } from '../../engine/kernels/types.ts';
 import { createWasmKernels, relaxedSimdSupported, simdSupported, type WasmKernels } from '../../engine/kernels/wasm/index.ts';
