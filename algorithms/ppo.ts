@@ -14,7 +14,7 @@
  * const ppo = new PPO(() => make('Pendulum-v1'), { numEnvs: 4, rolloutSteps: 1024, gamma: 0.9, learningRate: 1e-3 });
  * await ppo.learn({ totalSteps: 100_000, evalEnv: make('Pendulum-v1') });
  */
-import { Adam, clipGradNorm, mean, noGrad, type Optimizer } from '../engine/index.ts';
+import { Adam, TracedFunction, clipGradNorm, dynamicScalar, mean, noGrad, type Optimizer, type Tensor } from '../engine/index.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
@@ -22,6 +22,7 @@ import type { Metrics, TrainingProgress } from './common/learner.ts';
 import {
   ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, VARIATIONAL_PRESETS, onPolicyChecks, type OnPolicyConfig,
 } from './common/on-policy-agent.ts';
+import type { RolloutBatch } from './common/rollout-buffer.ts';
 import {
   approximateKl, clipFraction, clippedSurrogateLoss, explainedVariance, valueLoss,
 } from './policy-gradient/losses.ts';
@@ -79,6 +80,17 @@ export const PPO_RULES: ConfigRules = {
       ? `'batchSize' ${c.batchSize} exceeds the rollout of numEnvs × rolloutSteps = ${(c.numEnvs as number) * (c.rolloutSteps as number)} transitions` : undefined),
 };
 
+/** The terms of one minibatch's loss, as tensors. */
+interface MinibatchTerms {
+  readonly loss: Tensor;
+  readonly policyLoss: Tensor;
+  readonly valueLoss: Tensor;
+  readonly entropy: Tensor;
+  readonly logDet: Tensor;
+  readonly logProbs: Tensor;
+  readonly ratio: Tensor;
+}
+
 export class PPO extends OnPolicyAgent<PPOConfig> {
   readonly metricNames = [
     'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clip_fraction', 'explained_variance', 'epochs_run', 'learning_rate', 'posterior_entropy',
@@ -95,39 +107,37 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
     const c = this.config;
     const remaining = 1 - Math.min(1, progress.step / Math.max(1, progress.totalSteps));
     this.optimizer.lr = c.learningRateSchedule === 'linear' ? c.learningRate * remaining : c.learningRate;
-    const alpha = this.temperature(progress);
+    this.alpha = this.temperature(progress);
+    // The target-KL test reads the KL before the step, which a replayed step cannot stop at, and the
+    // variational posteriors read each row's stored noise by its rollout index on the host: those
+    // steps run eagerly.
+    const traced = c.targetKl === null && c.posterior === 'point';
     const sums = { policy: 0, value: 0, entropy: 0, kl: 0, clip: 0, posterior: 0, batches: 0 };
     let epochsRun = 0;
     let stop = false;
     for (let epoch = 0; epoch < c.epochs && !stop; epoch++) {
       epochsRun++;
       for (const batch of this.rollout.minibatches(c.batchSize, this.streams.minibatch, { normalizeAdvantages: c.normalizeAdvantages ? 'minibatch' : 'none' })) {
-        const pi = this.policy.distribution(batch);
-        const logProbs = pi.logProb(batch.actions);
-        // eq. (7): L_CLIP = E[min(ρA, clip(ρ, 1 ± ε)A)].
-        const { loss: policyLoss, ratio } = clippedSurrogateLoss(logProbs, batch.oldLogProbs, batch.advantages, c.clipRange);
-        const kl = approximateKl(logProbs, batch.oldLogProbs);
-        if (c.targetKl !== null && kl > 1.5 * c.targetKl) {
-          stop = true; // SB3: checked before the step that would overshoot
-          break;
+        let terms: MinibatchTerms;
+        if (traced) {
+          this.batch = batch;
+          terms = this.trainingStep.call(String(batch.size));
+        } else {
+          terms = this.minibatchTerms(batch, this.alpha);
+          if (c.targetKl !== null && approximateKl(terms.logProbs, batch.oldLogProbs) > 1.5 * c.targetKl) {
+            stop = true; // SB3: checked before the step that would overshoot
+            break;
+          }
+          this.gradientStep(terms.loss);
         }
-        const vLoss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, c.valueClipRange);
-        const entropy = mean(pi.entropy());
-        // eq. (9): L = −L_CLIP + c₁ L_VF − c₂ H[π]; Xu (2018) eq. (4): − α log|det ∂h_φ/∂ξ| for the variational posteriors.
-        const logDet = this.policy.logDetJacobian(batch);
-        const loss = policyLoss.add(vLoss.mul(c.valueCoefficient)).sub(entropy.mul(c.entropyCoefficient)).sub(logDet.mul(alpha));
-        this.optimizer.zeroGrad();
-        loss.backward();
-        if (c.maxGradNorm !== null) clipGradNorm(this.optimizer.params, c.maxGradNorm);
-        this.optimizer.step();
         noGrad(() => {
-          sums.policy += policyLoss.item();
-          sums.value += vLoss.item();
-          sums.entropy += entropy.item();
-          sums.posterior += logDet.item();
+          sums.policy += terms.policyLoss.item();
+          sums.value += terms.valueLoss.item();
+          sums.entropy += terms.entropy.item();
+          sums.posterior += terms.logDet.item();
         });
-        sums.kl += kl;
-        sums.clip += clipFraction(ratio, c.clipRange);
+        sums.kl += approximateKl(terms.logProbs, batch.oldLogProbs);
+        sums.clip += clipFraction(terms.ratio, c.clipRange);
         sums.batches++;
       }
     }
@@ -138,6 +148,43 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
       ...(Number.isFinite(explained) ? { explained_variance: explained } : {}),
       epochs_run: epochsRun, learning_rate: this.optimizer.lr, posterior_entropy: sums.posterior / n,
     };
+  }
+
+  /** The minibatch of the step being traced or replayed, and the temperature α of this rollout. */
+  private batch: RolloutBatch | null = null;
+  private alpha = 0;
+
+  /** One minibatch step recorded once per batch size and replayed (engine/trace); eager when tracing is off. */
+  readonly trainingStep = new TracedFunction('PPO.step', () => {
+    const terms = this.minibatchTerms(this.batch as RolloutBatch, dynamicScalar(() => this.alpha));
+    this.gradientStep(terms.loss);
+    return terms;
+  }, {
+    inputs: () => {
+      const b = this.batch as RolloutBatch;
+      return [b.observations, b.actions, b.oldLogProbs, b.advantages, b.returns, b.oldValues, ...this.optimizer.params];
+    },
+  });
+
+  /** eq. (9): L = −L_CLIP + c₁ L_VF − c₂ H[π]; Xu (2018) eq. (4): − α log|det ∂h_φ/∂ξ| for the variational posteriors. */
+  private minibatchTerms(batch: RolloutBatch, alpha: Tensor | number): MinibatchTerms {
+    const c = this.config;
+    const pi = this.policy.distribution(batch);
+    const logProbs = pi.logProb(batch.actions);
+    // eq. (7): L_CLIP = E[min(ρA, clip(ρ, 1 ± ε)A)].
+    const { loss: policyLoss, ratio } = clippedSurrogateLoss(logProbs, batch.oldLogProbs, batch.advantages, c.clipRange);
+    const vLoss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, c.valueClipRange);
+    const entropy = mean(pi.entropy());
+    const logDet = this.policy.logDetJacobian(batch);
+    const loss = policyLoss.add(vLoss.mul(c.valueCoefficient)).sub(entropy.mul(c.entropyCoefficient)).sub(logDet.mul(alpha));
+    return { loss, policyLoss, valueLoss: vLoss, entropy, logDet, logProbs, ratio };
+  }
+
+  private gradientStep(loss: Tensor): void {
+    this.optimizer.zeroGrad();
+    loss.backward();
+    if (this.config.maxGradNorm !== null) clipGradNorm(this.optimizer.params, this.config.maxGradNorm);
+    this.optimizer.step();
   }
 
   checkpointOptimizers(): Readonly<Record<string, Optimizer>> {

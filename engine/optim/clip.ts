@@ -2,7 +2,8 @@
 import { ValueError } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { Tensor } from '../tensor.ts';
-import { assertNotRecording } from '../trace/recorder.ts';
+import { activeRecording, hostCall } from '../trace/recorder.ts';
+import type { FloatArray } from '../kernels/types.ts';
 
 export interface ClipGradNormOptions {
   /** Order of the norm: a positive number or Infinity (default 2). */
@@ -17,17 +18,51 @@ export interface ClipGradNormOptions {
  * gradient is multiplied by min(1, maxNorm / (n + 1e-6)). Returns n, the norm before clipping.
  * Parameters without a gradient are ignored. Scaled gradients are new tensors (`.grad` is
  * replaced, never written in place, since backward may hand several leaves one shared buffer).
+ *
+ * Inside a traced step (engine/trace) the norm is taken and applied by one host call that replay
+ * runs again, so every replayed step clips by its own norm; `.grad` then always points at new
+ * tensors (a copy when nothing is clipped: the same values), and the number returned is the norm
+ * of the recording call only.
  * @example const norm = clipGradNorm(actor.parameters(), 0.5);
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): number {
   const { normType = 2, errorIfNonfinite = false } = options;
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be positive or Infinity, got ${normType}`);
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
-  assertNotRecording('clipGradNorm');
   const withGrad = [...params].filter((p) => p.grad !== null);
+  const grads = withGrad.map((p) => (p.grad as Tensor).data);
+  if (activeRecording() === null) {
+    const total = totalNorm(grads, normType, errorIfNonfinite);
+    const coefficient = maxNorm / (total + 1e-6);
+    if (coefficient < 1 || Number.isNaN(coefficient)) {
+      for (const p of withGrad) {
+        const g = p.grad as Tensor;
+        const scaled = kernels().allocate(g.dtype, g.size);
+        scale(g.data, coefficient, scaled);
+        p.grad = new Tensor(scaled, g.shape);
+      }
+    }
+    return total;
+  }
+  const scaledGrads = withGrad.map((p) => kernels().allocate((p.grad as Tensor).dtype, (p.grad as Tensor).size));
   let total = 0;
-  for (const p of withGrad) {
-    const g = (p.grad as Tensor).data;
+  hostCall('clipGradNorm', () => {
+    total = totalNorm(grads, normType, errorIfNonfinite);
+    const coefficient = maxNorm / (total + 1e-6);
+    const clip = coefficient < 1 || Number.isNaN(coefficient);
+    for (let i = 0; i < grads.length; i++) {
+      if (clip) scale(grads[i], coefficient, scaledGrads[i]);
+      else scaledGrads[i].set(grads[i]);
+    }
+  }, { reads: grads, writes: scaledGrads, detail: `${maxNorm} ${normType} ${errorIfNonfinite}` });
+  withGrad.forEach((p, i) => (p.grad = new Tensor(scaledGrads[i], (p.grad as Tensor).shape)));
+  return total;
+}
+
+/** The norm of order `normType` of all of `grads` taken as one vector, summed in order in double precision. */
+function totalNorm(grads: readonly FloatArray[], normType: number, errorIfNonfinite: boolean): number {
+  let total = 0;
+  for (const g of grads) {
     if (normType === Infinity) {
       for (let i = 0; i < g.length; i++) {
         const a = Math.abs(g[i]);
@@ -43,16 +78,11 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
   if (!Number.isFinite(total) && errorIfNonfinite) {
     throw new ValueError(`clipGradNorm: the total norm of order ${normType} of the gradients is ${total}`);
   }
-  const coefficient = maxNorm / (total + 1e-6);
-  if (coefficient < 1 || Number.isNaN(coefficient)) {
-    for (const p of withGrad) {
-      const g = p.grad as Tensor;
-      const scaled = kernels().allocate(g.dtype, g.size);
-      for (let i = 0; i < scaled.length; i++) scaled[i] = g.data[i] * coefficient;
-      p.grad = new Tensor(scaled, g.shape);
-    }
-  }
   return total;
+}
+
+function scale(source: FloatArray, coefficient: number, out: FloatArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = source[i] * coefficient;
 }
 
 /** Drops the gradients of `params` (sets `.grad` to null). */

@@ -46,6 +46,8 @@ export type TraceState = 'eager' | 'recorded' | 'replaying';
 
 interface KeyTrace<R> {
   readonly kernels: Kernels;
+  /** The inputs this key's recordings were made with (each key has its own: batch sizes differ by key). */
+  readonly guard: InputGuard | null;
   calls: number;
   first: Recording | null;
   replay: { readonly runs: readonly (() => void)[]; readonly result: R; readonly recording: Recording } | null;
@@ -96,8 +98,8 @@ export function compareRecordings(a: Recording, b: Recording): string | null {
 export interface TracedFunctionOptions {
   /**
    * The tensors the step reads and writes across calls (minibatch, parameters, state). Before each
-   * call their storage, shapes and dtypes are compared with those of the recordings; any change
-   * (a new tensor, another batch size) drops the recordings and traces again.
+   * call their storage, shapes and dtypes are compared with those of the key's recordings; any
+   * change (a new tensor, another batch size) drops that key's recordings and traces it again.
    */
   readonly inputs?: () => readonly Tensor[];
 }
@@ -126,7 +128,7 @@ class InputGuard {
 
 export class TracedFunction<R> {
   private readonly traces = new Map<string, KeyTrace<R>>();
-  private readonly guard: InputGuard | null;
+  private readonly inputs: (() => readonly Tensor[]) | null;
 
   /**
    * @param name for error messages ('SAC.update').
@@ -137,18 +139,19 @@ export class TracedFunction<R> {
     if (options.inputs !== undefined && typeof options.inputs !== 'function') {
       throw new TraceError(`TracedFunction ${name}: options.inputs must be a function returning the step's tensors, got ${typeof options.inputs}`);
     }
-    this.guard = options.inputs ? new InputGuard(options.inputs) : null;
+    this.inputs = options.inputs ?? null;
   }
 
   /** Runs the step for `key`: eagerly, recording, or by replay (see the file's comment). */
   call(key = ''): R {
     if (typeof key !== 'string') throw new TraceError(`${this.name}: the key must be a string, got ${typeof key}`);
     if (!tracingEnabled || isAnomalyCheckActive() || activeRecording() !== null) return this.body(key);
-    if (this.guard !== null && !this.guard.unchanged()) this.traces.clear();
     const active = kernels();
     let trace = this.traces.get(key);
-    if (trace === undefined || trace.kernels !== active) {
-      trace = { kernels: active, calls: 0, first: null, replay: null };
+    if (trace === undefined || trace.kernels !== active || (trace.guard !== null && !trace.guard.unchanged())) {
+      const guard = this.inputs ? new InputGuard(this.inputs) : null;
+      guard?.unchanged();
+      trace = { kernels: active, guard, calls: 0, first: null, replay: null };
       this.traces.set(key, trace);
     }
     if (trace.replay !== null) {

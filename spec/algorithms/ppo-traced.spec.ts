@@ -1,0 +1,78 @@
+/**
+ * PPO's minibatch step is traced and replayed (engine/trace) by default, one schedule per batch
+ * size, and a replayed run is the eager run bit for bit: every progress row and the final checkpoint
+ * agree, with gradients that are clipped and that are not and an annealed learning rate (read live
+ * on every replay). Runs that test the target KL or use a variational posterior stay eager, and
+ * give the same numbers with tracing on.
+ */
+import { strict as assert } from 'node:assert';
+import { isTracingEnabled, setTracing, type CheckpointFiles } from '../../engine/index.ts';
+import { make } from '../../envs/index.ts';
+import { PPO, type PPOConfig } from '../../algorithms/ppo.ts';
+import type { ProgressRecord } from '../../algorithms/index.ts';
+
+/** 2 envs × 64 steps = 128 transitions in minibatches of 48, 48 and 32: two schedules. */
+const TINY: Partial<PPOConfig> = {
+  numEnvs: 2, rolloutSteps: 64, batchSize: 48, epochs: 3, hiddenSizes: [16, 16], learningRate: 3e-3, seed: 5,
+  learningRateSchedule: 'linear', entropyCoefficient: 0.01, valueClipRange: 0.2,
+};
+const TOTAL_STEPS = 640; // 5 rollouts
+
+interface Run {
+  readonly rows: string[];
+  readonly files: CheckpointFiles;
+  readonly stats: [string, string][];
+}
+
+async function run(config: Partial<PPOConfig>, traced: boolean): Promise<Run> {
+  setTracing(traced);
+  const agent = new PPO(() => make('Pendulum-v1'), { ...TINY, ...config });
+  const rows: string[] = [];
+  await agent.learn({
+    totalSteps: TOTAL_STEPS,
+    callbacks: [{ onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))) }],
+  });
+  return { rows, files: agent.toCheckpoint(), stats: agent.trainingStep.stats().map((s) => [s.key, s.state]) };
+}
+
+/** meta.json without the wall-clock fields. */
+function withoutClock(files: CheckpointFiles): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name !== 'meta.json') {
+      out[name] = bytes;
+      continue;
+    }
+    const { savedAt: _savedAt, training, ...meta } = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
+    out[name] = { ...meta, training: counters };
+  }
+  return out;
+}
+
+describe('PPO: a traced and replayed minibatch step is the eager step, bit for bit', function () {
+  this.timeout(120_000);
+  let tracing = true;
+  before(() => {
+    tracing = isTracingEnabled();
+  });
+  after(() => setTracing(tracing));
+
+  const cases: [string, Partial<PPOConfig>, boolean][] = [
+    ['gradients always clipped (maxGradNorm 1e-3)', { maxGradNorm: 1e-3 }, true],
+    ['gradients never clipped (maxGradNorm 1e3)', { maxGradNorm: 1e3 }, true],
+    ['the state posterior with α annealed 0.1 → 0.01 (eager: rows gather their noise by index)', { posterior: 'state', posteriorTemperature: 0.1, finalPosteriorTemperature: 0.01 }, false],
+    ['target KL (eager: the test stops before a step)', { targetKl: 0.01 }, false],
+  ];
+  for (const [name, config, replays] of cases) {
+    it(`${name}: the same progress rows and checkpoint`, async () => {
+      const eager = await run(config, false);
+      const traced = await run(config, true);
+      assert.deepEqual(eager.stats, []);
+      assert.deepEqual(traced.stats.sort(), replays ? [['32', 'replaying'], ['48', 'replaying']] : []);
+      assert.equal(traced.rows.length, eager.rows.length);
+      assert.deepEqual(traced.rows, eager.rows);
+      assert.deepEqual(withoutClock(traced.files), withoutClock(eager.files));
+    });
+  }
+});
