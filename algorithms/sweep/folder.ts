@@ -163,13 +163,21 @@ export function readJobResult(dir: string, job: SweepJob): JobResult | null {
 }
 
 /** Whether the status file's process still runs: on this host by its pid; on another host it is taken at its word. */
+/** How often a running job rewrites its status.json (`updatedAt`), so that other hosts can tell it lives. */
+export const HEARTBEAT_MS = 60_000;
+/** A 'running' status from another host not rewritten for this long belongs to a job that was killed (a SLURM TIMEOUT, a lost node). */
+export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
+
+/** On this host: whether its process lives. On another: whether its heartbeat is recent. */
 function stillRunning(status: JobStatusFile): boolean {
-  return status.host !== os.hostname() || processAlive(status.pid);
+  if (status.host === os.hostname()) return processAlive(status.pid);
+  const age = Date.now() - Date.parse(status.updatedAt);
+  return !(age > STALE_AFTER_MS);
 }
 
 /**
- * Where a job stands: done (result.json), running (status.json says so and its process lives, or it
- * runs on another host), failed (its last attempt failed), interrupted (a checkpoint to resume from:
+ * Where a job stands: done (result.json), running (status.json says so and its process lives, or,
+ * on another host, it rewrote the file within STALE_AFTER_MS), failed (its last attempt failed), interrupted (a checkpoint to resume from:
  * stopped by a signal, by `--until`, or by a kill), or pending (nothing to resume).
  */
 export function jobStatus(dir: string, job: SweepJob): JobState {

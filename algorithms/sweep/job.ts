@@ -11,7 +11,7 @@ import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { firstEvalReaching, readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import type { SweepJob } from './expand.ts';
-import { jobDir, jobStatus, readJobStatusFile, writeFileAtomic, writeJobStatusFile, type JobResult } from './folder.ts';
+import { HEARTBEAT_MS, jobDir, jobStatus, readJobStatusFile, writeFileAtomic, writeJobStatusFile, type JobResult } from './folder.ts';
 
 /** The `varl train` arguments that start a job afresh (its config from config.json, no preset on top: it is resolved already). */
 function freshTrainArgs(job: SweepJob, folder: string, steps: number): string[] {
@@ -77,6 +77,8 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
   }
   fs.mkdirSync(folder, { recursive: true });
   writeJobStatusFile(dir, job, { state: 'running' });
+  const heartbeat = setInterval(() => writeJobStatusFile(dir, job, { state: 'running' }), HEARTBEAT_MS);
+  heartbeat.unref();
   let code: number;
   try {
     let plan: TrainPlan;
@@ -92,6 +94,8 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
     process.stderr.write(`sweep job ${job.id} failed: ${error instanceof Error && !(error instanceof UsageError) ? error.stack : message}\n`);
     writeJobStatusFile(dir, job, { state: 'failed', exitCode: 1, message });
     return 1;
+  } finally {
+    clearInterval(heartbeat);
   }
   if (code === 0 && finished(job, folder, target)) {
     if (target === job.steps || reachedStep(job, folder) !== undefined) {
