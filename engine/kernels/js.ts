@@ -152,7 +152,7 @@ function matmul(
   a: FloatArray, b: FloatArray, out: FloatArray,
   batch: number, m: number, k: number, n: number,
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
-  bias?: FloatArray,
+  bias?: FloatArray, relu = false,
 ): void {
   // Row strides of op(A) and op(B) in (row, col) terms.
   const aRow = transA ? 1 : k, aCol = transA ? m : 1;
@@ -170,6 +170,7 @@ function matmul(
       }
     }
   }
+  if (relu) for (let i = 0; i < batch * m * n; i++) out[i] = unaryScalar.relu(out[i], 0);
 }
 
 function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {

@@ -67,13 +67,14 @@ export interface Kernels {
    * Batched C = op(A)·op(B) with op(A): m×k and op(B): k×n, row-major. `transA` means A is stored
    * k×m, `transB` means B is stored n×k. For batch index i, A starts at i·aBatchStride (0 to
    * broadcast one matrix over the batch), likewise B; C is dense, m·n per batch. When `bias`
-   * (length n) is given it is added to every row of C.
+   * (length n) is given it is added to every row of C. With `relu`, C is then replaced by
+   * relu(C) (the unary kernel's relu: NaN stays NaN) as the tiles are stored, saving a pass.
    */
   matmul(
     a: FloatArray, b: FloatArray, out: FloatArray,
     batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
-    bias?: FloatArray,
+    bias?: FloatArray, relu?: boolean,
   ): void;
 
   /**

@@ -174,9 +174,19 @@ export class Sequential extends Module implements UnaryModule {
     this.layers = [...layers];
   }
 
+  /** Applies the layers in order; a Linear followed by a relu Activation runs as one fused call (the same numbers). */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const next = this.layers[i + 1];
+      if (layer instanceof Linear && next instanceof Activation && next.activation === 'relu') {
+        h = linear(h, layer.weight, layer.bias, { relu: true });
+        i++;
+      } else {
+        h = layer.forward(h);
+      }
+    }
     return h;
   }
 }

@@ -9,6 +9,7 @@ import { kernels } from '../kernels/index.ts';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.ts';
 import { Tensor, emptyTensor } from '../tensor.ts';
 import type { PrimitiveRules, PrimitiveTable } from './primitives.ts';
+import { reluMask } from './elementwise.ts';
 import { sum } from './reduce.ts';
 import { cast, reshape } from './shape.ts';
 
@@ -95,14 +96,16 @@ const linearPrimitive: PrimitiveRules<'linear'> = {
     }
     return [...x.slice(0, -1), w[0]];
   },
-  forward: ([x, w, b], _attrs, shape) => {
+  forward: ([x, w, b], { relu }, shape) => {
     const [outFeatures, inFeatures] = w.shape;
     const rows = sizeOf(x.shape.slice(0, -1));
     const out = emptyTensor(shape, x.dtype);
-    kernels().matmul(x.data, w.data, out.data, 1, rows, inFeatures, outFeatures, false, true, 0, 0, b?.data);
+    kernels().matmul(x.data, w.data, out.data, 1, rows, inFeatures, outFeatures, false, true, 0, 0, b?.data, relu);
     return out;
   },
-  vjp: (g, [x, w, b], _y, _attrs, needed) => {
+  vjp: (gOut, [x, w, b], y, { relu }, needed) => {
+    // relu's VJP at the output: y > 0 exactly where the pre-activation is, and y is NaN where it is.
+    const g = relu ? reluMask(gOut, y) : gOut;
     const g2 = reshape(g, [-1, g.shape[g.rank - 1]]);
     const x2 = reshape(x, [-1, x.shape[x.rank - 1]]);
     return [
@@ -113,14 +116,21 @@ const linearPrimitive: PrimitiveRules<'linear'> = {
   },
 };
 
+export interface LinearOpOptions {
+  /** Apply relu to the result in the same kernel call (the same numbers as `relu(linear(…))`, one pass fewer). */
+  readonly relu?: boolean;
+}
+
 /**
  * The affine map of a dense layer, x·Wᵀ + b, with W of shape [out, in] (PyTorch's layout) and x of
- * shape [..., in]. One fused kernel call forward; the VJPs are the NN and TN products.
+ * shape [..., in]. One fused kernel call forward (with `relu`, also the activation); the VJPs are
+ * the NN and TN products.
+ * @example linear(x, w, b, { relu: true }) // relu(x·wᵀ + b), bit for bit
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor, options: LinearOpOptions = {}): Tensor {
   const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
   const inputs = [cast(x, dtype), cast(weight, dtype), ...(bias ? [cast(bias, dtype)] : [])];
-  return apply(linearPrimitive, inputs, undefined);
+  return apply(linearPrimitive, inputs, { relu: options.relu === true });
 }
 
 /** The rules of the matrix-product primitives. */

@@ -35,6 +35,11 @@ export interface MatmulAttrs {
   readonly transB: boolean;
 }
 
+/** `linear`: whether relu follows the affine map, applied by the GEMM as it stores its result. */
+export interface LinearAttrs {
+  readonly relu: boolean;
+}
+
 /** slice and its VJP padSlice: clamped starts, positive steps, the sliced shape and the whole one. */
 export interface SliceAttrs {
   readonly starts: readonly number[];
@@ -71,7 +76,7 @@ export interface PrimitiveAttrs extends KernelAttrs {
   min: ReduceAttrs;
   // ops/matmul.ts
   matmul: MatmulAttrs;
-  linear: undefined;
+  linear: LinearAttrs;
   // ops/shape.ts
   reshape: Shape;
   permute: readonly number[];

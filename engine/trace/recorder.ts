@@ -202,12 +202,12 @@ class RecordingKernels implements Kernels {
     a: FloatArray, b: FloatArray, out: FloatArray,
     batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
-    bias?: FloatArray,
+    bias?: FloatArray, relu = false,
   ): void {
     const { real, recording } = this;
     const reads = [a, b, ...(bias ? [bias] : [])].map((t) => recording.read(t)).join(',');
-    const signature = `matmul ${batch} ${m} ${k} ${n} ${transA} ${transB} ${aBatchStride} ${bBatchStride} ${reads} -> ${recording.write(out)}`;
-    const run = (): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias);
+    const signature = `matmul ${batch} ${m} ${k} ${n} ${transA} ${transB} ${aBatchStride} ${bBatchStride} ${relu} ${reads} -> ${recording.write(out)}`;
+    const run = (): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
     run();
     recording.append(run, signature);
   }

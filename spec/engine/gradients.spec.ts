@@ -113,12 +113,15 @@ const cases: { readonly [K in PrimitiveName]: K extends NonDifferentiableName ? 
     f: (a, b) => E.matmul(a, b, { transA, transB }),
     xs: [valuesIn('any', aShape, seed), valuesIn('any', bShape, seed + 1)],
   })),
-  linear: gradCase(fc.tuple(shapeArb(1, 3), fc.integer({ min: 1, max: 5 }), fc.boolean()), ([xShape, out, withBias], seed) => {
+  // with relu fused in: pre-activations at least 0.1 from the kink, where finite differences hold
+  linear: gradCase(fc.tuple(shapeArb(1, 3), fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.boolean()), ([xShape, out, withBias, relu], seed) => {
     const x = valuesIn('any', xShape, seed);
     const w = valuesIn('any', [out, xShape[xShape.length - 1]], seed + 1);
+    const b = valuesIn('any', [out], seed + 2);
+    if (relu) fc.pre(Array.from(E.linear(x, w, withBias ? b : undefined).toTypedArray()).every((z) => Math.abs(z) >= 0.1));
     return withBias
-      ? { f: (x, w, b) => E.linear(x, w, b), xs: [x, w, valuesIn('any', [out], seed + 2)] }
-      : { f: (x, w) => E.linear(x, w), xs: [x, w] };
+      ? { f: (x, w, b) => E.linear(x, w, b, { relu }), xs: [x, w, b] }
+      : { f: (x, w) => E.linear(x, w, undefined, { relu }), xs: [x, w] };
   }),
   // ops/shape.ts
   reshape: unary((x) => E.reshape(x, [-1, 1]), 'any'),

@@ -37,14 +37,15 @@ describe('wasm kernels agree with the JS kernels', () => {
     const k = config.kernels;
 
     describe('matmul: C = op(A)·op(B) (+ bias), batched', () => {
-      const caseArb = fc.record({
+      const caseFields = {
         m: gemmDim, k: gemmDim, n: gemmDim,
         batch: fc.integer({ min: 1, max: 3 }),
         transA: fc.boolean(), transB: fc.boolean(),
         broadcastA: fc.boolean(), broadcastB: fc.boolean(),
         bias: fc.boolean(),
         seed: fc.integer(),
-      });
+      };
+      const caseArb = fc.record(caseFields);
 
       it('within (k+1)·2⁻²³·(Σ|a·b| + |bias|) for every layout, edge size and batch stride (including 0)', () => {
         fc.assert(fc.property(caseArb, (c) => {
@@ -75,6 +76,27 @@ describe('wasm kernels agree with the JS kernels', () => {
             }
           }
         }), runs(120));
+      });
+
+      it('with relu, stores exactly the unary relu of the product (NaN kept, −0 to +0), also across K blocks', () => {
+        // k beyond the K block (256) puts the relu on the last block's stores only
+        const reluArb = fc.record({ ...caseFields, k: fc.oneof(gemmDim, fc.integer({ min: 250, max: 600 })) });
+        fc.assert(fc.property(reluArb, (c) => {
+          const aSize = c.m * c.k, bSize = c.k * c.n;
+          const aStride = c.broadcastA ? 0 : aSize, bStride = c.broadcastB ? 0 : bSize;
+          const A = data(aStride ? aSize * c.batch : aSize, c.seed);
+          const B = data(bStride ? bSize * c.batch : bSize, c.seed + 1);
+          if (A.length > 2) [A[0], A[1]] = [NaN, -0];
+          const bias = c.bias ? data(c.n, c.seed + 2) : undefined;
+          const plain = placeOutput(config, c.batch * c.m * c.n, 3);
+          k.matmul(place(config, A, 0), place(config, B, 1), plain, c.batch, c.m, c.k, c.n, c.transA, c.transB, aStride, bStride, bias && place(config, bias, 2));
+          const expected = new Float32Array(plain.length);
+          jsKernels.unary('relu', plain, expected, 0);
+          const fused = placeOutput(config, plain.length, 4);
+          k.matmul(place(config, A, 0), place(config, B, 1), fused, c.batch, c.m, c.k, c.n, c.transA, c.transB, aStride, bStride,
+            bias && place(config, bias, 2), true);
+          assertIdentical(fused, expected, `matmul + relu (${JSON.stringify(c)})`);
+        }), runs(60));
       });
 
       it('propagates NaN and ∞ as IEEE arithmetic does (0·∞ = NaN)', () => {

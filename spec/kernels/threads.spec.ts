@@ -105,16 +105,16 @@ function sameOnEveryVariant(
     ];
     for (const [batch, m, k, n] of shapes) {
       for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
-        for (const withBias of [false, true]) {
+        for (const [withBias, relu] of [[false, false], [true, false], [true, true]] as const) {
           for (const broadcastB of batch > 1 ? [false, true] : [false]) {
-            const label = `${batch}×${m}×${k}×${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${withBias ? ' +bias' : ''}${broadcastB ? ', one B' : ''}`;
+            const label = `${batch}×${m}×${k}×${n}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${withBias ? ' +bias' : ''}${relu ? ' relu' : ''}${broadcastB ? ', one B' : ''}`;
             it(label, () => {
               const a = data(batch * m * k, m * 31 + k);
               const b = data((broadcastB ? 1 : batch) * k * n, n * 17 + k);
               const bias = data(n, n + 5);
               sameOnEveryVariant(reference, [...variants, ...forced], label, (set, place, output) => {
                 const out = output(batch * m * n);
-                set.matmul(place(a), place(b), out, batch, m, k, n, transA, transB, m * k, broadcastB ? 0 : k * n, withBias ? place(bias) : undefined);
+                set.matmul(place(a), place(b), out, batch, m, k, n, transA, transB, m * k, broadcastB ? 0 : k * n, withBias ? place(bias) : undefined, relu);
                 return out;
               });
             });

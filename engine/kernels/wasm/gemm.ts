@@ -76,7 +76,8 @@ type ALayout = 'rows' | 'cols';
  * and spill accumulators (4×8 at 256³: 33 GF/s unrolled against 47 GF/s).
  * `rows`: A row r of the tile starts at pa + r·aStride and is contiguous in k.
  * `cols`: A's k-step is aStride bytes and the tile's rows are adjacent floats.
- * mode 0: start from zero, 1: from the bias row at pbias, 2: from C.
+ * mode & 3 = 0: start from zero, 1: from the bias row at pbias, 2: from C; mode & 4: store relu(C)
+ * (x where x > 0 or NaN, else +0: the unary kernel's relu).
  */
 function microKernel(mod: ModuleBuilder, layout: ALayout, mr: number, fma: boolean): FunctionRef {
   return mod.func(`gemm_${layout}_${mr}x8${fma ? '_fma' : ''}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, params) => {
@@ -107,9 +108,10 @@ function microKernel(mod: ModuleBuilder, layout: ALayout, mr: number, fma: boole
     ];
 
     const rowC = (r: number): Expr => add(get(pc), mul(get(ldc), c(r)));
+    const start = i32.and(get(mode), c(3));
     const init: Expr[] = [
-      ifElse(i32.eq(get(mode), c(2)), acc.map((a, i) => set(a, v128.load(rowC(i >> 1), (i & 1) * 16))), [
-        ifElse(i32.eq(get(mode), c(1)),
+      ifElse(i32.eq(start, c(2)), acc.map((a, i) => set(a, v128.load(rowC(i >> 1), (i & 1) * 16))), [
+        ifElse(i32.eq(start, c(1)),
           acc.map((a, i) => set(a, v128.load(get(pbias), (i & 1) * 16))),
           acc.map((a) => set(a, v128.constI32([0, 0, 0, 0])))),
       ]),
@@ -119,6 +121,8 @@ function microKernel(mod: ModuleBuilder, layout: ALayout, mr: number, fma: boole
       ...rowPtr.map((p, r) => set(p, add(get(pa), mul(get(aStride), c(r))))),
       ...init,
       forRange(t, c(0), get(kc), c(1), step),
+      ifElse(i32.and(get(mode), c(4)), acc.map((a) => set(a, v128.and(get(a), v128.or(
+        f32x4.gt(get(a), v128.constI32([0, 0, 0, 0])), f32x4.ne(get(a), get(a))))))),
       ...acc.map((a, i) => v128.store(rowC(i >> 1), get(a), (i & 1) * 16)),
     ];
   }, false);
@@ -294,8 +298,9 @@ function packA(mod: ModuleBuilder, MR: number): FunctionRef {
 }
 
 /**
- * Adds the exported `gemm_f32(a, b, c, m, k, n, aCols, bTrans, bias, lda, ldb, ldc, pack, tile)`
- * to `mod`: C (m×n, rows ldc bytes apart) = op(A)·op(B) (+ bias row when bias ≠ 0). aCols = 0: A
+ * Adds the exported `gemm_f32(a, b, c, m, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc, pack, tile)`
+ * to `mod`: C (m×n, rows ldc bytes apart) = op(A)·op(B) (+ bias row when bias ≠ 0), relu(C) when
+ * relu ≠ 0 (applied as the last K block's tiles are stored). aCols = 0: A
  * is m×k row-major; 1: A is stored k×m (transA). bTrans = 0: B is k×n; 1: B is stored n×k. lda and
  * ldb are the byte distances between consecutive stored rows of A and B (k·4 or m·4, n·4 or k·4
  * for a dense matrix); with them a call can compute a block of rows or columns of a larger C,
@@ -317,8 +322,8 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
   const packAFn = packA(mod, MR);
   const aPackOffset = KC * Math.ceil(NC / 8) * 8 * 4;
 
-  return mod.func('gemm_f32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, params) => {
-    const [a, b, cPtr, m, k, n, aCols, bTrans, bias, lda, ldb, ldc, pack, tile] = params;
+  return mod.func('gemm_f32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (fn, params) => {
+    const [a, b, cPtr, m, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc, pack, tile] = params;
     const jc = fn.local('i32');
     const nc = fn.local('i32');
     const pc = fn.local('i32');
@@ -354,7 +359,9 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
           ifElse(get(bTrans),
             [call(packTFn, add(get(b), add(mul(get(jc), get(ldb)), i32.shl(get(pc), c(2)))), get(pack), get(kc), get(nc), get(ldb))],
             [call(packNFn, add(get(b), add(mul(get(pc), get(ldb)), i32.shl(get(jc), c(2)))), get(pack), get(kc), get(nc), get(ldb))]),
-          set(mode, select(c(2), select(c(1), c(0), get(bias)), get(pc))),
+          set(mode, i32.or(
+            select(c(2), select(c(1), c(0), get(bias)), get(pc)),
+            select(c(4), c(0), i32.and(i32.ne(get(relu), c(0)), i32.geS(add(get(pc), get(kc)), get(k)))))),
           forRange(ir, c(0), get(m), c(MR), [
             set(mr, i32.minS(c(MR), i32.sub(get(m), get(ir)))),
             // A tile origin and stride (bytes): rows are k-contiguous unless aCols
@@ -376,7 +383,7 @@ export function addGemm(mod: ModuleBuilder, options: GemmOptions): FunctionRef {
               set(bPanel, add(get(pack), mul(get(jr), i32.shl(get(kc), c(2))))),
               set(biasPtr, add(get(bias), i32.shl(add(get(jc), get(jr)), c(2)))),
               ifElse(i32.eq(get(nr), c(NR)), [runTile(get(cTile), get(ldc))], [
-                ifElse(i32.eq(get(mode), c(2)), [call(tileCopy, get(cTile), get(ldc), get(tile), c(32), get(mr), get(nr))]),
+                ifElse(i32.eq(i32.and(get(mode), c(3)), c(2)), [call(tileCopy, get(cTile), get(ldc), get(tile), c(32), get(mr), get(nr))]),
                 runTile(get(tile), c(32)),
                 call(tileCopy, get(tile), c(32), get(cTile), get(ldc), get(mr), get(nr)),
               ]),

@@ -544,9 +544,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     a: FloatArray, b: FloatArray, out: FloatArray,
     batch: number, m: number, k: number, n: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
-    bias?: FloatArray,
+    bias?: FloatArray, relu = false,
   ): void {
-    const js = (): void => jsKernels.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias);
+    const js = (): void => jsKernels.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
     if (!isF32(a) || !isF32(b) || !isF32(out) || (bias && !isF32(bias)) || k === 0) return js();
     if (batch === 0 || m === 0 || n === 0) return;
     const p = stage(bias ? [a, b, bias as Float32Array] : [a, b], [out]);
@@ -559,11 +559,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const lda = (transA ? m : k) * 4;
     const ldb = (transB ? k : n) * 4;
     const ldc = n * 4;
+    const reluFlag = relu ? 1 : 0;
     const parts = threadsFor(batch * m * n * k, gemmWork);
-    if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, batch, m, k, n, aCols, bTrans, aBatchStride, bBatchStride, parts)) {
+    if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, reluFlag, batch, m, k, n, aCols, bTrans, aBatchStride, bBatchStride, parts)) {
       for (let i = 0; i < batch; i++) {
         gemm(p[0] + i * aBatchStride * 4, p[1] + i * bBatchStride * 4, outPtr + i * m * n * 4,
-          m, k, n, aCols, bTrans, biasPtr, lda, ldb, ldc, packPtr, tilePtr);
+          m, k, n, aCols, bTrans, biasPtr, reluFlag, lda, ldb, ldc, packPtr, tilePtr);
       }
     }
     finish(true);
@@ -578,7 +579,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
    * as in one call, so the result does not depend on the split or on which thread runs a chunk.
    */
   function parallelGemm(
-    a: number, b: number, out: number, bias: number, batch: number, m: number, k: number, n: number,
+    a: number, b: number, out: number, bias: number, relu: number, batch: number, m: number, k: number, n: number,
     aCols: number, bTrans: number, aBatchStride: number, bBatchStride: number, parts: number,
   ): boolean {
     const lda = (aCols ? m : k) * 4;
@@ -592,7 +593,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         p.chunk();
         for (let i = start; i < start + count; i++) {
           p.call(id, FLAG_THREAD_BUFFERS, a + i * aBatchStride * 4, b + i * bBatchStride * 4, out + i * m * n * 4,
-            m, k, n, aCols, bTrans, bias, lda, ldb, ldc);
+            m, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc);
         }
       });
       return run();
@@ -611,11 +612,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         if (byColumns) {
           // columns start…start+count of op(B), C and the bias
           p.call(id, FLAG_THREAD_BUFFERS, ai, bi + start * (bTrans ? ldb : 4), ci + start * 4,
-            m, k, count, aCols, bTrans, bias === 0 ? 0 : bias + start * 4, lda, ldb, ldc);
+            m, k, count, aCols, bTrans, bias === 0 ? 0 : bias + start * 4, relu, lda, ldb, ldc);
         } else {
           // rows start…start+count of op(A) and C
           p.call(id, FLAG_THREAD_BUFFERS, ai + start * (aCols ? 4 : lda), bi, ci + start * ldc,
-            count, k, n, aCols, bTrans, bias, lda, ldb, ldc);
+            count, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc);
         }
       }
     });
