@@ -142,6 +142,8 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
   kind: 'on-policy',
   presets: {
     ...VARIATIONAL_PRESETS,
+    // SB3 VecNormalize of observations and rewards, as RL Zoo's trpo.yml MountainCarContinuous-v0 entry (normalize: True, n_envs 2; its gSDE left out).
+    normalized: { normalizeObservations: true, normalizeRewards: true, numEnvs: 2 },
   },
   envPresets: {
     'Pendulum-v1': {
