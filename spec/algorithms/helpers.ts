@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SACConfig, TD3Config } from '../../algorithms/index.ts';
-import { availableKernels, kernels, registerKernels, useKernels, type Kernels } from '../../engine/index.ts';
+import { availableKernels, kernels, registerKernels, useKernels, type CheckpointFiles, type Kernels } from '../../engine/index.ts';
 import { createWasmKernels } from '../../engine/kernels/wasm/index.ts';
 
 /** Runs the enclosing describe block on the kernel set `name` ('wasm', 'js'), restoring the previous one after. */
@@ -77,4 +77,19 @@ export function progressRows(runDir: string): Record<string, unknown>[] {
     const { wall_s: _w, updates_per_s: _u, ...row } = JSON.parse(line) as Record<string, unknown>;
     return row;
   });
+}
+
+/** meta.json without the wall-clock fields (the only part of a checkpoint two identical runs may differ in). */
+export function withoutClock(files: CheckpointFiles): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    if (name !== 'meta.json') {
+      out[name] = bytes;
+      continue;
+    }
+    const { savedAt: _savedAt, training, ...meta } = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
+    out[name] = { ...meta, training: counters };
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { isTracingEnabled, setTracing, type CheckpointFiles } from '../../engine
 import { make } from '../../envs/index.ts';
 import { PPO, type PPOConfig } from '../../algorithms/ppo.ts';
 import type { ProgressRecord } from '../../algorithms/index.ts';
+import { withoutClock } from './helpers.ts';
 
 /** 2 envs × 64 steps = 128 transitions in minibatches of 48, 48 and 32: two schedules. */
 const TINY: Partial<PPOConfig> = {
@@ -33,21 +34,6 @@ async function run(config: Partial<PPOConfig>, traced: boolean): Promise<Run> {
     callbacks: [{ onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))) }],
   });
   return { rows, files: agent.toCheckpoint(), stats: agent.trainingStep.stats().map((s) => [s.key, s.state]) };
-}
-
-/** meta.json without the wall-clock fields. */
-function withoutClock(files: CheckpointFiles): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name !== 'meta.json') {
-      out[name] = bytes;
-      continue;
-    }
-    const { savedAt: _savedAt, training, ...meta } = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
-    out[name] = { ...meta, training: counters };
-  }
-  return out;
 }
 
 describe('PPO: a traced and replayed minibatch step is the eager step, bit for bit', function () {

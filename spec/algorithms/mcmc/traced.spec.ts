@@ -11,6 +11,7 @@ import { make } from '../../../envs/index.ts';
 import { FlowSAC } from '../../../algorithms/flow-sac.ts';
 import { HMCSAC } from '../../../algorithms/hmc-sac.ts';
 import { LangevinTD3 } from '../../../algorithms/langevin-td3.ts';
+import { withoutClock } from '../helpers.ts';
 
 /** Tiny networks; `learningStarts` 50 of 300 steps leaves 250 updates. */
 const TINY = { hiddenSizes: [16, 16], batchSize: 32, learningStarts: 50, bufferSize: 1000, seed: 7 };
@@ -42,21 +43,6 @@ async function run(build: () => TracedAgent, traced: boolean): Promise<Run> {
   };
   await agent.learn({ totalSteps: TOTAL_STEPS });
   return { losses, files: agent.toCheckpoint(), stats: agent.trainingStep.stats() };
-}
-
-/** meta.json without the wall-clock fields (the only part of a checkpoint two identical runs may differ in). */
-function withoutClock(files: CheckpointFiles): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    if (name !== 'meta.json') {
-      out[name] = bytes;
-      continue;
-    }
-    const { savedAt: _savedAt, training, ...meta } = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    const { wallSeconds: _wall, ...counters } = training as Record<string, unknown>;
-    out[name] = { ...meta, training: counters };
-  }
-  return out;
 }
 
 /** The float64 bit pattern of every loss, so that −0, NaN payloads and the last ulp all count. */
