@@ -26,8 +26,9 @@
  * const agent = new LangevinTD3(make('Pendulum-v1'), { seed: 1, flowLayers: 4 });
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
-import { Adam, MLP, Tensor, add, clamp, copyParameters, mean, minimum, mul, noGrad, polyakUpdate, randn, square, sub, tanh } from '../engine/index.ts';
+import { Adam, MLP, Tensor, add, clamp, copyParameters, mean, mul, noGrad, polyakUpdate, sub, tanh } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
+import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
@@ -238,24 +239,23 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   readonly trainingStep = tracedUpdate('LANGEVIN-TD3.update', (schedule) => this.gradientStep(schedule), () => this.batch,
     () => [this.actor, this.actorTarget, this.priorActor, this.flow, this.critic1, this.critic2, this.critic1Target, this.critic2Target]);
 
+  private twinQ(): TwinQ {
+    const { critic1, critic2, critic1Target, critic2Target, criticOptimizer } = this;
+    return { critic1, critic2, critic1Target, critic2Target, criticOptimizer };
+  }
+
   private gradientStep(schedule: string): Record<string, Tensor> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
+    const { observations: obs, nextObservations: nextObs } = this.batch;
 
     // TD3's target (eq. 10, 14 of Fujimoto et al.) with the flow's end as the smoothed target action.
-    const target = noGrad(() => {
-      const noise = clamp(randn([c.batchSize, this.actionSize], { generator: this.streams.update, std: c.targetPolicyNoise }), -c.targetNoiseClip, c.targetNoiseClip);
+    const nextAction = noGrad(() => {
+      const noise = smoothingNoise(c.batchSize, this.actionSize, c.targetPolicyNoise, c.targetNoiseClip, this.streams.update);
       const z = this.actorTarget.forward(nextObs);
       const policyAction = c.criticNextAction === 'flow' ? this.pass(nextObs, z).action : tanh(z);
-      const nextAction = clamp(add(policyAction, noise), -1, 1);
-      const qNext = minimum(this.critic1Target.forward(nextObs, nextAction), this.critic2Target.forward(nextObs, nextAction));
-      return add(rewards, mul(mul(notTerminated, c.gamma), qNext));
+      return clamp(add(policyAction, noise), -1, 1);
     });
-    const criticLoss = add(mean(square(sub(this.critic1.forward(obs, actions), target))), mean(square(sub(this.critic2.forward(obs, actions), target))));
-    this.criticOptimizer.zeroGrad();
-    criticLoss.backward();
-    this.criticOptimizer.step();
-    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
+    const losses: Record<string, Tensor> = { critic_loss: clippedDoubleQStep(this.twinQ(), this.batch, nextAction, c.gamma) };
     if (schedule === 'critic+actor') this.updatePolicy(obs, losses);
     return losses;
   }

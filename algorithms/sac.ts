@@ -15,8 +15,7 @@
  * sac.predict(obs, { deterministic: true }); // Float32Array in the env's action units
  */
 import {
-  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, copyParameters, exp, mean, minimum, mul, noGrad, polyakUpdate, square,
-  sub, sum, tanh, zeros, dynamicScalar,
+  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, mean, mul, noGrad, sub, tanh, dynamicScalar,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
@@ -26,6 +25,7 @@ import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, observationTensor } from './common/networks.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
+import { SoftTwinCritic, Temperature } from './common/soft-critic.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import type { RandomStreams } from './common/training-state.ts';
@@ -167,17 +167,12 @@ export class SAC extends OffPolicyAgent<SACConfig> {
   readonly buffer: ReplayBuffer;
 
   readonly actor: SquashedGaussianActor;
-  readonly critic1: QNetwork;
-  readonly critic2: QNetwork;
-  readonly critic1Target: QNetwork;
-  readonly critic2Target: QNetwork;
-  /** log α, the temperature's free parameter, shape [1]. */
-  readonly logAlpha: Tensor;
-  readonly targetEntropy: number;
+  /** Twin soft Q networks, their targets and their optimizer. */
+  readonly critics: SoftTwinCritic;
+  /** α = exp(log α) and its optimizer. */
+  readonly temperature: Temperature;
 
   private readonly actorOptimizer: Adam;
-  private readonly criticOptimizer: Adam;
-  private readonly alphaOptimizer: Adam;
   /** Σ log(half-width) of the action box, subtracted from log π when entropyUnits is 'env'. */
   private readonly logHalfWidthSum: number;
   private readonly batch: TensorBatch;
@@ -194,26 +189,41 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     this.buffer = new ReplayBuffer({ capacity: c.bufferSize, observationSize: this.observationSize, actionSize: this.actionSize });
 
     const init = this.streams.init;
-    const q = { observationSize: this.observationSize, actionSize: this.actionSize, hiddenSizes: c.hiddenSizes, generator: init };
     this.actor = new SquashedGaussianActor(this.observationSize, this.actionSize, c, init);
-    this.critic1 = new QNetwork(q);
-    this.critic2 = new QNetwork(q);
-    this.critic1Target = new QNetwork(q).requiresGrad_(false);
-    this.critic2Target = new QNetwork(q).requiresGrad_(false);
-    copyParameters(this.critic1Target, this.critic1);
-    copyParameters(this.critic2Target, this.critic2);
-    this.logAlpha = zeros([1]).mutate_((d) => d.fill(Math.log(c.initialAlpha))).requiresGrad_(c.learnAlpha);
-    this.targetEntropy = c.targetEntropy ?? -this.actionSize;
-
+    this.critics = new SoftTwinCritic(this.observationSize, this.actionSize, c, init);
+    this.temperature = new Temperature(c, c.targetEntropy ?? -this.actionSize);
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.learningRate });
-    this.criticOptimizer = new Adam([...this.critic1.parameters(), ...this.critic2.parameters()], { lr: c.criticLearningRate ?? c.learningRate });
-    this.alphaOptimizer = new Adam([this.logAlpha], { lr: c.alphaLearningRate ?? c.learningRate });
     this.batch = new TensorBatch(c.batchSize, this.observationSize, this.actionSize);
+  }
+
+  get critic1(): QNetwork {
+    return this.critics.critic1;
+  }
+
+  get critic2(): QNetwork {
+    return this.critics.critic2;
+  }
+
+  get critic1Target(): QNetwork {
+    return this.critics.critic1Target;
+  }
+
+  get critic2Target(): QNetwork {
+    return this.critics.critic2Target;
+  }
+
+  /** log α, the temperature's free parameter, shape [1]. */
+  get logAlpha(): Tensor {
+    return this.temperature.logAlpha;
+  }
+
+  get targetEntropy(): number {
+    return this.temperature.targetEntropy;
   }
 
   /** The current temperature α = exp(log α). */
   currentAlpha(): number {
-    return Math.exp(this.logAlpha.data[0]);
+    return this.temperature.alpha;
   }
 
   override gauges(): Record<string, number> {
@@ -251,57 +261,29 @@ export class SAC extends OffPolicyAgent<SACConfig> {
 
   private gradientStep(schedule: string): Record<string, Tensor> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
+    const { observations: obs, nextObservations: nextObs } = this.batch;
     const alpha = dynamicScalar(() => this.currentAlpha());
 
-    // Soft Q target (eq. 3 with the twin-Q minimum): y = r + γ(1 − d)(min_j Q̄_j(s', a') − α log π(a'|s')), a' ~ π(·|s').
-    const target = noGrad(() => {
-      const next = this.samplePolicy(nextObs, this.streams.update);
-      const qNext = minimum(this.critic1Target.forward(nextObs, next.action), this.critic2Target.forward(nextObs, next.action));
-      const softValue = sub(qNext, mul(next.logProb, alpha));
-      return add(rewards, mul(mul(notTerminated, c.gamma), softValue));
-    });
-
-    // Critic loss (eq. 5): J_Q = ½ E[(Q_j(s, a) − y)²] for each of the twin critics.
-    const q1 = this.critic1.forward(obs, actions);
-    const q2 = this.critic2.forward(obs, actions);
-    const criticLoss = add(mul(mean(square(sub(q1, target))), 0.5), mul(mean(square(sub(q2, target))), 0.5));
-    this.criticOptimizer.zeroGrad();
-    criticLoss.backward();
-    this.criticOptimizer.step();
-    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
+    // Soft Q target (eq. 3 with the twin-Q minimum), a' ~ π(·|s'), and the critic loss (eq. 5).
+    const next = noGrad(() => this.samplePolicy(nextObs, this.streams.update));
+    const losses: Record<string, Tensor> = { critic_loss: this.critics.update(this.batch, next, alpha, c.gamma) };
 
     if (schedule.startsWith('actor')) {
       for (let k = 0; k < c.actorUpdateInterval; k++) {
         // Policy loss (eq. 7 / 9): J_π = E[α log π(ã|s) − Q(s, ã)], ã reparameterised; gradients reach the actor only.
         const sampled = this.samplePolicy(obs, this.streams.update);
-        const qa1 = this.critic1.forward(obs, sampled.action);
-        const qa2 = this.critic2.forward(obs, sampled.action);
-        const qa = c.actorQReduction === 'min' ? minimum(qa1, qa2) : mul(add(qa1, qa2), 0.5);
-        const actorLoss = mean(sub(mul(sampled.logProb, alpha), qa));
+        const actorLoss = mean(sub(mul(sampled.logProb, alpha), this.critics.value(obs, sampled.action, c.actorQReduction)));
         this.actorOptimizer.zeroGrad();
         actorLoss.backward({ inputs: this.actorOptimizer.params });
         this.actorOptimizer.step();
         losses.actor_loss = actorLoss;
-
         // Temperature loss (eq. 18): J(α) = E[−α (log π(ã|s) + H̄)], with the gradient through log α (or α).
-        if (c.learnAlpha) {
-          const gap = mean(add(sampled.logProb.detach(), this.targetEntropy));
-          const multiplier = c.alphaLoss === 'logAlpha' ? this.logAlpha : exp(this.logAlpha);
-          const alphaLoss = mul(sum(multiplier), gap).neg();
-          this.alphaOptimizer.zeroGrad();
-          alphaLoss.backward({ inputs: this.alphaOptimizer.params });
-          this.alphaOptimizer.step();
-          losses.alpha_loss = alphaLoss;
-        }
+        if (c.learnAlpha) losses.alpha_loss = this.temperature.update(sampled.logProb, c.alphaLoss);
       }
     }
 
     // Target networks: θ̄ ← (1 − τ)θ̄ + τθ.
-    if (schedule.endsWith('target')) {
-      polyakUpdate(this.critic1Target, this.critic1, c.tau);
-      polyakUpdate(this.critic2Target, this.critic2, c.tau);
-    }
+    if (schedule.endsWith('target')) this.critics.updateTargets(c.tau);
     return losses;
   }
 
@@ -330,7 +312,7 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     return {
       modules: { actor: this.actor, critic1: this.critic1, critic2: this.critic2, critic1Target: this.critic1Target, critic2Target: this.critic2Target },
       tensors: { logAlpha: this.logAlpha },
-      optimizers: { actor: this.actorOptimizer, critic: this.criticOptimizer, alpha: this.alphaOptimizer },
+      optimizers: { actor: this.actorOptimizer, critic: this.critics.optimizer, alpha: this.temperature.optimizer },
       replay: this.buffer,
     };
   }

@@ -12,10 +12,9 @@
  * const td3 = new TD3(make('Pendulum-v1'), { seed: 1, learningStarts: 10_000 });
  * await td3.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
-import {
-  Adam, MLP, type Tensor, add, clamp, copyParameters, mean, minimum, mul, noGrad, polyakUpdate, randn, square, sub,
-} from '../engine/index.ts';
+import { Adam, MLP, type Tensor, add, clamp, copyParameters, mean, noGrad, polyakUpdate } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
+import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
@@ -132,27 +131,22 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
   private readonly trainingStep = tracedUpdate('TD3.update', (schedule) => this.gradientStep(schedule), () => this.batch,
     () => [this.actor, this.critic1, this.critic2, this.actorTarget, this.critic1Target, this.critic2Target]);
 
+  private twinQ(): TwinQ {
+    const { critic1, critic2, critic1Target, critic2Target, criticOptimizer } = this;
+    return { critic1, critic2, critic1Target, critic2Target, criticOptimizer };
+  }
+
   private gradientStep(schedule: string): Record<string, Tensor> {
     const c = this.config;
-    const { observations: obs, actions, rewards, nextObservations: nextObs, notTerminated } = this.batch;
+    const { observations: obs, nextObservations: nextObs } = this.batch;
 
-    // Target policy smoothing (eq. 14): ã' = clip(μ̄(s') + clip(ε, −c, c), −1, 1), ε ~ N(0, σ̃²);
-    // clipped double-Q target (eq. 10): y = r + γ(1 − d) min(Q̄₁(s', ã'), Q̄₂(s', ã')).
-    const target = noGrad(() => {
-      const noise = clamp(randn([c.batchSize, this.actionSize], { generator: this.streams.update, std: c.targetPolicyNoise }), -c.targetNoiseClip, c.targetNoiseClip);
-      const nextAction = clamp(add(this.actorTarget.forward(nextObs), noise), -1, 1);
-      const qNext = minimum(this.critic1Target.forward(nextObs, nextAction), this.critic2Target.forward(nextObs, nextAction));
-      return add(rewards, mul(mul(notTerminated, c.gamma), qNext));
+    // Target policy smoothing (eq. 14): ã' = clip(μ̄(s') + clip(ε, −c, c), −1, 1), ε ~ N(0, σ̃²); then the
+    // critics towards the clipped double-Q target (eq. 10) with the loss MSE(Q₁(s, a), y) + MSE(Q₂(s, a), y).
+    const nextAction = noGrad(() => {
+      const noise = smoothingNoise(c.batchSize, this.actionSize, c.targetPolicyNoise, c.targetNoiseClip, this.streams.update);
+      return clamp(add(this.actorTarget.forward(nextObs), noise), -1, 1);
     });
-
-    // Critic loss: MSE(Q₁(s, a), y) + MSE(Q₂(s, a), y).
-    const q1 = this.critic1.forward(obs, actions);
-    const q2 = this.critic2.forward(obs, actions);
-    const criticLoss = add(mean(square(sub(q1, target))), mean(square(sub(q2, target))));
-    this.criticOptimizer.zeroGrad();
-    criticLoss.backward();
-    this.criticOptimizer.step();
-    const losses: Record<string, Tensor> = { critic_loss: criticLoss };
+    const losses: Record<string, Tensor> = { critic_loss: clippedDoubleQStep(this.twinQ(), this.batch, nextAction, c.gamma) };
 
     // Delayed policy update: every d critic steps, the deterministic policy gradient through Q₁ only
     // (J = −E[Q₁(s, μ(s))]), then Polyak updates of all three targets.
