@@ -36,6 +36,7 @@ import {
   sub, sum, tanh, zeros, type Generator,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
+import { policyIteration } from './mcmc/alternation.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
@@ -340,31 +341,18 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     const prior = noGrad(() => this.priorActor.forward(obs, c));
     const noise = { base: randn(prior.mean.shape, { generator }), momentum: randn(prior.mean.shape, { generator }) };
 
-    // Lines 9–10, (11): θ_{t+1} = argmax_θ J(θ, h_t), one Adam step on −(17) (second order through the chain).
-    const joint = c.chainUpdate === 'joint';
+    // Lines 9–10, (11): θ_{t+1} = argmax_θ J(θ, h_t), one Adam step on −(17) (second order through the chain);
+    // then h_{t+1} = argmax_h J(θ_{t+1}, h): the same noise from the updated policy, gradients into ε, σ_h, T_h.
     const forTheta = this.pass(obs, this.policyParameters(obs), generator, prior, noise);
-    const actorLoss = mean(forTheta.elbo).neg();
-    this.actorOptimizer.zeroGrad();
-    if (joint) this.chainOptimizer.zeroGrad();
-    actorLoss.backward({ inputs: joint ? [...this.actorOptimizer.params, ...this.chainOptimizer.params] : this.actorOptimizer.params });
-    this.actorOptimizer.step();
-    losses.actor_loss = actorLoss;
-
-    // (11): h_{t+1} = argmax_h J(θ_{t+1}, h): the same noise from the updated policy, gradients into ε, σ_h, T_h.
-    if (joint) {
-      this.chainOptimizer.step();
-      losses.chain_loss = actorLoss;
-    } else {
+    const steps = policyIteration(mean(forTheta.elbo).neg(), { actor: this.actorOptimizer, chain: this.chainOptimizer }, c.chainUpdate === 'joint', () => {
       const updated = noGrad(() => {
         const p = this.policyParameters(obs);
         return { mean: p.mean.detach(), logStd: p.logStd.detach() };
       });
-      const chainLoss = mean(this.pass(obs, updated, generator, prior, noise).elbo).neg();
-      this.chainOptimizer.zeroGrad();
-      chainLoss.backward({ inputs: this.chainOptimizer.params });
-      this.chainOptimizer.step();
-      losses.chain_loss = chainLoss;
-    }
+      return mean(this.pass(obs, updated, generator, prior, noise).elbo).neg();
+    });
+    losses.actor_loss = steps.actorLoss;
+    losses.chain_loss = steps.chainLoss;
 
     // SAC's temperature (eq. 18) on the chain's log-density estimate.
     if (c.learnAlpha) losses.alpha_loss = this.temperature.update(forTheta.logDensity, c.alphaLoss);

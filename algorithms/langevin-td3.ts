@@ -28,6 +28,7 @@
  */
 import { Adam, MLP, Tensor, add, clamp, copyParameters, mean, mul, noGrad, polyakUpdate, sub, tanh } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
+import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
@@ -267,29 +268,16 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     // penalty of (10), 'live' uses the current actor's action instead (see the header).
     const prior = noGrad(() => tanh(this.priorActor.forward(obs))).detach();
 
-    // (11): θ_{t+1} = argmax_θ J_LD(θ, h_t), one Adam step on −(10), second order through the flow.
-    const joint = c.chainUpdate === 'joint';
+    // (11): θ_{t+1} = argmax_θ J_LD(θ, h_t), one Adam step on −(10), second order through the flow;
+    // then h_{t+1} = argmax_h J_LD(θ_{t+1}, h).
     const start = this.actor.forward(obs);
     const forTheta = this.pass(obs, start, prior, c.penaltyPrior === 'live' ? tanh(start) : prior);
-    const actorLoss = mean(forTheta.objective).neg();
-    this.actorOptimizer.zeroGrad();
-    if (joint) this.chainOptimizer.zeroGrad();
-    actorLoss.backward({ inputs: joint ? [...this.actorOptimizer.params, ...this.chainOptimizer.params] : this.actorOptimizer.params });
-    this.actorOptimizer.step();
-    losses.actor_loss = actorLoss;
-
-    // (11): h_{t+1} = argmax_h J_LD(θ_{t+1}, h).
-    if (joint) {
-      this.chainOptimizer.step();
-      losses.chain_loss = actorLoss;
-    } else {
+    const steps = policyIteration(mean(forTheta.objective).neg(), { actor: this.actorOptimizer, chain: this.chainOptimizer }, c.chainUpdate === 'joint', () => {
       const updated = noGrad(() => this.actor.forward(obs)).detach();
-      const chainLoss = mean(this.pass(obs, updated, prior, c.penaltyPrior === 'live' ? noGrad(() => tanh(updated)).detach() : prior).objective).neg();
-      this.chainOptimizer.zeroGrad();
-      chainLoss.backward({ inputs: this.chainOptimizer.params });
-      this.chainOptimizer.step();
-      losses.chain_loss = chainLoss;
-    }
+      return mean(this.pass(obs, updated, prior, c.penaltyPrior === 'live' ? noGrad(() => tanh(updated)).detach() : prior).objective).neg();
+    });
+    losses.actor_loss = steps.actorLoss;
+    losses.chain_loss = steps.chainLoss;
 
     // §4.1: D̂_LD of this minibatch, for the PID step at the end of the iteration (fed in `update`).
     losses.distance = noGrad(() => mean(forTheta.distance));
