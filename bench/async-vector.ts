@@ -1,5 +1,5 @@
 /**
- * Steps/s of SyncVectorEnv against AsyncVectorEnv (envs/async-vector.ts) on MuJoCo tasks, and the round trip of
+ * Steps/s of SyncVectorEnv against AsyncVectorEnv (envs/vector/async-vector-env.ts) on MuJoCo tasks, and the round trip of
  * the two ways a worker can signal the main thread.
  *
  *   node --import tsx bench/async-vector.ts [--seconds 2] [--repeats 3]

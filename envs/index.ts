@@ -120,4 +120,4 @@ export {
   type SubEnvSpec,
   type WorkerThread,
   type WorkerTransport,
-} from './async-vector.ts';
+} from './vector/async-vector-env.ts';

@@ -1,6 +1,6 @@
 /**
  * How an on-policy learner gets its E envs: a vector env (envs/vector/sync-vector-env.ts or
- * envs/async-vector.ts in SAME_STEP mode, or any `VectorEnvLike`), or a function that makes one env, called E times and
+ * envs/vector/async-vector-env.ts in SAME_STEP mode, or any `VectorEnvLike`), or a function that makes one env, called E times and
  * stepped by `EnvVector` below (the same SAME_STEP semantics over the structural `ContinuousEnv`,
  * so envs written inline in a script or a spec work too). A single env instance serves when E = 1.
  */
@@ -114,7 +114,7 @@ export function resolveEnvs(owner: string, source: unknown, numEnvs: number): Re
     const spaces = source as unknown as { singleObservationSpace?: ContinuousEnv['observationSpace']; singleActionSpace?: ContinuousEnv['actionSpace']; envs?: ContinuousEnv[]; subEnvs?: readonly ContinuousEnv[]; id?: unknown };
     const first = spaces.subEnvs?.[0] ?? spaces.envs?.[0];
     if (first && isEnv(first)) return { vector: source, single: first };
-    // A vector env whose sub-envs live elsewhere (envs/async-vector.ts's, in worker threads) describes them by its single spaces.
+    // A vector env whose sub-envs live elsewhere (envs/vector/async-vector-env.ts's, in worker threads) describes them by its single spaces.
     const { singleObservationSpace: observationSpace, singleActionSpace: actionSpace } = spaces;
     if (!Array.isArray(observationSpace?.shape) || !Array.isArray(actionSpace?.shape)) {
       throw new TypeError(`${owner}: the vector env must expose its sub-envs (subEnvs or envs) or singleObservationSpace and singleActionSpace`);

@@ -277,7 +277,7 @@ describe('AsyncVectorEnv', function () {
       assert.equal(threadCount(), before);
 
       const script = `
-        import { AsyncVectorEnv } from ${JSON.stringify(new URL('../../envs/async-vector.ts', import.meta.url).href)};
+        import { AsyncVectorEnv } from ${JSON.stringify(new URL('../../envs/vector/async-vector-env.ts', import.meta.url).href)};
         const forgotten = await AsyncVectorEnv.create('Pendulum-v1', { numEnvs: 2 });
         forgotten.reset({ seed: 0 }); forgotten.step([0, 0]);
         console.log('stepped');`;

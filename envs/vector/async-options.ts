@@ -2,10 +2,10 @@
  * The options, errors and sub-env specs of `AsyncVectorEnv` (async-vector.ts), checked on the calling thread
  * before any worker starts.
  */
-import { EnvError } from './core/errors.ts';
-import type { ResetOptions } from './core/types.ts';
-import type { AsyncAutoresetMode, SubEnvSpec } from './async-vector-protocol.ts';
-import type { WorkerTransport } from './async-vector-transport.ts';
+import { EnvError } from '../core/errors.ts';
+import type { ResetOptions } from '../core/types.ts';
+import type { AsyncAutoresetMode, SubEnvSpec } from './async-protocol.ts';
+import type { WorkerTransport } from './async-transport.ts';
 
 /** Something the vector env itself cannot do: use after close, a timed-out or vanished worker, a call out of order. */
 export class AsyncVectorEnvError extends EnvError {}

@@ -26,10 +26,10 @@
  *   await vec.close();
  * }
  */
-import { EnvConfigError, InvalidActionError, formatShape } from './core/errors.ts';
-import { Box } from './core/spaces.ts';
-import { EMPTY_INFO, type EnvState, type Info, type JsonValue } from './core/types.ts';
-import type { VectorInfo, VectorResetResult, VectorStepResult } from './vector/sync-vector-env.ts';
+import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.ts';
+import { Box } from '../core/spaces.ts';
+import { EMPTY_INFO, type EnvState, type Info, type JsonValue } from '../core/types.ts';
+import type { VectorInfo, VectorResetResult, VectorStepResult } from './sync-vector-env.ts';
 import {
   COMMAND,
   CONTROL_WORDS,
@@ -49,8 +49,8 @@ import {
   type StartupReport,
   type SubEnvSpec,
   type WorkerError,
-} from './async-vector-protocol.ts';
-import { nodeTransport, type WorkerThread, type WorkerTransport } from './async-vector-transport.ts';
+} from './async-protocol.ts';
+import { nodeTransport, type WorkerThread, type WorkerTransport } from './async-transport.ts';
 import {
   AsyncVectorEnvError,
   SubEnvError,
@@ -61,10 +61,10 @@ import {
   type AsyncVectorResetArgs,
   type CloseOptions,
   type SpecInput,
-} from './async-vector-options.ts';
+} from './async-options.ts';
 
-export type { AsyncAutoresetMode, SubEnvSpec } from './async-vector-protocol.ts';
-export type { WorkerThread, WorkerTransport } from './async-vector-transport.ts';
+export type { AsyncAutoresetMode, SubEnvSpec } from './async-protocol.ts';
+export type { WorkerThread, WorkerTransport } from './async-transport.ts';
 export {
   AsyncVectorEnvError,
   SubEnvError,
@@ -72,7 +72,7 @@ export {
   type AsyncVectorResetArgs,
   type CloseOptions,
   type SpecInput,
-} from './async-vector-options.ts';
+} from './async-options.ts';
 
 function batch(space: Box, numEnvs: number): Box {
   const tile = (values: ArrayLike<number>) => Array.from({ length: numEnvs * values.length }, (_, i) => values[i % values.length]!);
@@ -183,6 +183,9 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
     private readonly ranges: readonly (readonly [number, number])[],
     spaces: readonly { readonly id: string; readonly observation: SpaceDescription; readonly action: SpaceDescription }[],
   ) {
+    if (!Array.isArray(specs as unknown) || !Array.isArray(threads as unknown)) {
+      throw new EnvConfigError('AsyncVectorEnv', 'construct it with `await AsyncVectorEnv.create(id or specs, options)`, not `new`');
+    }
     this.numEnvs = specs.length;
     this.autoresetMode = autoresetMode;
     this.numWorkers = threads.length;

@@ -1,7 +1,7 @@
 /**
  * The thread transport of `AsyncVectorEnv`: how a worker is started, how messages reach it and come back, and
  * how the calling thread blocks until a control word changes. The shared-memory protocol
- * (async-vector-protocol.ts) does not depend on it.
+ * (async-protocol.ts) does not depend on it.
  *
  * `nodeTransport` uses `node:worker_threads`. A browser counterpart would start Web Workers
  * (`new Worker(url, { type: 'module' })`, which need a cross-origin-isolated page for SharedArrayBuffer); it
@@ -9,7 +9,7 @@
  * in `Atomics.wait`, so it would carry the replies in shared memory and offer only the asynchronous waits.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerInit } from './async-vector-protocol.ts';
+import type { WorkerInit } from './async-protocol.ts';
 
 // Node's modules are imported by non-literal specifiers, so browser bundles of varl/envs do not pull them in.
 const WORKER_THREADS = 'node:worker_threads';
@@ -53,10 +53,10 @@ export interface WorkerEndpoint {
   close(): void;
 }
 
-/** The file a worker runs: async-vector-worker.ts from sources, .js once built. */
+/** The file a worker runs: async-worker.ts from sources, .js once built. */
 function workerEntry(): URL {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./async-vector-worker${extension}`, import.meta.url);
+  return new URL(`./async-worker${extension}`, import.meta.url);
 }
 
 /**
@@ -139,7 +139,7 @@ export async function nodeWorkerEndpoint(): Promise<WorkerEndpoint> {
   const { parentPort, receiveMessageOnPort, workerData } = (await import(WORKER_THREADS)) as WorkerThreads;
   const data = workerData as NodeWorkerData | null;
   if (parentPort === null || data === null || typeof data !== 'object' || data.init === undefined) {
-    throw new Error('async-vector-worker: this module runs inside a worker started by AsyncVectorEnv');
+    throw new Error('async-worker: this module runs inside a worker started by AsyncVectorEnv');
   }
   const { port, init } = data;
   const parent = parentPort;

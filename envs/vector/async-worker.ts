@@ -2,11 +2,11 @@
  * The worker thread of `AsyncVectorEnv` (async-vector.ts): it makes its sub-envs through the registry, reports
  * their spaces, then runs commands until `close`. Step and reset follow `SyncVectorEnv.step` / `reset` line by
  * line, so a sub-env sees the same calls in the same order as in a `SyncVectorEnv` (the bit-identity spec relies
- * on it). The protocol is described in async-vector-protocol.ts.
+ * on it). The protocol is described in async-protocol.ts.
  */
-import type { Env, EnvState, Info } from './core/types.ts';
-import { prepareEnv } from './mujoco/load.ts';
-import { make } from './registry.ts';
+import type { Env, EnvState, Info } from '../core/types.ts';
+import { prepareEnv } from '../mujoco/load.ts';
+import { make } from '../registry.ts';
 import {
   COMMAND,
   CONTROL_WORDS,
@@ -30,9 +30,9 @@ import {
   type SetStateRequest,
   type SpaceDescription,
   type WorkerError,
-} from './async-vector-protocol.ts';
-import { nodeWorkerEndpoint, type WorkerEndpoint } from './async-vector-transport.ts';
-import type { Box } from './core/spaces.ts';
+} from './async-protocol.ts';
+import { nodeWorkerEndpoint, type WorkerEndpoint } from './async-transport.ts';
+import type { Box } from '../core/spaces.ts';
 
 function describeError(error: unknown, index: number | null): WorkerError {
   if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack ?? '' };

@@ -1,5 +1,5 @@
 /**
- * What `AsyncVectorEnv` (async-vector.ts) and its workers (async-vector-worker.ts) agree on: the layout of the
+ * What `AsyncVectorEnv` (async-vector-env.ts) and its workers (async-worker.ts) agree on: the layout of the
  * shared buffers, the control words that carry a command and its completion, and the messages that carry
  * everything that is not a number per sub-env (reset arguments, infos, errors, states).
  *
@@ -14,9 +14,9 @@
  * The atomic store of `REQUEST` (and of `DONE`) orders the plain writes to shared memory before it, so each
  * side reads the other's complete data.
  */
-import type { Dtype } from './core/spaces.ts';
-import type { EnvOptions } from './registry.ts';
-import type { Info, JsonValue, ResetOptions } from './core/types.ts';
+import type { Dtype } from '../core/spaces.ts';
+import type { EnvOptions } from '../registry.ts';
+import type { Info, JsonValue, ResetOptions } from '../core/types.ts';
 
 /** Autoreset modes of Gymnasium 1.x's `AutoresetMode`; see async-vector.ts. */
 export type AsyncAutoresetMode = 'NEXT_STEP' | 'SAME_STEP' | 'DISABLED';
