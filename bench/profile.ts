@@ -16,13 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { IAPO, SAC, TD3 } from '../algorithms/index.ts';
-import { GaussianPolicy } from '../algorithms/policy-gradient/policies.ts';
-import { fisherVectorProduct } from '../algorithms/policy-gradient/natural-gradient.ts';
-import {
-  Generator, Normal, kernels, mean, noGrad, randn, setTracing, type Kernels,
-} from '../engine/index.ts';
+import { kernels, setTracing, type Kernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
-import { fillPendulumTransitions, type StoreTransition } from './workloads.ts';
+import { fillPendulumTransitions, fisherVectorWorkload, type StoreTransition } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -167,18 +163,8 @@ function workloads(quick: boolean): Workload[] {
     {
       name: 'fisher-vector product, 2×64 policy, 2048 states', warmup: 5, calls: quick ? 20 : 100,
       make: () => {
-        const policy = new GaussianPolicy({
-          observationSize: 3, actionSize: 1, hiddenSizes: [64, 64], activation: 'tanh', initialLogStd: 0, orthogonalInit: true, generator: new Generator(0),
-        });
-        const states = randn([2048, 3], { generator: new Generator(1) });
-        const old = noGrad(() => {
-          const d = policy.forwardDistribution(states);
-          return new Normal(d.loc.detach(), d.scale.detach());
-        });
-        const meanKl = mean(old.klDivergence(policy.forwardDistribution(states)));
-        const product = fisherVectorProduct(meanKl, policy.parameters(), 0.1);
-        const v = new Float64Array(policy.parameters().reduce((n, p) => n + p.size, 0)).map((_, i) => Math.sin(i));
-        return () => void product(v);
+        const product = fisherVectorWorkload();
+        return () => void product();
       },
     },
   ];

@@ -8,8 +8,10 @@
  * - ∇θ‖∇ₓQ‖²: gradient of the squared norm of ∇ₓQ with respect to all weights (second order).
  */
 import {
-  Adam, MLP, Tensor, grad, matmul, randn, relu, tanh, exp, add, type Kernels,
+  Adam, Generator, MLP, Normal, Tensor, grad, matmul, mean, noGrad, randn, relu, tanh, exp, add, type Kernels,
 } from '../engine/index.ts';
+import { fisherVectorProduct } from '../algorithms/policy-gradient/natural-gradient.ts';
+import { GaussianPolicy } from '../algorithms/policy-gradient/policies.ts';
 
 export const QNET = { input: 64, hidden: 256, output: 1, batch: 256 } as const;
 
@@ -108,4 +110,25 @@ export function fillPendulumTransitions(store: StoreTransition, count = 20_000):
     action[0] = uniform();
     store(obs, action, -8 + 8 * uniform(), next, false);
   }
+}
+
+/**
+ * The Fisher-vector product TRPO's conjugate gradient calls: a Hessian-vector product of the mean KL
+ * between a 2×64 tanh Gaussian policy (3 → 1) and its detached copy over `states` random states,
+ * plus 0.1·v. Returns one product per call of the returned function (bench/profile.ts, bench/hvp.bench.ts;
+ * the PyTorch peer is bench/peers/fvp_torch.py).
+ */
+export function fisherVectorWorkload(states = 2048): () => Float64Array {
+  const policy = new GaussianPolicy({
+    observationSize: 3, actionSize: 1, hiddenSizes: [64, 64], activation: 'tanh', initialLogStd: 0, orthogonalInit: true, generator: new Generator(0),
+  });
+  const observations = randn([states, 3], { generator: new Generator(1) });
+  const old = noGrad(() => {
+    const d = policy.forwardDistribution(observations);
+    return new Normal(d.loc.detach(), d.scale.detach());
+  });
+  const meanKl = mean(old.klDivergence(policy.forwardDistribution(observations)));
+  const product = fisherVectorProduct(meanKl, policy.parameters(), 0.1);
+  const v = new Float64Array(policy.parameters().reduce((n, p) => n + p.size, 0)).map((_, i) => Math.sin(i));
+  return () => product(v);
 }
