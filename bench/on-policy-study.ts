@@ -44,6 +44,8 @@ const ENVS: Record<string, EnvSetting> = {
   'MountainCarContinuous-v0': { steps: 100_000, threshold: 90, evalEvery: 5000, reference: 'RL Zoo: PPO 88.3 ± 2.6 at 20k, TRPO 92.5 at 50k (both with gSDE)' },
   'CartPoleSwingup-v0': { steps: 200_000, threshold: 600, evalEvery: 10_000, reference: 'no published on-policy number for this port' },
 };
+/** Controls run for one env only (with --variants), reported with the others when their runs exist. */
+const CONTROL_VARIANTS = ['trpo:normalized'];
 const DEFAULT_VARIANTS = [
   'ppo', 'ppo:vi-parameter', 'ppo:vi-state', 'trpo', 'trpo:vi-parameter', 'trpo:vi-state',
   'reinforce', 'reinforce:vi-parameter', 'reinforce:vi-state', 'svpg',
@@ -207,7 +209,7 @@ function jobsOnDisk(options: Options): Job[] {
   for (const env of Object.keys(ENVS)) {
     const folder = path.join(RUNS, env);
     if (!fs.existsSync(folder)) continue;
-    for (const variant of [...new Set([...DEFAULT_VARIANTS, ...options.variants])]) {
+    for (const variant of [...new Set([...DEFAULT_VARIANTS, ...CONTROL_VARIANTS, ...options.variants])]) {
       for (let seed = 0; seed < options.seeds; seed++) {
         const dir = path.join(folder, `${variant.replace(':', '-')}-s${seed}`);
         if (fs.existsSync(dir)) found.push({ env, variant, seed, dir });
@@ -235,7 +237,7 @@ function writeReport(options: Options): void {
   const report: Record<string, unknown>[] = [];
   for (const envId of envs) {
     const setting = ENVS[envId];
-    const variants = [...new Set([...DEFAULT_VARIANTS, ...options.variants])].filter((v) => runs.some((r) => r.job.env === envId && r.job.variant === v));
+    const variants = [...new Set([...DEFAULT_VARIANTS, ...CONTROL_VARIANTS, ...options.variants])].filter((v) => runs.some((r) => r.job.env === envId && r.job.variant === v));
     lines.push(`## ${envId} (${setting.steps.toLocaleString('en')} steps; threshold ${setting.threshold}; ${setting.reference})`, '',
       `| variant | seeds done | final eval return | Δ vs plain (paired) | seeds ≥ ${setting.threshold} | median steps to ${setting.threshold} |` +
       `${envId === 'MountainCarContinuous-v0' ? ' seeds reaching the goal |' : ''} diversity | cost vs PPO |`,
