@@ -101,6 +101,15 @@ export interface Kernels {
 
   /** Dense copy of a strided view of `x` into `out` (row-major over view.shape). */
   copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void;
+
+  /**
+   * @internal For replayed schedules (engine/trace): the call `unary(op, x, out, param)` with its
+   * operands' addresses and loop bounds worked out once, when the set can (operands on its heap, one
+   * thread's worth of work); null when it cannot. Running the result computes what the call computes.
+   */
+  bindUnary?(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): (() => void) | null;
+  /** @internal The same for `binary`. */
+  bindBinary?(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null;
 }
 
 export interface AdamHyper {

@@ -165,7 +165,7 @@ class RecordingKernels implements Kernels {
   unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void {
     const { real, recording } = this;
     const signature = `unary ${op} ${param} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = (): void => real.unary(op, x, out, param);
+    const run = real.bindUnary?.(op, x, out, param) ?? ((): void => real.unary(op, x, out, param));
     run();
     recording.append(run, signature);
   }
@@ -173,7 +173,7 @@ class RecordingKernels implements Kernels {
   binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
     const { real, recording } = this;
     const signature = `binary ${op} ${layoutSignature(layout)} ${recording.read(a)},${recording.read(b)} -> ${recording.write(out)}`;
-    const run = (): void => real.binary(op, a, b, out, layout);
+    const run = real.bindBinary?.(op, a, b, out, layout) ?? ((): void => real.binary(op, a, b, out, layout));
     run();
     recording.append(run, signature);
   }

@@ -496,6 +496,47 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     finish(true);
   }
 
+  /** Whether `arrays` all live on the heap (so a call needs no staging). */
+  const resident = (...arrays: FloatArray[]): boolean => arrays.every((a) => isF32(a) && heap.isResident(a));
+
+  /** `unary` with everything fixed, for replay: the same function and arguments its serial path uses. */
+  function bindUnary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): (() => void) | null {
+    const n = out.length;
+    if (n === 0 || !resident(x, out) || threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork) > 1) return null;
+    const f = unaryFn(op);
+    const px = x.byteOffset, po = out.byteOffset;
+    return () => f(px, po, n, param);
+  }
+
+  /** `binary` with everything fixed, for replay (rank ≤ 2 after merging, serial, operands on the heap). */
+  function bindBinary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null {
+    if (out.length === 0 || !resident(a, b, out)) return null;
+    let kernelOp: BinaryKernel = op;
+    let right = b;
+    let strides: readonly (readonly number[])[] = [layout.aStrides, layout.bStrides];
+    if (op === 'pow') {
+      if (b.length !== 1 || b[0] !== 2) return null;
+      kernelOp = 'mul';
+      right = a;
+      strides = [layout.aStrides, layout.aStrides];
+    }
+    const merged = mergeDims(layout.outShape, strides);
+    const rank = merged.shape.length;
+    if (rank > 2 || threadsFor(out.length, elementWork) > 1) return null;
+    const [sa, sb] = merged.strides;
+    const colA = rank === 0 ? 1 : sa[rank - 1];
+    const colB = rank === 0 ? 1 : sb[rank - 1];
+    if (colA > 1 || colB > 1 || colA + colB === 0) return null;
+    const f = binaryFn(kernelOp, kindOf(colA) + kindOf(colB));
+    const pa = a.byteOffset, pb = right.byteOffset, po = out.byteOffset;
+    if (rank <= 1) {
+      const n = rank === 0 ? 1 : merged.shape[0];
+      return () => f(pa, pb, po, 1, n, 0, 0);
+    }
+    const rows = merged.shape[0], cols = merged.shape[1], aRow = sa[0] * 4, bRow = sb[0] * 4;
+    return () => f(pa, pb, po, rows, cols, aRow, bRow);
+  }
+
   function where(
     cond: FloatArray, a: FloatArray, b: FloatArray, out: FloatArray,
     outShape: readonly number[], strides: readonly [readonly number[], readonly number[], readonly number[]],
@@ -743,6 +784,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     allocate: (dtype: DType, size: number) => heap.allocate(dtype, size),
     unary,
     binary,
+    bindUnary,
+    bindBinary,
     where,
     clamp,
     matmul,
