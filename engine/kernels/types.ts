@@ -110,6 +110,11 @@ export interface Kernels {
   bindUnary?(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): (() => void) | null;
   /** @internal The same for `binary`. */
   bindBinary?(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null;
+  /** @internal The same for `matmul`. */
+  bindMatmul?(
+    a: FloatArray, b: FloatArray, out: FloatArray, batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, bias?: FloatArray, relu?: boolean,
+  ): (() => void) | null;
 }
 
 export interface AdamHyper {

@@ -207,7 +207,8 @@ class RecordingKernels implements Kernels {
     const { real, recording } = this;
     const reads = [a, b, ...(bias ? [bias] : [])].map((t) => recording.read(t)).join(',');
     const signature = `matmul ${batch} ${m} ${k} ${n} ${transA} ${transB} ${aBatchStride} ${bBatchStride} ${relu} ${reads} -> ${recording.write(out)}`;
-    const run = (): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
+    const run = real.bindMatmul?.(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu)
+      ?? ((): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu));
     run();
     recording.append(run, signature);
   }

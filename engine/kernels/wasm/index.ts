@@ -611,6 +611,24 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     finish(true);
   }
 
+  /** `matmul` with everything fixed, for replay (operands on the heap, one thread's worth of work). */
+  function bindMatmul(
+    a: FloatArray, b: FloatArray, out: FloatArray, batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, bias?: FloatArray, relu = false,
+  ): (() => void) | null {
+    if (k === 0 || batch === 0 || m === 0 || n === 0 || !resident(a, b, out, ...(bias ? [bias] : []))) return null;
+    if (threadsFor(batch * m * n * k, gemmWork) > 1) return null;
+    const pa = a.byteOffset, pb = b.byteOffset, po = out.byteOffset, pbias = bias ? bias.byteOffset : 0;
+    const aCols = transA ? 1 : 0, bTrans = transB ? 1 : 0, reluFlag = relu ? 1 : 0;
+    const lda = (transA ? m : k) * 4, ldb = (transB ? k : n) * 4, ldc = n * 4;
+    return () => {
+      for (let i = 0; i < batch; i++) {
+        gemm(pa + i * aBatchStride * 4, pb + i * bBatchStride * 4, po + i * m * n * 4,
+          m, k, n, aCols, bTrans, pbias, reluFlag, lda, ldb, ldc, packPtr, tilePtr);
+      }
+    };
+  }
+
   /**
    * One batched GEMM in chunks for `parts` threads, each thread packing into its own buffers: whole
    * products per chunk when the batch has at least as many as threads; otherwise each product by
@@ -786,6 +804,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     binary,
     bindUnary,
     bindBinary,
+    bindMatmul,
     where,
     clamp,
     matmul,
