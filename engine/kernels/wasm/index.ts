@@ -132,6 +132,9 @@ const CHUNKS_PER_THREAD = 4;
 /** The wasm kernel set, with its heap exposed for statistics. */
 export interface WasmKernels extends Kernels {
   readonly heap: WasmHeap;
+  bindUnary: NonNullable<Kernels['bindUnary']>;
+  bindBinary: NonNullable<Kernels['bindBinary']>;
+  bindMatmul: NonNullable<Kernels['bindMatmul']>;
   /** Whether GEMM uses relaxed-SIMD FMA. */
   readonly fma: boolean;
   heapStats(): HeapStats;
