@@ -110,6 +110,8 @@ export interface Kernels {
   bindUnary?(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): (() => void) | null;
   /** @internal The same for `binary`. */
   bindBinary?(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null;
+  /** @internal The same for `reduce`. */
+  bindReduce?(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): (() => void) | null;
   /** @internal The same for `matmul`. */
   bindMatmul?(
     a: FloatArray, b: FloatArray, out: FloatArray, batch: number, m: number, k: number, n: number,

@@ -235,7 +235,7 @@ class RecordingKernels implements Kernels {
   reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     const { real, recording } = this;
     const signature = `reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = (): void => real.reduce(op, x, outer, len, inner, out);
+    const run = real.bindReduce?.(op, x, outer, len, inner, out) ?? ((): void => real.reduce(op, x, outer, len, inner, out));
     run();
     recording.append(run, signature);
   }

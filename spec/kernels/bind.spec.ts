@@ -1,5 +1,5 @@
 /**
- * The direct calls replayed schedules use (wasm set `bindUnary`, `bindBinary`, `bindMatmul`): for
+ * The direct calls replayed schedules use (wasm set `bindUnary`, `bindBinary`, `bindMatmul`, `bindReduce`): for
  * operands on the heap and one thread's worth of work they compute exactly what the ordinary call
  * computes, bit for bit, over broadcast layouts, transposes, biases and relu; otherwise they decline
  * (null) and the replay keeps the ordinary call.
@@ -11,7 +11,7 @@ import { createWasmKernels, simdSupported } from '../../engine/kernels/wasm/inde
 
 const same = (x: FloatArray, y: FloatArray): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
 
-describe('direct kernel calls for replay (bindUnary, bindBinary, bindMatmul)', () => {
+describe('direct kernel calls for replay (bindUnary, bindBinary, bindMatmul, bindReduce)', () => {
   if (!simdSupported()) {
     it.skip('(WebAssembly SIMD is not supported here)', () => {});
     return;
@@ -79,6 +79,20 @@ describe('direct kernel calls for replay (bindUnary, bindBinary, bindMatmul)', (
         run();
         assert.ok(same(bound, plain));
       }), { numRuns: 100 });
+  });
+
+  it('reduce: the same bits along rows and columns', () => {
+    fc.assert(fc.property(fc.constantFrom('sum' as const, 'max' as const, 'min' as const), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 300 }),
+      fc.integer({ min: 1, max: 40 }), fc.integer(), (op, outer, len, inner, seed) => {
+        const x = filled(outer * len * inner, seed);
+        const plain = k.allocate('float32', outer * inner) as Float32Array;
+        const bound = k.allocate('float32', outer * inner) as Float32Array;
+        k.reduce(op, x, outer, len, inner, plain);
+        const run = k.bindReduce(op, x, outer, len, inner, bound);
+        assert.ok(run);
+        run();
+        assert.ok(same(bound, plain), `${op} ${outer}×${len}×${inner}`);
+      }), { numRuns: 150 });
   });
 
   it('declines operands that are not on the heap, and empty calls', () => {

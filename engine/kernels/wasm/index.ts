@@ -135,6 +135,7 @@ export interface WasmKernels extends Kernels {
   bindUnary: NonNullable<Kernels['bindUnary']>;
   bindBinary: NonNullable<Kernels['bindBinary']>;
   bindMatmul: NonNullable<Kernels['bindMatmul']>;
+  bindReduce: NonNullable<Kernels['bindReduce']>;
   /** Whether GEMM uses relaxed-SIMD FMA. */
   readonly fma: boolean;
   heapStats(): HeapStats;
@@ -735,6 +736,19 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     finish(true);
   }
 
+  /** `reduce` with everything fixed, for replay (operands on the heap, one thread's worth of work). */
+  function bindReduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): (() => void) | null {
+    if (len === 0 || out.length === 0 || !resident(x, out)) return null;
+    if (outer * inner > 1 && threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) > 1) return null;
+    const px = x.byteOffset, po = out.byteOffset;
+    if (inner === 1) {
+      const f = reduceRows[op];
+      return () => f(px, po, outer, len);
+    }
+    const f = reduceCols[op];
+    return () => f(px, po, outer, len, inner, inner);
+  }
+
   const copy2d = fnOf('copy_2d');
   function copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void {
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.copyStrided(x, view, out);
@@ -808,6 +822,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     bindUnary,
     bindBinary,
     bindMatmul,
+    bindReduce,
     where,
     clamp,
     matmul,
