@@ -32,6 +32,7 @@ import {
   type WorkerError,
 } from './async-protocol.ts';
 import { nodeWorkerEndpoint, type WorkerEndpoint } from './async-transport.ts';
+import { stepSubEnv, type SubEnvStepBuffers } from './sync-vector-env.ts';
 import type { Box } from '../core/spaces.ts';
 
 function describeError(error: unknown, index: number | null): WorkerError {
@@ -68,7 +69,6 @@ class SubEnvRunner {
   private readonly actionBuffers: Float64Array[];
   private views: DataViews | null = null;
   private obsSize = 0;
-  private actionSize = 0;
 
   constructor(
     private readonly envs: readonly Env[],
@@ -141,7 +141,6 @@ class SubEnvRunner {
     const { data, layout } = this.message<DataAttach>();
     this.views = dataViews(data, layout);
     this.obsSize = layout.obsSize;
-    this.actionSize = layout.actionSize;
     return STATUS_OK;
   }
 
@@ -160,42 +159,13 @@ class SubEnvRunner {
     const infos: (Info | null)[] = new Array<Info | null>(this.envs.length).fill(null);
     let finalInfos: (Info | null)[] | null = null;
     let any = false;
+    const out: SubEnvStepBuffers = { obs, rewards, terminations, truncations, autoreset, finalObs, finalObsMask };
     this.each((env, k) => {
-      const i = this.first + k;
-      autoreset[i] = 0;
-      finalObsMask[i] = 0;
-      let info: Info;
-      if (this.autoresetMode === 'NEXT_STEP' && this.needsReset[k] === 1) {
-        const result = env.reset();
-        this.writeObs(obs, k, result.obs);
-        info = result.info;
-        rewards[i] = 0;
-        terminations[i] = 0;
-        truncations[i] = 0;
-        autoreset[i] = 1;
-        this.needsReset[k] = 0;
-      } else {
-        const action = this.actionBuffers[k]!;
-        for (let j = 0; j < this.actionSize; j++) action[j] = actions[i * this.actionSize + j]!;
-        const result = env.step(action);
-        rewards[i] = result.reward;
-        terminations[i] = result.terminated ? 1 : 0;
-        truncations[i] = result.truncated ? 1 : 0;
-        const ended = result.terminated || result.truncated;
-        if (ended && this.autoresetMode === 'SAME_STEP') {
-          this.writeObs(finalObs, k, result.obs);
-          finalObsMask[i] = 1;
-          finalInfos ??= new Array<Info | null>(this.envs.length).fill(null);
-          finalInfos[k] = { ...result.info }; // structured-cloned when posted, before the reset below could reuse it
-          any = true;
-          const reset = env.reset();
-          this.writeObs(obs, k, reset.obs);
-          info = reset.info;
-        } else {
-          this.writeObs(obs, k, result.obs);
-          info = result.info;
-          this.needsReset[k] = ended ? 1 : 0;
-        }
+      const { info, finalInfo } = stepSubEnv(env, this.first + k, k, actions, this.actionBuffers[k]!, this.autoresetMode, this.needsReset, out);
+      if (finalInfo !== null) {
+        finalInfos ??= new Array<Info | null>(this.envs.length).fill(null);
+        finalInfos[k] = finalInfo;
+        any = true;
       }
       if (!isEmpty(info)) {
         infos[k] = info;

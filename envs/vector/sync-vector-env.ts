@@ -48,6 +48,61 @@ export interface VectorStepResult {
   readonly info: VectorInfo;
 }
 
+/** The arrays one vector step writes, rows indexed by the sub-env's place in the vector env. */
+export interface SubEnvStepBuffers {
+  readonly obs: Float32Array;
+  readonly rewards: Float64Array;
+  readonly terminations: Uint8Array;
+  readonly truncations: Uint8Array;
+  readonly autoreset: Uint8Array;
+  readonly finalObs: Float32Array;
+  readonly finalObsMask: Uint8Array;
+}
+
+/**
+ * Sub-env `i`'s part of a vector step with Gymnasium's autoreset modes, shared by SyncVectorEnv and
+ * AsyncVectorEnv's workers. NEXT_STEP: a sub-env that ended last call is reset instead of stepped
+ * (autoreset 1, reward 0). SAME_STEP: one that ends is reset at once; its final observation goes to
+ * `finalObs` and a copy of its final info is returned. DISABLED (AsyncVectorEnv): only steps. `needsReset[k]`
+ * is the sub-env's own flag.
+ * Returns the info of the observation now in `obs`, and the final info (or null).
+ */
+export function stepSubEnv(
+  env: Env, i: number, k: number, actions: ArrayLike<number>, action: Float32Array | Float64Array, mode: AutoresetMode | 'DISABLED', needsReset: Uint8Array,
+  out: SubEnvStepBuffers,
+): { readonly info: Info; readonly finalInfo: Info | null } {
+  const obsSize = out.obs.length / out.rewards.length;
+  out.autoreset[i] = 0;
+  out.finalObsMask[i] = 0;
+  if (mode === 'NEXT_STEP' && needsReset[k] === 1) {
+    const { obs, info } = env.reset();
+    out.obs.set(obs, i * obsSize);
+    out.rewards[i] = 0;
+    out.terminations[i] = 0;
+    out.truncations[i] = 0;
+    out.autoreset[i] = 1;
+    needsReset[k] = 0;
+    return { info, finalInfo: null };
+  }
+  for (let j = 0; j < action.length; j++) action[j] = actions[i * action.length + j]!;
+  const result = env.step(action);
+  out.rewards[i] = result.reward;
+  out.terminations[i] = result.terminated ? 1 : 0;
+  out.truncations[i] = result.truncated ? 1 : 0;
+  const ended = result.terminated || result.truncated;
+  if (ended && mode === 'SAME_STEP') {
+    out.finalObs.set(result.obs, i * obsSize);
+    out.finalObsMask[i] = 1;
+    const finalInfo = { ...result.info }; // the reset below may reuse the sub-env's info object
+    const { obs, info } = env.reset();
+    out.obs.set(obs, i * obsSize);
+    return { info, finalInfo };
+  }
+  out.obs.set(result.obs, i * obsSize);
+  needsReset[k] = ended ? 1 : 0;
+  return { info: result.info, finalInfo: null };
+}
+
 export interface VectorResetArgs {
   /** One base seed (sub-env i gets seed + i) or one seed per sub-env. */
   seed?: number | readonly number[];
@@ -156,41 +211,13 @@ export class SyncVectorEnv {
       );
     }
     const { rewards, terminations, truncations, info } = this.stepResult;
-    info.autoreset.fill(0);
-    info.finalObsMask.fill(0);
+    const out: SubEnvStepBuffers = {
+      obs: this.obs, rewards, terminations, truncations, autoreset: info.autoreset, finalObs: info.finalObs, finalObsMask: info.finalObsMask,
+    };
     for (let i = 0; i < this.numEnvs; i++) {
-      const env = this.envs[i]!;
-      this.finalInfos[i] = null;
-      if (this.autoresetMode === 'NEXT_STEP' && this.needsReset[i] === 1) {
-        const { obs, info: resetInfo } = env.reset();
-        this.obs.set(obs, i * this.obsSize);
-        this.envInfos[i] = resetInfo;
-        rewards[i] = 0;
-        terminations[i] = 0;
-        truncations[i] = 0;
-        info.autoreset[i] = 1;
-        this.needsReset[i] = 0;
-        continue;
-      }
-      const action = this.actionBuffers[i]!;
-      for (let j = 0; j < this.actionSize; j++) action[j] = actions[i * this.actionSize + j]!;
-      const result = env.step(action);
-      rewards[i] = result.reward;
-      terminations[i] = result.terminated ? 1 : 0;
-      truncations[i] = result.truncated ? 1 : 0;
-      const ended = result.terminated || result.truncated;
-      if (ended && this.autoresetMode === 'SAME_STEP') {
-        info.finalObs.set(result.obs, i * this.obsSize);
-        info.finalObsMask[i] = 1;
-        this.finalInfos[i] = { ...result.info }; // the reset below may reuse the sub-env's info object
-        const { obs, info: resetInfo } = env.reset();
-        this.obs.set(obs, i * this.obsSize);
-        this.envInfos[i] = resetInfo;
-      } else {
-        this.obs.set(result.obs, i * this.obsSize);
-        this.envInfos[i] = result.info;
-        this.needsReset[i] = ended ? 1 : 0;
-      }
+      const result = stepSubEnv(this.envs[i]!, i, i, actions, this.actionBuffers[i]!, this.autoresetMode, this.needsReset, out);
+      this.envInfos[i] = result.info;
+      this.finalInfos[i] = result.finalInfo;
     }
     return this.stepResult;
   }
