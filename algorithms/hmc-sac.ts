@@ -222,7 +222,7 @@ export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
 
 export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
+    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'distance_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
   ] as const;
   override readonly gaugeNames = ['alpha', 'beta'] as const;
   readonly buffer: ReplayBuffer;
@@ -303,6 +303,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
 
     // §4.1: D̂ of this minibatch; at the end of the iteration, β_{t+1} from the PID rule on their mean.
     this.pid.record(losses.distance);
+    losses.distance_on_target = this.pid.onTarget(losses.distance);
     if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
     if ((update + 1) % c.targetUpdateInterval === 0) this.critics.updateTargets(c.tau);
     return losses;

@@ -150,7 +150,7 @@ export function langevinIterates(flow: LangevinFlow, pass: LangevinPass): Tensor
 
 export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
+    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'distance_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
   ] as const;
   override readonly gaugeNames = ['beta'] as const;
   readonly buffer: ReplayBuffer;
@@ -231,7 +231,10 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     const losses = runTracedUpdate(this.trainingStep, policyStep ? 'critic+actor' : 'critic');
 
     // §4.1: D̂_LD of this minibatch; at the end of the iteration, β_{t+1} from the PID rule on their mean.
-    if (policyStep) this.pid.record(losses.distance);
+    if (policyStep) {
+      this.pid.record(losses.distance);
+      losses.distance_on_target = this.pid.onTarget(losses.distance);
+    }
     if ((update + 1) % c.priorUpdateInterval === 0) Object.assign(losses, pidMetrics(this.pid.closeIteration()));
     return losses;
   }

@@ -94,6 +94,11 @@ export class PIDController {
   }
 
   /** Adds one minibatch's D̂ to the mean the iteration's control step will use. */
+  /** 1 when `distance` lies within 10% of the target ε, else 0: averaged over a progress row, the fraction of updates on target. */
+  onTarget(distance: number): number {
+    return Math.abs(distance - this.gains.distanceTarget) <= 0.1 * this.gains.distanceTarget ? 1 : 0;
+  }
+
   record(distance: number): void {
     noGrad(() => this.state.mutate_((d) => {
       d[RECORDED_SUM] += distance;

@@ -11,6 +11,11 @@ function response(gains: PIDGains, low: number, high: number, before: number, af
 }
 
 describe('PID control of β (seed 003 §4.1)', () => {
+  it('counts a D̂ within 10% of the target as on target (the claim\'s per-update test)', () => {
+    const pid = new PIDController(GAINS); // ε = 0.1
+    assert.deepEqual([0.1, 0.109, 0.091, 0.111, 0.089, 0, 1].map((d) => pid.onTarget(d)), [1, 1, 1, 0, 0, 0, 0]);
+  });
+
   it('pure I (the default gains): β falls by the shortfall each update down to its floor, then rises by the excess after a step', () => {
     // D̂ = 0.05 (0.05 below target) for 30 updates, then 0.3 (0.2 above) for 10.
     const betas = response(GAINS, 0.05, 0.3, 30, 10);
