@@ -329,7 +329,12 @@ describe('the demo page in headless Chromium', function () {
     assert.match(first, /<svg/);
     const before = await status(page);
     await waitFor(page, 'the animation shows a new frame', async () => (await frame()) !== first);
-    const after = await status(page);
+    // Frames and status lines arrive separately (an evaluation animates without training steps): wait for both.
+    let after = before;
+    await waitFor(page, 'training goes on past the first frame', async () => {
+      after = await status(page);
+      return after.step > before.step && after.updates > before.updates;
+    }, 45_000);
     assert.ok(after.step > before.step && after.updates > before.updates, `steps ${before.step} → ${after.step}, updates ${before.updates} → ${after.updates}`);
     assert.ok(Number(await page.locator('#curve svg').getAttribute('data-evals')) >= 1, 'no evaluation on the curve');
     await pickState(page, 3);
