@@ -64,6 +64,24 @@ class KernelStopwatch {
         return result;
       };
     }
+    // Replayed schedules call bound kernels (engine/trace: bindMatmul, …): time the calls those return.
+    const binders = target as unknown as Record<string, ((...args: unknown[]) => (() => void) | null) | undefined>;
+    for (const binder of ['bindMatmul', 'bindUnary', 'bindBinary', 'bindReduce'] as const) {
+      const original = binders[binder];
+      if (!original) continue;
+      this.originals.set(binder as KernelMethod, original);
+      binders[binder] = (...args: unknown[]): (() => void) | null => {
+        const run = original.apply(set, args);
+        if (!run) return null;
+        return () => {
+          const start = performance.now();
+          run();
+          const elapsed = performance.now() - start;
+          if (binder === 'bindMatmul') this.gemm += elapsed;
+          else this.other += elapsed;
+        };
+      };
+    }
     const allocate = target.allocate;
     this.originals.set('allocate', allocate);
     target.allocate = (...args: unknown[]): unknown => {
