@@ -448,15 +448,26 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     return f;
   };
 
-  function binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
-    const js = (): void => jsKernels.binary(op, a, b, out, layout);
-    if (!isF32(a) || !isF32(b) || !isF32(out) || out.length === 0) return js();
+  /** How `binary` runs on a wasm kernel: which one, its right operand and the merged layout. */
+  interface BinaryPlan {
+    readonly f: Fn;
+    readonly name: string;
+    readonly right: Float32Array;
+    readonly shape: readonly number[];
+    readonly sa: readonly number[];
+    readonly sb: readonly number[];
+    readonly colA: number;
+    readonly colB: number;
+  }
+
+  /** The plan of `binary(op, a, b, …, layout)`, or null when the JS kernel must run it. */
+  function binaryPlan(op: BinaryKernel, a: Float32Array, b: Float32Array, layout: BroadcastLayout): BinaryPlan | null {
     let kernelOp: BinaryKernel = op;
     let right = b;
     let strides: readonly (readonly number[])[] = [layout.aStrides, layout.bStrides];
     if (op === 'pow') {
       // x² exactly as Math.pow(x, 2) rounds it; other exponents need the JS kernel's accuracy
-      if (b.length !== 1 || b[0] !== 2) return js();
+      if (b.length !== 1 || b[0] !== 2) return null;
       kernelOp = 'mul';
       right = a;
       strides = [layout.aStrides, layout.aStrides];
@@ -467,22 +478,30 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     // innermost strides 0 (one value per row) or 1 (a row); never both 0 for a broadcast layout
     const colA = rank === 0 ? 1 : sa[rank - 1];
     const colB = rank === 0 ? 1 : sb[rank - 1];
-    if (colA > 1 || colB > 1 || colA + colB === 0) return js();
-    const p = stage([a, right], [out]);
-    if (!p) return js();
+    if (colA > 1 || colB > 1 || colA + colB === 0) return null;
     const kinds = kindOf(colA) + kindOf(colB);
-    const f = binaryFn(kernelOp, kinds);
+    return { f: binaryFn(kernelOp, kinds), name: `binary_${kernelOp}_${kinds}`, right, shape: merged.shape, sa, sb, colA, colB };
+  }
+
+  function binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
+    const js = (): void => jsKernels.binary(op, a, b, out, layout);
+    if (!isF32(a) || !isF32(b) || !isF32(out) || out.length === 0) return js();
+    const plan = binaryPlan(op, a, b, layout);
+    if (!plan) return js();
+    const p = stage([a, plan.right], [out]);
+    if (!p) return js();
+    const { f, name, shape, sa, sb, colA, colB } = plan;
+    const rank = shape.length;
     const parts = rank <= 2 ? threadsFor(out.length, elementWork) : 1;
-    const name = `binary_${kernelOp}_${kinds}`;
     if (rank <= 1) {
-      const n = rank === 0 ? 1 : merged.shape[0];
+      const n = rank === 0 ? 1 : shape[0];
       // a vector operand moves with the range, a scalar one stays
       if (parts < 2 || !parallelRanges(name, n, parts, (s, len) => [p[0] + colA * s * 4, p[1] + colB * s * 4, p[2] + s * 4, 1, len, 0, 0])) {
         f(p[0], p[1], p[2], 1, n, 0, 0);
       }
     } else {
-      const rows = merged.shape[rank - 2];
-      const cols = merged.shape[rank - 1];
+      const rows = shape[rank - 2];
+      const cols = shape[rank - 1];
       const aRow = sa[rank - 2] * 4;
       const bRow = sb[rank - 2] * 4;
       if (rank === 2) {
@@ -491,7 +510,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         }
       } else {
         let o = p[2];
-        forEachLeading(merged.shape.slice(0, -2), [sa.slice(0, -2), sb.slice(0, -2)], ([oa, ob]) => {
+        forEachLeading(shape.slice(0, -2), [sa.slice(0, -2), sb.slice(0, -2)], ([oa, ob]) => {
           f(p[0] + oa * 4, p[1] + ob * 4, o, rows, cols, aRow, bRow);
           o += rows * cols * 4;
         });
@@ -515,29 +534,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   /** `binary` with everything fixed, for replay (rank ≤ 2 after merging, serial, operands on the heap). */
   function bindBinary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null {
     if (out.length === 0 || !resident(a, b, out)) return null;
-    let kernelOp: BinaryKernel = op;
-    let right = b;
-    let strides: readonly (readonly number[])[] = [layout.aStrides, layout.bStrides];
-    if (op === 'pow') {
-      if (b.length !== 1 || b[0] !== 2) return null;
-      kernelOp = 'mul';
-      right = a;
-      strides = [layout.aStrides, layout.aStrides];
-    }
-    const merged = mergeDims(layout.outShape, strides);
-    const rank = merged.shape.length;
-    if (rank > 2 || threadsFor(out.length, elementWork) > 1) return null;
-    const [sa, sb] = merged.strides;
-    const colA = rank === 0 ? 1 : sa[rank - 1];
-    const colB = rank === 0 ? 1 : sb[rank - 1];
-    if (colA > 1 || colB > 1 || colA + colB === 0) return null;
-    const f = binaryFn(kernelOp, kindOf(colA) + kindOf(colB));
+    const plan = binaryPlan(op, a as Float32Array, b as Float32Array, layout);
+    if (!plan || plan.shape.length > 2 || threadsFor(out.length, elementWork) > 1) return null;
+    const { f, right, shape, sa, sb } = plan;
     const pa = a.byteOffset, pb = right.byteOffset, po = out.byteOffset;
-    if (rank <= 1) {
-      const n = rank === 0 ? 1 : merged.shape[0];
+    if (shape.length <= 1) {
+      const n = shape.length === 0 ? 1 : shape[0];
       return () => f(pa, pb, po, 1, n, 0, 0);
     }
-    const rows = merged.shape[0], cols = merged.shape[1], aRow = sa[0] * 4, bRow = sb[0] * 4;
+    const rows = shape[0], cols = shape[1], aRow = sa[0] * 4, bRow = sb[0] * 4;
     return () => f(pa, pb, po, rows, cols, aRow, bRow);
   }
 
@@ -598,21 +603,26 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!p) return js();
     const biasPtr = bias ? p[2] : 0;
     const outPtr = p[p.length - 1];
-    const aCols = transA ? 1 : 0;
-    const bTrans = transB ? 1 : 0;
+    const parts = threadsFor(batch * m * n * k, gemmWork);
+    if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, relu ? 1 : 0, batch, m, k, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride, parts)) {
+      serialGemm(p[0], p[1], outPtr, biasPtr, relu, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
+    }
+    finish(true);
+  }
+
+  /** The batched GEMM on this thread, operands at byte addresses. */
+  function serialGemm(
+    a: number, b: number, out: number, bias: number, relu: boolean, batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  ): void {
     // byte distances between stored rows: A is m×k (k×m when transposed), B k×n (n×k)
     const lda = (transA ? m : k) * 4;
     const ldb = (transB ? k : n) * 4;
     const ldc = n * 4;
-    const reluFlag = relu ? 1 : 0;
-    const parts = threadsFor(batch * m * n * k, gemmWork);
-    if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, reluFlag, batch, m, k, n, aCols, bTrans, aBatchStride, bBatchStride, parts)) {
-      for (let i = 0; i < batch; i++) {
-        gemm(p[0] + i * aBatchStride * 4, p[1] + i * bBatchStride * 4, outPtr + i * m * n * 4,
-          m, k, n, aCols, bTrans, biasPtr, reluFlag, lda, ldb, ldc, packPtr, tilePtr);
-      }
+    for (let i = 0; i < batch; i++) {
+      gemm(a + i * aBatchStride * 4, b + i * bBatchStride * 4, out + i * m * n * 4,
+        m, k, n, transA ? 1 : 0, transB ? 1 : 0, bias, relu ? 1 : 0, lda, ldb, ldc, packPtr, tilePtr);
     }
-    finish(true);
   }
 
   /** `matmul` with everything fixed, for replay (operands on the heap, one thread's worth of work). */
@@ -623,14 +633,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (k === 0 || batch === 0 || m === 0 || n === 0 || !resident(a, b, out, ...(bias ? [bias] : []))) return null;
     if (threadsFor(batch * m * n * k, gemmWork) > 1) return null;
     const pa = a.byteOffset, pb = b.byteOffset, po = out.byteOffset, pbias = bias ? bias.byteOffset : 0;
-    const aCols = transA ? 1 : 0, bTrans = transB ? 1 : 0, reluFlag = relu ? 1 : 0;
-    const lda = (transA ? m : k) * 4, ldb = (transB ? k : n) * 4, ldc = n * 4;
-    return () => {
-      for (let i = 0; i < batch; i++) {
-        gemm(pa + i * aBatchStride * 4, pb + i * bBatchStride * 4, po + i * m * n * 4,
-          m, k, n, aCols, bTrans, pbias, reluFlag, lda, ldb, ldc, packPtr, tilePtr);
-      }
-    };
+    return () => serialGemm(pa, pb, po, pbias, relu, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
   }
 
   /**
