@@ -36,19 +36,20 @@ function resultOf(job: SweepJob, folder: string): JobResult {
     id: job.id, algorithm: job.algorithm, envId: job.envId, seed: job.seed, evalSeed: job.evalSeed, steps: meta.training.step as number,
     finalEval: curve.length > 0 ? curve[curve.length - 1] : null, evalCurve: curve,
     episodes: meta.training.episode as number, updates: meta.training.updates as number,
-    ...(job.stopAtReturn !== undefined ? { reachedAt: reachedStep(job, folder) ?? null } : {}),
+    ...(job.stopAtReturn !== undefined
+      ? { reachedAt: firstEvalReaching(folder, job.stopAtReturn, meta.training.step as number)?.step ?? null } : {}),
   };
 }
 
-/** The step at which a job with `stopAtReturn` reached it (up to its checkpoint), if it did: such a job is finished. */
-function reachedStep(job: SweepJob, folder: string): number | undefined {
-  if (job.stopAtReturn === undefined) return undefined;
-  return firstEvalReaching(folder, job.stopAtReturn, checkpointStep(folder))?.step;
-}
-
-/** True when the job's run has trained its budget `target`, or has stopped at its return threshold. */
-function finished(job: SweepJob, folder: string, target: number): boolean {
-  return checkpointStep(folder) >= target || reachedStep(job, folder) !== undefined;
+/**
+ * How far the job's run is, from its checkpoint: 'done' when it reached its `stopAtReturn` or trained its
+ * full budget, 'stopped' at a smaller `target` (a tuning rung), null when it has not reached `target`.
+ */
+function runEnd(job: SweepJob, folder: string, target: number): 'done' | 'stopped' | null {
+  const step = checkpointStep(folder);
+  if (job.stopAtReturn !== undefined && firstEvalReaching(folder, job.stopAtReturn, step)) return 'done';
+  if (step < target) return null;
+  return target === job.steps ? 'done' : 'stopped';
 }
 
 export interface JobRunOptions {
@@ -71,8 +72,9 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
   }
   const target = Math.min(options.until ?? job.steps, job.steps);
   const resumable = fs.existsSync(path.join(folder, 'run.json')) && hasCheckpoint(path.join(folder, 'checkpoint'));
-  if (resumable && finished(job, folder, target)) {
-    if (target === job.steps || reachedStep(job, folder) !== undefined) writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
+  const end = resumable ? runEnd(job, folder, target) : null;
+  if (end !== null) {
+    if (end === 'done') writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
     return 0;
   }
   fs.mkdirSync(folder, { recursive: true });
@@ -97,8 +99,9 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
   } finally {
     clearInterval(heartbeat);
   }
-  if (code === 0 && finished(job, folder, target)) {
-    if (target === job.steps || reachedStep(job, folder) !== undefined) {
+  const ended = code === 0 ? runEnd(job, folder, target) : null;
+  if (ended !== null) {
+    if (ended === 'done') {
       writeFileAtomic(path.join(folder, 'result.json'), JSON.stringify(resultOf(job, folder), null, 1) + '\n');
       writeJobStatusFile(dir, job, { state: 'done', exitCode: 0 });
     } else {
