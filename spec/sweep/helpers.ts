@@ -31,6 +31,39 @@ export function tinySweepYaml(name: string, { steps = 400, seeds = '[0, 1]', gri
   ].join('\n') + '\n';
 }
 
+/**
+ * A SAC tuning file on Pendulum-v1 small enough for specs: learning rate and τ searched, rungs at half
+ * and all of the budget (η = 2), the best trial re-evaluated on 2 fresh seeds.
+ */
+export function tinyTuneYaml(name: string, { steps, hidden, learningStarts, every, episodes, trials }: {
+  steps: number; hidden: number; learningStarts: number; every: number; episodes: number; trials: number;
+}): string {
+  return `name: ${name}
+algorithm: sac
+env: Pendulum-v1
+steps: ${steps}
+config:
+  hiddenSizes: [${hidden}, ${hidden}]
+  learningStarts: ${learningStarts}
+  batchSize: 32
+  bufferSize: 5000
+search:
+  learningRate: { loguniform: [0.0001, 0.01] }
+  tau: { choice: [0.005, 0.02] }
+evaluation:
+  every: ${every}
+  episodes: ${episodes}
+checkpointEvery: 100
+tune:
+  trials: ${trials}
+  seeds: [0]
+  reductionFactor: 2
+  rungs: [0.5, 1]
+  top: 1
+  evaluationSeeds: 2
+`;
+}
+
 export function writeFile(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);

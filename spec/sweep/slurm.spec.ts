@@ -28,6 +28,7 @@ import {
 } from '../../algorithms/sweep/slurm.ts';
 import { parseFlags, UsageError } from '../../algorithms/node/usage.ts';
 import { startSlurmCluster, type SlurmCluster } from '../support/slurm-cluster.ts';
+import { tinyTuneYaml } from './helpers.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const VARL = path.join(root, 'bin', 'varl.js');
@@ -291,30 +292,7 @@ const TINY_SWEEP = {
 };
 
 /** spec/sweep/tune.spec.ts's tiny tuning case cut to the least work: rungs at 100 and 200 steps, 2 trials (one promoted), the best on 2 fresh seeds. */
-const TINY_TUNE_YAML = `name: slurm-tiny-tune
-algorithm: sac
-env: Pendulum-v1
-steps: 200
-config:
-  hiddenSizes: [32, 32]
-  learningStarts: 50
-  batchSize: 32
-  bufferSize: 5000
-search:
-  learningRate: { loguniform: [0.0001, 0.01] }
-  tau: { choice: [0.005, 0.02] }
-evaluation:
-  every: 100
-  episodes: 1
-checkpointEvery: 100
-tune:
-  trials: 2
-  seeds: [0]
-  reductionFactor: 2
-  rungs: [0.5, 1]
-  top: 1
-  evaluationSeeds: 2
-`;
+const TINY_TUNE_YAML = tinyTuneYaml('slurm-tiny-tune', { steps: 200, hidden: 32, learningStarts: 50, every: 100, episodes: 1, trials: 2 });
 
 describe('SLURM backend on a single-node cluster (sbatch end to end)', function () {
   this.timeout(180_000);

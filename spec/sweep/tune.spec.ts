@@ -2,32 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jobStep, parseSweepText, readSweep, rungBudgets } from '../../algorithms/sweep/index.ts';
-import { tempDir, varl, writeFile } from './helpers.ts';
+import { tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
 
-const TUNE_YAML = `name: tiny-tune
-algorithm: sac
-env: Pendulum-v1
-steps: 400
-config:
-  hiddenSizes: [64, 64]
-  learningStarts: 100
-  batchSize: 32
-  bufferSize: 5000
-search:
-  learningRate: { loguniform: [0.0001, 0.01] }
-  tau: { choice: [0.005, 0.02] }
-evaluation:
-  every: 200
-  episodes: 2
-checkpointEvery: 100
-tune:
-  trials: 3
-  seeds: [0]
-  reductionFactor: 2
-  rungs: [0.5, 1]
-  top: 1
-  evaluationSeeds: 2
-`;
+const TUNE_YAML = tinyTuneYaml('tiny-tune', { steps: 400, hidden: 64, learningStarts: 100, every: 200, episodes: 2, trials: 3 });
 
 interface TuneState {
   budgets: number[];
