@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { IAPO, SAC, TD3 } from '../algorithms/index.ts';
-import { kernels, setTracing, type Kernels } from '../engine/index.ts';
+import { kernels, setMemoryPlanning, setTracing, type Kernels, type TracedFunction } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { fillPendulumTransitions, fisherVectorWorkload, type StoreTransition } from './workloads.ts';
 
@@ -24,7 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface ProfileRecord {
   readonly workload: string;
-  readonly mode: 'eager' | 'traced';
+  /** traced: replayed schedules with memory planning (the default); traced-unplanned: without it. */
+  readonly mode: ProfileMode;
   readonly msPerCall: number;
   /** CPU time of the process per call (user + system): steadier than wall-clock on a shared machine. */
   readonly cpuMsPerCall: number;
@@ -33,6 +34,8 @@ export interface ProfileRecord {
   readonly gcMs: number;
   readonly javascriptMs: number;
   readonly allocatedKiB: number;
+  /** Bytes of buffers the replayed schedules hold (0 eager). */
+  readonly scheduleMiB: number;
   readonly calls: number;
 }
 
@@ -105,11 +108,16 @@ const observer = new PerformanceObserver((list) => {
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** Times `calls` calls of `step` after `warmup` calls, eager or traced, with the breakdown. */
-async function profile(workload: string, mode: 'eager' | 'traced', step: () => void, warmup: number, calls: number): Promise<ProfileRecord> {
-  setTracing(mode === 'traced');
+type ProfileMode = 'eager' | 'traced-unplanned' | 'traced';
+
+async function profile(workload: string, mode: ProfileMode, { step, scheduleBytes }: Profiled, warmup: number, calls: number): Promise<ProfileRecord> {
+  setTracing(mode !== 'eager');
+  setMemoryPlanning(mode === 'traced');
   try {
-    for (let i = 0; i < warmup; i++) step();
+    // installed before the warm-up, which records the schedules, so that the kernel calls they bind are timed too
     const timed = new KernelStopwatch(kernels());
+    for (let i = 0; i < warmup; i++) step();
+    timed.gemm = timed.other = timed.allocated = 0;
     await settle();
     gcMs = 0;
     const cpuStart = process.cpuUsage();
@@ -132,9 +140,11 @@ async function profile(workload: string, mode: 'eager' | 'traced', step: () => v
       gcMs: per(gcMs),
       javascriptMs: per(total - timed.gemm - timed.other - gcMs),
       allocatedKiB: per(timed.allocated) / 1024,
+      scheduleMiB: scheduleBytes() / 2 ** 20,
     };
   } finally {
     setTracing(true);
+    setMemoryPlanning(true);
   }
 }
 
@@ -148,7 +158,19 @@ interface Workload {
   readonly warmup: number;
   readonly calls: number;
   /** A fresh step function for one mode (each mode gets its own agent, so the two do not share state). */
-  readonly make: () => () => void;
+  readonly make: () => Profiled;
+}
+
+interface Profiled {
+  readonly step: () => void;
+  /** Bytes of buffers held by the step's schedules. */
+  readonly scheduleBytes: () => number;
+}
+
+/** An off-policy agent's update, with the buffers of its traced training step (a private field, read for the profile). */
+function agentUpdate(agent: { update(): unknown }): Profiled {
+  const traced = (agent as unknown as { trainingStep?: TracedFunction<unknown> }).trainingStep;
+  return { step: () => void agent.update(), scheduleBytes: () => (traced?.stats() ?? []).reduce((sum, s) => sum + s.bytes, 0) };
 }
 
 function workloads(quick: boolean): Workload[] {
@@ -159,7 +181,7 @@ function workloads(quick: boolean): Workload[] {
       make: () => {
         const agent = new SAC(make('Pendulum-v1'), big);
         fillBuffer(agent);
-        return () => void agent.update();
+        return agentUpdate(agent);
       },
     },
     {
@@ -167,7 +189,7 @@ function workloads(quick: boolean): Workload[] {
       make: () => {
         const agent = new TD3(make('Pendulum-v1'), big);
         fillBuffer(agent);
-        return () => void agent.update();
+        return agentUpdate(agent);
       },
     },
     {
@@ -175,14 +197,14 @@ function workloads(quick: boolean): Workload[] {
       make: () => {
         const agent = new IAPO(make('Pendulum-v1'), { seed: 0 });
         fillBuffer(agent);
-        return () => void agent.update();
+        return agentUpdate(agent);
       },
     },
     {
       name: 'fisher-vector product, 2×64 policy, 2048 states', warmup: 5, calls: quick ? 20 : 100,
       make: () => {
         const product = fisherVectorWorkload();
-        return () => void product();
+        return { step: () => void product(), scheduleBytes: () => 0 };
       },
     },
   ];
@@ -191,12 +213,12 @@ function workloads(quick: boolean): Workload[] {
 function markdown(records: readonly ProfileRecord[]): string {
   const rows = records.map((r) => {
     const eager = records.find((e) => e.workload === r.workload && e.mode === 'eager');
-    const speedup = eager && r.mode === 'traced' ? `${(eager.cpuMsPerCall / r.cpuMsPerCall).toFixed(2)}×` : '';
-    return `| ${r.workload} | ${r.mode} | ${r.cpuMsPerCall.toFixed(2)} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${speedup} |`;
+    const speedup = eager && r.mode !== 'eager' ? `${(eager.cpuMsPerCall / r.cpuMsPerCall).toFixed(2)}×` : '';
+    return `| ${r.workload} | ${r.mode} | ${r.cpuMsPerCall.toFixed(2)} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${r.scheduleMiB.toFixed(1)} | ${speedup} |`;
   });
   return [
-    '| workload | mode | CPU ms/call | wall ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | speed-up (CPU) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | mode | CPU ms/call | wall ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | schedule MiB | speed-up (CPU) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -210,7 +232,7 @@ export async function runProfileBench(argv: readonly string[] = []): Promise<Pro
   try {
     for (const w of workloads(quick)) {
       if (only && !only.test(w.name)) continue;
-      for (const mode of ['eager', 'traced'] as const) records.push(await profile(w.name, mode, w.make(), w.warmup, w.calls));
+      for (const mode of ['eager', 'traced-unplanned', 'traced'] as const) records.push(await profile(w.name, mode, w.make(), w.warmup, w.calls));
     }
   } finally {
     observer.disconnect();

@@ -54,6 +54,7 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+    activeRecording()?.tensorCreated(this, data);
   }
 
   get rank(): number {

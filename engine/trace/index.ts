@@ -6,7 +6,7 @@ import { emptyTensor, type Tensor } from '../tensor.ts';
 import type { DType } from '../kernels/types.ts';
 import { hostCall } from './recorder.ts';
 
-export { TracedFunction, setTracing, isTracingEnabled, compareRecordings, type TraceState, type TraceStats, type TracedFunctionOptions } from './traced-function.ts';
+export { TracedFunction, setTracing, isTracingEnabled, setMemoryPlanning, compareRecordings, type TraceState, type TraceStats, type TracedFunctionOptions } from './traced-function.ts';
 export { Recording, hostCall, activeRecording, assertNotRecording, type HostAccess } from './recorder.ts';
 
 /**

@@ -14,6 +14,7 @@
  * recordings of the same step that agree in all of that can be replayed; traced-function.ts checks it.
  */
 import { TraceError } from '../errors.ts';
+import { cleanupSome, fullCollector } from '../kernels/collector.ts';
 import { kernels, swapActiveKernels } from '../kernels/index.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
@@ -43,21 +44,83 @@ function persistentId(a: FloatArray): number {
   return id;
 }
 
+/** Gives the array a recorded step should use in place of the one it was recorded with. */
+export type Resolve = <A extends FloatArray>(array: A) => A;
+
+/** Makes a recorded kernel call again over the arrays `resolve` gives (memory-plan.ts). */
+export type Rebind = (resolve: Resolve) => () => void;
+
+/** What a recorded step touches, for memory planning. */
+export interface RecordedStep {
+  /** Every array the step reads or writes. */
+  readonly arrays: readonly FloatArray[];
+  /** How to make the step over other arrays; null for a host call, which stays bound to its own. */
+  readonly rebind: Rebind | null;
+}
+
+export interface RecordingOptions {
+  /**
+   * Note the tensors created while recording, so that `liveTensorAllocations` can tell afterwards
+   * which allocations are still held by a tensor (needs synchronous collection: fullCollector).
+   */
+  readonly trackTensors?: boolean;
+}
+
 let current: Recording | null = null;
 
 export class Recording {
   /** The schedule: one function per recorded kernel or host call. */
   readonly runs: (() => void)[] = [];
   readonly signatures: string[] = [];
+  readonly steps: RecordedStep[] = [];
   /** Arrays allocated while recording, in allocation order (kept alive by the recording). */
   readonly allocations: FloatArray[] = [];
   readonly constants: RecordedConstant[] = [];
   private readonly allocationIndex = new Map<FloatArray, number>();
   private readonly written = new Set<FloatArray>();
   private readonly recorder: RecordingKernels;
+  /** Per allocation, how many tensors created while recording hold it and are not yet collected. */
+  private readonly tensorHolders: number[] = [];
+  private readonly tensorRegistry: FinalizationRegistry<number> | null = null;
 
-  constructor(readonly real: Kernels) {
+  constructor(readonly real: Kernels, options: RecordingOptions = {}) {
     this.recorder = new RecordingKernels(this, real);
+    const collector = options.trackTensors ? fullCollector() : null;
+    if (collector) {
+      this.tensorRegistry = new collector.Registry<number>((index) => {
+        this.tensorHolders[index]--;
+      });
+    }
+  }
+
+  /** Whether this recording notes its tensors (it was asked to and the runtime can collect synchronously). */
+  get tracksTensors(): boolean {
+    return this.tensorRegistry !== null;
+  }
+
+  /** @internal Called by the Tensor constructor while this recording is active. */
+  tensorCreated(tensor: object, data: FloatArray): void {
+    if (this.tensorRegistry === null) return;
+    const index = this.allocationIndex.get(data);
+    if (index === undefined) return;
+    this.tensorHolders[index] = (this.tensorHolders[index] ?? 0) + 1;
+    this.tensorRegistry.register(tensor, index);
+  }
+
+  /**
+   * After a full collection: per allocation, whether it may still be reached from outside the
+   * recording: true when a tensor created while recording still holds it, or when no such tensor
+   * ever held it (an array made by other means, which cannot be followed). Null when not tracking.
+   */
+  reachableAllocations(): boolean[] | null {
+    const registry = this.tensorRegistry;
+    const collector = fullCollector();
+    if (registry === null || collector === null) return null;
+    collector.gc();
+    cleanupSome(registry, (index) => {
+      this.tensorHolders[index]--;
+    });
+    return this.allocations.map((_, i) => this.tensorHolders[i] === undefined || this.tensorHolders[i] > 0);
   }
 
   /** Runs `fn` with this recording active; the kernel calls and host calls it makes are appended. */
@@ -99,9 +162,10 @@ export class Recording {
   }
 
   /** @internal */
-  append(run: () => void, signature: string): void {
+  append(run: () => void, signature: string, step: RecordedStep): void {
     this.runs.push(run);
     this.signatures.push(signature);
+    this.steps.push(step);
   }
 
   /** @internal Runs a host call with the real kernels and no recording, then appends it. */
@@ -116,7 +180,8 @@ export class Recording {
       current = this;
     }
     const writes = (access.writes ?? []).map((a) => this.write(a));
-    this.append(run, `host ${label} ${reads.join(',')} -> ${writes.join(',')}${access.detail ? ` ${access.detail}` : ''}`);
+    const arrays = [...(access.reads ?? []), ...(access.writes ?? [])];
+    this.append(run, `host ${label} ${reads.join(',')} -> ${writes.join(',')}${access.detail ? ` ${access.detail}` : ''}`, { arrays, rebind: null });
   }
 }
 
@@ -150,6 +215,8 @@ function layoutSignature(layout: BroadcastLayout): string {
   return `${layout.outShape.join('x')}|${layout.aStrides.join(',')}|${layout.bStrides.join(',')}`;
 }
 
+const unchanged: Resolve = (array) => array;
+
 /** The kernel set in front of the real one while recording: runs each call and appends it. */
 class RecordingKernels implements Kernels {
   readonly name: string;
@@ -158,24 +225,32 @@ class RecordingKernels implements Kernels {
     this.name = real.name;
   }
 
+  /** Binds the call to the arrays it was given, runs it, and appends it with the means to rebind it. */
+  private run(signature: string, arrays: FloatArray[], rebind: Rebind): void {
+    const run = rebind(unchanged);
+    run();
+    this.recording.append(run, signature, { arrays, rebind });
+  }
+
   allocate(dtype: DType, size: number): FloatArray {
     return this.recording.allocated(this.real.allocate(dtype, size));
   }
 
   unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void {
     const { real, recording } = this;
-    const signature = `unary ${op} ${param} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = real.bindUnary?.(op, x, out, param) ?? ((): void => real.unary(op, x, out, param));
-    run();
-    recording.append(run, signature);
+    this.run(`unary ${op} ${param} ${recording.read(x)} -> ${recording.write(out)}`, [x, out], (r) => {
+      const [x1, out1] = [r(x), r(out)];
+      return real.bindUnary?.(op, x1, out1, param) ?? ((): void => real.unary(op, x1, out1, param));
+    });
   }
 
   binary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): void {
     const { real, recording } = this;
     const signature = `binary ${op} ${layoutSignature(layout)} ${recording.read(a)},${recording.read(b)} -> ${recording.write(out)}`;
-    const run = real.bindBinary?.(op, a, b, out, layout) ?? ((): void => real.binary(op, a, b, out, layout));
-    run();
-    recording.append(run, signature);
+    this.run(signature, [a, b, out], (r) => {
+      const [a1, b1, out1] = [r(a), r(b), r(out)];
+      return real.bindBinary?.(op, a1, b1, out1, layout) ?? ((): void => real.binary(op, a1, b1, out1, layout));
+    });
   }
 
   where(
@@ -185,17 +260,18 @@ class RecordingKernels implements Kernels {
     const { real, recording } = this;
     const reads = [cond, a, b].map((t) => recording.read(t)).join(',');
     const signature = `where ${outShape.join('x')}|${strides.map((s) => s.join(',')).join('|')} ${reads} -> ${recording.write(out)}`;
-    const run = (): void => real.where(cond, a, b, out, outShape, strides);
-    run();
-    recording.append(run, signature);
+    this.run(signature, [cond, a, b, out], (r) => {
+      const [cond1, a1, b1, out1] = [r(cond), r(a), r(b), r(out)];
+      return (): void => real.where(cond1, a1, b1, out1, outShape, strides);
+    });
   }
 
   clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void {
     const { real, recording } = this;
-    const signature = `clamp ${lo} ${hi} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = (): void => real.clamp(x, lo, hi, out);
-    run();
-    recording.append(run, signature);
+    this.run(`clamp ${lo} ${hi} ${recording.read(x)} -> ${recording.write(out)}`, [x, out], (r) => {
+      const [x1, out1] = [r(x), r(out)];
+      return (): void => real.clamp(x1, lo, hi, out1);
+    });
   }
 
   matmul(
@@ -207,10 +283,11 @@ class RecordingKernels implements Kernels {
     const { real, recording } = this;
     const reads = [a, b, ...(bias ? [bias] : [])].map((t) => recording.read(t)).join(',');
     const signature = `matmul ${batch} ${m} ${k} ${n} ${transA} ${transB} ${aBatchStride} ${bBatchStride} ${relu} ${reads} -> ${recording.write(out)}`;
-    const run = real.bindMatmul?.(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu)
-      ?? ((): void => real.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu));
-    run();
-    recording.append(run, signature);
+    this.run(signature, [a, b, out, ...(bias ? [bias] : [])], (r) => {
+      const [a1, b1, out1, bias1] = [r(a), r(b), r(out), bias && r(bias)];
+      return real.bindMatmul?.(a1, b1, out1, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias1, relu)
+        ?? ((): void => real.matmul(a1, b1, out1, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias1, relu));
+    });
   }
 
   adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
@@ -218,34 +295,35 @@ class RecordingKernels implements Kernels {
     const fixed: AdamHyper = { ...hyper };
     const reads = [param, grad, m, v].map((t) => recording.read(t)).join(',');
     const writes = [param, m, v].map((t) => recording.write(t)).join(',');
-    const signature = `adam ${JSON.stringify(fixed)} ${reads} -> ${writes}`;
-    const run = (): void => real.adam(param, grad, m, v, fixed);
-    run();
-    recording.append(run, signature);
+    this.run(`adam ${JSON.stringify(fixed)} ${reads} -> ${writes}`, [param, grad, m, v], (r) => {
+      const [param1, grad1, m1, v1] = [r(param), r(grad), r(m), r(v)];
+      return (): void => real.adam(param1, grad1, m1, v1, fixed);
+    });
   }
 
   polyak(target: FloatArray, source: FloatArray, tau: number): void {
     const { real, recording } = this;
-    const signature = `polyak ${tau} ${recording.read(target)},${recording.read(source)} -> ${recording.write(target)}`;
-    const run = (): void => real.polyak(target, source, tau);
-    run();
-    recording.append(run, signature);
+    this.run(`polyak ${tau} ${recording.read(target)},${recording.read(source)} -> ${recording.write(target)}`, [target, source], (r) => {
+      const [target1, source1] = [r(target), r(source)];
+      return (): void => real.polyak(target1, source1, tau);
+    });
   }
 
   reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     const { real, recording } = this;
-    const signature = `reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = real.bindReduce?.(op, x, outer, len, inner, out) ?? ((): void => real.reduce(op, x, outer, len, inner, out));
-    run();
-    recording.append(run, signature);
+    this.run(`reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`, [x, out], (r) => {
+      const [x1, out1] = [r(x), r(out)];
+      return real.bindReduce?.(op, x1, outer, len, inner, out1) ?? ((): void => real.reduce(op, x1, outer, len, inner, out1));
+    });
   }
 
   copyStrided(x: FloatArray, view: StridedView, out: FloatArray): void {
     const { real, recording } = this;
     const signature = `copy ${view.shape.join('x')}|${view.strides.join(',')}|${view.offset} ${recording.read(x)} -> ${recording.write(out)}`;
-    const run = (): void => real.copyStrided(x, view, out);
-    run();
-    recording.append(run, signature);
+    this.run(signature, [x, out], (r) => {
+      const [x1, out1] = [r(x), r(out)];
+      return (): void => real.copyStrided(x1, view, out1);
+    });
   }
 }
 

@@ -20,6 +20,7 @@ import { isAnomalyCheckActive } from '../autograd/graph.ts';
 import { kernels } from '../kernels/index.ts';
 import type { FloatArray, Kernels } from '../kernels/types.ts';
 import type { Tensor } from '../tensor.ts';
+import { planMemory } from './memory-plan.ts';
 import { Recording, activeRecording, type RecordedConstant } from './recorder.ts';
 
 function tracingFromEnvironment(): boolean {
@@ -30,6 +31,7 @@ function tracingFromEnvironment(): boolean {
 }
 
 let tracingEnabled = tracingFromEnvironment();
+let memoryPlanning = true;
 
 /** Switches trace-and-replay on or off for every TracedFunction (default on; VARL_TRACE=0 starts with it off). */
 export function setTracing(enabled: boolean): void {
@@ -41,6 +43,17 @@ export function isTracingEnabled(): boolean {
   return tracingEnabled;
 }
 
+/**
+ * Switches memory planning of new schedules on or off (default on): with it, intermediates whose
+ * lifetimes do not overlap share buffers (memory-plan.ts); without it, every intermediate keeps the
+ * array it was recorded with. Results are bit-identical either way. Planning needs synchronous
+ * garbage collection (Node); where there is none, schedules are not planned.
+ */
+export function setMemoryPlanning(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TraceError(`setMemoryPlanning: expected true or false, got ${String(enabled)}`);
+  memoryPlanning = enabled;
+}
+
 /** Where a key of a traced function stands: eager warm-up, recorded once, or replaying. */
 export type TraceState = 'eager' | 'recorded' | 'replaying';
 
@@ -50,7 +63,18 @@ interface KeyTrace<R> {
   readonly guard: InputGuard | null;
   calls: number;
   first: Recording | null;
-  replay: { readonly runs: readonly (() => void)[]; readonly result: R; readonly recording: Recording } | null;
+  replay: Replay<R> | null;
+}
+
+interface Replay<R> {
+  readonly runs: readonly (() => void)[];
+  readonly result: R;
+  /** The arrays the schedule runs on (kept alive here), and what the recording held before planning. */
+  readonly buffers: readonly FloatArray[];
+  readonly bytes: number;
+  readonly recordedBuffers: number;
+  readonly recordedBytes: number;
+  readonly planned: boolean;
 }
 
 export interface TraceStats {
@@ -58,9 +82,14 @@ export interface TraceStats {
   readonly state: TraceState;
   /** Kernel and host calls per replay. */
   readonly steps: number;
-  /** Buffers the schedule holds, and their size in bytes. */
+  /** Buffers the schedule holds, and their size in bytes (after memory planning, when it ran). */
   readonly buffers: number;
   readonly bytes: number;
+  /** Buffers and bytes the recording allocated (what the schedule would hold unplanned). */
+  readonly recordedBuffers: number;
+  readonly recordedBytes: number;
+  /** Whether intermediates share buffers (setMemoryPlanning). */
+  readonly planned: boolean;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -161,19 +190,20 @@ export class TracedFunction<R> {
     }
     trace.calls++;
     if (trace.calls === 1) return this.body(key);
-    const recording = new Recording(active);
+    const second = trace.first !== null;
+    const recording = new Recording(active, { trackTensors: second && memoryPlanning });
     const result = recording.record(() => this.body(key));
-    if (trace.first === null) {
+    if (!second) {
       trace.first = recording;
       return result;
     }
-    const difference = compareRecordings(trace.first, recording);
+    const difference = compareRecordings(trace.first!, recording);
     trace.first = null;
     if (difference !== null) {
       this.traces.delete(key);
       throw new TraceError(`${this.name}${key ? ` [${key}]` : ''}: cannot replay: ${difference}`);
     }
-    trace.replay = { runs: recording.runs, result, recording };
+    trace.replay = replayOf(recording, result);
     return result;
   }
 
@@ -185,14 +215,30 @@ export class TracedFunction<R> {
   /** Per key: its state, the length of its schedule and the buffers it holds. */
   stats(): TraceStats[] {
     return [...this.traces].map(([key, t]) => {
-      const recording = t.replay?.recording ?? t.first;
+      if (t.replay) {
+        const { runs, buffers, bytes, recordedBuffers, recordedBytes, planned } = t.replay;
+        return { key, state: 'replaying', steps: runs.length, buffers: buffers.length, bytes, recordedBuffers, recordedBytes, planned };
+      }
+      const buffers = t.first?.allocations.length ?? 0;
+      const bytes = t.first ? bytesOf(t.first.allocations) : 0;
       return {
-        key,
-        state: t.replay ? 'replaying' : t.first ? 'recorded' : 'eager',
-        steps: recording?.runs.length ?? 0,
-        buffers: recording?.allocations.length ?? 0,
-        bytes: recording?.allocations.reduce((sum, a) => sum + a.byteLength, 0) ?? 0,
+        key, state: t.first ? 'recorded' : 'eager', steps: t.first?.runs.length ?? 0,
+        buffers, bytes, recordedBuffers: buffers, recordedBytes: bytes, planned: false,
       };
     });
   }
+}
+
+const bytesOf = (arrays: readonly FloatArray[]): number => arrays.reduce((sum, a) => sum + a.byteLength, 0);
+
+/** The replay of a checked recording: memory-planned when its tensors were tracked, else as recorded. */
+function replayOf<R>(recording: Recording, result: R): Replay<R> {
+  const recordedBuffers = recording.allocations.length;
+  const recordedBytes = bytesOf(recording.allocations);
+  const reachable = recording.tracksTensors ? recording.reachableAllocations() : null;
+  if (reachable === null) {
+    return { runs: recording.runs, result, buffers: recording.allocations, bytes: recordedBytes, recordedBuffers, recordedBytes, planned: false };
+  }
+  const plan = planMemory(recording, reachable);
+  return { runs: plan.runs, result, buffers: plan.buffers, bytes: plan.bytes, recordedBuffers, recordedBytes, planned: true };
 }

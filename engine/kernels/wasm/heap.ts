@@ -24,6 +24,7 @@
  */
 import type { DType, FloatArray } from '../types.ts';
 import { type WasmMemory, webAssembly } from './runtime.ts';
+import { cleanupSome, fullCollector, type Collector } from '../collector.ts';
 import { readKernelEnvironment } from '../environment.ts';
 
 export const PAGE_BYTES = 65536;
@@ -56,40 +57,6 @@ export interface HeapStats {
   poolBytesOutstanding: number;
   /** Size of the pool. */
   poolBytes: number;
-}
-
-interface Collector {
-  /** Runs a full garbage collection synchronously. */
-  readonly gc: () => void;
-  readonly Registry: typeof FinalizationRegistry;
-}
-
-type CleanupSome = (callback?: (held: number) => void) => void;
-
-/** gc() and a FinalizationRegistry with cleanupSome, from a vm context made with the V8 flags on. */
-function nodeCollector(): Collector | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (readKernelEnvironment().wasmGc === false || typeof proc?.getBuiltinModule !== 'function') return null;
-  try {
-    const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void };
-    const vm = proc.getBuiltinModule('node:vm') as { runInNewContext(code: string): unknown };
-    const hadGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
-    const hadCleanup = typeof (FinalizationRegistry.prototype as { cleanupSome?: unknown }).cleanupSome === 'function';
-    if (!hadGc) v8.setFlagsFromString('--expose-gc');
-    if (!hadCleanup) v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
-    let found: [typeof FinalizationRegistry, () => void];
-    try {
-      found = vm.runInNewContext('[FinalizationRegistry, typeof gc === "function" ? gc : undefined]') as typeof found;
-    } finally {
-      if (!hadGc) v8.setFlagsFromString('--no-expose-gc');
-      if (!hadCleanup) v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
-    }
-    const [Registry, gc] = found;
-    if (typeof gc !== 'function' || typeof (Registry.prototype as { cleanupSome?: unknown }).cleanupSome !== 'function') return null;
-    return { gc, Registry };
-  } catch {
-    return null;
-  }
 }
 
 export interface HeapOptions {
@@ -162,7 +129,7 @@ export class WasmHeap {
       residentAllocations: 0, oversizeAllocations: 0, fallbackAllocations: 0, reclaimedBlocks: 0,
       forcedCollections: 0, forcedCollectionMs: 0, poolBytesTouched: 0, poolBytesOutstanding: 0, poolBytes: offset,
     };
-    this.collector = nodeCollector();
+    this.collector = readKernelEnvironment().wasmGc === false ? null : fullCollector();
     const Registry = this.collector?.Registry ?? FinalizationRegistry;
     this.registry = new Registry<number>(this.release);
   }
@@ -230,7 +197,7 @@ export class WasmHeap {
       this.stats.forcedCollections++;
       this.stats.forcedCollectionMs += performance.now() - start;
     }
-    (this.registry as unknown as { cleanupSome: CleanupSome }).cleanupSome();
+    cleanupSome(this.registry, this.release);
   }
 
   /**
