@@ -62,7 +62,8 @@ interface KeyTrace<R> {
   /** The inputs this key's recordings were made with (each key has its own: batch sizes differ by key). */
   readonly guard: InputGuard | null;
   calls: number;
-  first: Recording | null;
+  /** What replay needs of the first recording: its signatures and constants (its buffers are let go). */
+  first: RecordingOutline | null;
   replay: Replay<R> | null;
 }
 
@@ -103,8 +104,25 @@ function describeConstant(c: RecordedConstant): string {
   return `[${[...floats].join(', ')}${c.bytes.length > 16 ? ', …' : ''}]`;
 }
 
+/** What two recordings are compared by: their steps' signatures and the constants JavaScript filled. */
+export interface RecordingContents {
+  readonly signatures: readonly string[];
+  readonly constants: readonly RecordedConstant[];
+}
+
+/** A recording's contents and size, for `stats()`, without its buffers. */
+export interface RecordingOutline extends RecordingContents {
+  readonly buffers: number;
+  readonly bytes: number;
+}
+
+function outline(recording: Recording): RecordingOutline {
+  const { signatures, constants, allocations } = recording;
+  return { signatures, constants, buffers: allocations.length, bytes: bytesOf(allocations) };
+}
+
 /** The first difference between two recordings of one key, or null when replay can use the second. */
-export function compareRecordings(a: Recording, b: Recording): string | null {
+export function compareRecordings(a: RecordingContents, b: RecordingContents): string | null {
   const n = Math.max(a.signatures.length, b.signatures.length);
   for (let i = 0; i < n; i++) {
     if (a.signatures[i] !== b.signatures[i]) {
@@ -194,7 +212,8 @@ export class TracedFunction<R> {
     const recording = new Recording(active, { trackTensors: second && memoryPlanning });
     const result = recording.record(() => this.body(key));
     if (!second) {
-      trace.first = recording;
+      // only the outline is kept, so the first recording's buffers are free before the second allocates its own
+      trace.first = outline(recording);
       return result;
     }
     const difference = compareRecordings(trace.first!, recording);
@@ -219,10 +238,10 @@ export class TracedFunction<R> {
         const { runs, buffers, bytes, recordedBuffers, recordedBytes, planned } = t.replay;
         return { key, state: 'replaying', steps: runs.length, buffers: buffers.length, bytes, recordedBuffers, recordedBytes, planned };
       }
-      const buffers = t.first?.allocations.length ?? 0;
-      const bytes = t.first ? bytesOf(t.first.allocations) : 0;
+      const buffers = t.first?.buffers ?? 0;
+      const bytes = t.first?.bytes ?? 0;
       return {
-        key, state: t.first ? 'recorded' : 'eager', steps: t.first?.runs.length ?? 0,
+        key, state: t.first ? 'recorded' : 'eager', steps: t.first?.signatures.length ?? 0,
         buffers, bytes, recordedBuffers: buffers, recordedBytes: bytes, planned: false,
       };
     });
