@@ -322,10 +322,10 @@ async function main(): Promise<void> {
     threadRows = threadsMarkdown(rows);
   }
 
-  // where an update's time goes, eager against traced (engine/trace), on one thread (bench/profile.ts)
+  // where an update's time goes, eager against traced with and without memory planning (engine/trace), on one thread (bench/profile.ts)
   let profileRows = '';
   if (wanted('varl-wasm') && (!options.only || options.only.test('profile'))) {
-    process.stdout.write(`  varl-wasm          profiles: SAC, TD3, IAPO updates and a policy-KL Fisher-vector product, eager and traced…\n`);
+    process.stdout.write(`  varl-wasm          profiles: SAC, TD3, IAPO updates and a policy-KL Fisher-vector product, eager, traced unplanned and traced…\n`);
     setKernelThreads(1);
     const rows = await runProfileBench(options.quick ? ['--quick'] : []);
     setKernelThreads(cores);

@@ -1,7 +1,8 @@
 /**
- * Where the time of a training update goes, eager against traced (engine/trace), in one run:
- * GEMM, the other kernels, garbage collection, and the rest (JavaScript: graph building, closures,
- * optimizer bookkeeping, host loops), plus the bytes the kernels allocate per update.
+ * Where the time of a training update goes, eager, traced without memory planning and traced (engine/trace),
+ * in one run: GEMM, the other kernels, garbage collection, and the rest (JavaScript: graph building,
+ * closures, optimizer bookkeeping, host loops), plus the bytes the kernels allocate per update and the
+ * buffers the replayed schedules hold.
  *
  * Workloads: the SAC and TD3 updates (batch 256, 2×256 ReLU, Pendulum sizes), the IAPO update in
  * its reference configuration, and a Fisher-vector product (a Hessian-vector product of the mean KL)
