@@ -14,8 +14,6 @@ export interface Collector {
   readonly Registry: typeof FinalizationRegistry;
 }
 
-export type CleanupSome = (callback?: (held: number) => void) => void;
-
 let cached: Collector | null | undefined;
 
 /** The runtime's collector, made once; null where synchronous collection is unavailable. */

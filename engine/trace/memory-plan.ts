@@ -26,8 +26,6 @@ export interface PlannedSchedule {
   readonly runs: readonly (() => void)[];
   /** The arrays the schedule runs on that it must keep alive: shared slots and pinned allocations. */
   readonly buffers: readonly FloatArray[];
-  /** Bytes of `buffers`. */
-  readonly bytes: number;
 }
 
 interface Slot {
@@ -90,6 +88,5 @@ export function planMemory(recording: Recording, reachable: readonly boolean[]):
   const resolve: Resolve = (array) => (views.get(array) ?? array) as typeof array;
 
   const runs = steps.map((step, s) => (step.rebind ? step.rebind(resolve) : recording.runs[s]));
-  const buffers = [...slots.map((slot) => slot.array!), ...allocations.filter((_, i) => pinned[i])];
-  return { runs, buffers, bytes: buffers.reduce((sum, a) => sum + a.byteLength, 0) };
+  return { runs, buffers: [...slots.map((slot) => slot.array!), ...allocations.filter((_, i) => pinned[i])] };
 }

@@ -60,7 +60,7 @@ export interface RecordedStep {
 
 export interface RecordingOptions {
   /**
-   * Note the tensors created while recording, so that `liveTensorAllocations` can tell afterwards
+   * Note the tensors created while recording, so that `reachableAllocations` can tell afterwards
    * which allocations are still held by a tensor (needs synchronous collection: fullCollector).
    */
   readonly trackTensors?: boolean;
@@ -82,20 +82,15 @@ export class Recording {
   /** Per allocation, how many tensors created while recording hold it and are not yet collected. */
   private readonly tensorHolders: number[] = [];
   private readonly tensorRegistry: FinalizationRegistry<number> | null = null;
+  /** A tensor holding allocation `index` was collected. */
+  private readonly tensorCollected = (index: number): void => {
+    this.tensorHolders[index]--;
+  };
 
   constructor(readonly real: Kernels, options: RecordingOptions = {}) {
     this.recorder = new RecordingKernels(this, real);
     const collector = options.trackTensors ? fullCollector() : null;
-    if (collector) {
-      this.tensorRegistry = new collector.Registry<number>((index) => {
-        this.tensorHolders[index]--;
-      });
-    }
-  }
-
-  /** Whether this recording notes its tensors (it was asked to and the runtime can collect synchronously). */
-  get tracksTensors(): boolean {
-    return this.tensorRegistry !== null;
+    if (collector) this.tensorRegistry = new collector.Registry<number>(this.tensorCollected);
   }
 
   /** @internal Called by the Tensor constructor while this recording is active. */
@@ -117,9 +112,7 @@ export class Recording {
     const collector = fullCollector();
     if (registry === null || collector === null) return null;
     collector.gc();
-    cleanupSome(registry, (index) => {
-      this.tensorHolders[index]--;
-    });
+    cleanupSome(registry, this.tensorCollected);
     return this.allocations.map((_, i) => this.tensorHolders[i] === undefined || this.tensorHolders[i] > 0);
   }
 

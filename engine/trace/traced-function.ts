@@ -208,15 +208,15 @@ export class TracedFunction<R> {
     }
     trace.calls++;
     if (trace.calls === 1) return this.body(key);
-    const second = trace.first !== null;
-    const recording = new Recording(active, { trackTensors: second && memoryPlanning });
+    const first = trace.first;
+    const recording = new Recording(active, { trackTensors: first !== null && memoryPlanning });
     const result = recording.record(() => this.body(key));
-    if (!second) {
+    if (first === null) {
       // only the outline is kept, so the first recording's buffers are free before the second allocates its own
       trace.first = outline(recording);
       return result;
     }
-    const difference = compareRecordings(trace.first!, recording);
+    const difference = compareRecordings(first, recording);
     trace.first = null;
     if (difference !== null) {
       this.traces.delete(key);
@@ -254,10 +254,10 @@ const bytesOf = (arrays: readonly FloatArray[]): number => arrays.reduce((sum, a
 function replayOf<R>(recording: Recording, result: R): Replay<R> {
   const recordedBuffers = recording.allocations.length;
   const recordedBytes = bytesOf(recording.allocations);
-  const reachable = recording.tracksTensors ? recording.reachableAllocations() : null;
+  const reachable = recording.reachableAllocations();
   if (reachable === null) {
     return { runs: recording.runs, result, buffers: recording.allocations, bytes: recordedBytes, recordedBuffers, recordedBytes, planned: false };
   }
   const plan = planMemory(recording, reachable);
-  return { runs: plan.runs, result, buffers: plan.buffers, bytes: plan.bytes, recordedBuffers, recordedBytes, planned: true };
+  return { runs: plan.runs, result, buffers: plan.buffers, bytes: bytesOf(plan.buffers), recordedBuffers, recordedBytes, planned: true };
 }
