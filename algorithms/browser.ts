@@ -46,7 +46,9 @@ export { ReplayBuffer, createBatch, type Batch, type ReplayBufferOptions, type R
 export { TensorBatch, type TensorBatchOptions } from './common/tensor-batch.ts';
 export { TwinCritic, pessimisticValue, sampledQValues, twinCriticValue, type ActionValue, type TwinCriticOptions } from './common/action-value.ts';
 export { QNetwork, observationTensor, type QNetworkOptions } from './common/networks.ts';
-export { NonFiniteEvaluationError, evaluate, meanStd, type EvaluationOptions, type EvaluationResult } from './common/evaluate.ts';
+export {
+  NonFiniteEvaluationError, evaluate, meanStd, recordEpisode, type EvaluationOptions, type EvaluationResult, type RecordedEpisode,
+} from './common/evaluate.ts';
 export { learningCurveSvg, type CurveSeries, type CurvePoint, type CurveOptions } from './common/curve-svg.ts';
 export {
   CheckpointError, NonFiniteParameterError, encodeAgentCheckpoint, readAgentMeta, restoreAgentCheckpoint,

@@ -2,7 +2,7 @@
  * The varl command line (run through bin/varl.js, or `node --import tsx algorithms/cli.ts`):
  *
  *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--resume]
- *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--inference-iterations K]
+ *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR] [--inference-iterations K]
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
@@ -15,11 +15,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import { MUJOCO_ENV_IDS, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
+import { writeDirectoryAtomic, writeFileAtomic } from '../engine/node.ts';
+import { MUJOCO_ENV_IDS, animatedSvg, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { ConfigError } from './common/config.ts';
 import { stopOnEvalReturn } from './common/callbacks.ts';
-import { evaluate } from './common/evaluate.ts';
+import { evaluate, recordEpisode } from './common/evaluate.ts';
 import { NonFiniteLossError } from './common/runner.ts';
 import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
@@ -67,8 +68,10 @@ function usage(): string {
       --quiet                no progress output
     algorithms:
 ${algorithms}
-  varl eval --checkpoint DIR [--episodes N] [--seed S]
+  varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR]
       prints {"mean", "std", …} of the deterministic policy as JSON
+      --video FILE.svg       also write the first episode as an animated SVG (played at the env's render fps)
+      --frames DIR           also write it as one SVG per state, frame-00000.svg, … (a new or empty folder)
 ${evalFlags}
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
@@ -107,6 +110,8 @@ const EVAL_OPTIONS = {
   checkpoint: { type: 'string' },
   episodes: { type: 'string' },
   seed: { type: 'string' },
+  video: { type: 'string' },
+  frames: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Every algorithm's extra eval flags, as string options. */
@@ -153,6 +158,10 @@ export interface EvalPlan {
   readonly step: number;
   /** The algorithm's eval flags given (e.g. IAPO's inference-iterations), by flag name. */
   readonly flags: Readonly<Record<string, number>>;
+  /** Where to write the first evaluation episode as an animated SVG (`--video`), or null. */
+  readonly videoFile: string | null;
+  /** Where to write that episode as one SVG per state (`--frames`), or null. */
+  readonly framesDir: string | null;
 }
 
 export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
@@ -231,6 +240,8 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
         episodes,
         seed,
         flags,
+        videoFile: values.video === undefined ? null : checkVideoFile(values.video, cwd),
+        framesDir: values.frames === undefined ? null : checkFramesDir(values.frames, cwd),
       };
     }
     case 'train':
@@ -430,11 +441,38 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
   }
 }
 
+/** `--video`: an .svg file, not a folder; its folder is created when written. */
+function checkVideoFile(value: string, cwd: string): string {
+  if (path.extname(value).toLowerCase() !== '.svg') throw new UsageError(`eval: --video writes an animated SVG, so it must name an .svg file, got '${value}'`);
+  const file = path.resolve(cwd, value);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`eval: --video ${value} is a folder; name an .svg file`);
+  return file;
+}
+
+const FRAME_FILE = /^frame-\d{5,}\.svg$/;
+
+function frameFile(index: number): string {
+  return `frame-${String(index).padStart(5, '0')}.svg`;
+}
+
+/** `--frames`: a new or empty folder, or one holding only frames of an earlier run (replaced whole). */
+function checkFramesDir(value: string, cwd: string): string {
+  const dir = path.resolve(cwd, value);
+  if (!fs.existsSync(dir)) return dir;
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`eval: --frames ${value} is a file; name a new or empty folder`);
+  const others = fs.readdirSync(dir).filter((name) => !FRAME_FILE.test(name)).sort();
+  if (others.length > 0) {
+    throw new UsageError(`eval: --frames ${value} holds other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); name a new or empty folder`);
+  }
+  return dir;
+}
+
 async function runEval(plan: EvalPlan): Promise<number> {
   await prepareEnv(plan.envId);
   const agent = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
   const act = parseAlgorithm(plan.algorithm).evaluationPolicy(agent, plan.flags);
   const result = evaluate(act, make(plan.envId), { episodes: plan.episodes, seed: plan.seed });
+  const recording = plan.videoFile === null && plan.framesDir === null ? null : writeEpisode(plan, act);
   process.stdout.write(JSON.stringify({
     checkpoint: resolveCheckpointDir(plan.checkpointDir),
     algorithm: agent.algorithm,
@@ -445,8 +483,27 @@ async function runEval(plan: EvalPlan): Promise<number> {
     mean: result.mean,
     std: result.std,
     returns: result.returns,
+    ...recording,
   }) + '\n');
   return 0;
+}
+
+/** Renders evaluation episode 0 again (same seed, same deterministic policy) and writes `--video` / `--frames`. */
+function writeEpisode(plan: EvalPlan, act: (obs: ArrayLike<number>) => ArrayLike<number>): Record<string, unknown> {
+  const env = make(plan.envId);
+  const episode = recordEpisode(act, env, { seed: plan.seed });
+  env.close();
+  const written: Record<string, unknown> = { recordedEpisode: { return: episode.return, length: episode.length } };
+  if (plan.videoFile !== null) {
+    fs.mkdirSync(path.dirname(plan.videoFile), { recursive: true });
+    writeFileAtomic(plan.videoFile, animatedSvg(episode.frames, env.metadata.renderFps));
+    written.video = displayPath(plan.videoFile);
+  }
+  if (plan.framesDir !== null) {
+    writeDirectoryAtomic(plan.framesDir, Object.fromEntries(episode.frames.map((frame, i) => [frameFile(i), frame])));
+    written.frames = { dir: displayPath(plan.framesDir), count: episode.frames.length };
+  }
+  return written;
 }
 
 /** A path relative to the working directory when it lies inside it, else absolute. */

@@ -80,7 +80,8 @@ export { AntEnv, ANT_OPTIONS, type AntConfig } from './mujoco/ant.ts';
 export { SwimmerEnv, SWIMMER_OPTIONS, type SwimmerConfig } from './mujoco/swimmer.ts';
 export { ReacherEnv, REACHER_OPTIONS, type ReacherConfig } from './mujoco/reacher.ts';
 /** MuJoCo frames as SVG, and an animated SVG of an episode's frames. */
-export { animatedSvg, renderScene, type SceneView } from './mujoco/render.ts';
+export { renderScene, type SceneView } from './mujoco/render.ts';
+export { animatedSvg } from './core/svg.ts';
 export type { OptionKind, OptionTable } from './mujoco/options.ts';
 
 // Wrappers

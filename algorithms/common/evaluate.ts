@@ -40,31 +40,62 @@ export function evaluate(
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer, got ${episodes}`);
   const returns: number[] = [];
   const lengths: number[] = [];
-  const action = new Float32Array(env.actionSpace.low.length);
   for (let e = 0; e < episodes; e++) {
-    let { obs } = env.reset({ seed: seed + e });
-    let total = 0;
-    let length = 0;
-    for (;;) {
-      action.set(act(obs));
-      for (let i = 0; i < action.length; i++) {
-        if (!Number.isFinite(action[i])) {
-          throw new NonFiniteEvaluationError(`evaluate: the policy's action ${i} is ${action[i]} in episode ${e} at step ${length} (non-finite weights or observations); no return is reported`);
-        }
-      }
-      const step = env.step(action);
-      if (!Number.isFinite(step.reward)) {
-        throw new NonFiniteEvaluationError(`evaluate: the env returned reward ${step.reward} in episode ${e} at step ${length + 1}; no return is reported`);
-      }
-      total += step.reward;
-      length++;
-      obs = step.obs;
-      if (step.terminated || step.truncated || length >= maxEpisodeSteps) break;
-    }
-    returns.push(total);
-    lengths.push(length);
+    const episode = runEpisode(act, env, e, seed + e, maxEpisodeSteps);
+    returns.push(episode.return);
+    lengths.push(episode.length);
   }
   return { ...meanStd(returns), returns, lengths };
+}
+
+export interface RecordedEpisode {
+  /** `renderSvg()` after the reset and after every step: length + 1 frames. */
+  readonly frames: string[];
+  readonly return: number;
+  readonly length: number;
+}
+
+/**
+ * One episode of `act` from `env.reset({ seed })` with a rendered frame per state: with the evaluation's
+ * policy and seed, the frames of `evaluate`'s first episode.
+ * @example writeFileSync('episode.svg', animatedSvg(recordEpisode(act, env, { seed }).frames, env.metadata.renderFps))
+ */
+export function recordEpisode(
+  act: (obs: ArrayLike<number>) => ArrayLike<number>, env: ContinuousEnv & { renderSvg(): string },
+  { seed = 0, maxEpisodeSteps = 100_000 }: Omit<EvaluationOptions, 'episodes'> = {},
+): RecordedEpisode {
+  const frames: string[] = [];
+  const episode = runEpisode(act, env, 0, seed, maxEpisodeSteps, () => frames.push(env.renderSvg()));
+  return { frames, ...episode };
+}
+
+/** Runs episode number `index` from a reset with `seed`, calling `onState` after the reset and after each step. */
+function runEpisode(
+  act: (obs: ArrayLike<number>) => ArrayLike<number>, env: ContinuousEnv, index: number, seed: number, maxEpisodeSteps: number,
+  onState?: () => void,
+): { return: number; length: number } {
+  const action = new Float32Array(env.actionSpace.low.length);
+  let { obs } = env.reset({ seed });
+  onState?.();
+  let total = 0;
+  let length = 0;
+  for (;;) {
+    action.set(act(obs));
+    for (let i = 0; i < action.length; i++) {
+      if (!Number.isFinite(action[i])) {
+        throw new NonFiniteEvaluationError(`evaluate: the policy's action ${i} is ${action[i]} in episode ${index} at step ${length} (non-finite weights or observations); no return is reported`);
+      }
+    }
+    const step = env.step(action);
+    if (!Number.isFinite(step.reward)) {
+      throw new NonFiniteEvaluationError(`evaluate: the env returned reward ${step.reward} in episode ${index} at step ${length + 1}; no return is reported`);
+    }
+    onState?.();
+    total += step.reward;
+    length++;
+    obs = step.obs;
+    if (step.terminated || step.truncated || length >= maxEpisodeSteps) return { return: total, length };
+  }
 }
 
 /** Mean and population standard deviation. */

@@ -110,3 +110,32 @@ export function bodyCircle(frame: ReadonlyMat2d, x: number, y: number, r: number
   const [cx, cy] = bodyPoint(frame, x, y);
   return circle(cx, cy, r, fill, stroke, strokeWidth);
 }
+
+/**
+ * One animated SVG from a sequence of `renderSvg()` frames: each frame is shown for 1/fps seconds in a loop
+ * (SMIL `<animate>` on visibility, which browsers and most viewers play).
+ * @example
+ * const frames = [env.renderSvg()];
+ * for (let t = 0; t < 100; t++) { env.step(policy(obs)); frames.push(env.renderSvg()); }
+ * writeFileSync('episode.svg', animatedSvg(frames, env.metadata.renderFps));
+ */
+export function animatedSvg(frames: readonly string[], fps: number): string {
+  if (frames.length === 0) throw new RangeError('animatedSvg: needs at least one frame');
+  if (!(fps > 0)) throw new RangeError(`animatedSvg: fps must be > 0, got ${fps}`);
+  const size = /<svg[^>]*width="(\d+)"[^>]*height="(\d+)"/.exec(frames[0]!);
+  const width = size?.[1] ?? '480';
+  const height = size?.[2] ?? '480';
+  const duration = frames.length / fps;
+  const layers = frames.map((frame, i) => {
+    // Visible from i/n to (i+1)/n of the loop: discrete keyTimes with one 'visible' interval.
+    const keyTimes = [0, i / frames.length, (i + 1) / frames.length, 1].map((t) => num(t)).join(';');
+    const values = i === 0 ? 'visible;visible;hidden;hidden' : 'hidden;visible;hidden;hidden';
+    return [
+      `<g visibility="${i === 0 ? 'visible' : 'hidden'}">`,
+      `<animate attributeName="visibility" calcMode="discrete" dur="${num(duration)}s" repeatCount="indefinite" keyTimes="${keyTimes}" values="${values}"/>`,
+      frame,
+      `</g>`,
+    ].join('\n');
+  });
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`, ...layers, `</svg>`].join('\n');
+}

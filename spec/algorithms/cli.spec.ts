@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, planCommand, type TrainPlan } from '../../algorithms/cli.ts';
 import { SAC, SAC_DEFAULTS } from '../../algorithms/index.ts';
-import { make } from '../../envs/index.ts';
+import { loadMujocoEnvs, make } from '../../envs/index.ts';
 import { childEnv, TINY, tempDir } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,5 +85,42 @@ describe('the varl bin', () => {
     );
     assert.equal(typeof report.mean, 'number');
     assert.equal(typeof report.std, 'number');
+  });
+
+  it('eval --video and --frames write the first evaluation episode, checked before any work', async () => {
+    const runDir = tempDir();
+    await loadMujocoEnvs();
+    await new SAC(make('InvertedPendulum-v5'), { ...TINY, seed: 1 }).learn({ totalSteps: 200, runDir, evalEvery: 0 });
+    const out = tempDir();
+    const eval_ = (...flags: string[]) => spawnSync(process.execPath, ['bin/varl.js', 'eval', '--checkpoint', runDir, '--episodes', '2', ...flags], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+
+    const result = eval_('--video', path.join(out, 'clips', 'episode.svg'), '--frames', path.join(out, 'frames'));
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { returns: number[]; recordedEpisode: { return: number; length: number }; frames: { count: number } };
+    assert.equal(report.recordedEpisode.return, report.returns[0]); // the same episode as evaluation's first
+    const frames = fs.readdirSync(path.join(out, 'frames')).sort();
+    assert.equal(frames.length, report.recordedEpisode.length + 1);
+    assert.equal(report.frames.count, frames.length);
+    assert.deepEqual([frames[0], frames.at(-1)], ['frame-00000.svg', `frame-${String(frames.length - 1).padStart(5, '0')}.svg`]);
+    assert.match(fs.readFileSync(path.join(out, 'frames', frames[0]!), 'utf8'), /^<svg[^]*InvertedPendulum-v5[^]*<\/svg>$/);
+    const video = fs.readFileSync(path.join(out, 'clips', 'episode.svg'), 'utf8');
+    assert.equal(video.match(/<animate /g)?.length, frames.length);
+    assert.match(video, new RegExp(`dur="${frames.length / 25}s"`)); // 25 fps: dt = 0.04 s
+
+    // Bad destinations are refused with exit status 2, and nothing is written.
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'keep');
+    fs.mkdirSync(path.join(out, 'folder.svg'));
+    const refused = [
+      [['--video', path.join(out, 'episode.mp4')], /--video writes an animated SVG, so it must name an \.svg file/],
+      [['--video', path.join(out, 'folder.svg')], /folder\.svg is a folder; name an \.svg file/],
+      [['--frames', out], /--frames .* holds other files \(clips, folder\.svg, frames, …\); name a new or empty folder/],
+      [['--frames', path.join(out, 'notes.txt')], /is a file; name a new or empty folder/],
+    ] as const;
+    for (const [flags, pattern] of refused) {
+      const run = eval_(...flags);
+      assert.equal(run.status, 2, run.stdout);
+      assert.match(run.stderr, pattern);
+    }
+    assert.deepEqual(fs.readdirSync(out).sort(), ['clips', 'folder.svg', 'frames', 'notes.txt']);
   });
 });

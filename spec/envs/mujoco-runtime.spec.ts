@@ -9,7 +9,7 @@ import { HalfCheetahEnv } from '../../envs/mujoco/half-cheetah.ts';
 import { HopperEnv } from '../../envs/mujoco/hopper.ts';
 import { MUJOCO_ENV_IDS } from '../../envs/mujoco/ids.ts';
 import { loadMujocoEnvs, makeAsync, prepareEnv } from '../../envs/mujoco/load.ts';
-import { animatedSvg } from '../../envs/mujoco/render.ts';
+import { animatedSvg } from '../../envs/core/svg.ts';
 import { make } from '../../envs/registry.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
