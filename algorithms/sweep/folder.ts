@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFileAtomic as writeWholeFile } from '../../engine/io/files.ts';
 import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { processAlive } from '../node/run-dir.ts';
@@ -61,12 +62,10 @@ export function jobDir(dir: string, job: SweepJob): string {
   return path.join(dir, 'jobs', job.id);
 }
 
-/** Writes `file` whole or not at all (temp file, then rename). */
+/** Writes `file` whole or not at all (engine/io's temp file, fsync and rename), creating its folder. */
 export function writeFileAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text);
-  fs.renameSync(temp, file);
+  writeWholeFile(file, text);
 }
 
 function readJson(file: string): unknown {
