@@ -13,12 +13,12 @@ Gymnasium is imported as installed, else from $VARL_GYMNASIUM_SRC or bench/peers
 """
 import importlib
 import json
-import os
 import sys
 import types
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
+from gymnasium_source import import_gymnasium
 
 DERIVED_BY_FORWARD = ("xpos", "site_xpos", "qfrc_constraint")
 DERIVED_BY_STEP = ("qpos", "qvel") + DERIVED_BY_FORWARD
@@ -177,22 +177,6 @@ def install_stand_ins():
     sys.modules["gymnasium.envs.mujoco.mujoco_rendering"] = rendering
 
 
-def import_gymnasium():
-    try:
-        import gymnasium
-        return gymnasium
-    except ImportError:
-        pass
-    here = os.path.dirname(os.path.abspath(__file__))
-    for folder in (os.environ.get("VARL_GYMNASIUM_SRC"), os.path.join(here, "gymnasium-src")):
-        if folder and os.path.isdir(os.path.join(folder, "gymnasium")):
-            sys.path.insert(0, folder)
-            import gymnasium
-            return gymnasium
-    sys.exit("gymnasium_mujoco_replay.py: Gymnasium not found: install it, set VARL_GYMNASIUM_SRC to a folder holding "
-             "its gymnasium/ package (a clone of https://github.com/Farama-Foundation/Gymnasium), or run bench/peers/install.sh")
-
-
 class Comparison:
     def __init__(self, task):
         self.row = {"id": task["id"], "steps": 0, "resets": 0, "terminations": 0, "terminationMismatches": 0,
@@ -259,7 +243,7 @@ def main():
     with open(sys.argv[1]) as file:
         tasks = json.load(file)
     install_stand_ins()
-    gymnasium = import_gymnasium()
+    gymnasium = import_gymnasium("gymnasium_mujoco_replay.py")
     rows = [replay_task(task) for task in tasks]
     print(json.dumps({"gymnasium": gymnasium.__version__, "numpy": np.__version__, "tasks": rows}))
 

@@ -61,23 +61,9 @@ os.environ.setdefault("MKL_NUM_THREADS", str(args.threads))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
 
 
-def import_gymnasium():
-    try:
-        import gymnasium
-        return gymnasium
-    except ImportError:
-        pass
-    here = os.path.dirname(os.path.abspath(__file__))
-    for folder in (os.environ.get("VARL_GYMNASIUM_SRC"), os.path.join(here, "gymnasium-src")):
-        if folder and os.path.isdir(os.path.join(folder, "gymnasium")):
-            sys.path.insert(0, folder)
-            import gymnasium
-            return gymnasium
-    sys.exit("sac_pendulum_cleanrl.py: Gymnasium not found: install it, set VARL_GYMNASIUM_SRC to a folder holding "
-             "its gymnasium/ package (a clone of https://github.com/Farama-Foundation/Gymnasium), or run bench/peers/install.sh")
+from gymnasium_source import import_gymnasium  # noqa: E402
 
-
-gym = import_gymnasium()
+gym = import_gymnasium("sac_pendulum_cleanrl.py")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
