@@ -8,7 +8,7 @@
  * its reference configuration, and a Fisher-vector product (a Hessian-vector product of the mean KL)
  * of a 2×64 Gaussian policy over 2,048 states, as TRPO's conjugate gradient calls it.
  *
- * Run: node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [--quick] [--only <regex>]
+ * Run: node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [--quick] [--only <regex>] [--out FILE.json]
  * Writes bench/results/profile.json and prints a Markdown table; `npm run bench` includes it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { IAPO, SAC, TD3 } from '../algorithms/index.ts';
+import { HMCSAC, IAPO, LangevinTD3, SAC, TD3 } from '../algorithms/index.ts';
 import { kernels, setMemoryPlanning, setTracing, type Kernels, type TracedFunction } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { fillPendulumTransitions, fisherVectorWorkload, type StoreTransition } from './workloads.ts';
@@ -202,6 +202,22 @@ function workloads(quick: boolean): Workload[] {
       },
     },
     {
+      name: 'hmc-sac-update (K = 5)', warmup: 10, calls: quick ? 10 : 40,
+      make: () => {
+        const agent = new HMCSAC(make('Pendulum-v1'), big);
+        fillBuffer(agent);
+        return agentUpdate(agent);
+      },
+    },
+    {
+      name: 'langevin-td3-update (K = 5)', warmup: 10, calls: quick ? 20 : 100,
+      make: () => {
+        const agent = new LangevinTD3(make('Pendulum-v1'), big);
+        fillBuffer(agent);
+        return agentUpdate(agent);
+      },
+    },
+    {
       name: 'fisher-vector product, 2×64 policy, 2048 states', warmup: 5, calls: quick ? 20 : 100,
       make: () => {
         const product = fisherVectorWorkload();
@@ -244,8 +260,10 @@ export async function runProfileBench(argv: readonly string[] = []): Promise<Pro
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const records = await runProfileBench(process.argv.slice(2));
   const meta = { cpu: os.cpus()[0]?.model, logicalCpus: os.cpus().length, loadAverage: os.loadavg(), node: process.version, kernels: kernels().name, date: new Date().toISOString() };
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'profile.json'), JSON.stringify({ ...meta, records }, null, 1) + '\n');
+  const outAt = process.argv.indexOf('--out');
+  const out = outAt >= 0 ? process.argv[outAt + 1]! : join(here, 'results', 'profile.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ ...meta, records }, null, 1) + '\n');
   process.stdout.write(`${markdown(records)}\n\nload average ${meta.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);
 }
 
