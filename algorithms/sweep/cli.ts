@@ -6,7 +6,7 @@
  *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir>                               per-job status (and the SLURM queue)
- *   varl sweep report <dir> [--out FILE.md]               Markdown, JSON and SVG curves
+ *   varl sweep report <dir> [<dir> …] [--out FILE.md]     Markdown, JSON and SVG curves
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
  *   varl tune <file> --backend slurm [SLURM flags]        the same, each rung a SLURM job array (tune-slurm.ts)
  */
@@ -70,8 +70,10 @@ export function sweepUsage(): string {
   varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
   varl sweep status DIR
       done/running/failed/interrupted/pending per job (and the SLURM queue when submitted there)
-  varl sweep report DIR [--out FILE.md]
-      final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md)
+  varl sweep report DIR [DIR …] [--out FILE.md]
+      final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md);
+      with several folders (--out required) the first holds the reference runs, and each variant of
+      the others is also compared with its algorithm's variant there (ablations without rerunning it)
   varl tune <file> [--out DIR] [--jobs N] [--quiet]
       random search over the file's search space with successive halving, then the best
       configurations trained again on fresh seeds
@@ -217,15 +219,19 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       return 0;
     }
     case 'report': {
-      const [given, flags] = positional('sweep report', rest, 'a sweep folder');
-      const { values } = parseFlags('sweep report', flags, { out: { type: 'string' } });
-      const dir = path.resolve(cwd, given);
-      readSweep(dir);
+      const firstFlag = rest.findIndex((arg) => arg.startsWith('-'));
+      const given = firstFlag < 0 ? rest : rest.slice(0, firstFlag);
+      if (given.length === 0) throw new UsageError('sweep report: expected a sweep folder as the first argument');
+      const { values } = parseFlags('sweep report', rest.slice(given.length), { out: { type: 'string' } });
+      const dirs = given.map((folder) => path.resolve(cwd, folder));
+      for (const dir of dirs) readSweep(dir);
       if (values.out !== undefined) {
         if (!values.out.toLowerCase().endsWith('.md')) throw new UsageError(`sweep report: --out must name a Markdown file (.md), got '${values.out}'`);
         checkOutputFile('sweep report', 'out', path.resolve(cwd, values.out));
+      } else if (dirs.length > 1) {
+        throw new UsageError('sweep report: name the Markdown file with --out when reporting several folders');
       }
-      const { report, files } = writeReport(dir, values.out !== undefined ? path.resolve(cwd, values.out) : undefined);
+      const { report, files } = writeReport(dirs, values.out !== undefined ? path.resolve(cwd, values.out) : undefined);
       process.stdout.write(`${report.finished}/${report.jobs} jobs reported: ${files.join(', ')}\n`);
       return 0;
     }

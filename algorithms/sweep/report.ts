@@ -1,17 +1,25 @@
 /**
- * `varl sweep report <dir>`: the finished jobs of a sweep folder aggregated by variant (jobs that
- * differ only in their seed): the final evaluation return as mean ± 95% Student-t interval over
+ * `varl sweep report <dir> [<dir> …]`: the finished jobs of sweep folders aggregated by variant (jobs
+ * that differ only in their seed): the final evaluation return as mean ± 95% Student-t interval over
  * seeds, paired differences between variants of one env over the seeds they share (with a
  * Bonferroni-adjusted interval and a caveat when several comparisons are made), learning curves
  * with interval bands (SVG), and every number as JSON.
+ *
+ * With several folders, the first holds the reference runs (e.g. a study's main comparison) and the
+ * others variations of them (ablations): besides the pairs within each folder, each variant of a later
+ * folder is compared with the first folder's variant of the same algorithm and env, whose runs it then
+ * need not repeat. Its setting is stated as the config keys in which it differs from that reference.
+ * Seeds are paired across folders only where the two jobs were evaluated alike (env steps, evaluation
+ * seed and episodes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { learningCurveSvg, type CurveSeries } from '../common/curve-svg.ts';
 import type { ConfigValue } from './sweep-file.ts';
-import type { SweepJob } from './expand.ts';
+import { canonicalJson, type SweepJob } from './expand.ts';
 import { readJobResult, readSweep, type JobResult } from './folder.ts';
 import { meanInterval, pairedDifferences, studentTQuantile, type IntervalSummary } from './stats.ts';
+import { UsageError } from '../node/usage.ts';
 
 export interface CurvePointSummary {
   readonly step: number;
@@ -21,7 +29,9 @@ export interface CurvePointSummary {
 }
 
 export interface VariantSummary {
+  /** The job ids without the seed; prefixed with the sweep's name when several folders are reported. */
   readonly variant: string;
+  readonly sweep: string;
   readonly algorithm: string;
   readonly envId: string;
   readonly overrides: Readonly<Record<string, ConfigValue>>;
@@ -31,6 +41,8 @@ export interface VariantSummary {
   readonly seeds: readonly number[];
   /** Final evaluation return per seed, in `seeds` order. */
   readonly finalReturns: readonly number[];
+  /** How each of those seeds was evaluated ("steps/evalSeed/episodes"), in `seeds` order: seeds pair across folders only where equal. */
+  readonly evaluations: readonly string[];
   readonly final: IntervalSummary;
   /** Mean and 95% half-width at every evaluation step all seeds reached. */
   readonly curve: readonly CurvePointSummary[];
@@ -51,13 +63,17 @@ export interface PairedComparison {
 }
 
 export interface SweepReport {
+  /** The sweep's name, or the names joined by ' + ' for several folders. */
   readonly name: string;
+  readonly folders: number;
   readonly jobs: number;
   readonly finished: number;
   readonly variants: readonly VariantSummary[];
   readonly comparisons: readonly PairedComparison[];
   /** Stated whenever more than one comparison is made. */
   readonly caveat: string | null;
+  /** Cross-folder pairs left out because their jobs were evaluated differently. */
+  readonly notes: readonly string[];
 }
 
 /** Variants in order of first appearance in the sweep, with their jobs. */
@@ -67,16 +83,17 @@ function groupByVariant(jobs: readonly SweepJob[]): Map<string, SweepJob[]> {
   return groups;
 }
 
-function summarizeVariant(jobs: readonly SweepJob[], results: ReadonlyMap<string, JobResult>): VariantSummary {
+function summarizeVariant(sweep: string, label: string, jobs: readonly SweepJob[], results: ReadonlyMap<string, JobResult>): VariantSummary {
   const [first] = jobs;
   const finished = jobs.filter((job) => results.get(job.id)?.finalEval).sort((a, b) => a.seed - b.seed);
   const finals = finished.map((job) => (results.get(job.id) as JobResult).finalEval?.mean as number);
   const curves = finished.map((job) => new Map((results.get(job.id) as JobResult).evalCurve.map((p) => [p.step, p.mean])));
   const steps = curves.length === 0 ? [] : [...curves[0].keys()].filter((step) => curves.every((c) => c.has(step))).sort((a, b) => a - b);
   return {
-    variant: first.variant, algorithm: first.algorithm, envId: first.envId, overrides: first.overrides,
+    variant: label, sweep, algorithm: first.algorithm, envId: first.envId, overrides: first.overrides,
     ...(first.trial !== undefined ? { trial: first.trial } : {}),
-    jobs: jobs.length, seeds: finished.map((job) => job.seed), finalReturns: finals, final: meanInterval(finals),
+    jobs: jobs.length, seeds: finished.map((job) => job.seed), finalReturns: finals,
+    evaluations: finished.map((job) => `${job.steps}/${job.evalSeed}/${job.evalEpisodes}`), final: meanInterval(finals),
     curve: steps.map((step) => {
       const s = meanInterval(curves.map((c) => c.get(step) as number));
       return { step, n: s.n, mean: s.mean, halfWidth: s.halfWidth };
@@ -97,17 +114,31 @@ function reachedCell(v: VariantSummary): string {
   return `${reached.length}/${v.seeds.length}, median ${median} (${reached.join(', ')})`;
 }
 
-/** Every pair of variants of one env with at least 2 seeds in common: later − earlier (sweep order). */
-function compare(variants: readonly VariantSummary[]): PairedComparison[] {
-  const pairs: { baseline: VariantSummary; variant: VariantSummary; seeds: number[]; differences: number[] }[] = [];
-  variants.forEach((baseline, i) => {
-    for (const variant of variants.slice(i + 1)) {
-      if (variant.envId !== baseline.envId) continue;
-      const byseed = (v: VariantSummary): Map<number, number> => new Map(v.seeds.map((seed, k) => [seed, v.finalReturns[k]]));
-      const { seeds, differences } = pairedDifferences(byseed(baseline), byseed(variant));
-      if (seeds.length >= 2) pairs.push({ baseline, variant, seeds, differences });
-    }
-  });
+interface SeedPairs {
+  readonly baseline: VariantSummary;
+  readonly variant: VariantSummary;
+  readonly seeds: number[];
+  readonly differences: number[];
+}
+
+/** variant − baseline over the seeds both finished and evaluated alike; null below 2 such seeds. */
+function pairBySeed(baseline: VariantSummary, variant: VariantSummary): SeedPairs | null {
+  const comparable = (v: VariantSummary, other: VariantSummary): Map<number, number> => new Map(v.seeds.flatMap((seed, k) => {
+    const j = other.seeds.indexOf(seed);
+    return j >= 0 && other.evaluations[j] === v.evaluations[k] ? [[seed, v.finalReturns[k]] as [number, number]] : [];
+  }));
+  const { seeds, differences } = pairedDifferences(comparable(baseline, variant), comparable(variant, baseline));
+  return seeds.length >= 2 ? { baseline, variant, seeds, differences } : null;
+}
+
+/** Every pair of variants of one env within one folder: later − earlier (sweep order). */
+function pairsWithin(variants: readonly VariantSummary[]): SeedPairs[] {
+  return variants.flatMap((baseline, i) => variants.slice(i + 1).filter((v) => v.envId === baseline.envId).map((v) => pairBySeed(baseline, v)))
+    .filter((pair): pair is SeedPairs => pair !== null);
+}
+
+/** Intervals for all pairs, Bonferroni-adjusted for their number. */
+function compare(pairs: readonly SeedPairs[]): PairedComparison[] {
   const m = pairs.length;
   return pairs.map(({ baseline, variant, seeds, differences }) => {
     const difference = meanInterval(differences);
@@ -120,22 +151,80 @@ function compare(variants: readonly VariantSummary[]): PairedComparison[] {
   });
 }
 
-/** Aggregates the results found in sweep folder `dir` (jobs without result.json are counted, not used). */
-export function buildReport(dir: string): SweepReport {
+/** The config keys (seed aside) in which `config` differs from `reference`, with this config's values. */
+function configDifference(reference: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>>): Record<string, ConfigValue> {
+  const keys = [...new Set([...Object.keys(reference), ...Object.keys(config)])].filter((key) => key !== 'seed');
+  return Object.fromEntries(keys.filter((key) => canonicalJson(reference[key]) !== canonicalJson(config[key])).map((key) => [key, (config[key] ?? null) as ConfigValue]));
+}
+
+interface FolderVariants {
+  readonly name: string;
+  readonly jobs: number;
+  readonly finished: number;
+  readonly variants: VariantSummary[];
+  /** The first job's resolved config per variant. */
+  readonly configs: Map<VariantSummary, Readonly<Record<string, unknown>>>;
+}
+
+function readFolder(dir: string, prefixed: boolean): FolderVariants {
   const sweep = readSweep(dir);
   const results = new Map<string, JobResult>();
   for (const job of sweep.jobs) {
     const result = readJobResult(dir, job);
     if (result) results.set(job.id, result);
   }
-  const variants = [...groupByVariant(sweep.jobs).values()].map((jobs) => summarizeVariant(jobs, results));
-  const comparisons = compare(variants);
+  const configs = new Map<VariantSummary, Readonly<Record<string, unknown>>>();
+  const variants = [...groupByVariant(sweep.jobs).values()].map((jobs) => {
+    const summary = summarizeVariant(sweep.name, prefixed ? `${sweep.name}/${jobs[0].variant}` : jobs[0].variant, jobs, results);
+    configs.set(summary, jobs[0].config);
+    return summary;
+  });
+  return { name: sweep.name, jobs: sweep.jobs.length, finished: results.size, variants, configs };
+}
+
+/**
+ * Aggregates the results found in sweep folder `dir`, or in several (the first holding the reference runs);
+ * jobs without result.json are counted, not used.
+ */
+export function buildReport(dir: string | readonly string[]): SweepReport {
+  const dirs = typeof dir === 'string' ? [dir] : [...dir];
+  if (dirs.length === 0) throw new UsageError('sweep report: no sweep folder given');
+  const folders = dirs.map((d) => readFolder(d, dirs.length > 1));
+  folders.forEach((folder, i) => {
+    const twin = folders.findIndex((other) => other.name === folder.name);
+    if (twin !== i) throw new UsageError(`sweep report: ${dirs[twin]} and ${dirs[i]} both hold sweep '${folder.name}'; give each sweep once`);
+  });
+  const [reference, ...later] = folders;
+  const pairs = folders.flatMap((folder) => pairsWithin(folder.variants));
+  const notes: string[] = [];
+  const variants = [...reference.variants];
+  for (const folder of later) {
+    for (const v of folder.variants) {
+      const base = reference.variants.find((r) => r.algorithm === v.algorithm && r.envId === v.envId);
+      if (base === undefined) {
+        variants.push(v);
+        continue;
+      }
+      const described = { ...v, overrides: configDifference(reference.configs.get(base)!, folder.configs.get(v)!) };
+      variants.push(described);
+      const pair = pairBySeed(base, described);
+      if (pair !== null) pairs.push(pair);
+      else if (v.seeds.filter((seed) => base.seeds.includes(seed)).length >= 2) {
+        notes.push(`${described.variant} is not compared with ${base.variant}: fewer than 2 of their shared seeds were evaluated alike (env steps, evaluation seed and episodes).`);
+      }
+    }
+  }
+  const comparisons = compare(pairs);
   const m = comparisons.length;
   const caveat = m > 1
     ? `${m} paired comparisons are made: at 95% each, about ${(0.05 * m).toFixed(2)} of their intervals would exclude 0 by chance ` +
       `even if no variant differed. The Bonferroni column widens each interval to ${(100 * (1 - 0.05 / m)).toPrecision(4)}% so that all ${m} hold together with at least 95% probability.`
     : null;
-  return { name: sweep.name, jobs: sweep.jobs.length, finished: results.size, variants, comparisons, caveat };
+  return {
+    name: folders.map((f) => f.name).join(' + '), folders: folders.length,
+    jobs: folders.reduce((n, f) => n + f.jobs, 0), finished: folders.reduce((n, f) => n + f.finished, 0),
+    variants, comparisons, caveat, notes,
+  };
 }
 
 /** A number for a table: 1 decimal from 100, 2 from 1, else 3 significant digits; '–' for NaN. */
@@ -184,11 +273,16 @@ export function curvesSvg(report: SweepReport, envId: string): string {
 /** The report as Markdown; `svgFiles` maps an env id to its curve file (linked relative to the Markdown file). */
 export function renderMarkdown(report: SweepReport, svgFiles: ReadonlyMap<string, string>): string {
   const lines = [
-    `# Sweep ${report.name}`,
+    `# Sweep${report.folders > 1 ? 's' : ''} ${report.name}`,
     '',
     `${report.finished} of ${report.jobs} jobs finished. "Final return" is each seed's last deterministic evaluation (mean over its ` +
       'evaluation episodes); ± is the half-width of a 95% Student-t interval over seeds (t₀.₉₇₅,ₙ₋₁ · sd / √n).',
   ];
+  if (report.folders > 1) {
+    const [first] = report.name.split(' + ');
+    lines.push('', `Variants are named by sweep. Those of the later sweeps are also compared with the variant of the same algorithm and ` +
+      `env in ${first} (the reference runs). Their setting lists the config keys in which they differ from it.`);
+  }
   const envs = [...new Set(report.variants.map((v) => v.envId))];
   for (const envId of envs) {
     const ofEnv = report.variants.filter((x) => x.envId === envId);
@@ -218,6 +312,7 @@ export function renderMarkdown(report: SweepReport, svgFiles: ReadonlyMap<string
     }
   }
   if (report.caveat) lines.push('', `**Multiple comparisons.** ${report.caveat}`);
+  for (const note of report.notes) lines.push('', note);
   return lines.join('\n') + '\n';
 }
 
@@ -227,11 +322,14 @@ function toJson(value: unknown): string {
 }
 
 /**
- * Writes the report of sweep folder `dir`: Markdown at `markdownFile` (default <dir>/report.md), the
- * numbers next to it (.json) and one SVG per env (-<env>.svg). Returns the files written.
+ * Writes the report of sweep folder `dir` (or of several, the first holding the reference runs): Markdown at
+ * `markdownFile` (default <dir>/report.md for one folder), the numbers next to it (.json) and one SVG per env
+ * (-<env>.svg). Returns the files written.
  */
-export function writeReport(dir: string, markdownFile = path.join(dir, 'report.md')): { report: SweepReport; files: string[] } {
+export function writeReport(dir: string | readonly string[], markdownFile?: string): { report: SweepReport; files: string[] } {
+  if (markdownFile === undefined && typeof dir !== 'string' && dir.length !== 1) throw new UsageError('sweep report: name the Markdown file (--out) when reporting several folders');
   const report = buildReport(dir);
+  markdownFile ??= path.join(typeof dir === 'string' ? dir : dir[0]!, 'report.md');
   const base = markdownFile.replace(/\.md$/i, '');
   const files: string[] = [];
   const svgFiles = new Map<string, string>();

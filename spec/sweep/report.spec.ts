@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {
   buildReport, expandSweep, jobDir, meanInterval, parseSweepText, studentTCdf, studentTQuantile, writeReport, writeSweep, type JobResult,
 } from '../../algorithms/sweep/index.ts';
-import { tempDir, tinySweepYaml } from './helpers.ts';
+import { tempDir, tinySweepYaml, varlInProcess } from './helpers.ts';
 
 const close = (actual: number, expected: number, tolerance: number): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
@@ -43,12 +43,12 @@ describe('Student-t quantiles', () => {
 });
 
 /** A sweep folder with hand-made result.json files: final return and a two-point curve per job. */
-function fakeSweep(finals: Record<string, number[]>): string {
+function fakeSweep(finals: Record<string, number[]>, { name = 'fake', steps = 400 } = {}): string {
   const dir = tempDir();
   const values = Object.keys(finals);
-  const spec = parseSweepText(tinySweepYaml('fake', { seeds: '5', grid: `  learningRate: [${values.join(', ')}]` }), 'yaml', 'fake.yaml');
-  const jobs = expandSweep(spec, 'fake.yaml');
-  writeSweep(dir, { name: 'fake', file: 'fake.yaml', spec, jobs });
+  const spec = parseSweepText(tinySweepYaml(name, { seeds: '5', steps, grid: `  learningRate: [${values.join(', ')}]` }), 'yaml', `${name}.yaml`);
+  const jobs = expandSweep(spec, `${name}.yaml`);
+  writeSweep(dir, { name, file: `${name}.yaml`, spec, jobs });
   for (const job of jobs) {
     const final = finals[String(job.overrides.learningRate)][job.seed];
     if (Number.isNaN(final)) continue; // an unfinished job
@@ -113,5 +113,51 @@ describe('sweep report', () => {
     writeReport(dir, path.join(dir, 'custom.md'));
     assert.match(fs.readFileSync(path.join(dir, 'custom.md'), 'utf8'), /\*\*Multiple comparisons\.\*\* 3 paired comparisons/);
     assert.ok(fs.existsSync(path.join(dir, 'custom.json')) && fs.existsSync(path.join(dir, 'custom-Pendulum-v1.svg')));
+  });
+
+  it('reports several folders: later variants are described against and paired with the first folder\'s reference runs', async () => {
+    const main = fakeSweep({ '0.001': [1, 2, 3, 4, 5] }, { name: 'main' });
+    const ablation = fakeSweep({ '0.0003': [2, 4, 6, 8, 10], '0.0001': [0, 1, 2, 3, 4] }, { name: 'ablation' });
+    const report = buildReport([main, ablation]);
+    assert.deepEqual([report.name, report.folders, report.jobs, report.finished], ['main + ablation', 2, 15, 15]);
+    assert.deepEqual(report.variants.map((v) => [v.variant, v.sweep, v.overrides]), [
+      ['main/sac-Pendulum-v1-learningRate=0.001', 'main', { learningRate: 0.001 }],
+      ['ablation/sac-Pendulum-v1-learningRate=0.0003', 'ablation', { learningRate: 0.0003 }], // how its config differs from main's
+      ['ablation/sac-Pendulum-v1-learningRate=0.0001', 'ablation', { learningRate: 0.0001 }],
+    ]);
+    // Within ablation: 0.0001 − 0.0003; across: each ablation variant − main's.
+    assert.deepEqual(report.comparisons.map((c) => [c.variant, c.baseline, c.differences]), [
+      ['ablation/sac-Pendulum-v1-learningRate=0.0001', 'ablation/sac-Pendulum-v1-learningRate=0.0003', [-2, -3, -4, -5, -6]],
+      ['ablation/sac-Pendulum-v1-learningRate=0.0003', 'main/sac-Pendulum-v1-learningRate=0.001', [1, 2, 3, 4, 5]],
+      ['ablation/sac-Pendulum-v1-learningRate=0.0001', 'main/sac-Pendulum-v1-learningRate=0.001', [-1, -1, -1, -1, -1]],
+    ]);
+    close(report.comparisons[1].difference.halfWidth, 1.96324, 1e-5);
+    close(report.comparisons[1].adjusted.halfWidth, (studentTQuantile(1 - 0.025 / 3, 4) * Math.sqrt(2.5)) / Math.sqrt(5), 1e-9);
+    assert.deepEqual(report.notes, []);
+
+    const out = path.join(tempDir(), 'study.md');
+    writeReport([main, ablation], out);
+    const markdown = fs.readFileSync(out, 'utf8');
+    assert.match(markdown, /^# Sweeps main \+ ablation\n/);
+    assert.match(markdown, /compared with the variant of the same algorithm and env in main \(the reference runs\)/);
+    assert.match(markdown, /\| ablation\/sac-Pendulum-v1-learningRate=0\.0003 − main\/sac-Pendulum-v1-learningRate=0\.001 \| 5 \| 3\.00 ± 1\.96 \|/);
+
+    // Seeds evaluated at another budget are not paired across folders, and the report says so.
+    const longer = fakeSweep({ '0.0003': [2, 4, 6, 8, 10] }, { name: 'longer', steps: 600 });
+    const mixed = buildReport([main, longer]);
+    assert.equal(mixed.comparisons.length, 0);
+    assert.match(mixed.notes.join('\n'), /^longer\/sac-Pendulum-v1-learningRate=0\.0003 is not compared with main\/sac-Pendulum-v1-learningRate=0\.001: fewer than 2 of their shared seeds were evaluated alike/);
+
+    assert.throws(() => buildReport([main, main]), /both hold sweep 'main'; give each sweep once/);
+    const cwd = tempDir();
+    const noOut = await varlInProcess(['sweep', 'report', main, ablation], cwd);
+    assert.equal(noOut.status, 2);
+    assert.match(noOut.stderr, /sweep report: name the Markdown file with --out when reporting several folders/);
+    const cli = await varlInProcess(['sweep', 'report', main, ablation, '--out', 'both.md'], cwd);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /^15\/15 jobs reported: .*both\.md/);
+    const misplaced = await varlInProcess(['sweep', 'report', main, '--out', 'x.md', ablation], cwd);
+    assert.equal(misplaced.status, 2);
+    assert.match(misplaced.stderr, /sweep report: Unexpected argument/);
   });
 });
