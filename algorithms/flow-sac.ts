@@ -19,7 +19,7 @@ import {
   type Generator,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
-import { defineAlgorithm } from './common/algorithm.ts';
+import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
@@ -31,7 +31,7 @@ import { CouplingNetwork, alternatingMasks } from './mcmc/coupling.ts';
 import {
   SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
 } from './mcmc/soft-critic.ts';
-import { SAC_DEFAULTS, SquashedGaussianActor } from './sac.ts';
+import { SAC_DEFAULTS, SAC_ENV_PRESETS, SquashedGaussianActor } from './sac.ts';
 
 export interface FlowSACConfig extends SoftActorCriticConfig {
   /** Affine coupling layers K after the Gaussian. */
@@ -206,12 +206,6 @@ export const FLOW_SAC_ALGORITHM = defineAlgorithm<FlowSACConfig, FlowSAC>({
   summary: 'SAC with a normalizing-flow policy (RealNVP affine couplings over a Gaussian, tanh-squashed): the NF-policy baseline of seed 003',
   defaults: FLOW_SAC_DEFAULTS,
   rules: FLOW_SAC_RULES,
-  envPresets: {
-    'Pendulum-v1': {
-      config: { learningRate: 1e-3, learningStarts: 100 },
-      totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 (the SAC settings this algorithm builds on)',
-    },
-  },
+  envPresets: presetsBuiltOn<FlowSACConfig>('SAC', SAC_ENV_PRESETS), // the flow's settings are the defaults
   create: (env, config) => new FlowSAC(env, config),
 });

@@ -37,7 +37,7 @@ import {
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
-import { defineAlgorithm } from './common/algorithm.ts';
+import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
@@ -50,7 +50,7 @@ import { PIDController, pidChecks, pidMetrics, scalarOperand, type LiveScalar, t
 import {
   SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
 } from './mcmc/soft-critic.ts';
-import { SAC_DEFAULTS, SquashedGaussianActor } from './sac.ts';
+import { SAC_DEFAULTS, SAC_ENV_PRESETS, SquashedGaussianActor } from './sac.ts';
 
 export interface HMCSACConfig extends SoftActorCriticConfig, PIDGains {
   /** Leapfrog steps K of the chain (the paper: "around 5"). */
@@ -417,13 +417,6 @@ export const HMC_SAC_ALGORITHM = defineAlgorithm<HMCSACConfig, HMCSAC>({
     'joint-update': { chainUpdate: 'joint' },
     'fast': { chainUpdate: 'joint', chainCritic: 'first' },
   },
-  envPresets: {
-    'Pendulum-v1': {
-      // SAC's Zoo preset (learning_rate 1e-3, learning_starts 100); the chain's settings are the defaults.
-      config: { learningRate: 1e-3, learningStarts: 100 },
-      totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 (the SAC settings this algorithm builds on)',
-    },
-  },
+  envPresets: presetsBuiltOn<HMCSACConfig>('SAC', SAC_ENV_PRESETS), // the chain's settings are the defaults
   create: (env, config) => new HMCSAC(env, config),
 });

@@ -30,7 +30,7 @@ import { Adam, MLP, Tensor, add, clamp, copyParameters, mean, mul, noGrad, polya
 import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
-import { defineAlgorithm } from './common/algorithm.ts';
+import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
@@ -40,7 +40,7 @@ import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import { LangevinFlow, smoothDistance, type Utility } from './mcmc/coupling.ts';
 import { PIDController, pidChecks, pidMetrics, reciprocal, scalarOperand, type LiveScalar, type PIDGains } from './mcmc/pid.ts';
-import { TD3_DEFAULTS, TD3_RULES, type TD3Config } from './td3.ts';
+import { TD3_DEFAULTS, TD3_ENV_PRESETS, TD3_RULES, type TD3Config } from './td3.ts';
 
 export interface LangevinTD3Config extends TD3Config, PIDGains {
   /** Coupling layers K of the flow (not given by the paper; HMC's K ≈ 5 is used). */
@@ -341,13 +341,6 @@ export const LANGEVIN_TD3_ALGORITHM = defineAlgorithm<LangevinTD3Config, Langevi
   defaults: LANGEVIN_TD3_DEFAULTS,
   rules: LANGEVIN_TD3_RULES,
   presets: { 'joint-update': { chainUpdate: 'joint' } },
-  envPresets: {
-    'Pendulum-v1': {
-      // TD3's Zoo preset; the flow's settings are the defaults.
-      config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, hiddenSizes: [400, 300] },
-      totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 (the TD3 settings this algorithm builds on)',
-    },
-  },
+  envPresets: presetsBuiltOn<LangevinTD3Config>('TD3', TD3_ENV_PRESETS), // the flow's settings are the defaults
   create: (env, config) => new LangevinTD3(env, config),
 });

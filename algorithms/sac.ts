@@ -18,7 +18,7 @@ import {
   Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, mean, mul, noGrad, sub, tanh, dynamicScalar,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
-import { defineAlgorithm } from './common/algorithm.ts';
+import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
@@ -325,26 +325,29 @@ export class SAC extends OffPolicyAgent<SACConfig> {
   }
 }
 
+/** RL Zoo's per-env settings for SAC (also those of the algorithms built on it: HMC-SAC, flow-SAC). */
+export const SAC_ENV_PRESETS: Readonly<Record<string, EnvPreset<SACConfig>>> = {
+  'Pendulum-v1': {
+    // Zoo sac.yml: learning_rate 1e-3, everything else SB3's defaults (learning_starts 100; net [256, 256]).
+    config: { learningRate: 1e-3, learningStarts: 100 },
+    totalSteps: 20_000,
+    source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−157.0 ± 88.7 at 20k) ' +
+      'was produced earlier with other settings (Pendulum-v0, gSDE, per-episode training, net [64, 64], log_std_init −2), not with these',
+  },
+  ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
+    // Zoo sac.yml keys these on v4 ("to be tuned"): learning_starts 10000, everything else SB3's defaults.
+    config: { learningStarts: 10_000 },
+    totalSteps: 1_000_000,
+    source: `rl-baselines3-zoo hyperparams/sac.yml ${id.replace('-v5', '-v4')} (learning_starts 10000, SB3 defaults otherwise), applied to v5`,
+  }])),
+};
+
 /** The registry record: CLI name, defaults, rules, and RL Zoo's per-env presets. */
 export const SAC_ALGORITHM = defineAlgorithm<SACConfig, SAC>({
   name: 'sac',
   summary: 'Soft Actor-Critic (Haarnoja et al. 2018): twin critics, squashed Gaussian policy, learned temperature',
   defaults: SAC_DEFAULTS,
   rules: SAC_RULES,
-  envPresets: {
-    'Pendulum-v1': {
-      // Zoo sac.yml: learning_rate 1e-3, everything else SB3's defaults (learning_starts 100; net [256, 256]).
-      config: { learningRate: 1e-3, learningStarts: 100 },
-      totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/sac.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−157.0 ± 88.7 at 20k) ' +
-        'was produced earlier with other settings (Pendulum-v0, gSDE, per-episode training, net [64, 64], log_std_init −2), not with these',
-    },
-    ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
-      // Zoo sac.yml keys these on v4 ("to be tuned"): learning_starts 10000, everything else SB3's defaults.
-      config: { learningStarts: 10_000 },
-      totalSteps: 1_000_000,
-      source: `rl-baselines3-zoo hyperparams/sac.yml ${id.replace('-v5', '-v4')} (learning_starts 10000, SB3 defaults otherwise), applied to v5`,
-    }])),
-  },
+  envPresets: SAC_ENV_PRESETS,
   create: (env, config) => new SAC(env, config),
 });

@@ -15,7 +15,7 @@
 import { Adam, MLP, type Tensor, add, clamp, copyParameters, mean, noGrad, polyakUpdate } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
-import { defineAlgorithm } from './common/algorithm.ts';
+import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
@@ -199,26 +199,29 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
   }
 }
 
+/** RL Zoo's per-env settings for TD3 (also those of Langevin-TD3, which builds on it). */
+export const TD3_ENV_PRESETS: Readonly<Record<string, EnvPreset<TD3Config>>> = {
+  'Pendulum-v1': {
+    // Zoo td3.yml: gamma 0.98, buffer 200000, learning_starts 10000, normal noise 0.1, lr 1e-3, net [400, 300].
+    config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, hiddenSizes: [400, 300] },
+    totalSteps: 20_000,
+    source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−151.9 ± 90.2 at 20k) ' +
+      'was produced earlier with other settings (Pendulum-v0, per-episode training, batch 100), not with these',
+  },
+  ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
+    // Zoo td3.yml, MuJoCo entries (keyed on v4): learning_starts 10000, normal noise 0.1, lr 1e-3, batch 256, net [400, 300].
+    config: { learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, batchSize: 256, hiddenSizes: [400, 300] },
+    totalSteps: 1_000_000,
+    source: `rl-baselines3-zoo hyperparams/td3.yml ${id.replace('-v5', '-v4')} (1e6 steps), applied to v5`,
+  }])),
+};
+
 /** The registry record: CLI name, defaults, rules, and RL Zoo's per-env presets. */
 export const TD3_ALGORITHM = defineAlgorithm<TD3Config, TD3>({
   name: 'td3',
   summary: 'Twin Delayed DDPG (Fujimoto et al. 2018): clipped double Q, target smoothing, delayed policy updates',
   defaults: TD3_DEFAULTS,
   rules: TD3_RULES,
-  envPresets: {
-    'Pendulum-v1': {
-      // Zoo td3.yml: gamma 0.98, buffer 200000, learning_starts 10000, normal noise 0.1, lr 1e-3, net [400, 300].
-      config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, hiddenSizes: [400, 300] },
-      totalSteps: 20_000,
-      source: 'rl-baselines3-zoo hyperparams/td3.yml Pendulum-v1 as the file stands; Zoo\'s benchmark row (−151.9 ± 90.2 at 20k) ' +
-        'was produced earlier with other settings (Pendulum-v0, per-episode training, batch 100), not with these',
-    },
-    ...Object.fromEntries(['HalfCheetah-v5', 'Hopper-v5', 'Walker2d-v5', 'Ant-v5'].map((id) => [id, {
-      // Zoo td3.yml, MuJoCo entries (keyed on v4): learning_starts 10000, normal noise 0.1, lr 1e-3, batch 256, net [400, 300].
-      config: { learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, batchSize: 256, hiddenSizes: [400, 300] },
-      totalSteps: 1_000_000,
-      source: `rl-baselines3-zoo hyperparams/td3.yml ${id.replace('-v5', '-v4')} (1e6 steps), applied to v5`,
-    }])),
-  },
+  envPresets: TD3_ENV_PRESETS,
   create: (env, config) => new TD3(env, config),
 });

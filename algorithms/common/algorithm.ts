@@ -17,6 +17,19 @@ export interface EnvPreset<C> {
   readonly source: string;
 }
 
+/**
+ * The per-env presets of algorithm `base` for an algorithm built on it (e.g. HMC-SAC on SAC): the same configs
+ * and budgets, so that the two run under equal settings; each source says whose they are. The configs are
+ * checked against the new algorithm's rules when resolved, like any preset.
+ */
+export function presetsBuiltOn<C>(base: string, presets: Readonly<Record<string, EnvPreset<object>>>): Record<string, EnvPreset<C>> {
+  return Object.fromEntries(Object.entries(presets).map(([id, preset]) => [id, {
+    config: { ...preset.config } as Partial<C>,
+    totalSteps: preset.totalSteps,
+    source: `${base}'s preset, the settings this algorithm builds on: ${preset.source}`,
+  }]));
+}
+
 /** An extra `varl eval` flag, e.g. IAPO's `--inference-iterations K`. */
 export interface EvalFlag<A> {
   readonly description: string;
