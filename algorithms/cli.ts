@@ -15,8 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import { writeDirectoryAtomic, writeFileAtomic } from '../engine/node.ts';
-import { MUJOCO_ENV_IDS, animatedSvg, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
+import { MUJOCO_ENV_IDS, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
 import { ConfigError } from './common/config.ts';
 import { stopOnEvalReturn } from './common/callbacks.ts';
@@ -26,6 +25,7 @@ import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
 import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
 import { ALGORITHMS, algorithmNames, findAlgorithm } from './registry.ts';
+import { checkFramesDir, checkVideoFile, writeEpisodeFiles } from './node/episode-files.ts';
 import { firstEvalReaching } from './node/run-logger.ts';
 import { checkKernels, checkOutDir, currentKernels, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
 
@@ -441,32 +441,6 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
   }
 }
 
-/** `--video`: an .svg file, not a folder; its folder is created when written. */
-function checkVideoFile(value: string, cwd: string): string {
-  if (path.extname(value).toLowerCase() !== '.svg') throw new UsageError(`eval: --video writes an animated SVG, so it must name an .svg file, got '${value}'`);
-  const file = path.resolve(cwd, value);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`eval: --video ${value} is a folder; name an .svg file`);
-  return file;
-}
-
-const FRAME_FILE = /^frame-\d{5,}\.svg$/;
-
-function frameFile(index: number): string {
-  return `frame-${String(index).padStart(5, '0')}.svg`;
-}
-
-/** `--frames`: a new or empty folder, or one holding only frames of an earlier run (replaced whole). */
-function checkFramesDir(value: string, cwd: string): string {
-  const dir = path.resolve(cwd, value);
-  if (!fs.existsSync(dir)) return dir;
-  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`eval: --frames ${value} is a file; name a new or empty folder`);
-  const others = fs.readdirSync(dir).filter((name) => !FRAME_FILE.test(name)).sort();
-  if (others.length > 0) {
-    throw new UsageError(`eval: --frames ${value} holds other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); name a new or empty folder`);
-  }
-  return dir;
-}
-
 async function runEval(plan: EvalPlan): Promise<number> {
   await prepareEnv(plan.envId);
   const agent = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
@@ -493,17 +467,12 @@ function writeEpisode(plan: EvalPlan, act: (obs: ArrayLike<number>) => ArrayLike
   const env = make(plan.envId);
   const episode = recordEpisode(act, env, { seed: plan.seed });
   env.close();
-  const written: Record<string, unknown> = { recordedEpisode: { return: episode.return, length: episode.length } };
-  if (plan.videoFile !== null) {
-    fs.mkdirSync(path.dirname(plan.videoFile), { recursive: true });
-    writeFileAtomic(plan.videoFile, animatedSvg(episode.frames, env.metadata.renderFps));
-    written.video = displayPath(plan.videoFile);
-  }
-  if (plan.framesDir !== null) {
-    writeDirectoryAtomic(plan.framesDir, Object.fromEntries(episode.frames.map((frame, i) => [frameFile(i), frame])));
-    written.frames = { dir: displayPath(plan.framesDir), count: episode.frames.length };
-  }
-  return written;
+  writeEpisodeFiles(episode, env.metadata.renderFps, plan);
+  return {
+    recordedEpisode: { return: episode.return, length: episode.length },
+    ...(plan.videoFile !== null ? { video: displayPath(plan.videoFile) } : {}),
+    ...(plan.framesDir !== null ? { frames: { dir: displayPath(plan.framesDir), count: episode.frames.length } } : {}),
+  };
 }
 
 /** A path relative to the working directory when it lies inside it, else absolute. */
