@@ -118,11 +118,11 @@ function recordTask(id: string, module: string, className: string, seeds: number
   const model = { nq, nv, nu, nbody, timestep, frameSkip: env.frameSkip, qpos0: Array.from(env.data.qpos), ctrlRange: low.flatMap((l, i) => [l, high[i]!]) };
   const episodes: RecordedEpisode[] = [];
   const reset = (seed?: number): RecordedEpisode => {
-    const episode: RecordedEpisode = { draws: [], reset: undefined!, steps: [] };
-    draws.into = episode.draws;
+    const noise: Draw[] = [];
+    draws.into = noise;
     const { obs, info } = env.reset(seed === undefined ? {} : { seed });
     draws.into = null;
-    episode.reset = { physics: snapshot(env), obs: Array.from(obs), info: plainInfo(info) };
+    const episode: RecordedEpisode = { draws: noise, reset: { physics: snapshot(env), obs: Array.from(obs), info: plainInfo(info) }, steps: [] };
     episodes.push(episode);
     return episode;
   };
