@@ -168,8 +168,9 @@ interface Profiled {
   readonly scheduleBytes: () => number;
 }
 
-/** An off-policy agent's update, with the buffers of its traced training step (a private field, read for the profile). */
-function agentUpdate(agent: { update(): unknown }): Profiled {
+/** An off-policy agent's update on the shared random transitions, with the buffers of its traced training step (a private field, read for the profile). */
+function agentUpdate(agent: { update(): unknown; buffer: { add: StoreTransition } }): Profiled {
+  fillBuffer(agent);
   const traced = (agent as unknown as { trainingStep?: TracedFunction<unknown> }).trainingStep;
   return { step: () => void agent.update(), scheduleBytes: () => (traced?.stats() ?? []).reduce((sum, s) => sum + s.bytes, 0) };
 }
@@ -179,43 +180,23 @@ function workloads(quick: boolean): Workload[] {
   return [
     {
       name: 'sac-update', warmup: 10, calls: quick ? 20 : 100,
-      make: () => {
-        const agent = new SAC(make('Pendulum-v1'), big);
-        fillBuffer(agent);
-        return agentUpdate(agent);
-      },
+      make: () => agentUpdate(new SAC(make('Pendulum-v1'), big)),
     },
     {
       name: 'td3-update', warmup: 10, calls: quick ? 20 : 100,
-      make: () => {
-        const agent = new TD3(make('Pendulum-v1'), big);
-        fillBuffer(agent);
-        return agentUpdate(agent);
-      },
+      make: () => agentUpdate(new TD3(make('Pendulum-v1'), big)),
     },
     {
       name: 'iapo-update (reference config)', warmup: 5, calls: quick ? 3 : 10,
-      make: () => {
-        const agent = new IAPO(make('Pendulum-v1'), { seed: 0 });
-        fillBuffer(agent);
-        return agentUpdate(agent);
-      },
+      make: () => agentUpdate(new IAPO(make('Pendulum-v1'), { seed: 0 })),
     },
     {
       name: 'hmc-sac-update (K = 5)', warmup: 10, calls: quick ? 10 : 40,
-      make: () => {
-        const agent = new HMCSAC(make('Pendulum-v1'), big);
-        fillBuffer(agent);
-        return agentUpdate(agent);
-      },
+      make: () => agentUpdate(new HMCSAC(make('Pendulum-v1'), big)),
     },
     {
       name: 'langevin-td3-update (K = 5)', warmup: 10, calls: quick ? 20 : 100,
-      make: () => {
-        const agent = new LangevinTD3(make('Pendulum-v1'), big);
-        fillBuffer(agent);
-        return agentUpdate(agent);
-      },
+      make: () => agentUpdate(new LangevinTD3(make('Pendulum-v1'), big)),
     },
     {
       name: 'fisher-vector product, 2×64 policy, 2048 states', warmup: 5, calls: quick ? 20 : 100,
