@@ -31,6 +31,7 @@ class Replay:
         self.events = []
         self.mismatches = []
         self.model = None
+        self.after_step = None  # the snapshot of the last mj_step, whose contact forces mj_rnePostConstraint serves
 
     def expect(self, kind):
         if not self.events:
