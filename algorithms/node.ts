@@ -14,7 +14,7 @@ import { agentFromFiles } from './registry.ts';
 installHost(nodeHost);
 
 export { hasCheckpoint, readCheckpointDir, readCheckpointMeta, resolveCheckpointDir, writeCheckpointDir } from './node/checkpoint-dir.ts';
-export { RunLogger, readEvalHistory } from './node/run-logger.ts';
+export { RunLogger, readEvalHistory, readProgressRows } from './node/run-logger.ts';
 export { ProgressReporter, formatDuration, progressCallback, type ProgressStatus, type ProgressReporterOptions } from './node/progress.ts';
 export { runFolderCallbacks } from './node/run-folder.ts';
 export { nodeHost };

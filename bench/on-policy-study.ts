@@ -23,7 +23,7 @@ import {
 } from '../engine/index.ts';
 import { loadMujocoEnvs, make } from '../envs/index.ts';
 import {
-  learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, OnPolicyAgent, type CurveSeries, type EvalPoint,
+  learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type EvalPoint,
 } from '../algorithms/index.ts';
 import { summarize } from '../algorithms/iapo/analysis.ts';
 
@@ -151,18 +151,6 @@ interface RunSummary {
   readonly curve: EvalPoint[];
 }
 
-function progressRows(dir: string): Record<string, number | null>[] {
-  const file = path.join(dir, 'progress.jsonl');
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, number | null>];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /**
  * How different the sampled policies are: the std over 16 posterior samples (particles for SVPG)
  * of the deterministic action at 200 states visited by the mean policy, averaged over states and
@@ -195,7 +183,7 @@ function policyDiversity(dir: string, envId: string): number | null {
 function summarizeRun(job: Job): RunSummary {
   const setting = ENVS[job.env];
   const curve = readEvalHistory(job.dir);
-  const rows = progressRows(job.dir);
+  const rows = readProgressRows(job.dir);
   const last = rows[rows.length - 1];
   const crossing = curve.find((p) => p.mean >= setting.threshold);
   const reachedGoal = job.env === 'MountainCarContinuous-v0'

@@ -80,23 +80,23 @@ export class RunLogger {
   }
 }
 
-/** Reads the evaluation points of a run's progress.jsonl (for curves of finished runs). */
-export function readEvalHistory(runDir: string): EvalPoint[] {
+/** The rows of a run's progress.jsonl as RunLogger wrote them; a last line cut short by a kill is skipped. */
+export function readProgressRows(runDir: string): Record<string, number | null>[] {
   const file = path.join(runDir, 'progress.jsonl');
   if (!fs.existsSync(file)) return [];
-  const points: EvalPoint[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
+  return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).flatMap((line) => {
     try {
-      const row = JSON.parse(line) as Record<string, number | null>;
-      if (typeof row.eval_return_mean === 'number') {
-        points.push({ step: row.step as number, mean: row.eval_return_mean, std: row.eval_return_std ?? 0 });
-      }
+      return [JSON.parse(line) as Record<string, number | null>];
     } catch {
-      // ignore a truncated last line
+      return [];
     }
-  }
-  return points;
+  });
+}
+
+/** Reads the evaluation points of a run's progress.jsonl (for curves of finished runs). */
+export function readEvalHistory(runDir: string): EvalPoint[] {
+  return readProgressRows(runDir).flatMap((row) => (typeof row.eval_return_mean === 'number'
+    ? [{ step: row.step as number, mean: row.eval_return_mean, std: row.eval_return_std ?? 0 }] : []));
 }
 
 /** The first evaluation of the run at or before `upToStep` whose mean return reaches `threshold`, if any. */

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ConfigError, ProgressReporter, RunLogger, SAC, TD3, evaluate, learningCurveSvg, readEvalHistory, resolveCheckpointDir,
+  ConfigError, ProgressReporter, RunLogger, SAC, TD3, evaluate, learningCurveSvg, readEvalHistory, readProgressRows, resolveCheckpointDir,
   stopOnEvalReturn, writeCheckpointDir, type Callback,
 } from '../../algorithms/index.ts';
 import { BanditEnv } from './bandit-env.ts';
@@ -42,6 +42,10 @@ describe('RunLogger', () => {
     assert.equal(rows[1].eval_return_mean, -3);
     assert.equal(rows[1].actor_loss, null);
     assert.deepEqual(readEvalHistory(dir), [{ step: 400, mean: -3, std: 0.5 }]);
+    assert.deepEqual(readProgressRows(dir), rows);
+    fs.appendFileSync(path.join(dir, 'progress.jsonl'), '{"step":600,"episo'); // a row cut short by a kill
+    assert.deepEqual(readProgressRows(dir), rows);
+    assert.deepEqual(readProgressRows(path.join(dir, 'absent')), []);
   });
 
   it('on resume keeps the rows up to the checkpoint step and drops later ones', () => {

@@ -1,0 +1,284 @@
+/**
+ * Seed 003's claims (#13), reported from the sweeps of bench/sweeps/mcmc-*.yaml:
+ * - HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3 (and the flow-policy SAC beside SAC) at equal env steps, paired by
+ *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
+ * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
+ * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID (mcmc-ablation-*), each paired
+ *   with mcmc-pendulum's HMC-SAC;
+ * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
+ *
+ *   varl sweep run bench/sweeps/mcmc-pendulum.yaml --jobs 2          (and the other mcmc-*.yaml files)
+ *   node --import tsx bench/mcmc-study.ts [--root DIR] [--results DIR]
+ * (the sweep folders are DIR/<name>, default sweeps/; the reports go to --results, default bench/results/)
+ *
+ * Sweeps not run yet are listed as such, and unfinished jobs are counted, not used: the report can be
+ * written while the sweeps run. Writes bench/results/mcmc-study.md, and the sweep reports beside it
+ * (mcmc-pendulum.md joins the ablations; mcmc-control.md; mcmc-mujoco.md).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  jobDir, meanInterval, readJobResult, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
+} from '../algorithms/sweep/index.ts';
+import type { SweepJob } from '../algorithms/sweep/expand.ts';
+import { readProgressRows } from '../algorithms/node/run-logger.ts';
+import { describeOverrides, formatNumber } from '../algorithms/sweep/report.ts';
+
+const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
+const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta'] as const;
+/** method → the baseline it is claimed to match or beat. */
+const CLAIMS = [['hmc-sac', 'sac'], ['langevin-td3', 'td3'], ['flow-sac', 'sac']] as const;
+const PID_ALGORITHMS = new Set(['hmc-sac', 'langevin-td3']);
+/** The PID's warm-up, excluded from the on-target fraction: the first fifth of each run's env steps. */
+const WARMUP_FRACTION = 0.2;
+
+interface Finished {
+  readonly job: SweepJob;
+  readonly result: JobResult & { readonly finalEval: NonNullable<JobResult['finalEval']> };
+  readonly folder: string;
+}
+
+interface Sweep {
+  readonly name: string;
+  readonly dir: string;
+  readonly folder: SweepFolder;
+  readonly finished: readonly Finished[];
+}
+
+function openSweep(root: string, name: string): Sweep | null {
+  const dir = path.join(root, name);
+  if (!fs.existsSync(path.join(dir, 'sweep.json'))) return null;
+  const folder = readSweep(dir);
+  const finished = folder.jobs.flatMap((job): Finished[] => {
+    const result = readJobResult(dir, job);
+    return result?.finalEval ? [{ job, result: result as Finished['result'], folder: jobDir(dir, job) }] : [];
+  });
+  return { name, dir, folder, finished };
+}
+
+/** Mean ± 95% half-width, or the single value; the count is shown beside it. */
+const plusMinus = (s: IntervalSummary, format: (x: number) => string = formatNumber): string => (s.n === 0 ? '–'
+  : Number.isFinite(s.halfWidth) ? `${format(s.mean)} ± ${format(s.halfWidth)}` : format(s.mean));
+const fraction = (x: number): string => x.toFixed(3);
+const range = (s: IntervalSummary): string => (Number.isFinite(s.low) ? `[${formatNumber(s.low)}, ${formatNumber(s.high)}]` : '–');
+/** How a job was evaluated: seeds pair only where this is equal (as in `varl sweep report`). */
+const evaluation = (job: SweepJob): string => `${job.steps}/${job.evalSeed}/${job.evalEpisodes}`;
+
+interface Claim {
+  readonly sweep: string;
+  readonly envId: string;
+  readonly method: string;
+  readonly baseline: string;
+  readonly methodReturns: IntervalSummary;
+  readonly baselineReturns: IntervalSummary;
+  readonly differences: readonly number[];
+}
+
+function claimsOf(sweep: Sweep): Claim[] {
+  const envs = [...new Set(sweep.folder.jobs.map((job) => job.envId))];
+  return envs.flatMap((envId) => CLAIMS.flatMap(([method, baseline]): Claim[] => {
+    const of = (algorithm: string): Finished[] => sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === algorithm);
+    const methodRuns = of(method);
+    const baselineRuns = of(baseline);
+    if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === method)) return [];
+    const differences = methodRuns.flatMap((m) => {
+      const b = baselineRuns.find((r) => r.job.seed === m.job.seed && evaluation(r.job) === evaluation(m.job));
+      return b ? [m.result.finalEval.mean - b.result.finalEval.mean] : [];
+    });
+    return [{
+      sweep: sweep.name, envId, method, baseline, differences,
+      methodReturns: meanInterval(methodRuns.map((r) => r.result.finalEval.mean)),
+      baselineReturns: meanInterval(baselineRuns.map((r) => r.result.finalEval.mean)),
+    }];
+  }));
+}
+
+/** What the paired interval says of "method ≥ baseline", with all m comparisons of the table held together (Bonferroni). */
+function verdict(adjusted: IntervalSummary): string {
+  if (!Number.isFinite(adjusted.low)) return 'too few pairs';
+  if (adjusted.low > 0) return 'better';
+  if (adjusted.high < 0) return 'worse';
+  return 'no difference detected';
+}
+
+function claimsTable(claims: readonly Claim[]): string[] {
+  const m = claims.filter((c) => c.differences.length >= 2).length;
+  const level = 1 - 0.05 / Math.max(1, m);
+  return [
+    '| sweep | env | method | baseline | method return | baseline return | paired Δ (pairs) | 95% | all-comparisons interval | reading |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...claims.map((c) => {
+      const d = meanInterval(c.differences);
+      const adjusted = meanInterval(c.differences, level);
+      return `| ${c.sweep} | ${c.envId} | ${c.method} | ${c.baseline} | ${plusMinus(c.methodReturns)} (${c.methodReturns.n}) | ` +
+        `${plusMinus(c.baselineReturns)} (${c.baselineReturns.n}) | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${range(adjusted)} | ${verdict(adjusted)} |`;
+    }),
+    '',
+    `"All-comparisons interval": the paired interval at ${(100 * level).toPrecision(4)}% (Bonferroni over the table's ${m} comparisons with ≥ 2 pairs),`,
+    'so that all hold together at 95%; the reading is taken from it.',
+  ];
+}
+
+/**
+ * The fraction of a run's updates after warm-up whose D̂ lay within 10% of the target. A row's
+ * `distance_on_target` is that fraction over the updates since the previous row, so rows are weighted
+ * by the env steps they cover (one update per env step once learning has started).
+ */
+function onTargetFraction(run: Finished): number | null {
+  const start = WARMUP_FRACTION * run.job.steps;
+  let weighted = 0;
+  let steps = 0;
+  let previous = 0;
+  for (const row of readProgressRows(run.folder)) {
+    const step = row.step as number;
+    const fraction = row.distance_on_target;
+    if (step > start && typeof fraction === 'number') {
+      const covered = step - Math.max(previous, start);
+      weighted += fraction * covered;
+      steps += covered;
+    }
+    previous = step;
+  }
+  return steps > 0 ? weighted / steps : null;
+}
+
+function pidTable(sweeps: readonly Sweep[]): string[] {
+  const rows: string[] = [];
+  for (const sweep of sweeps) {
+    const variants = [...new Set(sweep.finished.filter((f) => PID_ALGORITHMS.has(f.job.algorithm)).map((f) => f.job.variant))];
+    for (const variant of variants) {
+      const runs = sweep.finished.filter((f) => f.job.variant === variant);
+      const fractions = runs.map((run) => [run.job.seed, onTargetFraction(run)] as const).filter((p): p is readonly [number, number] => p[1] !== null);
+      if (fractions.length === 0) continue;
+      const s = meanInterval(fractions.map(([, f]) => f));
+      const { config } = runs[0].job;
+      rows.push(`| ${sweep.name} | ${runs[0].job.envId} | ${runs[0].job.algorithm} | ${describeOverrides(runs[0].job)} | ` +
+        `${(config.integralGain as number) === 0 ? 'fixed β' : 'PID'} | ${plusMinus(s, fraction)} (${s.n}) | ${fraction(Math.min(...fractions.map(([, f]) => f)))} | ` +
+        `${fractions.map(([seed, f]) => `s${seed} ${fraction(f)}`).join(', ')} |`);
+    }
+  }
+  return rows.length === 0 ? ['No finished HMC-SAC or Langevin-TD3 run yet.'] : [
+    `Fraction of updates after the first ${100 * WARMUP_FRACTION}% of each run's env steps whose minibatch D̂ lay within 10% of the`,
+    'target (`distance_on_target` in progress.jsonl). The runs with β fixed (integralGain 0) are the control: how often D̂ is on',
+    'target without the controller.',
+    '',
+    '| sweep | env | algorithm | variant | β | on target (runs) | worst run | per seed |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
+  const reference = pendulum.finished.filter((f) => f.job.algorithm === 'hmc-sac');
+  const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
+    const runs = sweep.finished.filter((f) => f.job.variant === variant);
+    const differences = runs.flatMap((r) => {
+      const base = reference.find((b) => b.job.seed === r.job.seed && b.job.envId === r.job.envId && evaluation(b.job) === evaluation(r.job));
+      return base ? [r.result.finalEval.mean - base.result.finalEval.mean] : [];
+    });
+    const d = meanInterval(differences);
+    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(meanInterval(runs.map((r) => r.result.finalEval.mean)))} (${runs.length}) | ` +
+      `${plusMinus(d)} (${d.n}) | ${range(d)} |`;
+  }));
+  return rows.length === 0 ? ['No finished ablation run yet.'] : [
+    `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(meanInterval(reference.map((r) => r.result.finalEval.mean)))} ` +
+      `(${reference.length} seeds). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
+    'Bonferroni-adjusted intervals and curves: [mcmc-pendulum.md](mcmc-pendulum.md).',
+    '',
+    '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+/** Wall-clock seconds per 1,000 env steps of a finished run, evaluations included (`wall_s` survives resumes). */
+function secondsPerThousandSteps(run: Finished): number | null {
+  const rows = readProgressRows(run.folder);
+  const last = rows[rows.length - 1];
+  return last && typeof last.wall_s === 'number' && typeof last.step === 'number' && last.step > 0 ? (1000 * last.wall_s) / last.step : null;
+}
+
+function costTable(sweeps: readonly Sweep[]): string[] {
+  const rows: string[] = [];
+  for (const sweep of sweeps) {
+    for (const envId of new Set(sweep.finished.map((f) => f.job.envId))) {
+      const cost = (algorithm: string): IntervalSummary => meanInterval(sweep.finished
+        .filter((f) => f.job.envId === envId && f.job.algorithm === algorithm)
+        .map(secondsPerThousandSteps).filter((s): s is number => s !== null));
+      for (const [method, baseline] of CLAIMS) {
+        const m = cost(method);
+        const b = cost(baseline);
+        if (m.n === 0) continue;
+        rows.push(`| ${sweep.name} | ${envId} | ${method} | ${plusMinus(m)} (${m.n}) | ${baseline} ${plusMinus(b)} (${b.n}) | ${b.n ? `${(m.mean / b.mean).toFixed(2)}×` : '–'} |`);
+      }
+    }
+  }
+  return rows.length === 0 ? ['No finished run yet.'] : [
+    'Wall-clock seconds per 1,000 env steps of the finished jobs (training, acting and evaluation), with the sweep\'s jobs running side by',
+    'side on the machine\'s cores, so both columns carry the same load.',
+    'Per-update costs measured in one process, with no other load: `bench/mcmc-cost.ts` (algorithms/mcmc/README.md).',
+    '',
+    '| sweep | env | method | s per 1k steps (jobs) | baseline (jobs) | ratio |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { root: { type: 'string' }, results: { type: 'string' } } });
+  const root = values.root ?? 'sweeps';
+  const results = values.results ?? RESULTS;
+  if (!fs.existsSync(root)) throw new Error(`mcmc-study: no folder ${root} (the parent of the sweep folders; pass --root DIR)`);
+  if (!fs.existsSync(results)) throw new Error(`mcmc-study: no folder ${results} for the reports (--results DIR)`);
+  const open = (names: readonly string[]): Sweep[] => names.map((name) => openSweep(root, name)).filter((s): s is Sweep => s !== null);
+  const claims = open(CLAIM_SWEEPS);
+  const ablations = open(ABLATION_SWEEPS);
+  const missing = [...CLAIM_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...ablations].some((s) => s.name === name));
+  const pendulum = claims.find((s) => s.name === 'mcmc-pendulum');
+  for (const sweep of claims) {
+    const dirs = sweep === pendulum ? [sweep.dir, ...ablations.map((s) => s.dir)] : [sweep.dir];
+    writeReport(dirs, path.join(results, `${sweep.name}.md`));
+  }
+  const lines = [
+    '# MCMC policy optimization (seed 003): the claims',
+    '',
+    'Made by `node --import tsx bench/mcmc-study.ts` from the sweeps of `bench/sweeps/mcmc-*.yaml` (`varl sweep run <file> --jobs 2`).',
+    'Budgets: Pendulum-v1 20k env steps (RL Zoo\'s), CartPoleSwingup-v0 and Reacher2D-v0 30k, the MuJoCo tasks 100k; the paper',
+    'trains 5e5, so these compare the methods early in learning. Returns: the final deterministic evaluation of each seed,',
+    'mean over seeds ± the 95% Student-t half-width. Per-sweep tables and curves: ' +
+      claims.map((s) => `[${s.name}.md](${s.name}.md)`).join(', ') + (claims.length ? '.' : '(none yet).'),
+    '',
+    `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs and ` +
+      `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
+      (missing.length ? `; not run yet: ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
+    '',
+    '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
+    '',
+    ...claimsTable(claims.flatMap(claimsOf)),
+    '',
+    '## The PID keeps D̂ within 10% of its target',
+    '',
+    ...pidTable([...claims, ...ablations]),
+    '',
+    '## Ablations on Pendulum-v1',
+    '',
+    ...(pendulum ? ablationTable(pendulum, ablations) : ['mcmc-pendulum not run yet: it holds the reference.']),
+    '',
+    '## Cost',
+    '',
+    ...costTable(claims),
+  ];
+  fs.writeFileSync(path.join(results, 'mcmc-study.md'), lines.join('\n') + '\n');
+  process.stdout.write(`wrote ${path.join(results, 'mcmc-study.md')}\n`);
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}
