@@ -4,7 +4,8 @@
  * process with its own run folder under bench/results/on-policy-study/, so the study can be stopped
  * and started again: finished runs are kept, interrupted ones resume from their last checkpoint.
  *
- * Variants are `algo` or `algo:preset` (e.g. `ppo:vi-parameter`); each env has a budget, a return
+ * Variants are `algo` or `algo:preset` (e.g. `ppo:vi-parameter`), optionally followed by config overrides
+ * `+key=value` (a JSON value: `trpo:vi-parameter+initialPosteriorStd=0.005`); each env has a budget, a return
  * threshold and, for MountainCarContinuous-v0, the goal test (an episode return > 0 means the car
  * reached the flag: the control cost of 999 steps is below 100). The MuJoCo tasks run with the
  * per-env presets of `varl train` (RL Zoo's settings for PPO and TRPO).
@@ -56,7 +57,9 @@ const ENVS: Record<string, EnvSetting> = {
   },
 };
 /** Controls run for one env only (with --variants), reported with the others when their runs exist. */
-const CONTROL_VARIANTS = ['trpo:normalized'];
+const CONTROL_VARIANTS = [
+  'trpo:normalized', 'ppo:vi-parameter+initialPosteriorStd=0.005', 'trpo:vi-parameter+initialPosteriorStd=0.005',
+];
 const DEFAULT_VARIANTS = [
   'ppo', 'ppo:vi-parameter', 'ppo:vi-state', 'trpo', 'trpo:vi-parameter', 'trpo:vi-state',
   'reinforce', 'reinforce:vi-parameter', 'reinforce:vi-state', 'svpg',
@@ -77,11 +80,13 @@ function parseOptions(argv: readonly string[]): Options {
   };
   const envs = (value('--envs') ?? Object.keys(ENVS).join(',')).split(',');
   for (const env of envs) if (!Object.hasOwn(ENVS, env)) throw new RangeError(`--envs: unknown env '${env}'; known: ${Object.keys(ENVS).join(', ')}`);
+  const variants = (value('--variants') ?? DEFAULT_VARIANTS.join(',')).split(',');
+  for (const variant of variants) parseVariant(variant); // a malformed one fails here, before any run
   return {
     jobs: Number(value('--jobs') ?? 2),
     seeds: Number(value('--seeds') ?? 5),
     envs,
-    variants: (value('--variants') ?? DEFAULT_VARIANTS.join(',')).split(','),
+    variants,
     reportOnly: argv.includes('--report'),
   };
 }
@@ -93,6 +98,35 @@ interface Job {
   readonly dir: string;
 }
 
+interface VariantParts {
+  readonly algo: string;
+  readonly preset: string | undefined;
+  readonly overrides: Record<string, unknown>;
+}
+
+/** `algo[:preset][+key=value…]`, values read as JSON (a bare word as a string). */
+function parseVariant(variant: string): VariantParts {
+  const [head, ...assignments] = variant.split('+');
+  const [algo, preset] = head.split(':');
+  const overrides: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new RangeError(`--variants: '${variant}': expected +key=value, got '+${assignment}'`);
+    const text = assignment.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    overrides[assignment.slice(0, eq)] = value;
+  }
+  return { algo, preset, overrides };
+}
+
+/** A variant's run folder name: letters, digits, '.', '-' only. */
+const folderName = (variant: string, seed: number): string => `${variant.replace(/[^A-Za-z0-9.]+/g, '-')}-s${seed}`;
+
 function checkpointStep(dir: string): number {
   try {
     return readCheckpointMeta(path.join(dir, 'checkpoint')).training.step as number;
@@ -103,14 +137,17 @@ function checkpointStep(dir: string): number {
 
 function runJob(job: Job): Promise<number> {
   const setting = ENVS[job.env];
-  const [algo, preset] = job.variant.split(':');
+  const { algo, preset, overrides } = parseVariant(job.variant);
   const resume = fs.existsSync(path.join(job.dir, 'run.json')) && checkpointStep(job.dir) >= 0;
+  const configFile = `${job.dir}.config.json`;
+  fs.mkdirSync(path.dirname(job.dir), { recursive: true });
+  if (!resume && Object.keys(overrides).length > 0) fs.writeFileSync(configFile, JSON.stringify(overrides, null, 1) + '\n');
   const args = resume
     ? ['train', '--resume', '--out', job.dir, '--steps', String(setting.steps)]
-    : ['train', '--algo', algo, ...(preset ? ['--preset', preset] : []), '--env', job.env, '--seed', String(job.seed),
+    : ['train', '--algo', algo, ...(preset ? ['--preset', preset] : []), ...(Object.keys(overrides).length ? ['--config', configFile] : []),
+      '--env', job.env, '--seed', String(job.seed),
       '--steps', String(setting.steps), '--out', job.dir, '--force', '--eval-every', String(setting.evalEvery), '--eval-episodes', '10',
       '--checkpoint-every', String(setting.evalEvery * 2), '--quiet'];
-  fs.mkdirSync(path.dirname(job.dir), { recursive: true });
   const log = fs.openSync(`${job.dir}.log`, 'a');
   const child = spawn(process.execPath, [...process.execArgv, path.join(ROOT, 'algorithms', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', log, log] });
   const stop = (): void => void child.kill('SIGINT');
@@ -127,8 +164,13 @@ function runJob(job: Job): Promise<number> {
 async function runAll(jobs: readonly Job[], options: Options): Promise<void> {
   const queue = jobs.filter((j) => checkpointStep(j.dir) < ENVS[j.env].steps);
   let next = 0;
+  // SIGINT (Ctrl-C, or kill -INT): the running jobs checkpoint and stop (runJob), and no further job starts.
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+  });
   const worker = async (): Promise<void> => {
-    while (next < queue.length) {
+    while (!stopping && next < queue.length) {
       const job = queue[next++];
       const started = Date.now();
       process.stdout.write(`[${new Date().toISOString()}] start ${job.env} ${job.variant} seed ${job.seed}\n`);
@@ -210,7 +252,7 @@ function jobsOnDisk(options: Options): Job[] {
     if (!fs.existsSync(folder)) continue;
     for (const variant of [...new Set([...DEFAULT_VARIANTS, ...CONTROL_VARIANTS, ...options.variants])]) {
       for (let seed = 0; seed < options.seeds; seed++) {
-        const dir = path.join(folder, `${variant.replace(':', '-')}-s${seed}`);
+        const dir = path.join(folder, folderName(variant, seed));
         if (fs.existsSync(dir)) found.push({ env, variant, seed, dir });
       }
     }
@@ -245,8 +287,8 @@ function writeReport(options: Options): void {
     const ppoCost = ppoWall.length ? summarize(ppoWall).mean : null;
     for (const variant of variants) {
       const mine = runs.filter((r) => r.job.env === envId && r.job.variant === variant && r.final);
-      const plain = variant.split(':')[0];
-      const deltas = variant.includes(':') ? mine.flatMap((r) => {
+      const plain = parseVariant(variant).algo;
+      const deltas = variant !== plain ? mine.flatMap((r) => {
         const base = runs.find((b) => b.job.env === envId && b.job.variant === plain && b.job.seed === r.job.seed && b.final);
         return base ? [r.final!.mean - base.final!.mean] : [];
       }) : [];
@@ -280,7 +322,7 @@ if (Object.keys(ENVS).some((env) => env.endsWith('-v5'))) await loadMujocoEnvs()
 const jobs: Job[] = [];
 // Seed by seed, so a study stopped early has balanced seeds across envs and variants.
 for (let seed = 0; seed < options.seeds; seed++) for (const env of options.envs) for (const variant of options.variants) {
-  jobs.push({ env, variant, seed, dir: path.join(RUNS, env, `${variant.replace(':', '-')}-s${seed}`) });
+  jobs.push({ env, variant, seed, dir: path.join(RUNS, env, folderName(variant, seed)) });
 }
 if (!options.reportOnly) await runAll(jobs, options);
 writeReport(options);
