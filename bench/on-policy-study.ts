@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url';
 import {
   Generator, Tensor, noGrad,
 } from '../engine/index.ts';
-import { loadMujocoEnvs, make } from '../envs/index.ts';
+import { loadMujocoEnvs, make, type Env } from '../envs/index.ts';
 import {
-  learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type EvalPoint,
+  learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type OnPolicyConfig, type EvalPoint,
 } from '../algorithms/index.ts';
 import { summarize } from '../algorithms/iapo/analysis.ts';
 
@@ -200,9 +200,22 @@ interface RunSummary {
  */
 function policyDiversity(dir: string, envId: string): number | null {
   if (checkpointStep(dir) < 0) return null;
-  const agent = loadAgent(path.join(dir, 'checkpoint'), () => make(envId), { weightsOnly: true });
-  if (!(agent instanceof OnPolicyAgent)) return null;
-  const env = make(envId);
+  // Every env made here is closed at the end: a MuJoCo env holds ~13 MB of the wasm heap until then.
+  const made: Env[] = [];
+  const makeEnv = (): Env => {
+    const env = make(envId);
+    made.push(env);
+    return env;
+  };
+  try {
+    const agent = loadAgent(path.join(dir, 'checkpoint'), makeEnv, { weightsOnly: true });
+    return agent instanceof OnPolicyAgent ? sampledActionSpread(agent, makeEnv()) : null;
+  } finally {
+    for (const env of made) env.close?.();
+  }
+}
+
+function sampledActionSpread(agent: OnPolicyAgent<OnPolicyConfig>, env: Env): number {
   const states: number[] = [];
   let obs = env.reset({ seed: 4242 }).obs;
   for (let i = 0; i < 200; i++) {
