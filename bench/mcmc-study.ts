@@ -24,7 +24,7 @@ import {
 } from '../algorithms/sweep/index.ts';
 import type { SweepJob } from '../algorithms/sweep/expand.ts';
 import { readProgressRows } from '../algorithms/node/run-logger.ts';
-import { describeOverrides, formatNumber } from '../algorithms/sweep/report.ts';
+import { describeOverrides, evaluationKey, formatNumber, interval } from '../algorithms/sweep/report.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -39,7 +39,8 @@ const WARMUP_FRACTION = 0.2;
 interface Finished {
   readonly job: SweepJob;
   readonly result: JobResult & { readonly finalEval: NonNullable<JobResult['finalEval']> };
-  readonly folder: string;
+  /** The job's run folder (progress.jsonl, checkpoint/). */
+  readonly runDir: string;
 }
 
 interface Sweep {
@@ -55,7 +56,7 @@ function openSweep(root: string, name: string): Sweep | null {
   const folder = readSweep(dir);
   const finished = folder.jobs.flatMap((job): Finished[] => {
     const result = readJobResult(dir, job);
-    return result?.finalEval ? [{ job, result: result as Finished['result'], folder: jobDir(dir, job) }] : [];
+    return result?.finalEval ? [{ job, result: result as Finished['result'], runDir: jobDir(dir, job) }] : [];
   });
   return { name, dir, folder, finished };
 }
@@ -64,9 +65,16 @@ function openSweep(root: string, name: string): Sweep | null {
 const plusMinus = (s: IntervalSummary, format: (x: number) => string = formatNumber): string => (s.n === 0 ? '–'
   : Number.isFinite(s.halfWidth) ? `${format(s.mean)} ± ${format(s.halfWidth)}` : format(s.mean));
 const fraction = (x: number): string => x.toFixed(3);
-const range = (s: IntervalSummary): string => (Number.isFinite(s.low) ? `[${formatNumber(s.low)}, ${formatNumber(s.high)}]` : '–');
-/** How a job was evaluated: seeds pair only where this is equal (as in `varl sweep report`). */
-const evaluation = (job: SweepJob): string => `${job.steps}/${job.evalSeed}/${job.evalEpisodes}`;
+const range = (s: IntervalSummary): string => interval(s.low, s.high);
+const finalReturns = (runs: readonly Finished[]): IntervalSummary => meanInterval(runs.map((r) => r.result.finalEval.mean));
+
+/** run − reference of the final return, for each run with a reference run of its seed and env evaluated alike (as `varl sweep report` pairs). */
+function pairedFinalDifferences(runs: readonly Finished[], references: readonly Finished[]): number[] {
+  return runs.flatMap((run) => {
+    const reference = references.find((r) => r.job.seed === run.job.seed && r.job.envId === run.job.envId && evaluationKey(r.job) === evaluationKey(run.job));
+    return reference ? [run.result.finalEval.mean - reference.result.finalEval.mean] : [];
+  });
+}
 
 interface Claim {
   readonly sweep: string;
@@ -81,18 +89,13 @@ interface Claim {
 function claimsOf(sweep: Sweep): Claim[] {
   const envs = [...new Set(sweep.folder.jobs.map((job) => job.envId))];
   return envs.flatMap((envId) => CLAIMS.flatMap(([method, baseline]): Claim[] => {
+    if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === method)) return [];
     const of = (algorithm: string): Finished[] => sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === algorithm);
     const methodRuns = of(method);
     const baselineRuns = of(baseline);
-    if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === method)) return [];
-    const differences = methodRuns.flatMap((m) => {
-      const b = baselineRuns.find((r) => r.job.seed === m.job.seed && evaluation(r.job) === evaluation(m.job));
-      return b ? [m.result.finalEval.mean - b.result.finalEval.mean] : [];
-    });
     return [{
-      sweep: sweep.name, envId, method, baseline, differences,
-      methodReturns: meanInterval(methodRuns.map((r) => r.result.finalEval.mean)),
-      baselineReturns: meanInterval(baselineRuns.map((r) => r.result.finalEval.mean)),
+      sweep: sweep.name, envId, method, baseline, differences: pairedFinalDifferences(methodRuns, baselineRuns),
+      methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
     }];
   }));
 }
@@ -133,7 +136,7 @@ function onTargetFraction(run: Finished): number | null {
   let weighted = 0;
   let steps = 0;
   let previous = 0;
-  for (const row of readProgressRows(run.folder)) {
+  for (const row of readProgressRows(run.runDir)) {
     const step = row.step as number;
     const fraction = row.distance_on_target;
     if (step > start && typeof fraction === 'number') {
@@ -176,16 +179,12 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
   const reference = pendulum.finished.filter((f) => f.job.algorithm === 'hmc-sac');
   const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
     const runs = sweep.finished.filter((f) => f.job.variant === variant);
-    const differences = runs.flatMap((r) => {
-      const base = reference.find((b) => b.job.seed === r.job.seed && b.job.envId === r.job.envId && evaluation(b.job) === evaluation(r.job));
-      return base ? [r.result.finalEval.mean - base.result.finalEval.mean] : [];
-    });
-    const d = meanInterval(differences);
-    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(meanInterval(runs.map((r) => r.result.finalEval.mean)))} (${runs.length}) | ` +
+    const d = meanInterval(pairedFinalDifferences(runs, reference));
+    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
       `${plusMinus(d)} (${d.n}) | ${range(d)} |`;
   }));
   return rows.length === 0 ? ['No finished ablation run yet.'] : [
-    `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(meanInterval(reference.map((r) => r.result.finalEval.mean)))} ` +
+    `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
       `(${reference.length} seeds). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
     'Bonferroni-adjusted intervals and curves: [mcmc-pendulum.md](mcmc-pendulum.md).',
     '',
@@ -197,7 +196,7 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
 
 /** Wall-clock seconds per 1,000 env steps of a finished run, evaluations included (`wall_s` survives resumes). */
 function secondsPerThousandSteps(run: Finished): number | null {
-  const rows = readProgressRows(run.folder);
+  const rows = readProgressRows(run.runDir);
   const last = rows[rows.length - 1];
   return last && typeof last.wall_s === 'number' && typeof last.step === 'number' && last.step > 0 ? (1000 * last.wall_s) / last.step : null;
 }

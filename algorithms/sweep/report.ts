@@ -83,6 +83,11 @@ function groupByVariant(jobs: readonly SweepJob[]): Map<string, SweepJob[]> {
   return groups;
 }
 
+/** How a job was evaluated ("steps/evalSeed/episodes"): runs of one seed pair only where this is equal. */
+export function evaluationKey(job: Pick<SweepJob, 'steps' | 'evalSeed' | 'evalEpisodes'>): string {
+  return `${job.steps}/${job.evalSeed}/${job.evalEpisodes}`;
+}
+
 function summarizeVariant(sweep: string, label: string, jobs: readonly SweepJob[], results: ReadonlyMap<string, JobResult>): VariantSummary {
   const [first] = jobs;
   const finished = jobs.filter((job) => results.get(job.id)?.finalEval).sort((a, b) => a.seed - b.seed);
@@ -93,7 +98,7 @@ function summarizeVariant(sweep: string, label: string, jobs: readonly SweepJob[
     variant: label, sweep, algorithm: first.algorithm, envId: first.envId, overrides: first.overrides,
     ...(first.trial !== undefined ? { trial: first.trial } : {}),
     jobs: jobs.length, seeds: finished.map((job) => job.seed), finalReturns: finals,
-    evaluations: finished.map((job) => `${job.steps}/${job.evalSeed}/${job.evalEpisodes}`), final: meanInterval(finals),
+    evaluations: finished.map(evaluationKey), final: meanInterval(finals),
     curve: steps.map((step) => {
       const s = meanInterval(curves.map((c) => c.get(step) as number));
       return { step, n: s.n, mean: s.mean, halfWidth: s.halfWidth };
@@ -238,7 +243,8 @@ function plusMinus(s: IntervalSummary): string {
   return Number.isFinite(s.halfWidth) ? `${formatNumber(s.mean)} ± ${formatNumber(s.halfWidth)}` : `${formatNumber(s.mean)} (n = ${s.n}, no interval)`;
 }
 
-function interval(low: number, high: number): string {
+/** "[low, high]" for a table; '–' without an interval. */
+export function interval(low: number, high: number): string {
   return Number.isFinite(low) ? `[${formatNumber(low)}, ${formatNumber(high)}]` : '–';
 }
 
