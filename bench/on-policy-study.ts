@@ -235,6 +235,14 @@ function sampledActionSpread(agent: OnPolicyAgent<OnPolicyConfig>, env: Env): nu
   return total / (200 * A);
 }
 
+/** Diversity of the finished runs, measured once per process: a report follows every job, and a finished run no longer changes. */
+const finishedDiversity = new Map<string, number | null>();
+
+function diversityOfFinished(job: Job): number | null {
+  if (!finishedDiversity.has(job.dir)) finishedDiversity.set(job.dir, policyDiversity(job.dir, job.env));
+  return finishedDiversity.get(job.dir) ?? null;
+}
+
 function summarizeRun(job: Job): RunSummary {
   const setting = ENVS[job.env];
   const curve = readEvalHistory(job.dir);
@@ -246,7 +254,7 @@ function summarizeRun(job: Job): RunSummary {
   const final = curve.find((p) => p.step === setting.steps) ?? null;
   return {
     job, final, stepsToThreshold: crossing?.step ?? null, reachedGoal, wallSeconds: last ? (last.wall_s as number) : null,
-    diversity: final ? policyDiversity(job.dir, job.env) : null, curve,
+    diversity: final ? diversityOfFinished(job) : null, curve,
   };
 }
 
