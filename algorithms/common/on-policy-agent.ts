@@ -10,7 +10,7 @@
  * transition, folding γ·V(final observation) into the reward of a truncated step. After
  * `rolloutSteps` steps `train` bootstraps with V(s_n), computes advantages and calls `trainOnRollout`.
  */
-import { MLP, Tensor, noGrad, reshape, type Generator, type Optimizer } from '../../engine/index.ts';
+import { MLP, Tensor, TracedFunction, noGrad, reshape, zeros, type Generator, type Optimizer } from '../../engine/index.ts';
 import {
   GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PolicyOptions, type PosteriorKind,
 } from '../policy-gradient/policies.ts';
@@ -145,6 +145,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
 
   private readonly normalized: Float32Array;
   private readonly finalNormalized: Float32Array;
+  /** The normalised observations of the acting step, [E, obs], read by the traced acting step. */
+  private readonly actingObservations: Tensor;
   private readonly pending: { actions: Float32Array; values: Float64Array; logProbs: Float64Array; rewards: Float64Array; bootstrap: Float64Array };
 
   /**
@@ -182,6 +184,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
     const E = c.numEnvs;
     this.normalized = new Float32Array(E * this.observationSize);
     this.finalNormalized = new Float32Array(E * this.observationSize);
+    this.actingObservations = zeros([E, this.observationSize]);
     this.pending = {
       actions: new Float32Array(E * this.actionSize), values: new Float64Array(E), logProbs: new Float64Array(E),
       rewards: new Float64Array(E), bootstrap: new Float64Array(E),
@@ -226,14 +229,31 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
     return out;
   }
 
+  /** a ~ π(· | s), log π(a | s) and V(s) at `actingObservations`. */
+  private actingOutputs(): { actions: Tensor; logProbs: Tensor; values: Tensor } {
+    const { actions, logProbs } = this.policy.act(this.actingObservations, this.rollout.size, this.streams.exploration);
+    return { actions, logProbs, values: this.values(this.actingObservations) };
+  }
+
+  /**
+   * The acting step recorded once and replayed (engine/trace) for a point policy: per env step it
+   * is a few small layers, where building tensors and graph costs more than the arithmetic. The
+   * posteriors pick weights or noise by rollout index on the host, so they act eagerly.
+   */
+  readonly actingStep = new TracedFunction('OnPolicyAgent.act', () => this.actingOutputs(), {
+    inputs: () => [this.actingObservations, ...this.policy.parameters(), ...this.value.parameters()],
+  });
+
   act(observations: Float32Array, out: Float32Array): void {
     const E = this.config.numEnvs;
     this.normalizer.observations(observations, E, this.normalized, true);
-    const obs = new Tensor(this.normalized.slice(), [E, this.observationSize]);
-    const { actions, logProbs } = noGrad(() => this.policy.act(obs, this.rollout.size, this.streams.exploration));
+    this.actingObservations.mutate_((d) => d.set(this.normalized));
+    const { actions, logProbs, values } = noGrad(() => (this.config.posterior === 'point' ? this.actingStep.call() : this.actingOutputs()));
     this.pending.actions.set(actions.data);
-    for (let e = 0; e < E; e++) this.pending.logProbs[e] = logProbs.data[e];
-    this.valuesOf(this.normalized, this.pending.values);
+    for (let e = 0; e < E; e++) {
+      this.pending.logProbs[e] = logProbs.data[e];
+      this.pending.values[e] = values.data[e];
+    }
     const A = this.actionSize;
     const clipped = new Float32Array(A);
     const envAction = new Float32Array(A);

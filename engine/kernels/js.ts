@@ -230,6 +230,27 @@ function polyak(target: FloatArray, source: FloatArray, tau: number): void {
   for (let i = 0; i < target.length; i++) target[i] = keep * target[i] + tau * source[i];
 }
 
+function sumOfSquares(x: FloatArray): number {
+  const n4 = x.length & ~3;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  let total = (s0 + s2) + (s1 + s3);
+  for (let i = n4; i < x.length; i++) total += x[i] * x[i];
+  return total;
+}
+
+function scale(x: FloatArray, coefficient: number, out: FloatArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i] * coefficient;
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
   allocate,
@@ -240,6 +261,8 @@ export const jsKernels: Kernels = {
   matmul,
   adam,
   polyak,
+  sumOfSquares,
+  scale,
   reduce,
   copyStrided,
 };

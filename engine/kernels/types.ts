@@ -94,6 +94,17 @@ export interface Kernels {
   polyak(target: FloatArray, source: FloatArray, tau: number): void;
 
   /**
+   * Σ x[i]² in double precision (each square is exact): four partial sums s_j over the elements
+   * i < 4⌊n/4⌋ with i mod 4 = j, combined as (s₀ + s₂) + (s₁ + s₃), then the last n mod 4 squares
+   * added in order. Every kernel set sums in this order, so all give the same bits. The value is
+   * read into JavaScript, so a traced step calls it inside a host call.
+   */
+  sumOfSquares(x: FloatArray): number;
+
+  /** out[i] = x[i]·coefficient, multiplied in double precision and rounded once (the JavaScript loop's arithmetic). */
+  scale(x: FloatArray, coefficient: number, out: FloatArray): void;
+
+  /**
    * Reduce `x` viewed as [outer, len, inner] along the middle axis into `out` ([outer, inner]).
    * Any set of axes reduces as a sequence of such calls after the engine merges adjacent axes.
    */

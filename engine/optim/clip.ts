@@ -38,7 +38,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
       for (const p of withGrad) {
         const g = p.grad as Tensor;
         const scaled = kernels().allocate(g.dtype, g.size);
-        scale(g.data, coefficient, scaled);
+        kernels().scale(g.data, coefficient, scaled);
         p.grad = new Tensor(scaled, g.shape);
       }
     }
@@ -51,7 +51,7 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
     const coefficient = maxNorm / (total + 1e-6);
     const clip = coefficient < 1 || Number.isNaN(coefficient);
     for (let i = 0; i < grads.length; i++) {
-      if (clip) scale(grads[i], coefficient, scaledGrads[i]);
+      if (clip) kernels().scale(grads[i], coefficient, scaledGrads[i]);
       else scaledGrads[i].set(grads[i]);
     }
   }, { reads: grads, writes: scaledGrads, detail: `${maxNorm} ${normType} ${errorIfNonfinite}` });
@@ -59,7 +59,10 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options:
   return total;
 }
 
-/** The norm of order `normType` of all of `grads` taken as one vector, summed in order in double precision. */
+/**
+ * The norm of order `normType` of all of `grads` taken as one vector, accumulated in double precision
+ * (for the 2-norm, each gradient's sum of squares by the kernel, in the order the kernels fix).
+ */
 function totalNorm(grads: readonly FloatArray[], normType: number, errorIfNonfinite: boolean): number {
   let total = 0;
   for (const g of grads) {
@@ -69,7 +72,7 @@ function totalNorm(grads: readonly FloatArray[], normType: number, errorIfNonfin
         total = a > total || Number.isNaN(a) ? a : total;
       }
     } else if (normType === 2) {
-      for (let i = 0; i < g.length; i++) total += g[i] * g[i];
+      total += kernels().sumOfSquares(g);
     } else {
       for (let i = 0; i < g.length; i++) total += Math.abs(g[i]) ** normType;
     }
@@ -79,10 +82,6 @@ function totalNorm(grads: readonly FloatArray[], normType: number, errorIfNonfin
     throw new ValueError(`clipGradNorm: the total norm of order ${normType} of the gradients is ${total}`);
   }
   return total;
-}
-
-function scale(source: FloatArray, coefficient: number, out: FloatArray): void {
-  for (let i = 0; i < out.length; i++) out[i] = source[i] * coefficient;
 }
 
 /** Drops the gradients of `params` (sets `.grad` to null). */

@@ -302,6 +302,18 @@ class RecordingKernels implements Kernels {
     });
   }
 
+  sumOfSquares(): number {
+    throw new TraceError('sumOfSquares reads a value into JavaScript, which replay would not redo: call it inside a hostCall');
+  }
+
+  scale(x: FloatArray, coefficient: number, out: FloatArray): void {
+    const { real, recording } = this;
+    this.run(`scale ${coefficient} ${recording.read(x)} -> ${recording.write(out)}`, [x, out], (r) => {
+      const [x1, out1] = [r(x), r(out)];
+      return (): void => real.scale(x1, coefficient, out1);
+    });
+  }
+
   reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     const { real, recording } = this;
     this.run(`reduce ${op} ${outer} ${len} ${inner} ${recording.read(x)} -> ${recording.write(out)}`, [x, out], (r) => {

@@ -1,6 +1,6 @@
 /**
  * PPO's minibatch step is traced and replayed (engine/trace) by default, one schedule per batch
- * size, and a replayed run is the eager run bit for bit: every progress row and the final checkpoint
+ * size, and so is the acting step of a point policy; a replayed run is the eager run bit for bit: every progress row and the final checkpoint
  * agree, with gradients that are clipped and that are not and an annealed learning rate (read live
  * on every replay). Runs that test the target KL or use a variational posterior stay eager, and
  * give the same numbers with tracing on.
@@ -23,6 +23,7 @@ interface Run {
   readonly rows: string[];
   readonly files: CheckpointFiles;
   readonly stats: [string, string][];
+  readonly acting: [string, string][];
 }
 
 async function run(config: Partial<PPOConfig>, traced: boolean): Promise<Run> {
@@ -33,7 +34,8 @@ async function run(config: Partial<PPOConfig>, traced: boolean): Promise<Run> {
     totalSteps: TOTAL_STEPS,
     callbacks: [{ onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))) }],
   });
-  return { rows, files: agent.toCheckpoint(), stats: agent.trainingStep.stats().map((s) => [s.key, s.state]) };
+  return { rows, files: agent.toCheckpoint(), stats: agent.trainingStep.stats().map((s) => [s.key, s.state]),
+    acting: agent.actingStep.stats().map((s) => [s.key, s.state]) };
 }
 
 describe('PPO: a traced and replayed minibatch step is the eager step, bit for bit', function () {
@@ -56,6 +58,8 @@ describe('PPO: a traced and replayed minibatch step is the eager step, bit for b
       const traced = await run(config, true);
       assert.deepEqual(eager.stats, []);
       assert.deepEqual(traced.stats.sort(), replays ? [['32', 'replaying'], ['48', 'replaying']] : []);
+      assert.deepEqual(eager.acting, []);
+      assert.deepEqual(traced.acting, config.posterior === 'state' ? [] : [['', 'replaying']]);
       assert.equal(traced.rows.length, eager.rows.length);
       assert.deepEqual(traced.rows, eager.rows);
       assert.deepEqual(withoutClock(traced.files), withoutClock(eager.files));

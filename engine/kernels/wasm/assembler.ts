@@ -364,6 +364,7 @@ export const f64 = {
     out.f64(x);
   }),
   add: op('f64.add', 0xa0, ['f64', 'f64'], 'f64'),
+  mul: op('f64.mul', 0xa2, ['f64', 'f64'], 'f64'),
   promoteF32: op('f64.promote_f32', 0xbb, ['f32'], 'f64'),
 };
 

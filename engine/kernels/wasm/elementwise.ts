@@ -160,6 +160,16 @@ export function addPolyak(mod: ModuleBuilder): FunctionRef {
   });
 }
 
+/** `scale(x, out, n, coefficient)`: out ← x·coefficient in f64 lanes, rounded once to f32. */
+export function addScale(mod: ModuleBuilder): FunctionRef {
+  return mod.func('scale', ['i32', 'i32', 'i32', 'f64'], [], (fn, [x, out, n, coefficient]) => {
+    const v = fn.local('v128');
+    const product = (half: Expr): Expr => f32x4.demoteF64x2Zero(f64x2.mul(half, f64x2.splat(get(coefficient))));
+    return vectorLoop(fn, out, get(n), (i) => seq([set(v, v128.load(add(get(x), get(i))))],
+      shuffle32(product(f64x2.promoteLowF32x4(get(v))), product(f64x2.promoteLowF32x4(shuffle32(get(v), get(v), [2, 3, 2, 3]))), [0, 1, 4, 5])));
+  });
+}
+
 /** `clamp(x, out, n, lo, hi)`: x < lo ? lo : x > hi ? hi : x (NaN and the sign of zero pass through). */
 export function addClamp(mod: ModuleBuilder): FunctionRef {
   return mod.func('clamp', ['i32', 'i32', 'i32', 'f32', 'f32'], [], (fn, [x, out, n, lo, hi]) =>

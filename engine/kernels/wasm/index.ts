@@ -699,6 +699,25 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     finish(true);
   }
 
+  const sumOfSquaresFn = fnOf('sum_of_squares') as unknown as (x: number, n: number) => number;
+  function sumOfSquares(x: FloatArray): number {
+    if (!isF32(x) || x.length === 0) return jsKernels.sumOfSquares(x);
+    const p = stage([x], []);
+    if (!p) return jsKernels.sumOfSquares(x);
+    const total = sumOfSquaresFn(p[0], x.length);
+    finish(true);
+    return total;
+  }
+
+  const scaleFn = fnOf('scale');
+  function scale(x: FloatArray, coefficient: number, out: FloatArray): void {
+    if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.scale(x, coefficient, out);
+    const p = stage([x], [out]);
+    if (!p) return jsKernels.scale(x, coefficient, out);
+    scaleFn(p[0], p[1], out.length, coefficient);
+    finish(true);
+  }
+
   function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
     if (!isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v) || param.length === 0) return jsKernels.adam(param, grad, m, v, hyper);
     const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
@@ -831,6 +850,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     matmul,
     adam,
     polyak,
+    sumOfSquares,
+    scale,
     reduce,
     copyStrided,
   };

@@ -3,7 +3,7 @@
  * time from the TypeScript generators in this folder (no build step, no binary in the repository).
  */
 import { ModuleBuilder, f32x4, get, i32x4, v128 } from './assembler.ts';
-import { type OperandKind, addBinary, addClamp, addPolyak, addUnary, addWhere, binaryBodies, type WasmBinaryKernel } from './elementwise.ts';
+import { type OperandKind, addBinary, addClamp, addPolyak, addScale, addUnary, addWhere, binaryBodies, type WasmBinaryKernel } from './elementwise.ts';
 import { type GemmOptions, addGemm } from './gemm.ts';
 import { addReductions } from './reduce.ts';
 import { unaryKernelNames } from '../types.ts';
@@ -28,6 +28,7 @@ export function buildKernelModule(options: KernelModuleOptions): Uint8Array {
   for (const kinds of whereKinds) addWhere(mod, kinds);
   addClamp(mod);
   addPolyak(mod);
+  addScale(mod);
   addReductions(mod);
   return mod.build();
 }

@@ -9,7 +9,7 @@
  */
 import {
   type Expr, type FunctionRef, type Local, type ModuleBuilder,
-  f32, f32x4, f64, f64x2, forRange, get, i32, ifElse, memory, select, set, shuffle32, v128,
+  f32, f32x4, f64, f64x2, forRange, get, i32, ifElse, memory, select, seq, set, shuffle32, v128,
 } from './assembler.ts';
 import { storeTail, vectorLoop } from './loops.ts';
 
@@ -67,6 +67,41 @@ function sumRows(mod: ModuleBuilder): FunctionRef {
         f32.store(get(out), f32.demoteF64(get(total))),
         set(out, add(get(out), c(4))),
       ]),
+    ];
+  });
+}
+
+/**
+ * `sum_of_squares(x, n) → f64`: Σ x[i]² with each square exact in f64, in the order the Kernels
+ * interface fixes: lanes 0–3 accumulate separately, then (s₀ + s₂) + (s₁ + s₃), then the tail in order.
+ */
+function sumOfSquares(mod: ModuleBuilder): FunctionRef {
+  return mod.func('sum_of_squares', ['i32', 'i32'], ['f64'], (fn, [x, n]) => {
+    const i = fn.local('i32');
+    const n4 = fn.local('i32');
+    const v = fn.local('v128');
+    const lo = fn.local('v128');
+    const hi = fn.local('v128');
+    const half = fn.local('v128');
+    const total = fn.local('f64');
+    const square = (h: Expr): Expr => seq([set(half, h)], f64x2.mul(get(half), get(half)));
+    return [
+      set(n4, i32.and(get(n), c(~3))),
+      set(lo, v128.constI32([0, 0, 0, 0])),
+      set(hi, v128.constI32([0, 0, 0, 0])),
+      forRange(i, c(0), get(n4), c(4), [
+        set(v, v128.load(get(x))),
+        set(lo, f64x2.add(get(lo), square(f64x2.promoteLowF32x4(get(v))))),
+        set(hi, f64x2.add(get(hi), square(f64x2.promoteLowF32x4(shuffle32(get(v), get(v), [2, 3, 2, 3]))))),
+        set(x, add(get(x), c(16))),
+      ]),
+      set(lo, f64x2.add(get(lo), get(hi))),
+      set(total, f64.add(f64x2.extractLane(get(lo), 0), f64x2.extractLane(get(lo), 1))),
+      forRange(i, get(n4), get(n), c(1), [
+        set(total, f64.add(get(total), f64.mul(f64.promoteF32(f32.load(get(x))), f64.promoteF32(f32.load(get(x)))))),
+        set(x, add(get(x), c(4))),
+      ]),
+      get(total),
     ];
   });
 }
@@ -252,6 +287,7 @@ function adam(mod: ModuleBuilder): FunctionRef {
 
 export function addReductions(mod: ModuleBuilder): void {
   sumRows(mod);
+  sumOfSquares(mod);
   extremeRows(mod, 'max');
   extremeRows(mod, 'min');
   reduceCols(mod, 'sum');
