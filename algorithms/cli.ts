@@ -438,6 +438,9 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    agent.close();
+    evalEnv.close();
   }
 }
 

@@ -201,17 +201,13 @@ interface RunSummary {
 function policyDiversity(dir: string, envId: string): number | null {
   if (checkpointStep(dir) < 0) return null;
   // Every env made here is closed at the end: a MuJoCo env holds ~13 MB of the wasm heap until then.
-  const made: Env[] = [];
-  const makeEnv = (): Env => {
-    const env = make(envId);
-    made.push(env);
-    return env;
-  };
+  const agent = loadAgent(path.join(dir, 'checkpoint'), () => make(envId), { weightsOnly: true });
+  const env = make(envId);
   try {
-    const agent = loadAgent(path.join(dir, 'checkpoint'), makeEnv, { weightsOnly: true });
-    return agent instanceof OnPolicyAgent ? sampledActionSpread(agent, makeEnv()) : null;
+    return agent instanceof OnPolicyAgent ? sampledActionSpread(agent, env) : null;
   } finally {
-    for (const env of made) env.close?.();
+    agent.close();
+    env.close();
   }
 }
 

@@ -33,6 +33,24 @@ export function checkEnv(owner: string, env: unknown): ContinuousEnv {
   return e as ContinuousEnv;
 }
 
+/** What `close()` releases: an env or a vector env. */
+interface Closable {
+  close?(): void;
+}
+
+/** The envs each agent made from a function its caller gave (the agent owns them), and the agents closed. */
+const madeEnvs = new WeakMap<AgentSurface, Closable[]>();
+const closedAgents = new WeakSet<AgentSurface>();
+
+/**
+ * @internal Records envs `agent` made by calling the function its caller passed (on-policy agents
+ * call it numEnvs times; `createAgent`/`loadAgent` call it once for an off-policy agent), so that
+ * `agent.close()` closes them. Envs passed in as objects stay their caller's.
+ */
+export function recordMadeEnvs(agent: AgentSurface, envs: readonly Closable[]): void {
+  madeEnvs.set(agent, [...(madeEnvs.get(agent) ?? []), ...envs]);
+}
+
 /** The largest replay buffer an agent allocates (checked before allocating). */
 export const MAX_REPLAY_BYTES = 8 * 2 ** 30;
 
@@ -45,8 +63,30 @@ export abstract class AgentSurface {
    * Trains until `totalSteps` env steps in total (so after `load`, the run continues where it
    * stopped). See LearnOptions for evaluation, run folder, checkpoints and signals.
    */
-  learn(this: Learner, options: LearnOptions): Promise<LearnResult> {
+  learn(this: Learner & AgentSurface, options: LearnOptions): Promise<LearnResult> {
+    if (closedAgents.has(this)) {
+      return Promise.reject(new Error(`${this.algorithm}.learn: the agent was closed, and the envs it made with it; predict, save and toCheckpoint still work`));
+    }
     return learn(this, options);
+  }
+
+  /**
+   * Closes the envs the agent made from a function it was given (`new PPO(() => make(id))`,
+   * `createAgent(name, () => make(id))`, `loadAgent(dir, () => make(id))`), releasing what they hold
+   * (a MuJoCo env: its share of the wasm heap). Envs and vector envs passed in as objects are left to
+   * their caller. Idempotent. Afterwards `learn` throws; `predict` and checkpoints still work.
+   */
+  close(): void {
+    if (closedAgents.has(this)) return;
+    closedAgents.add(this);
+    const envs = madeEnvs.get(this) ?? [];
+    madeEnvs.delete(this);
+    for (const env of envs) env.close?.();
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return closedAgents.has(this);
   }
 
   /** Everything needed to resume exactly (networks, optimizers, buffer or rollout, streams, env, counters) as files. */
@@ -150,4 +190,7 @@ export interface Agent {
   save(dir: string): void;
   load(dir: string, options?: RestoreOptions): Agent;
   describe(): string;
+  /** Closes the envs the agent made from a function it was given; envs passed as objects stay the caller's. */
+  close(): void;
+  readonly closed: boolean;
 }

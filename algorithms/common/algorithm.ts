@@ -3,7 +3,7 @@
  * to know about it. An algorithm file exports its record (`defineAlgorithm({...})`), and
  * algorithms/registry.ts lists the records: adding an algorithm is its own file(s) plus one line there.
  */
-import type { Agent } from './agent.ts';
+import { recordMadeEnvs, type Agent, type AgentSurface } from './agent.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import type { ContinuousEnv } from './env.ts';
 import type { EnvSource } from './env-vector.ts';
@@ -96,7 +96,12 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
   const evalFlags = definition.evalFlags ?? {};
   const build = (env: EnvSource, config: Partial<C>): A => {
     if (definition.kind === 'on-policy') return definition.create(env, config);
-    if (typeof env === 'function') return definition.create(env(), config);
+    if (typeof env === 'function') {
+      const made = env();
+      const agent = definition.create(made, config);
+      recordMadeEnvs(agent as unknown as AgentSurface, [made]);
+      return agent;
+    }
     if (typeof (env as { numEnvs?: unknown } | null)?.numEnvs === 'number') {
       throw new TypeError(`${owner}: an off-policy agent learns from one env, not a vector env; pass make(id)`);
     }

@@ -93,6 +93,8 @@ export interface ResolvedEnvs {
   readonly vector: VectorEnvLike;
   /** One env of the set, or a vector env's single spaces and id (its sub-envs may live in other threads). */
   readonly single: Pick<ContinuousEnv, 'observationSpace' | 'actionSpace'> & { readonly id?: string };
+  /** Whether the envs were made here, from the caller's function (then the agent owns and closes them). */
+  readonly made: boolean;
 }
 
 /**
@@ -106,26 +108,26 @@ export function resolveEnvs(owner: string, source: unknown, numEnvs: number): Re
       if (!isEnv(env)) throw new TypeError(`${owner}: the env function must return an env with reset(), step() and spaces; call ${i} returned ${typeof env}`);
       return env;
     });
-    return { vector: new EnvVector(envs), single: envs[0] };
+    return { vector: new EnvVector(envs), single: envs[0], made: true };
   }
   if (isVectorEnv(source)) {
     if (source.numEnvs !== numEnvs) throw new RangeError(`${owner}: the vector env has ${source.numEnvs} envs, config numEnvs is ${numEnvs}`);
     if (source.autoresetMode !== 'SAME_STEP') throw new RangeError(`${owner}: the vector env must use SAME_STEP autoreset, got ${source.autoresetMode}`);
     const spaces = source as unknown as { singleObservationSpace?: ContinuousEnv['observationSpace']; singleActionSpace?: ContinuousEnv['actionSpace']; envs?: ContinuousEnv[]; subEnvs?: readonly ContinuousEnv[]; id?: unknown };
     const first = spaces.subEnvs?.[0] ?? spaces.envs?.[0];
-    if (first && isEnv(first)) return { vector: source, single: first };
+    if (first && isEnv(first)) return { vector: source, single: first, made: false };
     // A vector env whose sub-envs live elsewhere (envs/vector/async-vector-env.ts's, in worker threads) describes them by its single spaces.
     const { singleObservationSpace: observationSpace, singleActionSpace: actionSpace } = spaces;
     if (!Array.isArray(observationSpace?.shape) || !Array.isArray(actionSpace?.shape)) {
       throw new TypeError(`${owner}: the vector env must expose its sub-envs (subEnvs or envs) or singleObservationSpace and singleActionSpace`);
     }
-    return { vector: source, single: { observationSpace, actionSpace, id: typeof spaces.id === 'string' ? spaces.id : undefined } };
+    return { vector: source, single: { observationSpace, actionSpace, id: typeof spaces.id === 'string' ? spaces.id : undefined }, made: false };
   }
   if (isEnv(source)) {
     if (numEnvs !== 1) {
       throw new RangeError(`${owner}: config numEnvs is ${numEnvs} but a single env was given; pass a function making envs (() => make(id)) or a vector env`);
     }
-    return { vector: new EnvVector([source]), single: source };
+    return { vector: new EnvVector([source]), single: source, made: false };
   }
   throw new TypeError(`${owner}: the first argument must be an env, a function making envs, or a SAME_STEP vector env, got ${source === null ? 'null' : typeof source}`);
 }

@@ -86,6 +86,8 @@ export interface VectorEnvLike {
   };
   getState?(): unknown;
   setState?(state: unknown): void;
+  /** Releases the envs (what `agent.close()` calls on a vector env the agent made). */
+  close?(): void;
 }
 
 /** The step of a rollout the runner hands to `observe`. */

@@ -14,7 +14,7 @@ import { MLP, Tensor, TracedFunction, noGrad, reshape, zeros, type Generator, ty
 import {
   GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PolicyOptions, type PosteriorKind,
 } from '../policy-gradient/policies.ts';
-import { AgentSurface, type Agent } from './agent.ts';
+import { AgentSurface, recordMadeEnvs, type Agent } from './agent.ts';
 import type { AgentParts } from './checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize } from './env.ts';
@@ -159,8 +159,9 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
     this.algorithm = spec.name;
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
     const c = this.config;
-    const { vector, single } = resolveEnvs(spec.name, env, c.numEnvs);
+    const { vector, single, made } = resolveEnvs(spec.name, env, c.numEnvs);
     this.env = vector;
+    if (made) recordMadeEnvs(this, [vector]);
     this.envId = (single as { id?: string }).id ?? 'custom-env';
     this.observationSize = flatSize(single.observationSpace.shape);
     this.actionSize = flatSize(single.actionSpace.shape);

@@ -71,6 +71,48 @@ describe('algorithm registry', () => {
     }
   });
 
+  it('close() closes exactly the envs an agent made from a function, once; then learn throws and predict works', async () => {
+    class CountedBandit extends BanditEnv {
+      closes = 0;
+      close(): void {
+        this.closes++;
+      }
+    }
+    for (const record of ALGORITHMS) {
+      const made: CountedBandit[] = [];
+      const agent = record.create(() => {
+        const env = new CountedBandit();
+        made.push(env);
+        return env;
+      }, smallConfig(record.name));
+      const expected = record.kind === 'on-policy' ? (agent.config as { numEnvs?: number }).numEnvs ?? 1 : 1;
+      assert.equal(made.length, expected, record.name);
+      assert.equal(agent.closed, false);
+      agent.close();
+      agent.close();
+      assert.deepEqual(made.map((env) => env.closes), made.map(() => 1), `${record.name}: each made env closed once`);
+      assert.equal(agent.closed, true);
+      assert.equal(agent.predict([0.25]).length, 1);
+      await assert.rejects(agent.learn({ totalSteps: 10 }), /was closed/);
+
+      const given = new CountedBandit();
+      const single = record.create(given, { ...smallConfig(record.name), ...(record.kind === 'on-policy' ? { numEnvs: 1 } : {}), ...(record.name === 'svpg' ? { particles: 1 } : {}) });
+      single.close();
+      assert.equal(given.closes, 0, `${record.name}: an env passed as an object stays the caller's`);
+
+      const dir = path.join(tempDir(), 'checkpoint');
+      agent.save(dir);
+      const reloaded: CountedBandit[] = [];
+      const again = loadAgent(dir, () => {
+        const env = new CountedBandit();
+        reloaded.push(env);
+        return env;
+      });
+      again.close();
+      assert.deepEqual(reloaded.map((env) => env.closes), reloaded.map(() => 1), `${record.name}: loadAgent's envs`);
+    }
+  });
+
   it('refuses a checkpoint of another algorithm, and a tensor named __proto__, before anything changes', () => {
     const sac = createAgent('sac', new BanditEnv(), { ...TINY, seed: 1 });
     const td3 = createAgent('td3', new BanditEnv(), { ...TINY, seed: 1 });
