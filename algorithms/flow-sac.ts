@@ -23,7 +23,7 @@ import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
-import { observationTensor } from './common/networks.ts';
+import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
@@ -165,22 +165,19 @@ export class FlowSAC extends OffPolicyAgent<FlowSACConfig> {
     return losses;
   }
 
+  /** Acting, traced: a sample (explore), or tanh(f(μ_θ(s))) (deterministic). */
+  readonly acting = new TracedActing('FlowSAC.act', this.observationSize, (o, kind) => {
+    const pi = this.policy(o);
+    return kind === 'explore' ? pi.rsample(this.streams.exploration).value : pi.transforms.reduce((v, t) => t.forward(v), (pi.base as Normal).mean);
+  }, () => [this.actor, this.flow]);
+
   exploreAction(obs: Float32Array, out: Float32Array): void {
-    noGrad(() => out.set(this.sample(observationTensor(obs, this.observationSize), this.streams.exploration).action.data));
+    this.acting.act(obs, 'explore', out);
   }
 
   /** tanh(f(μ_θ(s))) when deterministic, else a sample, in the env's units. */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = new Float32Array(this.actionSize);
-    if (deterministic) {
-      noGrad(() => {
-        const o = observationTensor(obs, this.observationSize);
-        const pi = this.policy(o);
-        normalized.set(pi.transforms.reduce((v, t) => t.forward(v), (pi.base as Normal).mean).data);
-      });
-    } else {
-      this.exploreAction(Float32Array.from(obs), normalized);
-    }
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

@@ -41,7 +41,7 @@ import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
-import { observationTensor } from './common/networks.ts';
+import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
@@ -367,25 +367,19 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   }
 
   /** Algorithm 1 lines 3–4: a₀ ~ π_θ(·|s), ρ₀ ~ N(0, I), K leapfrog steps; the action is a_K. */
+  /** Acting, traced: a_K from a sample (explore), or from a₀ = μ_θ(s), ρ₀ = 0 (deterministic). */
+  readonly acting = new TracedActing('HMC-SAC.act', this.observationSize, (o, kind) => {
+    const still = kind === 'deterministic' ? zeros([1, this.actionSize]) : null;
+    return this.pass(o, this.policyParameters(o), this.streams.exploration, undefined, still ? { base: still, momentum: still } : undefined).action;
+  }, () => [this.actor, this.chain, this.critics.critic1, this.critics.critic2]);
+
   exploreAction(obs: Float32Array, out: Float32Array): void {
-    noGrad(() => {
-      const o = observationTensor(obs, this.observationSize);
-      out.set(this.pass(o, this.policyParameters(o), this.streams.exploration).action.data);
-    });
+    this.acting.act(obs, 'explore', out);
   }
 
   /** The chain's end in the env's units: from a₀ = μ_θ(s), ρ₀ = 0 when deterministic, else from a sample. */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = new Float32Array(this.actionSize);
-    if (deterministic) {
-      noGrad(() => {
-        const o = observationTensor(obs, this.observationSize);
-        const still = zeros([1, this.actionSize]);
-        normalized.set(this.pass(o, this.policyParameters(o), this.streams.exploration, undefined, { base: still, momentum: still }).action.data);
-      });
-    } else {
-      this.exploreAction(Float32Array.from(obs), normalized);
-    }
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

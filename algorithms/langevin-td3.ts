@@ -34,7 +34,8 @@ import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
-import { QNetwork, observationTensor } from './common/networks.ts';
+import { QNetwork } from './common/networks.ts';
+import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
@@ -292,11 +293,12 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   }
 
   /** The flow's deterministic action in [−1, 1]ᴬ. */
+  /** Acting, traced: a_K of the flow from a₀ = μ_θ(s) (exploration noise is added on the host). */
+  readonly acting = new TracedActing('Langevin-TD3.act', this.observationSize, (o) => this.pass(o, this.actor.forward(o)).action,
+    () => [this.actor, this.flow, this.critic1]);
+
   private deterministicAction(obs: ArrayLike<number>, out: Float32Array): void {
-    noGrad(() => {
-      const o = observationTensor(obs, this.observationSize);
-      out.set(this.pass(o, this.actor.forward(o)).action.data);
-    });
+    this.acting.act(obs, 'deterministic', out);
   }
 
   /** a = clip(a_K + N(0, σ²), −1, 1) with noise from the exploration stream (TD3's exploration on the flow's action). */

@@ -23,7 +23,8 @@ import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
-import { QNetwork, observationTensor } from './common/networks.ts';
+import { QNetwork } from './common/networks.ts';
+import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { SoftTwinCritic, Temperature } from './common/soft-critic.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
@@ -287,11 +288,13 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     return losses;
   }
 
+  /** Acting, traced: a sample (explore), or tanh(μ(s)) (deterministic). */
+  readonly acting = new TracedActing('SAC.act', this.observationSize, (o, kind) =>
+    kind === 'explore' ? this.samplePolicy(o, this.streams.exploration).action : tanh(this.actor.forward(o, this.config).mean),
+  () => [this.actor]);
+
   exploreAction(obs: Float32Array, out: Float32Array): void {
-    noGrad(() => {
-      const { action } = this.samplePolicy(observationTensor(obs, this.observationSize), this.streams.exploration);
-      out.set(action.data);
-    });
+    this.acting.act(obs, 'explore', out);
   }
 
   /**
@@ -299,12 +302,7 @@ export class SAC extends OffPolicyAgent<SACConfig> {
    * sample (drawn from the exploration stream).
    */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = new Float32Array(this.actionSize);
-    if (deterministic) {
-      noGrad(() => normalized.set(tanh(this.actor.forward(observationTensor(obs, this.observationSize), this.config).mean).data));
-    } else {
-      this.exploreAction(Float32Array.from(obs), normalized);
-    }
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

@@ -20,7 +20,8 @@ import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
-import { QNetwork, observationTensor } from './common/networks.ts';
+import { QNetwork } from './common/networks.ts';
+import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
@@ -165,8 +166,11 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
   }
 
   /** a = clip(μ(s) + N(0, σ²), −1, 1) with noise from the exploration stream. */
+  /** Acting, traced: μ(s) (exploration noise is added on the host). */
+  readonly acting = new TracedActing('TD3.act', this.observationSize, (o) => this.actor.forward(o), () => [this.actor]);
+
   exploreAction(obs: Float32Array, out: Float32Array): void {
-    noGrad(() => out.set(this.actor.forward(observationTensor(obs, this.observationSize)).data));
+    this.acting.act(obs, 'deterministic', out);
     for (let i = 0; i < out.length; i++) {
       out[i] = Math.min(1, Math.max(-1, out[i] + this.config.explorationNoise * this.streams.exploration.normal()));
     }
@@ -175,7 +179,7 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
   /** μ(s) in the env's units (with exploration noise when not deterministic). */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
     const normalized = new Float32Array(this.actionSize);
-    if (deterministic) noGrad(() => normalized.set(this.actor.forward(observationTensor(obs, this.observationSize)).data));
+    if (deterministic) this.acting.act(obs, 'deterministic', normalized);
     else this.exploreAction(Float32Array.from(obs), normalized);
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
