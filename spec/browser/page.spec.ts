@@ -149,7 +149,7 @@ describe('the demo page in headless Chromium', function () {
   });
 
   it('SAC on Pendulum: steps advance, the curve and the losses update', async () => {
-    await fillSettings(page, { env: 'Pendulum-v1', algorithm: 'sac', seed: '1', steps: '4000', learningRate: '0.001', hiddenSize: '64', batchSize: '64', warmup: '200', evalEvery: '400', speed: 'max' });
+    await fillSettings(page, { env: 'Pendulum-v1', algorithm: 'sac', seed: '1', steps: '40000', learningRate: '0.001', hiddenSize: '64', batchSize: '64', warmup: '200', evalEvery: '400', speed: 'max' });
     await page.locator('#start').click();
     await waitFor(page, 'SAC has taken 600 steps', async () => (await status(page)).step >= 600);
     const first = await status(page);
@@ -183,7 +183,7 @@ describe('the demo page in headless Chromium', function () {
     assert.equal(await messageAfter(page, start), "Learning rate must be a number, got 'abc'");
     await fillSettings(page, { learningRate: '0.001', steps: '-5' });
     assert.equal(await messageAfter(page, start), 'Steps must not be negative, got -5');
-    await fillSettings(page, { steps: '4000', seed: 'NaN' });
+    await fillSettings(page, { steps: '40000', seed: 'NaN' });
     assert.equal(await messageAfter(page, start), "Seed must be an integer, got 'NaN'");
     await waitFor(page, 'the session trains on', async () => (await status(page)).step > before.step);
     await fillSettings(page, { seed: '1' });
@@ -215,7 +215,7 @@ describe('the demo page in headless Chromium', function () {
     const path = join(work, 'download.json');
     await download.saveAs(path);
     const files = unpackCheckpoint(readFileSync(path, 'utf8'), 'download.json');
-    const restored = new SAC(make('Pendulum-v1'), { seed: 1, hiddenSizes: [64, 64], batchSize: 64, learningStarts: 200, bufferSize: 4000, learningRate: 0.001 });
+    const restored = new SAC(make('Pendulum-v1'), { seed: 1, hiddenSizes: [64, 64], batchSize: 64, learningStarts: 200, bufferSize: 40000, learningRate: 0.001 });
     restored.fromCheckpoint(files);
     assert.ok(restored.training.step > 0);
     assert.match(download.suggestedFilename(), /^sac-Pendulum-v1-step\d+\.varl\.json$/);
@@ -247,7 +247,7 @@ describe('the demo page in headless Chromium', function () {
   });
 
   it('IAPO on MultiGoal: the heat map of Q with the inference iterates λ₀…λ_K', async () => {
-    await fillSettings(page, { env: 'MultiGoal-v0', algorithm: 'iapo', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '150', evalEvery: '300', speed: 'max' });
+    await fillSettings(page, { env: 'MultiGoal-v0', algorithm: 'iapo', seed: '0', steps: '30000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '150', evalEvery: '300', speed: 'max' });
     await page.locator('#start').click();
     await waitFor(page, 'IAPO has trained past an evaluation', async () => {
       const s = await status(page);
@@ -266,7 +266,7 @@ describe('the demo page in headless Chromium', function () {
 
   it('HMC-SAC on Pendulum: the leapfrog chain a₀…a_K on Q(s, ·), with the policy’s density', async () => {
     await fillSettings(page, {
-      env: 'Pendulum-v1', algorithm: 'hmc-sac', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '200',
+      env: 'Pendulum-v1', algorithm: 'hmc-sac', seed: '0', steps: '30000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '200',
       chainSteps: '3', speed: 'max',
     });
     await page.locator('#start').click();
@@ -290,7 +290,7 @@ describe('the demo page in headless Chromium', function () {
 
   it('Langevin-TD3 on Pendulum: the inspect view draws the chain a₀…a_K on Q(s, ·)', async () => {
     await fillSettings(page, {
-      env: 'Pendulum-v1', algorithm: 'langevin-td3', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '300',
+      env: 'Pendulum-v1', algorithm: 'langevin-td3', seed: '0', steps: '30000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '300',
       chainSteps: '4', speed: 'max',
     });
     await page.locator('#start').click();
@@ -315,7 +315,7 @@ describe('the demo page in headless Chromium', function () {
 
   it('MuJoCo InvertedPendulum-v5: the worker loads MuJoCo’s wasm, trains, and the animation updates', async () => {
     await fillSettings(page, {
-      env: 'InvertedPendulum-v5', algorithm: 'sac', seed: '0', steps: '3000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '500',
+      env: 'InvertedPendulum-v5', algorithm: 'sac', seed: '0', steps: '30000', learningRate: '0.001', hiddenSize: '32', batchSize: '32', warmup: '100', evalEvery: '500',
       speed: 'max',
     });
     await page.locator('#start').click();
@@ -341,7 +341,7 @@ describe('the demo page in headless Chromium', function () {
     await page.locator('#landscape svg[data-dims="1"]').waitFor();
     await screenshot(page, 'body', 'mujoco-training.png');
     // Hopper's 3-D actions have no picture: the inspect view says so in place of the plot, with no alert.
-    await fillSettings(page, { env: 'Hopper-v5', steps: '1000' });
+    await fillSettings(page, { env: 'Hopper-v5', steps: '20000' });
     await page.locator('#start').click();
     await waitFor(page, 'SAC on Hopper-v5 has taken steps', async () =>
       /^SAC on Hopper-v5/.test((await page.locator('#status').textContent()) ?? '') && (await status(page)).step > 0);
