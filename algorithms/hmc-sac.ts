@@ -366,8 +366,10 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     return losses;
   }
 
-  /** Algorithm 1 lines 3–4: a₀ ~ π_θ(·|s), ρ₀ ~ N(0, I), K leapfrog steps; the action is a_K. */
-  /** Acting, traced: a_K from a sample (explore), or from a₀ = μ_θ(s), ρ₀ = 0 (deterministic). */
+  /**
+   * Algorithm 1 lines 3–4, traced: a₀ ~ π_θ(·|s), ρ₀ ~ N(0, I), K leapfrog steps, the action a_K (explore);
+   * deterministic: from a₀ = μ_θ(s), ρ₀ = 0.
+   */
   readonly acting = new TracedActing('HMC-SAC.act', this.observationSize, (o, kind) => {
     const still = kind === 'deterministic' ? zeros([1, this.actionSize]) : null;
     return this.pass(o, this.policyParameters(o), this.streams.exploration, undefined, still ? { base: still, momentum: still } : undefined).action;
