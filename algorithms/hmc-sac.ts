@@ -222,7 +222,7 @@ export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
 
 export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'distance_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
+    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
   ] as const;
   override readonly gaugeNames = ['alpha', 'beta'] as const;
   readonly buffer: ReplayBuffer;

@@ -151,7 +151,7 @@ export function langevinIterates(flow: LangevinFlow, pass: LangevinPass): Tensor
 
 export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'distance_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
+    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
   ] as const;
   override readonly gaugeNames = ['beta'] as const;
   readonly buffer: ReplayBuffer;

@@ -93,12 +93,12 @@ export class PIDController {
     return this.state.data[INTEGRAL];
   }
 
-  /** Adds one minibatch's D̂ to the mean the iteration's control step will use. */
   /** 1 when `distance` lies within 10% of the target ε, else 0: averaged over a progress row, the fraction of updates on target. */
   onTarget(distance: number): number {
-    return Math.abs(distance - this.gains.distanceTarget) <= 0.1 * this.gains.distanceTarget ? 1 : 0;
+    return withinTenPercent(distance, this.gains.distanceTarget);
   }
 
+  /** Adds one minibatch's D̂ to the mean the iteration's control step will use. */
   record(distance: number): void {
     noGrad(() => this.state.mutate_((d) => {
       d[RECORDED_SUM] += distance;
@@ -150,7 +150,19 @@ export function pidChecks(c: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** The control step's terms as metrics (none when no step was taken). */
+function withinTenPercent(distance: number, target: number): number {
+  return Math.abs(distance - target) <= 0.1 * target ? 1 : 0;
+}
+
+/**
+ * The control step's terms as metrics (none when no step was taken). `pid_on_target` is 1 when the
+ * iteration's mean D̂, the controller's own input, lies within 10% of the target: averaged over a
+ * progress row, the fraction of iterations on target (`distance_on_target` counts single minibatches).
+ */
 export function pidMetrics(reading: PIDReading | null): Record<string, number> {
-  return reading ? { pid_error: reading.error, pid_integral: reading.integral, pid_derivative: reading.derivative } : {};
+  if (!reading) return {};
+  return {
+    pid_error: reading.error, pid_integral: reading.integral, pid_derivative: reading.derivative,
+    pid_on_target: withinTenPercent(reading.distance, reading.distance - reading.error),
+  };
 }

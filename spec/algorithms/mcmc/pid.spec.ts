@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { PIDController, pidChecks, type PIDGains } from '../../../algorithms/mcmc/pid.ts';
+import { PIDController, pidChecks, pidMetrics, type PIDGains } from '../../../algorithms/mcmc/pid.ts';
 
 const GAINS: PIDGains & Record<string, number> = { distanceTarget: 0.1, proportionalGain: 0, integralGain: 1, derivativeGain: 0, initialBeta: 1, minimumBeta: 1e-3 };
 
@@ -14,6 +14,18 @@ describe('PID control of β (seed 003 §4.1)', () => {
   it('counts a D̂ within 10% of the target as on target (the claim\'s per-update test)', () => {
     const pid = new PIDController(GAINS); // ε = 0.1
     assert.deepEqual([0.1, 0.109, 0.091, 0.111, 0.089, 0, 1].map((d) => pid.onTarget(d)), [1, 1, 1, 0, 0, 0, 0]);
+  });
+
+  it('reports an iteration as on target when the mean D̂ it closes on lies within 10% of the target', () => {
+    const pid = new PIDController(GAINS);
+    const closing = (values: number[]): number | undefined => {
+      for (const d of values) pid.record(d);
+      return pidMetrics(pid.closeIteration()).pid_on_target;
+    };
+    assert.equal(closing([0.02, 0.18, 0.1]), 1, 'noisy minibatches, mean 0.1');
+    assert.equal(closing([0.105, 0.125]), 0, 'mean 0.115');
+    assert.equal(closing([0.091]), 1);
+    assert.deepEqual(pidMetrics(pid.closeIteration()), {}, 'nothing recorded: no step, no metrics');
   });
 
   it('pure I (the default gains): β falls by the shortfall each update down to its floor, then rises by the excess after a step', () => {
