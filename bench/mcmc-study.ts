@@ -3,7 +3,7 @@
  * - HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3 (and the flow-policy SAC beside SAC) at equal env steps, paired by
  *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
- * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID (mcmc-ablation-*), each paired
+ * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target (mcmc-ablation-*), each paired
  *   with mcmc-pendulum's HMC-SAC;
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
@@ -23,13 +23,13 @@ import {
   jobDir, meanInterval, readJobResult, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
 } from '../algorithms/sweep/index.ts';
 import type { SweepJob } from '../algorithms/sweep/expand.ts';
-import { readProgressRows } from '../algorithms/node/run-logger.ts';
+import { readEvalHistory, readProgressRows } from '../algorithms/node/run-logger.ts';
 import { describeOverrides, evaluationKey, formatNumber, interval } from '../algorithms/sweep/report.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
-const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta'] as const;
+const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target'] as const;
 /** method → the baseline it is claimed to match or beat. */
 const CLAIMS = [['hmc-sac', 'sac'], ['langevin-td3', 'td3'], ['flow-sac', 'sac']] as const;
 const PID_ALGORITHMS = new Set(['hmc-sac', 'langevin-td3']);
@@ -41,6 +41,8 @@ interface Finished {
   readonly result: JobResult & { readonly finalEval: NonNullable<JobResult['finalEval']> };
   /** The job's run folder (progress.jsonl, checkpoint/). */
   readonly runDir: string;
+  /** The mean of all its evaluations' returns: the area under the learning curve over its length, a measure of learning speed. */
+  readonly meanOverRun: number;
 }
 
 interface Sweep {
@@ -56,7 +58,11 @@ function openSweep(root: string, name: string): Sweep | null {
   const folder = readSweep(dir);
   const finished = folder.jobs.flatMap((job): Finished[] => {
     const result = readJobResult(dir, job);
-    return result?.finalEval ? [{ job, result: result as Finished['result'], runDir: jobDir(dir, job) }] : [];
+    if (!result?.finalEval) return [];
+    const runDir = jobDir(dir, job);
+    const evaluations = readEvalHistory(runDir);
+    const meanOverRun = evaluations.reduce((sum, e) => sum + e.mean, 0) / Math.max(1, evaluations.length);
+    return [{ job, result: result as Finished['result'], runDir, meanOverRun }];
   });
   return { name, dir, folder, finished };
 }
@@ -66,13 +72,17 @@ const plusMinus = (s: IntervalSummary, format: (x: number) => string = formatNum
   : Number.isFinite(s.halfWidth) ? `${format(s.mean)} ± ${format(s.halfWidth)}` : format(s.mean));
 const fraction = (x: number): string => x.toFixed(3);
 const range = (s: IntervalSummary): string => interval(s.low, s.high);
-const finalReturns = (runs: readonly Finished[]): IntervalSummary => meanInterval(runs.map((r) => r.result.finalEval.mean));
+/** What a run is compared by: its final evaluation's return, or the mean return over all its evaluations. */
+type Measure = (run: Finished) => number;
+const finalReturn: Measure = (run) => run.result.finalEval.mean;
+const meanOverRun: Measure = (run) => run.meanOverRun;
+const finalReturns = (runs: readonly Finished[], measure: Measure = finalReturn): IntervalSummary => meanInterval(runs.map(measure));
 
-/** run − reference of the final return, for each run with a reference run of its seed and env evaluated alike (as `varl sweep report` pairs). */
-function pairedFinalDifferences(runs: readonly Finished[], references: readonly Finished[]): number[] {
+/** run − reference of `measure`, for each run with a reference run of its seed and env evaluated alike (as `varl sweep report` pairs). */
+function pairedDifferences(runs: readonly Finished[], references: readonly Finished[], measure: Measure = finalReturn): number[] {
   return runs.flatMap((run) => {
     const reference = references.find((r) => r.job.seed === run.job.seed && r.job.envId === run.job.envId && evaluationKey(r.job) === evaluationKey(run.job));
-    return reference ? [run.result.finalEval.mean - reference.result.finalEval.mean] : [];
+    return reference ? [measure(run) - measure(reference)] : [];
   });
 }
 
@@ -84,6 +94,10 @@ interface Claim {
   readonly methodReturns: IntervalSummary;
   readonly baselineReturns: IntervalSummary;
   readonly differences: readonly number[];
+  /** The same for the mean return over each run (learning speed). */
+  readonly methodMeans: IntervalSummary;
+  readonly baselineMeans: IntervalSummary;
+  readonly meanDifferences: readonly number[];
 }
 
 function claimsOf(sweep: Sweep): Claim[] {
@@ -94,8 +108,10 @@ function claimsOf(sweep: Sweep): Claim[] {
     const methodRuns = of(method);
     const baselineRuns = of(baseline);
     return [{
-      sweep: sweep.name, envId, method, baseline, differences: pairedFinalDifferences(methodRuns, baselineRuns),
+      sweep: sweep.name, envId, method, baseline, differences: pairedDifferences(methodRuns, baselineRuns),
       methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
+      meanDifferences: pairedDifferences(methodRuns, baselineRuns, meanOverRun),
+      methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
     }];
   }));
 }
@@ -108,17 +124,22 @@ function verdict(adjusted: IntervalSummary): string {
   return 'no difference detected';
 }
 
-function claimsTable(claims: readonly Claim[]): string[] {
-  const m = claims.filter((c) => c.differences.length >= 2).length;
+/** The claims compared by the final return, or (`speed`) by the mean return over the run. */
+function claimsTable(claims: readonly Claim[], speed = false): string[] {
+  const pick = (c: Claim): [IntervalSummary, IntervalSummary, readonly number[]] =>
+    speed ? [c.methodMeans, c.baselineMeans, c.meanDifferences] : [c.methodReturns, c.baselineReturns, c.differences];
+  const m = claims.filter((c) => pick(c)[2].length >= 2).length;
   const level = 1 - 0.05 / Math.max(1, m);
+  const what = speed ? 'mean over the run' : 'return';
   return [
-    '| sweep | env | method | baseline | method return | baseline return | paired Δ (pairs) | 95% | all-comparisons interval | reading |',
+    `| sweep | env | method | baseline | method ${what} | baseline ${what} | paired Δ (pairs) | 95% | all-comparisons interval | reading |`,
     '|---|---|---|---|---|---|---|---|---|---|',
     ...claims.map((c) => {
-      const d = meanInterval(c.differences);
-      const adjusted = meanInterval(c.differences, level);
-      return `| ${c.sweep} | ${c.envId} | ${c.method} | ${c.baseline} | ${plusMinus(c.methodReturns)} (${c.methodReturns.n}) | ` +
-        `${plusMinus(c.baselineReturns)} (${c.baselineReturns.n}) | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${range(adjusted)} | ${verdict(adjusted)} |`;
+      const [method, baseline, differences] = pick(c);
+      const d = meanInterval(differences);
+      const adjusted = meanInterval(differences, level);
+      return `| ${c.sweep} | ${c.envId} | ${c.method} | ${c.baseline} | ${plusMinus(method)} (${method.n}) | ` +
+        `${plusMinus(baseline)} (${baseline.n}) | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${range(adjusted)} | ${verdict(adjusted)} |`;
     }),
     '',
     `"All-comparisons interval": the paired interval at ${(100 * level).toPrecision(4)}% (Bonferroni over the table's ${m} comparisons with ≥ 2 pairs),`,
@@ -184,17 +205,18 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
   const reference = pendulum.finished.filter((f) => f.job.algorithm === 'hmc-sac');
   const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
     const runs = sweep.finished.filter((f) => f.job.variant === variant);
-    const d = meanInterval(pairedFinalDifferences(runs, reference));
+    const d = meanInterval(pairedDifferences(runs, reference));
+    const speed = meanInterval(pairedDifferences(runs, reference, meanOverRun));
     return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
-      `${plusMinus(d)} (${d.n}) | ${range(d)} |`;
+      `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`;
   }));
   return rows.length === 0 ? ['No finished ablation run yet.'] : [
     `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
       `(${reference.length} seeds). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
     'Bonferroni-adjusted intervals and curves: [mcmc-pendulum.md](mcmc-pendulum.md).',
     '',
-    '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% |',
-    '|---|---|---|---|---|',
+    '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% | Δ of the mean over the run | 95% |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }
@@ -263,6 +285,11 @@ function main(): void {
     '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
     '',
     ...claimsTable(claims.flatMap(claimsOf)),
+    '',
+    'Learning speed: the same comparison of each run\'s mean evaluation return over all its evaluations (the area under its',
+    'learning curve divided by its length), which separates a method that gets there later from one that ends lower.',
+    '',
+    ...claimsTable(claims.flatMap(claimsOf), true),
     '',
     '## The PID keeps D̂ within 10% of its target',
     '',
