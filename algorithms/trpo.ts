@@ -18,7 +18,7 @@
  * const trpo = new TRPO(() => make('Pendulum-v1'), { numEnvs: 2, rolloutSteps: 1024 });
  * await trpo.learn({ totalSteps: 100_000 });
  */
-import { Adam, Normal, mean, noGrad, type Optimizer } from '../engine/index.ts';
+import { Adam, Normal, TracedFunction, mean, noGrad, type Optimizer, type Tensor } from '../engine/index.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
@@ -28,6 +28,7 @@ import {
 } from './common/on-policy-agent.ts';
 import { explainedVariance, importanceSurrogate, valueLoss } from './policy-gradient/losses.ts';
 import { trustRegionStep } from './policy-gradient/natural-gradient.ts';
+import type { RolloutBatch } from './common/rollout-buffer.ts';
 
 export interface TRPOConfig extends OnPolicyConfig {
   /** Adam step size of the value network. */
@@ -108,11 +109,8 @@ export class TRPO extends OnPolicyAgent<TRPOConfig> {
     let batches = 0;
     for (let epoch = 0; epoch < c.criticUpdates; epoch++) {
       for (const minibatch of this.rollout.minibatches(c.batchSize, this.streams.minibatch)) {
-        const vLoss = valueLoss(this.values(minibatch.observations), minibatch.returns, minibatch.oldValues, null);
-        this.valueOptimizer.zeroGrad();
-        vLoss.backward();
-        this.valueOptimizer.step();
-        valueLossSum += vLoss.item();
+        this.valueBatch = minibatch;
+        valueLossSum += this.valueStep.call(String(minibatch.size)).item();
         batches++;
       }
     }
@@ -122,6 +120,24 @@ export class TRPO extends OnPolicyAgent<TRPOConfig> {
       ...(Number.isFinite(explained) ? { explained_variance: explained } : {}),
     };
   }
+
+  /** The minibatch of the value step being traced or replayed. */
+  private valueBatch: RolloutBatch | null = null;
+
+  /** One Adam step of V on a minibatch, recorded once per batch size and replayed (engine/trace). */
+  readonly valueStep = new TracedFunction('TRPO.valueStep', (): Tensor => {
+    const b = this.valueBatch as RolloutBatch;
+    const vLoss = valueLoss(this.values(b.observations), b.returns, b.oldValues, null);
+    this.valueOptimizer.zeroGrad();
+    vLoss.backward();
+    this.valueOptimizer.step();
+    return vLoss;
+  }, {
+    inputs: () => {
+      const b = this.valueBatch as RolloutBatch;
+      return [b.observations, b.returns, b.oldValues, ...this.valueOptimizer.params];
+    },
+  });
 
   checkpointOptimizers(): Readonly<Record<string, Optimizer>> {
     return { value: this.valueOptimizer };
