@@ -38,6 +38,10 @@ let pendingCurve: CurvePoint[] = [];
 let lastFrameAt = 0;
 /** The generation whose loop is running, so a resume never starts a second loop on one agent. */
 let activeLoop = -1;
+/** Generations whose loop is still inside a chunk (a replaced session's loop finishes its chunk first). */
+const busyLoops = new Set<number>();
+/** Envs of replaced sessions whose loop was busy, closed when it ends, by generation. */
+const retiredEnvs = new Map<number, DemoEnv[]>();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,9 +109,13 @@ async function trainLoop(): Promise<void> {
   const mine = generation;
   if (activeLoop === mine) return;
   activeLoop = mine;
+  busyLoops.add(mine);
   try {
     await runChunks(mine);
   } finally {
+    busyLoops.delete(mine);
+    for (const env of retiredEnvs.get(mine) ?? []) env.close();
+    retiredEnvs.delete(mine);
     if (activeLoop === mine) activeLoop = -1;
   }
 }
@@ -158,7 +166,24 @@ function flush(s: Session): void {
   postStatus();
 }
 
+/**
+ * Closes the envs of the session being replaced (a MuJoCo env holds its share of the wasm heap), at
+ * once, or when its loop has finished the chunk it is in.
+ */
+function retire(old: Session | null): void {
+  if (!old) return;
+  const envs = [old.env, old.evalEnv];
+  const busy = [...busyLoops];
+  if (busy.length === 0) {
+    for (const env of envs) env.close();
+    return;
+  }
+  const last = Math.max(...busy);
+  retiredEnvs.set(last, [...(retiredEnvs.get(last) ?? []), ...envs]);
+}
+
 function newSession(agent: Agent, env: DemoEnv, envId: string, totalSteps: number, evalEvery: number, seed: number): Session {
+  retire(session);
   generation++;
   updateRate = { updates: 0, seconds: 0 };
   pendingCurve = [];
