@@ -8,6 +8,7 @@
  * bench/results/on-policy-cost.json.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { algorithm, type Agent } from '../algorithms/index.ts';
@@ -46,4 +47,6 @@ const lines = [
   ...rows.map((r) => `| ${r.variant} | ${r.msPerIteration.toFixed(0)} | ${r.relative.toFixed(2)} |`),
 ];
 process.stdout.write(lines.join('\n') + '\n');
-fs.writeFileSync(path.join(here, 'results', 'on-policy-cost.json'), JSON.stringify({ env: ENV, sizes: SIZES, iterations, rows }, null, 1) + '\n');
+// The load matters: variants run one after another, so other work on the machine skews their ratios.
+const machine = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg() };
+fs.writeFileSync(path.join(here, 'results', 'on-policy-cost.json'), JSON.stringify({ env: ENV, sizes: SIZES, iterations, machine, rows }, null, 1) + '\n');
