@@ -292,11 +292,11 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     polyakUpdate(this.actorTarget, this.actor, c.tau);
   }
 
-  /** The flow's deterministic action in [−1, 1]ᴬ. */
   /** Acting, traced: a_K of the flow from a₀ = μ_θ(s) (exploration noise is added on the host). */
   readonly acting = new TracedActing('Langevin-TD3.act', this.observationSize, (o) => this.pass(o, this.actor.forward(o)).action,
     () => [this.actor, this.flow, this.critic1]);
 
+  /** The flow's deterministic action in [−1, 1]ᴬ. */
   private deterministicAction(obs: ArrayLike<number>, out: Float32Array): void {
     this.acting.act(obs, 'deterministic', out);
   }

@@ -18,7 +18,7 @@
  * const trpo = new TRPO(() => make('Pendulum-v1'), { numEnvs: 2, rolloutSteps: 1024 });
  * await trpo.learn({ totalSteps: 100_000 });
  */
-import { Adam, Normal, TracedFunction, mean, noGrad, type Optimizer, type Tensor } from '../engine/index.ts';
+import { Adam, Normal, TracedFunction, mean, noGrad, type Optimizer } from '../engine/index.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
@@ -26,7 +26,7 @@ import type { Metrics, TrainingProgress } from './common/learner.ts';
 import {
   ON_POLICY_CHOICES, ON_POLICY_DEFAULTS, OnPolicyAgent, VARIATIONAL_PRESETS, onPolicyChecks, type OnPolicyConfig,
 } from './common/on-policy-agent.ts';
-import { explainedVariance, importanceSurrogate, valueLoss } from './policy-gradient/losses.ts';
+import { explainedVariance, importanceSurrogate } from './policy-gradient/losses.ts';
 import { trustRegionStep } from './policy-gradient/natural-gradient.ts';
 import type { RolloutBatch } from './common/rollout-buffer.ts';
 
@@ -125,14 +125,7 @@ export class TRPO extends OnPolicyAgent<TRPOConfig> {
   private valueBatch: RolloutBatch | null = null;
 
   /** One Adam step of V on a minibatch, recorded once per batch size and replayed (engine/trace). */
-  readonly valueStep = new TracedFunction('TRPO.valueStep', (): Tensor => {
-    const b = this.valueBatch as RolloutBatch;
-    const vLoss = valueLoss(this.values(b.observations), b.returns, b.oldValues, null);
-    this.valueOptimizer.zeroGrad();
-    vLoss.backward();
-    this.valueOptimizer.step();
-    return vLoss;
-  }, {
+  readonly valueStep = new TracedFunction('TRPO.valueStep', () => this.valueRegressionStep(this.valueBatch as RolloutBatch, this.valueOptimizer), {
     inputs: () => {
       const b = this.valueBatch as RolloutBatch;
       return [b.observations, b.returns, b.oldValues, ...this.valueOptimizer.params];

@@ -2,7 +2,7 @@
  * Networks shared by the actor-critic algorithms: the state-action value network Q(s, a) as an MLP
  * on the concatenation [s, a] (CleanRL's `SoftQNetwork`, SB3's `ContinuousCritic` with one head).
  */
-import { MLP, Module, Tensor, concat, reshape, zeros, type Generator } from '../../engine/index.ts';
+import { MLP, Module, Tensor, concat, reshape, zeros, type FloatArray, type Generator } from '../../engine/index.ts';
 
 export interface QNetworkOptions {
   observationSize: number;
@@ -28,10 +28,15 @@ export class QNetwork extends Module {
   }
 }
 
+/** Copies one observation of `size` values into `out`; a RangeError names both sizes when it has another. */
+export function copyObservation(obs: ArrayLike<number>, size: number, out: FloatArray): void {
+  if (obs?.length !== size) throw new RangeError(`expected an observation of ${size} values, got ${obs?.length}`);
+  for (let i = 0; i < size; i++) out[i] = obs[i];
+}
+
 /** One observation as a [1, n] float32 tensor. */
 export function observationTensor(obs: ArrayLike<number>, size: number): Tensor {
-  if (obs.length !== size) throw new RangeError(`expected an observation of ${size} values, got ${obs.length}`);
   const t = zeros([1, size]);
-  for (let i = 0; i < size; i++) t.data[i] = obs[i];
+  copyObservation(obs, size, t.data);
   return t;
 }

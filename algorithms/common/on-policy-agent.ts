@@ -211,16 +211,19 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
     return reshape(this.value.forward(observations), [observations.shape[0]]);
   }
 
+  /** One step of `optimizer` regressing V(s) on the batch's λ-returns; the loss before it. */
+  protected valueRegressionStep(batch: RolloutBatch, optimizer: Optimizer): Tensor {
+    const loss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, null);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    return loss;
+  }
+
   /** `steps` full-batch steps of `optimizer` regressing V(s) on the batch's λ-returns; the last loss. */
   protected fitValue(batch: RolloutBatch, optimizer: Optimizer, steps: number): number {
     let last = 0;
-    for (let step = 0; step < steps; step++) {
-      const loss = valueLoss(this.values(batch.observations), batch.returns, batch.oldValues, null);
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      last = loss.item();
-    }
+    for (let step = 0; step < steps; step++) last = this.valueRegressionStep(batch, optimizer).item();
     return last;
   }
 

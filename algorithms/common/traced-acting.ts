@@ -6,6 +6,8 @@
  * generators, live scalars such as β through `dynamicScalar`).
  */
 import { TracedFunction, noGrad, zeros, type Module, type Tensor } from '../../engine/index.ts';
+import { copyObservation } from './networks.ts';
+import { stateTensors } from './traced-update.ts';
 
 /** The two ways an agent acts: a sample for exploration, or its deterministic action. */
 export type ActingKind = 'explore' | 'deterministic';
@@ -27,16 +29,13 @@ export class TracedActing {
   ) {
     this.observation = zeros([1, observationSize]);
     this.step = new TracedFunction(name, (kind) => act(this.observation, kind as ActingKind), {
-      inputs: () => [this.observation, ...state().flatMap((part) => ('parameters' in part ? part.parameters() : [part]))],
+      inputs: () => [this.observation, ...stateTensors(state())],
     });
   }
 
   /** The action for `obs` ([A] values, the policy's own units) written into `out`. */
   act(obs: ArrayLike<number>, kind: ActingKind, out: Float32Array): Float32Array {
-    if (obs?.length !== this.observationSize) throw new RangeError(`expected an observation of ${this.observationSize} values, got ${obs?.length}`);
-    this.observation.mutate_((d) => {
-      for (let i = 0; i < d.length; i++) d[i] = obs[i];
-    });
+    this.observation.mutate_((d) => copyObservation(obs, this.observationSize, d));
     out.set(noGrad(() => this.step.call(kind)).data);
     return out;
   }

@@ -12,6 +12,11 @@ export type TracedUpdate = TracedFunction<Record<string, Tensor>>;
  * A traced update over a replay minibatch and the given modules and tensors: the guard re-traces
  * when any of them is replaced or changes shape.
  */
+/** The tensors of `parts`: each module's parameters, and each tensor itself (what an input guard watches). */
+export function stateTensors(parts: readonly (Module | Tensor)[]): Tensor[] {
+  return parts.flatMap((part) => ('parameters' in part ? part.parameters() : [part]));
+}
+
 export function tracedUpdate(
   name: string, body: (schedule: string) => Record<string, Tensor>,
   batch: () => TensorBatch, state: () => readonly (Module | Tensor)[],
@@ -19,12 +24,7 @@ export function tracedUpdate(
   return new TracedFunction(name, body, {
     inputs: () => {
       const b = batch();
-      const tensors: Tensor[] = [b.observations, b.actions, b.rewards, b.nextObservations, b.notTerminated];
-      for (const part of state()) {
-        if ('parameters' in part) tensors.push(...part.parameters());
-        else tensors.push(part);
-      }
-      return tensors;
+      return [b.observations, b.actions, b.rewards, b.nextObservations, b.notTerminated, ...stateTensors(state())];
     },
   });
 }
