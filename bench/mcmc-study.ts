@@ -23,7 +23,7 @@ import {
   jobDir, meanInterval, readJobResult, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
 } from '../algorithms/sweep/index.ts';
 import type { SweepJob } from '../algorithms/sweep/expand.ts';
-import { readEvalHistory, readProgressRows } from '../algorithms/node/run-logger.ts';
+import { evalPointsOf, readProgressRows } from '../algorithms/node/run-logger.ts';
 import { describeOverrides, evaluationKey, formatNumber, interval } from '../algorithms/sweep/report.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -39,8 +39,8 @@ const WARMUP_FRACTION = 0.2;
 interface Finished {
   readonly job: SweepJob;
   readonly result: JobResult & { readonly finalEval: NonNullable<JobResult['finalEval']> };
-  /** The job's run folder (progress.jsonl, checkpoint/). */
-  readonly runDir: string;
+  /** The rows of the job's progress.jsonl, read once. */
+  readonly progress: readonly Record<string, number | null>[];
   /** The mean of all its evaluations' returns: the area under the learning curve over its length, a measure of learning speed. */
   readonly meanOverRun: number;
 }
@@ -59,10 +59,10 @@ function openSweep(root: string, name: string): Sweep | null {
   const finished = folder.jobs.flatMap((job): Finished[] => {
     const result = readJobResult(dir, job);
     if (!result?.finalEval) return [];
-    const runDir = jobDir(dir, job);
-    const evaluations = readEvalHistory(runDir);
+    const progress = readProgressRows(jobDir(dir, job));
+    const evaluations = evalPointsOf(progress);
     const meanOverRun = evaluations.reduce((sum, e) => sum + e.mean, 0) / Math.max(1, evaluations.length);
-    return [{ job, result: result as Finished['result'], runDir, meanOverRun }];
+    return [{ job, result: result as Finished['result'], progress, meanOverRun }];
   });
   return { name, dir, folder, finished };
 }
@@ -158,7 +158,7 @@ function onTargetFraction(run: Finished, metric: 'distance_on_target' | 'pid_on_
   let weighted = 0;
   let steps = 0;
   let previous = 0;
-  for (const row of readProgressRows(run.runDir)) {
+  for (const row of run.progress) {
     const step = row.step as number;
     const fraction = row[metric];
     if (step > start && typeof fraction === 'number') {
@@ -223,8 +223,7 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
 
 /** Wall-clock seconds per 1,000 env steps of a finished run, evaluations included (`wall_s` survives resumes). */
 function secondsPerThousandSteps(run: Finished): number | null {
-  const rows = readProgressRows(run.runDir);
-  const last = rows[rows.length - 1];
+  const last = run.progress[run.progress.length - 1];
   return last && typeof last.wall_s === 'number' && typeof last.step === 'number' && last.step > 0 ? (1000 * last.wall_s) / last.step : null;
 }
 

@@ -93,10 +93,15 @@ export function readProgressRows(runDir: string): Record<string, number | null>[
   });
 }
 
+/** The evaluation points among progress rows. */
+export function evalPointsOf(rows: readonly Record<string, number | null>[]): EvalPoint[] {
+  return rows.flatMap((row) => (typeof row.eval_return_mean === 'number'
+    ? [{ step: row.step as number, mean: row.eval_return_mean, std: row.eval_return_std ?? 0 }] : []));
+}
+
 /** Reads the evaluation points of a run's progress.jsonl (for curves of finished runs). */
 export function readEvalHistory(runDir: string): EvalPoint[] {
-  return readProgressRows(runDir).flatMap((row) => (typeof row.eval_return_mean === 'number'
-    ? [{ step: row.step as number, mean: row.eval_return_mean, std: row.eval_return_std ?? 0 }] : []));
+  return evalPointsOf(readProgressRows(runDir));
 }
 
 /** The first evaluation of the run at or before `upToStep` whose mean return reaches `threshold`, if any. */
