@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SACConfig, TD3Config } from '../../algorithms/index.ts';
-import { availableKernels, kernels, registerKernels, useKernels, type CheckpointFiles, type Kernels } from '../../engine/index.ts';
+import type { LearnOptions, ProgressRecord, SACConfig, TD3Config } from '../../algorithms/index.ts';
+import {
+  availableKernels, isTracingEnabled, kernels, registerKernels, setTracing, useKernels, type CheckpointFiles, type Kernels,
+} from '../../engine/index.ts';
 import { createWasmKernels } from '../../engine/kernels/wasm/index.ts';
 
 /** Runs the enclosing describe block on the kernel set `name` ('wasm', 'js'), restoring the previous one after. */
@@ -77,6 +79,27 @@ export function progressRows(runDir: string): Record<string, unknown>[] {
     const { wall_s: _w, updates_per_s: _u, ...row } = JSON.parse(line) as Record<string, unknown>;
     return row;
   });
+}
+
+/** Restores the tracing switch (setTracing) after the enclosing describe block, whatever its tests set it to. */
+export function restoresTracing(): void {
+  let tracing = true;
+  before(() => {
+    tracing = isTracingEnabled();
+  });
+  after(() => setTracing(tracing));
+}
+
+/** Trains `agent` to `totalSteps` and returns its progress records as JSON, without the wall-clock fields. */
+export async function learnedRecords(agent: { learn(options: LearnOptions): Promise<unknown> }, totalSteps: number): Promise<string[]> {
+  const rows: string[] = [];
+  await agent.learn({
+    totalSteps,
+    callbacks: [{
+      onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))),
+    }],
+  });
+  return rows;
 }
 
 /** meta.json without the wall-clock fields (the only part of a checkpoint two identical runs may differ in). */

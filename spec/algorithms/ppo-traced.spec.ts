@@ -6,11 +6,10 @@
  * give the same numbers with tracing on.
  */
 import { strict as assert } from 'node:assert';
-import { isTracingEnabled, setTracing, type CheckpointFiles } from '../../engine/index.ts';
+import { setTracing, type CheckpointFiles } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
 import { PPO, type PPOConfig } from '../../algorithms/ppo.ts';
-import type { ProgressRecord } from '../../algorithms/index.ts';
-import { withoutClock } from './helpers.ts';
+import { learnedRecords, restoresTracing, withoutClock } from './helpers.ts';
 
 /** 2 envs × 64 steps = 128 transitions in minibatches of 48, 48 and 32: two schedules. */
 const TINY: Partial<PPOConfig> = {
@@ -29,22 +28,14 @@ interface Run {
 async function run(config: Partial<PPOConfig>, traced: boolean): Promise<Run> {
   setTracing(traced);
   const agent = new PPO(() => make('Pendulum-v1'), { ...TINY, ...config });
-  const rows: string[] = [];
-  await agent.learn({
-    totalSteps: TOTAL_STEPS,
-    callbacks: [{ onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))) }],
-  });
+  const rows = await learnedRecords(agent, TOTAL_STEPS);
   return { rows, files: agent.toCheckpoint(), stats: agent.trainingStep.stats().map((s) => [s.key, s.state]),
     acting: agent.actingStep.stats().map((s) => [s.key, s.state]) };
 }
 
 describe('PPO: a traced and replayed minibatch step is the eager step, bit for bit', function () {
   this.timeout(120_000);
-  let tracing = true;
-  before(() => {
-    tracing = isTracingEnabled();
-  });
-  after(() => setTracing(tracing));
+  restoresTracing();
 
   const cases: [string, Partial<PPOConfig>, boolean][] = [
     ['gradients always clipped (maxGradNorm 1e-3)', { maxGradNorm: 1e-3 }, true],

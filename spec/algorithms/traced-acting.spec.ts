@@ -5,11 +5,11 @@
  * and after a checkpoint is restored into the agent.
  */
 import { strict as assert } from 'node:assert';
-import { isTracingEnabled, setTracing } from '../../engine/index.ts';
+import { setTracing } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
 import { FlowSAC, HMCSAC, LangevinTD3, SAC, TD3 } from '../../algorithms/index.ts';
 import type { TracedActing } from '../../algorithms/common/traced-acting.ts';
-import { TINY } from './helpers.ts';
+import { TINY, restoresTracing } from './helpers.ts';
 
 interface ActingAgent {
   readonly acting: TracedActing;
@@ -51,11 +51,7 @@ function script(agent: ActingAgent): number[] {
 
 describe('off-policy acting: the traced step acts as eager acting, bit for bit', function () {
   this.timeout(120_000);
-  let tracing = true;
-  before(() => {
-    tracing = isTracingEnabled();
-  });
-  after(() => setTracing(tracing));
+  restoresTracing();
 
   for (const [name, build] of Object.entries(AGENTS)) {
     it(`${name}: explored, deterministic and sampled actions`, () => {

@@ -5,11 +5,10 @@
  * the point policy and for the parameter posterior (which acts eagerly).
  */
 import { strict as assert } from 'node:assert';
-import { isTracingEnabled, setTracing, type CheckpointFiles } from '../../engine/index.ts';
+import { setTracing, type CheckpointFiles } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
 import { TRPO, type TRPOConfig } from '../../algorithms/trpo.ts';
-import type { ProgressRecord } from '../../algorithms/index.ts';
-import { withoutClock } from './helpers.ts';
+import { learnedRecords, restoresTracing, withoutClock } from './helpers.ts';
 
 /** 2 envs × 64 steps = 128 transitions in value minibatches of 48, 48 and 32: two schedules. */
 const TINY: Partial<TRPOConfig> = { numEnvs: 2, rolloutSteps: 64, batchSize: 48, criticUpdates: 3, hiddenSizes: [16, 16], seed: 5 };
@@ -25,22 +24,14 @@ interface Run {
 async function run(config: Partial<TRPOConfig>, traced: boolean): Promise<Run> {
   setTracing(traced);
   const agent = new TRPO(() => make('Pendulum-v1'), { ...TINY, ...config });
-  const rows: string[] = [];
-  await agent.learn({
-    totalSteps: TOTAL_STEPS,
-    callbacks: [{ onRecord: (_run, record: ProgressRecord) => void rows.push(JSON.stringify(record, (key, value: unknown) => (key === 'updatesPerSecond' || key === 'wallSeconds' ? undefined : value))) }],
-  });
+  const rows = await learnedRecords(agent, TOTAL_STEPS);
   const states = (f: { stats(): { key: string; state: string }[] }): [string, string][] => f.stats().map((s) => [s.key, s.state]);
   return { rows, files: agent.toCheckpoint(), value: states(agent.valueStep).sort(), acting: states(agent.actingStep) };
 }
 
 describe('TRPO: traced value steps and acting are the eager ones, bit for bit', function () {
   this.timeout(120_000);
-  let tracing = true;
-  before(() => {
-    tracing = isTracingEnabled();
-  });
-  after(() => setTracing(tracing));
+  restoresTracing();
 
   for (const [name, config] of [['point policy', {}], ['parameter posterior', { posterior: 'parameter' }]] as const) {
     it(`${name}: the same progress rows and checkpoint`, async () => {

@@ -6,12 +6,12 @@
  * step runs often enough to reach replay.
  */
 import { strict as assert } from 'node:assert';
-import { isTracingEnabled, setTracing, type CheckpointFiles, type TraceStats } from '../../../engine/index.ts';
+import { setTracing, type CheckpointFiles, type TraceStats } from '../../../engine/index.ts';
 import { make } from '../../../envs/index.ts';
 import { FlowSAC } from '../../../algorithms/flow-sac.ts';
 import { HMCSAC } from '../../../algorithms/hmc-sac.ts';
 import { LangevinTD3 } from '../../../algorithms/langevin-td3.ts';
-import { withoutClock } from '../helpers.ts';
+import { restoresTracing, withoutClock } from '../helpers.ts';
 
 /** Tiny networks; `learningStarts` 50 of 300 steps leaves 250 updates. */
 const TINY = { hiddenSizes: [16, 16], batchSize: 32, learningStarts: 50, bufferSize: 1000, seed: 7 };
@@ -94,11 +94,7 @@ const cases: { name: string; build: () => TracedAgent; schedules: string[] }[] =
 ];
 
 describe('MCMC agents: a traced and replayed update is the eager update, bit for bit (Pendulum-v1)', () => {
-  let tracing = true;
-  before(() => {
-    tracing = isTracingEnabled();
-  });
-  after(() => setTracing(tracing));
+  restoresTracing();
 
   for (const { name, build, schedules } of cases) {
     it(`${name}: the same losses at every update and the same checkpoint, every schedule replaying`, async () => {
