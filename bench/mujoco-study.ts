@@ -1,13 +1,13 @@
 /**
- * The SAC/TD3 study on the MuJoCo v5 tasks (#12's item 8): reports the two sweeps
- * (bench/sweeps/mujoco-balance.yaml, bench/sweeps/mujoco-locomotion.yaml) with `varl sweep report`
- * into bench/results/mujoco-balance.md and mujoco-locomotion.md (+ .json, curves), and writes
- * bench/results/mujoco-study.md: our 95% intervals beside published learning-curve values at the
- * same env steps, each with its source.
+ * The MuJoCo v5 studies: SAC and TD3 (#12's item 8), PPO and TRPO at 1M steps (#14). Reports the sweeps
+ * (bench/sweeps/mujoco-balance.yaml, mujoco-locomotion.yaml, on-policy-mujoco.yaml) with `varl sweep report`
+ * into bench/results/<name>.md (+ .json, curves), and writes bench/results/mujoco-study.md: our 95%
+ * intervals beside published learning-curve values at the same env steps, each with its source.
  *
  *   varl sweep run bench/sweeps/mujoco-balance.yaml --jobs 2
  *   varl sweep run bench/sweeps/mujoco-locomotion.yaml --jobs 2
- *   node --import tsx bench/mujoco-study.ts [--balance DIR] [--locomotion DIR]   (default sweeps/<name>)
+ *   varl sweep run bench/sweeps/on-policy-mujoco.yaml --jobs 2
+ *   node --import tsx bench/mujoco-study.ts [--balance DIR] [--locomotion DIR] [--on-policy DIR]   (default sweeps/<name>)
  *
  * Unfinished jobs are counted, not used: the report can be written while the sweeps run.
  */
@@ -53,6 +53,38 @@ const AT_100K: Record<string, Record<string, PublishedPoint[]>> = {
   },
 };
 
+/**
+ * PPO and TRPO at 1M steps. SB3 log: the same rl-trained-agents evaluation files as above (every 25k for PPO,
+ * 50k for TRPO); SB3 final: RL Zoo's benchmark.md (DLR-RM/rl-baselines3-zoo), the finished agent run for
+ * ~150k steps (150 episodes), ± the sd over those episodes; CleanRL: docs/benchmark/ppo_continuous_action.md
+ * (vwxyzjn/cleanrl, tag pr-424), `ppo_continuous_action.py` with CleanRL's own settings (not RL Zoo's: 2048
+ * steps per rollout, 10 epochs, lr 3e-4), MuJoCo v4, mean return of training episodes, 3 seeds.
+ */
+const AT_1M: Record<string, Record<string, PublishedPoint[]>> = {
+  'Hopper-v5': {
+    ppo: [
+      { source: 'SB3 RL Zoo agent\'s evaluation log, Hopper-v3, 1 run', value: '2334.9 (250k: 107.0, 500k: 33.5, 750k: 247.9; best 2780.3 at 975k)' },
+      { source: 'RL Zoo benchmark.md, that agent after training, 150 episodes', value: '2410.4 ± 10.0 (sd over episodes)' },
+      { source: 'CleanRL PPO, Hopper-v4, 3 seeds, training episodes', value: '2382.9 ± 271.7' },
+    ],
+    trpo: [
+      { source: 'SB3 RL Zoo agent\'s evaluation log, Hopper-v3, 1 run', value: '3561.6 (250k: 3273.0, 500k: 3308.4, 750k: 3550.7)' },
+      { source: 'RL Zoo benchmark.md, that agent after training, 152 episodes', value: '3618.4 ± 356.8 (sd over episodes)' },
+    ],
+  },
+  'HalfCheetah-v5': {
+    ppo: [
+      { source: 'SB3 RL Zoo agent\'s evaluation log, HalfCheetah-v3, 1 run', value: '5728.1 (250k: 3843.7, 500k: 5232.8, 750k: 5427.4)' },
+      { source: 'RL Zoo benchmark.md, that agent after training, 150 episodes', value: '5819.1 ± 663.5 (sd over episodes)' },
+      { source: 'CleanRL PPO, HalfCheetah-v4, 3 seeds, training episodes', value: '1442.6 ± 46.0' },
+    ],
+    trpo: [
+      { source: 'SB3 RL Zoo agent\'s evaluation log, HalfCheetah-v3, 1 run', value: '1783.4 (250k: 1469.8, 500k: 1338.3, 750k: 1723.1)' },
+      { source: 'RL Zoo benchmark.md, that agent after training, 150 episodes', value: '1785.5 ± 68.7 (sd over episodes)' },
+    ],
+  },
+};
+
 const TO_THRESHOLD: Record<string, Record<string, PublishedPoint[]>> = {
   'InvertedPendulum-v5': {
     td3: [{ source: 'TD3 paper curves, InvertedPendulum-v1, 10 seeds (1000 random steps first)', value: 'first evaluation ≥ 950 at 15k (2 seeds), 20k (4), 25k (4); the mean at 25k' }],
@@ -79,25 +111,39 @@ function published(table: Record<string, Record<string, PublishedPoint[]>>, v: V
   return points.length ? points.map((p) => `${p.value} — ${p.source}`).join('<br>') : 'none found (no SB3, CleanRL or paper curve for this task)';
 }
 
+/** Our mean ± 95% half-width at `step`, where every finished seed was evaluated there. */
+function atStep(v: VariantSummary, step: number): string {
+  const point = v.curve.find((p) => p.step === step);
+  if (!point) return '–';
+  return Number.isFinite(point.halfWidth) ? `${formatNumber(point.mean)} ± ${formatNumber(point.halfWidth)}` : formatNumber(point.mean);
+}
+
+function perSeed(v: VariantSummary): string {
+  return v.seeds.length ? v.finalReturns.map((r) => formatNumber(r)).join(', ') : '–';
+}
+
 function section(title: string, report: SweepReport, header: string, row: (v: VariantSummary) => string): string[] {
   return [`## ${title}`, '', `${report.finished} of ${report.jobs} jobs finished.`, '', header, ...report.variants.map(row), ''];
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { balance: { type: 'string' }, locomotion: { type: 'string' } } });
+  const { values } = parseArgs({ options: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' } } });
   const balanceDir = values.balance ?? path.join('sweeps', 'mujoco-balance');
   const locomotionDir = values.locomotion ?? path.join('sweeps', 'mujoco-locomotion');
-  for (const dir of [balanceDir, locomotionDir]) {
-    if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new Error(`mujoco-study: no sweep folder at ${dir} (run its sweep file first, or pass --balance / --locomotion)`);
+  const onPolicyDir = values['on-policy'] ?? path.join('sweeps', 'on-policy-mujoco');
+  for (const [dir, flag] of [[balanceDir, '--balance'], [locomotionDir, '--locomotion'], [onPolicyDir, '--on-policy']]) {
+    if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new Error(`mujoco-study: no sweep folder at ${dir} (plan or run its sweep file first, or pass ${flag})`);
   }
   const balance = writeReport(balanceDir, path.join(RESULTS, 'mujoco-balance.md')).report;
   const locomotion = writeReport(locomotionDir, path.join(RESULTS, 'mujoco-locomotion.md')).report;
+  const onPolicy = writeReport(onPolicyDir, path.join(RESULTS, 'on-policy-mujoco.md')).report;
   const lines = [
-    '# SAC and TD3 on the MuJoCo v5 tasks',
+    '# SAC, TD3, PPO and TRPO on the MuJoCo v5 tasks',
     '',
-    'Made by `node --import tsx bench/mujoco-study.ts` from the sweeps `bench/sweeps/mujoco-balance.yaml` and',
-    '`bench/sweeps/mujoco-locomotion.yaml` (`varl sweep run <file> --jobs 2`); per-variant tables, paired',
-    'differences and curves: [mujoco-balance.md](mujoco-balance.md), [mujoco-locomotion.md](mujoco-locomotion.md).',
+    'Made by `node --import tsx bench/mujoco-study.ts` from the sweeps `bench/sweeps/mujoco-balance.yaml`,',
+    '`bench/sweeps/mujoco-locomotion.yaml` and `bench/sweeps/on-policy-mujoco.yaml` (`varl sweep run <file> --jobs 2`);',
+    'per-variant tables, paired differences and curves: [mujoco-balance.md](mujoco-balance.md),',
+    '[mujoco-locomotion.md](mujoco-locomotion.md), [on-policy-mujoco.md](on-policy-mujoco.md).',
     'Our numbers: deterministic evaluation (10 episodes) of each seed, mean over seeds ± the 95% Student-t',
     'half-width. Published values come from raw evaluation files, not figures: SB3 = the RL Zoo agents of',
     'DLR-RM/rl-trained-agents (one run per entry, v3 MuJoCo, 20 episodes per evaluation); TD3 paper = the',
@@ -114,6 +160,11 @@ function main(): void {
     ...section('Locomotion at 100k env steps (RL Zoo settings, learning starts 10k)', locomotion,
       '| task | algorithm | seeds | return at 100k | published at 100k |\n|---|---|---|---|---|',
       (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v)} | ${published(AT_100K, v)} |`),
+    ...section('PPO and TRPO at 1M env steps (RL Zoo settings, without gSDE)', onPolicy,
+      '| task | algorithm | seeds | at 250k | at 500k | return at 1M | per seed | published at 1M |\n|---|---|---|---|---|---|---|---|',
+      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${atStep(v, 250_000)} | ${atStep(v, 500_000)} | ${plusMinus(v)} | ${perSeed(v)} | ${published(AT_1M, v)} |`),
+    'CleanRL\'s PPO runs its own settings and reports training (stochastic) episodes, so it compares in scale',
+    'only; the RL Zoo rows use the same settings as ours, evaluated deterministically as ours are.',
   ];
   fs.writeFileSync(path.join(RESULTS, 'mujoco-study.md'), lines.join('\n') + '\n');
   process.stdout.write(`wrote ${path.join(RESULTS, 'mujoco-study.md')}\n`);
