@@ -169,7 +169,7 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
         cgMaxSteps: 25, cgDamping: 0.1, criticUpdates: 20, learningRate: 1e-3, targetKl: 0.04,
       },
       totalSteps: 1_000_000,
-      source: 'rl-baselines3-zoo hyperparams/trpo.yml HalfCheetah-v4 (Zoo benchmark HalfCheetah-v3: 1785.5 at 1M, one run, older hyperparameters)',
+      source: 'rl-baselines3-zoo hyperparams/trpo.yml HalfCheetah-v4 (Zoo benchmark HalfCheetah-v3: 1785.5 at 1M, one run trained with these settings: rl-trained-agents trpo/HalfCheetah-v3_1 config.yml)',
     },
     'Hopper-v5': {
       // Zoo trpo.yml Hopper-v4: the HalfCheetah settings with the default target_kl 0.01.
@@ -178,7 +178,7 @@ export const TRPO_ALGORITHM = defineAlgorithm<TRPOConfig, TRPO>({
         cgMaxSteps: 25, cgDamping: 0.1, criticUpdates: 20, learningRate: 1e-3,
       },
       totalSteps: 1_000_000,
-      source: 'rl-baselines3-zoo hyperparams/trpo.yml Hopper-v4 (Zoo benchmark Hopper-v3: 3618.4 at 1M, one run)',
+      source: 'rl-baselines3-zoo hyperparams/trpo.yml Hopper-v4 (Zoo benchmark Hopper-v3: 3618.4 at 1M, one run trained with these settings)',
     },
   },
   create: (env, config) => new TRPO(env, config),
