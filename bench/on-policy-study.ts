@@ -190,7 +190,15 @@ interface RunSummary {
   readonly reachedGoal: boolean;
   readonly wallSeconds: number | null;
   readonly diversity: number | null;
+  /** Torso x displacement in one deterministic episode of the final policy, for envs that report `x_position`. */
+  readonly distance: number | null;
   readonly curve: EvalPoint[];
+}
+
+/** What is measured on a finished run's final policy. */
+interface FinalPolicyMeasures {
+  readonly diversity: number | null;
+  readonly distance: number | null;
 }
 
 /**
@@ -198,16 +206,37 @@ interface RunSummary {
  * of the deterministic action at 200 states visited by the mean policy, averaged over states and
  * action coordinates, on the [−1, 1] action box. Zero for a point policy.
  */
-function policyDiversity(dir: string, envId: string): number | null {
-  if (checkpointStep(dir) < 0) return null;
+function measureFinalPolicy(dir: string, envId: string): FinalPolicyMeasures {
+  if (checkpointStep(dir) < 0) return { diversity: null, distance: null };
   // Every env made here is closed at the end: a MuJoCo env holds ~13 MB of the wasm heap until then.
   const agent = loadAgent(path.join(dir, 'checkpoint'), () => make(envId), { weightsOnly: true });
   const env = make(envId);
   try {
-    return agent instanceof OnPolicyAgent ? sampledActionSpread(agent, env) : null;
+    return {
+      diversity: agent instanceof OnPolicyAgent ? sampledActionSpread(agent, env) : null,
+      distance: forwardDistance(agent, env),
+    };
   } finally {
     agent.close();
     env.close();
+  }
+}
+
+/**
+ * How far the deterministic policy carries the torso along x in one episode (reset seed 4242), for
+ * the locomotion tasks whose info reports `x_position`; null for the others. It tells a policy that
+ * moves from one that only stays alive: a Hopper-v5 that stands still for 1000 steps earns ≈ 1000
+ * from the healthy reward alone.
+ */
+function forwardDistance(agent: { predict(obs: Float32Array): Float32Array | number[] }, env: Env): number | null {
+  const start = env.reset({ seed: 4242 });
+  const x0 = start.info.x_position;
+  if (typeof x0 !== 'number') return null;
+  let obs = start.obs;
+  for (;;) {
+    const step = env.step(agent.predict(obs));
+    if (step.terminated || step.truncated) return (step.info.x_position as number) - x0;
+    obs = step.obs;
   }
 }
 
@@ -231,12 +260,13 @@ function sampledActionSpread(agent: OnPolicyAgent<OnPolicyConfig>, env: Env): nu
   return total / (200 * A);
 }
 
-/** Diversity of the finished runs, measured once per process: a report follows every job, and a finished run no longer changes. */
-const finishedDiversity = new Map<string, number | null>();
+/** Measures of the finished runs, taken once per process: a report follows every job, and a finished run no longer changes. */
+const finishedMeasures = new Map<string, FinalPolicyMeasures>();
 
-function diversityOfFinished(job: Job): number | null {
-  if (!finishedDiversity.has(job.dir)) finishedDiversity.set(job.dir, policyDiversity(job.dir, job.env));
-  return finishedDiversity.get(job.dir) ?? null;
+function measuresOfFinished(job: Job): FinalPolicyMeasures {
+  let measures = finishedMeasures.get(job.dir);
+  if (!measures) finishedMeasures.set(job.dir, measures = measureFinalPolicy(job.dir, job.env));
+  return measures;
 }
 
 function summarizeRun(job: Job): RunSummary {
@@ -248,9 +278,10 @@ function summarizeRun(job: Job): RunSummary {
   const reachedGoal = job.env === 'MountainCarContinuous-v0'
     && (rows.some((r) => typeof r.episode_return === 'number' && r.episode_return > 0) || curve.some((p) => p.mean > 0));
   const final = curve.find((p) => p.step === setting.steps) ?? null;
+  const measures = final ? measuresOfFinished(job) : { diversity: null, distance: null };
   return {
     job, final, stepsToThreshold: crossing?.step ?? null, reachedGoal, wallSeconds: last ? (last.wall_s as number) : null,
-    diversity: final ? diversityOfFinished(job) : null, curve,
+    ...measures, curve,
   };
 }
 
@@ -287,7 +318,9 @@ function writeReport(options: Options): void {
       '± is the half-width of a 95% Student-t interval over seeds. "Δ vs plain" is the mean paired difference (same seed) ' +
       'of the final eval return against the plain algorithm, with its 95% interval; many variants are compared, so an interval that ' +
       'barely excludes 0 is weak evidence. Diversity: std of the deterministic action across 16 sampled policies (particles for SVPG), ' +
-      'on the [−1, 1] box, at 200 states. Cost: wall-clock per 1,000 env steps relative to plain PPO on the same env, runs sharing two cores.',
+      'on the [−1, 1] box, at 200 states. Distance (locomotion tasks): how far the final deterministic policy carries the torso along x in one ' +
+      'episode; on Hopper-v5 a policy that only stands earns ≈ 1000 (the healthy reward, 1 per step) at a distance near 0. ' +
+      'Cost: wall-clock per 1,000 env steps relative to plain PPO on the same env, runs sharing two cores.',
     '',
     `Machine: ${os.cpus()[0]?.model ?? '?'} (${os.cpus().length} logical CPUs), node ${process.version}. Updated ${new Date().toISOString()}.`,
     '',
@@ -296,10 +329,11 @@ function writeReport(options: Options): void {
   for (const envId of envs) {
     const setting = ENVS[envId];
     const variants = [...new Set([...DEFAULT_VARIANTS, ...CONTROL_VARIANTS, ...options.variants])].filter((v) => runs.some((r) => r.job.env === envId && r.job.variant === v));
+    const locomotion = runs.some((r) => r.job.env === envId && r.distance !== null);
     lines.push(`## ${envId} (${setting.steps.toLocaleString('en')} steps; threshold ${setting.threshold}; ${setting.reference})`, '',
       `| variant | seeds done | final eval return | Δ vs plain (paired) | seeds ≥ ${setting.threshold} | median steps to ${setting.threshold} |` +
-      `${envId === 'MountainCarContinuous-v0' ? ' seeds reaching the goal |' : ''} diversity | cost vs PPO |`,
-      `|---|---:|---:|---:|---:|---:|${envId === 'MountainCarContinuous-v0' ? '---:|' : ''}---:|---:|`);
+      `${envId === 'MountainCarContinuous-v0' ? ' seeds reaching the goal |' : ''}${locomotion ? ' distance (m) |' : ''} diversity | cost vs PPO |`,
+      `|---|---:|---:|---:|---:|---:|${envId === 'MountainCarContinuous-v0' ? '---:|' : ''}${locomotion ? '---:|' : ''}---:|---:|`);
     const ppoWall = runs.filter((r) => r.job.env === envId && r.job.variant === 'ppo' && r.final && r.wallSeconds).map((r) => r.wallSeconds!);
     const ppoCost = ppoWall.length ? summarize(ppoWall).mean : null;
     for (const variant of variants) {
@@ -313,10 +347,14 @@ function writeReport(options: Options): void {
       const wall = mine.map((r) => r.wallSeconds).filter((w): w is number => w !== null);
       const cost = ppoCost && wall.length ? summarize(wall).mean / ppoCost : null;
       const diversity = mine.map((r) => r.diversity).filter((d): d is number => d !== null);
+      const distance = mine.map((r) => r.distance).filter((d): d is number => d !== null);
       lines.push(`| ${variant} | ${mine.length}/${options.seeds} | ${interval(mine.map((r) => r.final!.mean))} | ${deltas.length ? interval(deltas) : '–'} | ` +
         `${mine.filter((r) => r.final!.mean >= setting.threshold).length}/${mine.length} | ${crossings.length ? crossings[crossings.length >> 1].toLocaleString('en') : '–'} |` +
-        `${envId === 'MountainCarContinuous-v0' ? ` ${mine.filter((r) => r.reachedGoal).length}/${mine.length} |` : ''} ${interval(diversity, 3)} | ${fmt(cost, 2)}× |`);
-      report.push({ env: envId, variant, runs: mine.map((r) => ({ seed: r.job.seed, final: r.final, stepsToThreshold: r.stepsToThreshold, reachedGoal: r.reachedGoal, wallSeconds: r.wallSeconds, diversity: r.diversity })) });
+        `${envId === 'MountainCarContinuous-v0' ? ` ${mine.filter((r) => r.reachedGoal).length}/${mine.length} |` : ''}${locomotion ? ` ${interval(distance, 2)} |` : ''} ${interval(diversity, 3)} | ${fmt(cost, 2)}× |`);
+      report.push({
+        env: envId, variant,
+        runs: mine.map((r) => ({ seed: r.job.seed, final: r.final, stepsToThreshold: r.stepsToThreshold, reachedGoal: r.reachedGoal, wallSeconds: r.wallSeconds, diversity: r.diversity, distance: r.distance })),
+      });
     }
     lines.push('', `![${envId} curves](on-policy-study-${envId}.svg)`, '');
     const colors = ['#08306b', '#2171b5', '#6baed6', '#67000d', '#cb181d', '#fb6a4a', '#00441b', '#238b45', '#74c476', '#54278f'];
