@@ -39,7 +39,7 @@ import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
@@ -77,6 +77,13 @@ export interface HMCSACConfig extends SoftActorCriticConfig, PIDGains {
    * (17) still scores it with the reduction).
    */
   chainCritic: 'objective' | 'first';
+  /**
+   * η of an entropy bonus η·H[π_θ] added to (17) (on the squashed policy, as SAC's actor has it); 0, the
+   * paper's objective, has none of its own: its −β·log π_θ(a₀) is cancelled in the gradient by the
+   * cross-entropy to θ_t near θ = θ_t, so nothing in (17) keeps the policy from narrowing. A control for
+   * that, not part of the method.
+   */
+  policyEntropyBonus: number;
 }
 
 export const HMC_SAC_DEFAULTS: Readonly<HMCSACConfig> = Object.freeze({
@@ -96,6 +103,7 @@ export const HMC_SAC_DEFAULTS: Readonly<HMCSACConfig> = Object.freeze({
   criticNextAction: 'chain',
   priorUpdateInterval: 100,
   chainCritic: 'objective',
+  policyEntropyBonus: 0,
   distanceTarget: 0.1,
   proportionalGain: 0,
   integralGain: 1,
@@ -115,6 +123,7 @@ export const HMC_SAC_RULES: ConfigRules = {
     ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${JSON.stringify(c.maxStepSize)}`)
     ?? ((c.initialStepSize as number) > 0 && (c.initialStepSize as number) < (c.maxStepSize as number)
       ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${JSON.stringify(c.maxStepSize)}), got ${JSON.stringify(c.initialStepSize)}`)
+    ?? inRange(c, 'policyEntropyBonus', 0, Infinity)
     ?? pidChecks(c),
 };
 
@@ -152,11 +161,13 @@ export interface HMCPass {
   /** β, or a function reading the current β (which a traced update re-reads at every replay). */
   readonly beta: LiveScalar;
   readonly steps: number;
+  /** η of the optional bonus η·H[π_θ] (`policyEntropyBonus`); absent or 0: (17) as printed. */
+  readonly entropyBonus?: number;
 }
 
 /** Per-state terms of one pass, each [B] (positions [B, A]). */
 export interface HMCResult {
-  /** The integrand of (17): Q(s, a_K) − β·log(N_θ(u₀)/N_θt(u_K)) − (β/2)ρ_Kᵀρ_K. */
+  /** The integrand of (17): Q(s, a_K) − β·log(N_θ(u₀)/N_θt(u_K)) − (β/2)ρ_Kᵀρ_K (− η·log π_θ(tanh u₀) with the bonus). */
   readonly elbo: Tensor;
   /** D̂ per state (§4.1): log(N_θ(u₀)N(ρ₀)/(N_θt(u_K)N(ρ_K))) = log N_θ(u₀) − log N_θt(u_K) + ½(‖ρ_K‖² − ‖ρ₀‖²). */
   readonly distance: Tensor;
@@ -183,6 +194,11 @@ function meanOfScalars(label: string, values: readonly Tensor[]): Tensor {
   return out;
 }
 
+/** log π(tanh u) of a squashed Gaussian from the pre-tanh log-density of u, [B]. */
+function squashedLogDensity(preTanhLogDensity: Tensor, u: Tensor): Tensor {
+  return sub(preTanhLogDensity, sum(squash.logAbsDetJacobian(u, tanh(u)), -1));
+}
+
 /** One pass of the chain and the terms of (17) (exported for the specs). */
 export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   const { policy, prior } = pass;
@@ -197,11 +213,12 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   const halfInitialSquared = mul(sum(square(pass.initialMomentum), -1), 0.5);
   const logRatio = sub(logPolicy, logPrior);
   // eq. (17): Q(s, a_K) − β log(π_θ(a₀|s)/π_θt(a_K|s)) − (β/2) ρ_Kᵀρ_K
-  const elbo = sub(sub(pass.value(action), mul(logRatio, beta)), mul(halfMomentumSquared, beta));
+  const paperElbo = sub(sub(pass.value(action), mul(logRatio, beta)), mul(halfMomentumSquared, beta));
+  const elbo = pass.entropyBonus ? sub(paperElbo, mul(squashedLogDensity(logPolicy, start), pass.entropyBonus)) : paperElbo;
   return noGrad(() => ({
     elbo,
     distance: add(logRatio, sub(halfMomentumSquared, halfInitialSquared)).detach(),
-    logDensity: add(sub(logPolicy, sum(squash.logAbsDetJacobian(end.position, action), -1)), sub(halfMomentumSquared, halfInitialSquared)).detach(),
+    logDensity: add(squashedLogDensity(logPolicy, end.position), sub(halfMomentumSquared, halfInitialSquared)).detach(),
     action: action.detach(),
     gates: end.gates.map((g) => g.detach()),
   }));
@@ -282,6 +299,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       ...(c.chainCritic === 'first' ? { potentialValue: (a: Tensor) => this.critics.critic1.forward(obs, a) } : {}),
       beta: () => this.pid.beta,
       steps: c.leapfrogSteps,
+      entropyBonus: c.policyEntropyBonus,
     });
   }
 
@@ -333,8 +351,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       }
       const base = Normal.fromLogScale(policy.mean, policy.logStd);
       const u = base.rsample(generator);
-      const action = tanh(u);
-      return { action, logProb: sub(base.logProb(u), sum(squash.logAbsDetJacobian(u, action), -1)) };
+      return { action: tanh(u), logProb: squashedLogDensity(base.logProb(u), u) };
     });
     const losses: Record<string, Tensor> = { critic_loss: this.critics.update(batch, next, alpha, c.gamma) };
 

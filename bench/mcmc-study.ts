@@ -3,8 +3,8 @@
  * - HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3 (and the flow-policy SAC beside SAC) at equal env steps, paired by
  *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
- * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target (mcmc-ablation-*), each paired
- *   with mcmc-pendulum's HMC-SAC;
+ * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
+ *   control (mcmc-ablation-*), each paired with mcmc-pendulum's HMC-SAC;
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
  *   varl sweep run bench/sweeps/mcmc-pendulum.yaml --jobs 2          (and the other mcmc-*.yaml files)
@@ -29,7 +29,7 @@ import { describeOverrides, evaluationKey, formatNumber, interval } from '../alg
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
-const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target'] as const;
+const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy'] as const;
 /** method → the baseline it is claimed to match or beat. */
 const CLAIMS = [['hmc-sac', 'sac'], ['langevin-td3', 'td3'], ['flow-sac', 'sac']] as const;
 const PID_ALGORITHMS = new Set(['hmc-sac', 'langevin-td3']);

@@ -40,8 +40,8 @@ function checkGroups(objective: () => Tensor, groups: Record<string, Tensor[]>, 
 }
 
 describe('gradients of the MCMC objectives through K steps (float64, against finite differences)', () => {
-  it('(17), the HMC ELBO: w.r.t. the policy, the step sizes and the gate networks (U on the same Q or another)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), (seed, actionSize, steps, separatePotential) => {
+  it('(17), the HMC ELBO: w.r.t. the policy, the step sizes and the gate networks (U on the same Q or another; with and without the entropy bonus)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean(), (seed, actionSize, steps, separatePotential, bonus) => {
       const g = new Generator(seed);
       const critic = smoothCritic(STATE_SIZE, actionSize, g);
       const potentialCritic = smoothCritic(STATE_SIZE, actionSize, g);
@@ -55,9 +55,10 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
       const baseNoise = randomTensor([BATCH, actionSize], g);
       const initialMomentum = randomTensor([BATCH, actionSize], g);
       const beta = 0.5 + g.uniform();
+      const entropyBonus = bonus ? 0.2 + g.uniform() : 0;
       const objective = (): Tensor => mean(hmcPass(chain, {
         observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
-        value: (a) => critic.value(observations, a), beta, steps,
+        value: (a) => critic.value(observations, a), beta, steps, entropyBonus,
         ...(separatePotential ? { potentialValue: (a: Tensor) => potentialCritic.value(observations, a) } : {}),
       }).elbo);
       const named = chain.namedParameters();
@@ -67,6 +68,39 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
         gates: named.filter(([n]) => n !== 'stepSizeLogit').map(([, p]) => p),
       }, g);
     }), { numRuns: 10 });
+  });
+
+  it('the entropy bonus adds −η·log π_θ(tanh u₀) of the squashed policy to (17), and η = 0 is (17) as printed', () => {
+    const g = new Generator(11);
+    const actionSize = 2;
+    const critic = smoothCritic(STATE_SIZE, actionSize, g);
+    const policy = smoothPolicy(STATE_SIZE, actionSize, g);
+    const chain = new LeapfrogChain({
+      stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
+    });
+    const observations = randomTensor([BATCH, STATE_SIZE], g);
+    const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
+    const baseNoise = randomTensor([BATCH, actionSize], g);
+    const initialMomentum = randomTensor([BATCH, actionSize], g);
+    const elbo = (entropyBonus?: number): Float64Array => noGrad(() => hmcPass(chain, {
+      observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
+      value: (a) => critic.value(observations, a), beta: 0.8, steps: 2, ...(entropyBonus === undefined ? {} : { entropyBonus }),
+    }).elbo.data as Float64Array);
+    const printed = elbo();
+    assert.deepEqual(elbo(0), printed);
+    const eta = 0.7;
+    const withBonus = elbo(eta);
+    const { mean: mu, logStd } = noGrad(() => policy.parameters(observations));
+    for (let b = 0; b < BATCH; b++) {
+      let logDensity = 0; // log N(u₀; μ, σ) − Σ log(1 − tanh² u₀), by hand
+      for (let i = 0; i < actionSize; i++) {
+        const k = b * actionSize + i;
+        const sigma = Math.exp(logStd.data[k]);
+        const u = mu.data[k] + sigma * baseNoise.data[k];
+        logDensity += -0.5 * baseNoise.data[k] ** 2 - logStd.data[k] - 0.5 * Math.log(2 * Math.PI) - Math.log(1 - Math.tanh(u) ** 2);
+      }
+      assert.ok(Math.abs(withBonus[b] - printed[b] + eta * logDensity) < 1e-12, `state ${b}: ${withBonus[b] - printed[b]} vs ${-eta * logDensity}`);
+    }
   });
 
   it('(10), the Langevin-flow objective: w.r.t. the actor, the step sizes and the coupling networks', () => {
