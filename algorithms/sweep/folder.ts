@@ -16,6 +16,7 @@ import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { processAlive } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
+import { algorithm } from '../registry.ts';
 import { canonicalJson, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
 
@@ -79,8 +80,22 @@ function definition(job: SweepJob): string {
 }
 
 /**
+ * Whether a planned job and its definition now agree: equal, or differing only in config keys the plan
+ * lacks and the new definition holds at the algorithm's default. An option added to an algorithm after a
+ * sweep was planned defaults to the earlier behaviour, so the planned job still runs what it ran.
+ */
+function sameDefinition(planned: SweepJob, job: SweepJob): boolean {
+  if (definition(planned) === definition(job)) return true;
+  const defaults: Readonly<Record<string, unknown>> = algorithm(job.algorithm).defaults;
+  const config = Object.fromEntries(Object.entries(job.config).filter(([key, value]) =>
+    key in planned.config || canonicalJson(value) !== canonicalJson(defaults[key])));
+  return definition(planned) === definition({ ...job, config } as SweepJob);
+}
+
+/**
  * Writes <dir>/sweep.json, or checks that the existing one has exactly these jobs: a folder is never
- * reused for jobs whose definition changed, so results of two different sweeps never mix.
+ * reused for jobs whose definition changed, so results of two different sweeps never mix (config keys
+ * added to the algorithm since, at their defaults, are no change: `sameDefinition`).
  */
 export function writeSweep(dir: string, sweep: SweepFolder): void {
   const file = path.join(dir, 'sweep.json');
@@ -89,7 +104,7 @@ export function writeSweep(dir: string, sweep: SweepFolder): void {
     const byId = new Map(existing.jobs.map((job) => [job.id, job]));
     for (const job of sweep.jobs) {
       const old = byId.get(job.id);
-      if (old && definition(old) !== definition(job)) {
+      if (old && !sameDefinition(old, job)) {
         const changed = Object.keys({ ...job, ...old }).filter((key) => canonicalJson((job as unknown as Record<string, unknown>)[key]) !== canonicalJson((old as unknown as Record<string, unknown>)[key]));
         throw new UsageError(`sweep: ${dir} holds job ${job.id} with another definition (${changed.join(', ')} changed since it was planned); ` +
           'choose another --out, or delete the folder to start over');

@@ -91,6 +91,19 @@ describe('sweep files: expansion into jobs', () => {
     assert.throws(() => writeSweep(dir, { name: more.name, file: 'a.yaml', spec: more, jobs: expandSweep(more, 'a.yaml') }), /other jobs \(2 added, 0 removed/);
   });
 
+  it('still resumes a folder planned before the algorithm gained an option that now sits at its default', () => {
+    const dir = tempDir();
+    const spec = yaml(tinySweepYaml('older', { grid: '  learningRate: [0.001, 0.0003]' }));
+    const jobs = expandSweep(spec, 'a.yaml');
+    // The plan as an earlier version wrote it: without the option `tau` (standing in for one added since).
+    const older = jobs.map((job) => ({ ...job, config: Object.fromEntries(Object.entries(job.config).filter(([key]) => key !== 'tau')) }));
+    writeSweep(dir, { name: spec.name, file: 'a.yaml', spec, jobs: older });
+    writeSweep(dir, { name: spec.name, file: 'a.yaml', spec, jobs }); // tau at SAC's default: the same jobs
+    assert.equal('tau' in readSweep(dir).jobs[0].config, false, 'the planned definitions are kept as they were');
+    const offDefault = jobs.map((job) => ({ ...job, config: { ...job.config, tau: 0.01 } }));
+    assert.throws(() => writeSweep(dir, { name: spec.name, file: 'a.yaml', spec, jobs: offDefault }), /another definition \(config changed/);
+  });
+
   it('draws tuning trials deterministically, inside their bounds', () => {
     const text = `${BASE}search:\n  learningRate: { loguniform: [0.0001, 0.01] }\n  tau: { uniform: [0.001, 0.02] }\n` +
       '  gradientSteps: { int: [1, 3] }\n  batchSize: { choice: [64, 128] }\ntune:\n  trials: 20\n  seeds: [0, 1]\n';
