@@ -39,6 +39,15 @@ export interface SweepJob {
   readonly trial?: number;
 }
 
+/**
+ * A job's config over the algorithm's current defaults. A plan written before an option existed lacks
+ * its key, and an option's default is the behaviour from before it existed: so two configs that agree
+ * here define the same run.
+ */
+export function withDefaults(algorithmName: string, config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return { ...algorithm(algorithmName).defaults, ...config };
+}
+
 /** JSON with object keys sorted, so equal values always print the same. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -16,8 +16,7 @@ import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { processAlive } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
-import { algorithm } from '../registry.ts';
-import { canonicalJson, type SweepJob } from './expand.ts';
+import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
 
 export interface SweepFolder {
@@ -79,17 +78,10 @@ function definition(job: SweepJob): string {
   return canonicalJson(rest);
 }
 
-/**
- * Whether a planned job and its definition now agree: equal, or differing only in config keys the plan
- * lacks and the new definition holds at the algorithm's default. An option added to an algorithm after a
- * sweep was planned defaults to the earlier behaviour, so the planned job still runs what it ran.
- */
+/** Whether a planned job and its definition now agree, config keys added to the algorithm since at their defaults (`withDefaults`). */
 function sameDefinition(planned: SweepJob, job: SweepJob): boolean {
-  if (definition(planned) === definition(job)) return true;
-  const defaults: Readonly<Record<string, unknown>> = algorithm(job.algorithm).defaults;
-  const config = Object.fromEntries(Object.entries(job.config).filter(([key, value]) =>
-    key in planned.config || canonicalJson(value) !== canonicalJson(defaults[key])));
-  return definition(planned) === definition({ ...job, config } as SweepJob);
+  return definition({ ...planned, config: withDefaults(planned.algorithm, planned.config) })
+    === definition({ ...job, config: withDefaults(job.algorithm, job.config) });
 }
 
 /**

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { learningCurveSvg, type CurveSeries } from '../common/curve-svg.ts';
 import type { ConfigValue } from './sweep-file.ts';
-import { canonicalJson, type SweepJob } from './expand.ts';
+import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import { readJobResult, readSweep, type JobResult } from './folder.ts';
 import { meanInterval, pairedDifferences, studentTQuantile, type IntervalSummary } from './stats.ts';
 import { UsageError } from '../node/usage.ts';
@@ -210,7 +210,7 @@ export function buildReport(dir: string | readonly string[]): SweepReport {
         variants.push(v);
         continue;
       }
-      const described = { ...v, overrides: configDifference(reference.configs.get(base)!, folder.configs.get(v)!) };
+      const described = { ...v, overrides: configDifference(withDefaults(v.algorithm, reference.configs.get(base)!), withDefaults(v.algorithm, folder.configs.get(v)!)) };
       variants.push(described);
       const pair = pairBySeed(base, described);
       if (pair !== null) pairs.push(pair);

@@ -131,6 +131,13 @@ describe('sweep report', () => {
       ['ablation/sac-Pendulum-v1-learningRate=0.0003', 'main/sac-Pendulum-v1-learningRate=0.001', [1, 2, 3, 4, 5]],
       ['ablation/sac-Pendulum-v1-learningRate=0.0001', 'main/sac-Pendulum-v1-learningRate=0.001', [-1, -1, -1, -1, -1]],
     ]);
+    // A reference folder planned before an option existed (its configs lack the key, here `tau`, at its default):
+    // the variants are described as before.
+    const older = fakeSweep({ '0.001': [1, 2, 3, 4, 5] }, { name: 'older' });
+    const plan = JSON.parse(fs.readFileSync(path.join(older, 'sweep.json'), 'utf8')) as { jobs: { config: Record<string, unknown> }[] };
+    for (const job of plan.jobs) delete job.config.tau;
+    fs.writeFileSync(path.join(older, 'sweep.json'), JSON.stringify(plan));
+    assert.deepEqual(buildReport([older, ablation]).variants.slice(1).map((v) => v.overrides), [{ learningRate: 0.0003 }, { learningRate: 0.0001 }]);
     close(report.comparisons[1].difference.halfWidth, 1.96324, 1e-5);
     close(report.comparisons[1].adjusted.halfWidth, (studentTQuantile(1 - 0.025 / 3, 4) * Math.sqrt(2.5)) / Math.sqrt(5), 1e-9);
     assert.deepEqual(report.notes, []);
