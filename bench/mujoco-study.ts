@@ -15,8 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeReport, type SweepReport, type VariantSummary } from '../algorithms/sweep/index.ts';
+import { meanInterval, writeReport, type SweepReport, type VariantSummary } from '../algorithms/sweep/index.ts';
 import { formatNumber } from '../algorithms/sweep/report.ts';
+import { loadMujocoEnvs } from '../envs/index.ts';
+import { runDistance } from './locomotion.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -118,6 +120,14 @@ function atStep(v: VariantSummary, step: number): string {
   return Number.isFinite(point.halfWidth) ? `${formatNumber(point.mean)} ± ${formatNumber(point.halfWidth)}` : formatNumber(point.mean);
 }
 
+/** Mean ± 95% half-width over the finished seeds of how far their final policies carry the torso (bench/locomotion.ts). */
+function distance(sweepDir: string, v: VariantSummary): string {
+  const values = v.seeds.map((seed) => runDistance(path.join(sweepDir, 'jobs', `${v.variant}-s${seed}`), v.envId)).filter((d): d is number => d !== null);
+  if (values.length === 0) return '–';
+  const s = meanInterval(values);
+  return values.length > 1 ? `${s.mean.toFixed(1)} ± ${s.halfWidth.toFixed(1)}` : s.mean.toFixed(1);
+}
+
 function perSeed(v: VariantSummary): string {
   return v.seeds.length ? v.finalReturns.map((r) => formatNumber(r)).join(', ') : '–';
 }
@@ -126,7 +136,7 @@ function section(title: string, report: SweepReport, header: string, row: (v: Va
   return [`## ${title}`, '', `${report.finished} of ${report.jobs} jobs finished.`, '', header, ...report.variants.map(row), ''];
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({ options: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' } } });
   const balanceDir = values.balance ?? path.join('sweeps', 'mujoco-balance');
   const locomotionDir = values.locomotion ?? path.join('sweeps', 'mujoco-locomotion');
@@ -134,6 +144,7 @@ function main(): void {
   for (const [dir, flag] of [[balanceDir, '--balance'], [locomotionDir, '--locomotion'], [onPolicyDir, '--on-policy']]) {
     if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new Error(`mujoco-study: no sweep folder at ${dir} (plan or run its sweep file first, or pass ${flag})`);
   }
+  await loadMujocoEnvs();
   const balance = writeReport(balanceDir, path.join(RESULTS, 'mujoco-balance.md')).report;
   const locomotion = writeReport(locomotionDir, path.join(RESULTS, 'mujoco-locomotion.md')).report;
   const onPolicy = writeReport(onPolicyDir, path.join(RESULTS, 'on-policy-mujoco.md')).report;
@@ -158,11 +169,13 @@ function main(): void {
     'steps: compare our TD3\'s minus 25k with the paper\'s minus 1k.',
     '',
     ...section('Locomotion at 100k env steps (RL Zoo settings, learning starts 10k)', locomotion,
-      '| task | algorithm | seeds | return at 100k | published at 100k |\n|---|---|---|---|---|',
-      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v)} | ${published(AT_100K, v)} |`),
+      '| task | algorithm | seeds | return at 100k | distance (m) | published at 100k |\n|---|---|---|---|---|---|',
+      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v)} | ${distance(locomotionDir, v)} | ${published(AT_100K, v)} |`),
     ...section('PPO and TRPO at 1M env steps (RL Zoo settings, without gSDE)', onPolicy,
-      '| task | algorithm | seeds | at 250k | at 500k | return at 1M | per seed | published at 1M |\n|---|---|---|---|---|---|---|---|',
-      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${atStep(v, 250_000)} | ${atStep(v, 500_000)} | ${plusMinus(v)} | ${perSeed(v)} | ${published(AT_1M, v)} |`),
+      '| task | algorithm | seeds | at 250k | at 500k | return at 1M | per seed | distance (m) | published at 1M |\n|---|---|---|---|---|---|---|---|---|',
+      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${atStep(v, 250_000)} | ${atStep(v, 500_000)} | ${plusMinus(v)} | ${perSeed(v)} | ${distance(onPolicyDir, v)} | ${published(AT_1M, v)} |`),
+    'Distance: how far the final deterministic policy carries the torso along x in one episode (reset seed 4242), mean over',
+    'seeds; a Hopper that only stands earns ≈ 1000 at a distance near 0 (bench/locomotion.ts).',
     'CleanRL\'s PPO runs its own settings and reports training (stochastic) episodes, so it compares in scale',
     'only; the RL Zoo rows use the same settings as ours, evaluated deterministically as ours are.',
   ];
@@ -170,4 +183,4 @@ function main(): void {
   process.stdout.write(`wrote ${path.join(RESULTS, 'mujoco-study.md')}\n`);
 }
 
-main();
+await main();

@@ -27,6 +27,7 @@ import {
   learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type OnPolicyConfig, type EvalPoint,
 } from '../algorithms/index.ts';
 import { summarize } from '../algorithms/iapo/analysis.ts';
+import { forwardDistance } from './locomotion.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -219,24 +220,6 @@ function measureFinalPolicy(dir: string, envId: string): FinalPolicyMeasures {
   } finally {
     agent.close();
     env.close();
-  }
-}
-
-/**
- * How far the deterministic policy carries the torso along x in one episode (reset seed 4242), for
- * the locomotion tasks whose info reports `x_position`; null for the others. It tells a policy that
- * moves from one that only stays alive: a Hopper-v5 that stands still for 1000 steps earns ≈ 1000
- * from the healthy reward alone.
- */
-function forwardDistance(agent: { predict(obs: Float32Array): Float32Array | number[] }, env: Env): number | null {
-  const start = env.reset({ seed: 4242 });
-  const x0 = start.info.x_position;
-  if (typeof x0 !== 'number') return null;
-  let obs = start.obs;
-  for (;;) {
-    const step = env.step(agent.predict(obs));
-    if (step.terminated || step.truncated) return (step.info.x_position as number) - x0;
-    obs = step.obs;
   }
 }
 
