@@ -137,10 +137,14 @@ function section(title: string, report: SweepReport, header: string, row: (v: Va
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' }, 'hopper-control': { type: 'string' } },
+  });
   const balanceDir = values.balance ?? path.join('sweeps', 'mujoco-balance');
   const locomotionDir = values.locomotion ?? path.join('sweeps', 'mujoco-locomotion');
   const onPolicyDir = values['on-policy'] ?? path.join('sweeps', 'on-policy-mujoco');
+  // Optional: PPO on Hopper-v5 with generic settings (bench/sweeps/on-policy-hopper-control.yaml), reported when planned.
+  const controlDir = values['hopper-control'] ?? path.join('sweeps', 'on-policy-hopper-control');
   for (const [dir, flag] of [[balanceDir, '--balance'], [locomotionDir, '--locomotion'], [onPolicyDir, '--on-policy']]) {
     if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new Error(`mujoco-study: no sweep folder at ${dir} (plan or run its sweep file first, or pass ${flag})`);
   }
@@ -148,6 +152,9 @@ async function main(): Promise<void> {
   const balance = writeReport(balanceDir, path.join(RESULTS, 'mujoco-balance.md')).report;
   const locomotion = writeReport(locomotionDir, path.join(RESULTS, 'mujoco-locomotion.md')).report;
   const onPolicy = writeReport(onPolicyDir, path.join(RESULTS, 'on-policy-mujoco.md')).report;
+  const control = fs.existsSync(path.join(controlDir, 'sweep.json')) ? writeReport(controlDir, path.join(RESULTS, 'on-policy-hopper-control.md')).report : null;
+  const onPolicyRow = (dir: string, v: VariantSummary, label: string, publishedCell: string): string =>
+    `| ${v.envId} | ${label} | ${v.seeds.length}/${v.jobs} | ${atStep(v, 250_000)} | ${atStep(v, 500_000)} | ${plusMinus(v)} | ${perSeed(v)} | ${distance(dir, v)} | ${publishedCell} |`;
   const lines = [
     '# SAC, TD3, PPO and TRPO on the MuJoCo v5 tasks',
     '',
@@ -171,9 +178,21 @@ async function main(): Promise<void> {
     ...section('Locomotion at 100k env steps (RL Zoo settings, learning starts 10k)', locomotion,
       '| task | algorithm | seeds | return at 100k | distance (m) | published at 100k |\n|---|---|---|---|---|---|',
       (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${plusMinus(v)} | ${distance(locomotionDir, v)} | ${published(AT_100K, v)} |`),
-    ...section('PPO and TRPO at 1M env steps (RL Zoo settings, without gSDE)', onPolicy,
-      '| task | algorithm | seeds | at 250k | at 500k | return at 1M | per seed | distance (m) | published at 1M |\n|---|---|---|---|---|---|---|---|---|',
-      (v) => `| ${v.envId} | ${v.algorithm.toUpperCase()} | ${v.seeds.length}/${v.jobs} | ${atStep(v, 250_000)} | ${atStep(v, 500_000)} | ${plusMinus(v)} | ${perSeed(v)} | ${distance(onPolicyDir, v)} | ${published(AT_1M, v)} |`),
+    '## PPO and TRPO at 1M env steps (RL Zoo settings, without gSDE)',
+    '',
+    `${onPolicy.finished} of ${onPolicy.jobs} jobs finished${control ? `; the control: ${control.finished} of ${control.jobs}` : ''}.`,
+    '',
+    '| task | algorithm | seeds | at 250k | at 500k | return at 1M | per seed | distance (m) | published at 1M |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...onPolicy.variants.map((v) => onPolicyRow(onPolicyDir, v, v.algorithm.toUpperCase(), published(AT_1M, v))),
+    ...(control?.variants ?? []).map((v) => onPolicyRow(controlDir, v, 'PPO, generic settings (control)', 'as PPO above')),
+    '',
+    ...(control ? [
+      'The control is PPO on Hopper-v5 with SB3\'s defaults plus observation and reward normalization and an annealed',
+      'step size, CleanRL\'s settings as far as SB3\'s PPO has them (bench/sweeps/on-policy-hopper-control.yaml): the',
+      'RL Zoo tuning (γ 0.999, log σ₀ −2, 512-step rollouts of 32-sample minibatches) left out.',
+      '',
+    ] : []),
     'Distance: how far the final deterministic policy carries the torso along x in one episode (reset seed 4242), mean over',
     'seeds; a Hopper that only stands earns ≈ 1000 at a distance near 0 (bench/locomotion.ts).',
     'CleanRL\'s PPO runs its own settings and reports training (stochastic) episodes, so it compares in scale',
