@@ -194,9 +194,9 @@ function meanOfScalars(label: string, values: readonly Tensor[]): Tensor {
   return out;
 }
 
-/** log π(tanh u) of a squashed Gaussian from the pre-tanh log-density of u, [B]. */
-function squashedLogDensity(preTanhLogDensity: Tensor, u: Tensor): Tensor {
-  return sub(preTanhLogDensity, sum(squash.logAbsDetJacobian(u, tanh(u)), -1));
+/** log π(a) of a squashed Gaussian at a = tanh u, from the pre-tanh log-density of u, [B]. */
+function squashedLogDensity(preTanhLogDensity: Tensor, u: Tensor, a: Tensor): Tensor {
+  return sub(preTanhLogDensity, sum(squash.logAbsDetJacobian(u, a), -1));
 }
 
 /** One pass of the chain and the terms of (17) (exported for the specs). */
@@ -214,11 +214,11 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   const logRatio = sub(logPolicy, logPrior);
   // eq. (17): Q(s, a_K) − β log(π_θ(a₀|s)/π_θt(a_K|s)) − (β/2) ρ_Kᵀρ_K
   const paperElbo = sub(sub(pass.value(action), mul(logRatio, beta)), mul(halfMomentumSquared, beta));
-  const elbo = pass.entropyBonus ? sub(paperElbo, mul(squashedLogDensity(logPolicy, start), pass.entropyBonus)) : paperElbo;
+  const elbo = pass.entropyBonus ? sub(paperElbo, mul(squashedLogDensity(logPolicy, start, tanh(start)), pass.entropyBonus)) : paperElbo;
   return noGrad(() => ({
     elbo,
     distance: add(logRatio, sub(halfMomentumSquared, halfInitialSquared)).detach(),
-    logDensity: add(squashedLogDensity(logPolicy, end.position), sub(halfMomentumSquared, halfInitialSquared)).detach(),
+    logDensity: add(squashedLogDensity(logPolicy, end.position, action), sub(halfMomentumSquared, halfInitialSquared)).detach(),
     action: action.detach(),
     gates: end.gates.map((g) => g.detach()),
   }));
@@ -351,7 +351,8 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
       }
       const base = Normal.fromLogScale(policy.mean, policy.logStd);
       const u = base.rsample(generator);
-      return { action: tanh(u), logProb: squashedLogDensity(base.logProb(u), u) };
+      const action = tanh(u);
+      return { action, logProb: squashedLogDensity(base.logProb(u), u, action) };
     });
     const losses: Record<string, Tensor> = { critic_loss: this.critics.update(batch, next, alpha, c.gamma) };
 
