@@ -8,6 +8,8 @@ import { loadAgent } from '../algorithms/index.ts';
 import { hasCheckpoint } from '../algorithms/node/checkpoint-dir.ts';
 import { make, type Env } from '../envs/index.ts';
 
+type Agent = ReturnType<typeof loadAgent>;
+
 /** The reset seed of the measured episode: the same start for every policy. */
 export const DISTANCE_EPISODE_SEED = 4242;
 
@@ -27,17 +29,25 @@ export function forwardDistance(agent: { predict(obs: Float32Array): ArrayLike<n
   }
 }
 
-/** `forwardDistance` of the policy saved in a run or sweep-job folder (its checkpoint/), or null without one. */
-export function runDistance(runDir: string, envId: string): number | null {
+/**
+ * `measure(agent, env)` on the policy saved in a run or sweep-job folder (its checkpoint/) and a fresh env,
+ * or null without a checkpoint. Both envs are closed at the end: a MuJoCo env holds ~13 MB of the wasm
+ * heap until then.
+ */
+export function withSavedPolicy<T>(runDir: string, envId: string, measure: (agent: Agent, env: Env) => T): T | null {
   const checkpoint = path.join(runDir, 'checkpoint');
   if (!hasCheckpoint(checkpoint)) return null;
-  // Both envs are closed at the end: a MuJoCo env holds ~13 MB of the wasm heap until then.
   const agent = loadAgent(checkpoint, () => make(envId), { weightsOnly: true });
   const env = make(envId);
   try {
-    return forwardDistance(agent, env);
+    return measure(agent, env);
   } finally {
     agent.close();
     env.close();
   }
+}
+
+/** `forwardDistance` of the policy saved in a run or sweep-job folder, or null without one. */
+export function runDistance(runDir: string, envId: string): number | null {
+  return withSavedPolicy(runDir, envId, forwardDistance);
 }

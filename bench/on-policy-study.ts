@@ -22,12 +22,12 @@ import { fileURLToPath } from 'node:url';
 import {
   Generator, Tensor, noGrad,
 } from '../engine/index.ts';
-import { loadMujocoEnvs, make, type Env } from '../envs/index.ts';
+import { loadMujocoEnvs, type Env } from '../envs/index.ts';
 import {
-  learningCurveSvg, loadAgent, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type OnPolicyConfig, type EvalPoint,
+  learningCurveSvg, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type OnPolicyConfig, type EvalPoint,
 } from '../algorithms/index.ts';
 import { summarize } from '../algorithms/iapo/analysis.ts';
-import { forwardDistance } from './locomotion.ts';
+import { forwardDistance, withSavedPolicy } from './locomotion.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -202,27 +202,19 @@ interface FinalPolicyMeasures {
   readonly distance: number | null;
 }
 
+/** The final policy's diversity (null for an agent that is not on-policy) and forward distance (bench/locomotion.ts), or nulls without a checkpoint. */
+function measureFinalPolicy(dir: string, envId: string): FinalPolicyMeasures {
+  return withSavedPolicy(dir, envId, (agent, env) => ({
+    diversity: agent instanceof OnPolicyAgent ? sampledActionSpread(agent, env) : null,
+    distance: forwardDistance(agent, env),
+  })) ?? { diversity: null, distance: null };
+}
+
 /**
  * How different the sampled policies are: the std over 16 posterior samples (particles for SVPG)
  * of the deterministic action at 200 states visited by the mean policy, averaged over states and
  * action coordinates, on the [−1, 1] action box. Zero for a point policy.
  */
-function measureFinalPolicy(dir: string, envId: string): FinalPolicyMeasures {
-  if (checkpointStep(dir) < 0) return { diversity: null, distance: null };
-  // Every env made here is closed at the end: a MuJoCo env holds ~13 MB of the wasm heap until then.
-  const agent = loadAgent(path.join(dir, 'checkpoint'), () => make(envId), { weightsOnly: true });
-  const env = make(envId);
-  try {
-    return {
-      diversity: agent instanceof OnPolicyAgent ? sampledActionSpread(agent, env) : null,
-      distance: forwardDistance(agent, env),
-    };
-  } finally {
-    agent.close();
-    env.close();
-  }
-}
-
 function sampledActionSpread(agent: OnPolicyAgent<OnPolicyConfig>, env: Env): number {
   const states: number[] = [];
   let obs = env.reset({ seed: 4242 }).obs;
