@@ -96,9 +96,13 @@ const TO_THRESHOLD: Record<string, Record<string, PublishedPoint[]>> = {
   },
 };
 
+/** mean ± the 95% half-width, or the mean and `alone` where there is no interval (one seed). */
+function withHalfWidth({ mean, halfWidth }: { mean: number; halfWidth: number }, format: (x: number) => string = formatNumber, alone = ''): string {
+  return Number.isFinite(halfWidth) ? `${format(mean)} ± ${format(halfWidth)}` : `${format(mean)}${alone}`;
+}
+
 function plusMinus(v: VariantSummary): string {
-  if (v.seeds.length === 0) return '–';
-  return Number.isFinite(v.final.halfWidth) ? `${formatNumber(v.final.mean)} ± ${formatNumber(v.final.halfWidth)}` : `${formatNumber(v.final.mean)} (1 seed)`;
+  return v.seeds.length === 0 ? '–' : withHalfWidth(v.final, formatNumber, ' (1 seed)');
 }
 
 function reached(v: VariantSummary): string {
@@ -116,16 +120,13 @@ function published(table: Record<string, Record<string, PublishedPoint[]>>, v: V
 /** Our mean ± 95% half-width at `step`, where every finished seed was evaluated there. */
 function atStep(v: VariantSummary, step: number): string {
   const point = v.curve.find((p) => p.step === step);
-  if (!point) return '–';
-  return Number.isFinite(point.halfWidth) ? `${formatNumber(point.mean)} ± ${formatNumber(point.halfWidth)}` : formatNumber(point.mean);
+  return point ? withHalfWidth(point) : '–';
 }
 
 /** Mean ± 95% half-width over the finished seeds of how far their final policies carry the torso (bench/locomotion.ts). */
 function distance(sweepDir: string, v: VariantSummary): string {
   const values = v.seeds.map((seed) => runDistance(path.join(sweepDir, 'jobs', `${v.variant}-s${seed}`), v.envId)).filter((d): d is number => d !== null);
-  if (values.length === 0) return '–';
-  const s = meanInterval(values);
-  return values.length > 1 ? `${s.mean.toFixed(1)} ± ${s.halfWidth.toFixed(1)}` : s.mean.toFixed(1);
+  return values.length === 0 ? '–' : withHalfWidth(meanInterval(values), (x) => x.toFixed(1));
 }
 
 function perSeed(v: VariantSummary): string {
