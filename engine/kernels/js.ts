@@ -191,6 +191,29 @@ function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray,
   }
 }
 
+/**
+ * Adam in float32 arithmetic, rounding after every operation in the wasm kernel's order: what the
+ * wasm set runs when its heap has no room for the operands, so that a step gives the same bits
+ * wherever the operands live. (The JS set's `adam` computes each element in double precision.)
+ */
+export function adamFloat32(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
+  const f = Math.fround;
+  const b1 = f(beta1), oneMinusB1 = f(1 - beta1), b2 = f(beta2), oneMinusB2 = f(1 - beta2), epsilon = f(eps);
+  const stepSize = f(lr / (1 - beta1 ** step));
+  const sqrtBc2 = f(Math.sqrt(1 - beta2 ** step));
+  const paramScale = f(decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1);
+  const l2 = f(decoupled ? 0 : weightDecay);
+  for (let i = 0; i < param.length; i++) {
+    let g = grad[i];
+    if (l2 !== 0) g = f(g + f(l2 * param[i]));
+    const p = f(param[i] * paramScale);
+    const mi = (m[i] = f(f(b1 * m[i]) + f(oneMinusB1 * g)));
+    const vi = (v[i] = f(f(b2 * v[i]) + f(f(oneMinusB2 * g) * g)));
+    param[i] = f(p - f(f(stepSize * mi) / f(f(f(Math.sqrt(vi)) / sqrtBc2) + epsilon)));
+  }
+}
+
 function reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
   for (let o = 0; o < outer; o++) {
     const base = o * len * inner;

@@ -10,12 +10,14 @@
  * - GEMM: |Δc_ij| ≤ (k+1)·2⁻²³·(Σ_t |a_it·b_tj| + |bias_j|) (JS rounds once per step, as an FMA does;
  *   mul + add rounds twice); with relaxed FMA the same bound, since fusion is up to the engine;
  * - row sums: at most 1 ulp of the result plus 2⁻⁴⁸·Σ|x| (both accumulate in double, in another order);
- * - Adam (float32 against double-precision arithmetic; bounds scale with the magnitudes of the
+ * - Adam: identical to `adamFloat32` (float32 arithmetic in the wasm kernel's order, what the set
+ *   runs when the pool has no room); against the JS set's double precision (bounds scale with the magnitudes of the
  *   summed terms, since β₁m and (1−β₁)g may cancel): |Δm| ≤ 2⁻²¹(β₁|m| + (1−β₁)|g|),
  *   |Δv| ≤ 2⁻²¹(β₂v + (1−β₂)g²), |Δθ| ≤ 2⁻²²|θ| + 2⁻¹⁸·(lr/bc₁)(β₁|m| + (1−β₁)|g|)/(√(v/bc₂) + eps).
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { adamFloat32 } from '../../engine/kernels/js.ts';
 import { binaryKernelNames, unaryKernelNames, type AdamHyper } from '../../engine/kernels/types.ts';
 import {
   type KernelConfig, assertIdentical, data, gemmDim, jsKernels, layoutArb, place, placeOutput, sizeOf, ulpDistance, wasmConfigs,
@@ -233,7 +235,7 @@ describe('wasm kernels agree with the JS kernels', () => {
       }), runs(120));
     });
 
-    it('adam: moments and θ within the bounds above, for Adam and AdamW', () => {
+    it('adam: identical to adamFloat32, and within the bounds above of double precision, for Adam and AdamW', () => {
       const hyperArb = fc.record({
         lr: fc.double({ min: 1e-5, max: 0.1, noNaN: true }),
         beta1: fc.constantFrom(0, 0.5, 0.9, 0.99),
@@ -248,8 +250,13 @@ describe('wasm kernels agree with the JS kernels', () => {
         const m = data(n, seed + 2, { scale: 0.1 }), v = data(n, seed + 3, { scale: 0.01 }).map(Math.abs);
         const [pj, mj, vj] = [param.slice(), m.slice(), v.slice()];
         jsKernels.adam(pj, grad, mj, vj, hyper);
+        const [pf, mf, vf] = [param.slice(), m.slice(), v.slice()];
+        adamFloat32(pf, grad, mf, vf, hyper);
         const [pw, mw, vw] = [place(config, param, 0), place(config, m, 2), place(config, v, 3)];
         k.adam(pw, place(config, grad, 1), mw, vw, hyper);
+        assertIdentical(mw, mf, `adam ${JSON.stringify(hyper)}: m`);
+        assertIdentical(vw, vf, `adam ${JSON.stringify(hyper)}: v`);
+        assertIdentical(pw, pf, `adam ${JSON.stringify(hyper)}: θ`);
         const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
         const l2 = decoupled ? 0 : weightDecay;
         for (let i = 0; i < n; i++) {

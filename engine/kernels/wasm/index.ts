@@ -15,7 +15,7 @@
  * memory, at most 64 MiB), or into pool blocks beyond that, and results copied back; when neither
  * has room the call runs the JS kernel.
  */
-import { jsKernels } from '../js.ts';
+import { adamFloat32, jsKernels } from '../js.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from '../types.ts';
@@ -722,7 +722,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v) || param.length === 0) return jsKernels.adam(param, grad, m, v, hyper);
     const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
     const p = stage([grad], [param, m, v], true);
-    if (!p) return jsKernels.adam(param, grad, m, v, hyper);
+    if (!p) return adamFloat32(param, grad, m, v, hyper);
     const n = param.length;
     const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, eps,
       lr / (1 - beta1 ** step), Math.sqrt(1 - beta2 ** step),
