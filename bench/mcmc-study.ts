@@ -8,8 +8,10 @@
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
  *   varl sweep run bench/sweeps/mcmc-pendulum.yaml --jobs 2          (and the other mcmc-*.yaml files)
+ *   varl sweep archive sweeps/mcmc-pendulum --out bench/results/runs/mcmc-pendulum
  *   node --import tsx bench/mcmc-study.ts [--root DIR] [--results DIR]
- * (the sweep folders are DIR/<name>, default sweeps/; the reports go to --results, default bench/results/)
+ * (the sweep folders, or their archives, are DIR/<name>, default bench/results/runs/, where the finished
+ * runs are kept; the reports go to --results, default bench/results/)
  *
  * Sweeps not run yet are listed as such, and unfinished jobs are counted, not used: the report can be
  * written while the sweeps run. Writes bench/results/mcmc-study.md, and the sweep reports beside it
@@ -255,7 +257,7 @@ function costTable(sweeps: readonly Sweep[]): string[] {
 
 function main(): void {
   const { values } = parseArgs({ options: { root: { type: 'string' }, results: { type: 'string' } } });
-  const root = values.root ?? 'sweeps';
+  const root = values.root ?? path.join(RESULTS, 'runs');
   const results = values.results ?? RESULTS;
   if (!fs.existsSync(root)) throw new Error(`mcmc-study: no folder ${root} (the parent of the sweep folders; pass --root DIR)`);
   if (!fs.existsSync(results)) throw new Error(`mcmc-study: no folder ${results} for the reports (--results DIR)`);
@@ -271,7 +273,8 @@ function main(): void {
   const lines = [
     '# MCMC policy optimization (seed 003): the claims',
     '',
-    'Made by `node --import tsx bench/mcmc-study.ts` from the sweeps of `bench/sweeps/mcmc-*.yaml` (`varl sweep run <file> --jobs 2`).',
+    'Made by `node --import tsx bench/mcmc-study.ts` from the sweeps of `bench/sweeps/mcmc-*.yaml` (`varl sweep run <file> --jobs 2`),',
+    'whose finished runs are archived in [runs/](runs/) (`varl sweep archive`; a copy of an archive resumes as its sweep folder).',
     'Budgets: Pendulum-v1 20k env steps (RL Zoo\'s), CartPoleSwingup-v0 and Reacher2D-v0 30k, the MuJoCo tasks 100k; the paper',
     'trains 5e5, so these compare the methods early in learning. Returns: the final deterministic evaluation of each seed,',
     'mean over seeds ± the 95% Student-t half-width. Per-sweep tables and curves: ' +

@@ -7,6 +7,7 @@
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir>                               per-job status (and the SLURM queue)
  *   varl sweep report <dir> [<dir> …] [--out FILE.md]     Markdown, JSON and SVG curves
+ *   varl sweep archive <dir> --out DIR                     the finished jobs' records without checkpoints (archive.ts)
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
  *   varl tune <file> --backend slurm [SLURM flags]        the same, each rung a SLURM job array (tune-slurm.ts)
  */
@@ -14,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
+import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
 import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, writeSweep, type SweepFolder } from './folder.ts';
 import { runSweepJob } from './job.ts';
@@ -74,6 +76,9 @@ export function sweepUsage(): string {
       final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md);
       with several folders (--out required) the first holds the reference runs, and each variant of
       the others is also compared with its algorithm's variant there (ablations without rerunning it)
+  varl sweep archive DIR --out DIR
+      copies the finished jobs' records (result, config, progress; no checkpoints) into a folder that
+      report reads and run resumes from; run again to add the jobs finished since
   varl tune <file> [--out DIR] [--jobs N] [--quiet]
       random search over the file's search space with successive halving, then the best
       configurations trained again on fresh seeds
@@ -235,8 +240,18 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       process.stdout.write(`${report.finished}/${report.jobs} jobs reported: ${files.join(', ')}\n`);
       return 0;
     }
+    case 'archive': {
+      const [given, flags] = positional('sweep archive', rest, 'a sweep folder');
+      const { values } = parseFlags('sweep archive', flags, { out: RUN_OPTIONS.out });
+      if (values.out === undefined) throw new UsageError('sweep archive: name the archive folder with --out');
+      const out = path.resolve(cwd, values.out);
+      const summary = archiveSweep(path.resolve(cwd, given), out);
+      process.stdout.write(`${summary.added.length} job(s) archived in ${out}, ${summary.alreadyArchived} already there, ${summary.unfinished} unfinished
+`);
+      return 0;
+    }
     default:
-      throw new UsageError(`sweep: unknown subcommand '${sub}'; expected plan, run, job, submit, status or report`);
+      throw new UsageError(`sweep: unknown subcommand '${sub}'; expected plan, run, job, submit, status, report or archive`);
   }
 }
 

@@ -1,0 +1,69 @@
+/**
+ * `varl sweep archive DIR --out ARCHIVE`: the records of a sweep's finished jobs without their
+ * checkpoints, a folder small enough to keep with the code or send along. `varl sweep report` reads
+ * it as it reads the sweep folder, and `varl sweep run` resumes from a copy of it (finished jobs are
+ * skipped, the rest start afresh). Archiving again into the same folder adds the jobs finished since;
+ * a job already archived must hold the same result (runs are bit-identical under the same seed), so
+ * two different runs of one job never mix. Each job is copied to a temporary folder and renamed into
+ * place, so a job is archived whole or not at all.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../node/usage.ts';
+import type { SweepJob } from './expand.ts';
+import { jobDir, jobStatus, readJobResult, readSweep, writeSweep } from './folder.ts';
+
+/** What a finished job keeps: its result, its resolved config, the run's description and its logs. */
+export const ARCHIVED_FILES = ['result.json', 'config.json', 'run.json', 'progress.jsonl', 'status.json'] as const;
+
+export interface ArchiveSummary {
+  /** Jobs copied by this call. */
+  readonly added: readonly string[];
+  /** Finished jobs the archive already held with the same result. */
+  readonly alreadyArchived: number;
+  /** Jobs not finished in the sweep folder (not archived). */
+  readonly unfinished: number;
+}
+
+export function archiveSweep(dir: string, out: string): ArchiveSummary {
+  if (path.resolve(dir) === path.resolve(out)) throw new UsageError(`sweep archive: --out must be another folder than the sweep folder ${dir}`);
+  const sweep = readSweep(dir);
+  const finished = sweep.jobs.filter((job) => jobStatus(dir, job) === 'done');
+  const toCopy: SweepJob[] = [];
+  // every check before the first write: a refused archive leaves the target as it was
+  if (fs.existsSync(path.join(out, 'sweep.json'))) writeSweep(out, sweep);
+  for (const job of finished) {
+    const target = jobDir(out, job);
+    if (!fs.existsSync(target)) {
+      toCopy.push(job);
+      continue;
+    }
+    const archived = readJobResult(out, job);
+    if (archived === null) {
+      throw new UsageError(`sweep archive: ${target} exists but holds no finished job; archive into a folder that holds only archived jobs`);
+    }
+    if (fs.readFileSync(path.join(target, 'result.json'), 'utf8') !== fs.readFileSync(path.join(jobDir(dir, job), 'result.json'), 'utf8')) {
+      throw new UsageError(`sweep archive: ${out} holds job ${job.id} with another result than ${dir} (a different run of it); ` +
+        'archive into another folder, or delete that job from the archive');
+    }
+  }
+  writeSweep(out, sweep);
+  for (const job of toCopy) copyJob(jobDir(dir, job), jobDir(out, job));
+  return { added: toCopy.map((job) => job.id), alreadyArchived: finished.length - toCopy.length, unfinished: sweep.jobs.length - finished.length };
+}
+
+function copyJob(from: string, to: string): void {
+  const partial = `${to}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  try {
+    for (const name of ARCHIVED_FILES) {
+      const source = path.join(from, name);
+      if (fs.existsSync(source)) fs.copyFileSync(source, path.join(partial, name));
+    }
+    fs.renameSync(partial, to);
+  } catch (error) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
