@@ -2,7 +2,7 @@
  * `varl sweep …` and `varl tune …` (algorithms/cli.ts delegates here):
  *
  *   varl sweep plan <file> [--out DIR]                    expand into <dir>/sweep.json, list the jobs
- *   varl sweep run <file|dir> [--out DIR] [--jobs N]      run every unfinished job locally
+ *   varl sweep run <file|dir> [--out DIR] [--jobs N] [--only IDS]  run the unfinished jobs locally
  *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir>                               per-job status (and the SLURM queue)
@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
-import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, writeSweep, type SweepFolder } from './folder.ts';
+import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { runSweepJob } from './job.ts';
 import { exitStatus, runLocal } from './local.ts';
 import { writeReport } from './report.ts';
@@ -64,9 +64,10 @@ export function sweepUsage(): string {
   varl sweep plan <file> [--out DIR]
       expands a sweep file (JSON or YAML, see algorithms/sweep/README.md) into DIR/sweep.json
       (default DIR: sweeps/<name>) and lists its jobs
-  varl sweep run <file|DIR> [--out DIR] [--jobs N] [--quiet]
+  varl sweep run <file|DIR> [--out DIR] [--jobs N] [--only IDS] [--quiet]
       runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores);
-      finished jobs are skipped, interrupted ones resume from their checkpoints
+      finished jobs are skipped, interrupted ones resume from their checkpoints; --only runs just the
+      jobs whose ids match its comma-separated globs, in their order (hmc-sac-*-s2,sac-*)
   varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
       runs or resumes one job in this process (what every backend runs)
   varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
@@ -175,10 +176,12 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'run': {
       const [given, flags] = positional('sweep run', rest, 'a sweep file or folder');
-      const { values } = parseFlags('sweep run', flags, RUN_OPTIONS);
+      const { values } = parseFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' } });
       const parallel = integerFlag('sweep run', 'jobs', values.jobs, os.availableParallelism(), 1, 1024);
+      const patterns = values.only?.split(',').map((pattern) => pattern.trim());
+      if (patterns?.some((pattern) => pattern === '')) throw new UsageError(`sweep run: --only takes job ids or globs separated by commas, got '${values.only}'`);
       const { dir, sweep } = openSweep('sweep run', given, values.out, cwd);
-      return runAndSummarize(dir, sweep, parallel, values.quiet ?? false);
+      return runAndSummarize(dir, sweep, parallel, values.quiet ?? false, patterns && selectJobs(sweep, patterns));
     }
     case 'job': {
       const [given, flags] = positional('sweep job', rest, 'a sweep folder');
@@ -255,8 +258,8 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
   }
 }
 
-async function runAndSummarize(dir: string, sweep: SweepFolder, parallel: number, quiet: boolean): Promise<number> {
-  const summary = await runLocal(dir, sweep, { parallel, quiet });
+async function runAndSummarize(dir: string, sweep: SweepFolder, parallel: number, quiet: boolean, jobs?: readonly SweepJob[]): Promise<number> {
+  const summary = await runLocal(dir, sweep, { parallel, quiet, jobs });
   for (const { id, log } of summary.failed) process.stderr.write(`failed: ${id} (log: ${log})\n`);
   if (summary.interrupted) process.stderr.write(`sweep ${sweep.name}: interrupted; run it again to continue (varl sweep run ${dir})\n`);
   else if (summary.runningElsewhere > 0) process.stderr.write(`sweep ${sweep.name}: ${summary.runningElsewhere} job(s) are run by another process\n`);

@@ -135,6 +135,25 @@ export function readSweep(dir: string): SweepFolder {
   return sweep as SweepFolder;
 }
 
+/**
+ * The jobs whose ids match `patterns` (globs: `*` is any run of characters), in the order of the
+ * patterns, then of the sweep: a way to say which jobs run first. UsageError for a pattern that
+ * matches none, naming it.
+ */
+export function selectJobs(sweep: SweepFolder, patterns: readonly string[]): SweepJob[] {
+  const chosen = new Set<SweepJob>();
+  for (const pattern of patterns) {
+    const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const matching = sweep.jobs.filter((job) => glob.test(job.id));
+    if (matching.length === 0) {
+      const ids = sweep.jobs.slice(0, 3).map((job) => job.id).join(', ');
+      throw new UsageError(`sweep: no job of ${sweep.name} matches '${pattern}' (its ${sweep.jobs.length} ids are like ${ids})`);
+    }
+    for (const job of matching) chosen.add(job);
+  }
+  return [...chosen];
+}
+
 /** The job with this index or id; UsageError naming the valid range otherwise. */
 export function findJob(sweep: SweepFolder, selector: { index?: number; id?: string }): SweepJob {
   if (selector.id !== undefined) {

@@ -1,7 +1,7 @@
 /** Sweeps, tuning and reports (algorithms/sweep/README.md): what the backends and studies build on. */
 export { canonicalJson, evaluationSeed, expandSweep, expandTuning, gridPoints, sampleTrials, type SweepJob } from './expand.ts';
 export {
-  findJob, jobDir, jobStatus, jobStep, lockSweep, loggedStep, readJobResult, readJobStatusFile, readSweep, writeFileAtomic,
+  findJob, jobDir, jobStatus, jobStep, lockSweep, loggedStep, readJobResult, readJobStatusFile, readSweep, selectJobs, writeFileAtomic,
   writeJobStatusFile, writeSweep,
   type JobResult, type JobState, type JobStatusFile, type SweepFolder,
 } from './folder.ts';

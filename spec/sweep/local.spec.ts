@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expandSweep, jobDir, jobStatus, parseSweepText, readJobStatusFile, readSweep, writeSweep, type SweepJob } from '../../algorithms/sweep/index.ts';
+import {
+  expandSweep, jobDir, jobStatus, parseSweepText, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepJob,
+} from '../../algorithms/sweep/index.ts';
 import { tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
 
 describe('sweep run: the local backend', function () {
@@ -64,5 +66,31 @@ describe('sweep run: the local backend', function () {
     assert.match(index.stderr, /sweep job: --index must be in 0…3, got 9/);
     const backend = await varlInProcess(['sweep', 'submit', 'plan.yaml', '--backend', 'pbs'], cwd);
     assert.match(backend.stderr, /sweep submit: --backend must be local or slurm, got 'pbs'/);
+  });
+
+  it('--only runs the jobs its globs match, in their order, and names a pattern that matches none', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'only.yaml', tinySweepYaml('only', { steps: 200, seeds: '[0, 1, 2]', grid: '  learningRate: [0.001, 0.0003]' }));
+    const dir = path.join(cwd, 'sweeps', 'only');
+    const planned = await varlInProcess(['sweep', 'plan', 'only.yaml'], cwd);
+    assert.equal(planned.status, 0, planned.stderr);
+    const sweep = readSweep(dir);
+    // '.' is literal, '*' any run of characters; a job matched twice runs once, at its first place
+    assert.deepEqual(selectJobs(sweep, ['*=0.0003-s2', '*0.001-*', '*-s2']).map((job) => job.id), [
+      'sac-Pendulum-v1-learningRate=0.0003-s2', 'sac-Pendulum-v1-learningRate=0.001-s0', 'sac-Pendulum-v1-learningRate=0.001-s1',
+      'sac-Pendulum-v1-learningRate=0.001-s2',
+    ]);
+    assert.throws(() => selectJobs(sweep, ['*', 'sac-Pendulum-v1-learningRate=0x001-s0']), /no job of only matches '.*0x001-s0'/, 'the escaped dot');
+    const run = await varl(['sweep', 'run', dir, '--jobs', '1', '--only', '*=0.0003-s2, *0.001-s0'], cwd).done;
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(sweep.jobs.map((job) => jobStatus(dir, job)), ['done', 'pending', 'pending', 'pending', 'pending', 'done']);
+    const finishedAt = (job: SweepJob): number => fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs;
+    assert.ok(finishedAt(sweep.jobs[5]) < finishedAt(sweep.jobs[0]), 'the first pattern\'s job ran first');
+    const none = await varlInProcess(['sweep', 'run', dir, '--only', 'td3-*'], cwd);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /sweep: no job of only matches 'td3-\*' \(its 6 ids are like sac-Pendulum-v1-learningRate=0\.001-s0/);
+    const empty = await varlInProcess(['sweep', 'run', dir, '--only', 'sac-*,'], cwd);
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /--only takes job ids or globs separated by commas, got 'sac-\*,'/);
   });
 });
