@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  jobDir, meanInterval, readJobResult, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
+  jobDir, jobStatus, meanInterval, readJobResult, readJobStatusFile, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
 } from '../algorithms/sweep/index.ts';
 import type { SweepJob } from '../algorithms/sweep/expand.ts';
 import { evalPointsOf, readProgressRows } from '../algorithms/node/run-logger.ts';
@@ -52,6 +52,8 @@ interface Sweep {
   readonly dir: string;
   readonly folder: SweepFolder;
   readonly finished: readonly Finished[];
+  /** Jobs whose run failed (a divergence stops training), with the first line of the error their output ends with. */
+  readonly failed: readonly { readonly job: SweepJob; readonly step: number; readonly message: string }[];
 }
 
 function openSweep(root: string, name: string): Sweep | null {
@@ -66,7 +68,13 @@ function openSweep(root: string, name: string): Sweep | null {
     const meanOverRun = evaluations.reduce((sum, e) => sum + e.mean, 0) / Math.max(1, evaluations.length);
     return [{ job, result: result as Finished['result'], progress, meanOverRun }];
   });
-  return { name, dir, folder, finished };
+  const failed = folder.jobs.filter((job) => jobStatus(dir, job) === 'failed').map((job) => {
+    const log = path.join(jobDir(dir, job), 'log.txt');
+    const errors = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith('error:')) : [];
+    const rows = readProgressRows(jobDir(dir, job));
+    return { job, step: (rows.at(-1)?.step as number | undefined) ?? 0, message: errors.at(-1)?.replace(/^error: /, '') ?? readJobStatusFile(dir, job)?.message ?? 'failed' };
+  });
+  return { name, dir, folder, finished, failed };
 }
 
 /** Mean ± 95% half-width, or the single value; the count is shown beside it. */
@@ -256,6 +264,14 @@ function costTable(sweeps: readonly Sweep[]): string[] {
   ];
 }
 
+/** The runs that failed, each with where it stopped and why: results too, left out of the means above and below. */
+function failedRuns(sweeps: readonly Sweep[]): string[] {
+  const failed = sweeps.flatMap((sweep) => sweep.failed.map((f) => ({ sweep: sweep.name, ...f })));
+  if (failed.length === 0) return [];
+  return ['', `Failed runs (${failed.length}; not in the means, counted here):`, '',
+    ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${f.message}`)];
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { root: { type: 'string' }, results: { type: 'string' } } });
   const root = values.root ?? path.join(RESULTS, 'runs');
@@ -284,6 +300,7 @@ function main(): void {
     `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs and ` +
       `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
       (missing.length ? `; not run yet: ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
+    ...failedRuns([...claims, ...ablations]),
     '',
     '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
     '',

@@ -36,8 +36,9 @@ describe('sweep archive', function () {
     assert.deepEqual(readSweep(archive), readSweep(sweepDir));
     assert.ok(!fs.existsSync(jobDir(archive, jobs[2])));
     for (const job of jobs.slice(0, 2)) {
-      assert.deepEqual(tree(jobDir(archive, job)), [...ARCHIVED_FILES].sort());
-      for (const name of ARCHIVED_FILES) {
+      assert.deepEqual(tree(jobDir(archive, job)), ARCHIVED_FILES.filter((name) => fs.existsSync(path.join(jobDir(sweepDir, job), name))).sort());
+      assert.ok(tree(jobDir(archive, job)).includes('result.json') && !tree(jobDir(archive, job)).includes('checkpoint'));
+      for (const name of tree(jobDir(archive, job))) {
         assert.ok(fs.readFileSync(path.join(jobDir(archive, job), name)).equals(fs.readFileSync(path.join(jobDir(sweepDir, job), name))), `${job.id}/${name}`);
       }
       assert.equal(jobStatus(archive, job), 'done');
@@ -86,7 +87,7 @@ describe('sweep archive', function () {
     const unfinished = path.join(root, 'unfinished-archive');
     fs.cpSync(archive, unfinished, { recursive: true });
     fs.rmSync(path.join(jobDir(unfinished, jobs[1]), 'result.json'));
-    assert.throws(() => archiveSweep(sweepDir, unfinished), /exists but holds no finished job/);
+    assert.throws(() => archiveSweep(sweepDir, unfinished), /exists but holds no finished or failed job/);
 
     const otherSpec = parseSweepText(tinySweepYaml('archived', { steps: 300, seeds: '[0, 1, 2]' }), 'yaml', 'archived.yaml');
     const elsewhere = path.join(root, 'elsewhere');
@@ -109,5 +110,26 @@ describe('sweep archive', function () {
     const ok = await varlInProcess(['sweep', 'archive', sweepDir, '--out', archive], root);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /0 job\(s\) archived in .*, 3 already there, 0 unfinished/);
+  });
+
+  it('keeps a failed job on record with its output, and replaces that record by a later attempt\'s', async () => {
+    const failing = path.join(root, 'failing');
+    const [job] = jobs;
+    // a config the trainer refuses stands for a run that diverged
+    const broken = { ...job, config: { ...job.config, gamma: 5 } };
+    writeSweep(failing, { name: 'archived', file: 'archived.yaml', spec, jobs: [broken, ...jobs.slice(1)] });
+    assert.notEqual(await runSweepJob(failing, broken, { quiet: true }), 0);
+    assert.equal(jobStatus(failing, broken), 'failed');
+    fs.writeFileSync(path.join(jobDir(failing, broken), 'log.txt'), "error: 'gamma' must be in [0, 1]\n");
+    const failedArchive = path.join(root, 'failed-archive');
+    assert.deepEqual(archiveSweep(failing, failedArchive), { added: [broken.id], alreadyArchived: 0, unfinished: 2 });
+    assert.equal(jobStatus(failedArchive, broken), 'failed');
+    assert.match(fs.readFileSync(path.join(jobDir(failedArchive, broken), 'log.txt'), 'utf8'), /'gamma' must be in \[0, 1\]/);
+    assert.ok(!fs.existsSync(path.join(jobDir(failedArchive, broken), 'checkpoint')));
+    // a later attempt that failed again replaces the record whole
+    fs.writeFileSync(path.join(jobDir(failing, broken), 'log.txt'), 'a later attempt\n');
+    assert.deepEqual(archiveSweep(failing, failedArchive).added, [broken.id]);
+    assert.equal(fs.readFileSync(path.join(jobDir(failedArchive, broken), 'log.txt'), 'utf8'), 'a later attempt\n');
+    assert.deepEqual(fs.readdirSync(path.join(failedArchive, 'jobs')), [broken.id], 'no temporary folder left');
   });
 });
