@@ -192,18 +192,24 @@ function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray,
 }
 
 /**
+ * The scalars of one Adam step, in the order the wasm kernel takes them: β₁, 1−β₁, β₂, 1−β₂, eps,
+ * the step size lr/(1−β₁ᵗ), √(1−β₂ᵗ), the parameter scale of AdamW's decay (1 without it) and the L2
+ * coefficient of Adam's (0 with AdamW).
+ */
+export function adamScalars(hyper: AdamHyper): [number, number, number, number, number, number, number, number, number] {
+  const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
+  return [beta1, 1 - beta1, beta2, 1 - beta2, eps, lr / (1 - beta1 ** step), Math.sqrt(1 - beta2 ** step),
+    decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay];
+}
+
+/**
  * Adam in float32 arithmetic, rounding after every operation in the wasm kernel's order: what the
  * wasm set runs when its heap has no room for the operands, so that a step gives the same bits
  * wherever the operands live. (The JS set's `adam` computes each element in double precision.)
  */
 export function adamFloat32(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): void {
-  const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
   const f = Math.fround;
-  const b1 = f(beta1), oneMinusB1 = f(1 - beta1), b2 = f(beta2), oneMinusB2 = f(1 - beta2), epsilon = f(eps);
-  const stepSize = f(lr / (1 - beta1 ** step));
-  const sqrtBc2 = f(Math.sqrt(1 - beta2 ** step));
-  const paramScale = f(decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1);
-  const l2 = f(decoupled ? 0 : weightDecay);
+  const [b1, oneMinusB1, b2, oneMinusB2, epsilon, stepSize, sqrtBc2, paramScale, l2] = adamScalars(hyper).map(f);
   for (let i = 0; i < param.length; i++) {
     let g = grad[i];
     if (l2 !== 0) g = f(g + f(l2 * param[i]));

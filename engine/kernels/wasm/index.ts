@@ -15,7 +15,7 @@
  * memory, at most 64 MiB), or into pool blocks beyond that, and results copied back; when neither
  * has room the call runs the JS kernel.
  */
-import { adamFloat32, jsKernels } from '../js.ts';
+import { adamFloat32, adamScalars, jsKernels } from '../js.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from '../types.ts';
@@ -720,14 +720,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
 
   function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
     if (!isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v) || param.length === 0) return jsKernels.adam(param, grad, m, v, hyper);
-    const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hyper;
     const p = stage([grad], [param, m, v], true);
     if (!p) return adamFloat32(param, grad, m, v, hyper);
     const n = param.length;
-    const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, eps,
-      lr / (1 - beta1 ** step), Math.sqrt(1 - beta2 ** step),
-      decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1,
-      decoupled ? 0 : weightDecay] as const;
+    const scalars = adamScalars(hyper);
     const parts = threadsFor(n * ADAM_WEIGHT, elementWork);
     if (parts < 2 || !parallelRanges('adam', n, parts, (s, len) => [p[1] + s * 4, p[0] + s * 4, p[2] + s * 4, p[3] + s * 4, len, ...scalars])) {
       adamFn(p[1], p[0], p[2], p[3], n, ...scalars);
