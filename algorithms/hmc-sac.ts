@@ -285,8 +285,12 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     return this.actor.forward(obs, this.config);
   }
 
-  /** A pass of the chain from fresh noise; the prior defaults to the policy itself (detached). */
-  private pass(obs: Tensor, policy: GaussianParameters, generator: Generator, prior?: GaussianParameters, noise?: { base: Tensor; momentum: Tensor }): HMCResult {
+  /**
+   * One pass of the chain and the terms of (17) as the update and acting run it, from fresh noise drawn
+   * from `generator` (base, then momentum) unless `noise` is given; the prior defaults to the policy itself
+   * (detached), as at the start of a policy iteration.
+   */
+  chainPass(obs: Tensor, policy: GaussianParameters, generator: Generator, prior?: GaussianParameters, noise?: { base: Tensor; momentum: Tensor }): HMCResult {
     const shape = policy.mean.shape;
     const c = this.config;
     return hmcPass(this.chain, {
@@ -346,7 +350,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     const next = noGrad(() => {
       const policy = this.policyParameters(nextObs);
       if (c.criticNextAction === 'chain') {
-        const result = this.pass(nextObs, policy, generator);
+        const result = this.chainPass(nextObs, policy, generator);
         return { action: result.action, logProb: result.logDensity };
       }
       const base = Normal.fromLogScale(policy.mean, policy.logStd);
@@ -362,13 +366,13 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
 
     // Lines 9–10, (11): θ_{t+1} = argmax_θ J(θ, h_t), one Adam step on −(17) (second order through the chain);
     // then h_{t+1} = argmax_h J(θ_{t+1}, h): the same noise from the updated policy, gradients into ε, σ_h, T_h.
-    const forTheta = this.pass(obs, this.policyParameters(obs), generator, prior, noise);
+    const forTheta = this.chainPass(obs, this.policyParameters(obs), generator, prior, noise);
     const steps = policyIteration(mean(forTheta.elbo).neg(), { actor: this.actorOptimizer, chain: this.chainOptimizer }, c.chainUpdate === 'joint', () => {
       const updated = noGrad(() => {
         const p = this.policyParameters(obs);
         return { mean: p.mean.detach(), logStd: p.logStd.detach() };
       });
-      return mean(this.pass(obs, updated, generator, prior, noise).elbo).neg();
+      return mean(this.chainPass(obs, updated, generator, prior, noise).elbo).neg();
     });
     losses.actor_loss = steps.actorLoss;
     losses.chain_loss = steps.chainLoss;
@@ -390,7 +394,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
    */
   readonly acting = new TracedActing('HMC-SAC.act', this.observationSize, (o, kind) => {
     const still = kind === 'deterministic' ? zeros([1, this.actionSize]) : null;
-    return this.pass(o, this.policyParameters(o), this.streams.exploration, undefined, still ? { base: still, momentum: still } : undefined).action;
+    return this.chainPass(o, this.policyParameters(o), this.streams.exploration, undefined, still ? { base: still, momentum: still } : undefined).action;
   }, () => [this.actor, this.chain, this.critics.critic1, this.critics.critic2]);
 
   exploreAction(obs: Float32Array, out: Float32Array): void {

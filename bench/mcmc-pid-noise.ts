@@ -17,11 +17,12 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HMCSAC, hmcPass } from '../algorithms/hmc-sac.ts';
+import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
 import { loadAgent } from '../algorithms/node.ts';
 import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
-import { Generator, mean, noGrad, randn } from '../engine/index.ts';
+import { meanInterval } from '../algorithms/sweep/stats.ts';
+import { Generator, mean, noGrad } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 
 interface Noise {
@@ -39,7 +40,6 @@ function agentOf(runDir: string): HMCSAC {
 }
 
 const within = (d: number, target: number): boolean => Math.abs(d - target) <= 0.1 * target;
-const average = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 function minibatchNoise(agent: HMCSAC, batches: number, generator: Generator): Noise {
   const c = agent.config;
@@ -48,24 +48,9 @@ function minibatchNoise(agent: HMCSAC, batches: number, generator: Generator): N
   for (let i = 0; i < batches; i++) {
     batch.sample((b) => agent.buffer.sample(generator, b));
     const obs = batch.observations;
-    distances.push(noGrad(() => {
-      const policy = agent.actor.forward(obs, c);
-      const result = hmcPass(agent.chain, {
-        observations: obs,
-        policy,
-        prior: { mean: policy.mean.detach(), logStd: policy.logStd.detach() },
-        baseNoise: randn(policy.mean.shape, { generator }),
-        initialMomentum: randn(policy.mean.shape, { generator }),
-        value: (a) => agent.critics.value(obs, a, c.actorQReduction),
-        ...(c.chainCritic === 'first' ? { potentialValue: (a) => agent.critics.critic1.forward(obs, a) } : {}),
-        beta: agent.pid.beta,
-        steps: c.leapfrogSteps,
-      });
-      return mean(result.distance).item();
-    }));
+    distances.push(noGrad(() => mean(agent.chainPass(obs, agent.actor.forward(obs, c), generator).distance).item()));
   }
-  const m = average(distances);
-  const sd = Math.sqrt(distances.reduce((s, d) => s + (d - m) ** 2, 0) / (batches - 1));
+  const { mean: m, sd } = meanInterval(distances);
   const target = c.distanceTarget;
   return { meanDistance: m, sd, centredWithinBand: distances.filter((d) => within(d - m + target, target)).length / batches };
 }
@@ -106,17 +91,15 @@ function main(): void {
     const byPlace = distanceAlongIterations(agent, iterations);
     const interval = byPlace.length;
     const all = byPlace.flat();
-    const allMean = average(all);
-    const allSd = Math.sqrt(all.reduce((sum, d) => sum + (d - allMean) ** 2, 0) / (all.length - 1));
+    const { mean: allMean, sd: allSd } = meanInterval(all);
     console.log(`- Drift, ${iterations} iterations of ${interval} updates: D̂ ${f(allMean, 4)} ± sd ${f(allSd, 4)} (${f(allSd / target, 2)} ε); ` +
       `updates within 10% ${f(all.filter((d) => within(d, target)).length / all.length)}, and ${f(all.filter((d) => within(d - allMean + target, target)).length / all.length)} ` +
-      `were their spread centred on ε; iteration means ${Array.from({ length: iterations }, (_, i) => f(average(byPlace.map((place) => place[i])), 4)).join(', ')}`);
+      `were their spread centred on ε; iteration means ${Array.from({ length: iterations }, (_, i) => f(meanInterval(byPlace.map((place) => place[i])).mean, 4)).join(', ')}`);
     console.log('\n| updates into the iteration | mean D̂ | sd of D̂ | within 10% of ε |\n|---|---|---|---|');
     const tenth = Math.max(1, Math.floor(interval / 10));
     for (let start = 0; start < interval; start += tenth) {
       const part = byPlace.slice(start, start + tenth).flat();
-      const m = average(part);
-      const sd = Math.sqrt(part.reduce((sum, d) => sum + (d - m) ** 2, 0) / Math.max(1, part.length - 1));
+      const { mean: m, sd } = meanInterval(part);
       console.log(`| ${start}–${Math.min(interval, start + tenth) - 1} | ${f(m, 4)} | ${f(sd, 4)} | ${f(part.filter((d) => within(d, target)).length / part.length)} |`);
     }
   }
