@@ -34,7 +34,8 @@ export function archiveSweep(dir: string, out: string): ArchiveSummary {
   const recorded = sweep.jobs.filter((job) => states.get(job) === 'done' || states.get(job) === 'failed');
   const toCopy: SweepJob[] = [];
   // every check before the first write: a refused archive leaves the target as it was
-  if (fs.existsSync(path.join(out, 'sweep.json'))) writeSweep(out, sweep);
+  const planned = fs.existsSync(path.join(out, 'sweep.json'));
+  if (planned) writeSweep(out, sweep); // checks that the archive holds this sweep's jobs
   for (const job of recorded) {
     const target = jobDir(out, job);
     if (!fs.existsSync(target)) {
@@ -58,7 +59,7 @@ export function archiveSweep(dir: string, out: string): ArchiveSummary {
         'archive into another folder, or delete that job from the archive');
     }
   }
-  writeSweep(out, sweep);
+  if (!planned) writeSweep(out, sweep);
   for (const job of toCopy) copyJob(jobDir(dir, job), jobDir(out, job));
   return { added: toCopy.map((job) => job.id), alreadyArchived: recorded.length - toCopy.length, unfinished: sweep.jobs.length - recorded.length };
 }
