@@ -51,8 +51,8 @@ export {
 } from './common/evaluate.ts';
 export { learningCurveSvg, type CurveSeries, type CurvePoint, type CurveOptions } from './common/curve-svg.ts';
 export {
-  CheckpointError, NonFiniteParameterError, encodeAgentCheckpoint, readAgentMeta, restoreAgentCheckpoint,
-  type AgentCheckpointMeta, type AgentParts, type CheckpointFiles, type RestoreOptions,
+  CheckpointError, NonFiniteParameterError, currentKernels, describeKernels, encodeAgentCheckpoint, readAgentMeta, restoreAgentCheckpoint,
+  type AgentCheckpointMeta, type AgentParts, type CheckpointFiles, type KernelIdentity, type RestoreOptions,
 } from './common/checkpoint.ts';
 export { ConfigError, resolveConfig, type ConfigRules } from './common/config.ts';
 export { ActionScaler, flatSize, type ContinuousEnv, type BoxLike, type StepResult } from './common/env.ts';

@@ -144,6 +144,8 @@ export interface TrainPlan {
   readonly quiet: boolean;
   /** Things to tell the user before training (e.g. a kernel change on resume). */
   readonly warnings: readonly string[];
+  /** A resume under other kernels than the run's was asked for (--allow-kernel-change). */
+  readonly allowKernelChange: boolean;
 }
 
 export interface EvalPlan {
@@ -303,10 +305,11 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     const step = meta.training.step as number;
     if (totalSteps < step) throw new UsageError(`train --resume: --steps ${totalSteps} is below the checkpoint's step ${step}`);
     const warnings: string[] = [];
-    checkKernels(run, values['allow-kernel-change'] ?? false, (line) => warnings.push(line));
+    const allowKernelChange = values['allow-kernel-change'] ?? false;
+    checkKernels(run, allowKernelChange, (line) => warnings.push(line));
     return {
       kind: 'train', algorithm: record.name, envId: run.envId, seed: run.seed, config: run.config, outDir, totalSteps, resume: true,
-      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run.envId, run), quiet, warnings,
+      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run.envId, run), quiet, warnings, allowKernelChange,
     };
   }
 
@@ -341,7 +344,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   }
   return {
     kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet, warnings: [],
+    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet, warnings: [], allowKernelChange: false,
   };
 }
 
@@ -393,11 +396,11 @@ async function trainLocked(plan: TrainPlan): Promise<number> {
   const evalEnv = make(plan.envId);
   let agent;
   if (plan.resume) {
-    agent = loadAgent(path.join(plan.outDir, 'checkpoint'), env);
+    agent = loadAgent(path.join(plan.outDir, 'checkpoint'), env, { allowKernelChange: plan.allowKernelChange });
   } else {
     if (fs.existsSync(path.join(plan.outDir, 'checkpoint'))) fs.rmSync(path.join(plan.outDir, 'checkpoint'), { recursive: true });
     agent = parseAlgorithm(plan.algorithm).create(env, plan.config);
-    const { kind: _kind, resume: _resume, quiet: _quiet, warnings: _warnings, ...run } = plan;
+    const { kind: _kind, resume: _resume, quiet: _quiet, warnings: _warnings, allowKernelChange: _allow, ...run } = plan;
     const versions = { varl: readVersion(), node: process.version, kernels: currentKernels() };
     fs.writeFileSync(path.join(plan.outDir, 'run.json'), JSON.stringify({ ...run, ...versions, createdAt: new Date().toISOString() }, null, 1) + '\n');
   }

@@ -138,7 +138,7 @@ export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
       envState: env.getState?.() ?? null,
       replay: replay?.meta ?? null,
       ...(rollout ? { rollout: rollout.meta } : {}),
-      kernels: { set: kernels().name, fma: (kernels() as ReturnType<typeof kernels> & { fma?: boolean }).fma === true },
+      kernels: currentKernels(),
       savedAt: new Date().toISOString(),
     },
     modelMetadata: { format: 'varl-checkpoint', algorithm: learner.algorithm },
@@ -162,6 +162,41 @@ export function readAgentMeta(files: Readonly<CheckpointFiles>, where = 'checkpo
 export interface RestoreOptions {
   /** Read only the networks and free tensors (evaluation, analysis); default false (resume exactly). */
   weightsOnly?: boolean;
+  /**
+   * Resume under another kernel set than the checkpoint was saved under (other rounding: training goes
+   * on, but is no longer the run it would have been); default false refuses such a resume.
+   */
+  allowKernelChange?: boolean;
+}
+
+/** The kernel set and GEMM mode a run computes with (different ones round differently). */
+export interface KernelIdentity {
+  readonly set: string;
+  readonly fma: boolean;
+}
+
+export function currentKernels(): KernelIdentity {
+  const active = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
+  return { set: active.name, fma: active.fma === true };
+}
+
+export function describeKernels(k: KernelIdentity): string {
+  return `${k.set}${k.fma ? ' with FMA' : ''}`;
+}
+
+/** A full restore under other kernels than the checkpoint's is refused unless allowed (before anything is written). */
+function checkResumeKernels(meta: AgentCheckpointMeta, allowed: boolean, where: string): void {
+  const saved = meta.kernels as unknown;
+  if (saved === undefined) return;
+  if (typeof saved !== 'object' || saved === null || typeof (saved as KernelIdentity).set !== 'string' || typeof (saved as KernelIdentity).fma !== 'boolean') {
+    throw new CheckpointError(`${where}: meta.json 'kernels' must be { set: string, fma: boolean }, got ${JSON.stringify(saved)}`);
+  }
+  const now = currentKernels();
+  const k = saved as KernelIdentity;
+  if (allowed || (k.set === now.set && k.fma === now.fma)) return;
+  throw new CheckpointError(`${where}: the checkpoint was saved under the ${describeKernels(k)} kernels and this process uses ${describeKernels(now)}, ` +
+    'so the resumed run would not be bit-identical. Select the same kernels (VARL_KERNELS; FMA needs node --experimental-wasm-relaxed-simd), ' +
+    'or pass { allowKernelChange: true } to resume anyway, or { weightsOnly: true } to load the networks only');
 }
 
 function readReplay(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta, where: string): ReplayBufferState {
@@ -187,9 +222,12 @@ function readReplay(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta,
  * Restores a checkpoint into `learner` (built with the same architecture). A checkpoint of another
  * algorithm, or one that does not fit, is refused before anything is written.
  */
-export function restoreAgentCheckpoint(files: Readonly<CheckpointFiles>, learner: Learner, { weightsOnly = false }: RestoreOptions = {}, where = 'checkpoint'): AgentCheckpointMeta {
+export function restoreAgentCheckpoint(
+  files: Readonly<CheckpointFiles>, learner: Learner, { weightsOnly = false, allowKernelChange = false }: RestoreOptions = {}, where = 'checkpoint',
+): AgentCheckpointMeta {
   const meta = readAgentMeta(files, where);
   if (meta.algorithm !== learner.algorithm) throw new CheckpointError(`${where}: checkpoint is for ${meta.algorithm}, not ${learner.algorithm}`);
+  if (!weightsOnly) checkResumeKernels(meta, allowKernelChange, where);
   const parts = learner.checkpointParts();
   const prepared = prepareRestore<AgentCheckpointMeta>(files, {
     modules: parts.modules,

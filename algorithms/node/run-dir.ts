@@ -7,20 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kernels } from '../../engine/index.ts';
+import { currentKernels, describeKernels, type KernelIdentity } from '../common/checkpoint.ts';
 import { hasCheckpoint } from './checkpoint-dir.ts';
 import { UsageError } from './usage.ts';
 
-/** The kernel set and GEMM mode a run computes with (different ones round differently). */
-export interface KernelIdentity {
-  readonly set: string;
-  readonly fma: boolean;
-}
-
-export function currentKernels(): KernelIdentity {
-  const active = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
-  return { set: active.name, fma: active.fma === true };
-}
+export { currentKernels, type KernelIdentity } from '../common/checkpoint.ts';
 
 /** True when `dir` holds a varl run (run.json or a checkpoint). */
 export function holdsRun(dir: string): boolean {
@@ -152,8 +143,7 @@ export function checkKernels(run: RunFile, allowed: boolean, warn: (line: string
   if (!run.kernels) return;
   const now = currentKernels();
   if (now.set === run.kernels.set && now.fma === run.kernels.fma) return;
-  const describe = (k: KernelIdentity): string => `${k.set}${k.fma ? ' with FMA' : ''}`;
-  const message = `the run was trained on the ${describe(run.kernels)} kernels, this process uses ${describe(now)}: the resumed run will not be bit-identical`;
+  const message = `the run was trained on the ${describeKernels(run.kernels)} kernels, this process uses ${describeKernels(now)}: the resumed run will not be bit-identical`;
   if (!allowed) throw new UsageError(`train --resume: ${message}; pass --allow-kernel-change to resume anyway (or set VARL_KERNELS / VARL_WASM_FMA to match)`);
   warn(`warning: ${message}`);
 }

@@ -141,7 +141,8 @@ function handle(message: FromWorker): void {
       curve = [];
       $('curve').innerHTML = '';
       $('losses').innerHTML = '';
-      return showMessage(`Loaded ${message.algorithm} on ${message.envId} at step ${message.step} (paused: Resume continues training).`, 'info');
+      return showMessage(`Loaded ${message.algorithm} on ${message.envId} at step ${message.step} (paused: Resume continues training` +
+        (message.kernelChange ? `; it was computed with the ${message.kernelChange.saved} kernels and this page uses ${message.kernelChange.page}, so the continued run rounds differently` : '') + ').', 'info');
     case 'error':
       if (message.context === 'inspect') {
         // e.g. Hopper's 3-D actions: said where the picture would be, not as an alert at every evaluation.

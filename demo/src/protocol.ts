@@ -61,5 +61,6 @@ export type FromWorker =
   /** `action` is `predict(obs, { deterministic: true })` in env units, as float32 values. */
   | { readonly type: 'inspection'; readonly index: number; readonly observation: number[]; readonly action: number[]; readonly inspection: ActionInspection }
   | { readonly type: 'checkpoint'; readonly name: string; readonly files: CheckpointFiles }
-  | { readonly type: 'loaded'; readonly algorithm: string; readonly envId: string; readonly step: number }
+  /** `kernelChange`: the checkpoint's kernels and the page's, when they differ (training goes on, not bit-identically). */
+  | { readonly type: 'loaded'; readonly algorithm: string; readonly envId: string; readonly step: number; readonly kernelChange: { readonly saved: string; readonly page: string } | null }
   | { readonly type: 'error'; readonly context: 'start' | 'import' | 'training' | 'inspect' | 'export'; readonly message: string };

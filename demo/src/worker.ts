@@ -6,7 +6,7 @@
  */
 import { kernels } from '../../engine/index.ts';
 import { MUJOCO_ENV_IDS, loadMujocoEnvs, make } from '../../envs/index.ts';
-import { agentFromFiles, createAgent, inspectActions, readAgentMeta, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
+import { agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
 import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
 import { algorithmConfig } from './configs.ts';
 import type { Settings } from './settings.ts';
@@ -212,6 +212,7 @@ async function start(settings: Settings): Promise<void> {
 async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: string; envId: string }, totalSteps: number): Promise<void> {
   let agent: Agent;
   let env: DemoEnv;
+  let kernelChange: { saved: string; page: string } | null = null;
   try {
     const meta = readAgentMeta(files, 'uploaded checkpoint');
     if (meta.algorithm.toLowerCase() !== expected.algorithm.toLowerCase() || meta.envId !== expected.envId) {
@@ -222,7 +223,11 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
     }
     await prepareEnv(meta.envId);
     env = make(meta.envId);
-    agent = agentFromFiles(files, env);
+    // A checkpoint from Node (or another browser) may have been computed with other kernels: it is loaded
+    // all the same, and the page says that training from it will not be the run it would have been.
+    agent = agentFromFiles(files, env, { allowKernelChange: true });
+    const page = currentKernels();
+    if (meta.kernels && (meta.kernels.set !== page.set || meta.kernels.fma !== page.fma)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
   } catch (error) {
     post({ type: 'error', context: 'import', message: `Checkpoint not loaded: ${errorText(error)}` });
     return;
@@ -230,7 +235,7 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
   const seed = agent.config.seed;
   session = newSession(agent, env, agent.envId, Math.max(totalSteps, agent.training.step), 1000, seed);
   state = 'paused';
-  post({ type: 'loaded', algorithm: agent.algorithm, envId: agent.envId, step: agent.training.step });
+  post({ type: 'loaded', algorithm: agent.algorithm, envId: agent.envId, step: agent.training.step, kernelChange });
   publishEvaluation(session);
   flush(session);
 }

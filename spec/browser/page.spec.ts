@@ -216,7 +216,7 @@ describe('the demo page in headless Chromium', function () {
     await download.saveAs(path);
     const files = unpackCheckpoint(readFileSync(path, 'utf8'), 'download.json');
     const restored = new SAC(make('Pendulum-v1'), { seed: 1, hiddenSizes: [64, 64], batchSize: 64, learningStarts: 200, bufferSize: 40000, learningRate: 0.001 });
-    restored.fromCheckpoint(files);
+    restored.fromCheckpoint(files, { allowKernelChange: true }); // the page computes with its own kernels (FMA where the browser has relaxed SIMD)
     assert.ok(restored.training.step > 0);
     assert.match(download.suggestedFilename(), /^sac-Pendulum-v1-step\d+\.varl\.json$/);
   });
@@ -226,6 +226,13 @@ describe('the demo page in headless Chromium', function () {
     await fillSettings(page, { algorithm: 'sac', env: 'Pendulum-v1' });
     const loaded = await messageAfter(page, () => page.locator('#upload').setInputFiles(CHECKPOINT_FILES.map((f) => join(checkpointDir(), f))));
     assert.match(loaded, /^Loaded SAC on Pendulum-v1 at step 300/);
+    // Node's kernels (saved in the checkpoint) and the page's: a difference is said, as the continued run rounds differently.
+    const saved = (JSON.parse(readFileSync(join(checkpointDir(), 'meta.json'), 'utf8')) as { kernels: { set: string; fma: boolean } }).kernels;
+    const pageText = (await page.locator('#kernels').textContent()) ?? '';
+    const pageKernels = { set: /kernels: (\w+)/.exec(pageText)?.[1] ?? '', fma: /FMA/.test(pageText) };
+    const describe = (k: { set: string; fma: boolean }): string => `${k.set}${k.fma ? ' with FMA' : ''}`;
+    if (saved.set === pageKernels.set && saved.fma === pageKernels.fma) assert.doesNotMatch(loaded, /kernels/);
+    else assert.ok(loaded.includes(`computed with the ${describe(saved)} kernels and this page uses ${describe(pageKernels)}`), loaded);
     let compared = 0;
     for (const index of [0, 25, 120, 199]) {
       const { observation, action } = await pickState(page, index);

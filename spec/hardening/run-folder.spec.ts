@@ -122,6 +122,38 @@ describe('hardening: run folders', () => {
     assert.ok(plan.kind === 'train' && plan.warnings.length === 1 && /will not be bit-identical/.test(plan.warnings[0]));
   });
 
+  it('a full restore under other kernels than the checkpoint\'s is refused by the library unless allowed; --allow-kernel-change reaches it', async function () {
+    this.timeout(60_000);
+    const cwd = tempDir();
+    const run = await tinyRun(cwd);
+    const metaPath = path.join(run, 'checkpoint', 'meta.json');
+    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+    const saved = meta.kernels as { set: string; fma: boolean };
+    const other = { set: saved.set === 'wasm' ? 'js' : 'wasm', fma: false };
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: other }));
+    const before = fs.readFileSync(path.join(run, 'checkpoint', 'model.safetensors'));
+
+    const { loadAgent } = await import('../../algorithms/node.ts');
+    const { make } = await import('../../envs/index.ts');
+    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')),
+      new RegExp(`saved under the ${other.set} kernels and this process uses ${saved.set}.*allowKernelChange: true.*weightsOnly: true`));
+    const resumed = loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { allowKernelChange: true });
+    assert.equal(resumed.training.step, 40);
+    assert.equal(loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { weightsOnly: true }).training.step, 0);
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: 'wasm' }));
+    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')), /meta\.json 'kernels' must be \{ set: string, fma: boolean \}, got "wasm"/);
+
+    // The CLI: run.json says the same as the checkpoint; refused by the plan, and the flag carries through to the restore.
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: other }));
+    const runJson = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ ...runJson, kernels: other }));
+    usage(['train', '--resume', '--out', run, '--steps', '60'], cwd, /pass --allow-kernel-change/);
+    assert.deepEqual(fs.readFileSync(path.join(run, 'checkpoint', 'model.safetensors')), before);
+    const { main } = await import('../../algorithms/cli.ts');
+    assert.equal(await main(['train', '--resume', '--out', run, '--steps', '60', '--allow-kernel-change', '--quiet']), 0);
+    assert.equal((JSON.parse(fs.readFileSync(metaPath, 'utf8')) as { training: { step: number } }).training.step, 60);
+  });
+
   it('eval flags are bounded: --inference-iterations 1000000000 is a usage error', async function () {
     this.timeout(60_000);
     const cwd = tempDir();
