@@ -265,11 +265,20 @@ function costTable(sweeps: readonly Sweep[]): string[] {
 }
 
 /** The runs that failed, each with where it stopped and why: results too, left out of the means above and below. */
-function failedRuns(sweeps: readonly Sweep[]): string[] {
+/**
+ * The failed runs with where and why they stopped, and a link to `mcmc-divergence-<job id>.md` in `results` when
+ * bench/mcmc-divergence.ts has resumed one from its last checkpoint (the archive keeps no checkpoint, so the
+ * message's pointer to one is dropped).
+ */
+function failedRuns(sweeps: readonly Sweep[], results: string): string[] {
   const failed = sweeps.flatMap((sweep) => sweep.failed.map((f) => ({ sweep: sweep.name, ...f })));
   if (failed.length === 0) return [];
+  const analysis = (id: string): string => {
+    const file = `mcmc-divergence-${id}.md`;
+    return fs.existsSync(path.join(results, file)) ? ` Resumed with every update recorded: [${file}](${file}).` : '';
+  };
   return ['', `Failed runs (${failed.length}; not in the means, counted here):`, '',
-    ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${f.message}`)];
+    ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${f.message.replace(/ The last good checkpoint is kept at .*/, '')}${analysis(f.job.id)}`)];
 }
 
 function main(): void {
@@ -300,7 +309,7 @@ function main(): void {
     `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs and ` +
       `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
       (missing.length ? `; not run yet: ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
-    ...failedRuns([...claims, ...ablations]),
+    ...failedRuns([...claims, ...ablations], results),
     '',
     '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
     '',
