@@ -32,7 +32,7 @@
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import {
-  Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, dynamicScalar, exp, grad, hostCall, mean, mul, noGrad, randn, scalar, square,
+  Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, dynamicScalar, exp, grad, hostCall, max, mean, mul, noGrad, randn, scalar, square,
   sub, sum, tanh, zeros, type Generator,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
@@ -239,7 +239,7 @@ export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
 
 export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
+    'critic_loss', 'actor_loss', 'chain_loss', 'alpha_loss', 'distance', 'distance_max', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size', 'gate', 'policy_log_std',
   ] as const;
   override readonly gaugeNames = ['alpha', 'beta'] as const;
   readonly buffer: ReplayBuffer;
@@ -380,8 +380,11 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     // SAC's temperature (eq. 18) on the chain's log-density estimate.
     if (c.learnAlpha) losses.alpha_loss = this.temperature.update(forTheta.logDensity, c.alphaLoss);
 
-    // §4.1: D̂ of this minibatch (the PID is fed after the step, in `update`).
+    // §4.1: D̂ of this minibatch (the PID is fed after the step, in `update`). Its largest per-state term shows
+    // what the mean hides: a few states whose policy ran far from θ_t, whose chains then gain momentum that
+    // enters ℓ and the critic's target (bench/results/mcmc-divergence-*.md).
     losses.distance = mean(forTheta.distance);
+    losses.distance_max = max(forTheta.distance);
     losses.step_size = noGrad(() => mean(this.chain.stepSizes()));
     losses.policy_log_std = mean(prior.logStd);
     if (forTheta.gates.length > 0) losses.gate = meanOfScalars('HMC-SAC.gate', forTheta.gates.map((g) => mean(g)));

@@ -26,7 +26,7 @@
  * const agent = new LangevinTD3(make('Pendulum-v1'), { seed: 1, flowLayers: 4 });
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
-import { Adam, MLP, Tensor, add, clamp, copyParameters, mean, mul, noGrad, polyakUpdate, sub, tanh } from '../engine/index.ts';
+import { Adam, MLP, Tensor, add, clamp, copyParameters, max, mean, mul, noGrad, polyakUpdate, sub, tanh } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
@@ -151,7 +151,7 @@ export function langevinIterates(flow: LangevinFlow, pass: LangevinPass): Tensor
 
 export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   readonly metricNames = [
-    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
+    'critic_loss', 'actor_loss', 'chain_loss', 'distance', 'distance_max', 'distance_on_target', 'pid_on_target', 'pid_error', 'pid_integral', 'pid_derivative', 'step_size',
   ] as const;
   override readonly gaugeNames = ['beta'] as const;
   readonly buffer: ReplayBuffer;
@@ -285,6 +285,7 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
 
     // §4.1: D̂_LD of this minibatch, for the PID step at the end of the iteration (fed in `update`).
     losses.distance = noGrad(() => mean(forTheta.distance));
+    losses.distance_max = noGrad(() => max(forTheta.distance)); // the largest per-state term, which the mean hides
     losses.step_size = noGrad(() => mean(this.flow.stepSizes()));
 
     polyakUpdate(this.critic1Target, this.critic1, c.tau);
