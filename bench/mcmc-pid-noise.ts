@@ -34,7 +34,9 @@ interface Noise {
 
 function agentOf(runDir: string): HMCSAC {
   const checkpoint = path.join(runDir, 'checkpoint');
-  const agent = loadAgent(checkpoint, make(readCheckpointMeta(checkpoint).envId as string));
+  // Training goes on from the checkpoint only to measure D̂ along an iteration, not to continue the run, so
+  // any kernels will do (the results were made without FMA, under `node --import tsx`).
+  const agent = loadAgent(checkpoint, make(readCheckpointMeta(checkpoint).envId as string), { allowKernelChange: true });
   if (!(agent instanceof HMCSAC)) throw new Error(`mcmc-pid-noise: ${runDir} holds a ${agent.constructor.name}, not an HMC-SAC run`);
   return agent;
 }
