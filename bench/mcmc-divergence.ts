@@ -88,10 +88,39 @@ async function main(): Promise<void> {
   if (!Number.isInteger(coarse) || coarse < 1) throw new Error(`mcmc-divergence: --coarse must be a positive integer, got ${values.coarse}`);
   if (!Number.isInteger(block) || block < 1) throw new Error(`mcmc-divergence: --block must be a positive integer, got ${values.block}`);
   if (!Number.isInteger(from) || from < block) throw new Error(`mcmc-divergence: --from must be an integer ≥ --block, got ${values.from}`);
-  const run = JSON.parse(fs.readFileSync(path.join(jobDir, 'run.json'), 'utf8')) as { totalSteps: number; evalEvery: number; evalEpisodes: number; evalSeed: number; envId: string };
+  const run = JSON.parse(fs.readFileSync(path.join(jobDir, 'run.json'), 'utf8')) as RunFile;
   const totalSteps = Number(values.steps ?? run.totalSteps);
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`mcmc-divergence: --steps must be a positive integer, got ${values.steps}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mcmc-divergence-'));
+  try {
+    await resume(jobDir, scratch, run, totalSteps, values, { coarse, block, from });
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+interface RunFile {
+  readonly totalSteps: number;
+  readonly evalEvery: number;
+  readonly evalEpisodes: number;
+  readonly evalSeed: number;
+}
+
+interface Flags {
+  readonly 'no-probe'?: boolean;
+  readonly 'allow-kernel-change'?: boolean;
+  readonly seed?: string;
+}
+
+/** The tables' blocks: the whole resume by `coarse` updates, then its last `from` updates by `block`. */
+interface Blocks {
+  readonly coarse: number;
+  readonly block: number;
+  readonly from: number;
+}
+
+/** Resumes the job's checkpoint in `scratch` with every update recorded, and prints the tables. */
+async function resume(jobDir: string, scratch: string, run: RunFile, totalSteps: number, values: Flags, { coarse, block, from }: Blocks): Promise<void> {
   fs.cpSync(path.join(jobDir, 'checkpoint'), path.join(scratch, 'checkpoint'), { recursive: true });
   fs.copyFileSync(path.join(jobDir, 'run.json'), path.join(scratch, 'run.json'));
   const envId = readCheckpointMeta(path.join(scratch, 'checkpoint')).envId as string;
@@ -119,8 +148,8 @@ async function main(): Promise<void> {
     if (!(error instanceof NonFiniteLossError)) throw error;
     stopped = error.message.replace(/ The last good checkpoint is kept at .*/, '');
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
 
+  if (rows.length === 0) throw new Error(`mcmc-divergence: the checkpoint in ${jobDir} is at step ${startStep}, --steps ${totalSteps} leaves no update to record`);
   const columns = ['critic_loss', 'distance', 'beta', 'step_size', 'gate', 'policy_log_std', ...Object.keys(rows[0]).filter((k) => k.startsWith('probe_'))];
   const kernels = currentKernels();
   console.log(`# HMC-SAC from its last good checkpoint: ${path.basename(jobDir)}\n`);
