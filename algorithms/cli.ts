@@ -27,7 +27,8 @@ import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } fr
 import { ALGORITHMS, algorithmNames, findAlgorithm } from './registry.ts';
 import { checkFramesDir, checkVideoFile, writeEpisodeFiles } from './node/episode-files.ts';
 import { firstEvalReaching } from './node/run-logger.ts';
-import { checkKernels, checkOutDir, currentKernels, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
+import { checkKernels, checkOutDir, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
+import { currentKernels } from './common/checkpoint.ts';
 
 export { UsageError };
 

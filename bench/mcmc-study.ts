@@ -264,7 +264,6 @@ function costTable(sweeps: readonly Sweep[]): string[] {
   ];
 }
 
-/** The runs that failed, each with where it stopped and why: results too, left out of the means above and below. */
 /**
  * The failed runs with where and why they stopped, and a link to `mcmc-divergence-<job id>.md` in `results` when
  * bench/mcmc-divergence.ts has resumed one from its last checkpoint (the archive keeps no checkpoint, so the

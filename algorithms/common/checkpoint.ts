@@ -180,6 +180,11 @@ export function currentKernels(): KernelIdentity {
   return { set: active.name, fma: active.fma === true };
 }
 
+/** Whether two kernel identities compute alike (same set, same GEMM mode). */
+export function sameKernels(a: KernelIdentity, b: KernelIdentity): boolean {
+  return a.set === b.set && a.fma === b.fma;
+}
+
 export function describeKernels(k: KernelIdentity): string {
   return `${k.set}${k.fma ? ' with FMA' : ''}`;
 }
@@ -193,7 +198,7 @@ function checkResumeKernels(meta: AgentCheckpointMeta, allowed: boolean, where: 
   }
   const now = currentKernels();
   const k = saved as KernelIdentity;
-  if (allowed || (k.set === now.set && k.fma === now.fma)) return;
+  if (allowed || sameKernels(k, now)) return;
   throw new CheckpointError(`${where}: the checkpoint was saved under the ${describeKernels(k)} kernels and this process uses ${describeKernels(now)}, ` +
     'so the resumed run would not be bit-identical. Select the same kernels (VARL_KERNELS; FMA needs node --experimental-wasm-relaxed-simd), ' +
     'or pass { allowKernelChange: true } to resume anyway, or { weightsOnly: true } to load the networks only');

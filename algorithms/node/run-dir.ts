@@ -7,11 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentKernels, describeKernels, type KernelIdentity } from '../common/checkpoint.ts';
+import { currentKernels, describeKernels, sameKernels, type KernelIdentity } from '../common/checkpoint.ts';
 import { hasCheckpoint } from './checkpoint-dir.ts';
 import { UsageError } from './usage.ts';
-
-export { currentKernels, type KernelIdentity } from '../common/checkpoint.ts';
 
 /** True when `dir` holds a varl run (run.json or a checkpoint). */
 export function holdsRun(dir: string): boolean {
@@ -142,7 +140,7 @@ export function readRunFile(file: string): RunFile {
 export function checkKernels(run: RunFile, allowed: boolean, warn: (line: string) => void): void {
   if (!run.kernels) return;
   const now = currentKernels();
-  if (now.set === run.kernels.set && now.fma === run.kernels.fma) return;
+  if (sameKernels(now, run.kernels)) return;
   const message = `the run was trained on the ${describeKernels(run.kernels)} kernels, this process uses ${describeKernels(now)}: the resumed run will not be bit-identical`;
   if (!allowed) throw new UsageError(`train --resume: ${message}; pass --allow-kernel-change to resume anyway (or set VARL_KERNELS / VARL_WASM_FMA to match)`);
   warn(`warning: ${message}`);

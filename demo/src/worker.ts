@@ -6,7 +6,7 @@
  */
 import { kernels } from '../../engine/index.ts';
 import { MUJOCO_ENV_IDS, loadMujocoEnvs, make } from '../../envs/index.ts';
-import { agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
+import { agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, sameKernels, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
 import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
 import { algorithmConfig } from './configs.ts';
 import type { Settings } from './settings.ts';
@@ -227,7 +227,7 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
     // all the same, and the page says that training from it will not be the run it would have been.
     agent = agentFromFiles(files, env, { allowKernelChange: true });
     const page = currentKernels();
-    if (meta.kernels && (meta.kernels.set !== page.set || meta.kernels.fma !== page.fma)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
+    if (meta.kernels && !sameKernels(meta.kernels, page)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
   } catch (error) {
     post({ type: 'error', context: 'import', message: `Checkpoint not loaded: ${errorText(error)}` });
     return;
