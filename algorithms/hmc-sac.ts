@@ -45,7 +45,7 @@ import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
-import { LeapfrogChain, type PotentialGradient } from './mcmc/leapfrog.ts';
+import { LeapfrogChain, type PhaseState, type PotentialGradient } from './mcmc/leapfrog.ts';
 import { PIDController, pidChecks, pidMetrics, scalarOperand, type LiveScalar, type PIDGains } from './mcmc/pid.ts';
 import {
   SOFT_ACTOR_CRITIC_CHOICES, SOFT_ACTOR_CRITIC_DEFAULTS, SoftTwinCritic, Temperature, softActorCriticChecks, type SoftActorCriticConfig,
@@ -174,6 +174,10 @@ export interface HMCResult {
   /** ℓ = log q(a_K, ρ_K) − log N(ρ_K) on the box: the log-density estimate of a_K for α and the critic. */
   readonly logDensity: Tensor;
   readonly action: Tensor;
+  /** u₀, the chain's start in pre-tanh space, [B, A]. */
+  readonly start: Tensor;
+  /** (u_K, ρ_K), the chain's end, each [B, A]. */
+  readonly end: PhaseState;
   readonly gates: readonly Tensor[];
 }
 
@@ -220,6 +224,8 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
     distance: add(logRatio, sub(halfMomentumSquared, halfInitialSquared)).detach(),
     logDensity: add(squashedLogDensity(logPolicy, end.position, action), sub(halfMomentumSquared, halfInitialSquared)).detach(),
     action: action.detach(),
+    start: start.detach(),
+    end: { position: end.position.detach(), momentum: end.momentum.detach() },
     gates: end.gates.map((g) => g.detach()),
   }));
 }

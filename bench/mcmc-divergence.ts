@@ -17,14 +17,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HMCSAC, hmcPotentialGradient } from '../algorithms/hmc-sac.ts';
+import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { NonFiniteLossError } from '../algorithms/common/runner.ts';
 import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
 import { loadAgent } from '../algorithms/node.ts';
 import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
 import { currentKernels, describeKernels } from '../algorithms/common/checkpoint.ts';
 import { meanInterval } from '../algorithms/sweep/stats.ts';
-import { Generator, Normal, abs, add, div, exp, mul, noGrad, randn, square, sub, sum, tanh, type Tensor } from '../engine/index.ts';
+import { Generator, Normal, abs, div, exp, mul, noGrad, randn, square, sub, sum, type Tensor } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 
 /** One update's record: the update's own losses and gauges, then the probe's statistics. */
@@ -40,23 +40,20 @@ function probe(agent: HMCSAC, batch: TensorBatch, generator: Generator): Row {
   return noGrad(() => {
     const policy = agent.actor.forward(obs, c);
     const prior = agent.priorActor.forward(obs, c);
-    const start = add(policy.mean, mul(exp(policy.logStd), randn(policy.mean.shape, { generator })));
-    const initialMomentum = randn(policy.mean.shape, { generator });
-    const value = (a: Tensor): Tensor => agent.critics.value(obs, a, c.actorQReduction);
-    const end = agent.chain.run(obs, { position: start, momentum: initialMomentum }, hmcPotentialGradient(value, prior, agent.pid.beta), c.leapfrogSteps);
+    const noise = { base: randn(policy.mean.shape, { generator }), momentum: randn(policy.mean.shape, { generator }) };
+    const { start, end, action, distance: perState } = agent.chainPass(obs, policy, generator, prior, noise);
     const priorStd = exp(prior.logStd);
     const logRatio = sub(Normal.fromLogScale(policy.mean, policy.logStd).logProb(start), Normal.fromLogScale(prior.mean, prior.logStd).logProb(end.position));
-    const momentumPart = mul(sub(sum(square(end.momentum), -1), sum(square(initialMomentum), -1)), 0.5);
-    const action = tanh(end.position);
+    const momentumPart = mul(sub(sum(square(end.momentum), -1), sum(square(noise.momentum), -1)), 0.5);
     const sorted = (t: Tensor): Float64Array => Float64Array.from(t.data).sort();
-    const distance = sorted(add(logRatio, momentumPart));
+    const distance = sorted(perState);
     const ratio = sorted(logRatio);
     const kinetic = sorted(momentumPart);
     const displacement = sorted(sum(div(abs(sub(end.position, start)), priorStd), -1));
     const meanShift = sorted(sum(div(abs(sub(policy.mean, prior.mean)), priorStd), -1));
     const policyMean = sorted(sum(abs(policy.mean), -1));
     const logStdChange = sorted(sum(sub(policy.logStd, prior.logStd), -1));
-    const q = sorted(value(action));
+    const q = sorted(agent.critics.value(obs, action, c.actorQReduction));
     const last = (x: Float64Array): number => x[x.length - 1];
     return {
       probe_distance: meanInterval(Array.from(distance)).mean,
@@ -146,7 +143,7 @@ async function resume(jobDir: string, scratch: string, run: RunFile, totalSteps:
     });
   } catch (error) {
     if (!(error instanceof NonFiniteLossError)) throw error;
-    stopped = error.message.replace(/ The last good checkpoint is kept at .*/, '');
+    stopped = error.reason;
   }
 
   if (rows.length === 0) throw new Error(`mcmc-divergence: the checkpoint in ${jobDir} is at step ${startStep}, --steps ${totalSteps} leaves no update to record`);

@@ -25,6 +25,7 @@ import {
   jobDir, jobStatus, meanInterval, readJobResult, readJobStatusFile, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
 } from '../algorithms/sweep/index.ts';
 import type { SweepJob } from '../algorithms/sweep/expand.ts';
+import { NonFiniteLossError } from '../algorithms/common/runner.ts';
 import { evalPointsOf, readProgressRows } from '../algorithms/node/run-logger.ts';
 import { describeOverrides, evaluationKey, formatNumber, interval } from '../algorithms/sweep/report.ts';
 
@@ -277,7 +278,7 @@ function failedRuns(sweeps: readonly Sweep[], results: string): string[] {
     return fs.existsSync(path.join(results, file)) ? ` Resumed with every update recorded: [${file}](${file}).` : '';
   };
   return ['', `Failed runs (${failed.length}; not in the means, counted here):`, '',
-    ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${f.message.replace(/ The last good checkpoint is kept at .*/, '')}${analysis(f.job.id)}`)];
+    ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${NonFiniteLossError.reasonOf(f.message)}${analysis(f.job.id)}`)];
 }
 
 function main(): void {

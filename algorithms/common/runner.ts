@@ -55,10 +55,22 @@ export class NonFiniteLossError extends Error {
     readonly algorithm: string, readonly lossName: string, readonly value: number,
     readonly step: number, readonly update: number, readonly lastCheckpoint: string | null,
   ) {
-    super(
-      `${algorithm}: ${lossName} is ${value} at env step ${step} (update ${update}); training stopped. ` +
-        (lastCheckpoint ? `The last good checkpoint is kept at ${lastCheckpoint}.` : 'No checkpoint was written.'),
-    );
+    super(`${NonFiniteLossError.describe(algorithm, lossName, value, step, update)} ` +
+      (lastCheckpoint ? `The last good checkpoint is kept at ${lastCheckpoint}.` : 'No checkpoint was written.'));
+  }
+
+  /** What stopped training, without the pointer to a checkpoint (which a report about an archived run cannot use). */
+  get reason(): string {
+    return NonFiniteLossError.describe(this.algorithm, this.lossName, this.value, this.step, this.update);
+  }
+
+  /** `reason` of a message this error wrote (e.g. a failed sweep job's status); other messages are returned as they are. */
+  static reasonOf(message: string): string {
+    return message.replace(/ (The last good checkpoint is kept at .*|No checkpoint was written\.)$/s, '');
+  }
+
+  private static describe(algorithm: string, lossName: string, value: number, step: number, update: number): string {
+    return `${algorithm}: ${lossName} is ${value} at env step ${step} (update ${update}); training stopped.`;
   }
 }
 

@@ -55,6 +55,10 @@ describe('a non-finite loss', () => {
       assert.equal(error.lossName, 'critic_loss');
       assert.ok(error.step > 250 && error.step < 400, `step ${error.step}`);
       assert.match(error.message, new RegExp(`^${name}: critic_loss is NaN at env step ${error.step} \\(update \\d+\\); training stopped\\. The last good checkpoint is kept at .*checkpoint\\.$`));
+      // A report about the run (whose checkpoint may be gone) quotes the reason alone, from the error or its message.
+      assert.equal(error.reason, `${name}: critic_loss is NaN at env step ${error.step} (update ${error.update}); training stopped.`);
+      assert.equal(NonFiniteLossError.reasonOf(error.message), error.reason);
+      assert.equal(NonFiniteLossError.reasonOf('training exited with status 1'), 'training exited with status 1');
       // The checkpoint is the one from before the NaN, and it loads into a working agent.
       assert.equal(checkpointStep(runDir), Math.floor(error.step / 100) * 100);
       const restored = loadAgent(path.join(runDir, 'checkpoint'), new BanditEnv());
