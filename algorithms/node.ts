@@ -27,5 +27,5 @@ export { nodeHost };
  * @example const agent = loadAgent('runs/ppo/checkpoint', () => make('Pendulum-v1'));   // on-policy: numEnvs envs
  */
 export function loadAgent(dir: string, env: EnvSource, options: RestoreOptions = {}): Agent {
-  return agentFromFiles(readCheckpointDir(dir), env, options);
+  return agentFromFiles(readCheckpointDir(dir), env, options, dir);
 }

@@ -5,7 +5,7 @@
  */
 import type { Agent } from './common/agent.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
-import { readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
+import { CheckpointError, readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import { FLOW_SAC_ALGORITHM } from './flow-sac.ts';
 import { HMC_SAC_ALGORITHM } from './hmc-sac.ts';
@@ -56,10 +56,11 @@ export function createAgent(name: string, env: EnvSource, config: Record<string,
  * Rebuilds the agent saved in checkpoint files (its algorithm and config from meta.json) around
  * `env` and restores it: everything (to resume training), or with `weightsOnly` the networks only.
  * An on-policy agent of several envs needs a function making envs (or a vector env), e.g. `() => make(id)`.
+ * `source` names the files in errors (their folder, or the file a page was given).
  */
-export function agentFromFiles(files: Readonly<CheckpointFiles>, env: EnvSource, options: RestoreOptions = {}): Agent {
-  const meta = readAgentMeta(files);
+export function agentFromFiles(files: Readonly<CheckpointFiles>, env: EnvSource, options: RestoreOptions = {}, source = 'checkpoint'): Agent {
+  const meta = readAgentMeta(files, source);
   const record = findAlgorithm(meta.algorithm);
-  if (!record) throw new RangeError(`checkpoint: unknown algorithm '${meta.algorithm}'; known: ${algorithmNames().join(', ')}`);
-  return record.create(env, meta.config).fromCheckpoint(files, options);
+  if (!record) throw new CheckpointError(`${source}: unknown algorithm '${meta.algorithm}' in meta.json; known: ${algorithmNames().join(', ')}`);
+  return record.create(env, meta.config).fromCheckpoint(files, options, source);
 }

@@ -94,9 +94,12 @@ export abstract class AgentSurface {
     return encodeAgentCheckpoint(this);
   }
 
-  /** Restores files from `toCheckpoint` (all or nothing); `weightsOnly` reads the networks and free tensors only. */
-  fromCheckpoint<T extends Learner & AgentSurface>(this: T, files: Readonly<CheckpointFiles>, options: RestoreOptions = {}): T {
-    restoreAgentCheckpoint(files, this, options);
+  /**
+   * Restores files from `toCheckpoint` (all or nothing); `weightsOnly` reads the networks and free tensors only.
+   * `source` names the files in errors (their folder, or the file a page was given).
+   */
+  fromCheckpoint<T extends Learner & AgentSurface>(this: T, files: Readonly<CheckpointFiles>, options: RestoreOptions = {}, source = 'checkpoint'): T {
+    restoreAgentCheckpoint(files, this, options, source);
     return this;
   }
 
@@ -186,7 +189,7 @@ export interface Agent {
   learn(options: LearnOptions): Promise<LearnResult>;
   predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array;
   toCheckpoint(): CheckpointFiles;
-  fromCheckpoint(files: Readonly<CheckpointFiles>, options?: RestoreOptions): Agent;
+  fromCheckpoint(files: Readonly<CheckpointFiles>, options?: RestoreOptions, source?: string): Agent;
   save(dir: string): void;
   load(dir: string, options?: RestoreOptions): Agent;
   describe(): string;

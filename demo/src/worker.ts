@@ -225,7 +225,7 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
     env = make(meta.envId);
     // A checkpoint from Node (or another browser) may have been computed with other kernels: it is loaded
     // all the same, and the page says that training from it will not be the run it would have been.
-    agent = agentFromFiles(files, env, { allowKernelChange: true });
+    agent = agentFromFiles(files, env, { allowKernelChange: true }, 'uploaded checkpoint');
     const page = currentKernels();
     if (meta.kernels && !sameKernels(meta.kernels, page)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
   } catch (error) {

@@ -135,13 +135,17 @@ describe('hardening: run folders', () => {
 
     const { loadAgent } = await import('../../algorithms/node.ts');
     const { make } = await import('../../envs/index.ts');
-    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')),
-      new RegExp(`saved under the ${other.set} kernels and this process uses ${saved.set}.*allowKernelChange: true.*weightsOnly: true`));
+    const checkpoint = path.join(run, 'checkpoint');
+    assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')), (e: Error) => e.message.startsWith(`${checkpoint}: `) &&
+      new RegExp(`saved under the ${other.set} kernels and this process uses ${saved.set}.*allowKernelChange: true.*weightsOnly: true`).test(e.message));
     const resumed = loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { allowKernelChange: true });
     assert.equal(resumed.training.step, 40);
     assert.equal(loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { weightsOnly: true }).training.step, 0);
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: 'wasm' }));
     assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')), /meta\.json 'kernels' must be \{ set: string, fma: boolean \}, got "wasm"/);
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, algorithm: 'dqn' }));
+    assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')),
+      (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${checkpoint}: unknown algorithm 'dqn' in meta.json; known: sac, td3`));
 
     // The CLI: run.json says the same as the checkpoint; refused by the plan, and the flag carries through to the restore.
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: other }));
