@@ -2,7 +2,7 @@
  * `varl sweep …` and `varl tune …` (algorithms/cli.ts delegates here):
  *
  *   varl sweep plan <file> [--out DIR]                    expand into <dir>/sweep.json, list the jobs
- *   varl sweep run <file|dir> [--out DIR] [--jobs N] [--only IDS]  run the unfinished jobs locally
+ *   varl sweep run <file|dir> [<file|dir> …] [--out DIR] [--jobs N] [--only IDS]  run the unfinished jobs locally, as one queue
  *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir>                               per-job status (and the SLURM queue)
@@ -19,7 +19,7 @@ import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
 import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { runSweepJob } from './job.ts';
-import { exitStatus, runLocal } from './local.ts';
+import { exitStatus, runLocalSweeps, type LocalSweep } from './local.ts';
 import { writeReport } from './report.ts';
 import { readSweepFile } from './sweep-file.ts';
 import type * as TuneSlurm from './tune-slurm.ts';
@@ -64,10 +64,11 @@ export function sweepUsage(): string {
   varl sweep plan <file> [--out DIR]
       expands a sweep file (JSON or YAML, see algorithms/sweep/README.md) into DIR/sweep.json
       (default DIR: sweeps/<name>) and lists its jobs
-  varl sweep run <file|DIR> [--out DIR] [--jobs N] [--only IDS] [--quiet]
-      runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores);
-      finished jobs are skipped, interrupted ones resume from their checkpoints; --only runs just the
-      jobs whose ids match its comma-separated globs, in their order (hmc-sac-*-s2,sac-*)
+  varl sweep run <file|DIR> [<file|DIR> …] [--out DIR] [--jobs N] [--only IDS] [--quiet]
+      runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores),
+      several sweeps as one queue in the order given; finished jobs are skipped, interrupted ones resume
+      from their checkpoints; --only runs just the jobs whose ids match its comma-separated globs, in
+      their order (hmc-sac-*-s2,sac-*); --out only with a single sweep file
   varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
       runs or resumes one job in this process (what every backend runs)
   varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
@@ -92,6 +93,14 @@ function positional(command: string, args: readonly string[], what: string): [st
   const [first, ...rest] = args;
   if (first === undefined || first.startsWith('-')) throw new UsageError(`${command}: expected ${what} as the first argument`);
   return [first, rest];
+}
+
+/** The arguments before the first flag (at least one), and the flags. */
+function positionals(command: string, args: readonly string[], what: string): [string[], string[]] {
+  const firstFlag = args.findIndex((arg) => arg.startsWith('-'));
+  const given = firstFlag < 0 ? [...args] : args.slice(0, firstFlag);
+  if (given.length === 0) throw new UsageError(`${command}: expected ${what} as the first argument`);
+  return [given, args.slice(given.length)];
 }
 
 /** A sweep folder given directly, or the one a sweep file expands into (written or checked). */
@@ -175,13 +184,14 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       return 0;
     }
     case 'run': {
-      const [given, flags] = positional('sweep run', rest, 'a sweep file or folder');
+      const [given, flags] = positionals('sweep run', rest, 'a sweep file or folder');
       const { values } = parseFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' } });
       const parallel = integerFlag('sweep run', 'jobs', values.jobs, os.availableParallelism(), 1, 1024);
       const patterns = values.only?.split(',').map((pattern) => pattern.trim());
       if (patterns?.some((pattern) => pattern === '')) throw new UsageError(`sweep run: --only takes job ids or globs separated by commas, got '${values.only}'`);
-      const { dir, sweep } = openSweep('sweep run', given, values.out, cwd);
-      return runAndSummarize(dir, sweep, parallel, values.quiet ?? false, patterns && selectJobs(sweep, patterns));
+      if (given.length > 1 && values.out !== undefined) throw new UsageError(`sweep run: --out names the folder of one sweep file, and ${given.length} sweeps are given`);
+      const sweeps = given.map((source) => openSweep('sweep run', source, values.out, cwd));
+      return runAndSummarize(patterns ? selectAcross(sweeps, patterns) : sweeps, parallel, values.quiet ?? false);
     }
     case 'job': {
       const [given, flags] = positional('sweep job', rest, 'a sweep folder');
@@ -199,8 +209,7 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       if (backend === undefined) throw new UsageError('sweep submit: --backend must be local or slurm, got nothing');
       if (backend === 'local') {
         const { values } = parseFlags('sweep submit', remaining, RUN_OPTIONS);
-        const { dir, sweep } = openSweep('sweep submit', given, values.out, cwd);
-        return runAndSummarize(dir, sweep, integerFlag('sweep submit', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), values.quiet ?? false);
+        return runAndSummarize([openSweep('sweep submit', given, values.out, cwd)], integerFlag('sweep submit', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), values.quiet ?? false);
       }
       const outAt = remaining.indexOf('--out');
       const out = outAt >= 0 ? remaining[outAt + 1] : undefined;
@@ -227,10 +236,8 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       return 0;
     }
     case 'report': {
-      const firstFlag = rest.findIndex((arg) => arg.startsWith('-'));
-      const given = firstFlag < 0 ? rest : rest.slice(0, firstFlag);
-      if (given.length === 0) throw new UsageError('sweep report: expected a sweep folder as the first argument');
-      const { values } = parseFlags('sweep report', rest.slice(given.length), { out: { type: 'string' } });
+      const [given, flags] = positionals('sweep report', rest, 'a sweep folder');
+      const { values } = parseFlags('sweep report', flags, { out: { type: 'string' } });
       const dirs = given.map((folder) => path.resolve(cwd, folder));
       for (const dir of dirs) readSweep(dir);
       if (values.out !== undefined) {
@@ -258,10 +265,33 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
   }
 }
 
-async function runAndSummarize(dir: string, sweep: SweepFolder, parallel: number, quiet: boolean, jobs?: readonly SweepJob[]): Promise<number> {
-  const summary = await runLocal(dir, sweep, { parallel, quiet, jobs });
-  for (const { id, log } of summary.failed) process.stderr.write(`failed: ${id} (log: ${log})\n`);
-  if (summary.interrupted) process.stderr.write(`sweep ${sweep.name}: interrupted; run it again to continue (varl sweep run ${dir})\n`);
-  else if (summary.runningElsewhere > 0) process.stderr.write(`sweep ${sweep.name}: ${summary.runningElsewhere} job(s) are run by another process\n`);
+async function runAndSummarize(sweeps: readonly LocalSweep[], parallel: number, quiet: boolean): Promise<number> {
+  const summary = await runLocalSweeps(sweeps, { parallel, quiet });
+  const names = sweeps.map((s) => s.sweep.name).join(' + ');
+  for (const { sweep, id, log } of summary.failed) process.stderr.write(`failed: ${sweeps.length > 1 ? `${sweep} ` : ''}${id} (log: ${log})\n`);
+  if (summary.interrupted) process.stderr.write(`sweep ${names}: interrupted; run it again to continue (varl sweep run ${sweeps.map((s) => s.dir).join(' ')})\n`);
+  else if (summary.runningElsewhere > 0) process.stderr.write(`sweep ${names}: ${summary.runningElsewhere} job(s) are run by another process\n`);
   return exitStatus(summary);
+}
+
+/**
+ * `--only` over several sweeps: each pattern's matching jobs in every sweep, in the patterns' order; a pattern
+ * that matches no job of any sweep is a usage error (with one sweep, selectJobs's own message).
+ */
+function selectAcross(sweeps: readonly { dir: string; sweep: SweepFolder }[], patterns: readonly string[]): LocalSweep[] {
+  if (sweeps.length === 1) return [{ ...sweeps[0], jobs: selectJobs(sweeps[0].sweep, patterns) }];
+  const chosen = sweeps.map(({ sweep }) => new Set<SweepJob>(patterns.flatMap((pattern) => matchingJobs(sweep, pattern))));
+  const unmatched = patterns.find((pattern) => sweeps.every(({ sweep }) => matchingJobs(sweep, pattern).length === 0));
+  if (unmatched !== undefined) throw new UsageError(`sweep run: no job of ${sweeps.map((s) => s.sweep.name).join(', ')} matches '${unmatched}'`);
+  return sweeps.map((entry, i) => ({ ...entry, jobs: [...chosen[i]] })).filter((entry) => entry.jobs.length > 0);
+}
+
+/** The jobs of `sweep` that `pattern` (an id or a glob) matches. */
+function matchingJobs(sweep: SweepFolder, pattern: string): SweepJob[] {
+  try {
+    return selectJobs(sweep, [pattern]);
+  } catch (error) {
+    if (error instanceof UsageError) return [];
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The local backend: the jobs of a sweep folder on N parallel child processes, each one
+ * The local backend: the jobs of a sweep folder (or of several, as one queue) on N parallel child processes, each one
  * `varl sweep job <dir> --index I` with its output appended to the job's log.txt. Finished jobs are
  * skipped and interrupted ones resume from their checkpoints, so a sweep killed at any moment and
  * run again loses nothing and runs nothing twice.
@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDuration } from '../node/progress.ts';
 import type { SweepJob } from './expand.ts';
+import { UsageError } from '../node/usage.ts';
 import { jobDir, jobStatus, jobStep, lockSweep, loggedStep, type SweepFolder } from './folder.ts';
 
 /** The package folder (the repository, or the installed package). */
@@ -60,15 +61,22 @@ export interface LocalRunOptions {
   readonly quiet?: boolean;
   /** Where progress lines go (default process.stderr). */
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Prefix of the progress line (default 'sweep <name>'). */
+  /** Prefix of the progress line (default 'sweep <name>', or the names joined by ' + '). */
   readonly label?: string;
+}
+
+/** One sweep folder of a local run, and which of its jobs to run (default: all, in the folder's order). */
+export interface LocalSweep {
+  readonly dir: string;
+  readonly sweep: SweepFolder;
+  readonly jobs?: readonly SweepJob[];
 }
 
 export interface LocalRunSummary {
   /** Jobs finished (now or before) among those asked for. */
   readonly done: number;
-  /** Ids of the jobs that failed, with their log files. */
-  readonly failed: readonly { readonly id: string; readonly log: string }[];
+  /** The jobs that failed: their sweep's name, id and log file. */
+  readonly failed: readonly { readonly sweep: string; readonly id: string; readonly log: string }[];
   /** Jobs that another process runs (left alone). */
   readonly runningElsewhere: number;
   /** Stopped by SIGINT/SIGTERM before every job finished. */
@@ -82,46 +90,67 @@ export function exitStatus(summary: LocalRunSummary): number {
 
 /** Runs the sweep's unfinished jobs on `parallel` child processes; resolves when all have ended (or after a signal, once the running ones checkpointed). */
 export async function runLocal(dir: string, sweep: SweepFolder, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
-  const release = lockSweep(dir);
+  return runLocalSweeps([{ dir, sweep, ...(options.jobs ? { jobs: options.jobs } : {}) }], options);
+}
+
+/**
+ * Runs the unfinished jobs of several sweep folders as one queue on `parallel` child processes, the
+ * folders' jobs in the order given (e.g. all ablations of a study, so no core idles between them).
+ * Every folder is locked for the run; `options.jobs` is ignored (give each folder's `jobs`).
+ */
+export async function runLocalSweeps(sweeps: readonly LocalSweep[], options: LocalRunOptions = {}): Promise<LocalRunSummary> {
+  const dirs = sweeps.map((s) => path.resolve(s.dir));
+  const repeated = dirs.find((dir, i) => dirs.indexOf(dir) !== i);
+  if (repeated !== undefined) throw new UsageError(`sweep: ${repeated} is given twice`);
+  const releases: (() => void)[] = [];
   try {
-    return await runUnlocked(dir, sweep, options);
+    for (const dir of dirs) releases.push(lockSweep(dir));
+    return await runUnlocked(sweeps, options);
   } finally {
-    release();
+    for (const release of releases) release();
   }
 }
 
-async function runUnlocked(dir: string, sweep: SweepFolder, options: LocalRunOptions): Promise<LocalRunSummary> {
-  const parallel = Math.max(1, options.parallel ?? os.availableParallelism());
-  const selected = options.jobs ?? sweep.jobs;
-  const stream = options.stream ?? process.stderr;
-  const label = options.label ?? `sweep ${sweep.name}`;
-  const target = (job: SweepJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);
-  const reached = (job: SweepJob, step: number): boolean => step >= target(job);
+/** A job of a local run and the sweep folder it belongs to. */
+interface QueuedJob {
+  readonly dir: string;
+  readonly sweep: string;
+  readonly job: SweepJob;
+}
 
-  const queue: SweepJob[] = [];
+async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptions): Promise<LocalRunSummary> {
+  const parallel = Math.max(1, options.parallel ?? os.availableParallelism());
+  const selected: QueuedJob[] = sweeps.flatMap(({ dir, sweep, jobs }) => (jobs ?? sweep.jobs).map((job) => ({ dir, sweep: sweep.name, job })));
+  const stream = options.stream ?? process.stderr;
+  const label = options.label ?? `sweep ${sweeps.map((s) => s.sweep.name).join(' + ')}`;
+  const target = ({ job }: QueuedJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);
+  const reached = (item: QueuedJob, step: number): boolean => step >= target(item);
+
+  const queue: QueuedJob[] = [];
   let done = 0;
   let runningElsewhere = 0;
-  for (const job of selected) {
-    const state = jobStatus(dir, job);
-    if (state === 'done' || (state === 'interrupted' && reached(job, jobStep(dir, job)))) done++;
+  for (const item of selected) {
+    const state = jobStatus(item.dir, item.job);
+    if (state === 'done' || (state === 'interrupted' && reached(item, jobStep(item.dir, item.job)))) done++;
     else if (state === 'running') runningElsewhere++;
-    else queue.push(job);
+    else queue.push(item);
   }
-  const failed: { id: string; log: string }[] = [];
-  const running = new Map<SweepJob, ChildProcess>();
+  const failed: { sweep: string; id: string; log: string }[] = [];
+  const running = new Map<QueuedJob, ChildProcess>();
   // Steps reached per job, read from disk at the start and when a job ends; running jobs are read from their progress file.
-  const stepsAtRest = new Map(selected.map((job) => [job, Math.min(target(job), jobStep(dir, job))]));
-  const stepsOf = (job: SweepJob): number =>
-    running.has(job) ? Math.min(target(job), Math.max(loggedStep(dir, job), stepsAtRest.get(job) ?? 0)) : stepsAtRest.get(job) ?? 0;
-  const startSteps = selected.reduce((sum, job) => sum + stepsOf(job), 0);
+  const stepsAtRest = new Map(selected.map((item) => [item, Math.min(target(item), jobStep(item.dir, item.job))]));
+  const stepsOf = (item: QueuedJob): number =>
+    running.has(item) ? Math.min(target(item), Math.max(loggedStep(item.dir, item.job), stepsAtRest.get(item) ?? 0)) : stepsAtRest.get(item) ?? 0;
+  const startSteps = selected.reduce((sum, item) => sum + stepsOf(item), 0);
   const started = performance.now();
   let stopping = false;
+  const hasFailed = (item: QueuedJob): boolean => failed.some((f) => f.sweep === item.sweep && f.id === item.job.id);
 
   const line = (): string => {
     // Failed jobs leave the totals: the percentage and the eta are of the work that can still be done.
-    const counted = selected.filter((job) => !failed.some((f) => f.id === job.id));
-    const totalSteps = counted.reduce((sum, job) => sum + target(job), 0);
-    const stepsNow = counted.reduce((sum, job) => sum + stepsOf(job), 0);
+    const counted = selected.filter((item) => !hasFailed(item));
+    const totalSteps = counted.reduce((sum, item) => sum + target(item), 0);
+    const stepsNow = counted.reduce((sum, item) => sum + stepsOf(item), 0);
     const elapsed = (performance.now() - started) / 1000;
     const rate = (stepsNow - startSteps) / elapsed;
     const eta = rate > 0 && elapsed > 5 && stepsNow < totalSteps ? `, eta ${formatDuration((totalSteps - stepsNow) / rate)}` : '';
@@ -168,10 +197,11 @@ async function runUnlocked(dir: string, sweep: SweepFolder, options: LocalRunOpt
       resolve({ done, failed, runningElsewhere, interrupted: stopping && done + failed.length + runningElsewhere < selected.length });
     };
     const startNext = (): void => {
-      while (!stopping && running.size < parallel && queue.length > 0) start(queue.shift() as SweepJob);
+      while (!stopping && running.size < parallel && queue.length > 0) start(queue.shift() as QueuedJob);
       if (running.size === 0) finish();
     };
-    const start = (job: SweepJob): void => {
+    const start = (item: QueuedJob): void => {
+      const { dir, job } = item;
       const folder = jobDir(dir, job);
       fs.mkdirSync(folder, { recursive: true });
       const log = path.join(folder, 'log.txt');
@@ -180,16 +210,16 @@ async function runUnlocked(dir: string, sweep: SweepFolder, options: LocalRunOpt
       const args = [...cliArguments(), 'sweep', 'job', dir, '--index', String(job.index), ...(until !== undefined && until < job.steps ? ['--until', String(until)] : [])];
       const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd(), env: childEnvironment(parallel) });
       fs.closeSync(fd);
-      running.set(job, child);
+      running.set(item, child);
       let settled = false;
       const ended = (code: number | null): void => {
         if (settled) return;
         settled = true;
-        running.delete(job);
-        stepsAtRest.set(job, Math.min(target(job), jobStep(dir, job)));
+        running.delete(item);
+        stepsAtRest.set(item, Math.min(target(item), jobStep(dir, job)));
         if (code === 0) done++;
         else if (code !== 130 && !(stopping && code === null)) {
-          failed.push({ id: job.id, log });
+          failed.push({ sweep: item.sweep, id: job.id, log });
           if (!options.quiet) stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${label}: ${job.id} failed (exit ${code}); log: ${log}\n`);
         }
         startNext();

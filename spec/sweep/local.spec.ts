@@ -93,4 +93,31 @@ describe('sweep run: the local backend', function () {
     assert.equal(empty.status, 2);
     assert.match(empty.stderr, /--only takes job ids or globs separated by commas, got 'sac-\*,'/);
   });
+
+  it('runs several sweeps as one queue in the order given, --only across them; refuses --out with several and a folder given twice', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
+    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--only', '*-s0'], cwd).done;
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /sweep first \+ second: 2\/2 done, 0 running, 0 failed, 0 pending \(100% of steps/);
+    const [first, second] = ['first', 'second'].map((name) => path.join(cwd, 'sweeps', name));
+    const [firstSweep, secondSweep] = [readSweep(first), readSweep(second)];
+    assert.deepEqual(firstSweep.jobs.map((job) => jobStatus(first, job)), ['done', 'pending']);
+    assert.deepEqual(secondSweep.jobs.map((job) => jobStatus(second, job)), ['done', 'pending']);
+    const finishedAt = (dir: string, job: SweepJob): number => fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs;
+    assert.ok(finishedAt(first, firstSweep.jobs[0]) < finishedAt(second, secondSweep.jobs[0]), 'the first sweep\'s job ran first');
+    assert.ok(!fs.existsSync(path.join(first, 'sweep.lock')) && !fs.existsSync(path.join(second, 'sweep.lock')), 'both locks released');
+
+    const twice = await varlInProcess(['sweep', 'run', first, 'second.yaml', first], cwd);
+    assert.equal(twice.status, 2);
+    assert.match(twice.stderr, /sweep: .*sweeps\/first is given twice/);
+    const out = await varlInProcess(['sweep', 'run', 'first.yaml', 'second.yaml', '--out', 'elsewhere'], cwd);
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /sweep run: --out names the folder of one sweep file, and 2 sweeps are given/);
+    assert.ok(!fs.existsSync(path.join(cwd, 'elsewhere')));
+    const none = await varlInProcess(['sweep', 'run', first, second, '--only', '*-s1,td3-*'], cwd);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /sweep run: no job of first, second matches 'td3-\*'/);
+  });
 });
