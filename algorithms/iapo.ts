@@ -394,7 +394,7 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
   }
 
   exploreAction(obs: Float32Array, out: Float32Array): void {
-    const params = this.infer(observationTensor(obs, this.observationSize), this.streams.exploration);
+    const params = this.infer(observationTensor(obs, this.observationSize, 'IAPO.act'), this.streams.exploration);
     this.sampleAction(params, this.streams.exploration, out);
   }
 
@@ -404,7 +404,7 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
    */
   predict(obs: ArrayLike<number>, { deterministic = true, inferenceIterations }: IAPOPredictOptions = {}): Float32Array {
     const iterations = inferenceIterations ?? this.config.evaluationIterations ?? this.config.inferenceIterations;
-    const params = this.infer(observationTensor(obs, this.observationSize), this.evaluationStream, { iterations });
+    const params = this.infer(observationTensor(obs, this.observationSize, 'IAPO.predict'), this.evaluationStream, { iterations });
     const normalized = new Float32Array(this.actionSize);
     if (deterministic) noGrad(() => normalized.set(tanh(params.mean).data));
     else this.sampleAction(params, this.evaluationStream, normalized);

@@ -28,15 +28,30 @@ export class QNetwork extends Module {
   }
 }
 
-/** Copies one observation of `size` values into `out`; a RangeError names both sizes when it has another. */
-export function copyObservation(obs: ArrayLike<number>, size: number, out: FloatArray): void {
-  if (obs?.length !== size) throw new RangeError(`expected an observation of ${size} values, got ${obs?.length}`);
+/** Copies one observation of `size` finite numbers into `out` (checked as `checkObservation` does). */
+export function copyObservation(obs: ArrayLike<number>, size: number, out: FloatArray, context?: string): void {
+  checkObservation(obs, size, context);
   for (let i = 0; i < size; i++) out[i] = obs[i];
 }
 
+/**
+ * One observation as the networks take it: `size` finite numbers. A RangeError (prefixed with `context`,
+ * e.g. 'PPO.predict') names a wrong length, or the first entry that is not a finite number.
+ */
+export function checkObservation(obs: ArrayLike<number>, size: number, context?: string): void {
+  const prefix = context ? `${context}: ` : '';
+  if (obs?.length !== size) throw new RangeError(`${prefix}expected an observation of ${size} values, got ${obs?.length}`);
+  for (let i = 0; i < size; i++) {
+    const v: unknown = obs[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new RangeError(`${prefix}observation[${i}] must be a finite number, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v)}`);
+    }
+  }
+}
+
 /** One observation as a [1, n] float32 tensor. */
-export function observationTensor(obs: ArrayLike<number>, size: number): Tensor {
+export function observationTensor(obs: ArrayLike<number>, size: number, context?: string): Tensor {
   const t = zeros([1, size]);
-  copyObservation(obs, size, t.data);
+  copyObservation(obs, size, t.data, context);
   return t;
 }

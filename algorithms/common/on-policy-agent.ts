@@ -21,6 +21,7 @@ import { ActionScaler, flatSize } from './env.ts';
 import { resolveEnvs, type EnvSource } from './env-vector.ts';
 import type { Metrics, OnPolicyLearner, RolloutStep, TrainingProgress, VectorEnvLike } from './learner.ts';
 import { Normalizer } from './normalization.ts';
+import { checkObservation } from './networks.ts';
 import { RolloutBuffer, type RolloutBatch } from './rollout-buffer.ts';
 import { valueLoss } from '../policy-gradient/losses.ts';
 import { createStreams, initialTrainingState, type RandomStreams, type TrainingState } from './training-state.ts';
@@ -301,9 +302,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
    * (deterministic), or a sample of the whole model (θ or ξ drawn afresh) from the exploration stream.
    */
   predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    if (obs?.length !== this.observationSize) {
-      throw new RangeError(`${this.algorithm}.predict: expected an observation of ${this.observationSize} values, got ${obs?.length}`);
-    }
+    checkObservation(obs, this.observationSize, `${this.algorithm}.predict`);
     const normalized = this.normalizer.observations(obs, 1, new Float32Array(this.observationSize), false);
     const input = new Tensor(normalized, [1, this.observationSize]);
     const action = noGrad(() => (deterministic ? this.policy.meanAction(input) : this.policy.sample(input, this.streams.exploration)));

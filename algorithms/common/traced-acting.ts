@@ -24,7 +24,7 @@ export class TracedActing {
    * @param state the modules and tensors the action reads (a replaced one makes the step trace again).
    */
   constructor(
-    name: string, private readonly observationSize: number,
+    private readonly name: string, private readonly observationSize: number,
     act: (observation: Tensor, kind: ActingKind) => Tensor, state: () => readonly (Module | Tensor)[],
   ) {
     this.observation = zeros([1, observationSize]);
@@ -35,7 +35,7 @@ export class TracedActing {
 
   /** The action for `obs` ([A] values, the policy's own units) written into `out`. */
   act(obs: ArrayLike<number>, kind: ActingKind, out: Float32Array): Float32Array {
-    this.observation.mutate_((d) => copyObservation(obs, this.observationSize, d));
+    this.observation.mutate_((d) => copyObservation(obs, this.observationSize, d, this.name));
     out.set(noGrad(() => this.step.call(kind)).data);
     return out;
   }

@@ -105,6 +105,7 @@ describe('on-policy envs and configs', () => {
   it('predict checks the observation and returns an action inside the box', () => {
     const agent = new PPO(make('Pendulum-v1'), { rolloutSteps: 64, batchSize: 32, initialLogStd: 1 });
     assert.throws(() => agent.predict([1, 2]), /PPO.predict: expected an observation of 3 values, got 2/);
+    assert.throws(() => agent.predict([1, 2, undefined] as never), /PPO.predict: observation\[2\] must be a finite number, got undefined/);
     for (let i = 0; i < 20; i++) {
       const a = agent.predict([1, 0, 8], { deterministic: false });
       assert.ok(a[0] >= -2 && a[0] <= 2);

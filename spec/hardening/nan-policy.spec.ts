@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import {
-  CheckpointError, NonFiniteEvaluationError, SAC, TD3, evaluate,
+  CheckpointError, NonFiniteEvaluationError, SAC, TD3, algorithmNames, createAgent, evaluate,
 } from '../../algorithms/index.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/index.ts';
 import { make } from '../../envs/index.ts';
@@ -24,6 +24,16 @@ describe('hardening: non-finite weights and evaluations', () => {
       }
     }
     assert.deepEqual(Array.from(target.predict([0.3])), before);
+  });
+
+  it('every algorithm\'s predict refuses an observation with an entry that is not a finite number, naming it', () => {
+    for (const name of algorithmNames()) {
+      const agent = createAgent(name, () => make('Pendulum-v1'), { seed: 0 });
+      for (const [obs, shown] of [[[0, NaN, 0], 'observation\\[1\\] must be a finite number, got NaN'], [[0, 0, '1'], 'observation\\[2\\] must be a finite number, got "1"']] as const) {
+        assert.throws(() => agent.predict(obs as unknown as number[]), new RegExp(shown), `${name} ${JSON.stringify(obs)}`);
+      }
+      agent.close();
+    }
   });
 
   it('a NaN weight reaches the action (relu propagates NaN) and evaluation refuses to report a return', () => {
