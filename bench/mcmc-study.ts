@@ -4,7 +4,7 @@
  *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
  * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
- *   control (mcmc-ablation-*), each paired with mcmc-pendulum's HMC-SAC;
+ *   control (mcmc-ablation-*), each paired with mcmc-pendulum's HMC-SAC, and with its SAC (does a variant close the gap?);
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
  *   varl sweep run bench/sweeps/mcmc-pendulum.yaml --jobs 2          (and the other mcmc-*.yaml files)
@@ -233,6 +233,24 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
   ];
 }
 
+/** Each ablation against SAC on the same seeds: whether any variant of HMC-SAC closes the gap to its baseline. */
+function ablationBaselineTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
+  const sac = pendulum.finished.filter((f) => f.job.algorithm === 'sac');
+  const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
+    const runs = sweep.finished.filter((f) => f.job.variant === variant);
+    const d = meanInterval(pairedDifferences(runs, sac));
+    const speed = meanInterval(pairedDifferences(runs, sac, meanOverRun));
+    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`;
+  }));
+  if (rows.length === 0 || sac.length === 0) return [];
+  return [
+    '', `The same variants against mcmc-pendulum's SAC (${plusMinus(finalReturns(sac))}, ${sac.length} seeds), Δ = variant − SAC on the same seed:`, '',
+    '| sweep | variant | Δ final (pairs) | 95% | Δ of the mean over the run | 95% |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
 /** Wall-clock seconds per 1,000 env steps of a finished run, evaluations included (`wall_s` survives resumes). */
 function secondsPerThousandSteps(run: Finished): number | null {
   const last = run.progress[run.progress.length - 1];
@@ -327,6 +345,7 @@ function main(): void {
     '## Ablations on Pendulum-v1',
     '',
     ...(pendulum ? ablationTable(pendulum, ablations) : ['mcmc-pendulum not run yet: it holds the reference.']),
+    ...(pendulum ? ablationBaselineTable(pendulum, ablations) : []),
     '',
     '## Cost',
     '',
