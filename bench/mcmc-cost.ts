@@ -7,7 +7,8 @@
  * with the ratio of wall-clock medians to SAC (or TD3). TD3 and Langevin-TD3 update the actor every
  * second call (policyDelay 2): their median is the average of the critic-only updates' median and the
  * full updates' median. Also reported: the ms of one acting step (batch 1), where the chain runs too,
- * and the memory the traced update's recordings hold.
+ * the memory the traced update's recordings hold, and the arithmetic of the update's GEMMs (GFLOP, counted on
+ * its first, eager, updates), which shows how much of a cost ratio is the method's own work.
  *
  * Run: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-cost.ts [--updates 40] [--warmup 20] [--prewarm 60] [--only hmc-sac-K5,sac]
  * VARL_THREADS=1 keeps the wasm kernels on one thread. With VARL_TRACE=0 the updates run eagerly; by
@@ -21,7 +22,7 @@ import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { LangevinTD3 } from '../algorithms/langevin-td3.ts';
 import { SAC, TD3, type OffPolicyAgent } from '../algorithms/index.ts';
 import type { OffPolicyConfig } from '../algorithms/common/learner.ts';
-import { isTracingEnabled, kernels, type TraceStats } from '../engine/index.ts';
+import { isTracingEnabled, kernels, type Kernels, type TraceStats } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { fillPendulumTransitions } from './workloads.ts';
 
@@ -65,6 +66,8 @@ interface Cost {
   readonly act: number;
   /** Bytes of the buffers the traced update's recordings hold (0 when eager). */
   readonly traceBytes: number;
+  /** Floating-point operations of the update's GEMMs (per update, averaged over a schedule cycle). */
+  readonly gemmFlops: number;
 }
 
 /** The recordings' buffers of an agent's traced update, if it has one. */
@@ -73,8 +76,37 @@ function traceBytes(agent: AnyAgent): number {
   return step ? step.stats().reduce((sum, s) => sum + s.bytes, 0) : 0;
 }
 
+/**
+ * The floating-point operations of the GEMMs `run` calls (2·m·k·n per product), counted on the active kernel
+ * set's `matmul`: run it where no schedule replays yet (an agent's first updates are eager), since a replay
+ * calls the kernels it bound while recording.
+ */
+function gemmFlops(run: () => void): number {
+  const set = kernels() as Kernels & { matmul: (...args: unknown[]) => void };
+  const matmul = set.matmul;
+  let flops = 0;
+  set.matmul = (...args: unknown[]): void => {
+    const [batch, m, k, n] = args.slice(3, 7) as number[];
+    flops += 2 * batch * m * k * n;
+    matmul.apply(set, args);
+  };
+  try {
+    run();
+  } finally {
+    set.matmul = matmul;
+  }
+  return flops;
+}
+
 function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): Cost {
-  for (let i = 0; i < warmup; i++) {
+  // The first `cycle` updates run eagerly (tracing starts at an update's second call): their GEMM work per update.
+  const flops = gemmFlops(() => {
+    for (let i = 0; i < cycle; i++) {
+      agent.update();
+      agent.training.updates++;
+    }
+  }) / cycle;
+  for (let i = cycle; i < warmup; i++) {
     agent.update();
     agent.training.updates++;
   }
@@ -94,7 +126,7 @@ function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): C
   const out = new Float32Array(1);
   const actStart = performance.now();
   for (let i = 0; i < 200; i++) agent.exploreAction(obs, out);
-  return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent) };
+  return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent), gemmFlops: flops };
 }
 
 const updates = Number(flag('--updates', '40'));
@@ -108,13 +140,15 @@ fill(prewarm);
 measure(prewarm, 0, Number(flag('--prewarm', '60')));
 const results: Record<string, Cost> = {};
 console.log(`kernels ${kernels().name}, ${isTracingEnabled() ? 'traced' : 'eager'} updates, ${updates} timed after ${warmup}, Pendulum sizes, batch 256, 2×256`);
-console.log('| agent | ms/update (median) | CPU ms/update (median) | × baseline | ms/act | trace MiB |');
-console.log('|---|---|---|---|---|---|');
+console.log('| agent | ms/update (median) | CPU ms/update (median) | × baseline | GEMM GFLOP/update | × baseline | ms/act | trace MiB |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const name of names) {
   const agent = AGENTS[name].build();
   fill(agent);
   const cost = results[name] = measure(agent, updates, warmup, AGENTS[name].cycle);
   const base = results[AGENTS[name].baseline];
   const ratio = base ? (cost.update / base.update).toFixed(1) : '—';
-  console.log(`| ${name} | ${cost.update.toFixed(1)} | ${cost.cpu.toFixed(1)} | ${ratio} | ${cost.act.toFixed(2)} | ${(cost.traceBytes / 2 ** 20).toFixed(1)} |`);
+  const flopRatio = base ? (cost.gemmFlops / base.gemmFlops).toFixed(1) : '—';
+  console.log(`| ${name} | ${cost.update.toFixed(1)} | ${cost.cpu.toFixed(1)} | ${ratio} | ${(cost.gemmFlops / 1e9).toFixed(3)} | ${flopRatio} | ` +
+    `${cost.act.toFixed(2)} | ${(cost.traceBytes / 2 ** 20).toFixed(1)} |`);
 }
