@@ -220,6 +220,101 @@ export function adamFloat32(param: Float32Array, grad: Float32Array, m: Float32A
   }
 }
 
+const float32Bits = new Float32Array(1);
+const float32Word = new Int32Array(float32Bits.buffer);
+
+/** The float32 next to float32 `r` in the direction of `towards` (≠ r); ±2¹²⁸ stands for ±∞'s finite side. */
+function float32Neighbour(r: number, towards: number): number {
+  if (r === 0) return towards > 0 ? 2 ** -149 : -(2 ** -149);
+  float32Bits[0] = r;
+  float32Word[0] += (towards > r) === (r > 0) ? 1 : -1;
+  return float32Bits[0];
+}
+
+/**
+ * a·b + c for float32 a, b, c, rounded once to float32 (round to nearest, ties to even): a fused
+ * multiply-add. a·b is exact in float64 and TwoSum gives the float64 sum s with its exact error e; s
+ * rounds to float32 as the exact sum does unless s fell exactly halfway between two float32s, where e
+ * decides the side.
+ */
+export function fusedMultiplyAddFloat32(a: number, b: number, c: number): number {
+  const product = a * b;
+  const sum = product + c;
+  const rounded = Math.fround(sum);
+  if (rounded === sum || !Number.isFinite(sum)) return rounded;
+  const z = sum - product;
+  const error = (product - (sum - z)) + (c - z);
+  if (error === 0) return rounded;
+  const near = Number.isFinite(rounded) ? rounded : Math.sign(rounded) * 2 ** 128;
+  const other = float32Neighbour(rounded, sum);
+  if (sum - near !== other - sum) return rounded;
+  return (error > 0) === (near > sum) ? rounded : other;
+}
+
+/**
+ * `matmul` in float32 arithmetic as the wasm GEMM does it: each element of C starts at the bias (or 0)
+ * and adds a·b in k order, rounding once per step with `fused` (relaxed-SIMD FMA), else after the
+ * product and after the sum (float64 sums of two float32s round to the float32 sum: 53 ≥ 2·24 + 2);
+ * then relu. What the wasm set runs when its heap has no room for the operands, so that a product
+ * gives the same bits wherever the operands live. (The JS set's `matmul` adds in double precision.)
+ */
+export function matmulFloat32(
+  a: Float32Array, b: Float32Array, out: Float32Array,
+  batch: number, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+  fused: boolean, bias?: Float32Array, relu = false,
+): void {
+  const aRow = transA ? 1 : k, aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n, bCol = transB ? k : 1;
+  for (let p = 0; p < batch; p++) {
+    const aBase = p * aBatchStride, bBase = p * bBatchStride, cBase = p * m * n;
+    for (let i = 0; i < m; i++) {
+      const cRow = cBase + i * n;
+      for (let j = 0; j < n; j++) out[cRow + j] = bias ? bias[j] : 0;
+      for (let t = 0; t < k; t++) {
+        const av = a[aBase + i * aRow + t * aCol];
+        const bStart = bBase + t * bRow;
+        if (fused) for (let j = 0; j < n; j++) out[cRow + j] = fusedMultiplyAddFloat32(av, b[bStart + j * bCol], out[cRow + j]);
+        else for (let j = 0; j < n; j++) out[cRow + j] += Math.fround(av * b[bStart + j * bCol]);
+      }
+      if (relu) for (let j = 0; j < n; j++) out[cRow + j] = unaryScalar.relu(out[cRow + j], 0);
+    }
+  }
+}
+
+/**
+ * `reduce` over whole rows ([outer, len], inner = 1) in the wasm kernel's order: four lanes take every
+ * fourth element of the row's first 4⌊len/4⌋, combined as (l₀ + l₂) + (l₁ + l₃) for a sum (in float64) or
+ * l₀, l₁, l₂, l₃ in turn for max/min, then the rest in order. The same values as `reduce`, but for the
+ * rounding of sums and the sign of a zero that ties ±0 in max/min: the bits the wasm set gives wherever
+ * the operands live.
+ */
+export function reduceRowsInLanes(op: ReduceKernel, x: Float32Array, outer: number, len: number, out: Float32Array): void {
+  const wins = (v: number, acc: number): boolean => (op === 'max' ? v > acc : v < acc) || Number.isNaN(v);
+  const len4 = len & ~3;
+  for (let o = 0; o < outer; o++) {
+    const row = o * len;
+    let total: number;
+    let r = len4;
+    if (op === 'sum') {
+      const lanes = [0, 0, 0, 0];
+      for (let i = 0; i < len4; i++) lanes[i & 3] += x[row + i];
+      total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+      for (; r < len; r++) total += x[row + r];
+    } else if (len4 > 0) {
+      const lanes = [x[row], x[row + 1], x[row + 2], x[row + 3]];
+      for (let i = 4; i < len4; i++) if (wins(x[row + i], lanes[i & 3])) lanes[i & 3] = x[row + i];
+      total = lanes[0];
+      for (let lane = 1; lane < 4; lane++) if (wins(lanes[lane], total)) total = lanes[lane];
+      for (; r < len; r++) if (wins(x[row + r], total)) total = x[row + r];
+    } else {
+      total = x[row];
+      for (r = 1; r < len; r++) if (wins(x[row + r], total)) total = x[row + r];
+    }
+    out[o] = total;
+  }
+}
+
 function reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
   for (let o = 0; o < outer; o++) {
     const base = o * len * inner;

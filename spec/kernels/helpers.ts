@@ -61,7 +61,7 @@ export function wasmConfigs(): KernelConfig[] {
 const held: FloatArray[] = [];
 
 /** Allocates from `set` until its pool is full, keeping the arrays alive. */
-function fillPool(set: WasmKernels): void {
+export function fillPool(set: WasmKernels): void {
   for (const size of [1 << 20, 1 << 16, 1 << 12, 1 << 8, 16]) {
     for (;;) {
       const before = set.heap.stats.fallbackAllocations;

@@ -13,9 +13,10 @@
  * Operands that are not views on the heap's memory (user arrays, or arrays allocated while the
  * pool was full) are copied for the call into a staging area kept outside the pool (1/16 of the
  * memory, at most 64 MiB), or into pool blocks beyond that, and results copied back; when neither
- * has room the call runs the JS kernel.
+ * has room the call runs in JavaScript, with the kernel's float32 arithmetic where the JS reference
+ * rounds otherwise (GEMM, row reductions, Adam), so it gives the same bits.
  */
-import { adamFloat32, adamScalars, jsKernels } from '../js.ts';
+import { adamFloat32, adamScalars, jsKernels, matmulFloat32, reduceRowsInLanes } from '../js.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from '../types.ts';
@@ -138,6 +139,8 @@ export interface WasmKernels extends Kernels {
   bindReduce: NonNullable<Kernels['bindReduce']>;
   /** Whether GEMM uses relaxed-SIMD FMA. */
   readonly fma: boolean;
+  /** Whether that FMA rounds once on this machine (relaxed SIMD allows once or twice); false without FMA. */
+  readonly fusedMultiplyAdd: boolean;
   heapStats(): HeapStats;
   /** Threads kernel calls may use, the caller included. */
   readonly threads: number;
@@ -596,11 +599,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
     bias?: FloatArray, relu = false,
   ): void {
-    const js = (): void => jsKernels.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
-    if (!isF32(a) || !isF32(b) || !isF32(out) || (bias && !isF32(bias)) || k === 0) return js();
+    if (!isF32(a) || !isF32(b) || !isF32(out) || (bias && !isF32(bias)) || k === 0) {
+      return jsKernels.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
+    }
     if (batch === 0 || m === 0 || n === 0) return;
     const p = stage(bias ? [a, b, bias as Float32Array] : [a, b], [out]);
-    if (!p) return js();
+    // no room for the operands: the kernel's own arithmetic in JavaScript, so the bits do not depend on where they live
+    if (!p) return matmulFloat32(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, fusedMultiplyAdd, bias as Float32Array | undefined, relu);
     const biasPtr = bias ? p[2] : 0;
     const outPtr = p[p.length - 1];
     const parts = threadsFor(batch * m * n * k, gemmWork);
@@ -736,7 +741,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   function reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     if (!isF32(x) || !isF32(out) || len === 0 || out.length === 0) return jsKernels.reduce(op, x, outer, len, inner, out);
     const p = stage([x], [out]);
-    if (!p) return jsKernels.reduce(op, x, outer, len, inner, out);
+    // no room: columns in JavaScript give the kernel's bits; rows need its lane order
+    if (!p) return inner === 1 ? reduceRowsInLanes(op, x, outer, len, out) : jsKernels.reduce(op, x, outer, len, inner, out);
     // only independent outputs are split: rows of the result, or blocks of its columns
     const parts = outer * inner > 1 ? threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) : 1;
     if (inner === 1) {
@@ -806,10 +812,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     finish(true);
   }
 
+  // Whether relaxed_madd fuses here (the spec lets it round once or twice): (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused
+  // and 0 rounded twice (the product's 2⁻²⁴ is a tie, to even). The JS fallback of `matmul` rounds the same way.
+  let fusedMultiplyAdd = false;
+  if (fma) {
+    const probe = new Float32Array(1);
+    const step = Math.fround(1 + 2 ** -12);
+    matmul(Float32Array.of(step), Float32Array.of(step), probe, 1, 1, 1, 1, false, false, 0, 0, Float32Array.of(-(1 + 2 ** -11)));
+    fusedMultiplyAdd = probe[0] !== 0;
+  }
+
   return {
     name: options.name ?? 'wasm',
     heap,
     fma,
+    fusedMultiplyAdd,
     heapStats: () => ({ ...heap.stats }),
     get threads() {
       return threadCount;
