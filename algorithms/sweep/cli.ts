@@ -5,7 +5,7 @@
  *   varl sweep run <file|dir> [<file|dir> …] [--out DIR] [--jobs N] [--only IDS]  run the unfinished jobs locally, as one queue
  *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
- *   varl sweep status <dir>                               per-job status (and the SLURM queue)
+ *   varl sweep status <dir> [<dir> …]                     per-job status (and the SLURM queue)
  *   varl sweep report <dir> [<dir> …] [--out FILE.md]     Markdown, JSON and SVG curves
  *   varl sweep archive <dir> --out DIR                     the finished jobs' records without checkpoints (archive.ts)
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
@@ -72,7 +72,7 @@ export function sweepUsage(): string {
   varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
       runs or resumes one job in this process (what every backend runs)
   varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
-  varl sweep status DIR
+  varl sweep status DIR [DIR …]
       done/running/failed/interrupted/pending per job (and the SLURM queue when submitted there)
   varl sweep report DIR [DIR …] [--out FILE.md]
       final returns with 95% t-intervals, paired differences by seed, curves (default DIR/report.md);
@@ -225,13 +225,16 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       }
     }
     case 'status': {
-      const [given, flags] = positional('sweep status', rest, 'a sweep folder');
+      const [given, flags] = positionals('sweep status', rest, 'a sweep folder');
       parseFlags('sweep status', flags, {});
-      const dir = path.resolve(cwd, given);
-      process.stdout.write(statusTable(dir, readSweep(dir)) + '\n');
-      if (fs.existsSync(path.join(dir, 'slurm'))) {
-        const slurm = await loadSlurm();
-        process.stdout.write(`${slurm.formatSlurmStatus((await slurm.slurmQueueStatus(dir)) as never)}\n`);
+      const dirs = given.map((folder) => path.resolve(cwd, folder));
+      const sweeps = dirs.map((dir) => readSweep(dir));
+      for (const [i, dir] of dirs.entries()) {
+        process.stdout.write((i > 0 ? '\n' : '') + statusTable(dir, sweeps[i]) + '\n');
+        if (fs.existsSync(path.join(dir, 'slurm'))) {
+          const slurm = await loadSlurm();
+          process.stdout.write(`${slurm.formatSlurmStatus((await slurm.slurmQueueStatus(dir)) as never)}\n`);
+        }
       }
       return 0;
     }

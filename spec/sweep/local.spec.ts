@@ -108,6 +108,9 @@ describe('sweep run: the local backend', function () {
     const finishedAt = (dir: string, job: SweepJob): number => fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs;
     assert.ok(finishedAt(first, firstSweep.jobs[0]) < finishedAt(second, secondSweep.jobs[0]), 'the first sweep\'s job ran first');
     assert.ok(!fs.existsSync(path.join(first, 'sweep.lock')) && !fs.existsSync(path.join(second, 'sweep.lock')), 'both locks released');
+    const status = await varlInProcess(['sweep', 'status', first, second], cwd);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /^sweep first \(.*\): 1 done, 0 running, 0 failed, 0 interrupted, 1 pending\n[^]*\n\nsweep second \(.*\): 1 done/);
 
     const twice = await varlInProcess(['sweep', 'run', first, 'second.yaml', first], cwd);
     assert.equal(twice.status, 2);
