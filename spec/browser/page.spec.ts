@@ -290,8 +290,10 @@ describe('the demo page in headless Chromium', function () {
     assert.equal(await landscape.locator('.density').count(), 1);
     assert.equal(await landscape.locator('.q-line').count(), 1);
     const details = (await page.locator('#inspect-details').textContent()) ?? '';
+    assert.match(details, /chain iterates a₀…a3 \(env units\)/);
+    // a_K is the action the agent takes: the last iterate is predict()'s action.
     const last = Number(/a3 = \[([^\]]+)\]/.exec(details)![1]);
-    assert.ok(Math.abs(2 * last - action[0]) <= 1e-4, `a₃ = ${last}, action ${action[0]}`);
+    assert.ok(Math.abs(last - action[0]) <= 1e-4, `a₃ = ${last}, action ${action[0]}`);
     await screenshot(page, '#inspect', 'mcmc-inspect.png');
   });
 
@@ -314,10 +316,10 @@ describe('the demo page in headless Chromium', function () {
     assert.equal(await landscape.locator('.deterministic').count(), 1);
     assert.equal(await landscape.locator('.density').count(), 0, 'Langevin-TD3 is deterministic: no density');
     const details = (await page.locator('#inspect-details').textContent()) ?? '';
-    assert.match(details, /chain iterates a₀…a4/);
-    // a_K is the action the agent takes: the last iterate, in env units (Pendulum: ×2), is predict()'s action.
+    assert.match(details, /chain iterates a₀…a4 \(env units\)/);
+    // a_K is the action the agent takes: the last iterate is predict()'s action.
     const last = Number(/a4 = \[([^\]]+)\]/.exec(details)![1]);
-    assert.ok(Math.abs(2 * last - action[0]) <= 1e-4, `a₄ = ${last}, action ${action[0]}`);
+    assert.ok(Math.abs(last - action[0]) <= 1e-4, `a₄ = ${last}, action ${action[0]}`);
   });
 
   it('MuJoCo InvertedPendulum-v5: the worker loads MuJoCo’s wasm, trains, and the animation updates', async () => {
