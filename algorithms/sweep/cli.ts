@@ -95,6 +95,18 @@ function positional(command: string, args: readonly string[], what: string): [st
   return [first, rest];
 }
 
+/** parseFlags for the flags after `positionals`: an argument among them is one given after a flag. */
+function parseTrailingFlags<O extends Parameters<typeof parseFlags>[2]>(command: string, flags: readonly string[], options: O): ReturnType<typeof parseFlags<O>> {
+  try {
+    return parseFlags(command, flags, options);
+  } catch (error) {
+    if (error instanceof UsageError && /Unexpected argument/.test(error.message)) {
+      throw new UsageError(`${error.message.replace(/\. This command does not take positional arguments$/, '')}: give the sweep files and folders before the flags`);
+    }
+    throw error;
+  }
+}
+
 /** The arguments before the first flag (at least one), and the flags. */
 function positionals(command: string, args: readonly string[], what: string): [string[], string[]] {
   const firstFlag = args.findIndex((arg) => arg.startsWith('-'));
@@ -185,7 +197,7 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'run': {
       const [given, flags] = positionals('sweep run', rest, 'a sweep file or folder');
-      const { values } = parseFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' } });
+      const { values } = parseTrailingFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' } });
       const parallel = integerFlag('sweep run', 'jobs', values.jobs, os.availableParallelism(), 1, 1024);
       const patterns = values.only?.split(',').map((pattern) => pattern.trim());
       if (patterns?.some((pattern) => pattern === '')) throw new UsageError(`sweep run: --only takes job ids or globs separated by commas, got '${values.only}'`);
@@ -226,7 +238,7 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'status': {
       const [given, flags] = positionals('sweep status', rest, 'a sweep folder');
-      parseFlags('sweep status', flags, {});
+      parseTrailingFlags('sweep status', flags, {});
       const dirs = given.map((folder) => path.resolve(cwd, folder));
       const sweeps = dirs.map((dir) => readSweep(dir));
       for (const [i, dir] of dirs.entries()) {
@@ -240,7 +252,7 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'report': {
       const [given, flags] = positionals('sweep report', rest, 'a sweep folder');
-      const { values } = parseFlags('sweep report', flags, { out: { type: 'string' } });
+      const { values } = parseTrailingFlags('sweep report', flags, { out: { type: 'string' } });
       const dirs = given.map((folder) => path.resolve(cwd, folder));
       for (const dir of dirs) readSweep(dir);
       if (values.out !== undefined) {

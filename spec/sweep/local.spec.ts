@@ -119,6 +119,9 @@ describe('sweep run: the local backend', function () {
     assert.equal(out.status, 2);
     assert.match(out.stderr, /sweep run: --out names the folder of one sweep file, and 2 sweeps are given/);
     assert.ok(!fs.existsSync(path.join(cwd, 'elsewhere')));
+    const late = await varlInProcess(['sweep', 'run', first, '--jobs', '1', second], cwd);
+    assert.equal(late.status, 2);
+    assert.match(late.stderr, /sweep run: Unexpected argument '.*second': give the sweep files and folders before the flags/);
     const none = await varlInProcess(['sweep', 'run', first, second, '--only', '*-s1,td3-*'], cwd);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /sweep run: no job of first, second matches 'td3-\*'/);
