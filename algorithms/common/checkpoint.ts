@@ -234,11 +234,11 @@ export function restoreAgentCheckpoint(
   if (meta.algorithm !== learner.algorithm) throw new CheckpointError(`${where}: checkpoint is for ${meta.algorithm}, not ${learner.algorithm}`);
   if (!weightsOnly) checkResumeKernels(meta, allowKernelChange, where);
   const parts = learner.checkpointParts();
-  const prepared = prepareRestore<AgentCheckpointMeta>(files, {
+  const prepared = withEnvHint(meta, learner, () => prepareRestore<AgentCheckpointMeta>(files, {
     modules: parts.modules,
     tensors: parts.tensors,
     ...(weightsOnly ? {} : { optimizers: parts.optimizers, streams: checkpointedStreams(learner.streams, learner.extraStreams()) }),
-  }, where);
+  }, where));
   const replay = !weightsOnly && parts.replay ? readReplay(files, meta, where) : null;
   if (replay && parts.replay) parts.replay.checkState(replay);
   const rollout = !weightsOnly && parts.rollout ? readRollout(files, meta, where) : null;
@@ -250,6 +250,16 @@ export function restoreAgentCheckpoint(
   if (rollout && parts.rollout) parts.rollout.setState(rollout);
   if (training) restoreTrainingState(learner.training, training, learner.env, meta.envState);
   return meta;
+}
+
+/** Runs `read`; a CheckpointError it throws (a shape that does not fit, say) names both envs when they differ. */
+function withEnvHint<T>(meta: AgentCheckpointMeta, learner: Learner, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof CheckpointError) || meta.envId === learner.envId) throw error;
+    throw new CheckpointError(`${error.message} (the checkpoint was saved on ${meta.envId}; this agent's env is ${learner.envId})`);
+  }
 }
 
 type SavedTraining = Omit<TrainingState, 'observation'> & { observation: number[] };

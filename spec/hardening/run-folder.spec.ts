@@ -158,6 +158,15 @@ describe('hardening: run folders', () => {
     assert.equal((JSON.parse(fs.readFileSync(metaPath, 'utf8')) as { training: { step: number } }).training.step, 60);
   });
 
+  it('a checkpoint loaded around an env of other sizes is refused naming the tensor, its shapes and both envs', async () => {
+    const dir = path.join(tempDir(), 'checkpoint');
+    const { make } = await import('../../envs/index.ts');
+    const { loadAgent } = await import('../../algorithms/node.ts');
+    new SAC(make('Pendulum-v1'), { ...TINY, seed: 1 }).save(dir);
+    assert.throws(() => loadAgent(dir, make('MountainCarContinuous-v0')), (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${dir}: `) &&
+      /has shape \[\d+, 3\] in the state dict but \[\d+, 2\] in the module \(the checkpoint was saved on Pendulum-v1; this agent's env is MountainCarContinuous-v0\)$/.test(e.message));
+  });
+
   it('eval flags are bounded: --inference-iterations 1000000000 is a usage error', async function () {
     this.timeout(60_000);
     const cwd = tempDir();
