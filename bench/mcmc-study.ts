@@ -88,6 +88,9 @@ type Measure = (run: Finished) => number;
 const finalReturn: Measure = (run) => run.result.finalEval.mean;
 const meanOverRun: Measure = (run) => run.meanOverRun;
 const finalReturns = (runs: readonly Finished[], measure: Measure = finalReturn): IntervalSummary => meanInterval(runs.map(measure));
+/** Each run's final return by seed, `s0 −182.2, s1 …`. */
+const perSeed = (runs: readonly Finished[]): string =>
+  [...runs].sort((a, b) => a.job.seed - b.job.seed).map((run) => `s${run.job.seed} ${formatNumber(finalReturn(run))}`).join(', ');
 
 /** run − reference of `measure`, for each run with a reference run of its seed and env evaluated alike (as `varl sweep report` pairs). */
 function pairedDifferences(runs: readonly Finished[], references: readonly Finished[], measure: Measure = finalReturn): number[] {
@@ -220,15 +223,15 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
     const d = meanInterval(pairedDifferences(runs, reference));
     const speed = meanInterval(pairedDifferences(runs, reference, meanOverRun));
     return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
-      `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`;
+      `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} | ${perSeed(runs)} |`;
   }));
   return rows.length === 0 ? ['No finished ablation run yet.'] : [
     `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
-      `(${reference.length} seeds). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
+      `(${reference.length} seeds: ${perSeed(reference)}). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
     'Bonferroni-adjusted intervals and curves: [mcmc-pendulum.md](mcmc-pendulum.md).',
     '',
-    '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% | Δ of the mean over the run | 95% |',
-    '|---|---|---|---|---|---|---|',
+    '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% | Δ of the mean over the run | 95% | final return per seed |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }
