@@ -119,19 +119,19 @@ describe('with no room for its operands, the wasm set gives the bits it gives on
       assert.ok(roomy.heap.isResident(onHeap(roomy, new Float32Array(4))));
       const cases = fc.record({
         m: gemmDim, n: gemmDim, k: fc.oneof(gemmDim, fc.integer({ min: 250, max: 300 })),
-        batch: fc.integer({ min: 1, max: 2 }), transA: fc.boolean(), transB: fc.boolean(), broadcastB: fc.boolean(),
+        batch: fc.integer({ min: 1, max: 2 }), transA: fc.boolean(), transB: fc.boolean(), broadcastA: fc.boolean(), broadcastB: fc.boolean(),
         bias: fc.boolean(), relu: fc.boolean(), specials: fc.constantFrom(0, 0.02), seed: fc.integer(),
       });
       fc.assert(fc.property(cases, (c) => {
-        const aSize = c.m * c.k, bSize = c.k * c.n, bStride = c.broadcastB ? 0 : bSize;
-        const A = data(aSize * c.batch, c.seed, { specials: c.specials, ties: 0.1 });
+        const aSize = c.m * c.k, bSize = c.k * c.n, aStride = c.broadcastA ? 0 : aSize, bStride = c.broadcastB ? 0 : bSize;
+        const A = data(aStride ? aSize * c.batch : aSize, c.seed, { specials: c.specials, ties: 0.1 });
         const B = data(bStride ? bSize * c.batch : bSize, c.seed + 1, { specials: c.specials, ties: 0.1 });
         const bias = c.bias ? data(c.n, c.seed + 2) : undefined;
         const heapOut = onHeap(roomy, new Float32Array(c.batch * c.m * c.n));
-        roomy.matmul(onHeap(roomy, A), onHeap(roomy, B), heapOut, c.batch, c.m, c.k, c.n, c.transA, c.transB, aSize, bStride,
+        roomy.matmul(onHeap(roomy, A), onHeap(roomy, B), heapOut, c.batch, c.m, c.k, c.n, c.transA, c.transB, aStride, bStride,
           bias && onHeap(roomy, bias), c.relu);
         const fallbackOut = new Float32Array(heapOut.length);
-        full.matmul(A, B, fallbackOut, c.batch, c.m, c.k, c.n, c.transA, c.transB, aSize, bStride, bias, c.relu);
+        full.matmul(A, B, fallbackOut, c.batch, c.m, c.k, c.n, c.transA, c.transB, aStride, bStride, bias, c.relu);
         assertIdentical(fallbackOut, heapOut, `${name} ${JSON.stringify(c)}`);
       }), { numRuns: 60 });
       assert.equal(full.fusedMultiplyAdd, roomy.fusedMultiplyAdd);
