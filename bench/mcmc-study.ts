@@ -278,7 +278,7 @@ function costTable(sweeps: readonly Sweep[]): string[] {
   return rows.length === 0 ? ['No finished run yet.'] : [
     'Wall-clock seconds per 1,000 env steps of the finished jobs (training, acting and evaluation), with the sweep\'s jobs running side by',
     'side on the machine\'s cores, so both columns carry the same load.',
-    'Per-update costs measured in one process, with no other load: `bench/mcmc-cost.ts` (algorithms/mcmc/README.md).',
+    'Per-update costs and GEMM arithmetic, all agents measured in one process: `bench/mcmc-cost.ts` (algorithms/mcmc/README.md).',
     '',
     '| sweep | env | method | s per 1k steps (jobs) | baseline (jobs) | ratio |',
     '|---|---|---|---|---|---|',
