@@ -6,7 +6,7 @@ export {
   type JobResult, type JobState, type JobStatusFile, type SweepFolder,
 } from './folder.ts';
 export { runSweepJob, type JobRunOptions } from './job.ts';
-export { exitStatus, runLocal, type LocalRunOptions, type LocalRunSummary } from './local.ts';
+export { exitStatus, runLocal, runLocalSweeps, type LocalRunOptions, type LocalRunSummary, type LocalSweep } from './local.ts';
 export { buildReport, renderMarkdown, writeReport, type PairedComparison, type SweepReport, type VariantSummary } from './report.ts';
 export { meanInterval, pairedDifferences, studentTCdf, studentTQuantile, type IntervalSummary } from './stats.ts';
 export { checkSweep, parseSweepText, readSweepFile, type Distribution, type SweepSpec } from './sweep-file.ts';
