@@ -216,15 +216,22 @@ function pidTable(sweeps: readonly Sweep[]): string[] {
   ];
 }
 
+/** Each ablation variant's finished runs, with their final and learning-speed differences from `reference` by seed. */
+function ablationVariants(ablations: readonly Sweep[], reference: readonly Finished[]) {
+  return ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
+    const runs = sweep.finished.filter((f) => f.job.variant === variant);
+    return {
+      sweep: sweep.name, runs, setting: describeOverrides(runs[0].job),
+      final: meanInterval(pairedDifferences(runs, reference)), speed: meanInterval(pairedDifferences(runs, reference, meanOverRun)),
+    };
+  }));
+}
+
 function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
   const reference = pendulum.finished.filter((f) => f.job.algorithm === 'hmc-sac');
-  const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
-    const runs = sweep.finished.filter((f) => f.job.variant === variant);
-    const d = meanInterval(pairedDifferences(runs, reference));
-    const speed = meanInterval(pairedDifferences(runs, reference, meanOverRun));
-    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
-      `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} | ${perSeed(runs)} |`;
-  }));
+  const rows = ablationVariants(ablations, reference).map(({ sweep, runs, setting, final: d, speed }) =>
+    `| ${sweep} | ${setting} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
+    `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} | ${perSeed(runs)} |`);
   return rows.length === 0 ? ['No finished ablation run yet.'] : [
     `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
       `(${reference.length} seeds: ${perSeed(reference)}). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
@@ -239,12 +246,8 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
 /** Each ablation against SAC on the same seeds: whether any variant of HMC-SAC closes the gap to its baseline. */
 function ablationBaselineTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
   const sac = pendulum.finished.filter((f) => f.job.algorithm === 'sac');
-  const rows = ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
-    const runs = sweep.finished.filter((f) => f.job.variant === variant);
-    const d = meanInterval(pairedDifferences(runs, sac));
-    const speed = meanInterval(pairedDifferences(runs, sac, meanOverRun));
-    return `| ${sweep.name} | ${describeOverrides(runs[0].job)} | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`;
-  }));
+  const rows = ablationVariants(ablations, sac).map(({ sweep, setting, final: d, speed }) =>
+    `| ${sweep} | ${setting} | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`);
   if (rows.length === 0 || sac.length === 0) return [];
   return [
     '', `The same variants against mcmc-pendulum's SAC (${plusMinus(finalReturns(sac))}, ${sac.length} seeds), Δ = variant − SAC on the same seed:`, '',
