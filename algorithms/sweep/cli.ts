@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
-import { findJob, jobDir, jobStatus, jobStep, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
+import { findJob, jobDir, jobStatus, jobStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { runSweepJob } from './job.ts';
 import { exitStatus, runLocalSweeps, type LocalSweep } from './local.ts';
 import { writeReport } from './report.ts';
@@ -295,18 +295,8 @@ async function runAndSummarize(sweeps: readonly LocalSweep[], parallel: number, 
  */
 function selectAcross(sweeps: readonly { dir: string; sweep: SweepFolder }[], patterns: readonly string[]): LocalSweep[] {
   if (sweeps.length === 1) return [{ ...sweeps[0], jobs: selectJobs(sweeps[0].sweep, patterns) }];
-  const chosen = sweeps.map(({ sweep }) => new Set<SweepJob>(patterns.flatMap((pattern) => matchingJobs(sweep, pattern))));
-  const unmatched = patterns.find((pattern) => sweeps.every(({ sweep }) => matchingJobs(sweep, pattern).length === 0));
-  if (unmatched !== undefined) throw new UsageError(`sweep run: no job of ${sweeps.map((s) => s.sweep.name).join(', ')} matches '${unmatched}'`);
-  return sweeps.map((entry, i) => ({ ...entry, jobs: [...chosen[i]] })).filter((entry) => entry.jobs.length > 0);
-}
-
-/** The jobs of `sweep` that `pattern` (an id or a glob) matches. */
-function matchingJobs(sweep: SweepFolder, pattern: string): SweepJob[] {
-  try {
-    return selectJobs(sweep, [pattern]);
-  } catch (error) {
-    if (error instanceof UsageError) return [];
-    throw error;
-  }
+  const matches = patterns.map((pattern) => sweeps.map(({ sweep }) => matchingJobs(sweep, pattern)));
+  const unmatched = patterns.findIndex((_, p) => matches[p].every((jobs) => jobs.length === 0));
+  if (unmatched >= 0) throw new UsageError(`sweep run: no job of ${sweeps.map((s) => s.sweep.name).join(', ')} matches '${patterns[unmatched]}'`);
+  return sweeps.map((entry, i) => ({ ...entry, jobs: [...new Set(matches.flatMap((perSweep) => perSweep[i]))] })).filter((entry) => entry.jobs.length > 0);
 }

@@ -143,8 +143,7 @@ export function readSweep(dir: string): SweepFolder {
 export function selectJobs(sweep: SweepFolder, patterns: readonly string[]): SweepJob[] {
   const chosen = new Set<SweepJob>();
   for (const pattern of patterns) {
-    const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    const matching = sweep.jobs.filter((job) => glob.test(job.id));
+    const matching = matchingJobs(sweep, pattern);
     if (matching.length === 0) {
       const ids = sweep.jobs.slice(0, 3).map((job) => job.id).join(', ');
       throw new UsageError(`sweep: no job of ${sweep.name} matches '${pattern}' (its ${sweep.jobs.length} ids are like ${ids})`);
@@ -152,6 +151,12 @@ export function selectJobs(sweep: SweepFolder, patterns: readonly string[]): Swe
     for (const job of matching) chosen.add(job);
   }
   return [...chosen];
+}
+
+/** The jobs of `sweep` whose ids `pattern` matches (`*` is any run of characters, everything else literal), in order. */
+export function matchingJobs(sweep: SweepFolder, pattern: string): SweepJob[] {
+  const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return sweep.jobs.filter((job) => glob.test(job.id));
 }
 
 /** The job with this index or id; UsageError naming the valid range otherwise. */
