@@ -3,7 +3,8 @@
  * the same grid, the deterministic action and, for IAPO, the inference iterates λ₀ … λ_K (Marino
  * et al. 2021, Algorithm 1) whose last mean is the action, and for HMC-SAC and Langevin-TD3 the chain's
  * a₀ … a_K from the policy's action to the one applied (seed 003, eq. (14) and (8)). Everything is on the normalised [−1, 1]
- * action box the agents learn on; `low`/`high` map it to the env's units.
+ * action box the agents learn on; `low`/`high` map it to the env's units, and the deterministic action and
+ * each iterate also come in those units (`deterministicEnv`, `actionEnv`), as the agent's scaler maps them.
  *
  * @example
  * const view = inspectActions(sac, obs, { resolution: 41 });
@@ -27,13 +28,19 @@ import { SAC } from './sac.ts';
 import { TD3 } from './td3.ts';
 
 /**
- * One iterate on [−1, 1]: IAPO's λ_k = (μ_k, log σ_k) with μ squashed (tanh μ_k), or an MCMC chain's
- * a_k (then `logScale` is empty).
+ * One iterate: IAPO's λ_k = (μ_k, log σ_k) with μ squashed (tanh μ_k), or an MCMC chain's a_k (then
+ * `logScale` is empty).
  */
 export interface InferenceIterate {
+  /** On the normalised box [−1, 1]. */
   readonly action: number[];
+  /** The same action in the env's units, as the agent's action scaler maps it. */
+  readonly actionEnv: number[];
   readonly logScale: number[];
 }
+
+/** An iterate before its env-unit action is added (what each algorithm's inspection builds). */
+type NormalisedIterate = Omit<InferenceIterate, 'actionEnv'>;
 
 /**
  * The policy's density on the grid: a tanh-squashed Gaussian (SAC, IAPO), a Gaussian (PPO) or the
@@ -196,7 +203,7 @@ function onPolicyInspection(agent: OnPolicyAgent<OnPolicyConfig>, obs: ArrayLike
   };
 }
 
-const chainPoints = (iterates: readonly Tensor[]): InferenceIterate[] => iterates.map((a) => ({ action: Array.from(a.data), logScale: [] }));
+const chainPoints = (iterates: readonly Tensor[]): NormalisedIterate[] => iterates.map((a) => ({ action: Array.from(a.data), logScale: [] }));
 
 /** HMC-SAC: the deterministic chain (u₀ = μ_θ(s), ρ₀ = 0, the policy as its own prior) as the agent acts with it. */
 function hmcInspection(agent: HMCSAC, obs: ArrayLike<number>, actions: Float32Array) {
@@ -314,6 +321,7 @@ export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: In
   else throw new TypeError(`inspectActions: no inspection for ${agent.algorithm} yet`);
   const low = Array.from(scaler.bias, (b, i) => b - scaler.scale[i]);
   const high = Array.from(scaler.bias, (b, i) => b + scaler.scale[i]);
-  const deterministicEnv = Array.from(scaler.toEnv(parts.deterministic, new Float32Array(actionSize)));
-  return { algorithm: agent.algorithm, resolution, actionSize, axis, low, high, ...parts, deterministicEnv };
+  const toEnv = (action: readonly number[]): number[] => Array.from(scaler.toEnv(action, new Float32Array(actionSize)));
+  const iterates = parts.iterates.map((it: NormalisedIterate) => ({ ...it, actionEnv: toEnv(it.action) }));
+  return { algorithm: agent.algorithm, resolution, actionSize, axis, low, high, ...parts, iterates, deterministicEnv: toEnv(parts.deterministic) };
 }

@@ -84,9 +84,6 @@ function showState(index: number): void {
 }
 
 const numbers = (xs: readonly number[]): string => xs.map((x) => x.toPrecision(6)).join(', ');
-/** An action on the normalised box [−1, 1] in the env's units (as the agents map it: the box's centre plus half its width times a). */
-const toEnvUnits = (v: { low: readonly number[]; high: readonly number[] }, action: readonly number[]): number[] =>
-  action.map((a, i) => (v.high[i] + v.low[i]) / 2 + ((v.high[i] - v.low[i]) / 2) * a);
 
 function handle(message: FromWorker): void {
   switch (message.type) {
@@ -122,9 +119,9 @@ function handle(message: FromWorker): void {
         `value: ${v.valueLabel}\n` +
         `density: ${v.densityKind ?? 'none (deterministic policy)'}\n` +
         (v.iterates.length === 0 ? '' : v.iterateKind === 'chain'
-          ? `chain iterates a₀…a${v.iterates.length - 1} (env units):\n${v.iterates.map((it, k) => `  a${k} = [${numbers(toEnvUnits(v, it.action))}]`).join('\n')}`
+          ? `chain iterates a₀…a${v.iterates.length - 1} (env units):\n${v.iterates.map((it, k) => `  a${k} = [${numbers(it.actionEnv)}]`).join('\n')}`
           : `inference iterates λ₀…λ${v.iterates.length - 1}, tanh μ in env units:\n` +
-            v.iterates.map((it, k) => `  λ${k}: [${numbers(toEnvUnits(v, it.action))}]`).join('\n'));
+            v.iterates.map((it, k) => `  λ${k}: [${numbers(it.actionEnv)}]`).join('\n'));
       if (inspectQueued !== null) {
         const next = inspectQueued;
         inspectQueued = null;

@@ -128,7 +128,7 @@ function landscape1d(v: ActionInspection): string {
  * smaller than the action box, and would all sit on one dot there.
  */
 function chainStrip(v: ActionInspection, top: number, left: number, right: number): string {
-  const points = v.iterates.map((it) => v.low[0] + ((it.action[0] + 1) / 2) * (v.high[0] - v.low[0]));
+  const points = v.iterates.map((it) => it.actionEnv[0]);
   let [lo, hi] = extent(points);
   const pad = 0.08 * (hi - lo);
   [lo, hi] = [lo - pad, hi + pad];
