@@ -7,8 +7,8 @@
  * with the ratio of wall-clock medians to SAC (or TD3). TD3 and Langevin-TD3 update the actor every
  * second call (policyDelay 2): their median is the average of the critic-only updates' median and the
  * full updates' median. Also reported: the ms of one acting step (batch 1), where the chain runs too,
- * the memory the traced update's recordings hold, and the arithmetic of the update's GEMMs (GFLOP, counted on
- * its first, eager, updates), which shows how much of a cost ratio is the method's own work.
+ * the memory the traced update's recordings hold, and the arithmetic of the update's GEMMs (GFLOP, counted after
+ * the warm-up on a second agent, replays included), which shows how much of a cost ratio is the method's own work.
  *
  * Run: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-cost.ts [--updates 40] [--warmup 20] [--prewarm 60] [--only hmc-sac-K5,sac]
  * VARL_THREADS=1 keeps the wasm kernels on one thread. With VARL_TRACE=0 the updates run eagerly; by
@@ -22,8 +22,9 @@ import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { LangevinTD3 } from '../algorithms/langevin-td3.ts';
 import { SAC, TD3, type OffPolicyAgent } from '../algorithms/index.ts';
 import type { OffPolicyConfig } from '../algorithms/common/learner.ts';
-import { isTracingEnabled, kernels, type Kernels, type TraceStats } from '../engine/index.ts';
+import { isTracingEnabled, kernels, type TraceStats } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { KernelStopwatch } from './kernel-stopwatch.ts';
 import { fillPendulumTransitions } from './workloads.ts';
 
 type AnyAgent = OffPolicyAgent<OffPolicyConfig>;
@@ -77,39 +78,31 @@ function traceBytes(agent: AnyAgent): number {
 }
 
 /**
- * The floating-point operations of the GEMMs `run` calls (2·m·k·n per product), counted on the active kernel
- * set's `matmul`: run it where no schedule replays yet (an agent's first updates are eager), since a replay
- * calls the kernels it bound while recording.
+ * The floating-point operations of one update's GEMMs (2·m·k·n per product), averaged over a schedule cycle
+ * after `warmup` updates, so that replayed schedules are what is counted. A fresh agent is used: the counter
+ * wraps the kernels a schedule binds when it records, and those wrappers would stay in the timed agent.
  */
-function gemmFlops(run: () => void): number {
-  const set = kernels() as Kernels & { matmul: (...args: unknown[]) => void };
-  const matmul = set.matmul;
-  let flops = 0;
-  set.matmul = (...args: unknown[]): void => {
-    const [batch, m, k, n] = args.slice(3, 7) as number[];
-    flops += 2 * batch * m * k * n;
-    matmul.apply(set, args);
-  };
+function gemmFlopsPerUpdate(build: () => AnyAgent, warmup: number, cycle: number): number {
+  const agent = build();
+  fill(agent);
+  const counter = new KernelStopwatch(kernels());
   try {
-    run();
+    for (let i = 0; i < warmup; i++) update(agent);
+    counter.reset();
+    for (let i = 0; i < cycle; i++) update(agent);
+    return counter.gemmFlops / cycle;
   } finally {
-    set.matmul = matmul;
+    counter.remove();
   }
-  return flops;
 }
 
-function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): Cost {
-  // The first `cycle` updates run eagerly (tracing starts at an update's second call): their GEMM work per update.
-  const flops = gemmFlops(() => {
-    for (let i = 0; i < cycle; i++) {
-      agent.update();
-      agent.training.updates++;
-    }
-  }) / cycle;
-  for (let i = cycle; i < warmup; i++) {
-    agent.update();
-    agent.training.updates++;
-  }
+function update(agent: AnyAgent): void {
+  agent.update();
+  agent.training.updates++;
+}
+
+function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): Omit<Cost, 'gemmFlops'> {
+  for (let i = 0; i < warmup; i++) update(agent);
   const wall: number[][] = Array.from({ length: cycle }, () => []);
   const cpu: number[][] = Array.from({ length: cycle }, () => []);
   for (let i = 0; i < updates; i++) {
@@ -126,7 +119,7 @@ function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): C
   const out = new Float32Array(1);
   const actStart = performance.now();
   for (let i = 0; i < 200; i++) agent.exploreAction(obs, out);
-  return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent), gemmFlops: flops };
+  return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent) };
 }
 
 const updates = Number(flag('--updates', '40'));
@@ -143,9 +136,10 @@ console.log(`kernels ${kernels().name}, ${isTracingEnabled() ? 'traced' : 'eager
 console.log('| agent | ms/update (median) | CPU ms/update (median) | × baseline | GEMM GFLOP/update | × baseline | ms/act | trace MiB |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const name of names) {
-  const agent = AGENTS[name].build();
+  const { build, cycle = 1 } = AGENTS[name];
+  const agent = build();
   fill(agent);
-  const cost = results[name] = measure(agent, updates, warmup, AGENTS[name].cycle);
+  const cost = results[name] = { ...measure(agent, updates, warmup, cycle), gemmFlops: gemmFlopsPerUpdate(build, warmup, cycle) };
   const base = results[AGENTS[name].baseline];
   const ratio = base ? (cost.update / base.update).toFixed(1) : '—';
   const flopRatio = base ? (cost.gemmFlops / base.gemmFlops).toFixed(1) : '—';

@@ -1,6 +1,6 @@
 /**
  * Where the time of a training update goes, eager, traced without memory planning and traced (engine/trace),
- * in one run: GEMM, the other kernels, garbage collection, and the rest (JavaScript: graph building,
+ * in one run: GEMM (time and operations), the other kernels, garbage collection, and the rest (JavaScript: graph building,
  * closures, optimizer bookkeeping, host loops), plus the bytes the kernels allocate per update and the
  * buffers the replayed schedules hold.
  *
@@ -17,8 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { HMCSAC, IAPO, LangevinTD3, SAC, TD3 } from '../algorithms/index.ts';
-import { kernels, setMemoryPlanning, setTracing, type Kernels, type TracedFunction } from '../engine/index.ts';
+import { kernels, setMemoryPlanning, setTracing, type TracedFunction } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { KernelStopwatch } from './kernel-stopwatch.ts';
 import { fillPendulumTransitions, fisherVectorWorkload, type StoreTransition } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +32,8 @@ export interface ProfileRecord {
   /** CPU time of the process per call (user + system): steadier than wall-clock on a shared machine. */
   readonly cpuMsPerCall: number;
   readonly gemmMs: number;
+  /** Floating-point operations of the call's GEMMs, in 10⁹ (2·m·k·n per product). */
+  readonly gemmGflop: number;
   readonly otherKernelMs: number;
   readonly gcMs: number;
   readonly javascriptMs: number;
@@ -38,67 +41,6 @@ export interface ProfileRecord {
   /** Bytes of buffers the replayed schedules hold (0 eager). */
   readonly scheduleMiB: number;
   readonly calls: number;
-}
-
-type KernelMethod = Exclude<keyof Kernels, 'name'>;
-const TIMED_METHODS: readonly KernelMethod[] = ['unary', 'binary', 'where', 'clamp', 'matmul', 'adam', 'polyak', 'reduce', 'copyStrided'];
-
-/**
- * A stopwatch on every method of the active kernel set, installed on the set itself (so that a
- * replayed schedule, which calls the set it recorded with, is timed too): GEMM and the others
- * apart, and the bytes allocated.
- */
-class KernelStopwatch {
-  gemm = 0;
-  other = 0;
-  allocated = 0;
-  private readonly originals = new Map<KernelMethod, unknown>();
-
-  constructor(private readonly set: Kernels) {
-    const target = set as unknown as Record<KernelMethod, (...args: unknown[]) => unknown>;
-    for (const method of TIMED_METHODS) {
-      const original = target[method];
-      this.originals.set(method, original);
-      target[method] = (...args: unknown[]): unknown => {
-        const start = performance.now();
-        const result = original.apply(set, args);
-        const elapsed = performance.now() - start;
-        if (method === 'matmul') this.gemm += elapsed;
-        else this.other += elapsed;
-        return result;
-      };
-    }
-    // Replayed schedules call bound kernels (engine/trace: bindMatmul, …): time the calls those return.
-    const binders = target as unknown as Record<string, ((...args: unknown[]) => (() => void) | null) | undefined>;
-    for (const binder of ['bindMatmul', 'bindUnary', 'bindBinary', 'bindReduce'] as const) {
-      const original = binders[binder];
-      if (!original) continue;
-      this.originals.set(binder as KernelMethod, original);
-      binders[binder] = (...args: unknown[]): (() => void) | null => {
-        const run = original.apply(set, args);
-        if (!run) return null;
-        return () => {
-          const start = performance.now();
-          run();
-          const elapsed = performance.now() - start;
-          if (binder === 'bindMatmul') this.gemm += elapsed;
-          else this.other += elapsed;
-        };
-      };
-    }
-    const allocate = target.allocate;
-    this.originals.set('allocate', allocate);
-    target.allocate = (...args: unknown[]): unknown => {
-      const [dtype, size] = args as [string, number];
-      this.allocated += size * (dtype === 'float64' ? 8 : 4);
-      return allocate.apply(set, args);
-    };
-  }
-
-  remove(): void {
-    const target = this.set as unknown as Record<string, unknown>;
-    for (const [method, original] of this.originals) target[method] = original;
-  }
 }
 
 let gcMs = 0;
@@ -118,7 +60,7 @@ async function profile(workload: string, mode: ProfileMode, { step, scheduleByte
     // installed before the warm-up, which records the schedules, so that the kernel calls they bind are timed too
     const timed = new KernelStopwatch(kernels());
     for (let i = 0; i < warmup; i++) step();
-    timed.gemm = timed.other = timed.allocated = 0;
+    timed.reset();
     await settle();
     gcMs = 0;
     const cpuStart = process.cpuUsage();
@@ -136,11 +78,12 @@ async function profile(workload: string, mode: ProfileMode, { step, scheduleByte
       workload, mode, calls,
       msPerCall: per(total),
       cpuMsPerCall: per((cpu.user + cpu.system) / 1000),
-      gemmMs: per(timed.gemm),
-      otherKernelMs: per(timed.other),
+      gemmMs: per(timed.gemmMs),
+      gemmGflop: per(timed.gemmFlops) / 1e9,
+      otherKernelMs: per(timed.otherMs),
       gcMs: per(gcMs),
-      javascriptMs: per(total - timed.gemm - timed.other - gcMs),
-      allocatedKiB: per(timed.allocated) / 1024,
+      javascriptMs: per(total - timed.gemmMs - timed.otherMs - gcMs),
+      allocatedKiB: per(timed.allocatedBytes) / 1024,
       scheduleMiB: scheduleBytes() / 2 ** 20,
     };
   } finally {
@@ -212,11 +155,11 @@ function markdown(records: readonly ProfileRecord[]): string {
   const rows = records.map((r) => {
     const eager = records.find((e) => e.workload === r.workload && e.mode === 'eager');
     const speedup = eager && r.mode !== 'eager' ? `${(eager.cpuMsPerCall / r.cpuMsPerCall).toFixed(2)}×` : '';
-    return `| ${r.workload} | ${r.mode} | ${r.cpuMsPerCall.toFixed(2)} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${r.scheduleMiB.toFixed(1)} | ${speedup} |`;
+    return `| ${r.workload} | ${r.mode} | ${r.cpuMsPerCall.toFixed(2)} | ${r.msPerCall.toFixed(2)} | ${r.gemmMs.toFixed(2)} | ${r.gemmGflop.toFixed(3)} | ${r.gemmMs > 0 ? (r.gemmGflop / (r.gemmMs / 1000)).toFixed(1) : '—'} | ${r.otherKernelMs.toFixed(2)} | ${r.gcMs.toFixed(2)} | ${r.javascriptMs.toFixed(2)} | ${r.allocatedKiB.toFixed(0)} | ${r.scheduleMiB.toFixed(1)} | ${speedup} |`;
   });
   return [
-    '| workload | mode | CPU ms/call | wall ms/call | GEMM | other kernels | GC | JavaScript | KiB allocated/call | schedule MiB | speed-up (CPU) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | mode | CPU ms/call | wall ms/call | GEMM | GEMM GFLOP/call | GEMM GFLOP/s | other kernels | GC | JavaScript | KiB allocated/call | schedule MiB | speed-up (CPU) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
