@@ -171,6 +171,8 @@ export interface HMCResult {
   readonly elbo: Tensor;
   /** D̂ per state (§4.1): log(N_θ(u₀)N(ρ₀)/(N_θt(u_K)N(ρ_K))) = log N_θ(u₀) − log N_θt(u_K) + ½(‖ρ_K‖² − ‖ρ₀‖²). */
   readonly distance: Tensor;
+  /** D̂'s first part per state: log N_θ(u₀) − log N_θt(u_K), pre-tanh (the rest is the momentum's ½(‖ρ_K‖² − ‖ρ₀‖²)). */
+  readonly logRatio: Tensor;
   /** ℓ = log q(a_K, ρ_K) − log N(ρ_K) on the box: the log-density estimate of a_K for α and the critic. */
   readonly logDensity: Tensor;
   readonly action: Tensor;
@@ -222,6 +224,7 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   return noGrad(() => ({
     elbo,
     distance: add(logRatio, sub(halfMomentumSquared, halfInitialSquared)).detach(),
+    logRatio: logRatio.detach(),
     logDensity: add(squashedLogDensity(logPolicy, end.position, action), sub(halfMomentumSquared, halfInitialSquared)).detach(),
     action: action.detach(),
     start: start.detach(),

@@ -24,7 +24,7 @@ import { loadAgent } from '../algorithms/node.ts';
 import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
 import { currentKernels, describeKernels } from '../algorithms/common/checkpoint.ts';
 import { meanInterval } from '../algorithms/sweep/stats.ts';
-import { Generator, Normal, abs, div, exp, mul, noGrad, randn, square, sub, sum, type Tensor } from '../engine/index.ts';
+import { Generator, abs, div, exp, mul, noGrad, randn, square, sub, sum, type Tensor } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 
 /** One update's record: the update's own losses and gauges, then the probe's statistics. */
@@ -41,9 +41,8 @@ function probe(agent: HMCSAC, batch: TensorBatch, generator: Generator): Row {
     const policy = agent.actor.forward(obs, c);
     const prior = agent.priorActor.forward(obs, c);
     const noise = { base: randn(policy.mean.shape, { generator }), momentum: randn(policy.mean.shape, { generator }) };
-    const { start, end, action, distance: perState } = agent.chainPass(obs, policy, generator, prior, noise);
+    const { start, end, action, distance: perState, logRatio } = agent.chainPass(obs, policy, generator, prior, noise);
     const priorStd = exp(prior.logStd);
-    const logRatio = sub(Normal.fromLogScale(policy.mean, policy.logStd).logProb(start), Normal.fromLogScale(prior.mean, prior.logStd).logProb(end.position));
     const momentumPart = mul(sub(sum(square(end.momentum), -1), sum(square(noise.momentum), -1)), 0.5);
     const sorted = (t: Tensor): Float64Array => Float64Array.from(t.data).sort();
     const distance = sorted(perState);

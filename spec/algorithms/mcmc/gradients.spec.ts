@@ -103,6 +103,36 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
     }
   });
 
+  it('D̂ per state is the log-ratio log N_θ(u₀) − log N_θt(u_K) plus ½(‖ρ_K‖² − ‖ρ₀‖²), each part by hand from the pass', () => {
+    const g = new Generator(12);
+    const actionSize = 2;
+    const critic = smoothCritic(STATE_SIZE, actionSize, g);
+    const policy = smoothPolicy(STATE_SIZE, actionSize, g);
+    const chain = new LeapfrogChain({
+      stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
+    });
+    const observations = randomTensor([BATCH, STATE_SIZE], g);
+    const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
+    const initialMomentum = randomTensor([BATCH, actionSize], g);
+    const result = noGrad(() => hmcPass(chain, {
+      observations, policy: policy.parameters(observations), prior, baseNoise: randomTensor([BATCH, actionSize], g), initialMomentum,
+      value: (a) => critic.value(observations, a), beta: 0.8, steps: 3,
+    }));
+    const { mean: mu, logStd } = noGrad(() => policy.parameters(observations));
+    const logNormal = (x: number, m: number, s: number): number => -0.5 * ((x - m) / Math.exp(s)) ** 2 - s - 0.5 * Math.log(2 * Math.PI);
+    for (let b = 0; b < BATCH; b++) {
+      let logRatio = 0;
+      let kinetic = 0;
+      for (let i = 0; i < actionSize; i++) {
+        const k = b * actionSize + i;
+        logRatio += logNormal(result.start.data[k], mu.data[k], logStd.data[k]) - logNormal(result.end.position.data[k], prior.mean.data[k], prior.logStd.data[k]);
+        kinetic += 0.5 * (result.end.momentum.data[k] ** 2 - initialMomentum.data[k] ** 2);
+      }
+      assert.ok(Math.abs(result.logRatio.data[b] - logRatio) < 1e-12, `state ${b}: log-ratio ${result.logRatio.data[b]} vs ${logRatio}`);
+      assert.ok(Math.abs(result.distance.data[b] - logRatio - kinetic) < 1e-12, `state ${b}: D̂ ${result.distance.data[b]} vs ${logRatio + kinetic}`);
+    }
+  });
+
   it('(10), the Langevin-flow objective: w.r.t. the actor, the step sizes and the coupling networks', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), (seed, actionSize, layers) => {
       const g = new Generator(seed);
