@@ -44,7 +44,7 @@ export interface AgentCheckpointMeta extends CheckpointMetaBase {
   /** The rollout buffer's shape and fill (its arrays are in rollout.safetensors); absent for off-policy learners. */
   readonly rollout?: RolloutMeta | null;
   /** The kernel set (and GEMM FMA mode) the state was computed with; absent in checkpoints of earlier releases. */
-  readonly kernels?: { readonly set: string; readonly fma: boolean };
+  readonly kernels?: KernelIdentity;
   readonly savedAt: string;
 }
 
@@ -173,31 +173,49 @@ export interface RestoreOptions {
 export interface KernelIdentity {
   readonly set: string;
   readonly fma: boolean;
+  /**
+   * Whether that FMA rounds once on the machine (relaxed SIMD lets it round once or twice, so two machines
+   * with the same set and `fma` can differ); false without FMA; absent in records of earlier releases.
+   */
+  readonly fusedMultiplyAdd?: boolean;
 }
 
 export function currentKernels(): KernelIdentity {
-  const active = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
-  return { set: active.name, fma: active.fma === true };
+  const active = kernels() as ReturnType<typeof kernels> & { fma?: boolean; fusedMultiplyAdd?: boolean };
+  return { set: active.name, fma: active.fma === true, fusedMultiplyAdd: active.fusedMultiplyAdd === true };
 }
 
-/** Whether two kernel identities compute alike (same set, same GEMM mode). */
+/** Whether `value` is a kernel identity as meta.json and run.json store it. */
+export function isKernelIdentity(value: unknown): value is KernelIdentity {
+  if (typeof value !== 'object' || value === null) return false;
+  const k = value as Record<string, unknown>;
+  return typeof k.set === 'string' && typeof k.fma === 'boolean' && (k.fusedMultiplyAdd === undefined || typeof k.fusedMultiplyAdd === 'boolean');
+}
+
+/**
+ * Whether two kernel identities compute alike: same set, same GEMM mode and, where both record it, the
+ * same FMA rounding.
+ */
 export function sameKernels(a: KernelIdentity, b: KernelIdentity): boolean {
-  return a.set === b.set && a.fma === b.fma;
+  const rounding = a.fusedMultiplyAdd === undefined || b.fusedMultiplyAdd === undefined || a.fusedMultiplyAdd === b.fusedMultiplyAdd;
+  return a.set === b.set && a.fma === b.fma && rounding;
 }
 
 export function describeKernels(k: KernelIdentity): string {
-  return `${k.set}${k.fma ? ' with FMA' : ''}`;
+  if (!k.fma) return k.set;
+  if (k.fusedMultiplyAdd === undefined) return `${k.set} with FMA`;
+  return `${k.set} with FMA ${k.fusedMultiplyAdd ? 'rounding once' : 'rounding twice'}`;
 }
 
 /** A full restore under other kernels than the checkpoint's is refused unless allowed (before anything is written). */
 function checkResumeKernels(meta: AgentCheckpointMeta, allowed: boolean, where: string): void {
   const saved = meta.kernels as unknown;
   if (saved === undefined) return;
-  if (typeof saved !== 'object' || saved === null || typeof (saved as KernelIdentity).set !== 'string' || typeof (saved as KernelIdentity).fma !== 'boolean') {
-    throw new CheckpointError(`${where}: meta.json 'kernels' must be { set: string, fma: boolean }, got ${JSON.stringify(saved)}`);
+  if (!isKernelIdentity(saved)) {
+    throw new CheckpointError(`${where}: meta.json 'kernels' must be { set: string, fma: boolean, fusedMultiplyAdd?: boolean }, got ${JSON.stringify(saved)}`);
   }
   const now = currentKernels();
-  const k = saved as KernelIdentity;
+  const k = saved;
   if (allowed || sameKernels(k, now)) return;
   throw new CheckpointError(`${where}: the checkpoint was saved under the ${describeKernels(k)} kernels and this process uses ${describeKernels(now)}, ` +
     'so the resumed run would not be bit-identical. Select the same kernels (VARL_KERNELS; FMA needs node --experimental-wasm-relaxed-simd), ' +

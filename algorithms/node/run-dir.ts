@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentKernels, describeKernels, sameKernels, type KernelIdentity } from '../common/checkpoint.ts';
+import { currentKernels, describeKernels, isKernelIdentity, sameKernels, type KernelIdentity } from '../common/checkpoint.ts';
 import { hasCheckpoint } from './checkpoint-dir.ts';
 import { UsageError } from './usage.ts';
 
@@ -128,8 +128,8 @@ export function readRunFile(file: string): RunFile {
   }
   const config = own('config');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) bad('config', config);
-  const k = own('kernels') as Record<string, unknown> | undefined;
-  if (k !== undefined && (typeof k !== 'object' || k === null || typeof k.set !== 'string' || typeof k.fma !== 'boolean')) bad('kernels', k);
+  const k = own('kernels');
+  if (k !== undefined && !isKernelIdentity(k)) bad('kernels', k);
   return r as unknown as RunFile;
 }
 

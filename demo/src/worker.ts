@@ -4,7 +4,6 @@
  * learning curve and the losses, and runs a deterministic evaluation episode every `evalEvery` steps
  * whose states the page can inspect.
  */
-import { kernels } from '../../engine/index.ts';
 import { MUJOCO_ENV_IDS, loadMujocoEnvs, make } from '../../envs/index.ts';
 import { agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, sameKernels, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
 import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
@@ -290,5 +289,4 @@ scope.onmessage = (event) => {
   }
 };
 
-const kernelSet = kernels() as ReturnType<typeof kernels> & { fma?: boolean };
-post({ type: 'ready', kernels: `${kernelSet.name}${kernelSet.fma === true ? ' with relaxed-SIMD FMA' : ''}` });
+post({ type: 'ready', kernels: describeKernels(currentKernels()) });

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { SAC } from '../../algorithms/browser.ts';
+import { SAC, describeKernels, sameKernels, type KernelIdentity } from '../../algorithms/browser.ts';
 import { make } from '../../envs/index.ts';
 import { buildDemo, type BuildReport } from '../../demo/build.ts';
 import { serveStatic, type DemoServer } from '../../demo/serve.ts';
@@ -227,12 +227,13 @@ describe('the demo page in headless Chromium', function () {
     const loaded = await messageAfter(page, () => page.locator('#upload').setInputFiles(CHECKPOINT_FILES.map((f) => join(checkpointDir(), f))));
     assert.match(loaded, /^Loaded SAC on Pendulum-v1 at step 300/);
     // Node's kernels (saved in the checkpoint) and the page's: a difference is said, as the continued run rounds differently.
-    const saved = (JSON.parse(readFileSync(join(checkpointDir(), 'meta.json'), 'utf8')) as { kernels: { set: string; fma: boolean } }).kernels;
+    const saved = (JSON.parse(readFileSync(join(checkpointDir(), 'meta.json'), 'utf8')) as { kernels: KernelIdentity }).kernels;
     const pageText = (await page.locator('#kernels').textContent()) ?? '';
-    const pageKernels = { set: /kernels: (\w+)/.exec(pageText)?.[1] ?? '', fma: /FMA/.test(pageText) };
-    const describe = (k: { set: string; fma: boolean }): string => `${k.set}${k.fma ? ' with FMA' : ''}`;
-    if (saved.set === pageKernels.set && saved.fma === pageKernels.fma) assert.doesNotMatch(loaded, /kernels/);
-    else assert.ok(loaded.includes(`computed with the ${describe(saved)} kernels and this page uses ${describe(pageKernels)}`), loaded);
+    const rounding = /FMA rounding (once|twice)/.exec(pageText)?.[1];
+    const pageKernels: KernelIdentity = { set: /kernels: (\w+)/.exec(pageText)?.[1] ?? '', fma: rounding !== undefined, fusedMultiplyAdd: rounding === 'once' };
+    assert.ok(pageText.startsWith(`kernels: ${describeKernels(pageKernels)}`), pageText);
+    if (sameKernels(saved, pageKernels)) assert.doesNotMatch(loaded, /kernels/);
+    else assert.ok(loaded.includes(`computed with the ${describeKernels(saved)} kernels and this page uses ${describeKernels(pageKernels)}`), loaded);
     let compared = 0;
     for (const index of [0, 25, 120, 199]) {
       const { observation, action } = await pickState(page, index);

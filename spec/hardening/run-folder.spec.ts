@@ -103,7 +103,7 @@ describe('hardening: run folders', () => {
     const run = await tinyRun(cwd);
     const runJson = fs.readFileSync(path.join(run, 'run.json'), 'utf8');
     const saved = JSON.parse(runJson) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(saved.kernels as object), ['set', 'fma']);
+    assert.deepEqual(Object.keys(saved.kernels as object), ['set', 'fma', 'fusedMultiplyAdd']);
 
     fs.writeFileSync(path.join(run, 'run.json'), runJson.slice(0, 40));
     usage(['train', '--resume', '--out', run], cwd, /run\.json is not readable JSON/);
@@ -142,7 +142,7 @@ describe('hardening: run folders', () => {
     assert.equal(resumed.training.step, 40);
     assert.equal(loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { weightsOnly: true }).training.step, 0);
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: 'wasm' }));
-    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')), /meta\.json 'kernels' must be \{ set: string, fma: boolean \}, got "wasm"/);
+    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')), /meta\.json 'kernels' must be \{ set: string, fma: boolean, fusedMultiplyAdd\?: boolean \}, got "wasm"/);
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, algorithm: 'dqn' }));
     assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')),
       (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${checkpoint}: unknown algorithm 'dqn' in meta.json; known: sac, td3`));
@@ -156,6 +156,38 @@ describe('hardening: run folders', () => {
     const { main } = await import('../../algorithms/cli.ts');
     assert.equal(await main(['train', '--resume', '--out', run, '--steps', '60', '--allow-kernel-change', '--quiet']), 0);
     assert.equal((JSON.parse(fs.readFileSync(metaPath, 'utf8')) as { training: { step: number } }).training.step, 60);
+  });
+
+  it('kernel identities: FMA rounding once and twice differ, a record without the rounding (earlier releases) matches either', async function () {
+    this.timeout(60_000);
+    const { currentKernels, describeKernels, isKernelIdentity, sameKernels } = await import('../../algorithms/common/checkpoint.ts');
+    const once = { set: 'wasm', fma: true, fusedMultiplyAdd: true };
+    const twice = { set: 'wasm', fma: true, fusedMultiplyAdd: false };
+    const older = { set: 'wasm', fma: true };
+    assert.equal(sameKernels(once, twice), false);
+    assert.equal(sameKernels(once, older), true);
+    assert.equal(sameKernels(older, twice), true);
+    assert.equal(sameKernels(older, { set: 'wasm', fma: false }), false);
+    assert.deepEqual([once, twice, older, { set: 'js', fma: false, fusedMultiplyAdd: false }].map(describeKernels),
+      ['wasm with FMA rounding once', 'wasm with FMA rounding twice', 'wasm with FMA', 'js']);
+    assert.equal(isKernelIdentity(older), true);
+    assert.equal(isKernelIdentity({ ...once, fusedMultiplyAdd: 'yes' }), false);
+
+    // Through a checkpoint: only the rounding differs → refused, naming both; no rounding recorded → restored.
+    const cwd = tempDir();
+    const run = await tinyRun(cwd);
+    const metaPath = path.join(run, 'checkpoint', 'meta.json');
+    const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+    const now = currentKernels();
+    assert.deepEqual(meta.kernels, now);
+    const flipped = { ...now, fusedMultiplyAdd: !now.fusedMultiplyAdd };
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: flipped }));
+    const { loadAgent } = await import('../../algorithms/node.ts');
+    const { make } = await import('../../envs/index.ts');
+    assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')),
+      (e: Error) => e.name === 'CheckpointError' && e.message.includes(`saved under the ${describeKernels(flipped)} kernels and this process uses ${describeKernels(now)}`));
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: { set: now.set, fma: now.fma } }));
+    assert.equal(loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')).training.step, 40);
   });
 
   it('a checkpoint loaded around an env of other sizes is refused naming the tensor, its shapes and both envs', async () => {
