@@ -50,7 +50,7 @@ export function curveSvg(points: readonly CurvePoint[], totalSteps: number): str
   const y = scale(ys, [f.height - f.bottom, 8]);
   const dots = train.map((p) => `<circle class="train-point" cx="${x(p.step).toFixed(1)}" cy="${y(p.episodeReturn!).toFixed(1)}" r="1.8"/>`).join('');
   const line = polyline(evals.map((p) => [x(p.step), y(p.evalReturn!)]), 'eval-line');
-  const marks = evals.map((p) => `<circle class="eval-point" cx="${x(p.step).toFixed(1)}" cy="${y(p.evalReturn!).toFixed(1)}" r="2.5"/>`).join('');
+  const marks = evals.map((p) => `<circle class="eval-point" data-step="${p.step}" cx="${x(p.step).toFixed(1)}" cy="${y(p.evalReturn!).toFixed(1)}" r="2.5"/>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.width} ${f.height}" data-points="${points.length}" data-evals="${evals.length}">` +
     `${axes(f, xs, ys, 'env steps', 'return')}${dots}${line}${marks}` +
     `<text x="${f.width - 10}" y="20" class="legend" text-anchor="end"><tspan class="eval-text">— evaluation</tspan>  <tspan class="train-text">• training episodes</tspan></text></svg>`;

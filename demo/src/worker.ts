@@ -85,8 +85,7 @@ function evaluateEpisode(s: Session): EvaluationEpisode {
 function publishEvaluation(s: Session): void {
   const episode = evaluateEpisode(s);
   s.lastEvaluation = episode;
-  pendingCurve.push({ step: episode.step, evalReturn: episode.episodeReturn, metrics: {} });
-  post({ type: 'evaluation', episode });
+  post({ type: 'evaluation', episode }); // the page adds it to the curve
 }
 
 /**
@@ -128,7 +127,9 @@ async function runChunks(mine: number): Promise<void> {
       break;
     }
     const chunk = stepsPerSecond === null ? 250 : Math.max(1, Math.round(stepsPerSecond / 20));
-    const target = Math.min(s.totalSteps, before + chunk);
+    // A chunk ends at the next multiple of evalEvery at the latest, so evaluations land on those steps.
+    const nextEvaluation = (Math.floor(before / s.evalEvery) + 1) * s.evalEvery;
+    const target = Math.min(s.totalSteps, before + chunk, nextEvaluation);
     const started = performance.now();
     const updatesBefore = s.agent.training.updates;
     try {

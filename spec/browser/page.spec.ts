@@ -159,6 +159,9 @@ describe('the demo page in headless Chromium', function () {
     assert.equal(second.state, 'running');
     assert.ok(second.step > first.step && second.updates > first.updates, `steps ${first.step} → ${second.step}, updates ${first.updates} → ${second.updates}`);
     assert.ok(Number(await page.locator('#curve svg').getAttribute('data-evals')) >= 1, 'no evaluation on the curve');
+    const evaluatedAt = (await page.locator('#curve .eval-point').evaluateAll((marks) => marks.map((m) => m.getAttribute('data-step')))).map(Number);
+    // One evaluation at the start, then one at each multiple of evalEvery (400), each once.
+    assert.deepEqual(evaluatedAt, evaluatedAt.map((_, i) => 400 * i), `evaluations at 0 and each multiple of evalEvery (400), each once: ${evaluatedAt}`);
     assert.ok(await page.locator('#losses .loss-line').count() >= 2, 'no loss curves');
     assert.ok(await page.locator('#live svg').count() >= 1, 'no live frame');
     console.log(`      page: ${second.updatesPerSecond.toFixed(1)} SAC updates/s in the worker (64×64, batch 64)`);
