@@ -57,6 +57,8 @@ function usage(): string {
       --out DIR              run folder (default runs/<algo>-<env>-s<seed>, suffixed -2, -3… if taken)
       --preset NAME          a named preset of the algorithm (below)
       --config FILE.json     algorithm config overrides (keys of the algorithm's config)
+      --set KEY=VALUE        one config override, after --config's; VALUE is JSON, else a string
+                             (--set leapfrogSteps=3 --set hiddenSizes=[64,64]); repeatable
       --resume               continue the run in --out from its last checkpoint
       --force                start over in an --out that already holds a run (or write into a folder that is not one)
       --allow-kernel-change  resume under another kernel set than the run's (no longer bit-identical)
@@ -95,6 +97,7 @@ const TRAIN_OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   config: { type: 'string' },
+  set: { type: 'string', multiple: true },
   resume: { type: 'boolean' },
   force: { type: 'boolean' },
   'allow-kernel-change': { type: 'boolean' },
@@ -195,9 +198,33 @@ function readConfigFile(file: string, cwd: string): unknown {
 }
 
 
+/**
+ * The config overrides of `--set KEY=VALUE` flags: VALUE parsed as JSON (numbers, booleans, arrays,
+ * null, quoted strings), else taken as a string (`--set activation=tanh`). A key given twice is refused.
+ */
+export function parseSetFlags(assignments: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const at = assignment.indexOf('=');
+    const key = at > 0 ? assignment.slice(0, at).trim() : '';
+    if (key === '') throw new UsageError(`train: --set expects KEY=VALUE, got '${assignment}'`);
+    if (Object.hasOwn(out, key)) throw new UsageError(`train: --set ${key} is given twice`);
+    const raw = assignment.slice(at + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: the string itself
+    }
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
 export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan {
   const [command, ...rest] = argv;
+  if ((command === 'train' || command === 'eval') && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
   switch (command) {
     case undefined:
     case 'help':
@@ -277,6 +304,9 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
 
   if (values.resume) {
     if (values.force) throw new UsageError('train: --resume and --force exclude each other');
+    if (values.config !== undefined || values.preset !== undefined || values.set !== undefined) {
+      throw new UsageError('train --resume: the config comes from the run; --config, --set and --preset are not accepted');
+    }
     const outDir = values.out !== undefined ? path.resolve(cwd, values.out)
       : defaultOutDir(cwd, parseAlgorithm(values.algo).name, checkEnvId('train', values.env), integerFlag('train', 'seed', values.seed, 0, 0), false);
     const runFile = path.join(outDir, 'run.json');
@@ -289,9 +319,6 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     for (const [flag, saved] of [['algo', run.algorithm], ['env', run.envId], ['seed', String(run.seed)]] as const) {
       const given = values[flag];
       if (given !== undefined && given !== saved) throw new UsageError(`train --resume: --${flag} ${given} differs from the run's ${saved}`);
-    }
-    if (values.config !== undefined || values.preset !== undefined) {
-      throw new UsageError('train --resume: the config comes from the run; --config and --preset are not accepted');
     }
     let meta;
     try {
@@ -324,7 +351,12 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   }
   const namedPreset = values.preset !== undefined ? record.presets[values.preset] : {};
   const totalSteps = integerFlag('train', 'steps', values.steps, envPreset?.totalSteps ?? 100_000, 1, 1e12);
-  const overrides = values.config !== undefined ? readConfigFile(values.config, cwd) : {};
+  const fileOverrides = values.config !== undefined ? readConfigFile(values.config, cwd) : {};
+  const setOverrides = parseSetFlags(values.set ?? []);
+  const isPlainObject = typeof fileOverrides === 'object' && fileOverrides !== null && !Array.isArray(fileOverrides);
+  // A --config that is not an object goes to resolveConfig as it is, which says so.
+  const overrides = isPlainObject ? { ...fileOverrides, ...setOverrides } : fileOverrides;
+  const sources = [values.config !== undefined ? values.config : null, values.set !== undefined ? '--set' : null].filter((x) => x !== null);
   let config: Record<string, unknown>;
   try {
     const fileSeed = (overrides as Record<string, unknown> | null)?.seed;
@@ -333,7 +365,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
     }
     config = record.resolveConfig(envPreset?.config ?? {}, namedPreset, overrides, values.seed !== undefined ? { seed } : {});
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(`train: ${error.message}${values.config ? ` (from ${values.config})` : ''}`);
+    if (error instanceof ConfigError) throw new UsageError(`train: ${error.message}${sources.length > 0 ? ` (from ${sources.join(' and ')})` : ''}`);
     throw error;
   }
   let outDir: string;

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { kernelThreads, registerKernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { createWasmKernels, relaxedSimdSupported } from '../engine/kernels/wasm/index.ts';
@@ -48,20 +49,44 @@ interface Options {
   timeMs: number;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
+const USAGE = `usage: npm run bench -- [--quick] [--only REGEX] [--engines a,b,…] [--time MS]
+  --quick          shorter budgets (1,000 steps for the RSS run)
+  --only REGEX     only the workloads whose names match ('threads' selects the thread-count rows)
+  --engines LIST   only these engines (comma-separated names, e.g. varl-wasm,pytorch)
+  --time MS        time budget per task (default 700, 250 with --quick)`;
+
+/** The bench's flags, or null after printing the usage for --help; a bad flag exits with status 2 naming it. */
+function parseOptions(argv: readonly string[]): Options | null {
+  const fail = (message: string): never => {
+    process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
+    process.exit(2);
   };
-  const quick = argv.includes('--quick');
-  const only = value('--only');
-  const engines = value('--engines');
-  return {
-    quick,
-    only: only ? new RegExp(only) : null,
-    engines: engines ? new Set(engines.split(',')) : null,
-    timeMs: Number(value('--time') ?? (quick ? 250 : 700)),
-  };
+  let values: { quick?: boolean; help?: boolean; only?: string; engines?: string; time?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv], allowPositionals: false, strict: true,
+      options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, only: { type: 'string' }, engines: { type: 'string' }, time: { type: 'string' } },
+    }));
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return null;
+  }
+  let only: RegExp | null = null;
+  if (values.only !== undefined) {
+    try {
+      only = new RegExp(values.only);
+    } catch (error) {
+      fail(`--only ${JSON.stringify(values.only)} is not a regular expression: ${(error as Error).message}`);
+    }
+  }
+  const timeMs = Number(values.time ?? (values.quick ? 250 : 700));
+  if (!Number.isFinite(timeMs) || timeMs <= 0) fail(`--time must be a positive number of milliseconds, got ${JSON.stringify(values.time)}`);
+  const engines = values.engines?.split(',').map((e) => e.trim()).filter(Boolean);
+  if (engines !== undefined && engines.length === 0) fail('--engines needs at least one engine name');
+  return { quick: values.quick ?? false, only, engines: engines ? new Set(engines) : null, timeMs };
 }
 
 // ----- workload list -----
@@ -264,6 +289,7 @@ function targets(records: readonly BenchRecord[]): Target[] {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options === null) return;
   const wanted = (engine: string): boolean => !options.engines || options.engines.has(engine);
   const list = workloads().filter((w) => !options.only || options.only.test(w.name));
   const records: BenchRecord[] = [];
@@ -281,6 +307,14 @@ async function main(): Promise<void> {
     registerKernels(createWasmKernels({ name: 'wasm-simd128', fma: false }));
     engines.splice(1, 0, ['varl-wasm-simd128', 'wasm-simd128']);
   }
+  const peers = [...(await tfjsPeers()), ...(await jaxjsPeers())];
+  const known = [...engines.map(([engine]) => engine), ...peers.map((p) => p.name), 'pytorch', 'pytorch-openblas'];
+  const unknown = [...(options.engines ?? [])].filter((e) => !known.includes(e));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown --engines ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
   for (const [engine, set] of engines) {
     if (!wanted(engine)) continue;
     useKernels(set);
@@ -289,7 +323,7 @@ async function main(): Promise<void> {
   }
   useKernels('wasm');
 
-  for (const peer of [...(await tfjsPeers()), ...(await jaxjsPeers())]) {
+  for (const peer of peers) {
     if (!wanted(peer.name)) continue;
     await peer.activate?.();
     let q: ReturnType<PeerEngine['qnet']> | null = null;

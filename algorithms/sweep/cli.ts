@@ -159,6 +159,10 @@ export async function runSweepCommand(kind: 'sweep' | 'tune', args: readonly str
 }
 
 async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: string): Promise<number> {
+  if (args.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(sweepUsage() + '\n');
+    return 0;
+  }
   if (kind === 'tune') {
     const [file, flags] = positional('tune', args, 'a sweep file');
     const { backend, remaining } = backendFlag('tune', flags);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, planCommand, type TrainPlan } from '../../algorithms/cli.ts';
+import { UsageError, parseSetFlags, planCommand, type TrainPlan } from '../../algorithms/cli.ts';
 import { SAC, SAC_DEFAULTS } from '../../algorithms/index.ts';
 import { loadMujocoEnvs, make } from '../../envs/index.ts';
 import { childEnv, TINY, tempDir } from './helpers.ts';
@@ -63,9 +63,41 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--out', plan.outDir], /already holds a run; pass --resume to continue it or --force/, dir);
     usageError(['train', '--resume', '--out', path.join(dir, 'empty')], /holds no run with a checkpoint/, dir);
   });
+
+  it('--set KEY=VALUE overrides one config key after --config (JSON values, else strings), refused on a resume and when malformed', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'c.json'), '{"batchSize": 128, "gamma": 0.9}');
+    const train = ['train', '--algo', 'hmc-sac', '--env', 'Pendulum-v1'];
+    const plan = planCommand([...train, '--config', 'c.json', '--set', 'gamma=0.95', '--set', 'hiddenSizes=[16, 16]', '--set', 'chainGradient=explicit'], dir) as TrainPlan;
+    assert.equal(plan.config.batchSize, 128);
+    assert.equal(plan.config.gamma, 0.95);
+    assert.deepEqual(plan.config.hiddenSizes, [16, 16]);
+    assert.equal(plan.config.chainGradient, 'explicit');
+    assert.deepEqual(parseSetFlags(['a=1', 'b=true', 'c=null', 'd="x=y"', 'e=x=y', 'f=']), { a: 1, b: true, c: null, d: 'x=y', e: 'x=y', f: '' });
+    usageError([...train, '--set', 'leapfrogStep=3'], /unknown key 'leapfrogStep'.*\(from --set\)$/, dir);
+    usageError([...train, '--config', 'c.json', '--set', 'leapfrogSteps=0'], /'leapfrogSteps' must be an integer in \[1, 10000\], got 0 \(from c\.json and --set\)$/, dir);
+    usageError([...train, '--set', 'leapfrogSteps'], /--set expects KEY=VALUE, got 'leapfrogSteps'/, dir);
+    usageError([...train, '--set', '=3'], /--set expects KEY=VALUE, got '=3'/, dir);
+    usageError([...train, '--set', 'gamma=0.9', '--set', 'gamma=0.8'], /--set gamma is given twice/, dir);
+    usageError([...train, '--set', '__proto__={"gamma": 2}'], /unknown key '__proto__'/, dir);
+    usageError(['train', '--resume', '--out', path.join(dir, 'run'), '--set', 'gamma=0.9'], /--config, --set and --preset are not accepted/, dir);
+  });
+
+  it('--help or -h after train or eval asks for the usage', () => {
+    for (const argv of [['train', '--help'], ['train', '--algo', 'sac', '-h'], ['eval', '--help']]) assert.deepEqual(planCommand(argv), { kind: 'help' });
+  });
 });
 
 describe('the varl bin', () => {
+  it('prints the usage with status 0 for --help after a command (train, sweep run, tune)', () => {
+    for (const args of [['train', '--help'], ['sweep', 'run', '--help'], ['tune', 'x.yaml', '-h']]) {
+      const result = spawnSync(process.execPath, ['bin/varl.js', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
+      assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stdout, /^usage:\n/);
+      assert.equal(result.stderr, '');
+    }
+  });
+
   it('exits with status 2 and the usage on a bad command line', () => {
     const result = spawnSync(process.execPath, ['bin/varl.js', 'train', '--algo', 'sac', '--env', 'Nope-v0'], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
     assert.equal(result.status, 2);
