@@ -4,30 +4,33 @@
  * wasm kernel (pow other than x², `where` over short rows), run the JS kernels.
  *
  * With more than one thread the memory is shared and large calls are split across worker threads
- * (threads.ts) so that every output element is computed by the same instructions as in a single
- * call: GEMM by blocks of columns or rows of C, each element summed in the same k order from the
- * same values; elementwise ops and Adam by contiguous ranges (multiples of 16 floats), row-broadcast
- * binary ops and copies by rows; reductions by independent outputs (rows, or blocks of columns),
- * never by splitting one sum. Results are therefore bit-identical for every thread count.
+ * (threads.ts; when to split: scheduler.ts) so that every output element is computed by the same
+ * instructions as in a single call: GEMM by blocks of columns or rows of C, each element summed in
+ * the same k order from the same values; elementwise ops and Adam by contiguous ranges (multiples of
+ * 16 floats), row-broadcast binary ops and copies by rows; reductions by independent outputs (rows,
+ * or blocks of columns), never by splitting one sum. Results are therefore bit-identical for every
+ * thread count.
  *
  * Operands that are not views on the heap's memory (user arrays, or arrays allocated while the
- * pool was full) are copied for the call into a staging area kept outside the pool (1/16 of the
- * memory, at most 64 MiB), or into pool blocks beyond that, and results copied back; when neither
- * has room the call runs in JavaScript, with the kernel's float32 arithmetic where the JS reference
- * rounds otherwise (GEMM, row reductions, Adam), so it gives the same bits.
+ * pool was full) are copied for the call into a staging area kept outside the pool (staging.ts;
+ * 1/16 of the memory, at most 64 MiB), or into pool blocks beyond that, and results copied back;
+ * when neither has room the call runs in JavaScript, with the kernel's float32 arithmetic where the
+ * JS reference rounds otherwise (GEMM, row reductions, Adam), so it gives the same bits.
  */
 import { adamFloat32, adamScalars, jsKernels, matmulFloat32, reduceRowsInLanes } from '../js.ts';
 import type {
   AdamHyper, BinaryKernel, BroadcastLayout, DType, FloatArray, Kernels, ReduceKernel, StridedView, UnaryKernel,
 } from '../types.ts';
-import { WasmHeap, type HeapStats, orderOf } from './heap.ts';
+import { WasmHeap, type HeapStats } from './heap.ts';
 import { buildKernelModule, relaxedSimdProbe, simdProbe } from './module.ts';
 import { type GemmOptions, defaultGemmOptions, defaultMr, edgeTileBytes, packBufferBytes } from './gemm.ts';
 import type { OperandKind } from './elementwise.ts';
 import { webAssembly } from './runtime.ts';
 import {
-  FLAG_THREAD_BUFFERS, ThreadPool, type ThreadStats, type WorkerTransport, defaultThreadCount, defaultTransport,
+  FLAG_THREAD_BUFFERS, type ThreadStats, type WorkerTransport, defaultThreadCount, defaultTransport,
 } from './threads.ts';
+import { CHUNKS_PER_THREAD, KernelScheduler, splitRange } from './scheduler.ts';
+import { OperandStaging } from './staging.ts';
 import { unaryBodies } from './elementwise.ts';
 
 import { THREADS_RANGE, WASM_MEMORY_MB_RANGE, readKernelEnvironment } from '../environment.ts';
@@ -101,14 +104,6 @@ export interface ThreadingOptions {
   readonly adaptive?: boolean;
 }
 
-/** Milliseconds calls stay on one thread once split calls have stopped paying. */
-const BACKOFF_MS = 100;
-/**
- * Below this smoothed speed-up estimate, split calls are losing: the caller waits on workers. (A
- * worker still asleep when a small call finishes gives 1, no loss: the caller just ran it alone.)
- */
-const MIN_GAIN = 0.95;
-
 /**
  * Multiply-adds per thread below which a GEMM stays on one thread. Measured on 2 cores (Zen 4, the
  * caller and one worker, bench/threads.bench.ts --sweep): a split 48³ product runs at 0.7–0.8× the
@@ -127,8 +122,6 @@ export const ELEMENT_WORK_PER_THREAD = 2 ** 17;
 const TRANSCENDENTAL_WEIGHT = 32;
 const ADAM_WEIGHT = 8;
 const REDUCE_WEIGHT = 4;
-/** Chunks per thread of a split call: threads claim them as they come free, so a late thread does less. */
-const CHUNKS_PER_THREAD = 4;
 
 /** The wasm kernel set, with its heap exposed for statistics. */
 export interface WasmKernels extends Kernels {
@@ -250,177 +243,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const fnsById = exportNames.map((name) => exports[name]);
   const mr = gemmOptions.mr ?? defaultMr(fma);
 
-  // ----- threads -----
-
   const gemmWork = threading.gemmWorkPerThread ?? GEMM_WORK_PER_THREAD;
   const elementWork = threading.elementWorkPerThread ?? ELEMENT_WORK_PER_THREAD;
-  let threadCount = shared ? threads : 1;
-  let pool: ThreadPool | null = null;
-  /** The workers' GEMM packing buffers (each followed by its edge tile), pool blocks held while they run. */
-  let workerBuffers: number[] = [];
-  let serialCalls = 0;
-
-  function startPool(size: number): void {
-    stopPool();
-    if (size < 2 || !transport) return;
-    // each worker packs into its own buffers, held from the pool for the workers' lifetime
-    const buffers: [number, number][] = [[packPtr, tilePtr]];
-    for (let w = 1; w < size; w++) {
-      // at most an eighth of the pool goes to packing buffers; beyond that, fewer workers
-      if (2 ** orderOf(threadBufferBytes) * w > heap.stats.poolBytes / 8) break;
-      const ptr = heap.scratch(threadBufferBytes);
-      if (ptr < 0) break;
-      buffers.push([ptr, ptr + packBytes]);
-    }
-    workerBuffers = buffers.slice(1).map(([ptr]) => ptr);
-    if (workerBuffers.length === 0) return;
-    pool = new ThreadPool({
-      memory: heap.memory, module, exports: exportNames, buffers, transport, workerSpinMicros: threading.workerSpinMicros,
-    });
-  }
-
-  function stopPool(): void {
-    pool?.dispose();
-    pool = null;
-    for (const ptr of workerBuffers) heap.releaseScratch(ptr, threadBufferBytes);
-    workerBuffers = [];
-  }
-
-  if (threadCount > 1) startPool(threadCount);
-
-  const adaptive = threading.adaptive ?? true;
-  /** Smoothed speed-up of recent split calls, and the time before which calls stay serial. */
-  let gain = 1.5;
-  let serialUntil = 0;
-
-  /** Threads for a call of `work` units when each thread should get at least `perThread` (1: stay serial). */
-  function threadsFor(work: number, perThread: number): number {
-    if (threadCount < 2 || pool === null || work < 2 * perThread || (adaptive && serialUntil > 0 && performance.now() < serialUntil)) {
-      serialCalls++;
-      return 1;
-    }
-    serialUntil = 0;
-    const n = Math.min(threadCount, pool.ready() + 1, Math.floor(work / perThread));
-    if (n < 2) serialCalls++;
-    return n;
-  }
-
-  /**
-   * Splits [0, count) into `chunks` contiguous ranges of whole `quantum`s and calls `each(start,
-   * length)` for each non-empty one.
-   */
-  function splitRange(count: number, chunks: number, quantum: number, each: (start: number, length: number) => void): void {
-    const units = Math.ceil(count / quantum);
-    for (let c = 0; c < chunks; c++) {
-      const start = Math.floor((c * units) / chunks) * quantum;
-      const end = Math.min(count, Math.floor(((c + 1) * units) / chunks) * quantum);
-      if (end > start) each(start, end - start);
-    }
-  }
-
-  /**
-   * Runs export `name` over [0, count) split into chunks for `parts` threads (CHUNKS_PER_THREAD each,
-   * claimed dynamically), whole `quantum`s per chunk; `args(start, length)` gives a chunk's
-   * arguments. False when the job did not fit (nothing ran: run the call serially).
-   */
-  function parallel(name: string, count: number, quantum: number, parts: number, args: (start: number, length: number) => number[]): boolean {
-    const p = pool!;
-    const id = p.id(name);
-    p.begin();
-    splitRange(count, Math.min(parts * CHUNKS_PER_THREAD, Math.ceil(count / quantum)), quantum, (start, length) => {
-      p.chunk();
-      p.call(id, 0, ...args(start, length));
-    });
-    return run();
-  }
-
-  /** Runs the job built on the pool and updates the speed-up estimate; false when it did not fit. */
-  function run(): boolean {
-    const p = pool!;
-    if (!p.run(fnsById)) return false;
-    if (adaptive) {
-      gain = 0.75 * gain + 0.25 * Math.min(p.lastGain, 4);
-      if (gain < MIN_GAIN) {
-        serialUntil = performance.now() + BACKOFF_MS;
-        gain = 1.5; // probe afresh when the back-off ends
-      }
-    }
-    return true;
-  }
-
-  /** `parallel` over contiguous floats: chunks of whole 64-byte lines, so no two threads write one line. */
-  const parallelRanges = (name: string, count: number, parts: number, args: (start: number, length: number) => number[]): boolean =>
-    parallel(name, count, 16, parts, args);
-  /** `parallel` over rows (or other independent units). */
-  const parallelRows = (name: string, count: number, parts: number, args: (start: number, length: number) => number[]): boolean =>
-    parallel(name, count, 1, parts, args);
-
-  const heapF32 = new Float32Array(heap.buffer);
-
-  // ----- staging of operands that are not on the heap -----
-
-  const scratchBlocks: number[] = [];
-  const scratchSizes: number[] = [];
-  const copyBacks: [Float32Array, number][] = [];
-  let stagingUsed = 0;
-
-  /** Room for `bytes` for one call: in the staging area, else a pool block; −1 when neither has any. */
-  function room(bytes: number): number {
-    const padded = padTo64(bytes);
-    if (stagingUsed + padded <= stagingBytes) {
-      const ptr = stagingBase + stagingUsed;
-      stagingUsed += padded;
-      return ptr;
-    }
-    const ptr = heap.scratch(bytes);
-    if (ptr >= 0) {
-      scratchBlocks.push(ptr);
-      scratchSizes.push(bytes);
-    }
-    return ptr;
-  }
-
-  /** Byte address of `a` in memory, copying it into staging when it is not resident; −1 when no room. */
-  function input(a: Float32Array): number {
-    if (heap.isResident(a)) return a.byteOffset;
-    const ptr = room(a.byteLength);
-    if (ptr >= 0) heapF32.set(a, ptr >> 2);
-    return ptr;
-  }
-
-  /** Like `input`; the result is copied back to `a` by `finish` (for outputs and in-place operands). */
-  function output(a: Float32Array, copyIn: boolean): number {
-    if (heap.isResident(a)) return a.byteOffset;
-    const ptr = copyIn ? input(a) : room(a.byteLength);
-    if (ptr >= 0) copyBacks.push([a, ptr]);
-    return ptr;
-  }
-
-  /** Copies staged outputs back and releases staging and scratch; with `ok` false only releases. */
-  function finish(ok: boolean): void {
-    if (ok) for (const [a, ptr] of copyBacks) a.set(heapF32.subarray(ptr >> 2, (ptr >> 2) + a.length));
-    for (let i = 0; i < scratchBlocks.length; i++) heap.releaseScratch(scratchBlocks[i], scratchSizes[i]);
-    scratchBlocks.length = 0;
-    scratchSizes.length = 0;
-    copyBacks.length = 0;
-    stagingUsed = 0;
-  }
-
-  /** Stages inputs and outputs; returns their addresses, or null (after releasing) when out of room. */
-  function stage(inputs: readonly Float32Array[], outputs: readonly Float32Array[], inPlace = false): number[] | null {
-    const ptrs: number[] = [];
-    for (const a of inputs) {
-      const p = input(a);
-      if (p < 0) return (finish(false), null);
-      ptrs.push(p);
-    }
-    for (const a of outputs) {
-      const p = output(a, inPlace);
-      if (p < 0) return (finish(false), null);
-      ptrs.push(p);
-    }
-    return ptrs;
-  }
+  const scheduler = new KernelScheduler({
+    heap, module, exportNames, functions: fnsById, callerBuffers: [packPtr, tilePtr], packBytes, threadBufferBytes,
+    transport, threads, shared, workerSpinMicros: threading.workerSpinMicros, adaptive: threading.adaptive ?? true,
+  });
+  const staging = new OperandStaging(heap, stagingBase, stagingBytes);
 
   // ----- kernels -----
 
@@ -433,14 +262,14 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
 
   function unary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): void {
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.unary(op, x, out, param);
-    const p = stage([x], [out]);
+    const p = staging.stage([x], [out]);
     if (!p) return jsKernels.unary(op, x, out, param);
     const n = out.length;
-    const parts = threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork);
-    if (parts < 2 || !parallelRanges(`unary_${op}`, n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, param])) {
+    const parts = scheduler.threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork);
+    if (parts < 2 || !scheduler.ranges(`unary_${op}`, n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, param])) {
       unaryFn(op)(p[0], p[1], n, param);
     }
-    finish(true);
+    staging.finish(true);
   }
 
   const binaryFns = new Map<string, Fn>();
@@ -491,15 +320,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(a) || !isF32(b) || !isF32(out) || out.length === 0) return js();
     const plan = binaryPlan(op, a, b, layout);
     if (!plan) return js();
-    const p = stage([a, plan.right], [out]);
+    const p = staging.stage([a, plan.right], [out]);
     if (!p) return js();
     const { f, name, shape, sa, sb, colA, colB } = plan;
     const rank = shape.length;
-    const parts = rank <= 2 ? threadsFor(out.length, elementWork) : 1;
+    const parts = rank <= 2 ? scheduler.threadsFor(out.length, elementWork) : 1;
     if (rank <= 1) {
       const n = rank === 0 ? 1 : shape[0];
       // a vector operand moves with the range, a scalar one stays
-      if (parts < 2 || !parallelRanges(name, n, parts, (s, len) => [p[0] + colA * s * 4, p[1] + colB * s * 4, p[2] + s * 4, 1, len, 0, 0])) {
+      if (parts < 2 || !scheduler.ranges(name, n, parts, (s, len) => [p[0] + colA * s * 4, p[1] + colB * s * 4, p[2] + s * 4, 1, len, 0, 0])) {
         f(p[0], p[1], p[2], 1, n, 0, 0);
       }
     } else {
@@ -508,7 +337,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       const aRow = sa[rank - 2] * 4;
       const bRow = sb[rank - 2] * 4;
       if (rank === 2) {
-        if (parts < 2 || !parallelRows(name, rows, parts, (r, count) => [p[0] + r * aRow, p[1] + r * bRow, p[2] + r * cols * 4, count, cols, aRow, bRow])) {
+        if (parts < 2 || !scheduler.rows(name, rows, parts, (r, count) => [p[0] + r * aRow, p[1] + r * bRow, p[2] + r * cols * 4, count, cols, aRow, bRow])) {
           f(p[0], p[1], p[2], rows, cols, aRow, bRow);
         }
       } else {
@@ -519,7 +348,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         });
       }
     }
-    finish(true);
+    staging.finish(true);
   }
 
   /** Whether `arrays` all live on the heap (so a call needs no staging). */
@@ -528,7 +357,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   /** `unary` with everything fixed, for replay: the same function and arguments its serial path uses. */
   function bindUnary(op: UnaryKernel, x: FloatArray, out: FloatArray, param: number): (() => void) | null {
     const n = out.length;
-    if (n === 0 || !resident(x, out) || threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork) > 1) return null;
+    if (n === 0 || !resident(x, out) || scheduler.threadsFor(n * (unaryBodies[op].kind === 'f64' ? TRANSCENDENTAL_WEIGHT : 1), elementWork) > 1) return null;
     const f = unaryFn(op);
     const px = x.byteOffset, po = out.byteOffset;
     return () => f(px, po, n, param);
@@ -538,7 +367,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   function bindBinary(op: BinaryKernel, a: FloatArray, b: FloatArray, out: FloatArray, layout: BroadcastLayout): (() => void) | null {
     if (out.length === 0 || !resident(a, b, out)) return null;
     const plan = binaryPlan(op, a as Float32Array, b as Float32Array, layout);
-    if (!plan || plan.shape.length > 2 || threadsFor(out.length, elementWork) > 1) return null;
+    if (!plan || plan.shape.length > 2 || scheduler.threadsFor(out.length, elementWork) > 1) return null;
     const { f, right, shape, sa, sb } = plan;
     const pa = a.byteOffset, pb = right.byteOffset, po = out.byteOffset;
     if (shape.length <= 1) {
@@ -559,14 +388,14 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     if (!isF32(cond) || !isF32(a) || !isF32(b) || !isF32(out) || out.length === 0 || (rank > 1 && cols < 16)) {
       return jsKernels.where(cond, a, b, out, outShape, strides);
     }
-    const p = stage([cond, a, b], [out]);
+    const p = staging.stage([cond, a, b], [out]);
     if (!p) return jsKernels.where(cond, a, b, out, outShape, strides);
     const last = merged.strides.map((s) => (rank === 0 ? 1 : s[rank - 1]));
     const name = `where_${last.map(kindOf).join('')}`;
     const f = fnOf(name);
     if (rank <= 1) {
-      const parts = threadsFor(cols, elementWork);
-      if (parts < 2 || !parallelRanges(name, cols, parts, (s, len) => [p[0] + last[0] * s * 4, p[1] + last[1] * s * 4, p[2] + last[2] * s * 4, p[3] + s * 4, len])) {
+      const parts = scheduler.threadsFor(cols, elementWork);
+      if (parts < 2 || !scheduler.ranges(name, cols, parts, (s, len) => [p[0] + last[0] * s * 4, p[1] + last[1] * s * 4, p[2] + last[2] * s * 4, p[3] + s * 4, len])) {
         f(p[0], p[1], p[2], p[3], cols);
       }
     } else {
@@ -576,20 +405,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         o += cols * 4;
       });
     }
-    finish(true);
+    staging.finish(true);
   }
 
   const clampFn = fnOf('clamp');
   function clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void {
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.clamp(x, lo, hi, out);
-    const p = stage([x], [out]);
+    const p = staging.stage([x], [out]);
     if (!p) return jsKernels.clamp(x, lo, hi, out);
     const n = out.length;
-    const parts = threadsFor(n, elementWork);
-    if (parts < 2 || !parallelRanges('clamp', n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, Math.fround(lo), Math.fround(hi)])) {
+    const parts = scheduler.threadsFor(n, elementWork);
+    if (parts < 2 || !scheduler.ranges('clamp', n, parts, (s, len) => [p[0] + s * 4, p[1] + s * 4, len, Math.fround(lo), Math.fround(hi)])) {
       clampFn(p[0], p[1], n, Math.fround(lo), Math.fround(hi));
     }
-    finish(true);
+    staging.finish(true);
   }
 
   const gemm = fnOf('gemm_f32');
@@ -603,16 +432,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       return jsKernels.matmul(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, bias, relu);
     }
     if (batch === 0 || m === 0 || n === 0) return;
-    const p = stage(bias ? [a, b, bias as Float32Array] : [a, b], [out]);
+    const p = staging.stage(bias ? [a, b, bias as Float32Array] : [a, b], [out]);
     // no room for the operands: the kernel's own arithmetic in JavaScript, so the bits do not depend on where they live
     if (!p) return matmulFloat32(a, b, out, batch, m, k, n, transA, transB, aBatchStride, bBatchStride, fusedMultiplyAdd, bias as Float32Array | undefined, relu);
     const biasPtr = bias ? p[2] : 0;
     const outPtr = p[p.length - 1];
-    const parts = threadsFor(batch * m * n * k, gemmWork);
+    const parts = scheduler.threadsFor(batch * m * n * k, gemmWork);
     if (parts < 2 || !parallelGemm(p[0], p[1], outPtr, biasPtr, relu ? 1 : 0, batch, m, k, n, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride, parts)) {
       serialGemm(p[0], p[1], outPtr, biasPtr, relu, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
     }
-    finish(true);
+    staging.finish(true);
   }
 
   /** The batched GEMM on this thread, operands at byte addresses. */
@@ -636,7 +465,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, bias?: FloatArray, relu = false,
   ): (() => void) | null {
     if (k === 0 || batch === 0 || m === 0 || n === 0 || !resident(a, b, out, ...(bias ? [bias] : []))) return null;
-    if (threadsFor(batch * m * n * k, gemmWork) > 1) return null;
+    if (scheduler.threadsFor(batch * m * n * k, gemmWork) > 1) return null;
     const pa = a.byteOffset, pb = b.byteOffset, po = out.byteOffset, pbias = bias ? bias.byteOffset : 0;
     return () => serialGemm(pa, pb, po, pbias, relu, batch, m, k, n, transA, transB, aBatchStride, bBatchStride);
   }
@@ -656,18 +485,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const lda = (aCols ? m : k) * 4;
     const ldb = (bTrans ? k : n) * 4;
     const ldc = n * 4;
-    const p = pool!;
-    const id = p.id('gemm_f32');
-    p.begin();
+    const id = scheduler.begin('gemm_f32');
     if (batch >= parts) {
       splitRange(batch, Math.min(batch, parts * CHUNKS_PER_THREAD), 1, (start, count) => {
-        p.chunk();
+        scheduler.chunk();
         for (let i = start; i < start + count; i++) {
-          p.call(id, FLAG_THREAD_BUFFERS, a + i * aBatchStride * 4, b + i * bBatchStride * 4, out + i * m * n * 4,
+          scheduler.call(id, FLAG_THREAD_BUFFERS, a + i * aBatchStride * 4, b + i * bBatchStride * 4, out + i * m * n * 4,
             m, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc);
         }
       });
-      return run();
+      return scheduler.run();
     }
     const byColumns = n >= 32 * parts;
     const quantum = byColumns ? 16 : mr;
@@ -675,95 +502,95 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const chunks = Math.min(parts * CHUNKS_PER_THREAD, pieces);
     if (chunks < 2) return false;
     splitRange(byColumns ? n : m, chunks, quantum, (start, count) => {
-      p.chunk();
+      scheduler.chunk();
       for (let i = 0; i < batch; i++) {
         const ai = a + i * aBatchStride * 4;
         const bi = b + i * bBatchStride * 4;
         const ci = out + i * m * n * 4;
         if (byColumns) {
           // columns start…start+count of op(B), C and the bias
-          p.call(id, FLAG_THREAD_BUFFERS, ai, bi + start * (bTrans ? ldb : 4), ci + start * 4,
+          scheduler.call(id, FLAG_THREAD_BUFFERS, ai, bi + start * (bTrans ? ldb : 4), ci + start * 4,
             m, k, count, aCols, bTrans, bias === 0 ? 0 : bias + start * 4, relu, lda, ldb, ldc);
         } else {
           // rows start…start+count of op(A) and C
-          p.call(id, FLAG_THREAD_BUFFERS, ai + start * (aCols ? 4 : lda), bi, ci + start * ldc,
+          scheduler.call(id, FLAG_THREAD_BUFFERS, ai + start * (aCols ? 4 : lda), bi, ci + start * ldc,
             count, k, n, aCols, bTrans, bias, relu, lda, ldb, ldc);
         }
       }
     });
-    return run();
+    return scheduler.run();
   }
 
   const adamFn = fnOf('adam');
   const polyakFn = fnOf('polyak');
   function polyak(target: FloatArray, source: FloatArray, tau: number): void {
     if (!isF32(target) || !isF32(source) || target.length === 0) return jsKernels.polyak(target, source, tau);
-    const p = stage([source], [target], true);
+    const p = staging.stage([source], [target], true);
     if (!p) return jsKernels.polyak(target, source, tau);
     polyakFn(p[1], p[0], target.length, 1 - tau, tau);
-    finish(true);
+    staging.finish(true);
   }
 
   const sumOfSquaresFn = fnOf('sum_of_squares') as unknown as (x: number, n: number) => number;
   function sumOfSquares(x: FloatArray): number {
     if (!isF32(x) || x.length === 0) return jsKernels.sumOfSquares(x);
-    const p = stage([x], []);
+    const p = staging.stage([x], []);
     if (!p) return jsKernels.sumOfSquares(x);
     const total = sumOfSquaresFn(p[0], x.length);
-    finish(true);
+    staging.finish(true);
     return total;
   }
 
   const scaleFn = fnOf('scale');
   function scale(x: FloatArray, coefficient: number, out: FloatArray): void {
     if (!isF32(x) || !isF32(out) || out.length === 0) return jsKernels.scale(x, coefficient, out);
-    const p = stage([x], [out]);
+    const p = staging.stage([x], [out]);
     if (!p) return jsKernels.scale(x, coefficient, out);
     scaleFn(p[0], p[1], out.length, coefficient);
-    finish(true);
+    staging.finish(true);
   }
 
   function adam(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
     if (!isF32(param) || !isF32(grad) || !isF32(m) || !isF32(v) || param.length === 0) return jsKernels.adam(param, grad, m, v, hyper);
-    const p = stage([grad], [param, m, v], true);
+    const p = staging.stage([grad], [param, m, v], true);
     if (!p) return adamFloat32(param, grad, m, v, hyper);
     const n = param.length;
     const scalars = adamScalars(hyper);
-    const parts = threadsFor(n * ADAM_WEIGHT, elementWork);
-    if (parts < 2 || !parallelRanges('adam', n, parts, (s, len) => [p[1] + s * 4, p[0] + s * 4, p[2] + s * 4, p[3] + s * 4, len, ...scalars])) {
+    const parts = scheduler.threadsFor(n * ADAM_WEIGHT, elementWork);
+    if (parts < 2 || !scheduler.ranges('adam', n, parts, (s, len) => [p[1] + s * 4, p[0] + s * 4, p[2] + s * 4, p[3] + s * 4, len, ...scalars])) {
       adamFn(p[1], p[0], p[2], p[3], n, ...scalars);
     }
-    finish(true);
+    staging.finish(true);
   }
 
   const reduceRows: Record<ReduceKernel, Fn> = { sum: fnOf('reduce_sum_rows'), max: fnOf('reduce_max_rows'), min: fnOf('reduce_min_rows') };
   const reduceCols: Record<ReduceKernel, Fn> = { sum: fnOf('reduce_sum_cols'), max: fnOf('reduce_max_cols'), min: fnOf('reduce_min_cols') };
   function reduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void {
     if (!isF32(x) || !isF32(out) || len === 0 || out.length === 0) return jsKernels.reduce(op, x, outer, len, inner, out);
-    const p = stage([x], [out]);
+    const p = staging.stage([x], [out]);
     // no room: columns in JavaScript give the kernel's bits; rows need its lane order
     if (!p) return inner === 1 ? reduceRowsInLanes(op, x, outer, len, out) : jsKernels.reduce(op, x, outer, len, inner, out);
     // only independent outputs are split: rows of the result, or blocks of its columns
-    const parts = outer * inner > 1 ? threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) : 1;
+    const parts = outer * inner > 1 ? scheduler.threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) : 1;
     if (inner === 1) {
       const name = `reduce_${op}_rows`;
-      if (parts < 2 || !parallelRanges(name, outer, parts, (o, count) => [p[0] + o * len * 4, p[1] + o * 4, count, len])) {
+      if (parts < 2 || !scheduler.ranges(name, outer, parts, (o, count) => [p[0] + o * len * 4, p[1] + o * 4, count, len])) {
         reduceRows[op](p[0], p[1], outer, len);
       }
     } else {
       const name = `reduce_${op}_cols`;
       const done = parts >= 2 && (outer >= parts
-        ? parallelRows(name, outer, parts, (o, count) => [p[0] + o * len * inner * 4, p[1] + o * inner * 4, count, len, inner, inner])
-        : parallelRanges(name, inner, parts, (i, count) => [p[0] + i * 4, p[1] + i * 4, outer, len, inner, count]));
+        ? scheduler.rows(name, outer, parts, (o, count) => [p[0] + o * len * inner * 4, p[1] + o * inner * 4, count, len, inner, inner])
+        : scheduler.ranges(name, inner, parts, (i, count) => [p[0] + i * 4, p[1] + i * 4, outer, len, inner, count]));
       if (!done) reduceCols[op](p[0], p[1], outer, len, inner, inner);
     }
-    finish(true);
+    staging.finish(true);
   }
 
   /** `reduce` with everything fixed, for replay (operands on the heap, one thread's worth of work). */
   function bindReduce(op: ReduceKernel, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): (() => void) | null {
     if (len === 0 || out.length === 0 || !resident(x, out)) return null;
-    if (outer * inner > 1 && threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) > 1) return null;
+    if (outer * inner > 1 && scheduler.threadsFor(outer * len * inner * REDUCE_WEIGHT, elementWork) > 1) return null;
     const px = x.byteOffset, po = out.byteOffset;
     if (inner === 1) {
       const f = reduceRows[op];
@@ -779,15 +606,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     const merged = mergeDims(view.shape, [view.strides]);
     const rank = merged.shape.length;
     const strides = merged.strides[0];
-    const p = stage([x], [out]);
+    const p = staging.stage([x], [out]);
     if (!p) return jsKernels.copyStrided(x, view, out);
     const src = p[0] + view.offset * 4;
-    const parts = rank === 1 || rank === 2 ? threadsFor(out.length, elementWork) : 1;
+    const parts = rank === 1 || rank === 2 ? scheduler.threadsFor(out.length, elementWork) : 1;
     if (rank === 0) copy2d(src, p[1], 1, 1, 0, 4);
     else if (rank === 1) {
       const n = merged.shape[0];
       const step = strides[0] * 4;
-      if (parts < 2 || !parallelRanges('copy_2d', n, parts, (s, count) => [src + s * step, p[1] + s * 4, 1, count, 0, step])) {
+      if (parts < 2 || !scheduler.ranges('copy_2d', n, parts, (s, count) => [src + s * step, p[1] + s * 4, 1, count, 0, step])) {
         copy2d(src, p[1], 1, n, 0, step);
       }
     } else if (rank === 2) {
@@ -795,7 +622,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       const cols = merged.shape[1];
       const rowStride = strides[0] * 4;
       const colStride = strides[1] * 4;
-      if (parts < 2 || !parallelRows('copy_2d', rows, parts, (r, count) => [src + r * rowStride, p[1] + r * cols * 4, count, cols, rowStride, colStride])) {
+      if (parts < 2 || !scheduler.rows('copy_2d', rows, parts, (r, count) => [src + r * rowStride, p[1] + r * cols * 4, count, cols, rowStride, colStride])) {
         copy2d(src, p[1], rows, cols, rowStride, colStride);
       }
     } else {
@@ -809,7 +636,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
         o += rows * cols * 4;
       });
     }
-    finish(true);
+    staging.finish(true);
   }
 
   // Whether relaxed_madd fuses here (the spec lets it round once or twice): (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused
@@ -829,28 +656,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     fusedMultiplyAdd,
     heapStats: () => ({ ...heap.stats }),
     get threads() {
-      return threadCount;
+      return scheduler.threads;
     },
     setThreads(count: number): void {
       checkThreads('setThreads', count);
-      if (count > 1 && !shared) {
-        throw new RangeError(`setThreads(${count}): this kernel set was created with one thread (VARL_THREADS=1, threads: 1, `
-          + 'or no workers over shared memory in this runtime), so its memory is not shared; create it with threads > 1');
-      }
-      if (count > 1 && (pool === null || count > pool.threads)) startPool(count);
-      threadCount = count;
+      scheduler.setThreads(count);
     },
-    whenThreadsReady: (timeoutMs?: number) => pool ? pool.whenReady(timeoutMs) : Promise.resolve(threadCount === 1),
-    threadStats: () => ({
-      parallelCalls: pool?.stats.parallelCalls ?? 0,
-      serialCalls,
-      workerChunks: pool?.stats.workerChunks ?? 0,
-      readyWorkers: pool?.ready() ?? 0,
-    }),
-    dispose: () => {
-      stopPool();
-      threadCount = 1;
-    },
+    whenThreadsReady: (timeoutMs?: number) => scheduler.whenReady(timeoutMs),
+    threadStats: () => scheduler.stats(),
+    dispose: () => scheduler.dispose(),
     allocate: (dtype: DType, size: number) => heap.allocate(dtype, size),
     unary,
     binary,
