@@ -1,36 +1,35 @@
 /**
  * The varl command line (run through bin/varl.js, or `node --import tsx algorithms/cli.ts`):
  *
- *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--resume]
+ *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--set KEY=VALUE] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR] [--inference-iterations K]
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
  *
- * Every argument is checked (flags, env id, config file, run folder) before any work is done;
- * usage errors exit with status 2, a failed run with 1, an interrupted one (SIGINT) with 130.
+ * Every argument is checked (flags, env id, config file, run folder) before any work is done, by
+ * node/command-plan.ts; usage errors exit with status 2, a failed run with 1, an interrupted one
+ * (SIGINT) with 130.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ParseArgsConfig } from 'node:util';
-import { MUJOCO_ENV_IDS, make, rewardThreshold, prepareEnv, registeredIds } from '../envs/index.ts';
-import type { AlgorithmRecord } from './common/algorithm.ts';
-import { ConfigError } from './common/config.ts';
+import { make, prepareEnv } from '../envs/index.ts';
 import { stopOnEvalReturn } from './common/callbacks.ts';
 import { evaluate, recordEpisode } from './common/evaluate.ts';
 import { NonFiniteLossError } from './common/runner.ts';
-import { UsageError, integerFlag, parseFlags } from './node/usage.ts';
+import { UsageError } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
-import { hasCheckpoint, loadAgent, readCheckpointMeta, resolveCheckpointDir } from './node.ts';
-import { ALGORITHMS, algorithmNames, findAlgorithm } from './registry.ts';
-import { checkFramesDir, checkVideoFile, writeEpisodeFiles } from './node/episode-files.ts';
+import { loadAgent, resolveCheckpointDir } from './node.ts';
+import { writeEpisodeFiles } from './node/episode-files.ts';
 import { firstEvalReaching } from './node/run-logger.ts';
-import { checkKernels, checkOutDir, holdsRun, lockRunDir, readRunFile } from './node/run-dir.ts';
+import { lockRunDir } from './node/run-dir.ts';
 import { currentKernels } from './common/checkpoint.ts';
+import { parseAlgorithm, planCommand, usage, type EvalPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
 
 export { UsageError };
+export { parseSetFlags, planCommand, returnThresholdFlag, type EvalPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
 
 /** The package folder: the repository, or the installed package (this file then runs from dist/algorithms). */
 const ROOT = ((): string => {
@@ -38,379 +37,6 @@ const ROOT = ((): string => {
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
 })();
-
-function usage(): string {
-  const names = algorithmNames().join('|');
-  const algorithms = ALGORITHMS.map((r) => {
-    const presets = Object.keys(r.presets);
-    const envPresets = Object.keys(r.envPresets);
-    return `      ${r.name.padEnd(6)} ${r.summary}` +
-      (presets.length ? `\n             --preset ${presets.join(' | ')}` : '') +
-      (envPresets.length ? `\n             per-env presets: ${envPresets.join(', ')}` : '');
-  }).join('\n');
-  const evalFlags = ALGORITHMS.flatMap((r) => Object.entries(r.evalFlags).map(([flag, f]) =>
-    `      --${flag} K${' '.repeat(Math.max(1, 22 - flag.length))}${r.name.toUpperCase()}: ${f.description}`)).join('\n');
-  return `usage:
-  varl train --algo ${names} --env <id> [options]
-      --steps N              total env steps (default: the env's preset, else 100000)
-      --seed S               root seed (default 0)
-      --out DIR              run folder (default runs/<algo>-<env>-s<seed>, suffixed -2, -3… if taken)
-      --preset NAME          a named preset of the algorithm (below)
-      --config FILE.json     algorithm config overrides (keys of the algorithm's config)
-      --set KEY=VALUE        one config override, after --config's; VALUE is JSON, else a string
-                             (--set leapfrogSteps=3 --set hiddenSizes=[64,64]); repeatable
-      --resume               continue the run in --out from its last checkpoint
-      --force                start over in an --out that already holds a run (or write into a folder that is not one)
-      --allow-kernel-change  resume under another kernel set than the run's (no longer bit-identical)
-      --no-preset            ignore the per-env preset (RL Zoo hyperparameters)
-      --eval-every N         env steps between evaluations (default 1000; 0 = off)
-      --eval-episodes N      episodes per evaluation (default 10)
-      --eval-seed N          evaluation episode i resets with seed N + i (default: seed + 1000000)
-      --checkpoint-every N   env steps between checkpoints (default 1000)
-      --stop-at-return R     stop once an evaluation's mean return reaches R ('threshold': the env's reward threshold)
-      --quiet                no progress output
-    algorithms:
-${algorithms}
-  varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR]
-      prints {"mean", "std", …} of the deterministic policy as JSON
-      --video FILE.svg       also write the first episode as an animated SVG (played at the env's render fps)
-      --frames DIR           also write it as one SVG per state, frame-00000.svg, … (a new or empty folder)
-${evalFlags}
-  varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
-      amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
-      see varl analyze help)
-  varl sweep plan|run|job|submit|status|report …
-      a sweep file (JSON or YAML) expanded into training jobs, run on parallel processes or
-      SLURM, resumable; reports with 95% intervals (see varl sweep help)
-  varl tune <file> [--out DIR] [--jobs N]
-      random search with successive halving over the sweep file's search space, then the best
-      configurations re-evaluated on fresh seeds
-  varl bench [args…]         runs the bench suite (npm run bench)
-  varl help`;
-}
-
-const TRAIN_OPTIONS = {
-  algo: { type: 'string' },
-  env: { type: 'string' },
-  preset: { type: 'string' },
-  steps: { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  config: { type: 'string' },
-  set: { type: 'string', multiple: true },
-  resume: { type: 'boolean' },
-  force: { type: 'boolean' },
-  'allow-kernel-change': { type: 'boolean' },
-  'no-preset': { type: 'boolean' },
-  'eval-every': { type: 'string' },
-  'eval-episodes': { type: 'string' },
-  'eval-seed': { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  'stop-at-return': { type: 'string' },
-  quiet: { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
-
-const EVAL_OPTIONS = {
-  checkpoint: { type: 'string' },
-  episodes: { type: 'string' },
-  seed: { type: 'string' },
-  video: { type: 'string' },
-  frames: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
-
-/** Every algorithm's extra eval flags, as string options. */
-function evalFlagOptions(): Record<string, { type: 'string' }> {
-  return Object.fromEntries(ALGORITHMS.flatMap((r) => Object.keys(r.evalFlags)).map((flag) => [flag, { type: 'string' as const }]));
-}
-
-/** Everything `train` needs, resolved and validated. */
-export interface TrainPlan {
-  readonly kind: 'train';
-  /** The algorithm's registry name ('sac'). */
-  readonly algorithm: string;
-  readonly envId: string;
-  readonly totalSteps: number;
-  readonly seed: number;
-  readonly outDir: string;
-  /** The resolved algorithm config (defaults ← preset ← config file ← seed). */
-  readonly config: Record<string, unknown>;
-  readonly presetSource: string | null;
-  /** The named preset applied (--preset), if any. */
-  readonly preset: string | null;
-  readonly resume: boolean;
-  readonly evalEvery: number;
-  readonly evalEpisodes: number;
-  /** Evaluation episode i resets with seed evalSeed + i; absent: the runner's default (seed + 1 000 000). */
-  readonly evalSeed?: number;
-  readonly checkpointEvery: number;
-  /** Training stops once an evaluation's mean return reaches this (`--stop-at-return`); absent: runs the full budget. */
-  readonly stopAtReturn?: number;
-  readonly quiet: boolean;
-  /** Things to tell the user before training (e.g. a kernel change on resume). */
-  readonly warnings: readonly string[];
-  /** A resume under other kernels than the run's was asked for (--allow-kernel-change). */
-  readonly allowKernelChange: boolean;
-}
-
-export interface EvalPlan {
-  readonly kind: 'eval';
-  readonly checkpointDir: string;
-  readonly episodes: number;
-  readonly seed: number;
-  /** The checkpoint's algorithm (registry name) and env id, read and checked when planning. */
-  readonly algorithm: string;
-  readonly envId: string;
-  /** The env step the checkpoint was saved at. */
-  readonly step: number;
-  /** The algorithm's eval flags given (e.g. IAPO's inference-iterations), by flag name. */
-  readonly flags: Readonly<Record<string, number>>;
-  /** Where to write the first evaluation episode as an animated SVG (`--video`), or null. */
-  readonly videoFile: string | null;
-  /** Where to write that episode as one SVG per state (`--frames`), or null. */
-  readonly framesDir: string | null;
-}
-
-export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
-
-/** The registered ids and the MuJoCo ids, which register when their runtime loads (`prepareEnv`, before any env is made). */
-function knownEnvIds(): string[] {
-  return [...new Set([...registeredIds(), ...MUJOCO_ENV_IDS])];
-}
-
-function checkEnvId(command: string, id: string | undefined): string {
-  if (id === undefined) throw new UsageError(`${command}: --env <id> is required; known ids: ${knownEnvIds().join(', ')}`);
-  if (!knownEnvIds().includes(id)) throw new UsageError(`${command}: unknown env id '${id}'; known ids: ${knownEnvIds().join(', ')}`);
-  return id;
-}
-
-function readConfigFile(file: string, cwd: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.resolve(cwd, file), 'utf8');
-  } catch (error) {
-    throw new UsageError(`train: cannot read --config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`train: --config ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-
-/**
- * The config overrides of `--set KEY=VALUE` flags: VALUE parsed as JSON (numbers, booleans, arrays,
- * null, quoted strings), else taken as a string (`--set activation=tanh`). A key given twice is refused.
- */
-export function parseSetFlags(assignments: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const assignment of assignments) {
-    const at = assignment.indexOf('=');
-    const key = at > 0 ? assignment.slice(0, at).trim() : '';
-    if (key === '') throw new UsageError(`train: --set expects KEY=VALUE, got '${assignment}'`);
-    if (Object.hasOwn(out, key)) throw new UsageError(`train: --set ${key} is given twice`);
-    const raw = assignment.slice(at + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // not JSON: the string itself
-    }
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
-
-/** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
-export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan {
-  const [command, ...rest] = argv;
-  if ((command === 'train' || command === 'eval') && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      return { kind: 'help' };
-    case 'bench':
-      return { kind: 'bench', args: rest };
-    case 'analyze':
-      return { kind: 'analyze', args: rest };
-    case 'sweep':
-      return { kind: 'sweep', args: rest };
-    case 'tune':
-      return { kind: 'tune', args: rest };
-    case 'eval': {
-      const { values } = parseFlags('eval', rest, { ...EVAL_OPTIONS, ...evalFlagOptions() });
-      if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
-      const episodes = integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000);
-      const seed = integerFlag('eval', 'seed', values.seed, 0, 0);
-      let dir = path.resolve(cwd, values.checkpoint);
-      if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) dir = path.join(dir, 'checkpoint');
-      if (!hasCheckpoint(dir)) throw new UsageError(`eval: no checkpoint at ${values.checkpoint} (expected meta.json there or in its checkpoint/ folder)`);
-      const meta = readCheckpointMeta(dir);
-      const record = findAlgorithm(meta.algorithm);
-      if (!record) throw new UsageError(`eval: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
-      if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
-      const flags: Record<string, number> = {};
-      for (const [flag, value] of Object.entries(values)) {
-        if (flag in EVAL_OPTIONS || typeof value !== 'string') continue;
-        if (!Object.hasOwn(record.evalFlags, flag)) {
-          const owners = ALGORITHMS.filter((r) => Object.hasOwn(r.evalFlags, flag)).map((r) => r.name.toUpperCase()).join(', ');
-          throw new UsageError(`eval: --${flag} applies to ${owners} checkpoints only`);
-        }
-        const { min, max } = record.evalFlags[flag];
-        flags[flag] = integerFlag('eval', flag, value, 0, min, max);
-      }
-      return {
-        kind: 'eval',
-        checkpointDir: dir,
-        algorithm: record.name,
-        envId: meta.envId,
-        step: meta.training.step as number,
-        episodes,
-        seed,
-        flags,
-        videoFile: values.video === undefined ? null : checkVideoFile(values.video, cwd),
-        framesDir: values.frames === undefined ? null : checkFramesDir(values.frames, cwd),
-      };
-    }
-    case 'train':
-      return planTrain(rest, cwd);
-    default:
-      throw new UsageError(`unknown command '${command}'; expected train, eval, analyze, sweep, tune, bench or help`);
-  }
-}
-
-function planTrain(args: readonly string[], cwd: string): TrainPlan {
-  const { values } = parseFlags('train', [...args], TRAIN_OPTIONS);
-  // On --resume the run's own settings are the defaults.
-  const schedule = (envId: string, saved?: Partial<TrainPlan>) => {
-    const savedEvalSeed = saved?.evalSeed;
-    if (savedEvalSeed !== undefined && !Number.isSafeInteger(savedEvalSeed)) throw new UsageError(`train --resume: run.json: 'evalSeed' is ${JSON.stringify(savedEvalSeed)}`);
-    const evalSeed = values['eval-seed'] !== undefined ? integerFlag('train', 'eval-seed', values['eval-seed'], 0, 0) : savedEvalSeed;
-    const savedStop = saved?.stopAtReturn;
-    if (savedStop !== undefined && !Number.isFinite(savedStop)) throw new UsageError(`train --resume: run.json: 'stopAtReturn' is ${JSON.stringify(savedStop)}`);
-    const stopAtReturn = values['stop-at-return'] !== undefined ? returnThresholdFlag('train', 'stop-at-return', values['stop-at-return'], envId) : savedStop;
-    return {
-      evalEvery: integerFlag('train', 'eval-every', values['eval-every'], saved?.evalEvery ?? 1000, 0),
-      evalEpisodes: integerFlag('train', 'eval-episodes', values['eval-episodes'], saved?.evalEpisodes ?? 10, 1, 100_000),
-      checkpointEvery: integerFlag('train', 'checkpoint-every', values['checkpoint-every'], saved?.checkpointEvery ?? 1000, 0),
-      // Only present when given, so run.json of a plain `varl train` is unchanged.
-      ...(evalSeed !== undefined ? { evalSeed } : {}),
-      ...(stopAtReturn !== undefined ? { stopAtReturn } : {}),
-    };
-  };
-  const quiet = values.quiet ?? false;
-
-  if (values.resume) {
-    if (values.force) throw new UsageError('train: --resume and --force exclude each other');
-    if (values.config !== undefined || values.preset !== undefined || values.set !== undefined) {
-      throw new UsageError('train --resume: the config comes from the run; --config, --set and --preset are not accepted');
-    }
-    const outDir = values.out !== undefined ? path.resolve(cwd, values.out)
-      : defaultOutDir(cwd, parseAlgorithm(values.algo).name, checkEnvId('train', values.env), integerFlag('train', 'seed', values.seed, 0, 0), false);
-    const runFile = path.join(outDir, 'run.json');
-    if (!fs.existsSync(runFile) || !hasCheckpoint(path.join(outDir, 'checkpoint'))) {
-      throw new UsageError(`train --resume: ${outDir} holds no run with a checkpoint (run.json and checkpoint/meta.json)`);
-    }
-    const run = readRunFile(runFile);
-    const record = parseAlgorithm(run.algorithm);
-    checkEnvId('train --resume', run.envId);
-    for (const [flag, saved] of [['algo', run.algorithm], ['env', run.envId], ['seed', String(run.seed)]] as const) {
-      const given = values[flag];
-      if (given !== undefined && given !== saved) throw new UsageError(`train --resume: --${flag} ${given} differs from the run's ${saved}`);
-    }
-    let meta;
-    try {
-      meta = readCheckpointMeta(path.join(outDir, 'checkpoint'));
-    } catch (error) {
-      throw new UsageError(`train --resume: ${(error as Error).message}`);
-    }
-    if (meta.algorithm.toLowerCase() !== record.name || meta.envId !== run.envId) {
-      throw new UsageError(`train --resume: the checkpoint in ${outDir} is ${meta.algorithm} on ${meta.envId}, the run is ${record.name.toUpperCase()} on ${run.envId}`);
-    }
-    const totalSteps = integerFlag('train', 'steps', values.steps, run.totalSteps, 1, 1e12);
-    const step = meta.training.step as number;
-    if (totalSteps < step) throw new UsageError(`train --resume: --steps ${totalSteps} is below the checkpoint's step ${step}`);
-    const warnings: string[] = [];
-    const allowKernelChange = values['allow-kernel-change'] ?? false;
-    checkKernels(run, allowKernelChange, (line) => warnings.push(line));
-    return {
-      kind: 'train', algorithm: record.name, envId: run.envId, seed: run.seed, config: run.config, outDir, totalSteps, resume: true,
-      presetSource: run.presetSource ?? null, preset: run.preset ?? null, ...schedule(run.envId, run), quiet, warnings, allowKernelChange,
-    };
-  }
-
-  const record = parseAlgorithm(values.algo);
-  const envId = checkEnvId('train', values.env);
-  const seed = integerFlag('train', 'seed', values.seed, 0, 0);
-  const envPreset = values['no-preset'] || !Object.hasOwn(record.envPresets, envId) ? undefined : record.envPresets[envId];
-  if (values.preset !== undefined && !Object.hasOwn(record.presets, values.preset)) {
-    const known = Object.keys(record.presets);
-    throw new UsageError(`train: unknown --preset '${values.preset}' for ${record.name}; ${known.length ? `expected ${known.join(', ')}` : 'it has no named presets'}`);
-  }
-  const namedPreset = values.preset !== undefined ? record.presets[values.preset] : {};
-  const totalSteps = integerFlag('train', 'steps', values.steps, envPreset?.totalSteps ?? 100_000, 1, 1e12);
-  const fileOverrides = values.config !== undefined ? readConfigFile(values.config, cwd) : {};
-  const setOverrides = parseSetFlags(values.set ?? []);
-  const isPlainObject = typeof fileOverrides === 'object' && fileOverrides !== null && !Array.isArray(fileOverrides);
-  // A --config that is not an object goes to resolveConfig as it is, which says so.
-  const overrides = isPlainObject ? { ...fileOverrides, ...setOverrides } : fileOverrides;
-  const sources = [values.config !== undefined ? values.config : null, values.set !== undefined ? '--set' : null].filter((x) => x !== null);
-  let config: Record<string, unknown>;
-  try {
-    const fileSeed = (overrides as Record<string, unknown> | null)?.seed;
-    if (values.seed !== undefined && fileSeed !== undefined && fileSeed !== seed) {
-      throw new ConfigError(`seed ${JSON.stringify(fileSeed)} differs from --seed ${seed}`);
-    }
-    config = record.resolveConfig(envPreset?.config ?? {}, namedPreset, overrides, values.seed !== undefined ? { seed } : {});
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(`train: ${error.message}${sources.length > 0 ? ` (from ${sources.join(' and ')})` : ''}`);
-    throw error;
-  }
-  let outDir: string;
-  if (values.out !== undefined) {
-    outDir = path.resolve(cwd, values.out);
-    checkOutDir(values.out, outDir, { force: values.force ?? false });
-  } else {
-    outDir = defaultOutDir(cwd, record.name, envId, config.seed as number, true);
-  }
-  return {
-    kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet, warnings: [], allowKernelChange: false,
-  };
-}
-
-/**
- * A return to stop at: a finite number, or 'threshold' for the env's reward threshold (Gymnasium's
- * `reward_threshold`, e.g. 950 for InvertedPendulum-v5).
- */
-export function returnThresholdFlag(command: string, flag: string, value: string, envId: string): number {
-  if (value === 'threshold') {
-    const threshold = rewardThreshold(envId);
-    if (threshold === null) throw new UsageError(`${command}: --${flag} threshold: ${envId} has no reward threshold; give a number`);
-    return threshold;
-  }
-  const number = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(number)) throw new UsageError(`${command}: --${flag} expects a finite number or 'threshold', got '${value}'`);
-  return number;
-}
-
-function parseAlgorithm(value: string | undefined): AlgorithmRecord {
-  if (value === undefined) throw new UsageError(`train: --algo is required (${algorithmNames().join(', ')})`);
-  const record = findAlgorithm(value);
-  if (!record) throw new UsageError(`train: unknown --algo '${value}'; expected ${algorithmNames().join(', ')}`);
-  return record;
-}
-
-/** runs/<algo>-<env>-s<seed>, or the first free -2, -3, … suffix when `fresh`. */
-function defaultOutDir(cwd: string, algorithm: string, envId: string, seed: number, fresh: boolean): string {
-  const base = path.resolve(cwd, 'runs', `${algorithm}-${envId}-s${seed}`);
-  if (!fresh) return base;
-  let dir = base;
-  for (let i = 2; holdsRun(dir); i++) dir = `${base}-${i}`;
-  return dir;
-}
 
 /** Trains (or resumes) as planned, holding the run folder's lock; resolves to the exit status (0, 1 on a non-finite loss, 130 when interrupted). */
 export async function runTrain(plan: TrainPlan): Promise<number> {
