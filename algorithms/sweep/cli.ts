@@ -18,6 +18,8 @@ import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/us
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
 import { findJob, jobDir, jobStatus, jobStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
+import { formatDuration } from '../node/progress.ts';
+import { timeLeft } from './estimate.ts';
 import { runSweepJob } from './job.ts';
 import { exitStatus, runLocalSweeps, type LocalSweep } from './local.ts';
 import { writeReport } from './report.ts';
@@ -131,16 +133,23 @@ function openSweep(command: string, given: string, out: string | undefined, cwd:
 
 function statusTable(dir: string, sweep: SweepFolder): string {
   const counts: Record<string, number> = { done: 0, running: 0, failed: 0, interrupted: 0, pending: 0 };
-  const rows = sweep.jobs.map((job: SweepJob) => {
+  const left = timeLeft(dir, sweep);
+  const rows = sweep.jobs.map((job: SweepJob, i) => {
     const state = jobStatus(dir, job);
     counts[state]++;
     const status = readJobStatusFile(dir, job);
     const detail = state === 'failed' ? `  ${status?.message ?? ''} (log: ${path.join(jobDir(dir, job), 'log.txt')})`
       : state === 'running' ? `  pid ${status?.pid} on ${status?.host}` : '';
-    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(jobStep(dir, job)).padStart(9)}/${job.steps}  ${job.id}${detail}`;
+    const seconds = left.perJob[i];
+    const remaining = state === 'done' ? '' : seconds === null ? '—' : formatDuration(seconds);
+    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(jobStep(dir, job)).padStart(9)}/${String(job.steps).padEnd(9)} ${remaining.padStart(8)}  ${job.id}${detail}`;
   });
-  return [`sweep ${sweep.name} (${dir}): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
-    `${'job'.padStart(4)}  ${'state'.padEnd(11)} ${'step'.padStart(9)}/budget  id`, ...rows].join('\n');
+  const unfinished = sweep.jobs.length - counts.done - counts.failed;
+  const estimate = unfinished === 0 ? '' : `; about ${formatDuration(left.totalSeconds)} of job time left` +
+    `${left.unknown > 0 ? ` for the ${unfinished - left.unknown} jobs with a rate (${left.unknown} without one yet)` : ''}, ` +
+    'by the seconds per step logged (divide by the parallel processes)';
+  return [`sweep ${sweep.name} (${dir}): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}${estimate}`,
+    `${'job'.padStart(4)}  ${'state'.padEnd(11)} ${'step'.padStart(9)}/${'budget'.padEnd(9)} ${'left'.padStart(8)}  id`, ...rows].join('\n');
 }
 
 const RUN_OPTIONS = { out: { type: 'string' }, jobs: { type: 'string' }, quiet: { type: 'boolean' } } as const;

@@ -231,24 +231,35 @@ export function jobStep(dir: string, job: SweepJob): number {
 
 /** The last step logged in progress.jsonl (0 without one): finer than the checkpoint for progress lines. */
 export function loggedStep(dir: string, job: SweepJob): number {
+  return lastLogged(dir, job).step;
+}
+
+/**
+ * The last record of progress.jsonl: its env step (0 without one) and the run's wall-clock seconds
+ * up to it (`wall_s`, which a resumed run carries on; null when not logged).
+ */
+export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeconds: number | null } {
   const file = path.join(jobDir(dir, job), 'progress.jsonl');
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    return 0;
+    return { step: 0, wallSeconds: null };
   }
   try {
     const size = fs.fstatSync(fd).size;
-    const length = Math.min(size, 4096);
+    const length = Math.min(size, 8192);
     const buffer = Buffer.alloc(length);
     fs.readSync(fd, buffer, 0, length, size - length);
     const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
     for (let i = lines.length - 1; i >= 0; i--) {
       const match = /^\{"step":(\d+)/.exec(lines[i]);
-      if (match) return Number(match[1]);
+      if (!match) continue;
+      const wall = /"wall_s":([0-9.eE+-]+)/.exec(lines[i]);
+      const wallSeconds = wall ? Number(wall[1]) : null;
+      return { step: Number(match[1]), wallSeconds: wallSeconds !== null && Number.isFinite(wallSeconds) ? wallSeconds : null };
     }
-    return 0;
+    return { step: 0, wallSeconds: null };
   } finally {
     fs.closeSync(fd);
   }

@@ -1,0 +1,57 @@
+/**
+ * How much job time a sweep has left, from the seconds per env step its jobs have logged (`wall_s`
+ * in progress.jsonl, which resumed runs carry on): a job that has run uses its own rate, a pending
+ * one the mean rate of its variant's jobs, else of its algorithm on its env in this sweep. Done jobs
+ * have none left; failed ones are left out (they run again only when asked). Jobs that stop at a
+ * return may end sooner, so the figure is an upper bound for them.
+ */
+import type { SweepJob } from './expand.ts';
+import { jobStatus, jobStep, lastLogged, type SweepFolder } from './folder.ts';
+
+export interface TimeLeft {
+  /** Seconds left per job (by index in the sweep), 0 when done, null when there is no rate to go by (or the job failed). */
+  readonly perJob: readonly (number | null)[];
+  /** Sum over the jobs with an estimate. */
+  readonly totalSeconds: number;
+  /** Unfinished, not failed jobs without an estimate. */
+  readonly unknown: number;
+}
+
+const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+
+export function timeLeft(dir: string, sweep: SweepFolder): TimeLeft {
+  const states = sweep.jobs.map((job) => jobStatus(dir, job));
+  const logged = sweep.jobs.map((job) => lastLogged(dir, job));
+  const rates = logged.map(({ step, wallSeconds }) => (step > 0 && wallSeconds !== null && wallSeconds > 0 ? wallSeconds / step : null));
+  const groupRate = (key: (job: SweepJob) => string): Map<string, number | null> => {
+    const groups = new Map<string, number[]>();
+    sweep.jobs.forEach((job, i) => {
+      const rate = rates[i];
+      if (rate === null) return;
+      const list = groups.get(key(job)) ?? [];
+      list.push(rate);
+      groups.set(key(job), list);
+    });
+    return new Map([...groups].map(([k, list]) => [k, mean(list)]));
+  };
+  const byVariant = groupRate((job) => job.variant);
+  const byAlgorithmEnv = groupRate((job) => `${job.algorithm} ${job.envId}`);
+  let totalSeconds = 0;
+  let unknown = 0;
+  const perJob = sweep.jobs.map((job, i) => {
+    const state = states[i];
+    if (state === 'done') return 0;
+    if (state === 'failed') return null;
+    const rate = rates[i] ?? byVariant.get(job.variant) ?? byAlgorithmEnv.get(`${job.algorithm} ${job.envId}`) ?? null;
+    if (rate === null) {
+      unknown++;
+      return null;
+    }
+    // A running job goes on from its last logged step; an interrupted one resumes from its checkpoint.
+    const from = state === 'running' ? logged[i].step : jobStep(dir, job);
+    const seconds = Math.max(0, job.steps - from) * rate;
+    totalSeconds += seconds;
+    return seconds;
+  });
+  return { perJob, totalSeconds, unknown };
+}
