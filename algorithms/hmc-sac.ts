@@ -33,7 +33,7 @@
  */
 import {
   Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, dynamicScalar, exp, grad, hostCall, max, mean, mul, noGrad, randn, scalar, square,
-  sub, sum, tanh, zeros, type Generator,
+  sub, sum, tanh, zeros, type Generator, showValue,
 } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
@@ -120,9 +120,9 @@ export const HMC_SAC_RULES: ConfigRules = {
   check: (c) =>
     softActorCriticChecks(c)
     ?? integerIn(c, 'leapfrogSteps', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'priorUpdateInterval', 1, CONFIG_LIMITS.bufferSize) ?? layerSizes(c, 'gateHiddenSizes')
-    ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${JSON.stringify(c.maxStepSize)}`)
+    ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${showValue(c.maxStepSize)}`)
     ?? ((c.initialStepSize as number) > 0 && (c.initialStepSize as number) < (c.maxStepSize as number)
-      ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${JSON.stringify(c.maxStepSize)}), got ${JSON.stringify(c.initialStepSize)}`)
+      ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${showValue(c.maxStepSize)}), got ${showValue(c.initialStepSize)}`)
     ?? inRange(c, 'policyEntropyBonus', 0, Infinity)
     ?? pidChecks(c),
 };

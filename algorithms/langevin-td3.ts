@@ -26,7 +26,7 @@
  * const agent = new LangevinTD3(make('Pendulum-v1'), { seed: 1, flowLayers: 4 });
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
-import { Adam, MLP, Tensor, add, clamp, copyParameters, max, mean, mul, noGrad, polyakUpdate, sub, tanh } from '../engine/index.ts';
+import { Adam, MLP, Tensor, add, clamp, copyParameters, max, mean, mul, noGrad, polyakUpdate, sub, tanh, showValue } from '../engine/index.ts';
 import { OffPolicyAgent } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
@@ -97,10 +97,10 @@ export const LANGEVIN_TD3_RULES: ConfigRules = {
   check: (c) =>
     TD3_RULES.check?.(c)
     ?? integerIn(c, 'flowLayers', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'priorUpdateInterval', 1, CONFIG_LIMITS.bufferSize) ?? layerSizes(c, 'flowHiddenSizes')
-    ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${JSON.stringify(c.maxStepSize)}`)
+    ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${showValue(c.maxStepSize)}`)
     ?? ((c.initialStepSize as number) > 0 && (c.initialStepSize as number) < (c.maxStepSize as number)
-      ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${JSON.stringify(c.maxStepSize)}), got ${JSON.stringify(c.initialStepSize)}`)
-    ?? ((c.distanceSmoothing as number) > 0 ? undefined : `'distanceSmoothing' must be > 0, got ${JSON.stringify(c.distanceSmoothing)}`)
+      ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${showValue(c.maxStepSize)}), got ${showValue(c.initialStepSize)}`)
+    ?? ((c.distanceSmoothing as number) > 0 ? undefined : `'distanceSmoothing' must be > 0, got ${showValue(c.distanceSmoothing)}`)
     ?? pidChecks(c),
 };
 

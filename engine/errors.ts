@@ -48,3 +48,28 @@ export function describeValue(x: unknown): string {
   }
   return typeof x;
 }
+
+/**
+ * A value as an error message shows it: JSON where JSON can say it, but NaN, ±Infinity, -0 and
+ * bigints as themselves (JSON.stringify would print null or throw), undefined as undefined, and a
+ * long text cut at `maxLength` characters.
+ * @example showValue([1, NaN]) // '[1,NaN]'
+ */
+export function showValue(x: unknown, maxLength = 200): string {
+  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'function' || typeof x === 'symbol') return `a ${typeof x}`;
+  let text: string;
+  try {
+    // Non-JSON numbers travel as marked strings, then lose their quotes and marks.
+    text = JSON.stringify(x, (_key, v: unknown) =>
+      (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) || typeof v === 'bigint'
+        ? `\u0000${typeof v === 'bigint' ? `${v}n` : Object.is(v, -0) ? '-0' : String(v)}\u0000` : v)
+      .replace(/"\\u0000([^"]*)\\u0000"/g, '$1');
+  } catch {
+    return describeValue(x); // a cycle
+  }
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+

@@ -8,7 +8,7 @@
  * This is varl's only xoshiro128**: the environments' `Rng` (envs/core/rng.ts) draws from a
  * `Generator` too, seeded with the 'envs' scheme of `seedWords`.
  */
-import { ValueError } from './errors.ts';
+import { ValueError, showValue } from './errors.ts';
 import type { FloatArray } from './kernels/types.ts';
 
 /** The four uint32 words of a xoshiro128** state. */
@@ -202,11 +202,11 @@ export class Generator {
     const s: unknown = state?.s;
     const words = Array.isArray(s) ? (s as unknown[]) : [];
     if (words.length !== 4 || words.some((w) => !Number.isInteger(w) || (w as number) < 0 || (w as number) > 0xffffffff) || words.every((w) => w === 0)) {
-      throw new ValueError(`Generator.setState: expected four uint32 words, not all zero, got ${JSON.stringify(s)}`);
+      throw new ValueError(`Generator.setState: expected four uint32 words, not all zero, got ${showValue(s)}`);
     }
     const spare = state.spareNormal;
     if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
-      throw new ValueError(`Generator.setState: spareNormal must be a finite number or null, got ${JSON.stringify(spare)}`);
+      throw new ValueError(`Generator.setState: spareNormal must be a finite number or null, got ${showValue(spare)}`);
     }
     [this.s0, this.s1, this.s2, this.s3] = words as number[];
     this.spare = state.spareNormal;

@@ -8,7 +8,7 @@
  */
 import {
   CheckpointError, Tensor, decodeSafetensors, encodeCheckpoint, kernels, encodeSafetensors, modelTensors, prepareRestore, readCheckpointMeta,
-  type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer,
+  type CheckpointFiles, type CheckpointMetaBase, type Module, type Optimizer, showValue,
 } from '../../engine/index.ts';
 import type { ContinuousEnv } from './env.ts';
 import type { Learner } from './learner.ts';
@@ -212,7 +212,7 @@ function checkResumeKernels(meta: AgentCheckpointMeta, allowed: boolean, where: 
   const saved = meta.kernels as unknown;
   if (saved === undefined) return;
   if (!isKernelIdentity(saved)) {
-    throw new CheckpointError(`${where}: meta.json 'kernels' must be { set: string, fma: boolean, fusedMultiplyAdd?: boolean }, got ${JSON.stringify(saved)}`);
+    throw new CheckpointError(`${where}: meta.json 'kernels' must be { set: string, fma: boolean, fusedMultiplyAdd?: boolean }, got ${showValue(saved)}`);
   }
   const now = currentKernels();
   const k = saved;
@@ -286,14 +286,14 @@ function checkTrainingState(saved: Record<string, unknown>, state: TrainingState
   const s = saved as unknown as SavedTraining;
   const count = (name: keyof SavedTraining): void => {
     const v = s[name];
-    if (!Number.isInteger(v) || (v as number) < 0) throw new CheckpointError(`${where}: training.${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 0) throw new CheckpointError(`${where}: training.${name} must be a non-negative integer, got ${showValue(v)}`);
   };
   count('step');
   count('episode');
   count('updates');
   count('episodeLength');
   for (const name of ['episodeReturn', 'wallSeconds'] as const) {
-    if (typeof s[name] !== 'number' || !Number.isFinite(s[name])) throw new CheckpointError(`${where}: training.${name} must be a finite number, got ${JSON.stringify(s[name])}`);
+    if (typeof s[name] !== 'number' || !Number.isFinite(s[name])) throw new CheckpointError(`${where}: training.${name} must be a finite number, got ${showValue(s[name])}`);
   }
   if (typeof s.needsReset !== 'boolean') throw new CheckpointError(`${where}: training.needsReset must be true or false`);
   if (!s.needsReset && (!Array.isArray(s.observation) || s.observation.length !== state.observation.length || !s.observation.every(Number.isFinite))) {

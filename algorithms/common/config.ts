@@ -3,6 +3,7 @@
  * each override checked against the default's type so a typo or a wrong type fails before any work
  * is done, with a message naming the key.
  */
+import { showValue } from '../../engine/index.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -47,7 +48,7 @@ export function resolveConfig<C extends object>(
     const expected = base[key];
     const choices = rules.choices?.[key];
     const fail = (what: string): never => {
-      throw new ConfigError(`${owner} config: '${key}' ${what}, got ${JSON.stringify(value)}`);
+      throw new ConfigError(`${owner} config: '${key}' ${what}, got ${showValue(value)}`);
     };
     if (value === null && (rules.nullable?.includes(key) ?? false)) {
       out[key] = null;
@@ -74,13 +75,13 @@ export function resolveConfig<C extends object>(
 /** A message when `value` is not an integer ≥ `min`. */
 export function integerAtLeast(config: Record<string, unknown>, key: string, min: number): string | undefined {
   const v = config[key];
-  return Number.isInteger(v) && (v as number) >= min ? undefined : `'${key}' must be an integer ≥ ${min}, got ${JSON.stringify(v)}`;
+  return Number.isInteger(v) && (v as number) >= min ? undefined : `'${key}' must be an integer ≥ ${min}, got ${showValue(v)}`;
 }
 
 /** A message when `value` is not in [lo, hi]. */
 export function inRange(config: Record<string, unknown>, key: string, lo: number, hi: number): string | undefined {
   const v = config[key] as number;
-  return v >= lo && v <= hi ? undefined : `'${key}' must be in [${lo}, ${hi}], got ${JSON.stringify(v)}`;
+  return v >= lo && v <= hi ? undefined : `'${key}' must be in [${lo}, ${hi}], got ${showValue(v)}`;
 }
 
 /** Upper bounds that keep a config from asking for more than a machine has (checked before allocating). */
@@ -103,13 +104,13 @@ export function layerSizes(config: Record<string, unknown>, key: string): string
   const { layerWidth, layers } = CONFIG_LIMITS;
   return Array.isArray(v) && v.length > 0 && v.length <= layers && v.every((h) => Number.isInteger(h) && h >= 1 && h <= layerWidth)
     ? undefined
-    : `'${key}' must be a list of 1 to ${layers} integers in [1, ${layerWidth}], got ${JSON.stringify(v)}`;
+    : `'${key}' must be a list of 1 to ${layers} integers in [1, ${layerWidth}], got ${showValue(v)}`;
 }
 
 /** A message unless `key` is an integer in [min, max]. */
 export function integerIn(config: Record<string, unknown>, key: string, min: number, max: number): string | undefined {
   const v = config[key];
-  return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `'${key}' must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`;
+  return Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `'${key}' must be an integer in [${min}, ${max}], got ${showValue(v)}`;
 }
 
 /** The loop fields every off-policy config shares, with their bounds. */

@@ -16,6 +16,7 @@ import { host } from './host.ts';
 import type { Learner, Metrics, OffPolicyLearner, OnPolicyLearner } from './learner.ts';
 import type { ProgressRecord } from './records.ts';
 import { accumulateMetrics, takeMetricMeans, type TrainingState } from './training-state.ts';
+import { showValue } from '../../engine/index.ts';
 
 export interface LearnOptions {
   /** Train until this many env steps have been taken in total (counting steps before a resume). */
@@ -76,7 +77,7 @@ export class NonFiniteLossError extends Error {
 
 function checkCount(name: string, value: unknown, allowZero = false): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new RangeError(`learn: ${name} must be a${allowZero ? ' non-negative' : ' positive'} integer, got ${JSON.stringify(value)}`);
+    throw new RangeError(`learn: ${name} must be a${allowZero ? ' non-negative' : ' positive'} integer, got ${showValue(value)}`);
   }
   return value;
 }
@@ -86,14 +87,14 @@ const yieldToEventLoop = (): Promise<void> =>
 
 /** The options with their defaults, checked before any work. */
 function resolveOptions(learner: Learner, options: LearnOptions) {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`learn: options must be an object with totalSteps, got ${options}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`learn: options must be an object with totalSteps, got ${showValue(options)}`);
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks)) throw new TypeError('learn: callbacks must be an array');
   if (options.evalEnv !== undefined && (typeof options.evalEnv !== 'object' || typeof options.evalEnv.step !== 'function')) {
     throw new TypeError('learn: evalEnv must be an env (with reset and step)');
   }
   if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) {
-    throw new TypeError(`learn: runDir must be a non-empty path, got ${JSON.stringify(options.runDir)}`);
+    throw new TypeError(`learn: runDir must be a non-empty path, got ${showValue(options.runDir)}`);
   }
   return {
     totalSteps: checkCount('totalSteps', options.totalSteps),

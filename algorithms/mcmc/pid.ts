@@ -16,7 +16,7 @@
  * - The state is kept in float64 and checkpointed as a float64 tensor, so a resume is bit-identical.
  * Default gains K_P = 0, K_I = 1, K_D = 0 are rlpyt's PID Lagrangian (Stooke et al. 2020).
  */
-import { Tensor, dynamicScalar, noGrad, zeros, type DType } from '../../engine/index.ts';
+import { Tensor, dynamicScalar, noGrad, zeros, type DType, showValue } from '../../engine/index.ts';
 
 export interface PIDGains {
   /** Target ε of the distance D̂ (nats for HMC-SAC, action units for Langevin-TD3). */
@@ -141,11 +141,11 @@ export function pidChecks(c: Record<string, unknown>): string | undefined {
   const nonNegative = ['distanceTarget', 'proportionalGain', 'integralGain', 'derivativeGain'] as const;
   for (const key of nonNegative) {
     const v = c[key] as number;
-    if (!(v >= 0)) return `'${key}' must be ≥ 0, got ${JSON.stringify(v)}`;
+    if (!(v >= 0)) return `'${key}' must be ≥ 0, got ${showValue(v)}`;
   }
-  if (!((c.minimumBeta as number) > 0)) return `'minimumBeta' must be > 0, got ${JSON.stringify(c.minimumBeta)}`;
+  if (!((c.minimumBeta as number) > 0)) return `'minimumBeta' must be > 0, got ${showValue(c.minimumBeta)}`;
   if (!((c.initialBeta as number) >= (c.minimumBeta as number))) {
-    return `'initialBeta' must be ≥ 'minimumBeta' (${JSON.stringify(c.minimumBeta)}), got ${JSON.stringify(c.initialBeta)}`;
+    return `'initialBeta' must be ≥ 'minimumBeta' (${showValue(c.minimumBeta)}), got ${showValue(c.initialBeta)}`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks } from '../common/config.ts';
 import { SAC_DEFAULTS, type SACConfig } from '../sac.ts';
+import { showValue } from '../../engine/index.ts';
 
 export { SoftTwinCritic, Temperature } from '../common/soft-critic.ts';
 
@@ -51,7 +52,7 @@ export function softActorCriticChecks(c: Record<string, unknown>): string | unde
   return offPolicyChecks(c)
     ?? integerIn(c, 'targetUpdateInterval', 1, CONFIG_LIMITS.repetitions)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
-    ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${JSON.stringify(c.initialAlpha)}`)
+    ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${showValue(c.initialAlpha)}`)
     ?? ((c.logStdMin as number) < (c.logStdMax as number) ? undefined : `'logStdMin' must be below 'logStdMax'`)
     ?? layerSizes(c, 'hiddenSizes');
 }

@@ -26,6 +26,7 @@ import {
   type ResetResult,
   type StepResult,
 } from './types.ts';
+import { showValue } from '../../engine/errors.ts';
 
 type Phase = 'needsReset' | 'running' | 'ended';
 const PHASES: readonly Phase[] = ['needsReset', 'running', 'ended'];
@@ -166,17 +167,17 @@ export abstract class BaseEnv implements Env {
     const expectedLength = this.physicsState().length;
     if (id !== this.id) throw new EnvConfigError(this.id, `setState: state belongs to '${String(id)}'`);
     if (typeof phase !== 'string' || !PHASES.includes(phase as Phase)) {
-      throw new EnvConfigError(this.id, `setState: phase must be one of ${PHASES.join(', ')}, got ${JSON.stringify(phase)}`);
+      throw new EnvConfigError(this.id, `setState: phase must be one of ${PHASES.join(', ')}, got ${showValue(phase)}`);
     }
     if (!Array.isArray(physics) || physics.length !== expectedLength || !physics.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new EnvConfigError(this.id, `setState: physics must be ${expectedLength} finite numbers, got ${JSON.stringify(physics)}`);
+      throw new EnvConfigError(this.id, `setState: physics must be ${expectedLength} finite numbers, got ${showValue(physics)}`);
     }
     if (rng === null) {
       this.rng = null;
     } else if (Array.isArray(rng) && rng.every((w) => typeof w === 'number')) {
       (this.rng ??= new Rng(0)).setState(rng as number[]);
     } else {
-      throw new EnvConfigError(this.id, `setState: rng must be null or four uint32 words, got ${JSON.stringify(rng)}`);
+      throw new EnvConfigError(this.id, `setState: rng must be null or four uint32 words, got ${showValue(rng)}`);
     }
     this.restorePhysics(physics as number[]);
     this.writeObservation();

@@ -5,6 +5,7 @@
 import type { Box } from '../core/spaces.ts';
 import { EnvConfigError } from '../core/errors.ts';
 import type { Action, Env, EnvMetadata, EnvState, JsonValue, ResetArgs, ResetResult, StepResult } from '../core/types.ts';
+import { showValue } from '../../engine/errors.ts';
 
 export abstract class Wrapper implements Env {
   constructor(readonly env: Env) {}
@@ -63,7 +64,7 @@ export abstract class Wrapper implements Env {
 export function numberField(envId: string, state: EnvState, key: string): number {
   const value = state[key];
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new EnvConfigError(envId, `setState: '${key}' must be a finite number, got ${JSON.stringify(value)}`);
+    throw new EnvConfigError(envId, `setState: '${key}' must be a finite number, got ${showValue(value)}`);
   }
   return value;
 }
@@ -72,7 +73,7 @@ export function numberField(envId: string, state: EnvState, key: string): number
 export function numberArrayField(envId: string, state: EnvState, key: string, length?: number): number[] {
   const value = state[key];
   if (!Array.isArray(value) || (length !== undefined && value.length !== length) || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new EnvConfigError(envId, `setState: '${key}' must be ${length ?? 'an array of'} finite numbers, got ${JSON.stringify(value)}`);
+    throw new EnvConfigError(envId, `setState: '${key}' must be ${length ?? 'an array of'} finite numbers, got ${showValue(value)}`);
   }
   return value as number[];
 }

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import {
-  Linear, MLP, ShapeError, Tensor, ValueError, add, mul, rand, randn, tensor, where, zeros,
+  Linear, MLP, ShapeError, Tensor, ValueError, add, mul, rand, randn, showValue, tensor, where, zeros,
 } from '../../engine/index.ts';
 import { MAX_LAYER_WIDTH, MAX_LINEAR_WEIGHTS } from '../../engine/nn/layers.ts';
 import { MAX_TENSOR_ELEMENTS } from '../../engine/shape.ts';
@@ -104,5 +104,20 @@ describe('engine hardening: arguments from plain JavaScript', () => {
       assert.deepEqual(a.linearLayers[0].weight.toArray(), b.linearLayers[0].weight.toArray());
       assert.deepEqual(new Linear(0, 2, { generator: 0 }).weight.shape, [2, 0]);
     });
+  });
+});
+
+describe('showValue: values in error messages', () => {
+  it('prints what JSON cannot (NaN, ±Infinity, -0, bigints, undefined) as themselves, at any depth, and cuts long text', () => {
+    assert.deepEqual([NaN, -Infinity, -0, 2.5, 10n, undefined, null, 'a"b'].map((v) => showValue(v)),
+      ['NaN', '-Infinity', '-0', '2.5', '10n', 'undefined', 'null', '"a\\"b"']);
+    assert.equal(showValue([1, NaN, [Infinity, -0]]), '[1,NaN,[Infinity,-0]]');
+    assert.equal(showValue({ gamma: NaN, sizes: [2n] }), '{"gamma":NaN,"sizes":[2n]}');
+    assert.equal(showValue(() => 1), 'a function');
+    assert.equal(showValue('x'.repeat(300)).length, 201);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    assert.equal(showValue(cycle), 'an Object');
+    fc.assert(fc.property(fc.jsonValue(), (v) => showValue(v, Infinity) === JSON.stringify(v) || /-0/.test(showValue(v, Infinity))));
   });
 });

@@ -36,6 +36,18 @@ describe('hardening: non-finite weights and evaluations', () => {
     }
   });
 
+  it('a config value or a learn() count that is NaN, ±Infinity or a bigint is named as such in the error (JSON would print null)', async () => {
+    for (const name of algorithmNames()) {
+      for (const [value, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [3n, '3n']] as const) {
+        assert.throws(() => createAgent(name, () => make('Pendulum-v1'), { gamma: value }),
+          (e: Error) => e.name === 'ConfigError' && e.message.includes(`'gamma' `) && e.message.endsWith(`, got ${shown}`), `${name}: gamma ${shown}`);
+      }
+    }
+    const sac = new SAC(make('Pendulum-v1'), { ...TINY, seed: 0 });
+    await assert.rejects(sac.learn({ totalSteps: NaN }), /learn: totalSteps must be a positive integer, got NaN$/);
+    assert.throws(() => new SAC(make('Pendulum-v1'), { hiddenSizes: [64, NaN] }), /'hiddenSizes' must be .*, got \[64,NaN\]$/);
+  });
+
   it('a NaN weight reaches the action (relu propagates NaN) and evaluation refuses to report a return', () => {
     const agent = new TD3(make('Pendulum-v1'), { ...TINY, seed: 3 });
     agent.actor.parameters()[0].mutate_((d) => (d[0] = NaN));
