@@ -12,15 +12,15 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AsyncVectorEnv, Rng, SyncVectorEnv, loadMujocoEnvs, make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
+
+const USAGE = `usage: node --import tsx bench/async-vector.ts [--seconds S] [--repeats N]
+  --seconds S    seconds per measurement (default 2)
+  --repeats N    runs per env and size, sync and async alternating; the best counts (default 3)`;
 
 interface VectorLike {
   step(actions: ArrayLike<number>): unknown;
   reset(args: { seed: number }): unknown;
-}
-
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
 /** Env steps per second over `seconds` after a short warm-up. */
@@ -81,8 +81,9 @@ async function roundTrips(count: number): Promise<{ atomicsMicros: number; messa
 }
 
 async function main(): Promise<void> {
-  const seconds = argument('seconds', 2);
-  const repeats = argument('repeats', 3);
+  const cli = parseCli({ script: 'async-vector', usage: USAGE, flags: { seconds: { type: 'string' }, repeats: { type: 'string' } } });
+  const seconds = cli.positive('seconds', 2);
+  const repeats = cli.integer('repeats', 3);
   await loadMujocoEnvs();
   const loadBefore = loadavg()[0]!;
   const rows: Record<string, number | string>[] = [];

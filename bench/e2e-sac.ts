@@ -24,6 +24,7 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCli } from './cli-args.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -77,31 +78,34 @@ interface Failure {
   error: string;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const count = (name: string, fallback: number): number => {
-    const raw = value(name);
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`e2e-sac: ${name} takes a positive integer, got ${raw}`);
-    return n;
-  };
-  return {
-    steps: count('--steps', 20_000),
-    seeds: count('--seeds', 1),
-    evalEpisodes: count('--eval-episodes', 10),
-    parallel: !argv.includes('--skip-parallel'),
-    sequential: !argv.includes('--skip-sequential'),
-    keepRuns: argv.includes('--keep-runs'),
-    ompWaitPolicy: ompWaitPolicy(value('--omp-wait-policy')),
-  };
-}
+const USAGE = `usage: node --import tsx bench/e2e-sac.ts [flags]
+  --steps N                  env steps per training run (default 20000)
+  --seeds N                  seeds 0 … N−1, each in every mode (default 1)
+  --eval-episodes N          episodes per evaluation (default 10)
+  --skip-parallel            leave out the concurrent mode (one thread each)
+  --skip-sequential          leave out the sequential mode (all cores each)
+  --keep-runs                keep varl's run folders (their paths go to stderr)
+  --omp-wait-policy POLICY   active or passive: OMP_WAIT_POLICY for PyTorch (default: inherited)`;
 
-function ompWaitPolicy(raw: string | undefined): Options['ompWaitPolicy'] {
-  if (raw === undefined || raw === 'active' || raw === 'passive') return raw;
-  throw new RangeError(`e2e-sac: --omp-wait-policy takes active or passive, got ${raw}`);
+function parseOptions(argv: readonly string[]): Options {
+  const cli = parseCli({
+    script: 'e2e-sac', usage: USAGE, argv,
+    flags: {
+      steps: { type: 'string' }, seeds: { type: 'string' }, 'eval-episodes': { type: 'string' }, 'skip-parallel': { type: 'boolean' },
+      'skip-sequential': { type: 'boolean' }, 'keep-runs': { type: 'boolean' }, 'omp-wait-policy': { type: 'string' },
+    },
+  });
+  const policy = cli.values['omp-wait-policy'];
+  return {
+    steps: cli.integer('steps', 20_000),
+    seeds: cli.integer('seeds', 1),
+    evalEpisodes: cli.integer('eval-episodes', 10),
+    parallel: !cli.values['skip-parallel'],
+    sequential: !cli.values['skip-sequential'],
+    keepRuns: cli.values['keep-runs'] ?? false,
+    ompWaitPolicy: policy === undefined || policy === 'active' || policy === 'passive'
+      ? policy : cli.fail(`--omp-wait-policy takes active or passive, got ${JSON.stringify(policy)}`),
+  };
 }
 
 interface Finished {

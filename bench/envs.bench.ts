@@ -4,7 +4,7 @@
  * is STEPS_PER_ITERATION steps under a pre-generated table of random in-bounds actions; episode resets are
  * included in the time.
  *
- * Run: npx tsx bench/envs.bench.ts
+ * Run: npx tsx bench/envs.bench.ts (no flags but --help)
  * Also exports `runEnvBench()` for the main bench suite.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -14,6 +14,10 @@ import { Rng } from '../envs/core/rng.ts';
 import type { Env } from '../envs/core/types.ts';
 import { loadMujocoEnvs } from '../envs/mujoco/load.ts';
 import { envSpec, make, registeredIds } from '../envs/registry.ts';
+import { parseCli } from './cli-args.ts';
+
+const USAGE = `usage: npx tsx bench/envs.bench.ts
+  takes no flags: steps/s of every registered env (raw) and of Pendulum-v1 through make(), 500 ms of tinybench each`;
 
 export interface EnvBenchRow {
   workload: string;
@@ -91,5 +95,6 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  parseCli({ script: 'envs.bench', usage: USAGE, flags: {} });
   await main();
 }

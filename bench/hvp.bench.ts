@@ -13,16 +13,17 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelThreads, setKernelThreads } from '../engine/index.ts';
+import { parseCli } from './cli-args.ts';
 import { fisherVectorWorkload } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.VARL_PYTHON ?? '/usr/bin/python3';
-const option = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const calls = option('--calls', 200);
-const rounds = option('--rounds', 3);
+const USAGE = `usage: node --import tsx bench/hvp.bench.ts [--calls N] [--rounds N]
+  --calls N    products timed per round, in each engine (default 200)
+  --rounds N   alternating rounds of varl and PyTorch; the medians are reported (default 3)`;
+const cli = parseCli({ script: 'hvp.bench', usage: USAGE, flags: { calls: { type: 'string' }, rounds: { type: 'string' } } });
+const calls = cli.integer('calls', 200);
+const rounds = cli.integer('rounds', 3);
 const openblas = join(here, 'peers', 'node_modules', '.openblas');
 const torchEnv = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
 

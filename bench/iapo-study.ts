@@ -16,9 +16,9 @@
  * update of both models in isolation. `report` aggregates everything into bench/results/iapo-study.md
  * (bench/iapo/report.ts).
  *
- *   node --import tsx bench/iapo-study.ts run [--jobs 2]          # every sweep, then analyze, cost, report (= npm run bench:iapo)
+ *   node --import tsx bench/iapo-study.ts run [--jobs 2] [--reanalyze]   # every sweep, then analyze, cost, report (= npm run bench:iapo)
  *   node --import tsx bench/iapo-study.ts analyze [DIR …] [--jobs 2] [--reanalyze]   # default: the study's sweep folders
- *   node --import tsx bench/iapo-study.ts cost [--jobs 2]
+ *   node --import tsx bench/iapo-study.ts cost                            # one measurement at a time
  *   node --import tsx bench/iapo-study.ts report
  *
  * Sweep folders are looked up under sweeps/ (IAPO_STUDY_SWEEPS=DIR for another place); results go to
@@ -40,6 +40,7 @@ import { runSweepCommand } from '../algorithms/sweep/cli.ts';
 import { findJob, jobDir, readJobResult, readSweep, readSweepFile, type SweepFolder, type SweepJob } from '../algorithms/sweep/index.ts';
 import { FOUR_DIRECTIONS, FOUR_MODE_CURVATURE, multimodalValue } from './iapo/multimodal-value.ts';
 import { writeStudyReport, type RunResult, type StudySection } from './iapo/report.ts';
+import { parseCli } from './cli-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.env.IAPO_STUDY_QUICK === '1';
@@ -391,13 +392,29 @@ function report(): void {
   });
 }
 
+const USAGE = `usage: node --import tsx bench/iapo-study.ts COMMAND [DIR …] [flags]
+  run              every sweep, then analyze, cost and report (npm run bench:iapo)
+  analyze [DIR …]  analyse the finished jobs of these sweep folders (default: the study's)
+  cost             the cost per update of both models, one measurement at a time
+  report           aggregate what exists into bench/results/iapo-study.md
+  --jobs N         parallel sweep jobs and analyses, for run and analyze (default 2)
+  --reanalyze      for run and analyze: analyse again the jobs whose analysis is of an older version`;
+
+/** How many arguments each command takes after its name; analyze-job and cost-job are the child processes' commands. */
+const COMMAND_ARGUMENTS: Readonly<Record<string, number>> = { run: 0, analyze: Infinity, cost: 0, report: 0, 'analyze-job': 2, 'cost-job': 1 };
+
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const flag = (name: string): string | undefined => {
-    const i = rest.indexOf(`--${name}`);
-    return i >= 0 ? rest[i + 1] : undefined;
-  };
-  const parallel = Number(flag('jobs') ?? 2);
+  const cli = parseCli({
+    script: 'iapo-study', usage: USAGE, argv, maxPositionals: Infinity,
+    flags: { jobs: { type: 'string' }, reanalyze: { type: 'boolean' } },
+  });
+  const [command = '', ...rest] = cli.positionals;
+  if (!Object.hasOwn(COMMAND_ARGUMENTS, command)) cli.fail(command ? `unknown command ${JSON.stringify(command)}` : 'give a command: run, analyze, cost or report');
+  if (rest.length > COMMAND_ARGUMENTS[command]) {
+    cli.fail(`${command} takes ${COMMAND_ARGUMENTS[command] || 'no'} arguments, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
+  }
+  const parallel = cli.integer('jobs', 2, { max: 1024 }); // varl sweep run's bounds
+  const reanalyze = cli.values.reanalyze ?? false;
   const studyDirs = (): string[] => STUDY_SWEEPS.flatMap(({ file }) => {
     const folder = studyFolder(file);
     return folder ? [folder.dir] : [];
@@ -413,8 +430,7 @@ async function main(argv: string[]): Promise<void> {
       writeJson(costFile(JSON.parse(rest[0]) as CostJob), { ...costJob(JSON.parse(rest[0]) as CostJob), finishedAt: new Date().toISOString() });
       return;
     case 'analyze': {
-      const given = rest.filter((arg, i) => !arg.startsWith('--') && rest[i - 1] !== '--jobs');
-      const failed = await analyzeAll(given.length ? given.map((d) => path.resolve(d)) : studyDirs(), parallel, rest.includes('--reanalyze'));
+      const failed = await analyzeAll(rest.length ? rest.map((d) => path.resolve(d)) : studyDirs(), parallel, reanalyze);
       process.exitCode = failed > 0 ? 1 : 0;
       return;
     }
@@ -433,15 +449,12 @@ async function main(argv: string[]): Promise<void> {
         const status = await runSweepCommand('sweep', ['run', file, '--jobs', String(parallel), '--out', path.join(SWEEPS, readSweepFile(path.join(ROOT, file), file).name)], ROOT);
         if (status === 130) return void (process.exitCode = 130);
       }
-      await analyzeAll(studyDirs(), parallel, rest.includes('--reanalyze'));
+      await analyzeAll(studyDirs(), parallel, reanalyze);
       await main(['cost']);
       report();
       log('study: finished');
       return;
     }
-    default:
-      process.stderr.write('usage: iapo-study.ts run [--jobs 2] | analyze [DIR …] [--jobs 2] [--reanalyze] | cost | report\n');
-      process.exitCode = 2;
   }
 }
 

@@ -7,12 +7,18 @@
  *   node --experimental-wasm-relaxed-simd --import tsx bench/iapo-update-time.ts /tmp/before before
  *   VARL_THREADS=2 node --experimental-wasm-relaxed-simd --import tsx bench/iapo-update-time.ts . now
  *
- * 5 warm-up updates (the traced step records in them), then 20 timed; prints the median and minimum.
+ * Arguments: [root] (default .) [label] (default root). 5 warm-up updates (the traced step records in them),
+ * then 20 timed; prints the median and minimum.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseCli } from './cli-args.ts';
 
-const [rootArg = '.', label = rootArg] = process.argv.slice(2);
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/iapo-update-time.ts [ROOT] [LABEL]
+  ROOT    the varl checkout whose IAPO is timed (default .)
+  LABEL   names the printed line (default ROOT)`;
+const cli = parseCli({ script: 'iapo-update-time', usage: USAGE, flags: {}, maxPositionals: 2 });
+const [rootArg = '.', label = rootArg] = cli.positionals;
 const root = pathToFileURL(resolve(rootArg)).href;
 const { IAPO } = (await import(`${root}/algorithms/index.ts`)) as typeof import('../algorithms/index.ts');
 const { make } = (await import(`${root}/envs/index.ts`)) as typeof import('../envs/index.ts');

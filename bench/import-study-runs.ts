@@ -25,10 +25,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { EvalPoint } from '../algorithms/common/records.ts';
 import { algorithm } from '../algorithms/registry.ts';
 import { canonicalJson, expandSweep, readSweepFile, writeFileAtomic, writeSweep, type JobResult, type SweepJob } from '../algorithms/sweep/index.ts';
+import { parseCli } from './cli-args.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SWEEP_FILE = 'bench/sweeps/rl-study.yaml';
@@ -92,9 +92,12 @@ export function importRlStudy(out: string): SweepJob[] {
   return jobs;
 }
 
+const USAGE = `usage: node --import tsx bench/import-study-runs.ts [--out DIR]
+  --out DIR   the sweep folder written (default sweeps/rl-study-stored)`;
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'sweeps/rl-study-stored' } } });
-  const out = path.resolve(values.out as string);
+  const given = parseCli({ script: 'import-study-runs', usage: USAGE, flags: { out: { type: 'string' } } }).values.out ?? 'sweeps/rl-study-stored';
+  const out = path.resolve(given);
   const jobs = importRlStudy(out);
-  process.stdout.write(`${jobs.length} stored runs imported into ${out}; report them with: varl sweep report ${values.out} --out bench/results/rl-study-sweep.md\n`);
+  process.stdout.write(`${jobs.length} stored runs imported into ${out}; report them with: varl sweep report ${given} --out bench/results/rl-study-sweep.md\n`);
 }

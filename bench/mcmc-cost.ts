@@ -24,6 +24,7 @@ import { SAC, TD3, type OffPolicyAgent } from '../algorithms/index.ts';
 import type { OffPolicyConfig } from '../algorithms/common/learner.ts';
 import { isTracingEnabled, kernels, type TraceStats } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 import { KernelStopwatch } from './kernel-stopwatch.ts';
 import { fillPendulumTransitions } from './workloads.ts';
 
@@ -43,10 +44,11 @@ const AGENTS: Record<string, { baseline: string; build: () => AnyAgent; cycle?: 
   'langevin-td3-K5': { baseline: 'td3', build: () => new LangevinTD3(make('Pendulum-v1'), NETWORK) as unknown as AnyAgent, cycle: 2 },
 };
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-cost.ts [flags]
+  --updates N     updates timed one by one per agent (default 40)
+  --warmup N      untimed updates per agent before them (default 20)
+  --prewarm N     untimed SAC updates before any agent, for the heap's first page touches (default 60)
+  --only A,B      only these agents (default all: ${Object.keys(AGENTS).join(', ')})`;
 
 /** Fills the buffer with the shared random transitions (the same for every agent). */
 function fill(agent: AnyAgent): void {
@@ -122,15 +124,22 @@ function measure(agent: AnyAgent, updates: number, warmup: number, cycle = 1): O
   return { update: cycleMedian(wall), cpu: cycleMedian(cpu), act: (performance.now() - actStart) / 200, traceBytes: traceBytes(agent) };
 }
 
-const updates = Number(flag('--updates', '40'));
-const warmup = Number(flag('--warmup', '20'));
-const only = flag('--only', '').split(',').filter(Boolean);
+const cli = parseCli({
+  script: 'mcmc-cost', usage: USAGE,
+  flags: { updates: { type: 'string' }, warmup: { type: 'string' }, prewarm: { type: 'string' }, only: { type: 'string' } },
+});
+const updates = cli.integer('updates', 40);
+const warmup = cli.integer('warmup', 20, { min: 0 });
+const prewarmUpdates = cli.integer('prewarm', 60, { min: 0 });
+const only = (cli.values.only ?? '').split(',').filter(Boolean);
+const unknownAgents = only.filter((n) => !Object.hasOwn(AGENTS, n));
+if (unknownAgents.length > 0) cli.fail(`--only: unknown agent ${unknownAgents.join(', ')}; known: ${Object.keys(AGENTS).join(', ')}`);
 const names = Object.keys(AGENTS).filter((n) => only.length === 0 || only.includes(n));
 // The first agent of the process would also pay for the wasm heap's first page touches and V8's
 // warm-up: cycle the heap with untimed SAC updates before measuring anything.
 const prewarm = AGENTS.sac.build();
 fill(prewarm);
-measure(prewarm, 0, Number(flag('--prewarm', '60')));
+measure(prewarm, 0, prewarmUpdates);
 const results: Record<string, Cost> = {};
 console.log(`kernels ${kernels().name}, ${isTracingEnabled() ? 'traced' : 'eager'} updates, ${updates} timed after ${warmup}, Pendulum sizes, batch 256, 2×256`);
 console.log('| agent | ms/update (median) | CPU ms/update (median) | × baseline | GEMM GFLOP/update | × baseline | ms/act | trace MiB |');

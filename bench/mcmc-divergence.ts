@@ -9,6 +9,7 @@
  * Printed as markdown tables: the whole resume per `--coarse` updates, then its last `--from` updates per `--block`.
  *
  *   node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-divergence.ts JOB_DIR [--steps 20000] [--coarse 100] [--block 10] [--from 400]
+ *        [--seed 7] [--no-probe] [--allow-kernel-change]
  * JOB_DIR: a sweep job or `varl train` run folder of hmc-sac with run.json and checkpoint/ (not modified).
  * The resume is the run only under the kernels it was trained with (FMA: node --experimental-wasm-relaxed-simd);
  * `--allow-kernel-change` resumes under others all the same: the same state, rounded differently, as a control.
@@ -16,7 +17,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { NonFiniteLossError } from '../algorithms/common/runner.ts';
 import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
@@ -26,6 +26,7 @@ import { currentKernels, describeKernels } from '../algorithms/common/checkpoint
 import { meanInterval } from '../algorithms/sweep/stats.ts';
 import { Generator, abs, div, exp, mul, noGrad, randn, square, sub, sum, type Tensor } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 
 /** One update's record: the update's own losses and gauges, then the probe's statistics. */
 type Row = Record<string, number>;
@@ -72,21 +73,32 @@ function probe(agent: HMCSAC, batch: TensorBatch, generator: Generator): Row {
   });
 }
 
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-divergence.ts JOB_DIR [flags]
+  JOB_DIR                 a sweep job or run folder of hmc-sac with run.json and checkpoint/ (not modified)
+  --steps N               env steps the resume runs to (default the run's own)
+  --coarse N              updates per row of the whole resume's table (default 100)
+  --block N               updates per row of the last --from updates' table (default 10)
+  --from N                the last updates tabled per --block, at least --block (default 400)
+  --seed N                seed of the probe's minibatches (default 7)
+  --no-probe              leave out the probe of the chain
+  --allow-kernel-change   resume under other kernels than the run's, as a control`;
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    options: { 'no-probe': { type: 'boolean' }, 'allow-kernel-change': { type: 'boolean' }, steps: { type: 'string' }, coarse: { type: 'string' }, block: { type: 'string' }, from: { type: 'string' }, seed: { type: 'string' } }, allowPositionals: true,
+  const cli = parseCli({
+    script: 'mcmc-divergence', usage: USAGE, maxPositionals: 1,
+    flags: {
+      'no-probe': { type: 'boolean' }, 'allow-kernel-change': { type: 'boolean' }, steps: { type: 'string' }, coarse: { type: 'string' },
+      block: { type: 'string' }, from: { type: 'string' }, seed: { type: 'string' },
+    },
   });
-  if (positionals.length !== 1) throw new Error('mcmc-divergence: give one HMC-SAC job folder (with run.json and checkpoint/)');
-  const jobDir = positionals[0];
-  const block = Number(values.block ?? 10);
-  const from = Number(values.from ?? 400);
-  const coarse = Number(values.coarse ?? 100);
-  if (!Number.isInteger(coarse) || coarse < 1) throw new Error(`mcmc-divergence: --coarse must be a positive integer, got ${values.coarse}`);
-  if (!Number.isInteger(block) || block < 1) throw new Error(`mcmc-divergence: --block must be a positive integer, got ${values.block}`);
-  if (!Number.isInteger(from) || from < block) throw new Error(`mcmc-divergence: --from must be an integer ≥ --block, got ${values.from}`);
+  const { values } = cli;
+  const jobDir = cli.positionals[0] ?? cli.fail('give one HMC-SAC job folder (with run.json and checkpoint/)');
+  const coarse = cli.integer('coarse', 100);
+  const block = cli.integer('block', 10);
+  const from = cli.integer('from', 400);
+  if (from < block) cli.fail(`--from must be at least --block (${block}), got ${from}`);
   const run = JSON.parse(fs.readFileSync(path.join(jobDir, 'run.json'), 'utf8')) as RunFile;
-  const totalSteps = Number(values.steps ?? run.totalSteps);
-  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`mcmc-divergence: --steps must be a positive integer, got ${values.steps}`);
+  const totalSteps = cli.integer('steps', run.totalSteps);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mcmc-divergence-'));
   try {

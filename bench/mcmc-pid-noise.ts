@@ -12,11 +12,10 @@
  *    acts on the iteration's mean. Printed: D̂'s mean and sd over all those updates, the share within 10% of ε
  *    as it is and centred on ε, each iteration's mean, and per tenth of an iteration the mean, sd and share.
  *
- *   node --import tsx bench/mcmc-pid-noise.ts RUN_DIR [RUN_DIR …] [--batches 400] [--iterations 3]
+ *   node --import tsx bench/mcmc-pid-noise.ts RUN_DIR [RUN_DIR …] [--batches 400] [--iterations 3] [--seed 0]
  * RUN_DIR: a `varl train` run folder (or sweep job folder) of hmc-sac with its checkpoint.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
 import { loadAgent } from '../algorithms/node.ts';
@@ -24,6 +23,7 @@ import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
 import { meanInterval } from '../algorithms/sweep/stats.ts';
 import { Generator, mean, noGrad } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 
 interface Noise {
   readonly meanDistance: number;
@@ -70,15 +70,22 @@ function distanceAlongIterations(agent: HMCSAC, iterations: number): number[][] 
   return byPlace;
 }
 
+const USAGE = `usage: node --import tsx bench/mcmc-pid-noise.ts RUN_DIR [RUN_DIR …] [flags]
+  RUN_DIR          a run or sweep job folder of hmc-sac with its checkpoint
+  --batches N      minibatches drawn for the noise (default 400)
+  --iterations N   policy iterations of training on from the checkpoint, for the drift (default 3)
+  --seed N         seed of the minibatch draws (default 0)`;
+
 function main(): void {
-  const { values, positionals } = parseArgs({
-    options: { batches: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' } }, allowPositionals: true,
+  const cli = parseCli({
+    script: 'mcmc-pid-noise', usage: USAGE, maxPositionals: Infinity,
+    flags: { batches: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' } },
   });
-  const batches = Number(values.batches ?? 400);
-  const iterations = Number(values.iterations ?? 3);
-  if (!Number.isInteger(batches) || batches < 2) throw new Error(`mcmc-pid-noise: --batches must be an integer ≥ 2, got ${values.batches}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`mcmc-pid-noise: --iterations must be a positive integer, got ${values.iterations}`);
-  if (positionals.length === 0) throw new Error('mcmc-pid-noise: give one or more HMC-SAC run folders');
+  const { positionals } = cli;
+  const batches = cli.integer('batches', 400, { min: 2 });
+  const iterations = cli.integer('iterations', 3);
+  const seed = cli.integer('seed', 0, { min: 0 });
+  if (positionals.length === 0) cli.fail('give one or more HMC-SAC run folders');
   const f = (x: number, digits = 3): string => x.toFixed(digits);
   console.log('# HMC-SAC\'s D̂ against its PID target: minibatch noise, and drift within a policy iteration\n');
   console.log(`Made by \`node --import tsx bench/mcmc-pid-noise.ts <run folders> --batches ${batches} --iterations ${iterations}\`` +
@@ -86,7 +93,7 @@ function main(): void {
   for (const dir of positionals) {
     const agent = agentOf(dir);
     const target = agent.config.distanceTarget;
-    const noise = minibatchNoise(agent, batches, new Generator(Number(values.seed ?? 0)));
+    const noise = minibatchNoise(agent, batches, new Generator(seed));
     console.log(`\n## ${path.basename(dir)}\n\nAt step ${agent.training.step}, β ${f(agent.pid.beta)}, target ε ${target}.\n`);
     console.log(`- Noise, ${batches} minibatches at θ_t = θ: mean D̂ ${f(noise.meanDistance, 4)}, sd ${f(noise.sd, 4)} (${f(noise.sd / target, 2)} ε); ` +
       `centred on ε, ${f(noise.centredWithinBand)} of them lie within 10%`);

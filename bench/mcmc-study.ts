@@ -20,7 +20,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   jobDir, jobStatus, meanInterval, readJobResult, readJobStatusFile, readSweep, writeReport, type IntervalSummary, type JobResult, type SweepFolder,
 } from '../algorithms/sweep/index.ts';
@@ -28,6 +27,7 @@ import type { SweepJob } from '../algorithms/sweep/expand.ts';
 import { NonFiniteLossError } from '../algorithms/common/runner.ts';
 import { evalPointsOf, readProgressRows } from '../algorithms/node/run-logger.ts';
 import { describeOverrides, evaluationKey, formatNumber, interval } from '../algorithms/sweep/report.ts';
+import { parseCli } from './cli-args.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -305,8 +305,12 @@ function failedRuns(sweeps: readonly Sweep[], results: string): string[] {
     ...failed.map((f) => `- ${f.sweep} ${f.job.id}, last logged at step ${f.step}: ${NonFiniteLossError.reasonOf(f.message)}${analysis(f.job.id)}`)];
 }
 
+const USAGE = `usage: node --import tsx bench/mcmc-study.ts [--root DIR] [--results DIR]
+  --root DIR      the parent of the sweep folders or their archives (default bench/results/runs)
+  --results DIR   where the reports go (default bench/results)`;
+
 function main(): void {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, results: { type: 'string' } } });
+  const { values } = parseCli({ script: 'mcmc-study', usage: USAGE, flags: { root: { type: 'string' }, results: { type: 'string' } } });
   const root = values.root ?? path.join(RESULTS, 'runs');
   const results = values.results ?? RESULTS;
   if (!fs.existsSync(root)) throw new Error(`mcmc-study: no folder ${root} (the parent of the sweep folders; pass --root DIR)`);

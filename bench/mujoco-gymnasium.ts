@@ -24,13 +24,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Rng } from '../envs/core/rng.ts';
 import type { Info } from '../envs/core/types.ts';
 import { loadMujocoEnvs } from '../envs/mujoco/load.ts';
 import type { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import type { DataViews } from '../envs/mujoco/runtime.ts';
 import { envSpec } from '../envs/registry.ts';
+import { parseCli } from './cli-args.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.VARL_PYTHON ?? '/usr/bin/python3';
@@ -168,18 +168,16 @@ interface TaskComparison {
   protocolMismatches: string[];
 }
 
+const USAGE = `usage: node --import tsx bench/mujoco-gymnasium.ts [--seeds N] [--steps N] [--out FILE]
+  --seeds N    reset seeds 0 … N−1 per task (default 3)
+  --steps N    steps per seed (default 1000)
+  --out FILE   the comparison's JSON (default bench/results/mujoco-gymnasium.json)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seeds: { type: 'string', default: '3' },
-      steps: { type: 'string', default: '1000' },
-      out: { type: 'string', default: join(here, 'results', 'mujoco-gymnasium.json') },
-    },
-  });
-  const seeds = Number(values.seeds);
-  const steps = Number(values.steps);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`mujoco-gymnasium: --seeds must be a positive integer, got '${values.seeds}'`);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`mujoco-gymnasium: --steps must be a positive integer, got '${values.steps}'`);
+  const cli = parseCli({ script: 'mujoco-gymnasium', usage: USAGE, flags: { seeds: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' } } });
+  const seeds = cli.integer('seeds', 3);
+  const steps = cli.integer('steps', 1000);
+  const out = cli.values.out ?? join(here, 'results', 'mujoco-gymnasium.json');
   await loadMujocoEnvs();
   const draws = new DrawRecorder();
   const folder = mkdtempSync(join(tmpdir(), 'varl-gymnasium-'));
@@ -190,7 +188,7 @@ async function main(): Promise<void> {
     const run = spawnSync(PYTHON, [join(here, 'peers', 'gymnasium_mujoco_replay.py'), tracePath], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (run.status !== 0) throw new Error(`mujoco-gymnasium: ${PYTHON} gymnasium_mujoco_replay.py exited with ${run.status}:\n${run.stderr}`);
     const report = JSON.parse(run.stdout) as { gymnasium: string; numpy: string; tasks: TaskComparison[] };
-    writeFileSync(values.out!, `${JSON.stringify({ seeds, steps, ...report }, null, 1)}\n`);
+    writeFileSync(out, `${JSON.stringify({ seeds, steps, ...report }, null, 1)}\n`);
     console.log(`Gymnasium ${report.gymnasium} (NumPy ${report.numpy}), ${seeds} seeds × ${steps} steps per task\n`);
     console.log('| env | steps (resets) | terminations (mismatches) | max \\|Δ obs\\| | obs entries ≠ float32(Gymnasium) | max \\|Δ reward\\| | largest info \\|Δ\\| | info keys only in varl / Gymnasium | stand-in checks failed |');
     console.log('|---|---|---|---|---|---|---|---|---|');

@@ -5,12 +5,12 @@
  *
  * Run: node --expose-gc --import tsx bench/mujoco-memory.ts [--env InvertedPendulum-v5] [--steps 1000000] [--cycles 1000]
  */
-import { parseArgs } from 'node:util';
 import { Rng } from '../envs/core/rng.ts';
 import { MUJOCO_ENV_IDS } from '../envs/mujoco/ids.ts';
 import { loadMujocoEnvs } from '../envs/mujoco/load.ts';
 import type { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import { make } from '../envs/registry.ts';
+import { parseCli } from './cli-args.ts';
 
 const MB = 1024 * 1024;
 
@@ -60,19 +60,23 @@ function runCycles(cycles: number): string[] {
   return samples;
 }
 
+const USAGE = `usage: node --expose-gc --import tsx bench/mujoco-memory.ts [--env ID] [--steps N] [--cycles N]
+  --env ID     the env stepped (default InvertedPendulum-v5)
+  --steps N    its steps, RSS after every tenth (default 1000000)
+  --cycles N   create → reset → step → close cycles of every MuJoCo env (default 1000)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { env: { type: 'string', default: 'InvertedPendulum-v5' }, steps: { type: 'string', default: '1000000' }, cycles: { type: 'string', default: '1000' } },
-  });
-  const steps = Number(values.steps);
-  const cycles = Number(values.cycles);
+  const cli = parseCli({ script: 'mujoco-memory', usage: USAGE, flags: { env: { type: 'string' }, steps: { type: 'string' }, cycles: { type: 'string' } } });
+  const env = cli.values.env ?? 'InvertedPendulum-v5';
+  const steps = cli.integer('steps', 1_000_000);
+  const cycles = cli.integer('cycles', 1000);
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') console.log('(run with --expose-gc for RSS after a full collection)');
   const start = rssMB();
   await loadMujocoEnvs();
   const loaded = rssMB();
   console.log(`RSS: ${start.toFixed(1)} MB before loading MuJoCo, ${loaded.toFixed(1)} MB after`);
-  const run = runSteps(values.env!, steps);
-  console.log(`${values.env} × ${steps.toLocaleString('en-US')} steps (${Math.round(run.stepsPerSecond).toLocaleString('en-US')} steps/s), RSS after every tenth: ${run.samples.join(', ')}`);
+  const run = runSteps(env, steps);
+  console.log(`${env} × ${steps.toLocaleString('en-US')} steps (${Math.round(run.stepsPerSecond).toLocaleString('en-US')} steps/s), RSS after every tenth: ${run.samples.join(', ')}`);
   const cycled = runCycles(cycles);
   console.log(`${cycles} create/reset/step/close cycles of each of the ${MUJOCO_ENV_IDS.length} MuJoCo envs, RSS after every tenth: ${cycled.join(', ')}`);
 }

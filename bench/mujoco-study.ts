@@ -7,17 +7,18 @@
  *   varl sweep run bench/sweeps/mujoco-balance.yaml --jobs 2
  *   varl sweep run bench/sweeps/mujoco-locomotion.yaml --jobs 2
  *   varl sweep run bench/sweeps/on-policy-mujoco.yaml --jobs 2
- *   node --import tsx bench/mujoco-study.ts [--balance DIR] [--locomotion DIR] [--on-policy DIR]   (default sweeps/<name>)
+ *   node --import tsx bench/mujoco-study.ts [--balance DIR] [--locomotion DIR] [--on-policy DIR] [--hopper-control DIR]
+ *   (default sweeps/<name>; the PPO control on Hopper-v5, on-policy-hopper-control.yaml, is reported when its folder exists)
  *
  * Unfinished jobs are counted, not used: the report can be written while the sweeps run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { meanInterval, writeReport, type SweepReport, type VariantSummary } from '../algorithms/sweep/index.ts';
 import { formatNumber } from '../algorithms/sweep/report.ts';
 import { loadMujocoEnvs } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 import { runDistance } from './locomotion.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -137,9 +138,16 @@ function section(title: string, report: SweepReport, header: string, row: (v: Va
   return [`## ${title}`, '', `${report.finished} of ${report.jobs} jobs finished.`, '', header, ...report.variants.map(row), ''];
 }
 
+const USAGE = `usage: node --import tsx bench/mujoco-study.ts [--balance DIR] [--locomotion DIR] [--on-policy DIR] [--hopper-control DIR]
+  --balance DIR          sweep folder of mujoco-balance.yaml (default sweeps/mujoco-balance)
+  --locomotion DIR       sweep folder of mujoco-locomotion.yaml (default sweeps/mujoco-locomotion)
+  --on-policy DIR        sweep folder of on-policy-mujoco.yaml (default sweeps/on-policy-mujoco)
+  --hopper-control DIR   sweep folder of on-policy-hopper-control.yaml, if any (default sweeps/on-policy-hopper-control)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' }, 'hopper-control': { type: 'string' } },
+  const { values } = parseCli({
+    script: 'mujoco-study', usage: USAGE,
+    flags: { balance: { type: 'string' }, locomotion: { type: 'string' }, 'on-policy': { type: 'string' }, 'hopper-control': { type: 'string' } },
   });
   const balanceDir = values.balance ?? path.join('sweeps', 'mujoco-balance');
   const locomotionDir = values.locomotion ?? path.join('sweeps', 'mujoco-locomotion');

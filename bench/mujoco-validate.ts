@@ -14,7 +14,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Rng } from '../envs/core/rng.ts';
 import { AntEnv } from '../envs/mujoco/ant.ts';
 import { HalfCheetahEnv } from '../envs/mujoco/half-cheetah.ts';
@@ -26,6 +25,7 @@ import type { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import { ReacherEnv } from '../envs/mujoco/reacher.ts';
 import { SwimmerEnv } from '../envs/mujoco/swimmer.ts';
 import { Walker2dEnv } from '../envs/mujoco/walker2d.ts';
+import { parseCli } from './cli-args.ts';
 
 const TASKS: readonly [file: string, build: (model?: string) => MujocoEnv][] = [
   ['inverted_pendulum.xml', (model) => new InvertedPendulumEnv({}, model)],
@@ -103,16 +103,21 @@ function compareTrajectories(ours: MujocoEnv, theirs: MujocoEnv, seeds: number, 
   return { maxState, maxObs, maxReward, bitIdenticalSteps, totalSteps: seeds * steps, episodes };
 }
 
+const USAGE = `usage: npx tsx bench/mujoco-validate.ts --assets DIR [--steps N] [--seeds N]
+  --assets DIR   <Gymnasium checkout>/gymnasium/envs/mujoco/assets (required)
+  --steps N      steps per seed and env (default 1000)
+  --seeds N      seeds per env (default 5)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { assets: { type: 'string' }, steps: { type: 'string', default: '1000' }, seeds: { type: 'string', default: '5' } } });
-  if (values.assets === undefined) throw new Error('mujoco-validate: --assets <Gymnasium checkout>/gymnasium/envs/mujoco/assets is required');
-  const steps = Number(values.steps);
-  const seeds = Number(values.seeds);
+  const cli = parseCli({ script: 'mujoco-validate', usage: USAGE, flags: { assets: { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' } } });
+  const assets = cli.values.assets ?? cli.fail('--assets <Gymnasium checkout>/gymnasium/envs/mujoco/assets is required');
+  const steps = cli.integer('steps', 1000);
+  const seeds = cli.integer('seeds', 5);
   await loadMujocoEnvs();
   const rows = [];
   for (const [file, build] of TASKS) {
     const ours = build();
-    const theirs = build(readFileSync(join(values.assets, file), 'utf8'));
+    const theirs = build(readFileSync(join(assets, file), 'utf8'));
     const models = compareModels(ours.modelArrays(), theirs.modelArrays());
     const run = compareTrajectories(ours, theirs, seeds, steps);
     rows.push({

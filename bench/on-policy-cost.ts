@@ -13,10 +13,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { algorithm, type Agent } from '../algorithms/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 
+const USAGE = `usage: node --import tsx bench/on-policy-cost.ts [--iterations N]
+  --iterations N   timed iterations per variant, after one of warm-up (default 3)`;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const iterationsFlag = process.argv.indexOf('--iterations');
-const iterations = iterationsFlag >= 0 ? Number(process.argv[iterationsFlag + 1]) : 3;
+const iterations = parseCli({ script: 'on-policy-cost', usage: USAGE, flags: { iterations: { type: 'string' } } }).integer('iterations', 3);
 const ENV = 'Pendulum-v1';
 const SIZES = { numEnvs: 4, rolloutSteps: 1024 };
 const VARIANTS = ['ppo', 'ppo:vi-parameter', 'ppo:vi-state', 'trpo', 'trpo:vi-parameter', 'trpo:vi-state', 'reinforce', 'reinforce:vi-parameter', 'reinforce:vi-state', 'svpg'];

@@ -27,6 +27,7 @@ import {
   learningCurveSvg, readCheckpointMeta, readEvalHistory, readProgressRows, OnPolicyAgent, type CurveSeries, type OnPolicyConfig, type EvalPoint,
 } from '../algorithms/index.ts';
 import { summarize } from '../algorithms/iapo/analysis.ts';
+import { parseCli } from './cli-args.ts';
 import { forwardDistance, withSavedPolicy } from './locomotion.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,21 +75,34 @@ interface Options {
   reportOnly: boolean;
 }
 
+const USAGE = `usage: node --import tsx bench/on-policy-study.ts [flags]   (npm run bench:on-policy -- [flags])
+  --jobs N         parallel runs (default 2)
+  --seeds N        seeds 0 … N−1 of every env and variant (default 5)
+  --envs A,B       envs (default all: ${Object.keys(ENVS).join(', ')})
+  --variants a,b   algo[:preset][+key=value…] each (default ${DEFAULT_VARIANTS.join(',')})
+  --report         only rebuild the report from the existing runs`;
+
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const envs = (value('--envs') ?? Object.keys(ENVS).join(',')).split(',');
-  for (const env of envs) if (!Object.hasOwn(ENVS, env)) throw new RangeError(`--envs: unknown env '${env}'; known: ${Object.keys(ENVS).join(', ')}`);
-  const variants = (value('--variants') ?? DEFAULT_VARIANTS.join(',')).split(',');
-  for (const variant of variants) parseVariant(variant); // a malformed one fails here, before any run
+  const cli = parseCli({
+    script: 'on-policy-study', usage: USAGE, argv,
+    flags: { jobs: { type: 'string' }, seeds: { type: 'string' }, envs: { type: 'string' }, variants: { type: 'string' }, report: { type: 'boolean' } },
+  });
+  const envs = (cli.values.envs ?? Object.keys(ENVS).join(',')).split(',');
+  for (const env of envs) if (!Object.hasOwn(ENVS, env)) cli.fail(`--envs: unknown env '${env}'; known: ${Object.keys(ENVS).join(', ')}`);
+  const variants = (cli.values.variants ?? DEFAULT_VARIANTS.join(',')).split(',');
+  for (const variant of variants) {
+    try {
+      parseVariant(variant); // a malformed one fails here, before any run
+    } catch (error) {
+      cli.fail((error as Error).message);
+    }
+  }
   return {
-    jobs: Number(value('--jobs') ?? 2),
-    seeds: Number(value('--seeds') ?? 5),
+    jobs: cli.integer('jobs', 2),
+    seeds: cli.integer('seeds', 5),
     envs,
     variants,
-    reportOnly: argv.includes('--report'),
+    reportOnly: cli.values.report ?? false,
   };
 }
 

@@ -14,9 +14,11 @@ import { PPO, PPO_ALGORITHM } from '../algorithms/ppo.ts';
 import type { Metrics, TrainingProgress } from '../algorithms/common/learner.ts';
 import { kernelThreads, setTracing } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 
-const roundsFlag = process.argv.indexOf('--rounds');
-const rounds = roundsFlag >= 0 ? Number(process.argv[roundsFlag + 1]) : 3;
+const USAGE = `usage: node --import tsx bench/ppo-trace.ts [--rounds N]
+  --rounds N   runs per mode, eager and traced alternating; the medians are reported (default 3)`;
+const rounds = parseCli({ script: 'ppo-trace', usage: USAGE, flags: { rounds: { type: 'string' } } }).integer('rounds', 3);
 const preset = PPO_ALGORITHM.envPresets['Pendulum-v1'].config;
 const cpuMs = (since: NodeJS.CpuUsage): number => {
   const d = process.cpuUsage(since);

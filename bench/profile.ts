@@ -19,10 +19,33 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { HMCSAC, IAPO, LangevinTD3, SAC, TD3 } from '../algorithms/index.ts';
 import { kernels, setMemoryPlanning, setTracing, type TracedFunction } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 import { KernelStopwatch } from './kernel-stopwatch.ts';
 import { fillPendulumTransitions, fisherVectorWorkload, type StoreTransition } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [--quick] [--only REGEX] [--out FILE.json]
+  --quick          fewer calls per workload
+  --only REGEX     only the workloads whose names match
+  --out FILE.json  where the records go (default bench/results/profile.json)`;
+
+/** The flags of the script; runProfileBench reads --quick and --only of them. */
+function profileArgs(argv: readonly string[]): { quick: boolean; only: RegExp | null; out: string } {
+  const cli = parseCli({
+    script: 'profile', usage: USAGE, argv,
+    flags: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } },
+  });
+  let only: RegExp | null = null;
+  if (cli.values.only !== undefined) {
+    try {
+      only = new RegExp(cli.values.only);
+    } catch (error) {
+      cli.fail(`--only ${JSON.stringify(cli.values.only)} is not a regular expression: ${(error as Error).message}`);
+    }
+  }
+  return { quick: cli.values.quick ?? false, only, out: cli.values.out ?? join(here, 'results', 'profile.json') };
+}
 
 export interface ProfileRecord {
   readonly workload: string;
@@ -165,9 +188,7 @@ function markdown(records: readonly ProfileRecord[]): string {
 }
 
 export async function runProfileBench(argv: readonly string[] = []): Promise<ProfileRecord[]> {
-  const quick = argv.includes('--quick');
-  const onlyAt = argv.indexOf('--only');
-  const only = onlyAt >= 0 ? new RegExp(argv[onlyAt + 1]) : null;
+  const { quick, only } = profileArgs(argv);
   observer.observe({ entryTypes: ['gc'] });
   const records: ProfileRecord[] = [];
   try {
@@ -182,10 +203,9 @@ export async function runProfileBench(argv: readonly string[] = []): Promise<Pro
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { out } = profileArgs(process.argv.slice(2));
   const records = await runProfileBench(process.argv.slice(2));
   const meta = { cpu: os.cpus()[0]?.model, logicalCpus: os.cpus().length, loadAverage: os.loadavg(), node: process.version, kernels: kernels().name, date: new Date().toISOString() };
-  const outAt = process.argv.indexOf('--out');
-  const out = outAt >= 0 ? process.argv[outAt + 1]! : join(here, 'results', 'profile.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ ...meta, records }, null, 1) + '\n');
   process.stdout.write(`${markdown(records)}\n\nload average ${meta.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);

@@ -19,21 +19,27 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { runSweepCommand } from '../algorithms/sweep/cli.ts';
+import { parseCli } from './cli-args.ts';
 import { importRlStudy } from './import-study-runs.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SWEEP_FILE = 'bench/sweeps/rl-study.yaml';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2' }, report: { type: 'boolean' }, stored: { type: 'boolean' } } });
+const USAGE = `usage: npm run bench:rl -- [--jobs N] [--report] [--stored]
+  --jobs N    parallel jobs of the sweep (default 2)
+  --report    only the report of what sweeps/rl-study holds
+  --stored    the report of the stored runs of bench/results/rl-study.json`;
+const cli = parseCli({ script: 'rl-study', usage: USAGE, flags: { jobs: { type: 'string' }, report: { type: 'boolean' }, stored: { type: 'boolean' } } });
+const { values } = cli;
+const jobs = cli.integer('jobs', 2, { max: 1024 }); // varl sweep run's bounds
 let status = 0;
 if (values.stored) {
   const dir = path.join('sweeps', 'rl-study-stored');
   importRlStudy(path.join(ROOT, dir));
   status = await runSweepCommand('sweep', ['report', dir, '--out', 'bench/results/rl-study-sweep.md'], ROOT);
 } else {
-  if (!values.report) status = await runSweepCommand('sweep', ['run', SWEEP_FILE, '--jobs', values.jobs as string], ROOT);
+  if (!values.report) status = await runSweepCommand('sweep', ['run', SWEEP_FILE, '--jobs', String(jobs)], ROOT);
   // A failed job does not stop the others; report what finished unless the run was interrupted.
   if (values.report || status !== 130) {
     const reported = await runSweepCommand('sweep', ['report', path.join('sweeps', 'rl-study'), '--out', 'bench/results/rl-study-rerun.md'], ROOT);

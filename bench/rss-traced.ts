@@ -8,10 +8,15 @@ import { SAC } from '../algorithms/index.ts';
 import { kernels } from '../engine/index.ts';
 import type { WasmKernels } from '../engine/kernels/wasm/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 import { fillPendulumTransitions } from './workloads.ts';
 
-const updates = Number(process.argv[2] ?? 10000);
-const hidden = Number(process.argv[3] ?? 256);
+const USAGE = `usage: node --import tsx bench/rss-traced.ts [UPDATES] [HIDDEN]
+  UPDATES   traced SAC updates after the 1,000 of warm-up (default 10000)
+  HIDDEN    width of both hidden layers (default 256)`;
+const cli = parseCli({ script: 'rss-traced', usage: USAGE, flags: {}, maxPositionals: 2 });
+const updates = cli.positionalInteger(0, 'UPDATES', 10000);
+const hidden = cli.positionalInteger(1, 'HIDDEN', 256);
 const mb = (): number => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 const rssStartMB = mb();
 const agent = new SAC(make('Pendulum-v1'), { seed: 0, batchSize: 256, hiddenSizes: [hidden, hidden] });

@@ -6,9 +6,12 @@
  */
 import { kernels } from '../engine/index.ts';
 import type { WasmKernels } from '../engine/kernels/wasm/index.ts';
+import { parseCli } from './cli-args.ts';
 import { qnetWorkloads } from './workloads.ts';
 
-const steps = Number(process.argv[2] ?? 10000);
+const USAGE = `usage: node --import tsx bench/rss.ts [STEPS]
+  STEPS   train steps measured after the warm-up (default 10000; bench/index.ts passes 1000 with --quick)`;
+const steps = parseCli({ script: 'rss', usage: USAGE, flags: {}, maxPositionals: 1 }).positionalInteger(0, 'STEPS', 10000);
 const mb = (): number => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 const rssStartMB = mb();
 const w = qnetWorkloads(1);

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { SAC } from '../algorithms/index.ts';
 import { availableKernels, kernelThreads, kernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
+import { parseCli } from './cli-args.ts';
 import { fillPendulumTransitions } from './workloads.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,9 +34,28 @@ export interface SacUpdateRecord {
   detail?: string;
 }
 
-function flag(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/sac-update.bench.ts [flags]
+  --updates N     timed updates per repetition (default 150)
+  --repeats R     repetitions per engine, varl and PyTorch alternating (default 3)
+  --kernels LIST  varl kernel sets, comma-separated (default wasm)
+  --no-torch      leave out PyTorch`;
+
+function sacUpdateArgs(argv: readonly string[]): { updates: number; repeats: number; kernelSets: string[]; withTorch: boolean } {
+  const cli = parseCli({
+    script: 'sac-update.bench', usage: USAGE, argv,
+    flags: { updates: { type: 'string' }, repeats: { type: 'string' }, kernels: { type: 'string' }, 'no-torch': { type: 'boolean' } },
+  });
+  const kernelSets = (cli.values.kernels ?? 'wasm').split(',');
+  const unavailable = kernelSets.filter((k) => !availableKernels().includes(k));
+  if (cli.values.kernels !== undefined && unavailable.length > 0) {
+    cli.fail(`--kernels: no kernel set ${unavailable.join(', ')}; available: ${availableKernels().join(', ')}`);
+  }
+  return {
+    updates: cli.integer('updates', 150),
+    repeats: cli.integer('repeats', 3),
+    kernelSets: kernelSets.filter((k) => !unavailable.includes(k)), // the default, wasm, is dropped where unavailable
+    withTorch: !cli.values['no-torch'],
+  };
 }
 
 /** A SAC agent with a buffer of random Pendulum-shaped transitions, ready to update. */
@@ -60,11 +80,9 @@ export function timeTorch(updates: number, env: NodeJS.ProcessEnv, threads = 1):
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function runSacUpdateBench(argv: readonly string[] = []): Promise<SacUpdateRecord[]> {
-  const updates = Number(flag(argv, '--updates') ?? 150);
-  const repeats = Number(flag(argv, '--repeats') ?? 3);
-  const kernelSets = (flag(argv, '--kernels') ?? 'wasm').split(',').filter((k) => availableKernels().includes(k));
+  const { updates, repeats, kernelSets, withTorch } = sacUpdateArgs(argv);
   const torchEngines: [string, NodeJS.ProcessEnv][] = [];
-  if (!argv.includes('--no-torch') && existsSync(PYTHON)) {
+  if (withTorch && existsSync(PYTHON)) {
     torchEngines.push(['pytorch (Debian, reference BLAS)', process.env]);
     if (existsSync(OPENBLAS)) torchEngines.push(['pytorch (OpenBLAS)', { ...process.env, LD_LIBRARY_PATH: OPENBLAS }]);
   }

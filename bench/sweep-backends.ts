@@ -12,9 +12,12 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSlurmCluster } from '../spec/support/slurm-cluster.ts';
+import { parseCli } from './cli-args.ts';
 
+const USAGE = `usage: node --import tsx bench/sweep-backends.ts [SWEEP_FILE]
+  SWEEP_FILE   the sweep run through both backends (default bench/sweeps/sac-pendulum-lr-2k.yaml)`;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const file = process.argv[2] ?? join(root, 'bench', 'sweeps', 'sac-pendulum-lr-2k.yaml');
+const [file = join(root, 'bench', 'sweeps', 'sac-pendulum-lr-2k.yaml')] = parseCli({ script: 'sweep-backends', usage: USAGE, flags: {}, maxPositionals: 1 }).positionals;
 const varl = (args: string[], env: NodeJS.ProcessEnv = process.env): string => {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'varl.js'), ...args], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`varl ${args.join(' ')} exited ${r.status}: ${r.stderr}`);

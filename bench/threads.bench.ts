@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelThreads, kernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { createWasmKernels, type WasmKernels } from '../engine/kernels/wasm/index.ts';
+import { parseCli } from './cli-args.ts';
 import { preparedAgent, timeTorch, timeVarl } from './sac-update.bench.ts';
 import { elementwiseWorkload, gemmWorkload, qnetWorkloads } from './workloads.ts';
 
@@ -37,9 +38,45 @@ export interface ThreadsRecord {
   rounds: number[];
 }
 
-function flag(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/threads.bench.ts [flags]
+  --rounds R            interleaved rounds; each row is the median round (default 7)
+  --updates N           SAC updates per round (default 60)
+  --threads a,b         thread counts (default 1 and all cores: 1,${os.availableParallelism()})
+  --sweep               also measure the split thresholds of engine/kernels/wasm/index.ts
+  --no-torch            leave out PyTorch
+  --no-sac              leave out the SAC update
+  --torch-active-wait   let PyTorch's OpenMP threads spin between parallel regions (default: OMP_WAIT_POLICY=PASSIVE)`;
+
+interface ThreadsOptions {
+  rounds: number;
+  updates: number;
+  counts: number[];
+  sweep: boolean;
+  withTorch: boolean;
+  withSac: boolean;
+  torchActiveWait: boolean;
+}
+
+/** The script's flags; runThreadsBench reads all of them but --sweep. */
+function threadsArgs(argv: readonly string[]): ThreadsOptions {
+  const cli = parseCli({
+    script: 'threads.bench', usage: USAGE, argv,
+    flags: {
+      rounds: { type: 'string' }, updates: { type: 'string' }, threads: { type: 'string' }, sweep: { type: 'boolean' },
+      'no-torch': { type: 'boolean' }, 'no-sac': { type: 'boolean' }, 'torch-active-wait': { type: 'boolean' },
+    },
+  });
+  const counts = (cli.values.threads ?? `1,${os.availableParallelism()}`).split(',').map(Number);
+  if (!counts.every((n) => Number.isSafeInteger(n) && n >= 1)) cli.fail(`--threads takes thread counts ≥ 1, comma-separated, got ${JSON.stringify(cli.values.threads)}`);
+  return {
+    rounds: cli.integer('rounds', 7),
+    updates: cli.integer('updates', 60),
+    counts,
+    sweep: cli.values.sweep ?? false,
+    withTorch: !cli.values['no-torch'],
+    withSac: !cli.values['no-sac'],
+    torchActiveWait: cli.values['torch-active-wait'] ?? false,
+  };
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -66,10 +103,7 @@ async function interleaved(rounds: number, variants: readonly (() => number | Pr
 
 /** GEMM 256³ and the SAC update through the default kernel set at each thread count. */
 export async function runThreadsBench(argv: readonly string[] = []): Promise<ThreadsRecord[]> {
-  const rounds = Number(flag(argv, '--rounds') ?? 7);
-  const updates = Number(flag(argv, '--updates') ?? 60);
-  const cores = os.availableParallelism();
-  const counts = (flag(argv, '--threads') ?? `1,${cores}`).split(',').map(Number);
+  const { rounds, updates, counts, withTorch, withSac, torchActiveWait } = threadsArgs(argv);
   const previous = { name: kernels().name, threads: kernelThreads() };
   useKernels('wasm');
   const set = kernels() as WasmKernels;
@@ -95,7 +129,7 @@ export async function runThreadsBench(argv: readonly string[] = []): Promise<Thr
     counts.forEach((threads, i) => records.push({ workload, engine: 'varl-wasm', threads, medianMs: median(results[i]), rounds: results[i] }));
   }
 
-  if (!argv.includes('--no-sac')) {
+  if (withSac) {
     const agents = counts.map((threads) => {
       setKernelThreads(threads);
       const sac = preparedAgent();
@@ -104,12 +138,12 @@ export async function runThreadsBench(argv: readonly string[] = []): Promise<Thr
     });
     const variants: (() => number)[] = counts.map((threads, i) => withThreads(threads, () => 1000 / timeVarl(agents[i], updates)));
     const torch: { engine: string; threads: number }[] = [];
-    if (!argv.includes('--no-torch') && existsSync('/usr/bin/python3')) {
+    if (withTorch && existsSync('/usr/bin/python3')) {
       for (const threads of counts) {
         const lib = threads === 1 ? OPENBLAS_SERIAL : OPENBLAS_THREADED;
         if (!existsSync(lib)) continue;
         const env: NodeJS.ProcessEnv = { ...process.env, LD_LIBRARY_PATH: lib };
-        if (threads > 1 && !argv.includes('--torch-active-wait')) env.OMP_WAIT_POLICY = 'PASSIVE';
+        if (threads > 1 && !torchActiveWait) env.OMP_WAIT_POLICY = 'PASSIVE';
         torch.push({ engine: 'pytorch-openblas', threads });
         variants.push(() => {
           try {
@@ -195,13 +229,14 @@ export function threadsMarkdown(records: readonly ThreadsRecord[]): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
+  const options = threadsArgs(argv);
   const meta = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() };
   process.stdout.write(`${meta.cpu}, ${meta.cores} cores, load ${meta.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n\n`);
   const records = await runThreadsBench(argv);
   process.stdout.write(`${threadsMarkdown(records)}\n`);
   let sweep: string[] = [];
-  if (argv.includes('--sweep')) {
-    sweep = runThresholdSweep(os.availableParallelism(), Number(flag(argv, '--rounds') ?? 7));
+  if (options.sweep) {
+    sweep = runThresholdSweep(os.availableParallelism(), options.rounds);
     process.stdout.write(`\n${sweep.join('\n')}\n`);
   }
   mkdirSync(join(here, 'results'), { recursive: true });

@@ -4,17 +4,22 @@
  * operands (what stacking the critics' weights would allow), alternating rounds, medians.
  *
  * Run: VARL_THREADS=1 node --experimental-wasm-relaxed-simd --import tsx bench/twin-critic-gemm.ts
- *      (and VARL_THREADS=2); appends to bench/results/twin-critic-gemm.json.
+ *      (and VARL_THREADS=2; no flags but --help); appends to bench/results/twin-critic-gemm.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelThreads, kernels } from '../engine/index.ts';
+import { parseCli } from './cli-args.ts';
 
 const ROWS = 256;
 const WIDTH = 256;
 const CALLS = 200;
 const ROUNDS = 9;
+
+const USAGE = `usage: VARL_THREADS=1 node --experimental-wasm-relaxed-simd --import tsx bench/twin-critic-gemm.ts
+  takes no flags: ${ROUNDS} alternating rounds of ${CALLS} calls each way, on VARL_THREADS threads`;
+parseCli({ script: 'twin-critic-gemm', usage: USAGE, flags: {} });
 
 const set = kernels();
 function filled(size: number): Float32Array {
