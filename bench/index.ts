@@ -18,10 +18,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { kernelThreads, registerKernels, setKernelThreads, useKernels } from '../engine/index.ts';
 import { createWasmKernels, relaxedSimdSupported } from '../engine/kernels/wasm/index.ts';
+import { parseCli } from './cli-args.ts';
 import { jaxjsPeers } from './peers/jaxjs.ts';
 import { tfjsPeers } from './peers/tfjs.ts';
 import { runThreadsBench, threadsMarkdown } from './threads.bench.ts';
@@ -55,38 +55,24 @@ const USAGE = `usage: npm run bench -- [--quick] [--only REGEX] [--engines a,b,â
   --engines LIST   only these engines (comma-separated names, e.g. varl-wasm,pytorch)
   --time MS        time budget per task (default 700, 250 with --quick)`;
 
-/** The bench's flags, or null after printing the usage for --help; a bad flag exits with status 2 naming it. */
-function parseOptions(argv: readonly string[]): Options | null {
-  const fail = (message: string): never => {
-    process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
-    process.exit(2);
-  };
-  let values: { quick?: boolean; help?: boolean; only?: string; engines?: string; time?: string };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv], allowPositionals: false, strict: true,
-      options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, only: { type: 'string' }, engines: { type: 'string' }, time: { type: 'string' } },
-    }));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return null;
-  }
-  let only: RegExp | null = null;
-  if (values.only !== undefined) {
+/** The bench's flags; --help prints the usage and a bad flag exits with status 2 naming it (cli-args.ts). */
+function parseOptions(argv: readonly string[]): Options {
+  const cli = parseCli({
+    script: 'bench', usage: USAGE, argv,
+    flags: { quick: { type: 'boolean' }, only: { type: 'string' }, engines: { type: 'string' }, time: { type: 'string' } },
+  });
+  const { quick = false, only, engines } = cli.values;
+  let pattern: RegExp | null = null;
+  if (only !== undefined) {
     try {
-      only = new RegExp(values.only);
+      pattern = new RegExp(only);
     } catch (error) {
-      fail(`--only ${JSON.stringify(values.only)} is not a regular expression: ${(error as Error).message}`);
+      cli.fail(`--only ${JSON.stringify(only)} is not a regular expression: ${(error as Error).message}`);
     }
   }
-  const timeMs = Number(values.time ?? (values.quick ? 250 : 700));
-  if (!Number.isFinite(timeMs) || timeMs <= 0) fail(`--time must be a positive number of milliseconds, got ${JSON.stringify(values.time)}`);
-  const engines = values.engines?.split(',').map((e) => e.trim()).filter(Boolean);
-  if (engines !== undefined && engines.length === 0) fail('--engines needs at least one engine name');
-  return { quick: values.quick ?? false, only, engines: engines ? new Set(engines) : null, timeMs };
+  const names = engines?.split(',').map((e) => e.trim()).filter(Boolean);
+  if (names !== undefined && names.length === 0) cli.fail('--engines needs at least one engine name');
+  return { quick, only: pattern, engines: names ? new Set(names) : null, timeMs: cli.positive('time', quick ? 250 : 700) };
 }
 
 // ----- workload list -----
@@ -289,7 +275,6 @@ function targets(records: readonly BenchRecord[]): Target[] {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options === null) return;
   const wanted = (engine: string): boolean => !options.engines || options.engines.has(engine);
   const list = workloads().filter((w) => !options.only || options.only.test(w.name));
   const records: BenchRecord[] = [];
