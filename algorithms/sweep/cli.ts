@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
-import { findJob, jobDir, jobStatus, jobStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
+import { findJob, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { formatDuration } from '../node/progress.ts';
 import { timeLeft } from './estimate.ts';
 import { runSweepJob } from './job.ts';
@@ -142,7 +142,8 @@ function statusTable(dir: string, sweep: SweepFolder): string {
       : state === 'running' ? `  pid ${status?.pid} on ${status?.host}` : '';
     const seconds = left.perJob[i];
     const remaining = state === 'done' ? '' : seconds === null ? '—' : formatDuration(seconds);
-    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(jobStep(dir, job)).padStart(9)}/${String(job.steps).padEnd(9)} ${remaining.padStart(8)}  ${job.id}${detail}`;
+    const step = state === 'running' ? Math.max(loggedStep(dir, job), jobStep(dir, job)) : jobStep(dir, job);
+    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(step).padStart(9)}/${String(job.steps).padEnd(9)} ${remaining.padStart(8)}  ${job.id}${detail}`;
   });
   const unfinished = sweep.jobs.length - counts.done - counts.failed;
   const estimate = unfinished === 0 ? '' : `; about ${formatDuration(left.totalSeconds)} of job time left` +

@@ -1,7 +1,8 @@
 /**
  * How much job time a sweep has left, from the seconds per env step its jobs have logged (`wall_s`
- * in progress.jsonl, which resumed runs carry on): a job that has run uses its own rate, a pending
- * one the mean rate of its variant's jobs, else of its algorithm on its env in this sweep. Done jobs
+ * in progress.jsonl, which resumed runs carry on): a job past a quarter of its budget uses its own
+ * rate; a job not that far, or not started, the mean rate of its variant's jobs, else of its
+ * algorithm on its env in this sweep (settled rates first), else its own early one. Done jobs
  * have none left; failed ones are left out (they run again only when asked). Jobs that stop at a
  * return may end sooner, so the figure is an upper bound for them.
  */
@@ -23,16 +24,19 @@ export function timeLeft(dir: string, sweep: SweepFolder): TimeLeft {
   const states = sweep.jobs.map((job) => jobStatus(dir, job));
   const logged = sweep.jobs.map((job) => lastLogged(dir, job));
   const rates = logged.map(({ step, wallSeconds }) => (step > 0 && wallSeconds !== null && wallSeconds > 0 ? wallSeconds / step : null));
+  // A run's first steps (before learning starts, or while the buffer is small) are cheaper than the rest:
+  // a rate counts as settled once a quarter of the budget has been logged.
+  const settled = sweep.jobs.map((job, i) => rates[i] !== null && logged[i].step >= job.steps / 4);
   const groupRate = (key: (job: SweepJob) => string): Map<string, number | null> => {
-    const groups = new Map<string, number[]>();
+    const groups = new Map<string, { settled: number[]; early: number[] }>();
     sweep.jobs.forEach((job, i) => {
       const rate = rates[i];
       if (rate === null) return;
-      const list = groups.get(key(job)) ?? [];
-      list.push(rate);
-      groups.set(key(job), list);
+      const group = groups.get(key(job)) ?? { settled: [], early: [] };
+      (settled[i] ? group.settled : group.early).push(rate);
+      groups.set(key(job), group);
     });
-    return new Map([...groups].map(([k, list]) => [k, mean(list)]));
+    return new Map([...groups].map(([k, g]) => [k, mean(g.settled.length > 0 ? g.settled : g.early)]));
   };
   const byVariant = groupRate((job) => job.variant);
   const byAlgorithmEnv = groupRate((job) => `${job.algorithm} ${job.envId}`);
@@ -42,7 +46,8 @@ export function timeLeft(dir: string, sweep: SweepFolder): TimeLeft {
     const state = states[i];
     if (state === 'done') return 0;
     if (state === 'failed') return null;
-    const rate = rates[i] ?? byVariant.get(job.variant) ?? byAlgorithmEnv.get(`${job.algorithm} ${job.envId}`) ?? null;
+    const shared = byVariant.get(job.variant) ?? byAlgorithmEnv.get(`${job.algorithm} ${job.envId}`) ?? null;
+    const rate = settled[i] ? rates[i] : shared ?? rates[i];
     if (rate === null) {
       unknown++;
       return null;

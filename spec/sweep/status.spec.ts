@@ -32,13 +32,13 @@ describe('sweep job status across hosts', () => {
 });
 
 describe('sweep time left', () => {
-  it("a running job's own logged rate, its variant's mean rate for a pending one, else its algorithm's on its env; done jobs have none left", () => {
+  it("a running job's own logged rate once settled, its variant's mean settled rate for an early or pending one, else its algorithm's on its env; done jobs have none left", () => {
     const dir = tempDir();
-    const spec = parseSweepText(tinySweepYaml('left', { steps: 400, seeds: '[0, 1, 2]', grid: '  gamma: [0.9, 0.99]' }), 'yaml', 'left.yaml');
+    const spec = parseSweepText(tinySweepYaml('left', { steps: 400, seeds: '[0, 1, 2, 3]', grid: '  gamma: [0.9, 0.99]' }), 'yaml', 'left.yaml');
     const jobs = expandSweep(spec, 'left.yaml');
     writeSweep(dir, { name: 'left', file: 'left.yaml', spec, jobs });
-    const [done, running, pending, ...otherVariant] = jobs;
-    assert.deepEqual([done, running, pending].map((j) => j.variant), Array(3).fill(done.variant));
+    const [done, running, early, pending, ...otherVariant] = jobs;
+    assert.deepEqual([done, running, early, pending].map((j) => j.variant), Array(4).fill(done.variant));
     assert.ok(otherVariant.every((j) => j.variant !== done.variant));
     const progress = (job: (typeof jobs)[number], rows: { step: number; wall_s: number }[]): void => {
       fs.mkdirSync(jobDir(dir, job), { recursive: true });
@@ -47,14 +47,18 @@ describe('sweep time left', () => {
     progress(done, [{ step: 200, wall_s: 100 }, { step: 400, wall_s: 200 }]); // 0.5 s per step
     fs.writeFileSync(path.join(jobDir(dir, done), 'result.json'), '{}\n');
     progress(running, [{ step: 100, wall_s: 150 }]); // 1.5 s per step, 300 steps to go
-    fs.writeFileSync(path.join(jobDir(dir, running), 'status.json'),
-      JSON.stringify({ state: 'running', pid: process.pid, host: os.hostname(), updatedAt: new Date().toISOString() }) + '\n');
+    progress(early, [{ step: 40, wall_s: 4 }]); // 0.1 s per step before learning starts: not a rate to go by yet
+    for (const job of [running, early]) {
+      fs.writeFileSync(path.join(jobDir(dir, job), 'status.json'),
+        JSON.stringify({ state: 'running', pid: process.pid, host: os.hostname(), updatedAt: new Date().toISOString() }) + '\n');
+    }
     const left = timeLeft(dir, readSweep(dir));
     assert.equal(left.perJob[done.index], 0);
     assert.equal(left.perJob[running.index], 450);
-    assert.equal(left.perJob[pending.index], 400 * 1.0, 'the mean of the variant\'s rates, 0.5 and 1.5 s per step');
+    assert.equal(left.perJob[early.index], 360 * 1.0, 'the mean of the variant\'s settled rates, 0.5 and 1.5 s per step');
+    assert.equal(left.perJob[pending.index], 400 * 1.0);
     for (const job of otherVariant) assert.equal(left.perJob[job.index], 400, 'no run of its variant yet: SAC on Pendulum-v1 in this sweep');
-    assert.equal(left.totalSeconds, 850 + 400 * otherVariant.length);
+    assert.equal(left.totalSeconds, 450 + 360 + 400 + 400 * otherVariant.length);
     assert.equal(left.unknown, 0);
     const fresh = tempDir();
     writeSweep(fresh, { name: 'left', file: 'left.yaml', spec, jobs });
