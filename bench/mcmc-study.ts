@@ -197,7 +197,7 @@ function pidTable(sweeps: readonly Sweep[]): string[] {
       const iterations = runs.map((run) => onTargetFraction(run, 'pid_on_target')).filter((f): f is number => f !== null);
       const perIteration = iterations.length === 0 ? '–' : `${plusMinus(meanInterval(iterations), fraction)} (${iterations.length})`;
       const { config } = runs[0].job;
-      rows.push(`| ${sweep.name} | ${runs[0].job.envId} | ${runs[0].job.algorithm} | ${describeOverrides(runs[0].job)} | ` +
+      rows.push(`| ${sweep.name} | ${runs[0].job.envId} | ${runs[0].job.algorithm} | ${settingOf(runs[0].job)} | ` +
         `${(config.integralGain as number) === 0 ? 'fixed β' : 'PID'} | ${plusMinus(s, fraction)} (${s.n}) | ${fraction(Math.min(...fractions.map(([, f]) => f)))} | ` +
         `${perIteration} | ${fractions.map(([seed, f]) => `s${seed} ${fraction(f)}`).join(', ')} |`);
     }
@@ -216,12 +216,19 @@ function pidTable(sweeps: readonly Sweep[]): string[] {
   ];
 }
 
+/** A variant's setting for the tables: with every PID gain 0, β stays at its floor, so the fixed β is named as such. */
+function settingOf(job: SweepJob): string {
+  const c = job.config;
+  const fixed = c.proportionalGain === 0 && c.integralGain === 0 && c.derivativeGain === 0;
+  return fixed ? `fixed β = ${String(c.minimumBeta)} (PID gains 0)` : describeOverrides(job);
+}
+
 /** Each ablation variant's finished runs, with their final and learning-speed differences from `reference` by seed. */
 function ablationVariants(ablations: readonly Sweep[], reference: readonly Finished[]) {
   return ablations.flatMap((sweep) => [...new Set(sweep.finished.map((f) => f.job.variant))].map((variant) => {
     const runs = sweep.finished.filter((f) => f.job.variant === variant);
     return {
-      sweep: sweep.name, runs, setting: describeOverrides(runs[0].job),
+      sweep: sweep.name, runs, setting: settingOf(runs[0].job),
       final: meanInterval(pairedDifferences(runs, reference)), speed: meanInterval(pairedDifferences(runs, reference, meanOverRun)),
     };
   }));
