@@ -3,6 +3,7 @@
  *
  *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--set KEY=VALUE] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR] [--inference-iterations K]
+ *   varl export --checkpoint DIR --out DIR [--force]   (the policy to ship: meta.json and the networks)
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
@@ -21,15 +22,15 @@ import { evaluate, recordEpisode } from './common/evaluate.ts';
 import { NonFiniteLossError } from './common/runner.ts';
 import { UsageError } from './node/usage.ts';
 import { runAnalyze } from './iapo/cli.ts';
-import { loadAgent, resolveCheckpointDir } from './node.ts';
+import { exportPolicy, loadAgent, resolveCheckpointDir, type PolicyExport } from './node.ts';
 import { writeEpisodeFiles } from './node/episode-files.ts';
 import { firstEvalReaching } from './node/run-logger.ts';
 import { lockRunDir } from './node/run-dir.ts';
 import { currentKernels } from './common/checkpoint.ts';
-import { parseAlgorithm, planCommand, usage, type EvalPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
+import { parseAlgorithm, planCommand, usage, type EvalPlan, type ExportPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
 
 export { UsageError };
-export { parseSetFlags, planCommand, returnThresholdFlag, type EvalPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
+export { parseSetFlags, planCommand, returnThresholdFlag, type EvalPlan, type ExportPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
 
 /** The package folder: the repository, or the installed package (this file then runs from dist/algorithms). */
 const ROOT = ((): string => {
@@ -127,6 +128,39 @@ async function runEval(plan: EvalPlan): Promise<number> {
   return 0;
 }
 
+/** Observations from the starts of this many seeded episodes, on which an export must act as its checkpoint does. */
+const EXPORT_CHECK_EPISODES = 5;
+
+/**
+ * Writes the policy (node/policy-export.ts), then loads it back beside the checkpoint, networks only, and
+ * compares their deterministic actions bit for bit on the first observations of seeded episodes.
+ */
+async function runExport(plan: ExportPlan): Promise<number> {
+  await prepareEnv(plan.envId);
+  let written: PolicyExport;
+  try {
+    written = exportPolicy(plan.checkpointDir, plan.outDir, { force: plan.force });
+  } catch (error) {
+    process.stderr.write(`varl export: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const original = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
+  const shipped = loadAgent(written.out, () => make(plan.envId), { weightsOnly: true });
+  const env = make(plan.envId);
+  for (let seed = 0; seed < EXPORT_CHECK_EPISODES; seed++) {
+    const { obs } = env.reset({ seed });
+    const [a, b] = [original.predict(obs, { deterministic: true }), shipped.predict(obs, { deterministic: true })];
+    if (a.length !== b.length || a.some((x, i) => !Object.is(x, b[i]))) {
+      process.stderr.write(`varl export: the exported policy acts otherwise than the checkpoint on episode ${seed}'s first observation: ` +
+        `[${Array.from(b).join(', ')}] against [${Array.from(a).join(', ')}]\n`);
+      return 1;
+    }
+  }
+  env.close();
+  process.stdout.write(JSON.stringify({ ...written, checkedObservations: EXPORT_CHECK_EPISODES }) + '\n');
+  return 0;
+}
+
 /** Renders evaluation episode 0 again (same seed, same deterministic policy) and writes `--video` / `--frames`. */
 function writeEpisode(plan: EvalPlan, act: (obs: ArrayLike<number>) => ArrayLike<number>): Record<string, unknown> {
   const env = make(plan.envId);
@@ -181,6 +215,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case 'eval':
       return runEval(plan);
+    case 'export':
+      return runExport(plan);
     case 'analyze':
       return runAnalyze(plan.args);
     case 'sweep':

@@ -14,6 +14,7 @@ import { hasCheckpoint, readCheckpointMeta } from './checkpoint-dir.ts';
 import { ALGORITHMS, algorithmNames, findAlgorithm } from '../registry.ts';
 import { checkFramesDir, checkVideoFile } from './episode-files.ts';
 import { checkKernels, checkOutDir, holdsRun, readRunFile } from './run-dir.ts';
+import { checkExportTarget } from './policy-export.ts';
 
 export function usage(): string {
   const names = algorithmNames().join('|');
@@ -52,6 +53,9 @@ ${algorithms}
       --video FILE.svg       also write the first episode as an animated SVG (played at the env's render fps)
       --frames DIR           also write it as one SVG per state, frame-00000.svg, … (a new or empty folder)
 ${evalFlags}
+  varl export --checkpoint DIR --out DIR [--force]
+      writes the policy to ship: the checkpoint's meta.json and networks, without the optimizer state
+      and buffers; checks that it acts as the checkpoint does; load it with { weightsOnly: true }
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
@@ -146,7 +150,17 @@ export interface EvalPlan {
   readonly framesDir: string | null;
 }
 
-export type Plan = TrainPlan | EvalPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
+/** `varl export`: the checkpoint to ship a policy from, and where. */
+export interface ExportPlan {
+  readonly kind: 'export';
+  readonly checkpointDir: string;
+  readonly outDir: string;
+  readonly force: boolean;
+  readonly algorithm: string;
+  readonly envId: string;
+}
+
+export type Plan = TrainPlan | EvalPlan | ExportPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
 
 /** The registered ids and the MuJoCo ids, which register when their runtime loads (`prepareEnv`, before any env is made). */
 function knownEnvIds(): string[] {
@@ -197,10 +211,18 @@ export function parseSetFlags(assignments: readonly string[]): Record<string, un
   return out;
 }
 
+/** The checkpoint folder `given` names: itself, or the checkpoint/ of a run folder. */
+function checkpointFolder(command: string, given: string, cwd: string): string {
+  const dir = path.resolve(cwd, given);
+  if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) return path.join(dir, 'checkpoint');
+  if (!hasCheckpoint(dir)) throw new UsageError(`${command}: no checkpoint at ${given} (expected meta.json there or in its checkpoint/ folder)`);
+  return dir;
+}
+
 /** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
 export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan {
   const [command, ...rest] = argv;
-  if ((command === 'train' || command === 'eval') && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
+  if ((command === 'train' || command === 'eval' || command === 'export') && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
   switch (command) {
     case undefined:
     case 'help':
@@ -220,9 +242,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
       const episodes = integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000);
       const seed = integerFlag('eval', 'seed', values.seed, 0, 0);
-      let dir = path.resolve(cwd, values.checkpoint);
-      if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) dir = path.join(dir, 'checkpoint');
-      if (!hasCheckpoint(dir)) throw new UsageError(`eval: no checkpoint at ${values.checkpoint} (expected meta.json there or in its checkpoint/ folder)`);
+      const dir = checkpointFolder('eval', values.checkpoint, cwd);
       const meta = readCheckpointMeta(dir);
       const record = findAlgorithm(meta.algorithm);
       if (!record) throw new UsageError(`eval: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
@@ -250,10 +270,27 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
         framesDir: values.frames === undefined ? null : checkFramesDir(values.frames, cwd),
       };
     }
+    case 'export': {
+      const { values } = parseFlags('export', rest, { checkpoint: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } });
+      if (values.checkpoint === undefined) throw new UsageError('export: --checkpoint DIR is required');
+      if (values.out === undefined) throw new UsageError('export: --out DIR is required (a new or empty folder)');
+      const dir = checkpointFolder('export', values.checkpoint, cwd);
+      const meta = readCheckpointMeta(dir);
+      const record = findAlgorithm(meta.algorithm);
+      if (!record) throw new UsageError(`export: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
+      if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`export: the checkpoint's env '${meta.envId}' is not registered`);
+      const outDir = path.resolve(cwd, values.out);
+      try {
+        checkExportTarget(dir, outDir, values.force ?? false);
+      } catch (error) {
+        throw new UsageError(`export: --out ${(error as Error).message.replace('(force', '(--force')}`);
+      }
+      return { kind: 'export', checkpointDir: dir, outDir, force: values.force ?? false, algorithm: record.name, envId: meta.envId };
+    }
     case 'train':
       return planTrain(rest, cwd);
     default:
-      throw new UsageError(`unknown command '${command}'; expected train, eval, analyze, sweep, tune, bench or help`);
+      throw new UsageError(`unknown command '${command}'; expected train, eval, export, analyze, sweep, tune, bench or help`);
   }
 }
 
