@@ -142,6 +142,10 @@ function handle(message: FromWorker): void {
       curve = [];
       $('curve').innerHTML = '';
       $('losses').innerHTML = '';
+      if (message.policyOnly) {
+        return showMessage(`Loaded the ${message.algorithm} policy on ${message.envId}, trained for ${message.policyOnly.trainedSteps} steps: networks only ` +
+          '(an exported policy), so Resume trains it afresh from these weights, with new optimizers and an empty buffer.', 'info');
+      }
       return showMessage(`Loaded ${message.algorithm} on ${message.envId} at step ${message.step} (paused: Resume continues training` +
         (message.kernelChange ? `; it was computed with the ${message.kernelChange.saved} kernels and this page uses ${message.kernelChange.page}, so the continued run rounds differently` : '') + ').', 'info');
     case 'error':

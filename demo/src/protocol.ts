@@ -62,5 +62,10 @@ export type FromWorker =
   | { readonly type: 'inspection'; readonly index: number; readonly observation: number[]; readonly action: number[]; readonly inspection: ActionInspection }
   | { readonly type: 'checkpoint'; readonly name: string; readonly files: CheckpointFiles }
   /** `kernelChange`: the checkpoint's kernels and the page's, when they differ (training goes on, not bit-identically). */
-  | { readonly type: 'loaded'; readonly algorithm: string; readonly envId: string; readonly step: number; readonly kernelChange: { readonly saved: string; readonly page: string } | null }
+  | {
+    readonly type: 'loaded'; readonly algorithm: string; readonly envId: string; readonly step: number;
+    readonly kernelChange: { readonly saved: string; readonly page: string } | null;
+    /** An exported policy (networks only): the steps it was trained for; training from it starts afresh. */
+    readonly policyOnly: { readonly trainedSteps: number } | null;
+  }
   | { readonly type: 'error'; readonly context: 'start' | 'import' | 'training' | 'inspect' | 'export'; readonly message: string };

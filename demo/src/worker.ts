@@ -213,8 +213,11 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
   let agent: Agent;
   let env: DemoEnv;
   let kernelChange: { saved: string; page: string } | null = null;
+  let policyOnly = false;
+  let trainedSteps = 0;
   try {
     const meta = readAgentMeta(files, 'uploaded checkpoint');
+    trainedSteps = meta.training.step as number;
     if (meta.algorithm.toLowerCase() !== expected.algorithm.toLowerCase() || meta.envId !== expected.envId) {
       throw new Error(
         `the checkpoint holds ${meta.algorithm} on ${meta.envId}, but ${expected.algorithm.toUpperCase()} on ${expected.envId} is selected; ` +
@@ -223,11 +226,14 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
     }
     await prepareEnv(meta.envId);
     env = make(meta.envId);
+    // A policy exported to ship (`varl export`: meta.json and the networks) has no training state: its
+    // networks are loaded, and training from them starts afresh (new optimizers, an empty buffer, step 0).
+    policyOnly = !Object.hasOwn(files, 'optimizers.safetensors');
     // A checkpoint from Node (or another browser) may have been computed with other kernels: it is loaded
     // all the same, and the page says that training from it will not be the run it would have been.
-    agent = agentFromFiles(files, env, { allowKernelChange: true }, 'uploaded checkpoint');
+    agent = agentFromFiles(files, env, policyOnly ? { weightsOnly: true } : { allowKernelChange: true }, 'uploaded checkpoint');
     const page = currentKernels();
-    if (meta.kernels && !sameKernels(meta.kernels, page)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
+    if (!policyOnly && meta.kernels && !sameKernels(meta.kernels, page)) kernelChange = { saved: describeKernels(meta.kernels), page: describeKernels(page) };
   } catch (error) {
     post({ type: 'error', context: 'import', message: `Checkpoint not loaded: ${errorText(error)}` });
     return;
@@ -235,7 +241,7 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
   const seed = agent.config.seed;
   session = newSession(agent, env, agent.envId, Math.max(totalSteps, agent.training.step), 1000, seed);
   state = 'paused';
-  post({ type: 'loaded', algorithm: agent.algorithm, envId: agent.envId, step: agent.training.step, kernelChange });
+  post({ type: 'loaded', algorithm: agent.algorithm, envId: agent.envId, step: agent.training.step, kernelChange, policyOnly: policyOnly ? { trainedSteps } : null });
   publishEvaluation(session);
   flush(session);
 }

@@ -254,7 +254,13 @@ describe('the demo page in headless Chromium', function () {
     const { observation, action } = await pickState(page, 60);
     const expected = nodeAgent.predict(Float32Array.from(observation), { deterministic: true });
     assert.ok(Math.abs(action[0] - expected[0]) <= 1e-5 * Math.max(1, Math.abs(expected[0])), `container: page ${action[0]}, Node ${expected[0]}`);
-    console.log(`      ${compared + 1} deterministic actions agree with Node to 1e-5`);
+    // A policy exported to ship (`varl export`: meta.json and the networks only) loads too, to be trained afresh.
+    const policy = await messageAfter(page, () => page.locator('#upload').setInputFiles(['meta.json', 'model.safetensors'].map((f) => join(checkpointDir(), f))));
+    assert.match(policy, /^Loaded the SAC policy on Pendulum-v1, trained for 300 steps: networks only/);
+    const fromPolicy = await pickState(page, 90);
+    const policyExpected = nodeAgent.predict(Float32Array.from(fromPolicy.observation), { deterministic: true });
+    assert.ok(Math.abs(fromPolicy.action[0] - policyExpected[0]) <= 1e-5 * Math.max(1, Math.abs(policyExpected[0])), `policy: page ${fromPolicy.action[0]}, Node ${policyExpected[0]}`);
+    console.log(`      ${compared + 2} deterministic actions agree with Node to 1e-5`);
   });
 
   it('IAPO on MultiGoal: the heat map of Q with the inference iterates λ₀…λ_K', async () => {
