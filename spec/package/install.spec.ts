@@ -46,10 +46,16 @@ const action = Array.from(agent.predict([1, 0, 0]));
 const dir = mkdtempSync(join(tmpdir(), 'varl-consumer-'));
 saveSafetensors(join(dir, 'w.safetensors'), { w: tensor([1, 2, 3]) });
 const saved = Array.from(loadSafetensors(join(dir, 'w.safetensors')).tensors.w.data);
+
+// Ship a policy: save, export meta.json and the networks, load them networks only, act alike.
+agent.save(join(dir, 'checkpoint'));
+const shipped = algorithmsNode.exportPolicy(join(dir, 'checkpoint'), join(dir, 'policy'));
+const loaded = algorithmsNode.loadAgent(shipped.out, make('Pendulum-v1'), { weightsOnly: true });
+const shippedAction = Array.from(loaded.predict([1, 0, 0]));
 rmSync(dir, { recursive: true, force: true });
 
 console.log(JSON.stringify({
-  tanhPrime, first, next: Array.from(step.obs), reward: step.reward, action, saved,
+  tanhPrime, first, next: Array.from(step.obs), reward: step.reward, action, saved, shippedAction,
   algorithmsNode: Object.keys(algorithmsNode).sort(),
 }));
 `;
@@ -61,6 +67,7 @@ interface ConsumerOutput {
   reward: number;
   action: number[];
   saved: number[];
+  shippedAction: number[];
   algorithmsNode: string[];
 }
 
@@ -129,6 +136,7 @@ describe('npm package: pack, install into a plain JavaScript project, import, ru
     assert.ok(Math.abs(result.action[0]) <= 2, `a Pendulum action lies in [−2, 2], got ${result.action[0]}`);
     assert.deepEqual(result.saved, [1, 2, 3]);
     assert.ok(result.algorithmsNode.includes('loadAgent'), `varl/algorithms/node exports ${result.algorithmsNode.join(', ')}`);
+    assert.deepEqual(result.shippedAction, result.action, 'the exported policy acts as the agent it was saved from');
   });
 
   it("resolves 'varl/algorithms' to the browser entry for a browser bundler, with no Node built-in", async () => {
