@@ -51,7 +51,7 @@ export {
 } from './common/evaluate.ts';
 export { learningCurveSvg, type CurveSeries, type CurvePoint, type CurveOptions } from './common/curve-svg.ts';
 export {
-  CheckpointError, NonFiniteParameterError, currentKernels, describeKernels, encodeAgentCheckpoint, sameKernels, readAgentMeta, restoreAgentCheckpoint,
+  CheckpointError, NonFiniteParameterError, POLICY_FILES, currentKernels, describeKernels, encodeAgentCheckpoint, sameKernels, readAgentMeta, restoreAgentCheckpoint,
   type AgentCheckpointMeta, type AgentParts, type CheckpointFiles, type KernelIdentity, type RestoreOptions,
 } from './common/checkpoint.ts';
 export { ConfigError, resolveConfig, type ConfigRules } from './common/config.ts';

@@ -17,7 +17,7 @@ export { hasCheckpoint, readCheckpointDir, readCheckpointMeta, resolveCheckpoint
 export { RunLogger, readEvalHistory, readProgressRows } from './node/run-logger.ts';
 export { ProgressReporter, formatDuration, progressCallback, type ProgressStatus, type ProgressReporterOptions } from './node/progress.ts';
 export { runFolderCallbacks } from './node/run-folder.ts';
-export { exportPolicy, POLICY_FILES, type PolicyExport } from './node/policy-export.ts';
+export { exportPolicy, type PolicyExport } from './node/policy-export.ts';
 export { nodeHost };
 
 /**

@@ -169,6 +169,9 @@ export interface RestoreOptions {
   allowKernelChange?: boolean;
 }
 
+/** The files of a checkpoint that a shipped policy keeps (meta.json and the networks); `weightsOnly` loads need no others. */
+export const POLICY_FILES = ['meta.json', 'model.safetensors'] as const;
+
 /** The kernel set and GEMM mode a run computes with (different ones round differently). */
 export interface KernelIdentity {
   readonly set: string;

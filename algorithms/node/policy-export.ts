@@ -9,11 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError } from '../../engine/index.ts';
 import { writeDirectoryAtomic } from '../../engine/io/files.ts';
-import { readAgentMeta } from '../common/checkpoint.ts';
+import { POLICY_FILES, readAgentMeta } from '../common/checkpoint.ts';
 import { hasCheckpoint, readCheckpointDir, resolveCheckpointDir } from './checkpoint-dir.ts';
 
-/** The files a shipped policy keeps. */
-export const POLICY_FILES = ['meta.json', 'model.safetensors'] as const;
 
 export interface PolicyExport {
   /** The checkpoint folder read (the run's checkpoint/, or its .old copy after an interrupted save). */

@@ -56,6 +56,7 @@ function renderStatus(): void {
   $<HTMLButtonElement>('resume').disabled = s.state !== 'paused';
   $<HTMLButtonElement>('stop').disabled = s.state === 'done' || s.state === 'idle';
   $<HTMLButtonElement>('download').disabled = false;
+  $<HTMLButtonElement>('download-policy').disabled = false;
 }
 
 function requestInspect(index: number): void {
@@ -198,7 +199,8 @@ function setUp(): void {
   $('pause').onclick = () => send({ type: 'pause' });
   $('resume').onclick = () => send({ type: 'resume' });
   $('stop').onclick = () => send({ type: 'stop' });
-  $('download').onclick = () => send({ type: 'export' });
+  $('download').onclick = () => send({ type: 'export', policy: false });
+  $('download-policy').onclick = () => send({ type: 'export', policy: true });
   $<HTMLSelectElement>('speed').onchange = (e) => {
     const v = (e.target as HTMLSelectElement).value;
     send({ type: 'speed', stepsPerSecond: v === 'max' ? null : Number(v) });

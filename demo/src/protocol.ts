@@ -17,7 +17,8 @@ export type ToWorker =
   | { readonly type: 'speed'; readonly stepsPerSecond: number | null }
   /** Inspect state `index` of the last evaluation episode. */
   | { readonly type: 'inspect'; readonly index: number }
-  | { readonly type: 'export' }
+  /** `policy`: meta.json and the networks only (what `varl export` writes), else the whole checkpoint. */
+  | { readonly type: 'export'; readonly policy: boolean }
   /** Load a checkpoint; `expected` is what the page has selected, which the checkpoint must match. */
   | { readonly type: 'import'; readonly files: CheckpointFiles; readonly expected: { readonly algorithm: string; readonly envId: string }; readonly totalSteps: number };
 

@@ -5,7 +5,7 @@
  * whose states the page can inspect.
  */
 import { MUJOCO_ENV_IDS, loadMujocoEnvs, make } from '../../envs/index.ts';
-import { agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, sameKernels, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
+import { POLICY_FILES, agentFromFiles, createAgent, currentKernels, describeKernels, inspectActions, readAgentMeta, sameKernels, type Agent, type ProgressRecord } from '../../algorithms/browser.ts';
 import type { CheckpointFiles, CurvePoint, EvaluationEpisode, FromWorker, SessionState, ToWorker } from './protocol.ts';
 import { algorithmConfig } from './configs.ts';
 import type { Settings } from './settings.ts';
@@ -260,11 +260,13 @@ function inspect(index: number): void {
   }
 }
 
-function exportCheckpoint(): void {
+function exportCheckpoint(policy: boolean): void {
   if (!session) return;
   try {
-    const files = session.agent.toCheckpoint();
-    post({ type: 'checkpoint', name: `${session.agent.algorithm.toLowerCase()}-${session.envId}-step${session.agent.training.step}`, files });
+    const checkpoint = session.agent.toCheckpoint();
+    const files = policy ? Object.fromEntries(POLICY_FILES.map((name) => [name, checkpoint[name]])) : checkpoint;
+    const name = `${session.agent.algorithm.toLowerCase()}-${session.envId}-step${session.agent.training.step}${policy ? '-policy' : ''}`;
+    post({ type: 'checkpoint', name, files });
   } catch (error) {
     post({ type: 'error', context: 'export', message: errorText(error) });
   }
@@ -291,7 +293,7 @@ scope.onmessage = (event) => {
       stepsPerSecond = message.stepsPerSecond;
       return;
     case 'inspect': return inspect(message.index);
-    case 'export': return exportCheckpoint();
+    case 'export': return exportCheckpoint(message.policy);
     case 'import': return void importCheckpoint(message.files, message.expected, message.totalSteps);
   }
 };

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { algorithmNames, createAgent } from '../../algorithms/index.ts';
-import { exportPolicy, loadAgent, POLICY_FILES } from '../../algorithms/node.ts';
+import { POLICY_FILES, algorithmNames, createAgent } from '../../algorithms/index.ts';
+import { exportPolicy, loadAgent } from '../../algorithms/node.ts';
 import { UsageError, planCommand } from '../../algorithms/cli.ts';
 import { make } from '../../envs/index.ts';
 import { tempDir } from './helpers.ts';

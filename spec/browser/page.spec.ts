@@ -214,6 +214,9 @@ describe('the demo page in headless Chromium', function () {
   });
 
   it('downloads a checkpoint the library reads back', async () => {
+    // Paused, so that the checkpoint and the policy below are of the same step.
+    if ((await status(page)).state === 'running') await page.locator('#pause').click();
+    await waitFor(page, 'the run is paused', async () => (await status(page)).state !== 'running', 10_000);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
     const path = join(work, 'download.json');
     await download.saveAs(path);
@@ -222,6 +225,17 @@ describe('the demo page in headless Chromium', function () {
     restored.fromCheckpoint(files, { allowKernelChange: true }); // the page computes with its own kernels (FMA where the browser has relaxed SIMD)
     assert.ok(restored.training.step > 0);
     assert.match(download.suggestedFilename(), /^sac-Pendulum-v1-step\d+\.varl\.json$/);
+
+    // The policy alone: meta.json and the networks, which load networks only and act as the whole checkpoint does.
+    const [policyDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#download-policy').click()]);
+    const policyPath = join(work, 'policy.json');
+    await policyDownload.saveAs(policyPath);
+    const policy = unpackCheckpoint(readFileSync(policyPath, 'utf8'), 'policy.json');
+    assert.deepEqual(Object.keys(policy).sort(), ['meta.json', 'model.safetensors']);
+    assert.match(policyDownload.suggestedFilename(), /^sac-Pendulum-v1-step\d+-policy\.varl\.json$/);
+    const shipped = new SAC(make('Pendulum-v1'), { seed: 1, hiddenSizes: [64, 64], batchSize: 64, learningStarts: 200, bufferSize: 40000, learningRate: 0.001 });
+    shipped.fromCheckpoint(policy, { weightsOnly: true });
+    for (const obs of [[1, 0, 0], [0.3, -0.95, 4]]) assert.deepEqual(shipped.predict(obs), restored.predict(obs));
   });
 
   it('a checkpoint trained in Node gives the same deterministic actions in the page (float32 precision)', async () => {
