@@ -60,3 +60,4 @@ export {
   RolloutBuffer, RolloutBufferError, type AdvantageNormalization, type RolloutBatch, type RolloutBatchOptions, type RolloutBufferOptions, type RolloutBufferState, type RolloutStepInput,
 } from './common/rollout-buffer.ts';
 export { inspectActions, type ActionInspection, type DensityKind, type InferenceIterate, type InspectOptions } from './inspect.ts';
+export { LANDSCAPE_STYLE, landscapeSvg } from './plots/landscape.ts';

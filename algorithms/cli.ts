@@ -4,6 +4,7 @@
  *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--set KEY=VALUE] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR] [--inference-iterations K]
  *   varl export --checkpoint DIR --out DIR [--force]   (the policy to ship: meta.json and the networks)
+ *   varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--svg FILE]   (algorithms/inspect.ts)
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
@@ -27,10 +28,13 @@ import { writeEpisodeFiles } from './node/episode-files.ts';
 import { firstEvalReaching } from './node/run-logger.ts';
 import { lockRunDir } from './node/run-dir.ts';
 import { currentKernels } from './common/checkpoint.ts';
-import { parseAlgorithm, planCommand, usage, type EvalPlan, type ExportPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
+import { parseAlgorithm, planCommand, usage, type EvalPlan, type ExportPlan, type InspectPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
+import { inspectActions, type ActionInspection } from './inspect.ts';
+import { landscapeSvg } from './plots/landscape.ts';
+import { writeFileAtomic } from '../engine/io/files.ts';
 
 export { UsageError };
-export { parseSetFlags, planCommand, returnThresholdFlag, type EvalPlan, type ExportPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
+export { parseSetFlags, planCommand, returnThresholdFlag, type EvalPlan, type ExportPlan, type InspectPlan, type Plan, type TrainPlan } from './node/command-plan.ts';
 
 /** The package folder: the repository, or the installed package (this file then runs from dist/algorithms). */
 const ROOT = ((): string => {
@@ -128,6 +132,57 @@ async function runEval(plan: EvalPlan): Promise<number> {
   return 0;
 }
 
+/**
+ * The inspected state: the given observation, or the one the deterministic evaluation episode from the
+ * plan's seed reaches after `episodeStep` steps (the evaluation's own policy, as `varl eval` acts).
+ */
+function inspectedObservation(plan: InspectPlan, act: (obs: ArrayLike<number>) => ArrayLike<number>): number[] {
+  if ('observation' in plan.state) return plan.state.observation;
+  const { episodeStep, seed } = plan.state;
+  const env = make(plan.envId);
+  try {
+    let { obs } = env.reset({ seed });
+    for (let t = 0; t < episodeStep; t++) {
+      const result = env.step(Array.from(act(obs)));
+      if (result.terminated || result.truncated) {
+        throw new UsageError(`inspect: --state ${episodeStep}: the evaluation episode from seed ${seed} ends after ${t + 1} steps`);
+      }
+      obs = result.obs;
+    }
+    return Array.from(obs);
+  } finally {
+    env.close();
+  }
+}
+
+/** Prints the inspection of one state as JSON, and draws it with --svg. */
+async function runInspect(plan: InspectPlan): Promise<number> {
+  await prepareEnv(plan.envId);
+  const agent = loadAgent(plan.checkpointDir, () => make(plan.envId), { weightsOnly: true });
+  let observation: number[];
+  try {
+    observation = inspectedObservation(plan, parseAlgorithm(plan.algorithm).evaluationPolicy(agent, {}));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`varl ${error.message}\n`);
+    return 2;
+  }
+  let inspection: ActionInspection;
+  try {
+    inspection = inspectActions(agent, observation, plan.resolution === undefined ? {} : { resolution: plan.resolution });
+  } catch (error) {
+    process.stderr.write(`varl inspect: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (plan.svgFile !== null) writeFileAtomic(plan.svgFile, landscapeSvg(inspection, { standalone: true }));
+  process.stdout.write(JSON.stringify({
+    checkpoint: resolveCheckpointDir(plan.checkpointDir), env: plan.envId, step: plan.step, observation,
+    ...(plan.svgFile !== null ? { svg: displayPath(plan.svgFile) } : {}), inspection,
+  }) + '\n');
+  agent.close();
+  return 0;
+}
+
 /** Observations from the starts of this many seeded episodes, on which an export must act as its checkpoint does. */
 const EXPORT_CHECK_EPISODES = 5;
 
@@ -217,6 +272,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runEval(plan);
     case 'export':
       return runExport(plan);
+    case 'inspect':
+      return runInspect(plan);
     case 'analyze':
       return runAnalyze(plan.args);
     case 'sweep':

@@ -9,7 +9,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { MUJOCO_ENV_IDS, rewardThreshold, registeredIds } from '../../envs/index.ts';
 import type { AlgorithmRecord } from '../common/algorithm.ts';
 import { ConfigError } from '../common/config.ts';
-import { UsageError, integerFlag, parseFlags } from './usage.ts';
+import { UsageError, checkOutputFile, integerFlag, parseFlags } from './usage.ts';
 import { hasCheckpoint, readCheckpointMeta } from './checkpoint-dir.ts';
 import { ALGORITHMS, algorithmNames, findAlgorithm } from '../registry.ts';
 import { checkFramesDir, checkVideoFile } from './episode-files.ts';
@@ -56,6 +56,11 @@ ${evalFlags}
   varl export --checkpoint DIR --out DIR [--force]
       writes the policy to ship: the checkpoint's meta.json and networks, without the optimizer state
       and buffers; checks that it acts as the checkpoint does; load it with { weightsOnly: true }
+  varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--resolution R] [--svg FILE]
+      why the policy acts as it does at one state, as JSON: Q(s, ·) on a grid of the action box, the
+      policy's density, the deterministic action, IAPO's inference or an MCMC chain's iterates;
+      --state T: the T-th state of the deterministic evaluation episode from seed S (default 0);
+      --svg FILE: also drawn (actions of 1 or 2 dimensions)
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
@@ -160,7 +165,19 @@ export interface ExportPlan {
   readonly envId: string;
 }
 
-export type Plan = TrainPlan | EvalPlan | ExportPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
+/** `varl inspect`: the state to inspect (an observation, or a state of the deterministic evaluation episode) and the output. */
+export interface InspectPlan {
+  readonly kind: 'inspect';
+  readonly checkpointDir: string;
+  readonly algorithm: string;
+  readonly envId: string;
+  readonly step: number;
+  readonly state: { readonly observation: number[] } | { readonly episodeStep: number; readonly seed: number };
+  readonly resolution: number | undefined;
+  readonly svgFile: string | null;
+}
+
+export type Plan = TrainPlan | EvalPlan | ExportPlan | InspectPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
 
 /** The registered ids and the MuJoCo ids, which register when their runtime loads (`prepareEnv`, before any env is made). */
 function knownEnvIds(): string[] {
@@ -222,7 +239,7 @@ function checkpointFolder(command: string, given: string, cwd: string): string {
 /** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
 export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan {
   const [command, ...rest] = argv;
-  if ((command === 'train' || command === 'eval' || command === 'export') && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
+  if (['train', 'eval', 'export', 'inspect'].includes(command) && rest.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
   switch (command) {
     case undefined:
     case 'help':
@@ -287,11 +304,43 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       }
       return { kind: 'export', checkpointDir: dir, outDir, force: values.force ?? false, algorithm: record.name, envId: meta.envId };
     }
+    case 'inspect':
+      return planInspect(rest, cwd);
     case 'train':
       return planTrain(rest, cwd);
     default:
-      throw new UsageError(`unknown command '${command}'; expected train, eval, export, analyze, sweep, tune, bench or help`);
+      throw new UsageError(`unknown command '${command}'; expected train, eval, export, inspect, analyze, sweep, tune, bench or help`);
   }
+}
+
+function planInspect(args: readonly string[], cwd: string): InspectPlan {
+  const { values } = parseFlags('inspect', args, {
+    checkpoint: { type: 'string' }, obs: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, resolution: { type: 'string' }, svg: { type: 'string' },
+  });
+  if (values.checkpoint === undefined) throw new UsageError('inspect: --checkpoint DIR is required');
+  if ((values.obs === undefined) === (values.state === undefined)) throw new UsageError('inspect: give exactly one of --obs V,V,… and --state T');
+  if (values.obs !== undefined && values.seed !== undefined) throw new UsageError('inspect: --seed picks the episode of --state, not an --obs');
+  const dir = checkpointFolder('inspect', values.checkpoint, cwd);
+  const meta = readCheckpointMeta(dir);
+  const record = findAlgorithm(meta.algorithm);
+  if (!record) throw new UsageError(`inspect: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
+  if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`inspect: the checkpoint's env '${meta.envId}' is not registered`);
+  let state: InspectPlan['state'];
+  if (values.obs !== undefined) {
+    const parts = values.obs.split(',').map((v) => v.trim());
+    const observation = parts.map(Number);
+    const bad = parts.findIndex((part, i) => part === '' || !Number.isFinite(observation[i]));
+    if (bad >= 0) throw new UsageError(`inspect: --obs entry ${bad} must be a finite number, got '${parts[bad]}'`);
+    state = { observation };
+  } else {
+    state = { episodeStep: integerFlag('inspect', 'state', values.state, 0, 0, 1e9), seed: integerFlag('inspect', 'seed', values.seed, 0, 0) };
+  }
+  const resolution = values.resolution === undefined ? undefined : integerFlag('inspect', 'resolution', values.resolution, 0, 2, 201);
+  if (values.svg !== undefined) checkOutputFile('inspect', 'svg', path.resolve(cwd, values.svg));
+  return {
+    kind: 'inspect', checkpointDir: dir, algorithm: record.name, envId: meta.envId, step: meta.training.step as number,
+    state, resolution, svgFile: values.svg === undefined ? null : path.resolve(cwd, values.svg),
+  };
 }
 
 function planTrain(args: readonly string[], cwd: string): TrainPlan {

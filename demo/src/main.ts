@@ -110,7 +110,7 @@ function handle(message: FromWorker): void {
     case 'inspection': {
       inspecting = false;
       const v = message.inspection;
-      $('landscape').innerHTML = landscapeSvg(v);
+      $('landscape').innerHTML = landscapeSvg(v, { standalone: true });
       const details = $('inspect-details');
       details.dataset.index = String(message.index);
       details.dataset.observation = JSON.stringify(message.observation);

@@ -1,7 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { algorithmNames, createAgent, inspectActions, type Agent } from '../../algorithms/index.ts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LANDSCAPE_STYLE, algorithmNames, createAgent, inspectActions, landscapeSvg, loadAgent, type Agent } from '../../algorithms/index.ts';
+import { UsageError, planCommand } from '../../algorithms/cli.ts';
 import { make } from '../../envs/index.ts';
 import { BanditEnv } from './bandit-env.ts';
+import { tempDir } from './helpers.ts';
 
 /** Small networks and short chains, so each agent builds in milliseconds. */
 const SMALL: Record<string, unknown> = { hiddenSizes: [8, 8], seed: 5 };
@@ -80,5 +84,61 @@ describe('inspectActions refuses what it cannot draw', () => {
   it('actions of more than two dimensions', () => {
     const box = Object.assign(new BanditEnv(), { actionSpace: { shape: [3], low: new Float32Array(3).fill(-1), high: new Float32Array(3).fill(1) } });
     assert.throws(() => inspectActions(createAgent('sac', box, SMALL), [0]), /actions of 3 dimensions cannot be drawn/);
+  });
+});
+
+describe('the landscape as SVG, and varl inspect', () => {
+  it('landscapeSvg draws Q, the density, the deterministic action and the iterates; standalone brings its styles and size', () => {
+    const hmc = inspectActions(createAgent('hmc-sac', make('Pendulum-v1'), { ...SMALL, leapfrogSteps: 3 }), [0.6, -0.8, 1.5], { resolution: 21 });
+    const inline = landscapeSvg(hmc);
+    assert.match(inline, /^<svg [^>]*data-dims="1"/);
+    assert.equal((inline.match(/class="iterate"/g) ?? []).length, 4, 'a₀ … a₃');
+    assert.ok(inline.includes('class="q-line"') && inline.includes('class="density"') && inline.includes('class="deterministic"'));
+    assert.ok(!inline.includes('<style>'));
+    const file = landscapeSvg(hmc, { standalone: true });
+    assert.match(file, /^<svg [^>]*viewBox="0 0 420 306"[^>]* width="420" height="306"><style>/);
+    assert.ok(file.includes(LANDSCAPE_STYLE));
+    const iapo = inspectActions(createAgent('iapo', make('MultiGoal-v0'), SMALL), [0.4, -1.1], { resolution: 9 });
+    const heat = landscapeSvg(iapo, { standalone: true });
+    assert.match(heat, /data-dims="2"/);
+    assert.equal((heat.match(/<rect x=/g) ?? []).length, 81, 'one cell per grid action');
+  });
+
+  it('varl inspect: refusals before any work, then the JSON of one state and its picture', async () => {
+    const dir = tempDir();
+    createAgent('langevin-td3', make('Pendulum-v1'), SMALL).save(path.join(dir, 'checkpoint'));
+    const usage = (argv: string[], pattern: RegExp): void =>
+      assert.throws(() => planCommand(['inspect', '--checkpoint', dir, ...argv], dir), (e: Error) => e instanceof UsageError && pattern.test(e.message));
+    usage([], /give exactly one of --obs V,V,… and --state T/);
+    usage(['--obs', '1,0,0', '--state', '3'], /give exactly one of/);
+    usage(['--obs', '1,,0'], /--obs entry 1 must be a finite number, got ''/);
+    usage(['--obs', '1,0,0', '--seed', '2'], /--seed picks the episode of --state/);
+    usage(['--state', '-1'], /--state must be an integer/);
+    usage(['--obs', '1,0,0', '--resolution', '500'], /--resolution must be at most 201, got '500'/);
+    usage(['--obs', '1,0,0', '--svg', path.join(dir, 'missing', 'x.svg')], /--svg .*does not exist/);
+
+    const { main } = await import('../../algorithms/cli.ts');
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array): boolean => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+    let status: number;
+    try {
+      status = await main(['inspect', '--checkpoint', dir, '--state', '5', '--seed', '3', '--svg', path.join(dir, 'state.svg'), '--resolution', '11']);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(status, 0);
+    const report = JSON.parse(printed.join('')) as { observation: number[]; inspection: { algorithm: string; iterateKind: string; values: number[]; deterministicEnv: number[] } };
+    assert.equal(report.inspection.algorithm, 'LANGEVIN-TD3');
+    assert.equal(report.inspection.iterateKind, 'chain');
+    assert.equal(report.inspection.values.length, 11);
+    // The state is the one the evaluation episode from seed 3 reaches after 5 deterministic steps.
+    const agent = loadAgent(path.join(dir, 'checkpoint'), make('Pendulum-v1'), { weightsOnly: true });
+    const env = make('Pendulum-v1');
+    let { obs } = env.reset({ seed: 3 });
+    for (let t = 0; t < 5; t++) obs = env.step(agent.predict(obs, { deterministic: true })).obs;
+    assert.deepEqual(report.observation, Array.from(obs));
+    assert.deepEqual(report.inspection.deterministicEnv, Array.from(agent.predict(obs, { deterministic: true })));
+    assert.match(fs.readFileSync(path.join(dir, 'state.svg'), 'utf8'), /^<svg [^>]*width="420"[^>]*><style>/);
   });
 });
