@@ -7,13 +7,13 @@ import type { Agent } from './common/agent.ts';
 import type { RestoreOptions } from './common/checkpoint.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import { installHost } from './common/host.ts';
-import { readCheckpointDir } from './node/checkpoint-dir.ts';
+import { checkpointIn, readCheckpointDir } from './node/checkpoint-dir.ts';
 import { nodeHost } from './node/host.ts';
 import { agentFromFiles } from './registry.ts';
 
 installHost(nodeHost);
 
-export { hasCheckpoint, readCheckpointDir, readCheckpointMeta, resolveCheckpointDir, writeCheckpointDir } from './node/checkpoint-dir.ts';
+export { checkpointIn, hasCheckpoint, readCheckpointDir, readCheckpointMeta, resolveCheckpointDir, writeCheckpointDir } from './node/checkpoint-dir.ts';
 export { RunLogger, readEvalHistory, readProgressRows } from './node/run-logger.ts';
 export { ProgressReporter, formatDuration, progressCallback, type ProgressStatus, type ProgressReporterOptions } from './node/progress.ts';
 export { runFolderCallbacks } from './node/run-folder.ts';
@@ -21,12 +21,13 @@ export { exportPolicy, type PolicyExport } from './node/policy-export.ts';
 export { nodeHost };
 
 /**
- * Rebuilds the agent saved in checkpoint directory `dir` (its algorithm and config from meta.json)
- * around `env` and loads it: everything by default (to resume training), networks only with
- * `weightsOnly` (evaluation).
- * @example const agent = loadAgent('runs/sac/checkpoint', make('Pendulum-v1'), { weightsOnly: true });
+ * Rebuilds the agent saved in checkpoint directory `dir`, or in the checkpoint/ of run folder `dir`
+ * (its algorithm and config from meta.json), around `env` and loads it: everything by default (to
+ * resume training), networks only with `weightsOnly` (evaluation).
+ * @example const agent = loadAgent('runs/sac', make('Pendulum-v1'), { weightsOnly: true });
  * @example const agent = loadAgent('runs/ppo/checkpoint', () => make('Pendulum-v1'));   // on-policy: numEnvs envs
  */
 export function loadAgent(dir: string, env: EnvSource, options: RestoreOptions = {}): Agent {
-  return agentFromFiles(readCheckpointDir(dir), env, options, dir);
+  const checkpoint = checkpointIn(dir);
+  return agentFromFiles(readCheckpointDir(checkpoint), env, options, checkpoint);
 }

@@ -23,6 +23,15 @@ export function resolveCheckpointDir(dir: string): string {
   return resolved;
 }
 
+/**
+ * The checkpoint folder `dir` names: `dir` itself when it holds a checkpoint, else the checkpoint/ of a
+ * run folder; `dir` unchanged when neither does (the reader then says what is missing).
+ */
+export function checkpointIn(dir: string): string {
+  const inRun = path.join(dir, 'checkpoint');
+  return !hasCheckpoint(dir) && hasCheckpoint(inRun) ? inRun : dir;
+}
+
 /** True when `dir` (or its `.old` fallback) holds a complete checkpoint. */
 export function hasCheckpoint(dir: string): boolean {
   return resolveDirectory(dir, 'meta.json') !== null;

@@ -10,7 +10,7 @@ import { MUJOCO_ENV_IDS, rewardThreshold, registeredIds } from '../../envs/index
 import type { AlgorithmRecord } from '../common/algorithm.ts';
 import { ConfigError } from '../common/config.ts';
 import { UsageError, checkOutputFile, integerFlag, parseFlags } from './usage.ts';
-import { hasCheckpoint, readCheckpointMeta } from './checkpoint-dir.ts';
+import { checkpointIn, hasCheckpoint, readCheckpointMeta } from './checkpoint-dir.ts';
 import { ALGORITHMS, algorithmNames, findAlgorithm } from '../registry.ts';
 import { checkFramesDir, checkVideoFile } from './episode-files.ts';
 import { checkKernels, checkOutDir, holdsRun, readRunFile } from './run-dir.ts';
@@ -230,8 +230,7 @@ export function parseSetFlags(assignments: readonly string[]): Record<string, un
 
 /** The checkpoint folder `given` names: itself, or the checkpoint/ of a run folder. */
 function checkpointFolder(command: string, given: string, cwd: string): string {
-  const dir = path.resolve(cwd, given);
-  if (!fs.existsSync(path.join(dir, 'meta.json')) && hasCheckpoint(path.join(dir, 'checkpoint'))) return path.join(dir, 'checkpoint');
+  const dir = checkpointIn(path.resolve(cwd, given));
   if (!hasCheckpoint(dir)) throw new UsageError(`${command}: no checkpoint at ${given} (expected meta.json there or in its checkpoint/ folder)`);
   return dir;
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { CheckpointError } from '../../engine/index.ts';
 import { writeDirectoryAtomic } from '../../engine/io/files.ts';
 import { POLICY_FILES, readAgentMeta } from '../common/checkpoint.ts';
-import { hasCheckpoint, readCheckpointDir, resolveCheckpointDir } from './checkpoint-dir.ts';
+import { checkpointIn, hasCheckpoint, readCheckpointDir, resolveCheckpointDir } from './checkpoint-dir.ts';
 
 
 export interface PolicyExport {
@@ -44,7 +44,7 @@ export function checkExportTarget(checkpoint: string, out: string, force: boolea
  * @example exportPolicy('runs/sac-Pendulum-v1-s0', 'policies/pendulum'); // then loadAgent('policies/pendulum', env, { weightsOnly: true })
  */
 export function exportPolicy(checkpointDir: string, outDir: string, { force = false }: { force?: boolean } = {}): PolicyExport {
-  const source = !hasCheckpoint(checkpointDir) && hasCheckpoint(path.join(checkpointDir, 'checkpoint')) ? path.join(checkpointDir, 'checkpoint') : checkpointDir;
+  const source = checkpointIn(checkpointDir);
   if (!hasCheckpoint(source)) throw new CheckpointError(`exportPolicy: no checkpoint at ${checkpointDir} (expected meta.json there or in its checkpoint/ folder)`);
   const checkpoint = resolveCheckpointDir(source);
   const files = readCheckpointDir(source);

@@ -22,7 +22,12 @@ describe('exporting a policy to ship (meta.json and the networks)', () => {
       assert.equal(written.bytes, POLICY_FILES.reduce((sum, f) => sum + fs.statSync(path.join(written.out, f)).size, 0));
       assert.ok(written.bytesLeftOut > 0, 'the optimizer state (and a buffer) are left out');
       const shipped = loadAgent(written.out, () => make('Pendulum-v1'), { weightsOnly: true });
-      for (const obs of observations) assert.deepEqual(shipped.predict(obs), agent.predict(obs));
+      const fromRunFolder = loadAgent(dir, () => make('Pendulum-v1'), { weightsOnly: true }); // the run folder's checkpoint/
+      for (const obs of observations) {
+        assert.deepEqual(shipped.predict(obs), agent.predict(obs));
+        assert.deepEqual(fromRunFolder.predict(obs), agent.predict(obs));
+      }
+      fromRunFolder.close();
       assert.throws(() => loadAgent(written.out, () => make('Pendulum-v1')), /has no|lacks|no .*safetensors/, 'a full restore needs what training keeps');
       agent.close();
       shipped.close();
