@@ -169,7 +169,9 @@ async function runInspect(plan: InspectPlan): Promise<number> {
   }
   let inspection: ActionInspection;
   try {
-    inspection = inspectActions(agent, observation, plan.resolution === undefined ? {} : { resolution: plan.resolution });
+    inspection = inspectActions(agent, observation, {
+      ...(plan.resolution === undefined ? {} : { resolution: plan.resolution }), ...(plan.dims === undefined ? {} : { dims: plan.dims }),
+    });
   } catch (error) {
     process.stderr.write(`varl inspect: ${(error as Error).message}\n`);
     return 2;

@@ -16,6 +16,7 @@ import type { Agent } from './common/agent.ts';
 import type { ActionValue } from './common/action-value.ts';
 import type { ActionScaler } from './common/env.ts';
 import { observationTensor } from './common/networks.ts';
+import { showValue } from '../engine/index.ts';
 import { OnPolicyAgent, type OnPolicyConfig } from './common/on-policy-agent.ts';
 import { FlowSAC } from './flow-sac.ts';
 import { HMCSAC, hmcIterates } from './hmc-sac.ts';
@@ -53,19 +54,27 @@ export type IterateKind = 'inference' | 'chain';
 
 export interface ActionInspection {
   readonly algorithm: string;
-  /** Grid points per action coordinate; the grid has resolution^|A| points. */
+  /** Grid points per gridded coordinate; the grid has resolution^dims.length points. */
   readonly resolution: number;
   readonly actionSize: number;
-  /** The grid's coordinates on [−1, 1], the same for every action dimension. */
+  /**
+   * The action coordinates the grid spans (one or two). With more action dimensions than these, the grid
+   * is a slice through the deterministic action: the other coordinates are held at its values.
+   */
+  readonly dims: number[];
+  /** The grid's coordinates on [−1, 1], the same for every gridded dimension. */
   readonly axis: number[];
   /** The env's action bounds, for labelling. */
   readonly low: number[];
   readonly high: number[];
-  /** Q(s, a) on the grid (first action coordinate fastest), or null when the algorithm has no action value (PPO). */
+  /** Q(s, a) on the grid (the first of `dims` fastest), or null when the algorithm has no action value (PPO). */
   readonly values: number[] | null;
   /** Which value `values` holds, e.g. 'min(Q₁, Q₂)'. */
   readonly valueLabel: string;
-  /** The policy's density on the normalised box, or null for a deterministic policy (TD3). */
+  /**
+   * The policy's density on the normalised box, or null for a deterministic policy (TD3). On a slice it is
+   * the joint density along the slice: for the diagonal policies proportional to the gridded pair's marginal.
+   */
   readonly density: number[] | null;
   readonly densityKind: DensityKind | null;
   /** The deterministic action on [−1, 1]. */
@@ -79,25 +88,39 @@ export interface ActionInspection {
 }
 
 export interface InspectOptions {
-  /** Grid points per action coordinate (default 61 for |A| = 1, 31 for |A| = 2). */
+  /** Grid points per gridded coordinate (default 61 for one, 31 for two). */
   resolution?: number;
+  /** The action coordinates to grid, one or two distinct indices (default [0] for |A| = 1, else [0, 1]). */
+  dims?: readonly number[];
   /** Seed of IAPO's inference noise, so the drawn iterates do not move the agent's own streams (default 0). */
   seed?: number;
 }
 
 const LOG_SQRT_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
-function gridActions(axis: number[], actionSize: number): Float32Array {
-  const n = axis.length ** actionSize;
+/** Full action vectors on the grid over coordinates `dims` (the first fastest), the others at `anchor`'s values. */
+function gridActions(axis: number[], dims: readonly number[], anchor: ArrayLike<number>): Float32Array {
+  const actionSize = anchor.length;
+  const n = axis.length ** dims.length;
   const out = new Float32Array(n * actionSize);
   for (let i = 0; i < n; i++) {
+    out.set(anchor, i * actionSize);
     let rest = i;
-    for (let d = 0; d < actionSize; d++) {
+    for (const d of dims) {
       out[i * actionSize + d] = axis[rest % axis.length];
       rest = Math.floor(rest / axis.length);
     }
   }
   return out;
+}
+
+/** The gridded coordinates: `dims` checked, or the default. */
+function gridDims(dims: readonly number[] | undefined, actionSize: number): number[] {
+  if (dims === undefined) return actionSize === 1 ? [0] : [0, 1];
+  const list = Array.isArray(dims) ? dims : [];
+  const ok = list.length >= 1 && list.length <= 2 && list.every((d) => Number.isInteger(d) && d >= 0 && d < actionSize) && new Set(list).size === list.length;
+  if (!ok) throw new RangeError(`inspectActions: dims must be one or two distinct action coordinates in [0, ${actionSize - 1}], got ${showValue(dims)}`);
+  return [...list];
 }
 
 /** Product over dimensions of a Gaussian (or tanh-squashed Gaussian) density at each grid action. */
@@ -295,21 +318,25 @@ function flowInspection(agent: FlowSAC, obs: ArrayLike<number>, actions: Float32
 
 /**
  * Q(s, ·), the policy's density, the deterministic action and (IAPO) the inference iterates or (HMC-SAC,
- * Langevin-TD3) the chain's iterates at one observation, on a grid over the normalised action box. Actions of more than two dimensions are
- * refused (there is no picture of them).
+ * Langevin-TD3) the chain's iterates at one observation, on a grid over one or two coordinates of the
+ * normalised action box (`dims`); with more action dimensions, a slice through the deterministic action.
+ * @example inspectActions(hopperAgent, obs, { dims: [1, 2] }) // thigh and leg torques, the foot's at μ
  */
 export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: InspectOptions = {}): ActionInspection {
   const scaled = agent as Agent & { actionSize?: number; scaler?: ActionScaler };
   const actionSize = scaled.actionSize;
   const scaler = scaled.scaler;
   if (actionSize === undefined || scaler === undefined) throw new TypeError(`inspectActions: ${agent.algorithm} has no action box`);
-  if (actionSize < 1 || actionSize > 2) throw new RangeError(`inspectActions: actions of ${actionSize} dimensions cannot be drawn (1 or 2 only)`);
-  const resolution = options.resolution ?? (actionSize === 1 ? 61 : 31);
+  const dims = gridDims(options.dims, actionSize);
+  const resolution = options.resolution ?? (dims.length === 1 ? 61 : 31);
   if (!Number.isInteger(resolution) || resolution < 2 || resolution > 201) {
     throw new RangeError(`inspectActions: resolution must be an integer in [2, 201], got ${resolution}`);
   }
   const axis = Array.from({ length: resolution }, (_, i) => -1 + (2 * i) / (resolution - 1));
-  const actions = gridActions(axis, actionSize);
+  // The coordinates off the grid stay at the deterministic action's (the action predict gives, on [−1, 1]).
+  const anchor = dims.length === actionSize ? new Float32Array(actionSize)
+    : scaler.fromEnv(agent.predict(obs, { deterministic: true }), new Float32Array(actionSize));
+  const actions = gridActions(axis, dims, anchor);
   let parts;
   if (agent instanceof IAPO) parts = iapoInspection(agent, obs, actions, options.seed ?? 0);
   else if (agent instanceof HMCSAC) parts = hmcInspection(agent, obs, actions);
@@ -323,5 +350,5 @@ export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: In
   const high = Array.from(scaler.bias, (b, i) => b + scaler.scale[i]);
   const toEnv = (action: readonly number[]): number[] => Array.from(scaler.toEnv(action, new Float32Array(actionSize)));
   const iterates = parts.iterates.map((it: NormalisedIterate) => ({ ...it, actionEnv: toEnv(it.action) }));
-  return { algorithm: agent.algorithm, resolution, actionSize, axis, low, high, ...parts, iterates, deterministicEnv: toEnv(parts.deterministic) };
+  return { algorithm: agent.algorithm, resolution, actionSize, dims, axis, low, high, ...parts, iterates, deterministicEnv: toEnv(parts.deterministic) };
 }

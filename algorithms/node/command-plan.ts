@@ -56,11 +56,12 @@ ${evalFlags}
   varl export --checkpoint DIR --out DIR [--force]
       writes the policy to ship: the checkpoint's meta.json and networks, without the optimizer state
       and buffers; checks that it acts as the checkpoint does; load it with { weightsOnly: true }
-  varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--resolution R] [--svg FILE]
+  varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--dims I,J] [--resolution R] [--svg FILE]
       why the policy acts as it does at one state, as JSON: Q(s, ·) on a grid of the action box, the
       policy's density, the deterministic action, IAPO's inference or an MCMC chain's iterates;
       --state T: the T-th state of the deterministic evaluation episode from seed S (default 0);
-      --svg FILE: also drawn (actions of 1 or 2 dimensions)
+      --dims I,J: the action coordinates on the grid (default 0,1; the others held at the deterministic
+      action); --svg FILE: also drawn
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
@@ -174,6 +175,8 @@ export interface InspectPlan {
   readonly step: number;
   readonly state: { readonly observation: number[] } | { readonly episodeStep: number; readonly seed: number };
   readonly resolution: number | undefined;
+  /** The action coordinates to grid (default: all of them for one or two, else 0 and 1). */
+  readonly dims: number[] | undefined;
   readonly svgFile: string | null;
 }
 
@@ -314,7 +317,8 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
 
 function planInspect(args: readonly string[], cwd: string): InspectPlan {
   const { values } = parseFlags('inspect', args, {
-    checkpoint: { type: 'string' }, obs: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, resolution: { type: 'string' }, svg: { type: 'string' },
+    checkpoint: { type: 'string' }, obs: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, resolution: { type: 'string' },
+    dims: { type: 'string' }, svg: { type: 'string' },
   });
   if (values.checkpoint === undefined) throw new UsageError('inspect: --checkpoint DIR is required');
   if ((values.obs === undefined) === (values.state === undefined)) throw new UsageError('inspect: give exactly one of --obs V,V,… and --state T');
@@ -335,10 +339,11 @@ function planInspect(args: readonly string[], cwd: string): InspectPlan {
     state = { episodeStep: integerFlag('inspect', 'state', values.state, 0, 0, 1e9), seed: integerFlag('inspect', 'seed', values.seed, 0, 0) };
   }
   const resolution = values.resolution === undefined ? undefined : integerFlag('inspect', 'resolution', values.resolution, 0, 2, 201);
+  const dims = values.dims?.split(',').map((d) => integerFlag('inspect', 'dims', d.trim(), 0, 0, 1e6));
   if (values.svg !== undefined) checkOutputFile('inspect', 'svg', path.resolve(cwd, values.svg));
   return {
     kind: 'inspect', checkpointDir: dir, algorithm: record.name, envId: meta.envId, step: meta.training.step as number,
-    state, resolution, svgFile: values.svg === undefined ? null : path.resolve(cwd, values.svg),
+    state, resolution, dims, svgFile: values.svg === undefined ? null : path.resolve(cwd, values.svg),
   };
 }
 

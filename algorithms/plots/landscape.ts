@@ -34,11 +34,12 @@ function color(t: number): string {
 const iterateName = (v: ActionInspection): string => (v.iterateKind === 'chain' ? 'a' : 'λ');
 
 function landscape1d(v: ActionInspection): string {
+  const [d] = v.dims;
   const f: Frame = { width: 420, height: 260, left: 56, bottom: 34 };
   const x = scale([-1, 1], [f.left, f.width - 8]);
   const ys = v.values ? extent(v.values) : ([0, 1] as [number, number]);
   const y = scale(ys, [f.height - f.bottom, 8]);
-  let body = axes(f, [v.low[0], v.high[0]], ys, 'action (env units)', v.values ? 'Q(s, a)' : 'density');
+  let body = axes(f, [v.low[d], v.high[d]], ys, v.actionSize === 1 ? 'action (env units)' : `action ${d} (env units; the others at the deterministic action)`, v.values ? 'Q(s, a)' : 'density');
   if (v.density) {
     const peak = Math.max(...v.density) || 1;
     const base = f.height - f.bottom;
@@ -49,8 +50,8 @@ function landscape1d(v: ActionInspection): string {
   const qAt = (a: number): number => (v.values ? v.values[Math.round(((a + 1) / 2) * (v.resolution - 1))] : ys[1]);
   const name = iterateName(v);
   v.iterates.forEach((it, k) => {
-    const px = x(it.action[0]);
-    const py = y(qAt(it.action[0]));
+    const px = x(it.action[d]);
+    const py = y(qAt(it.action[d]));
     body += `<circle class="iterate" cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="4"><title>${name}${k}</title></circle>`;
     if (v.iterateKind !== 'chain') {
       body += `<text class="iterate-label" x="${px.toFixed(1)}" y="${Math.max(12, py - 7).toFixed(1)}">${name}${k}</text>`;
@@ -60,8 +61,8 @@ function landscape1d(v: ActionInspection): string {
       body += `<text class="iterate-label" x="${(px + (first ? -7 : 7)).toFixed(1)}" y="${Math.max(12, py + 4).toFixed(1)}" text-anchor="${first ? 'end' : 'start'}">${name}${k}</text>`;
     }
   });
-  const d = x(v.deterministic[0]);
-  body += `<line class="deterministic" x1="${d}" y1="8" x2="${d}" y2="${f.height - f.bottom}"/>`;
+  const at = x(v.deterministic[d]);
+  body += `<line class="deterministic" x1="${at}" y1="8" x2="${at}" y2="${f.height - f.bottom}"/>`;
   const strip = v.iterateKind === 'chain' ? chainStrip(v, f.height + 6, f.left, f.width - 8) : '';
   const height = strip ? f.height + 46 : f.height;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.width} ${height}" class="landscape" data-dims="1">${body}${strip}</svg>`;
@@ -72,7 +73,7 @@ function landscape1d(v: ActionInspection): string {
  * smaller than the action box, and would all sit on one dot there.
  */
 function chainStrip(v: ActionInspection, top: number, left: number, right: number): string {
-  const points = v.iterates.map((it) => it.actionEnv[0]);
+  const points = v.iterates.map((it) => it.actionEnv[v.dims[0]]);
   let [lo, hi] = extent(points);
   const pad = 0.08 * (hi - lo);
   [lo, hi] = [lo - pad, hi + pad];
@@ -87,6 +88,7 @@ function chainStrip(v: ActionInspection, top: number, left: number, right: numbe
 }
 
 function landscape2d(v: ActionInspection): string {
+  const [d0, d1] = v.dims;
   const size = 300;
   const pad = 40;
   const n = v.resolution;
@@ -108,21 +110,23 @@ function landscape2d(v: ActionInspection): string {
   }
   const name = iterateName(v);
   if (v.iterates.length > 0) {
-    body += polyline(v.iterates.map((it) => [x(it.action[0]), y(it.action[1])]), 'iterate-path');
+    body += polyline(v.iterates.map((it) => [x(it.action[d0]), y(it.action[d1])]), 'iterate-path');
     v.iterates.forEach((it, k) => {
       // Only λ₀ and λ_K are labelled: the middle iterates often sit close together.
       const label = k === 0 || k === v.iterates.length - 1
-        ? `<text class="iterate-label" x="${(x(it.action[0]) + 5).toFixed(1)}" y="${(y(it.action[1]) - 5).toFixed(1)}">${name}${k}</text>` : '';
-      body += `<circle class="iterate" cx="${x(it.action[0]).toFixed(1)}" cy="${y(it.action[1]).toFixed(1)}" r="4"><title>${name}${k}</title></circle>${label}`;
+        ? `<text class="iterate-label" x="${(x(it.action[d0]) + 5).toFixed(1)}" y="${(y(it.action[d1]) - 5).toFixed(1)}">${name}${k}</text>` : '';
+      body += `<circle class="iterate" cx="${x(it.action[d0]).toFixed(1)}" cy="${y(it.action[d1]).toFixed(1)}" r="4"><title>${name}${k}</title></circle>${label}`;
     });
   }
-  const dx = x(v.deterministic[0]);
-  const dy = y(v.deterministic[1]);
+  const dx = x(v.deterministic[d0]);
+  const dy = y(v.deterministic[d1]);
   body += `<path class="deterministic" d="M${dx - 7},${dy - 7}L${dx + 7},${dy + 7}M${dx - 7},${dy + 7}L${dx + 7},${dy - 7}"/>`;
-  const labels = `<text x="${pad}" y="${pad + size + 14}" class="tick">${fmt(v.low[0])}</text><text x="${pad + size}" y="${pad + size + 14}" class="tick" text-anchor="end">${fmt(v.high[0])}</text>` +
-    `<text x="${pad - 4}" y="${pad + size}" class="tick" text-anchor="end">${fmt(v.low[1])}</text><text x="${pad - 4}" y="${pad + 8}" class="tick" text-anchor="end">${fmt(v.high[1])}</text>` +
-    `<text x="${pad + size / 2}" y="${pad + size + 30}" class="label" text-anchor="middle">a₀</text><text x="${pad - 26}" y="${pad + size / 2}" class="label">a₁</text>` +
-    (v.values ? `<text x="${pad}" y="${pad - 10}" class="tick">Q from ${fmt(lo)} (dark) to ${fmt(hi)} (bright)</text>` : '');
+  const labels = `<text x="${pad}" y="${pad + size + 14}" class="tick">${fmt(v.low[d0])}</text><text x="${pad + size}" y="${pad + size + 14}" class="tick" text-anchor="end">${fmt(v.high[d0])}</text>` +
+    `<text x="${pad - 4}" y="${pad + size}" class="tick" text-anchor="end">${fmt(v.low[d1])}</text><text x="${pad - 4}" y="${pad + 8}" class="tick" text-anchor="end">${fmt(v.high[d1])}</text>` +
+    `<text x="${pad + size / 2}" y="${pad + size + 30}" class="label" text-anchor="middle">action ${d0}</text>` +
+    `<text x="${pad - 30}" y="${pad + size / 2}" class="label" text-anchor="middle" transform="rotate(-90 ${pad - 30} ${pad + size / 2})">action ${d1}</text>` +
+    (v.values ? `<text x="${pad}" y="${pad - 10}" class="tick">Q from ${fmt(lo)} (dark) to ${fmt(hi)} (bright)` +
+      `${v.actionSize > 2 ? '; the other actions at the deterministic action' : ''}</text>` : '');
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size + 2 * pad} ${size + 2 * pad}" class="landscape" data-dims="2">${body}${labels}</svg>`;
 }
 
@@ -132,7 +136,7 @@ function landscape2d(v: ActionInspection): string {
  * @example writeFileSync('state.svg', landscapeSvg(inspectActions(agent, obs), { standalone: true }))
  */
 export function landscapeSvg(v: ActionInspection, { standalone = false }: { standalone?: boolean } = {}): string {
-  const svg = v.actionSize === 1 ? landscape1d(v) : landscape2d(v);
+  const svg = v.dims.length === 1 ? landscape1d(v) : landscape2d(v);
   if (!standalone) return svg;
   // A file gets the viewBox's size as its own, its styles and a white background.
   const [, width, height] = /viewBox="0 0 (\S+) (\S+)"/.exec(svg)!;

@@ -119,6 +119,7 @@ function handle(message: FromWorker): void {
         `deterministic action: [${numbers(message.action)}]\n` +
         `value: ${v.valueLabel}\n` +
         `density: ${v.densityKind ?? 'none (deterministic policy)'}\n` +
+        (v.dims.length < v.actionSize ? `grid: actions ${v.dims.join(' and ')}, the others held at the deterministic action\n` : '') +
         (v.iterates.length === 0 ? '' : v.iterateKind === 'chain'
           ? `chain iterates a₀…a${v.iterates.length - 1} (env units):\n${v.iterates.map((it, k) => `  a${k} = [${numbers(it.actionEnv)}]`).join('\n')}`
           : `inference iterates λ₀…λ${v.iterates.length - 1}, tanh μ in env units:\n` +

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LANDSCAPE_STYLE, algorithmNames, createAgent, inspectActions, landscapeSvg, loadAgent, type Agent } from '../../algorithms/index.ts';
+import { LANDSCAPE_STYLE, SAC, algorithmNames, createAgent, inspectActions, landscapeSvg, loadAgent, type Agent } from '../../algorithms/index.ts';
+import { Tensor, noGrad } from '../../engine/index.ts';
 import { UsageError, planCommand } from '../../algorithms/cli.ts';
 import { make } from '../../envs/index.ts';
 import { BanditEnv } from './bandit-env.ts';
@@ -12,6 +13,9 @@ const SMALL: Record<string, unknown> = { hiddenSizes: [8, 8], seed: 5 };
 
 /** The algorithms with an action box to draw (all of varl's: every one acts on a continuous box). */
 const names = algorithmNames();
+
+/** A one-step bandit whose action box has three dimensions, for slices. */
+const box3 = (): BanditEnv => Object.assign(new BanditEnv(), { actionSpace: { shape: [3], low: Float32Array.of(-1, -2, -3), high: Float32Array.of(1, 2, 3) } });
 
 /** Trapezoid rule over the grid's axis. */
 const integral = (axis: number[], values: number[]): number =>
@@ -52,6 +56,17 @@ for (const name of names) {
       });
     }
 
+    it('on a three-dimensional box: a slice over actions 0 and 1, the deterministic action as predict gives it', () => {
+      const agent = createAgent(name, box3, SMALL);
+      const view = inspectActions(agent, [0.2], { resolution: 6 });
+      assert.deepEqual(view.dims, [0, 1]);
+      if (view.values !== null) assert.equal(view.values.length, 36);
+      if (view.density !== null) assert.ok(view.density.length === 36 && view.density.every((p) => Number.isFinite(p) && p >= 0));
+      const acted = agent.predict([0.2], { deterministic: true });
+      view.deterministicEnv.forEach((a, i) => assert.ok(Math.abs(a - acted[i]) <= 1e-5, `coordinate ${i}: inspected ${a}, predict ${acted[i]}`));
+      assert.match(landscapeSvg(view), /data-dims="2"/);
+    });
+
     it('on a one-dimensional box the density integrates to about 1 over [−1, 1]', () => {
       const agent = createAgent(name, () => new BanditEnv(), SMALL);
       const view = inspectActions(agent, [0.3], { resolution: 201 });
@@ -81,9 +96,35 @@ describe('inspectActions refuses what it cannot draw', () => {
     assert.throws(() => inspectActions(agent(), [1, Number.NaN, 0]), /1/);
   });
 
-  it('actions of more than two dimensions', () => {
-    const box = Object.assign(new BanditEnv(), { actionSpace: { shape: [3], low: new Float32Array(3).fill(-1), high: new Float32Array(3).fill(1) } });
-    assert.throws(() => inspectActions(createAgent('sac', box, SMALL), [0]), /actions of 3 dimensions cannot be drawn/);
+  it('dims that are not one or two distinct action coordinates', () => {
+    for (const dims of [[], [0, 1, 2], [0, 0], [3], [-1], [0.5], 'x']) {
+      assert.throws(() => inspectActions(createAgent('sac', box3(), SMALL), [0], { dims: dims as number[] }), /dims must be one or two distinct action coordinates in \[0, 2\]/);
+    }
+  });
+});
+
+describe('inspectActions on more than two action dimensions: a slice through the deterministic action', () => {
+  it('grids the chosen coordinates, holds the others at the deterministic action, and Q is the critics\' there', () => {
+    const agent = createAgent('sac', box3(), SMALL) as SAC;
+    const obs = [0.3];
+    const view = inspectActions(agent, obs, { resolution: 5, dims: [2, 0] });
+    assert.deepEqual(view.dims, [2, 0]);
+    assert.equal(view.values!.length, 25);
+    const deterministic = Array.from(agent.predict(obs, { deterministic: true }), (a, i) => a / [1, 2, 3][i]); // on [−1, 1]
+    // Grid point (i, j): action 2 = axis[i] (fastest), action 0 = axis[j], action 1 at the deterministic action's.
+    const [i, j] = [3, 1];
+    const action = [view.axis[j], deterministic[1], view.axis[i]];
+    const q = noGrad(() => {
+      const s = new Tensor(Float32Array.from(obs), [1, 1]);
+      const a = new Tensor(Float32Array.from(action), [1, 3]);
+      return Math.min(agent.critic1.forward(s, a).item(), agent.critic2.forward(s, a).item());
+    });
+    assert.ok(Math.abs(view.values![j * 5 + i] - q) < 1e-5, `Q on the slice ${view.values![j * 5 + i]} against ${q}`);
+    const svg = landscapeSvg(view);
+    assert.match(svg, /data-dims="2"/);
+    assert.match(svg, /the other actions at the deterministic action/);
+    assert.equal(inspectActions(agent, obs, { resolution: 7 }).dims.join(), '0,1', 'default: actions 0 and 1');
+    assert.equal(inspectActions(agent, obs, { dims: [1] }).values!.length, 61, 'one coordinate: a curve of 61 points');
   });
 });
 

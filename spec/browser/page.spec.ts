@@ -373,13 +373,15 @@ describe('the demo page in headless Chromium', function () {
     await pickState(page, 3);
     await page.locator('#landscape svg[data-dims="1"]').waitFor();
     await screenshot(page, 'body', 'mujoco-training.png');
-    // Hopper's 3-D actions have no picture: the inspect view says so in place of the plot, with no alert.
+    // Hopper's 3-D actions: a slice over actions 0 and 1 through the deterministic action, said as such.
     await fillSettings(page, { env: 'Hopper-v5', steps: '20000' });
     await page.locator('#start').click();
     await waitFor(page, 'SAC on Hopper-v5 has taken steps', async () =>
       /^SAC on Hopper-v5/.test((await page.locator('#status').textContent()) ?? '') && (await status(page)).step > 0);
-    await page.locator('#landscape .inspect-note').waitFor({ timeout: 20_000 });
-    assert.match((await page.locator('#landscape .inspect-note').textContent()) ?? '', /actions of 3 dimensions cannot be drawn/);
+    await page.locator('#landscape svg[data-dims="2"]').waitFor({ timeout: 20_000 });
+    assert.match((await page.locator('#landscape svg').textContent()) ?? '', /the other actions at the deterministic action/);
+    assert.match((await page.locator('#inspect-details').textContent()) ?? '', /grid: actions 0 and 1, the others held at the deterministic action/);
+    await screenshot(page, '#inspect', 'mujoco-slice.png');
     assert.equal(await page.locator('#message').isHidden(), true, `message: ${await page.locator('#message').textContent()}`);
     assert.match(await page.locator('#live').innerHTML(), /<svg/);
     await page.locator('#stop').click();
