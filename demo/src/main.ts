@@ -65,7 +65,24 @@ function requestInspect(index: number): void {
     return;
   }
   inspecting = true;
-  send({ type: 'inspect', index });
+  const slice = $<HTMLSelectElement>('slice').value;
+  send({ type: 'inspect', index, ...(slice ? { dims: slice.split(',').map(Number) } : {}) });
+}
+
+/** With more than two action dimensions, a choice of the pair to grid (the others held at the deterministic action). */
+function offerSlices(actionSize: number): void {
+  const select = $<HTMLSelectElement>('slice');
+  $('slice-control').hidden = actionSize <= 2;
+  if (actionSize <= 2) {
+    select.innerHTML = '';
+    delete select.dataset.actionSize;
+    return;
+  }
+  if (select.dataset.actionSize === String(actionSize)) return;
+  select.dataset.actionSize = String(actionSize);
+  const pairs: string[] = [];
+  for (let i = 0; i < actionSize; i++) for (let j = i + 1; j < actionSize; j++) pairs.push(`${i},${j}`);
+  select.innerHTML = pairs.map((p) => `<option value="${p}">${p.replace(',', ' and ')}</option>`).join('');
 }
 
 function showEpisode(next: EvaluationEpisode): void {
@@ -110,6 +127,7 @@ function handle(message: FromWorker): void {
     case 'inspection': {
       inspecting = false;
       const v = message.inspection;
+      offerSlices(v.actionSize);
       $('landscape').innerHTML = landscapeSvg(v, { standalone: true });
       const details = $('inspect-details');
       details.dataset.index = String(message.index);
@@ -141,6 +159,7 @@ function handle(message: FromWorker): void {
       return;
     }
     case 'loaded':
+      offerSlices(0);
       curve = [];
       $('curve').innerHTML = '';
       $('losses').innerHTML = '';
@@ -170,6 +189,7 @@ function start(): void {
     return showMessage(error instanceof Error ? error.message : String(error));
   }
   clearMessage();
+  offerSlices(0); // a new session's env may have another action box: no slice until its first inspection
   curve = [];
   episode = null;
   $('curve').innerHTML = '';
@@ -208,6 +228,7 @@ function setUp(): void {
   };
   $<HTMLInputElement>('upload').onchange = (e) => void upload(e.target as HTMLInputElement);
   $<HTMLInputElement>('state-slider').oninput = (e) => showState(Number((e.target as HTMLInputElement).value));
+  $<HTMLSelectElement>('slice').onchange = () => requestInspect(Number($<HTMLInputElement>('state-slider').value));
 }
 
 setUp();

@@ -16,7 +16,8 @@ export type ToWorker =
   /** Target env steps per second; null runs as fast as the worker can. */
   | { readonly type: 'speed'; readonly stepsPerSecond: number | null }
   /** Inspect state `index` of the last evaluation episode. */
-  | { readonly type: 'inspect'; readonly index: number }
+  /** `dims`: the action coordinates to grid (more than two actions: a slice), default 0 and 1. */
+  | { readonly type: 'inspect'; readonly index: number; readonly dims?: readonly number[] }
   /** `policy`: meta.json and the networks only (what `varl export` writes), else the whole checkpoint. */
   | { readonly type: 'export'; readonly policy: boolean }
   /** Load a checkpoint; `expected` is what the page has selected, which the checkpoint must match. */

@@ -246,13 +246,13 @@ async function importCheckpoint(files: CheckpointFiles, expected: { algorithm: s
   flush(session);
 }
 
-function inspect(index: number): void {
+function inspect(index: number, dims: readonly number[] | undefined): void {
   const episode = session?.lastEvaluation;
   if (!session || !episode) return;
   const i = Math.min(Math.max(0, Math.round(index)), episode.observations.length - 1);
   const observation = episode.observations[i];
   try {
-    const inspection = inspectActions(session.agent, observation, { seed: i });
+    const inspection = inspectActions(session.agent, observation, { seed: i, ...(dims ? { dims } : {}) });
     const action = Array.from(session.agent.predict(observation, { deterministic: true }));
     post({ type: 'inspection', index: i, observation, action, inspection });
   } catch (error) {
@@ -292,7 +292,7 @@ scope.onmessage = (event) => {
     case 'speed':
       stepsPerSecond = message.stepsPerSecond;
       return;
-    case 'inspect': return inspect(message.index);
+    case 'inspect': return inspect(message.index, message.dims);
     case 'export': return exportCheckpoint(message.policy);
     case 'import': return void importCheckpoint(message.files, message.expected, message.totalSteps);
   }

@@ -382,6 +382,11 @@ describe('the demo page in headless Chromium', function () {
     assert.match((await page.locator('#landscape svg').textContent()) ?? '', /the other actions at the deterministic action/);
     assert.match((await page.locator('#inspect-details').textContent()) ?? '', /grid: actions 0 and 1, the others held at the deterministic action/);
     await screenshot(page, '#inspect', 'mujoco-slice.png');
+    // Another pair of actions, chosen in the page: the third one gridded with the second.
+    await page.locator('#slice').selectOption('1,2');
+    await waitFor(page, 'the 1–2 slice is drawn', async () =>
+      /grid: actions 1 and 2, the others held at the deterministic action/.test((await page.locator('#inspect-details').textContent()) ?? ''), 20_000);
+    assert.equal(await page.locator('#slice option').count(), 3, 'Hopper: the pairs 0–1, 0–2 and 1–2');
     assert.equal(await page.locator('#message').isHidden(), true, `message: ${await page.locator('#message').textContent()}`);
     assert.match(await page.locator('#live').innerHTML(), /<svg/);
     await page.locator('#stop').click();
