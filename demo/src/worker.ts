@@ -96,7 +96,8 @@ function chunkCallback(mine: number) {
   return {
     onRecord(_run: unknown, record: ProgressRecord): void {
       if (record.episodeReturn === undefined || mine !== generation) return;
-      pendingCurve.push({ step: record.step, episodeReturn: record.episodeReturn, metrics: record.metrics as Record<string, number> });
+      // The losses panel draws the update metrics and the gauges (SAC's α, the MCMC policies' β) alike.
+      pendingCurve.push({ step: record.step, episodeReturn: record.episodeReturn, metrics: { ...record.metrics, ...record.gauges } });
     },
     onStep: (): boolean | void => (mine === generation ? undefined : false),
   };

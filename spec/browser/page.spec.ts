@@ -311,6 +311,8 @@ describe('the demo page in headless Chromium', function () {
     await landscape.waitFor();
     assert.equal(await landscape.locator('.iterate').count(), 4, 'a₀ … a₃ (K = 3 leapfrog steps)');
     assert.equal(await landscape.locator('.iterate-zoom').count(), 4, 'the zoomed chain');
+    const losses = (await page.locator('#losses').textContent()) ?? '';
+    for (const name of ['critic_loss', 'distance', 'alpha', 'beta']) assert.ok(losses.includes(name), `the losses panel shows ${name}: ${losses.slice(0, 200)}`);
     assert.equal(await landscape.locator('.density').count(), 1);
     assert.equal(await landscape.locator('.q-line').count(), 1);
     const details = (await page.locator('#inspect-details').textContent()) ?? '';
