@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../../engine/index.ts';
+import { CheckpointError, showValue } from '../../engine/index.ts';
 import { writeDirectoryAtomic } from '../../engine/io/files.ts';
 import { POLICY_FILES, readAgentMeta } from '../common/checkpoint.ts';
 import { checkpointIn, hasCheckpoint, readCheckpointDir, resolveCheckpointDir } from './checkpoint-dir.ts';
@@ -44,6 +44,9 @@ export function checkExportTarget(checkpoint: string, out: string, force: boolea
  * @example exportPolicy('runs/sac-Pendulum-v1-s0', 'policies/pendulum'); // then loadAgent('policies/pendulum', env, { weightsOnly: true })
  */
 export function exportPolicy(checkpointDir: string, outDir: string, { force = false }: { force?: boolean } = {}): PolicyExport {
+  for (const [name, value] of [['checkpointDir', checkpointDir], ['outDir', outDir]] as const) {
+    if (typeof value !== 'string' || value === '') throw new TypeError(`exportPolicy: ${name} must be a folder path, got ${showValue(value)}`);
+  }
   const source = checkpointIn(checkpointDir);
   if (!hasCheckpoint(source)) throw new CheckpointError(`exportPolicy: no checkpoint at ${checkpointDir} (expected meta.json there or in its checkpoint/ folder)`);
   const checkpoint = resolveCheckpointDir(source);

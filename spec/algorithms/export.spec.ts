@@ -39,6 +39,8 @@ describe('exporting a policy to ship (meta.json and the networks)', () => {
     const agent = createAgent('sac', make('Pendulum-v1'), SMALL);
     agent.save(path.join(dir, 'checkpoint'));
     assert.throws(() => exportPolicy(path.join(dir, 'nowhere'), path.join(dir, 'a')), /exportPolicy: no checkpoint at .*nowhere/);
+    assert.throws(() => exportPolicy(undefined as never, path.join(dir, 'a')), /exportPolicy: checkpointDir must be a folder path, got undefined/);
+    assert.throws(() => exportPolicy(dir, '' as never), /exportPolicy: outDir must be a folder path, got ""/);
     const full = path.join(dir, 'full');
     fs.mkdirSync(full);
     fs.writeFileSync(path.join(full, 'keep.txt'), 'mine');
