@@ -323,6 +323,8 @@ function flowInspection(agent: FlowSAC, obs: ArrayLike<number>, actions: Float32
  * @example inspectActions(hopperAgent, obs, { dims: [1, 2] }) // thigh and leg torques, the foot's at μ
  */
 export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: InspectOptions = {}): ActionInspection {
+  if (typeof agent !== 'object' || agent === null) throw new TypeError(`inspectActions: the first argument must be an agent, got ${showValue(agent)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`inspectActions: options must be an object, got ${showValue(options)}`);
   const scaled = agent as Agent & { actionSize?: number; scaler?: ActionScaler };
   const actionSize = scaled.actionSize;
   const scaler = scaled.scaler;

@@ -96,6 +96,11 @@ describe('inspectActions refuses what it cannot draw', () => {
     assert.throws(() => inspectActions(agent(), [1, Number.NaN, 0]), /1/);
   });
 
+  it('no agent, or options that are not an object', () => {
+    assert.throws(() => inspectActions(undefined as never, [1, 0, 0]), /inspectActions: the first argument must be an agent, got undefined/);
+    assert.throws(() => inspectActions(agent(), [1, 0, 0], 5 as never), /inspectActions: options must be an object, got 5/);
+  });
+
   it('dims that are not one or two distinct action coordinates', () => {
     for (const dims of [[], [0, 1, 2], [0, 0], [3], [-1], [0.5], 'x']) {
       assert.throws(() => inspectActions(createAgent('sac', box3(), SMALL), [0], { dims: dims as number[] }), /dims must be one or two distinct action coordinates in \[0, 2\]/);
