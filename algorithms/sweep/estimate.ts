@@ -20,13 +20,14 @@ export interface TimeLeft {
 
 const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
 
-export function timeLeft(dir: string, sweep: SweepFolder): TimeLeft {
+/** `target`: the env steps each job is to reach (default its budget; a tuning rung stops earlier). */
+export function timeLeft(dir: string, sweep: SweepFolder, target: (job: SweepJob) => number = (job) => job.steps): TimeLeft {
   const states = sweep.jobs.map((job) => jobStatus(dir, job));
   const logged = sweep.jobs.map((job) => lastLogged(dir, job));
   const rates = logged.map(({ step, wallSeconds }) => (step > 0 && wallSeconds !== null && wallSeconds > 0 ? wallSeconds / step : null));
   // A run's first steps (before learning starts, or while the buffer is small) are cheaper than the rest:
   // a rate counts as settled once a quarter of the budget has been logged.
-  const settled = sweep.jobs.map((job, i) => rates[i] !== null && logged[i].step >= job.steps / 4);
+  const settled = sweep.jobs.map((job, i) => rates[i] !== null && logged[i].step >= target(job) / 4);
   const groupRate = (key: (job: SweepJob) => string): Map<string, number | null> => {
     const groups = new Map<string, { settled: number[]; early: number[] }>();
     sweep.jobs.forEach((job, i) => {
@@ -54,7 +55,7 @@ export function timeLeft(dir: string, sweep: SweepFolder): TimeLeft {
     }
     // A running job goes on from its last logged step; an interrupted one resumes from its checkpoint.
     const from = state === 'running' ? logged[i].step : jobStep(dir, job);
-    const seconds = Math.max(0, job.steps - from) * rate;
+    const seconds = Math.max(0, target(job) - from) * rate;
     totalSeconds += seconds;
     return seconds;
   });

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDuration } from '../node/progress.ts';
+import { timeLeft } from './estimate.ts';
 import type { SweepJob } from './expand.ts';
 import { UsageError } from '../node/usage.ts';
 import { jobDir, jobStatus, jobStep, lockSweep, loggedStep, type SweepFolder } from './folder.ts';
@@ -146,6 +147,22 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
   let stopping = false;
   const hasFailed = (item: QueuedJob): boolean => failed.some((f) => f.sweep === item.sweep && f.id === item.job.id);
 
+  // The eta from each job's own seconds per step (estimate.ts), read from disk at most every 30 s: the queue's
+  // steps per second mixes fast and slow jobs (SAC beside HMC-SAC) and misleads until the end.
+  let jobTimeLeft: { at: number; done: number; eta: number | null } = { at: -Infinity, done: -1, eta: null };
+  const etaFromJobs = (counted: readonly QueuedJob[]): number | null => {
+    // Read again when a job has ended, after 30 s, or after 5 s while no estimate exists yet.
+    const age = performance.now() - jobTimeLeft.at;
+    if (jobTimeLeft.done === done && age < (jobTimeLeft.eta === null ? 5_000 : 30_000)) return jobTimeLeft.eta;
+    const estimates = new Map(sweeps.map(({ dir, sweep }) => [dir, timeLeft(dir, sweep, (job) => Math.min(options.until?.(job) ?? job.steps, job.steps)).perJob]));
+    const left = counted.map((item) => estimates.get(item.dir)?.[item.job.index] ?? null);
+    // Every job's time, shared by `parallel` processes, but never less than the longest job's own.
+    const eta = left.some((s) => s === null) ? null
+      : Math.max(left.reduce<number>((sum, s) => sum + (s as number), 0) / parallel, ...left.map((s) => s as number));
+    jobTimeLeft = { at: performance.now(), done, eta };
+    return eta;
+  };
+
   const line = (): string => {
     // Failed jobs leave the totals: the percentage and the eta are of the work that can still be done.
     const counted = selected.filter((item) => !hasFailed(item));
@@ -153,7 +170,10 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
     const stepsNow = counted.reduce((sum, item) => sum + stepsOf(item), 0);
     const elapsed = (performance.now() - started) / 1000;
     const rate = (stepsNow - startSteps) / elapsed;
-    const eta = rate > 0 && elapsed > 5 && stepsNow < totalSteps ? `, eta ${formatDuration((totalSteps - stepsNow) / rate)}` : '';
+    const byJobs = stepsNow < totalSteps ? etaFromJobs(counted) : null;
+    const byQueue = rate > 0 && elapsed > 5 && stepsNow < totalSteps ? (totalSteps - stepsNow) / rate : null;
+    const seconds = byJobs ?? byQueue;
+    const eta = seconds !== null ? `, eta ${formatDuration(seconds)}` : '';
     const pending = selected.length - done - failed.length - running.size - runningElsewhere;
     return `${label}: ${done}/${selected.length} done, ${running.size + runningElsewhere} running, ${failed.length} failed, ${pending} pending` +
       ` (${((100 * stepsNow) / Math.max(1, totalSteps)).toFixed(0)}% of steps${eta}, ${formatDuration(elapsed)})`;
