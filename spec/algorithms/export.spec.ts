@@ -5,7 +5,7 @@ import { POLICY_FILES, algorithmNames, createAgent } from '../../algorithms/inde
 import { exportPolicy, loadAgent } from '../../algorithms/node.ts';
 import { UsageError, planCommand } from '../../algorithms/cli.ts';
 import { make } from '../../envs/index.ts';
-import { tempDir } from './helpers.ts';
+import { runCliCaptured, tempDir } from './helpers.ts';
 
 const SMALL = { hiddenSizes: [8, 8], seed: 4 };
 const observations = [[1, 0, 0], [0.6, -0.8, 2.5], [-1, 0.1, -7]];
@@ -70,18 +70,9 @@ describe('exporting a policy to ship (meta.json and the networks)', () => {
   it('varl export writes the policy, checks it against the checkpoint and prints what it wrote as JSON', async () => {
     const dir = tempDir();
     createAgent('hmc-sac', make('Pendulum-v1'), { ...SMALL, leapfrogSteps: 2 }).save(path.join(dir, 'checkpoint'));
-    const { main } = await import('../../algorithms/cli.ts');
-    const printed: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
-    let status: number;
-    try {
-      status = await main(['export', '--checkpoint', dir, '--out', path.join(dir, 'policy')]);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { status, stdout } = await runCliCaptured(['export', '--checkpoint', dir, '--out', path.join(dir, 'policy')]);
     assert.equal(status, 0);
-    const report = JSON.parse(printed.join('')) as Record<string, unknown>;
+    const report = JSON.parse(stdout) as Record<string, unknown>;
     assert.equal(report.algorithm, 'HMC-SAC');
     assert.equal(report.out, path.join(dir, 'policy'));
     assert.equal(report.checkedObservations, 5);

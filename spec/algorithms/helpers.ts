@@ -116,3 +116,16 @@ export function withoutClock(files: CheckpointFiles): Record<string, unknown> {
   }
   return out;
 }
+
+/** Runs the CLI's `main` in this process with its stdout captured: the exit status and what it printed. */
+export async function runCliCaptured(argv: readonly string[]): Promise<{ status: number; stdout: string }> {
+  const { main } = await import('../../algorithms/cli.ts');
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array): boolean => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    return { status: await main([...argv]), stdout: printed.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}

@@ -6,7 +6,7 @@ import { Tensor, noGrad } from '../../engine/index.ts';
 import { UsageError, planCommand } from '../../algorithms/cli.ts';
 import { make } from '../../envs/index.ts';
 import { BanditEnv } from './bandit-env.ts';
-import { tempDir } from './helpers.ts';
+import { runCliCaptured, tempDir } from './helpers.ts';
 
 /** Small networks and short chains, so each agent builds in milliseconds. */
 const SMALL: Record<string, unknown> = { hiddenSizes: [8, 8], seed: 5 };
@@ -163,18 +163,9 @@ describe('the landscape as SVG, and varl inspect', () => {
     usage(['--obs', '1,0,0', '--resolution', '500'], /--resolution must be at most 201, got '500'/);
     usage(['--obs', '1,0,0', '--svg', path.join(dir, 'missing', 'x.svg')], /--svg .*does not exist/);
 
-    const { main } = await import('../../algorithms/cli.ts');
-    const printed: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
-    let status: number;
-    try {
-      status = await main(['inspect', '--checkpoint', dir, '--state', '5', '--seed', '3', '--svg', path.join(dir, 'state.svg'), '--resolution', '11']);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { status, stdout } = await runCliCaptured(['inspect', '--checkpoint', dir, '--state', '5', '--seed', '3', '--svg', path.join(dir, 'state.svg'), '--resolution', '11']);
     assert.equal(status, 0);
-    const report = JSON.parse(printed.join('')) as { observation: number[]; inspection: { algorithm: string; iterateKind: string; values: number[]; deterministicEnv: number[] } };
+    const report = JSON.parse(stdout) as { observation: number[]; inspection: { algorithm: string; iterateKind: string; values: number[]; deterministicEnv: number[] } };
     assert.equal(report.inspection.algorithm, 'LANGEVIN-TD3');
     assert.equal(report.inspection.iterateKind, 'chain');
     assert.equal(report.inspection.values.length, 11);

@@ -39,6 +39,22 @@ function checkGroups(objective: () => Tensor, groups: Record<string, Tensor[]>, 
   }
 }
 
+/** One fixed HMC pass's inputs in float64 (two action dimensions, a gated chain), from `seed`. */
+function fixedPass(seed: number) {
+  const g = new Generator(seed);
+  const actionSize = 2;
+  const critic = smoothCritic(STATE_SIZE, actionSize, g);
+  const policy = smoothPolicy(STATE_SIZE, actionSize, g);
+  const chain = new LeapfrogChain({
+    stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
+  });
+  const observations = randomTensor([BATCH, STATE_SIZE], g);
+  const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
+  const baseNoise = randomTensor([BATCH, actionSize], g);
+  const initialMomentum = randomTensor([BATCH, actionSize], g);
+  return { actionSize, critic, policy, chain, observations, prior, baseNoise, initialMomentum };
+}
+
 describe('gradients of the MCMC objectives through K steps (float64, against finite differences)', () => {
   it('(17), the HMC ELBO: w.r.t. the policy, the step sizes and the gate networks (U on the same Q or another; with and without the entropy bonus)', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean(), (seed, actionSize, steps, separatePotential, bonus) => {
@@ -71,17 +87,7 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
   });
 
   it('the entropy bonus adds −η·log π_θ(tanh u₀) of the squashed policy to (17), and η = 0 is (17) as printed', () => {
-    const g = new Generator(11);
-    const actionSize = 2;
-    const critic = smoothCritic(STATE_SIZE, actionSize, g);
-    const policy = smoothPolicy(STATE_SIZE, actionSize, g);
-    const chain = new LeapfrogChain({
-      stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
-    });
-    const observations = randomTensor([BATCH, STATE_SIZE], g);
-    const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
-    const baseNoise = randomTensor([BATCH, actionSize], g);
-    const initialMomentum = randomTensor([BATCH, actionSize], g);
+    const { actionSize, critic, policy, chain, observations, prior, baseNoise, initialMomentum } = fixedPass(11);
     const elbo = (entropyBonus?: number): Float64Array => noGrad(() => hmcPass(chain, {
       observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
       value: (a) => critic.value(observations, a), beta: 0.8, steps: 2, ...(entropyBonus === undefined ? {} : { entropyBonus }),
@@ -104,18 +110,9 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
   });
 
   it('D̂ per state is the log-ratio log N_θ(u₀) − log N_θt(u_K) plus ½(‖ρ_K‖² − ‖ρ₀‖²), each part by hand from the pass', () => {
-    const g = new Generator(12);
-    const actionSize = 2;
-    const critic = smoothCritic(STATE_SIZE, actionSize, g);
-    const policy = smoothPolicy(STATE_SIZE, actionSize, g);
-    const chain = new LeapfrogChain({
-      stateSize: STATE_SIZE, actionSize, gradient: 'gated', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, generator: g, dtype: 'float64',
-    });
-    const observations = randomTensor([BATCH, STATE_SIZE], g);
-    const prior = { mean: randomTensor([BATCH, actionSize], g), logStd: randomTensor([BATCH, actionSize], g, 0.3) };
-    const initialMomentum = randomTensor([BATCH, actionSize], g);
+    const { actionSize, critic, policy, chain, observations, prior, baseNoise, initialMomentum } = fixedPass(12);
     const result = noGrad(() => hmcPass(chain, {
-      observations, policy: policy.parameters(observations), prior, baseNoise: randomTensor([BATCH, actionSize], g), initialMomentum,
+      observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
       value: (a) => critic.value(observations, a), beta: 0.8, steps: 3,
     }));
     const { mean: mu, logStd } = noGrad(() => policy.parameters(observations));
