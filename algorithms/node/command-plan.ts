@@ -231,11 +231,18 @@ export function parseSetFlags(assignments: readonly string[]): Record<string, un
   return out;
 }
 
-/** The checkpoint folder `given` names: itself, or the checkpoint/ of a run folder. */
-function checkpointFolder(command: string, given: string, cwd: string): string {
+/**
+ * The checkpoint `given` names (itself, or the checkpoint/ of a run folder), with its meta.json, its
+ * algorithm's record and its env checked: what eval, export and inspect start from.
+ */
+function checkpointPlan(command: string, given: string, cwd: string) {
   const dir = checkpointIn(path.resolve(cwd, given));
   if (!hasCheckpoint(dir)) throw new UsageError(`${command}: no checkpoint at ${given} (expected meta.json there or in its checkpoint/ folder)`);
-  return dir;
+  const meta = readCheckpointMeta(dir);
+  const record = findAlgorithm(meta.algorithm);
+  if (!record) throw new UsageError(`${command}: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
+  if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`${command}: the checkpoint's env '${meta.envId}' is not registered`);
+  return { dir, meta, record };
 }
 
 /** Turns argv (without `node` and the script) into a validated plan; throws UsageError. */
@@ -261,11 +268,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       if (values.checkpoint === undefined) throw new UsageError('eval: --checkpoint DIR is required');
       const episodes = integerFlag('eval', 'episodes', values.episodes, 10, 1, 100_000);
       const seed = integerFlag('eval', 'seed', values.seed, 0, 0);
-      const dir = checkpointFolder('eval', values.checkpoint, cwd);
-      const meta = readCheckpointMeta(dir);
-      const record = findAlgorithm(meta.algorithm);
-      if (!record) throw new UsageError(`eval: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
-      if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`eval: the checkpoint's env '${meta.envId}' is not registered`);
+      const { dir, meta, record } = checkpointPlan('eval', values.checkpoint, cwd);
       const flags: Record<string, number> = {};
       for (const [flag, value] of Object.entries(values)) {
         if (flag in EVAL_OPTIONS || typeof value !== 'string') continue;
@@ -293,11 +296,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
       const { values } = parseFlags('export', rest, { checkpoint: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } });
       if (values.checkpoint === undefined) throw new UsageError('export: --checkpoint DIR is required');
       if (values.out === undefined) throw new UsageError('export: --out DIR is required (a new or empty folder)');
-      const dir = checkpointFolder('export', values.checkpoint, cwd);
-      const meta = readCheckpointMeta(dir);
-      const record = findAlgorithm(meta.algorithm);
-      if (!record) throw new UsageError(`export: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
-      if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`export: the checkpoint's env '${meta.envId}' is not registered`);
+      const { dir, meta, record } = checkpointPlan('export', values.checkpoint, cwd);
       const outDir = path.resolve(cwd, values.out);
       try {
         checkExportTarget(dir, outDir, values.force ?? false);
@@ -323,11 +322,7 @@ function planInspect(args: readonly string[], cwd: string): InspectPlan {
   if (values.checkpoint === undefined) throw new UsageError('inspect: --checkpoint DIR is required');
   if ((values.obs === undefined) === (values.state === undefined)) throw new UsageError('inspect: give exactly one of --obs V,V,… and --state T');
   if (values.obs !== undefined && values.seed !== undefined) throw new UsageError('inspect: --seed picks the episode of --state, not an --obs');
-  const dir = checkpointFolder('inspect', values.checkpoint, cwd);
-  const meta = readCheckpointMeta(dir);
-  const record = findAlgorithm(meta.algorithm);
-  if (!record) throw new UsageError(`inspect: the checkpoint is for '${meta.algorithm}', which this varl does not know (${algorithmNames().join(', ')})`);
-  if (!knownEnvIds().includes(meta.envId)) throw new UsageError(`inspect: the checkpoint's env '${meta.envId}' is not registered`);
+  const { dir, meta, record } = checkpointPlan('inspect', values.checkpoint, cwd);
   let state: InspectPlan['state'];
   if (values.obs !== undefined) {
     const parts = values.obs.split(',').map((v) => v.trim());
