@@ -49,7 +49,7 @@ export { QNetwork, observationTensor, type QNetworkOptions } from './common/netw
 export {
   NonFiniteEvaluationError, evaluate, meanStd, recordEpisode, type EvaluationOptions, type EvaluationResult, type RecordedEpisode,
 } from './common/evaluate.ts';
-export { learningCurveSvg, type CurveSeries, type CurvePoint, type CurveOptions } from './common/curve-svg.ts';
+export { learningCurveSvg, type CurveSeries, type CurvePoint, type CurveOptions } from './plots/learning-curve.ts';
 export {
   CheckpointError, NonFiniteParameterError, POLICY_FILES, currentKernels, describeKernels, encodeAgentCheckpoint, sameKernels, readAgentMeta, restoreAgentCheckpoint,
   type AgentCheckpointMeta, type AgentParts, type CheckpointFiles, type KernelIdentity, type RestoreOptions,

@@ -2,11 +2,12 @@
  * What `varl analyze` prints and draws (algorithms/iapo/cli.ts): Markdown tables of the results
  * (what a terminal shows; `--format json` gives the raw objects), one row per checkpoint, or per
  * iteration / mode where that is the natural unit; and the `--svg` figures. The per-iteration
- * figure is a learning curve (common/curve-svg.ts); the modes figure draws estimates in the action
- * square. The bench study (bench/iapo/report.ts) reuses `actionPanelsSvg`.
+ * figure is a learning curve, the modes figure the estimates in the action square (both drawn by
+ * algorithms/plots).
  */
 import * as path from 'node:path';
-import { learningCurveSvg } from '../common/curve-svg.ts';
+import { actionPanelsSvg } from '../plots/action-panels.ts';
+import { learningCurveSvg } from '../plots/learning-curve.ts';
 import type { Summary } from './analysis.ts';
 
 type Result = Record<string, unknown>;
@@ -17,12 +18,6 @@ const meanStd = (s: Summary | null | undefined, digits = 3): string => (s ? `${n
 const vector = (v: readonly number[]): string => `(${v.map((x) => num(x, 2)).join(', ')})`;
 /** "iterative run-folder": the variant and the checkpoint's folder name. */
 const name = (r: Result): string => `${r.inference} ${path.basename(path.resolve(String(r.checkpoint)))}`;
-
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -92,53 +87,4 @@ export function analysisFigure(analysis: string, results: readonly Result[]): st
     })), { title: 'Objective over inference iterations', xLabel: 'inference iteration k', yLabel: 'J(s; λ_k)' });
   }
   throw new Error(`analyze: no figure for '${analysis}'`);
-}
-
-export interface ActionPanel {
-  readonly title: string;
-  /** Trajectories of tanh(μ_k) in the action square, one per initial estimate. */
-  readonly trajectories: readonly (readonly (readonly number[])[])[];
-  /** Distinct modes found (filled circles, labelled with their count). */
-  readonly modes: readonly { readonly action: readonly number[]; readonly count: number }[];
-  /** The direct model's single estimate (a star), if any. */
-  readonly direct?: readonly number[];
-}
-
-/** Panels side by side, each the square [−1, 1]² of normalised actions. */
-export function actionPanelsSvg(panels: readonly ActionPanel[], title: string, subtitle = ''): string {
-  const size = 260;
-  const pad = 30;
-  const width = panels.length * (size + pad) + pad;
-  const height = size + 2 * pad + 50;
-  const parts: string[] = [];
-  panels.forEach((panel, p) => {
-    const x0 = pad + p * (size + pad);
-    const y0 = 60;
-    const sx = (v: number): number => x0 + ((v + 1) / 2) * size;
-    const sy = (v: number): number => y0 + ((1 - v) / 2) * size;
-    parts.push(`<rect x="${x0}" y="${y0}" width="${size}" height="${size}" fill="#fafafa" stroke="#999"/>`);
-    parts.push(`<line x1="${sx(0)}" y1="${y0}" x2="${sx(0)}" y2="${y0 + size}" stroke="#ddd"/><line x1="${x0}" y1="${sy(0)}" x2="${x0 + size}" y2="${sy(0)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${x0 + size / 2}" y="${y0 - 8}" text-anchor="middle" font-size="12">${esc(panel.title)}</text>`);
-    panel.trajectories.forEach((trajectory) => {
-      const pts = trajectory.map((a) => `${sx(a[0]).toFixed(1)},${sy(a[1] ?? 0).toFixed(1)}`).join(' ');
-      parts.push(`<polyline points="${pts}" fill="none" stroke="#888" stroke-width="1" opacity="0.7"/>`);
-      const start = trajectory[0];
-      if (start) parts.push(`<circle cx="${sx(start[0]).toFixed(1)}" cy="${sy(start[1] ?? 0).toFixed(1)}" r="3" fill="none" stroke="#888"/>`);
-    });
-    panel.modes.forEach((mode, i) => {
-      const cx = sx(mode.action[0]).toFixed(1);
-      const cy = sy(mode.action[1] ?? 0).toFixed(1);
-      parts.push(`<circle cx="${cx}" cy="${cy}" r="6" fill="${PALETTE[i % PALETTE.length]}" opacity="0.85"/>`);
-      parts.push(`<text x="${Number(cx) + 8}" y="${Number(cy) - 6}" font-size="10">×${mode.count}</text>`);
-    });
-    if (panel.direct) {
-      const cx = sx(panel.direct[0]);
-      const cy = sy(panel.direct[1] ?? 0);
-      parts.push(`<path d="M${cx} ${cy - 8} L${cx + 3} ${cy - 2} L${cx + 8} ${cy - 2} L${cx + 4} ${cy + 2} L${cx + 6} ${cy + 8} L${cx} ${cy + 4} L${cx - 6} ${cy + 8} L${cx - 4} ${cy + 2} L${cx - 8} ${cy - 2} L${cx - 3} ${cy - 2} Z" fill="#000"/>`);
-    }
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="${pad}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>` +
-    `<text x="${pad}" y="40" font-size="11" fill="#555">${esc(subtitle)}</text>${parts.join('')}</svg>\n`;
 }

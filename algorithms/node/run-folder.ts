@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { reachedMultiple, type Callback } from '../common/callbacks.ts';
 import { encodeAgentCheckpoint } from '../common/checkpoint.ts';
-import { learningCurveSvg } from '../common/curve-svg.ts';
+import { learningCurveSvg } from '../plots/learning-curve.ts';
 import type { RunFolderOptions } from '../common/host.ts';
 import type { Learner } from '../common/learner.ts';
 import { hasCheckpoint, writeCheckpointDir } from './checkpoint-dir.ts';

@@ -1,10 +1,13 @@
 /**
- * Small building blocks of varl's SVG charts, as strings: number formatting, escaping, axis frames,
- * scales and polylines. The class names they emit (axis, tick, label) are styled by the page's CSS or,
+ * Small building blocks of varl's SVG charts, as strings: number formatting, escaping, colours, axis
+ * frames, scales and polylines. The class names they emit (axis, tick, label) are styled by the page's CSS or,
  * for a standalone file, by the chart's own <style>.
  */
 export const fmt = (x: number): string => (Math.abs(x) >= 1000 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(1) : x.toFixed(Math.abs(x) >= 100 ? 0 : 2));
-export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+/** Text for an SVG element or attribute value. */
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Series colours, in order (matplotlib's tab10). */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 export interface Frame {
   readonly width: number;

@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { learningCurveSvg, type CurveSeries } from '../common/curve-svg.ts';
+import { learningCurveSvg, type CurveSeries } from '../plots/learning-curve.ts';
 import type { ConfigValue } from './sweep-file.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import { readJobResult, readSweep, type JobResult } from './folder.ts';

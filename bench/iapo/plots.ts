@@ -1,13 +1,9 @@
 /**
  * Grouped bars with 95% intervals for the IAPO study report (bench/iapo/report.ts). Learning curves
- * use algorithms/common/curve-svg.ts, the action-square panels algorithms/iapo/analysis-output.ts.
+ * use algorithms/plots/learning-curve.ts, the action-square panels algorithms/plots/action-panels.ts.
  */
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+import { PALETTE, esc } from '../../algorithms/plots/svg-chart.ts';
 
 export interface BarGroup {
   readonly label: string;

@@ -7,10 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { learningCurveSvg, type CurveSeries } from '../../algorithms/common/curve-svg.ts';
+import { learningCurveSvg, type CurveSeries } from '../../algorithms/plots/learning-curve.ts';
 import { summarize, type Summary } from '../../algorithms/iapo/analysis.ts';
 import { studentTQuantile } from '../../algorithms/sweep/stats.ts';
-import { actionPanelsSvg } from '../../algorithms/iapo/analysis-output.ts';
+import { actionPanelsSvg } from '../../algorithms/plots/action-panels.ts';
 import { barsSvg } from './plots.ts';
 
 type Json = Record<string, unknown>;

@@ -5,6 +5,7 @@
  * @example
  * fs.writeFileSync('curve.svg', learningCurveSvg([{ label: 'seed 0', points }], { title: 'SAC Pendulum-v1', subtitle: 'lr 3e-4 …' }));
  */
+import { PALETTE, esc } from './svg-chart.ts';
 
 export interface CurvePoint {
   readonly step: number;
@@ -32,11 +33,6 @@ export interface CurveOptions {
   readonly references?: readonly { readonly y: number; readonly label: string }[];
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** Splits text into lines of at most `width` characters at spaces. */
 function wrap(text: string, width: number): string[] {
@@ -100,9 +96,9 @@ export function learningCurveSvg(series: readonly CurveSeries[], options: CurveO
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(options.title)}</text>`);
+  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-weight="bold">${esc(options.title)}</text>`);
   subtitleLines.forEach((line, i) => {
-    out.push(`<text x="${width / 2}" y="${40 + i * 15}" text-anchor="middle" fill="#444" font-size="11">${escapeXml(line)}</text>`);
+    out.push(`<text x="${width / 2}" y="${40 + i * 15}" text-anchor="middle" fill="#444" font-size="11">${esc(line)}</text>`);
   });
   // grid and axes
   for (const t of ticks(0, xMax)) {
@@ -114,11 +110,11 @@ export function learningCurveSvg(series: readonly CurveSeries[], options: CurveO
     out.push(`<text x="${margin.left - 6}" y="${f(y(t) + 4)}" text-anchor="end">${formatTick(t)}</text>`);
   }
   out.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(options.xLabel ?? 'env steps')}</text>`);
-  out.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel ?? 'eval return (mean ± std)')}</text>`);
+  out.push(`<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">${esc(options.xLabel ?? 'env steps')}</text>`);
+  out.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel ?? 'eval return (mean ± std)')}</text>`);
   for (const ref of refs) {
     out.push(`<line x1="${margin.left}" y1="${f(y(ref.y))}" x2="${margin.left + plotW}" y2="${f(y(ref.y))}" stroke="#555" stroke-dasharray="5 4"/>`);
-    out.push(`<text x="${margin.left + 4}" y="${f(y(ref.y) - 4)}" fill="#555" font-size="11">${escapeXml(ref.label)}</text>`);
+    out.push(`<text x="${margin.left + 4}" y="${f(y(ref.y) - 4)}" fill="#555" font-size="11">${esc(ref.label)}</text>`);
   }
   // bands, then lines on top
   series.forEach((s, i) => {
@@ -141,7 +137,7 @@ export function learningCurveSvg(series: readonly CurveSeries[], options: CurveO
       const ly = margin.top + 10 + i * 18;
       const lx = margin.left + plotW + 12;
       out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 18}" y2="${ly}" stroke="${color}" stroke-width="2.5"/>`);
-      out.push(`<text x="${lx + 24}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
+      out.push(`<text x="${lx + 24}" y="${ly + 4}">${esc(s.label)}</text>`);
     }
   });
   out.push('</svg>');
