@@ -4,7 +4,7 @@
  *   varl train --algo <name> --env <id> [--steps N] [--seed S] [--out DIR] [--preset NAME] [--config file.json] [--set KEY=VALUE] [--resume]
  *   varl eval --checkpoint DIR [--episodes N] [--seed S] [--video FILE.svg] [--frames DIR] [--inference-iterations K]
  *   varl export --checkpoint DIR --out DIR [--force]   (the policy to ship: meta.json and the networks)
- *   varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--svg FILE]   (algorithms/inspect.ts)
+ *   varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--dims I,J] [--svg FILE]   (algorithms/inspect.ts)
  *   varl analyze gap|iterations|modes|new-objective --checkpoint DIR …   (IAPO checkpoints; algorithms/iapo/cli.ts)
  *   varl sweep plan|run|job|submit|status|report …, varl tune <file>   (algorithms/sweep/cli.ts)
  *   varl bench [args…]                      (npm run bench)
@@ -172,6 +172,7 @@ async function runInspect(plan: InspectPlan): Promise<number> {
   try {
     inspection = inspectActions(agent, observation, {
       ...(plan.resolution === undefined ? {} : { resolution: plan.resolution }), ...(plan.dims === undefined ? {} : { dims: plan.dims }),
+      ...(plan.inferenceSeed === undefined ? {} : { seed: plan.inferenceSeed }),
     });
   } catch (error) {
     process.stderr.write(`varl inspect: ${(error as Error).message}\n`);

@@ -43,11 +43,12 @@ ${evalFlags}
       writes the policy to ship: the checkpoint's meta.json and networks, without the optimizer state
       and buffers; checks that it acts as the checkpoint does; load it with { weightsOnly: true }
   varl inspect --checkpoint DIR (--obs V,V,… | --state T [--seed S]) [--dims I,J] [--resolution R] [--svg FILE]
+               [--inference-seed N]
       why the policy acts as it does at one state, as JSON: Q(s, ·) on a grid of the action box, the
       policy's density, the deterministic action, IAPO's inference or an MCMC chain's iterates;
       --state T: the T-th state of the deterministic evaluation episode from seed S (default 0);
       --dims I,J: the action coordinates on the grid (default 0,1; the others held at the deterministic
-      action); --svg FILE: also drawn
+      action); --svg FILE: also drawn; --inference-seed N: the seed of IAPO's inference noise (default 0)
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)

@@ -119,6 +119,8 @@ export interface InspectPlan {
   /** The action coordinates to grid (default: all of them for one or two, else 0 and 1). */
   readonly dims: number[] | undefined;
   readonly svgFile: string | null;
+  /** Seed of IAPO's inference noise (IAPO checkpoints only). */
+  readonly inferenceSeed: number | undefined;
 }
 
 export type Plan = TrainPlan | EvalPlan | ExportPlan | InspectPlan | { readonly kind: 'bench' | 'analyze' | 'sweep' | 'tune'; readonly args: string[] } | { readonly kind: 'help' };
@@ -258,7 +260,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
 function planInspect(args: readonly string[], cwd: string): InspectPlan {
   const { values } = parseFlags('inspect', args, {
     checkpoint: { type: 'string' }, obs: { type: 'string' }, state: { type: 'string' }, seed: { type: 'string' }, resolution: { type: 'string' },
-    dims: { type: 'string' }, svg: { type: 'string' },
+    dims: { type: 'string' }, svg: { type: 'string' }, 'inference-seed': { type: 'string' },
   });
   if (values.checkpoint === undefined) throw new UsageError('inspect: --checkpoint DIR is required');
   if ((values.obs === undefined) === (values.state === undefined)) throw new UsageError('inspect: give exactly one of --obs V,V,… and --state T');
@@ -277,9 +279,14 @@ function planInspect(args: readonly string[], cwd: string): InspectPlan {
   const resolution = values.resolution === undefined ? undefined : integerFlag('inspect', 'resolution', values.resolution, 0, 2, 201);
   const dims = values.dims?.split(',').map((d) => integerFlag('inspect', 'dims', d.trim(), 0, 0, 1e6));
   if (values.svg !== undefined) checkOutputFile('inspect', 'svg', path.resolve(cwd, values.svg));
+  const seedFlag = values['inference-seed'];
+  if (seedFlag !== undefined && record.name !== 'iapo') {
+    throw new UsageError(`inspect: --inference-seed seeds IAPO's inference noise; the checkpoint is ${record.name}'s, whose inspection draws no noise`);
+  }
   return {
     kind: 'inspect', checkpointDir: dir, algorithm: record.name, envId: meta.envId, step: meta.training.step as number,
     state, resolution, dims, svgFile: values.svg === undefined ? null : path.resolve(cwd, values.svg),
+    inferenceSeed: seedFlag === undefined ? undefined : integerFlag('inspect', 'inference-seed', seedFlag, 0, 0, 2 ** 32 - 1),
   };
 }
 

@@ -162,6 +162,7 @@ describe('the landscape as SVG, and varl inspect', () => {
     usage(['--state', '-1'], /--state must be an integer/);
     usage(['--obs', '1,0,0', '--resolution', '500'], /--resolution must be at most 201, got '500'/);
     usage(['--obs', '1,0,0', '--svg', path.join(dir, 'missing', 'x.svg')], /--svg .*does not exist/);
+    usage(['--obs', '1,0,0', '--inference-seed', '1'], /--inference-seed seeds IAPO's inference noise; the checkpoint is langevin-td3's/);
 
     const { status, stdout } = await runCliCaptured(['inspect', '--checkpoint', dir, '--state', '5', '--seed', '3', '--svg', path.join(dir, 'state.svg'), '--resolution', '11']);
     assert.equal(status, 0);
@@ -177,5 +178,24 @@ describe('the landscape as SVG, and varl inspect', () => {
     assert.deepEqual(report.observation, Array.from(obs));
     assert.deepEqual(report.inspection.deterministicEnv, Array.from(agent.predict(obs, { deterministic: true })));
     assert.match(fs.readFileSync(path.join(dir, 'state.svg'), 'utf8'), /^<svg [^>]*width="420"[^>]*><style>/);
+  });
+
+  it('varl inspect --inference-seed: the seed of IAPO\'s inference noise, reproducible, 0 by default', async () => {
+    const dir = tempDir();
+    // Twenty updates: an untrained critic is flat, and the iterates would not depend on the noise.
+    const iapo = createAgent('iapo', make('Pendulum-v1'), { ...SMALL, learningStarts: 20, batchSize: 16 });
+    await iapo.learn({ totalSteps: 40, checkpointEvery: 0, evalEvery: 0 });
+    iapo.save(path.join(dir, 'checkpoint'));
+    assert.throws(() => planCommand(['inspect', '--checkpoint', dir, '--obs', '1,0,0', '--inference-seed', '-1'], dir), /--inference-seed must be an integer ≥ 0/);
+    const iterates = async (extra: string[]): Promise<number[][]> => {
+      const { status, stdout } = await runCliCaptured(['inspect', '--checkpoint', dir, '--obs', '0.6,-0.8,1.5', '--resolution', '5', ...extra]);
+      assert.equal(status, 0);
+      return (JSON.parse(stdout) as { inspection: { iterates: { action: number[] }[] } }).inspection.iterates.map((it) => it.action);
+    };
+    const byDefault = await iterates([]);
+    assert.deepEqual(await iterates(['--inference-seed', '0']), byDefault);
+    const seeded = await iterates(['--inference-seed', '7']);
+    assert.deepEqual(await iterates(['--inference-seed', '7']), seeded);
+    assert.notDeepEqual(seeded.slice(1), byDefault.slice(1), 'another seed draws other inference samples');
   });
 });
