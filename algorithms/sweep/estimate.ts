@@ -1,6 +1,7 @@
 /**
  * How much job time a sweep has left, from the seconds per env step its jobs have logged (`wall_s`
- * in progress.jsonl, which resumed runs carry on): a job past a quarter of its budget uses its own
+ * in progress.jsonl, which resumed runs carry on; over the latter half of each job's logged steps,
+ * `lastLogged`'s recentRate): a job past a quarter of its budget uses its own
  * rate; a job not that far, or not started, the mean rate of its variant's jobs, else of its
  * algorithm on its env in this sweep (settled rates first), else its own early one. Done jobs
  * have none left; failed ones are left out (they run again only when asked). Jobs that stop at a
@@ -24,9 +25,10 @@ const mean = (values: readonly number[]): number | null => (values.length === 0 
 export function timeLeft(dir: string, sweep: SweepFolder, target: (job: SweepJob) => number = (job) => job.steps): TimeLeft {
   const states = sweep.jobs.map((job) => jobStatus(dir, job));
   const logged = sweep.jobs.map((job) => lastLogged(dir, job));
-  const rates = logged.map(({ step, wallSeconds }) => (step > 0 && wallSeconds !== null && wallSeconds > 0 ? wallSeconds / step : null));
+  const rates = logged.map(({ recentRate }) => recentRate);
   // A run's first steps (before learning starts, or while the buffer is small) are cheaper than the rest:
-  // a rate counts as settled once a quarter of the budget has been logged.
+  // the rate is over the latter half of the logged steps, and counts as settled once a quarter of the
+  // budget has been logged.
   const settled = sweep.jobs.map((job, i) => rates[i] !== null && logged[i].step >= target(job) / 4);
   const groupRate = (key: (job: SweepJob) => string): Map<string, number | null> => {
     const groups = new Map<string, { settled: number[]; early: number[] }>();

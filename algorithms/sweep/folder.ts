@@ -235,34 +235,46 @@ export function loggedStep(dir: string, job: SweepJob): number {
 }
 
 /**
- * The last record of progress.jsonl: its env step (0 without one) and the run's wall-clock seconds
- * up to it (`wall_s`, which a resumed run carries on; null when not logged).
+ * The last record of progress.jsonl: its env step (0 without one), the run's wall-clock seconds up to
+ * it (`wall_s`, which a resumed run carries on; null when not logged) and the seconds per env step
+ * over the latter half of the logged steps (`recentRate`): a run's first steps, before learning
+ * starts, are far cheaper than the rest, and a rate over the whole run would count them in. Only the
+ * file's last 64 KiB are read; when they do not reach back half the steps, the rate is over the rows
+ * they hold. With one row, the rate is the run's own so far.
  */
-export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeconds: number | null } {
+export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeconds: number | null; recentRate: number | null } {
+  const none = { step: 0, wallSeconds: null, recentRate: null };
   const file = path.join(jobDir(dir, job), 'progress.jsonl');
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    return { step: 0, wallSeconds: null };
+    return none;
   }
+  let rows: { step: number; wall: number | null }[];
   try {
     const size = fs.fstatSync(fd).size;
-    const length = Math.min(size, 8192);
+    const length = Math.min(size, 65536);
     const buffer = Buffer.alloc(length);
     fs.readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const match = /^\{"step":(\d+)/.exec(lines[i]);
-      if (!match) continue;
-      const wall = /"wall_s":([0-9.eE+-]+)/.exec(lines[i]);
-      const wallSeconds = wall ? Number(wall[1]) : null;
-      return { step: Number(match[1]), wallSeconds: wallSeconds !== null && Number.isFinite(wallSeconds) ? wallSeconds : null };
-    }
-    return { step: 0, wallSeconds: null };
+    rows = buffer.toString('utf8').split('\n').flatMap((line) => {
+      const match = /^\{"step":(\d+)/.exec(line);
+      if (!match) return [];
+      const wall = /"wall_s":([0-9.eE+-]+)/.exec(line);
+      const seconds = wall ? Number(wall[1]) : NaN;
+      return [{ step: Number(match[1]), wall: Number.isFinite(seconds) ? seconds : null }];
+    });
   } finally {
     fs.closeSync(fd);
   }
+  const last = rows[rows.length - 1];
+  if (!last) return none;
+  if (last.wall === null || last.step <= 0) return { step: last.step, wallSeconds: last.wall, recentRate: null };
+  const from = rows.find((r) => r.wall !== null && r.step >= last.step / 2 && r.step < last.step);
+  const recentRate = from && last.wall > from.wall!
+    ? (last.wall - from.wall!) / (last.step - from.step)
+    : last.wall > 0 ? last.wall / last.step : null;
+  return { step: last.step, wallSeconds: last.wall, recentRate };
 }
 
 /**

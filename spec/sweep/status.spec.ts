@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expandSweep, jobDir, jobStatus, parseSweepText, writeSweep } from '../../algorithms/sweep/index.ts';
-import { STALE_AFTER_MS, readSweep } from '../../algorithms/sweep/folder.ts';
+import { STALE_AFTER_MS, lastLogged, readSweep } from '../../algorithms/sweep/folder.ts';
 import { timeLeft } from '../../algorithms/sweep/estimate.ts';
 import { tempDir, tinySweepYaml } from './helpers.ts';
 
@@ -63,5 +63,25 @@ describe('sweep time left', () => {
     const fresh = tempDir();
     writeSweep(fresh, { name: 'left', file: 'left.yaml', spec, jobs });
     assert.deepEqual(timeLeft(fresh, readSweep(fresh)), { perJob: jobs.map(() => null), totalSeconds: 0, unknown: jobs.length });
+  });
+
+  it('a job\'s rate is over the latter half of its logged steps: cheap warm-up rows do not make an expensive run look fast', () => {
+    const dir = tempDir();
+    const spec = parseSweepText(tinySweepYaml('rate', { steps: 8000 }), 'yaml', 'rate.yaml');
+    const [job] = expandSweep(spec, 'rate.yaml');
+    writeSweep(dir, { name: 'rate', file: 'rate.yaml', spec, jobs: [job] });
+    fs.mkdirSync(jobDir(dir, job), { recursive: true });
+    const write = (rows: [number, number | null][]): void => fs.writeFileSync(path.join(jobDir(dir, job), 'progress.jsonl'),
+      rows.map(([step, wall]) => JSON.stringify({ step, episode: 1, ...(wall === null ? {} : { wall_s: wall }) })).join('\n') + '\n');
+    // 1000 warm-up steps at 1 ms each, then 50 ms per step.
+    write([[1000, 1], [2000, 51], [3000, 101], [4000, 151]]);
+    assert.deepEqual(lastLogged(dir, job), { step: 4000, wallSeconds: 151, recentRate: (151 - 51) / 2000 });
+    assert.equal(timeLeft(dir, readSweep(dir)).perJob[0], 8000 * 0.05, 'settled (a quarter of the budget logged): its own recent rate, over the whole budget (no checkpoint to resume from)');
+    write([[1000, 1]]);
+    assert.deepEqual(lastLogged(dir, job), { step: 1000, wallSeconds: 1, recentRate: 0.001 }, 'one row: the rate so far');
+    write([[1000, null]]);
+    assert.deepEqual(lastLogged(dir, job), { step: 1000, wallSeconds: null, recentRate: null });
+    fs.rmSync(path.join(jobDir(dir, job), 'progress.jsonl'));
+    assert.deepEqual(lastLogged(dir, job), { step: 0, wallSeconds: null, recentRate: null });
   });
 });
