@@ -2,7 +2,7 @@
  * `varl sweep …` and `varl tune …` (algorithms/cli.ts delegates here):
  *
  *   varl sweep plan <file> [--out DIR]                    expand into <dir>/sweep.json, list the jobs
- *   varl sweep run <file|dir> [<file|dir> …] [--out DIR] [--jobs N] [--only IDS]  run the unfinished jobs locally, as one queue
+ *   varl sweep run <file|dir> [<file|dir> …] [--out DIR] [--jobs N] [--only IDS] [--order file|seed]  run the unfinished jobs locally, as one queue
  *   varl sweep job <dir> --index I | --id ID [--until N]  run or resume one job in this process
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir> [<dir> …]                     per-job status (and the SLURM queue)
@@ -21,7 +21,7 @@ import { findJob, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobS
 import { formatDuration } from '../node/progress.ts';
 import { timeLeft } from './estimate.ts';
 import { runSweepJob } from './job.ts';
-import { exitStatus, runLocalSweeps, type LocalSweep } from './local.ts';
+import { exitStatus, runLocalSweeps, type LocalRunOptions, type LocalSweep } from './local.ts';
 import { writeReport } from './report.ts';
 import { readSweepFile } from './sweep-file.ts';
 import type * as TuneSlurm from './tune-slurm.ts';
@@ -66,11 +66,13 @@ export function sweepUsage(): string {
   varl sweep plan <file> [--out DIR]
       expands a sweep file (JSON or YAML, see algorithms/sweep/README.md) into DIR/sweep.json
       (default DIR: sweeps/<name>) and lists its jobs
-  varl sweep run <file|DIR> [<file|DIR> …] [--out DIR] [--jobs N] [--only IDS] [--quiet]
+  varl sweep run <file|DIR> [<file|DIR> …] [--out DIR] [--jobs N] [--only IDS] [--order file|seed] [--quiet]
       runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores),
       several sweeps as one queue in the order given; finished jobs are skipped, interrupted ones resume
       from their checkpoints; --only runs just the jobs whose ids match its comma-separated globs, in
-      their order (hmc-sac-*-s2,sac-*); --out only with a single sweep file
+      their order (hmc-sac-*-s2,sac-*); --order seed runs seed 0's jobs of every sweep first, then seed 1's, …
+      (each seed's in the order above), so comparisons paired by seed fill up one pair at a time;
+      --out only with a single sweep file
   varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
       runs or resumes one job in this process (what every backend runs)
   varl sweep submit <file|DIR> --backend local|slurm [--out DIR] [--jobs N] [backend flags]
@@ -211,13 +213,15 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
     }
     case 'run': {
       const [given, flags] = positionals('sweep run', rest, 'a sweep file or folder');
-      const { values } = parseTrailingFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' } });
+      const { values } = parseTrailingFlags('sweep run', flags, { ...RUN_OPTIONS, only: { type: 'string' }, order: { type: 'string' } });
+      const order = values.order ?? 'file';
+      if (order !== 'file' && order !== 'seed') throw new UsageError(`sweep run: --order must be file or seed, got '${order}'`);
       const parallel = integerFlag('sweep run', 'jobs', values.jobs, os.availableParallelism(), 1, 1024);
       const patterns = values.only?.split(',').map((pattern) => pattern.trim());
       if (patterns?.some((pattern) => pattern === '')) throw new UsageError(`sweep run: --only takes job ids or globs separated by commas, got '${values.only}'`);
       if (given.length > 1 && values.out !== undefined) throw new UsageError(`sweep run: --out names the folder of one sweep file, and ${given.length} sweeps are given`);
       const sweeps = given.map((source) => openSweep('sweep run', source, values.out, cwd));
-      return runAndSummarize(patterns ? selectAcross(sweeps, patterns) : sweeps, parallel, values.quiet ?? false);
+      return runAndSummarize(patterns ? selectAcross(sweeps, patterns) : sweeps, { parallel, quiet: values.quiet ?? false, order });
     }
     case 'job': {
       const [given, flags] = positional('sweep job', rest, 'a sweep folder');
@@ -235,7 +239,9 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       if (backend === undefined) throw new UsageError('sweep submit: --backend must be local or slurm, got nothing');
       if (backend === 'local') {
         const { values } = parseFlags('sweep submit', remaining, RUN_OPTIONS);
-        return runAndSummarize([openSweep('sweep submit', given, values.out, cwd)], integerFlag('sweep submit', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), values.quiet ?? false);
+        return runAndSummarize([openSweep('sweep submit', given, values.out, cwd)], {
+          parallel: integerFlag('sweep submit', 'jobs', values.jobs, os.availableParallelism(), 1, 1024), quiet: values.quiet ?? false,
+        });
       }
       const outAt = remaining.indexOf('--out');
       const out = outAt >= 0 ? remaining[outAt + 1] : undefined;
@@ -294,8 +300,8 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
   }
 }
 
-async function runAndSummarize(sweeps: readonly LocalSweep[], parallel: number, quiet: boolean): Promise<number> {
-  const summary = await runLocalSweeps(sweeps, { parallel, quiet });
+async function runAndSummarize(sweeps: readonly LocalSweep[], options: Pick<LocalRunOptions, 'parallel' | 'quiet' | 'order'>): Promise<number> {
+  const summary = await runLocalSweeps(sweeps, options);
   const names = sweeps.map((s) => s.sweep.name).join(' + ');
   for (const { sweep, id, log } of summary.failed) process.stderr.write(`failed: ${sweeps.length > 1 ? `${sweep} ` : ''}${id} (log: ${log})\n`);
   if (summary.interrupted) process.stderr.write(`sweep ${names}: interrupted; run it again to continue (varl sweep run ${sweeps.map((s) => s.dir).join(' ')})\n`);

@@ -64,6 +64,12 @@ export interface LocalRunOptions {
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Prefix of the progress line (default 'sweep <name>', or the names joined by ' + '). */
   readonly label?: string;
+  /**
+   * The queue's order: 'file' (default) the sweeps' and their jobs' order as given; 'seed' every job of
+   * seed 0 first, then of seed 1, … (each seed's jobs in the order given), so that on a budget of
+   * compute the comparisons paired by seed fill up one pair at a time.
+   */
+  readonly order?: 'file' | 'seed';
 }
 
 /** One sweep folder of a local run, and which of its jobs to run (default: all, in the folder's order). */
@@ -121,7 +127,9 @@ interface QueuedJob {
 
 async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptions): Promise<LocalRunSummary> {
   const parallel = Math.max(1, options.parallel ?? os.availableParallelism());
-  const selected: QueuedJob[] = sweeps.flatMap(({ dir, sweep, jobs }) => (jobs ?? sweep.jobs).map((job) => ({ dir, sweep: sweep.name, job })));
+  const inFileOrder: QueuedJob[] = sweeps.flatMap(({ dir, sweep, jobs }) => (jobs ?? sweep.jobs).map((job) => ({ dir, sweep: sweep.name, job })));
+  // Array.prototype.sort is stable: within a seed the file order stays.
+  const selected = options.order === 'seed' ? [...inFileOrder].sort((a, b) => a.job.seed - b.job.seed) : inFileOrder;
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? `sweep ${sweeps.map((s) => s.sweep.name).join(' + ')}`;
   const target = ({ job }: QueuedJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);

@@ -126,4 +126,20 @@ describe('sweep run: the local backend', function () {
     assert.equal(none.status, 2);
     assert.match(none.stderr, /sweep run: no job of first, second matches 'td3-\*'/);
   });
+
+  it('--order seed runs every sweep\'s seed 0 before any seed 1, so paired comparisons fill up a pair at a time', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
+    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const bad = await varlInProcess(['sweep', 'run', 'first.yaml', '--order', 'random'], cwd);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /sweep run: --order must be file or seed, got 'random'/);
+    const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--order', 'seed'], cwd).done;
+    assert.equal(run.status, 0, run.stderr);
+    const finished = ['first', 'second'].flatMap((name) => {
+      const dir = path.join(cwd, 'sweeps', name);
+      return readSweep(dir).jobs.map((job) => ({ name: `${name} s${job.seed}`, at: fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs }));
+    });
+    assert.deepEqual(finished.sort((a, b) => a.at - b.at).map((f) => f.name), ['first s0', 'second s0', 'first s1', 'second s1']);
+  });
 });
