@@ -11,12 +11,11 @@
  * view.values;        // Q(s, a) on the grid (row-major, the first action coordinate fastest)
  * view.deterministic; // tanh(μ(s)) on [−1, 1]
  */
-import { Generator, Normal, Tensor, noGrad, tanh, zeros } from '../engine/index.ts';
+import { Generator, Normal, Tensor, noGrad, showValue, tanh, zeros } from '../engine/index.ts';
 import type { Agent } from './common/agent.ts';
 import type { ActionValue } from './common/action-value.ts';
 import type { ActionScaler } from './common/env.ts';
-import { observationTensor } from './common/networks.ts';
-import { showValue } from '../engine/index.ts';
+import { checkObservation, observationTensor } from './common/networks.ts';
 import { OnPolicyAgent, type OnPolicyConfig } from './common/on-policy-agent.ts';
 import { FlowSAC } from './flow-sac.ts';
 import { HMCSAC, hmcIterates } from './hmc-sac.ts';
@@ -325,10 +324,13 @@ function flowInspection(agent: FlowSAC, obs: ArrayLike<number>, actions: Float32
 export function inspectActions(agent: Agent, obs: ArrayLike<number>, options: InspectOptions = {}): ActionInspection {
   if (typeof agent !== 'object' || agent === null) throw new TypeError(`inspectActions: the first argument must be an agent, got ${showValue(agent)}`);
   if (typeof options !== 'object' || options === null) throw new TypeError(`inspectActions: options must be an object, got ${showValue(options)}`);
-  const scaled = agent as Agent & { actionSize?: number; scaler?: ActionScaler };
-  const actionSize = scaled.actionSize;
-  const scaler = scaled.scaler;
-  if (actionSize === undefined || scaler === undefined) throw new TypeError(`inspectActions: ${agent.algorithm} has no action box`);
+  const scaled = agent as Agent & { actionSize?: number; observationSize?: number; scaler?: ActionScaler };
+  const { actionSize, observationSize, scaler } = scaled;
+  if (actionSize === undefined || observationSize === undefined || scaler === undefined) throw new TypeError(`inspectActions: ${agent.algorithm} has no action box`);
+  checkObservation(obs, observationSize, 'inspectActions');
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+    throw new RangeError(`inspectActions: seed must be a safe integer, got ${showValue(options.seed)}`);
+  }
   const dims = gridDims(options.dims, actionSize);
   const resolution = options.resolution ?? (dims.length === 1 ? 61 : 31);
   if (!Number.isInteger(resolution) || resolution < 2 || resolution > 201) {

@@ -92,8 +92,11 @@ describe('inspectActions refuses what it cannot draw', () => {
   });
 
   it('an observation of the wrong length or with a non-finite entry', () => {
-    assert.throws(() => inspectActions(agent(), [1, 0]), /3/);
-    assert.throws(() => inspectActions(agent(), [1, Number.NaN, 0]), /1/);
+    assert.throws(() => inspectActions(agent(), [1, 0]), /^RangeError: inspectActions: expected an observation of 3 values, got 2$/);
+    assert.throws(() => inspectActions(agent(), [1, Number.NaN, 0]), /^RangeError: inspectActions: observation\[1\] must be a finite number, got NaN$/);
+    for (const seed of [1.5, Number.NaN, '3']) {
+      assert.throws(() => inspectActions(agent(), [1, 0, 0], { seed: seed as number }), /^RangeError: inspectActions: seed must be a safe integer, got /);
+    }
   });
 
   it('no agent, or options that are not an object', () => {
