@@ -10,6 +10,7 @@ import { installHost } from './common/host.ts';
 import { checkpointIn, readCheckpointDir } from './node/checkpoint-dir.ts';
 import { nodeHost } from './node/host.ts';
 import { agentFromFiles } from './registry.ts';
+import { showValue } from '../engine/index.ts';
 
 installHost(nodeHost);
 
@@ -28,6 +29,7 @@ export { nodeHost };
  * @example const agent = loadAgent('runs/ppo/checkpoint', () => make('Pendulum-v1'));   // on-policy: numEnvs envs
  */
 export function loadAgent(dir: string, env: EnvSource, options: RestoreOptions = {}): Agent {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`loadAgent: dir must be a folder path, got ${showValue(dir)}`);
   const checkpoint = checkpointIn(dir);
   return agentFromFiles(readCheckpointDir(checkpoint), env, options, checkpoint);
 }

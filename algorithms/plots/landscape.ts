@@ -4,6 +4,7 @@
  * inference iterates λ₀ … λ_K or an MCMC chain's a₀ … a_K. The page draws it; `varl inspect --svg`
  * writes it as a file of its own (`standalone`: with its styles and a white background).
  */
+import { showValue } from '../../engine/index.ts';
 import type { ActionInspection } from '../inspect.ts';
 import { axes, extent, fmt, polyline, scale, type Frame } from './svg-chart.ts';
 
@@ -136,6 +137,11 @@ function landscape2d(v: ActionInspection): string {
  * @example writeFileSync('state.svg', landscapeSvg(inspectActions(agent, obs), { standalone: true }))
  */
 export function landscapeSvg(v: ActionInspection, { standalone = false }: { standalone?: boolean } = {}): string {
+  const given = v as Partial<ActionInspection> | null | undefined;
+  if (typeof given !== 'object' || given === null || !Array.isArray(given.dims) || !(given.dims.length === 1 || given.dims.length === 2)
+    || !Array.isArray(given.axis) || !Array.isArray(given.iterates) || !Array.isArray(given.deterministic)) {
+    throw new TypeError(`landscapeSvg: expected an inspection (what inspectActions returns), got ${showValue(v)}`);
+  }
   const svg = v.dims.length === 1 ? landscape1d(v) : landscape2d(v);
   if (!standalone) return svg;
   // A file gets the viewBox's size as its own, its styles and a white background.

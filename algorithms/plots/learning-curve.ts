@@ -5,6 +5,7 @@
  * @example
  * fs.writeFileSync('curve.svg', learningCurveSvg([{ label: 'seed 0', points }], { title: 'SAC Pendulum-v1', subtitle: 'lr 3e-4 …' }));
  */
+import { showValue } from '../../engine/index.ts';
 import { PALETTE, esc } from './svg-chart.ts';
 
 export interface CurvePoint {
@@ -68,7 +69,42 @@ function formatTick(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-export function learningCurveSvg(series: readonly CurveSeries[], options: CurveOptions): string {
+/**
+ * The series and options as they can be drawn: a TypeError or RangeError names the first entry that is
+ * not. Points whose step or mean is not finite (an evaluation that failed) are left out of the drawing.
+ */
+function drawable(series: readonly CurveSeries[], options: CurveOptions): CurveSeries[] {
+  if (!Array.isArray(series)) throw new TypeError(`learningCurveSvg: series must be an array of { label, points }, got ${showValue(series)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`learningCurveSvg: options must be an object with a title, got ${showValue(options)}`);
+  if (typeof options.title !== 'string') throw new TypeError(`learningCurveSvg: options.title must be a string, got ${showValue(options.title)}`);
+  for (const key of ['width', 'height'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 200)) throw new RangeError(`learningCurveSvg: options.${key} must be a number ≥ 200, got ${showValue(v)}`);
+  }
+  (options.references ?? []).forEach((r, i) => {
+    if (typeof r?.y !== 'number' || !Number.isFinite(r.y)) throw new TypeError(`learningCurveSvg: options.references[${i}].y must be a finite number, got ${showValue(r?.y)}`);
+  });
+  return series.map((s, i) => {
+    if (typeof s !== 'object' || s === null || typeof s.label !== 'string' || !Array.isArray(s.points)) {
+      throw new TypeError(`learningCurveSvg: series[${i}] must be { label: string, points: array }, got ${showValue(s)}`);
+    }
+    const given: readonly CurvePoint[] = s.points;
+    given.forEach((p, k) => {
+      for (const key of ['step', 'mean', 'std'] as const) {
+        const v = p?.[key];
+        if (typeof v !== 'number' && !(key === 'std' && v === undefined)) {
+          throw new TypeError(`learningCurveSvg: series[${i}].points[${k}].${key} must be a number, got ${showValue(v)}`);
+        }
+      }
+    });
+    const points = given.filter((p) => Number.isFinite(p.step) && Number.isFinite(p.mean))
+      .map((p) => (p.std === undefined || Number.isFinite(p.std) ? p : { step: p.step, mean: p.mean }));
+    return { ...s, points };
+  });
+}
+
+export function learningCurveSvg(given: readonly CurveSeries[], options: CurveOptions): string {
+  const series = drawable(given, options);
   const width = options.width ?? 760;
   const height = options.height ?? 460;
   const subtitleLines = options.subtitle ? wrap(options.subtitle, Math.floor(width / 6.6)) : [];

@@ -133,6 +133,21 @@ describe('learning curve SVG', () => {
     assert.ok((svg.match(/fill="#444"/g) ?? []).length >= 2, 'the long config wraps onto several lines');
     assert.ok(svg.includes('stroke-dasharray'));
   });
+
+  it('learningCurveSvg names what it cannot draw, and leaves out points that are not finite', () => {
+    const refuses = (series: unknown, options: unknown, pattern: RegExp): void =>
+      assert.throws(() => learningCurveSvg(series as never, options as never), pattern);
+    refuses(undefined, { title: 't' }, /^TypeError: learningCurveSvg: series must be an array of \{ label, points \}, got undefined$/);
+    refuses([], undefined, /learningCurveSvg: options must be an object with a title, got undefined/);
+    refuses([], { title: 3 }, /options\.title must be a string, got 3/);
+    refuses([], { title: 't', width: 50 }, /^RangeError: learningCurveSvg: options\.width must be a number ≥ 200, got 50$/);
+    refuses([], { title: 't', references: [{ y: Number.NaN, label: 'x' }] }, /options\.references\[0\]\.y must be a finite number, got NaN/);
+    refuses([{ label: 'a' }], { title: 't' }, /series\[0\] must be \{ label: string, points: array \}, got \{"label":"a"\}/);
+    refuses([{ label: 'a', points: [{ step: 1, mean: 0 }, { step: '2', mean: 0 }] }], { title: 't' }, /series\[0\]\.points\[1\]\.step must be a number, got "2"/);
+    const svg = learningCurveSvg([{ label: 'a', points: [{ step: 1000, mean: -300 }, { step: 2000, mean: Number.NaN }, { step: 3000, mean: -200, std: Number.NaN }] }], { title: 't' });
+    assert.ok(!svg.includes('NaN'), 'no NaN coordinate reaches the drawing');
+    assert.equal((svg.match(/<circle /g) ?? []).length, 2);
+  });
 });
 
 describe('checkpoint directories', () => {

@@ -101,6 +101,8 @@ describe('inspectActions refuses what it cannot draw', () => {
 
   it('no agent, or options that are not an object', () => {
     assert.throws(() => inspectActions(undefined as never, [1, 0, 0]), /inspectActions: the first argument must be an agent, got undefined/);
+    assert.throws(() => landscapeSvg(undefined as never), /^TypeError: landscapeSvg: expected an inspection \(what inspectActions returns\), got undefined$/);
+    assert.throws(() => landscapeSvg({ dims: [0, 1, 2] } as never), /landscapeSvg: expected an inspection/);
     assert.throws(() => inspectActions(agent(), [1, 0, 0], 5 as never), /inspectActions: options must be an object, got 5/);
   });
 

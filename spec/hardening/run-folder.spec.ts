@@ -143,6 +143,7 @@ describe('hardening: run folders', () => {
     assert.equal(loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1'), { weightsOnly: true }).training.step, 0);
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: 'wasm' }));
     assert.throws(() => loadAgent(path.join(run, 'checkpoint'), make('Pendulum-v1')), /meta\.json 'kernels' must be \{ set: string, fma: boolean, fusedMultiplyAdd\?: boolean \}, got "wasm"/);
+    assert.throws(() => loadAgent(undefined as never, make('Pendulum-v1')), /^TypeError: loadAgent: dir must be a folder path, got undefined$/);
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, algorithm: 'dqn' }));
     assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')),
       (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${checkpoint}: unknown algorithm 'dqn' in meta.json; known: sac, td3`));
