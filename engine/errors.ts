@@ -73,3 +73,21 @@ export function showValue(x: unknown, maxLength = 200): string {
   return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }
 
+/**
+ * Argument checks for untyped callers: each throws a ValueError that names the op, the argument and
+ * what it was given (`tanh: its argument must be a Tensor, got undefined`), where JavaScript would
+ * fail later on a property of undefined. They cost one type test, so hot ops can afford them.
+ */
+export function expectFunction(op: string, what: string, x: unknown): asserts x is (...args: never[]) => unknown {
+  if (typeof x !== 'function') throw new ValueError(`${op}: ${what} must be a function, got ${describeValue(x)}`);
+}
+
+/** `x` is a non-null object (options bags, modules, records). */
+export function expectObject(op: string, what: string, x: unknown): asserts x is object {
+  if (typeof x !== 'object' || x === null) throw new ValueError(`${op}: ${what} must be an object, got ${describeValue(x)}`);
+}
+
+/** `x` is an array. */
+export function expectArray(op: string, what: string, x: unknown): asserts x is readonly unknown[] {
+  if (!Array.isArray(x)) throw new ValueError(`${op}: ${what} must be an array, got ${describeValue(x)}`);
+}

@@ -9,7 +9,7 @@
  * This entry runs in a browser too (it imports no Node module); file I/O is in engine/node.ts.
  */
 export {
-  Tensor, tensor, scalar, full, zeros, ones, zerosLike, onesLike, arange, eye, rand, randn, isTensor,
+  Tensor, tensor, scalar, full, zeros, ones, zerosLike, onesLike, arange, eye, rand, randn, isTensor, expectTensor, expectTensors,
   type NestedArray, type TensorOptions, type RandomOptions, type DType, type FloatArray,
 } from './tensor.ts';
 export * from './ops/index.ts';
@@ -17,7 +17,7 @@ export { noGrad, withGradMode, isGradEnabled, withAnomalyCheck, type Primitive, 
 export { gradients, type BackwardOptions } from './autograd/backward.ts';
 export { grad, valueAndGrad, vjp, jvp, hvp } from './autograd/transforms.ts';
 export { Generator, seedWords, type GeneratorState, type GeneratorWords, type SeedScheme } from './random.ts';
-export { ShapeError, ValueError, GradientError, AnomalyError, EnvironmentError, TraceError, showValue } from './errors.ts';
+export { ShapeError, ValueError, GradientError, AnomalyError, EnvironmentError, TraceError, showValue, expectFunction, expectObject, expectArray } from './errors.ts';
 export { TracedFunction, setTracing, isTracingEnabled, setMemoryPlanning, dynamicScalar, hostCall, type TraceState, type TraceStats, type TracedFunctionOptions, type HostAccess } from './trace/index.ts';
 export { fromNdarray, toNdarray } from './ndarray.ts';
 export { kernels, useKernels, registerKernels, availableKernels, kernelThreads, setKernelThreads } from './kernels/index.ts';

@@ -324,7 +324,6 @@ export interface RandomOptions extends TensorOptions {
   generator: number | Generator;
 }
 
-/** Uniform samples in [low, high). */
 /** The generator of random-tensor options, checked (plain-JS callers may omit it; there is no default). */
 function generatorOf(op: string, options: RandomOptions | undefined): Generator {
   const generator: unknown = options?.generator;
@@ -332,6 +331,7 @@ function generatorOf(op: string, options: RandomOptions | undefined): Generator 
   throw new ValueError(`${op}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValue(generator)}`);
 }
 
+/** Uniform samples in [low, high). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
   assertValidShape('rand', shape);
   const generator = generatorOf('rand', options);
@@ -353,4 +353,15 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
 
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/** Throws a ValueError naming `op` and the argument (`what`) unless `x` is a Tensor (see errors.ts's expect…). */
+export function expectTensor(op: string, what: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${describeValue(x)}`);
+}
+
+/** `xs` is an array of Tensors; the message names the first entry that is not. */
+export function expectTensors(op: string, what: string, xs: unknown): asserts xs is readonly Tensor[] {
+  if (!Array.isArray(xs)) throw new ValueError(`${op}: ${what} must be an array of Tensors, got ${describeValue(xs)}`);
+  xs.forEach((x, i) => expectTensor(op, `${what}[${i}]`, x));
 }
