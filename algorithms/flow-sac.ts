@@ -18,7 +18,7 @@ import {
   AffineCouplingTransform, Adam, Module, Normal, TanhTransform, Tensor, TransformedDistribution, dynamicScalar, mean, mul, noGrad, sub,
   type Generator,
 } from '../engine/index.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
@@ -176,8 +176,9 @@ export class FlowSAC extends OffPolicyAgent<FlowSACConfig> {
   }
 
   /** tanh(f(μ_θ(s))) when deterministic, else a sample, in the env's units. */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize), `${this.algorithm}.predict`);
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

@@ -35,7 +35,7 @@ import {
   Adam, Normal, TanhTransform, Tensor, add, copyParameters, div, dynamicScalar, exp, grad, hostCall, max, mean, mul, noGrad, randn, scalar, square,
   sub, sum, tanh, zeros, type Generator, showValue,
 } from '../engine/index.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
@@ -414,8 +414,9 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   }
 
   /** The chain's end in the env's units: from a₀ = μ_θ(s), ρ₀ = 0 when deterministic, else from a sample. */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize), `${this.algorithm}.predict`);
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

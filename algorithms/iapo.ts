@@ -21,10 +21,10 @@
  * agent.predict(obs, { deterministic: true, inferenceIterations: 20 }); // more iterations than trained
  */
 import {
-  Adam, Generator, Tensor, copyParameters, dynamicScalar, hostCall, mul, noGrad, polyakUpdate, scalar, tanh, zeros,
+  Adam, Generator, Tensor, copyParameters, dynamicScalar, hostCall, mul, noGrad, polyakUpdate, scalar, tanh, zeros, showValue,
 } from '../engine/index.ts';
 import { TwinCritic, sampledQValues, type ActionValue } from './common/action-value.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerAtLeast, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
@@ -402,7 +402,12 @@ export class IAPO extends OffPolicyAgent<IAPOConfig> {
    * The action for one observation in the env's units: tanh(μ_K) when deterministic, otherwise a
    * sample. Inference noise comes from the evaluation stream.
    */
-  predict(obs: ArrayLike<number>, { deterministic = true, inferenceIterations }: IAPOPredictOptions = {}): Float32Array {
+  predict(obs: ArrayLike<number>, options?: IAPOPredictOptions): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const inferenceIterations = options?.inferenceIterations;
+    if (inferenceIterations !== undefined && !(Number.isInteger(inferenceIterations) && inferenceIterations >= 0 && inferenceIterations <= CONFIG_LIMITS.repetitions)) {
+      throw new RangeError(`IAPO.predict: options.inferenceIterations must be an integer in [0, ${CONFIG_LIMITS.repetitions}], got ${showValue(inferenceIterations)}`);
+    }
     const iterations = inferenceIterations ?? this.config.evaluationIterations ?? this.config.inferenceIterations;
     const params = this.infer(observationTensor(obs, this.observationSize, 'IAPO.predict'), this.evaluationStream, { iterations });
     const normalized = new Float32Array(this.actionSize);

@@ -27,14 +27,14 @@
  * await agent.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import { Adam, MLP, Tensor, add, clamp, copyParameters, max, mean, mul, noGrad, polyakUpdate, sub, tanh, showValue } from '../engine/index.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
-import { QNetwork } from './common/networks.ts';
+import { QNetwork, copyObservation } from './common/networks.ts';
 import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
@@ -298,8 +298,8 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     () => [this.actor, this.flow, this.critic1]);
 
   /** The flow's deterministic action in [−1, 1]ᴬ. */
-  private deterministicAction(obs: ArrayLike<number>, out: Float32Array): void {
-    this.acting.act(obs, 'deterministic', out);
+  private deterministicAction(obs: ArrayLike<number>, out: Float32Array, context?: string): void {
+    this.acting.act(obs, 'deterministic', out, context);
   }
 
   /** a = clip(a_K + N(0, σ²), −1, 1) with noise from the exploration stream (TD3's exploration on the flow's action). */
@@ -311,10 +311,17 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   }
 
   /** a_K in the env's units (with exploration noise when not deterministic). */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const context = `${this.algorithm}.predict`;
     const normalized = new Float32Array(this.actionSize);
-    if (deterministic) this.deterministicAction(obs, normalized);
-    else this.exploreAction(Float32Array.from(obs), normalized);
+    if (deterministic) {
+      this.deterministicAction(obs, normalized, context);
+    } else {
+      const copy = new Float32Array(this.observationSize);
+      copyObservation(obs, this.observationSize, copy, context);
+      this.exploreAction(copy, normalized);
+    }
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

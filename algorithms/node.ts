@@ -4,8 +4,8 @@
  * handleSignals })`, `agent.save(dir)` and `agent.load(dir)` work.
  */
 import type { Agent } from './common/agent.ts';
-import type { RestoreOptions } from './common/checkpoint.ts';
-import type { EnvSource } from './common/env-vector.ts';
+import { checkRestoreOptions, type RestoreOptions } from './common/checkpoint.ts';
+import { checkEnvSource, type EnvSource } from './common/env-vector.ts';
 import { installHost } from './common/host.ts';
 import { checkpointIn, readCheckpointDir } from './node/checkpoint-dir.ts';
 import { nodeHost } from './node/host.ts';
@@ -30,6 +30,8 @@ export { nodeHost };
  */
 export function loadAgent(dir: string, env: EnvSource, options: RestoreOptions = {}): Agent {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`loadAgent: dir must be a folder path, got ${showValue(dir)}`);
+  checkEnvSource('loadAgent', env);
+  checkRestoreOptions('loadAgent', options);
   const checkpoint = checkpointIn(dir);
   return agentFromFiles(readCheckpointDir(checkpoint), env, options, checkpoint);
 }

@@ -5,8 +5,10 @@
  */
 import type { Agent } from './common/agent.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
-import { CheckpointError, readAgentMeta, type CheckpointFiles, type RestoreOptions } from './common/checkpoint.ts';
-import type { EnvSource } from './common/env-vector.ts';
+import {
+  CheckpointError, checkFiles, checkRestoreOptions, checkSource, readAgentMeta, type CheckpointFiles, type RestoreOptions,
+} from './common/checkpoint.ts';
+import { checkEnvSource, type EnvSource } from './common/env-vector.ts';
 import { FLOW_SAC_ALGORITHM } from './flow-sac.ts';
 import { HMC_SAC_ALGORITHM } from './hmc-sac.ts';
 import { IAPO_ALGORITHM } from './iapo.ts';
@@ -59,6 +61,10 @@ export function createAgent(name: string, env: EnvSource, config: Record<string,
  * `source` names the files in errors (their folder, or the file a page was given).
  */
 export function agentFromFiles(files: Readonly<CheckpointFiles>, env: EnvSource, options: RestoreOptions = {}, source = 'checkpoint'): Agent {
+  checkFiles('agentFromFiles', files);
+  checkEnvSource('agentFromFiles', env);
+  checkRestoreOptions('agentFromFiles', options);
+  checkSource('agentFromFiles', 'source', source);
   const meta = readAgentMeta(files, source);
   const record = findAlgorithm(meta.algorithm);
   if (!record) throw new CheckpointError(`${source}: unknown algorithm '${meta.algorithm}' in meta.json; known: ${algorithmNames().join(', ')}`);

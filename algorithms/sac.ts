@@ -15,9 +15,9 @@
  * sac.predict(obs, { deterministic: true }); // Float32Array in the env's action units
  */
 import {
-  Adam, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, mean, mul, noGrad, sub, tanh, dynamicScalar,
+  Adam, Generator, Linear, MLP, Module, TanhNormal, Tensor, add, clamp, mean, mul, noGrad, sub, tanh, dynamicScalar, showValue,
 } from '../engine/index.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
@@ -143,6 +143,14 @@ export class SquashedGaussianActor extends Module {
 
   constructor(observationSize: number, actionSize: number, config: SACConfig, generator: RandomStreams['init']) {
     super();
+    for (const [what, size] of [['observationSize', observationSize], ['actionSize', actionSize]] as const) {
+      if (!Number.isInteger(size) || size < 1) throw new RangeError(`SquashedGaussianActor: ${what} must be a positive integer, got ${showValue(size)}`);
+    }
+    const given = config as Partial<SACConfig> | null | undefined;
+    if (typeof given !== 'object' || given === null || !Array.isArray(given.hiddenSizes) || given.hiddenSizes.length === 0) {
+      throw new TypeError(`SquashedGaussianActor: config must be a SAC config with a non-empty hiddenSizes, got ${showValue(config)}`);
+    }
+    if (!(generator instanceof Generator)) throw new TypeError(`SquashedGaussianActor: generator must be a Generator, got ${showValue(generator)}`);
     const hidden = config.hiddenSizes;
     const width = hidden[hidden.length - 1];
     this.trunk = this.registerModule('trunk', new MLP({
@@ -301,8 +309,9 @@ export class SAC extends OffPolicyAgent<SACConfig> {
    * The action for one observation, in the env's units: tanh(μ(s)) when deterministic, otherwise a
    * sample (drawn from the exploration stream).
    */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
-    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize));
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const normalized = this.acting.act(obs, deterministic ? 'deterministic' : 'explore', new Float32Array(this.actionSize), `${this.algorithm}.predict`);
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

@@ -13,14 +13,14 @@
  * await td3.learn({ totalSteps: 20_000, evalEnv: make('Pendulum-v1') });
  */
 import { Adam, MLP, type Tensor, add, clamp, copyParameters, mean, noGrad, polyakUpdate } from '../engine/index.ts';
-import { OffPolicyAgent } from './common/agent.ts';
+import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
-import { QNetwork } from './common/networks.ts';
+import { QNetwork, copyObservation } from './common/networks.ts';
 import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
@@ -177,10 +177,17 @@ export class TD3 extends OffPolicyAgent<TD3Config> {
   }
 
   /** μ(s) in the env's units (with exploration noise when not deterministic). */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
+    const context = `${this.algorithm}.predict`;
     const normalized = new Float32Array(this.actionSize);
-    if (deterministic) this.acting.act(obs, 'deterministic', normalized);
-    else this.exploreAction(Float32Array.from(obs), normalized);
+    if (deterministic) {
+      this.acting.act(obs, 'deterministic', normalized, context);
+    } else {
+      const copy = new Float32Array(this.observationSize);
+      copyObservation(obs, this.observationSize, copy, context);
+      this.exploreAction(copy, normalized);
+    }
     return this.scaler.toEnv(normalized, new Float32Array(this.actionSize));
   }
 

@@ -38,21 +38,26 @@ export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
 
-/** What a value is, for error messages about arguments from untyped callers: 'the string "1"', 'an Int32Array', 'undefined'. */
+/** What a value is, for error messages about arguments from untyped callers: 'the string "1"', 'the number 5', 'an Int32Array', 'undefined'. */
 export function describeValue(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`;
+  if (typeof x === 'number' || typeof x === 'bigint') return `the ${typeof x} ${showValue(x)}`;
+  if (typeof x === 'boolean') return String(x);
   if (typeof x === 'object') {
     const kind = String(Object.getPrototypeOf(x)?.constructor?.name ?? 'null-prototype object');
-    return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+    // 'a Uint8Array' is said with a consonant
+    return `${/^[AEIOU]/i.test(kind) && !/^U(int|se)/.test(kind) ? 'an' : 'a'} ${kind}`;
   }
+  if (typeof x === 'function' || typeof x === 'symbol') return `a ${typeof x}`;
   return typeof x;
 }
 
 /**
  * A value as an error message shows it: JSON where JSON can say it, but NaN, ±Infinity, -0 and
  * bigints as themselves (JSON.stringify would print null or throw), undefined as undefined, and a
- * long text cut at `maxLength` characters.
+ * long text cut at `maxLength` characters. An instance of a class is named by its class (`a
+ * Float32Array`, `a PendulumEnv`), never serialised: an env or an agent can hold megabytes.
  * @example showValue([1, NaN]) // '[1,NaN]'
  */
 export function showValue(x: unknown, maxLength = 200): string {
@@ -60,6 +65,10 @@ export function showValue(x: unknown, maxLength = 200): string {
   if (typeof x === 'bigint') return `${x}n`;
   if (x === undefined) return 'undefined';
   if (typeof x === 'function' || typeof x === 'symbol') return `a ${typeof x}`;
+  if (typeof x === 'object' && x !== null && !Array.isArray(x)) {
+    const prototype: unknown = Object.getPrototypeOf(x);
+    if (prototype !== Object.prototype && prototype !== null) return describeValue(x);
+  }
   let text: string;
   try {
     // Non-JSON numbers travel as marked strings, then lose their quotes and marks.

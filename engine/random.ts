@@ -8,7 +8,7 @@
  * This is varl's only xoshiro128**: the environments' `Rng` (envs/core/rng.ts) draws from a
  * `Generator` too, seeded with the 'envs' scheme of `seedWords`.
  */
-import { ValueError, showValue } from './errors.ts';
+import { ValueError, describeValue, showValue } from './errors.ts';
 import type { FloatArray } from './kernels/types.ts';
 
 /** The four uint32 words of a xoshiro128** state. */
@@ -51,7 +51,7 @@ function envsFinalise(x: number): number {
  * @example Generator.fromState({ s: seedWords(7, 'envs'), spareNormal: null })
  */
 export function seedWords(seed: number, scheme: SeedScheme = 'engine'): GeneratorWords {
-  if (!Number.isSafeInteger(seed)) throw new ValueError(`seedWords: seed must be a safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`seedWords: seed must be a safe integer, got ${showValue(seed)}`);
   const low = seed >>> 0;
   const high = Math.floor(seed / 2 ** 32) >>> 0;
   const words: GeneratorWords = [0, 0, 0, 0];
@@ -89,7 +89,7 @@ export class Generator {
 
   /** A generator seeded with an integer (any safe integer; both 32-bit halves are used). */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new ValueError(`Generator: seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new ValueError(`Generator: seed must be a safe integer, got ${showValue(seed)}`);
     [this.s0, this.s1, this.s2, this.s3] = seedWords(seed, 'engine');
   }
 
@@ -123,7 +123,7 @@ export class Generator {
   /** Uniform integer in [0, n) without modulo bias. */
   integer(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 2 ** 32) {
-      throw new ValueError(`Generator.integer: n must be an integer in [1, 2^32], got ${n}`);
+      throw new ValueError(`Generator.integer: n must be an integer in [1, 2^32], got ${showValue(n)}`);
     }
     const limit = 2 ** 32 - (2 ** 32 % n);
     let x = this.nextUint32();
@@ -147,6 +147,7 @@ export class Generator {
 
   /** Fills `out` with uniform numbers in [low, high). */
   fillUniform(out: FloatArray, low = 0, high = 1): FloatArray {
+    checkFill('Generator.fillUniform', out, 'low', low, 'high', high);
     const width = high - low;
     if (out instanceof Float32Array) {
       for (let i = 0; i < out.length; i++) out[i] = low + width * this.uniform24();
@@ -158,6 +159,7 @@ export class Generator {
 
   /** Fills `out` with normal numbers of the given mean and standard deviation. */
   fillNormal(out: FloatArray, mean = 0, std = 1): FloatArray {
+    checkFill('Generator.fillNormal', out, 'mean', mean, 'std', std);
     for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
     return out;
   }
@@ -216,6 +218,26 @@ export class Generator {
     const g = new Generator(0);
     g.setState(state);
     return g;
+  }
+}
+
+/** Refuses (ValueError) what a fill cannot write into or compute with; plain arrays would silently take strings. */
+function checkFill(op: string, out: unknown, nameA: string, a: unknown, nameB: string, b: unknown): void {
+  if (!(out instanceof Float32Array || out instanceof Float64Array)) {
+    throw new ValueError(`${op}: out must be a Float32Array or Float64Array, got ${describeValue(out)}`);
+  }
+  if (typeof a !== 'number') throw new ValueError(`${op}: ${nameA} must be a number, got ${describeValue(a)}`);
+  if (typeof b !== 'number') throw new ValueError(`${op}: ${nameB} must be a number, got ${describeValue(b)}`);
+}
+
+/**
+ * Throws a ValueError naming `op` and the argument (`what`) unless `x` is a seed (a number; the
+ * Generator constructor checks that it is a safe integer) or a Generator, as `toGenerator` takes.
+ * @example expectGenerator('Normal.rsample', 'generator', generator)
+ */
+export function expectGenerator(op: string, what: string, x: unknown): asserts x is number | Generator {
+  if (typeof x !== 'number' && !(x instanceof Generator)) {
+    throw new ValueError(`${op}: ${what} must be a seed (a safe integer) or a Generator, got ${describeValue(x)}`);
   }
 }
 

@@ -7,7 +7,7 @@
  * because nothing writes to a tensor except the explicit in-place API (`mutate_`), which bumps a
  * version counter that the backward pass checks.
  */
-import { GradientError, ShapeError, ValueError, describeValue, formatShape } from './errors.ts';
+import { GradientError, ShapeError, ValueError, describeValue, expectFunction, formatShape } from './errors.ts';
 import { kernels } from './kernels/index.ts';
 import type { DType, FloatArray } from './kernels/types.ts';
 import { Generator, toGenerator } from './random.ts';
@@ -16,6 +16,7 @@ import type { GraphNode } from './autograd/graph.ts';
 import * as ops from './ops/index.ts';
 import { backward, type BackwardOptions } from './autograd/backward.ts';
 import { activeRecording, assertNotRecording, hostCall } from './trace/recorder.ts';
+import { expectBoolean } from './arguments.ts';
 
 export type { DType, FloatArray } from './kernels/types.ts';
 
@@ -47,7 +48,7 @@ export class Tensor {
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
       throw new ValueError(`Tensor: data must be a Float32Array or Float64Array, got ${describeValue(data)}; convert it first (e.g. Float32Array.from(data)) or use tensor()`);
     }
-    if (!Array.isArray(shape)) throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${typeof shape}`);
+    if (!Array.isArray(shape)) throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)}`);
     }
@@ -86,6 +87,7 @@ export class Tensor {
 
   /** Marks a leaf as a parameter (or input) to differentiate with respect to. Returns `this`. */
   requiresGrad_(flag = true): this {
+    expectBoolean('requiresGrad_', 'flag', flag);
     if (!this.isLeaf) {
       throw new GradientError(`requiresGrad_: only leaf tensors can change requiresGrad; use detach() first`);
     }
@@ -118,6 +120,7 @@ export class Tensor {
 
   /** Writes in place through `fn(data)`, outside autodiff; bumps the version counter. */
   mutate_(fn: (data: FloatArray) => void): this {
+    expectFunction('mutate_', 'fn', fn);
     if (activeRecording() === null) {
       fn(this.data);
       this.version++;
@@ -295,10 +298,12 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
 }
 
 export function zerosLike(t: Tensor): Tensor {
+  expectTensor('zerosLike', 'its argument', t);
   return zeros(t.shape, { dtype: t.dtype });
 }
 
 export function onesLike(t: Tensor): Tensor {
+  expectTensor('onesLike', 'its argument', t);
   return ones(t.shape, { dtype: t.dtype });
 }
 
@@ -363,5 +368,6 @@ export function expectTensor(op: string, what: string, x: unknown): asserts x is
 /** `xs` is an array of Tensors; the message names the first entry that is not. */
 export function expectTensors(op: string, what: string, xs: unknown): asserts xs is readonly Tensor[] {
   if (!Array.isArray(xs)) throw new ValueError(`${op}: ${what} must be an array of Tensors, got ${describeValue(xs)}`);
-  xs.forEach((x, i) => expectTensor(op, `${what}[${i}]`, x));
+  // the entry's name is built only for the message, so a valid list costs one type test per entry
+  for (let i = 0; i < xs.length; i++) if (!(xs[i] instanceof Tensor)) expectTensor(op, `${what}[${i}]`, xs[i]);
 }

@@ -3,6 +3,8 @@
  * registered episode length (`truncated`, never `terminated`). The built-in envs are registered on import;
  * the MuJoCo envs (`MUJOCO_ENV_IDS`) once `await loadMujocoEnvs()` has loaded their wasm runtime.
  */
+import { showValue } from '../engine/errors.ts';
+import { expectEnvId, isRecord } from './core/arguments.ts';
 import { EnvConfigError } from './core/errors.ts';
 import type { Env } from './core/types.ts';
 import { TimeLimit } from './wrappers/time-limit.ts';
@@ -34,7 +36,17 @@ const specs = new Map<string, EnvSpec>();
 
 /** Adds an env id; registering an id twice throws. */
 export function register(spec: EnvSpec): void {
-  if (specs.has(spec.id)) throw new EnvConfigError(spec.id, 'register: id is already registered');
+  if (!isRecord(spec)) throw new TypeError(`register: spec must be { id, create, maxEpisodeSteps, rewardThreshold, reference }, got ${showValue(spec)}`);
+  const { id, create, maxEpisodeSteps, rewardThreshold, reference } = spec;
+  if (typeof id !== 'string' || id === '') throw new TypeError(`register: spec.id must be a non-empty string, got ${showValue(id)}`);
+  if (specs.has(id)) throw new EnvConfigError(id, 'register: id is already registered');
+  const refuse = (field: string, expected: string, value: unknown): never => {
+    throw new EnvConfigError(id, `register: ${field} must be ${expected}, got ${showValue(value)}`);
+  };
+  if (typeof create !== 'function') refuse('create', 'a function (options) => Env', create);
+  if (maxEpisodeSteps !== null && !(Number.isInteger(maxEpisodeSteps) && maxEpisodeSteps > 0)) refuse('maxEpisodeSteps', 'null or an integer > 0', maxEpisodeSteps);
+  if (rewardThreshold !== null && !(typeof rewardThreshold === 'number' && Number.isFinite(rewardThreshold))) refuse('rewardThreshold', 'null or a finite number', rewardThreshold);
+  if (typeof reference !== 'string') refuse('reference', 'a string', reference);
   specs.set(spec.id, Object.freeze({ ...spec }));
 }
 
@@ -45,6 +57,7 @@ export function registeredIds(): string[] {
 
 /** The registration of `id`; throws listing the known ids when missing. */
 export function envSpec(id: string): EnvSpec {
+  expectEnvId('envSpec', id);
   const spec = specs.get(id);
   if (spec === undefined && MUJOCO_ENV_IDS.includes(id)) throw new EnvConfigError(id, mujocoLoadHint(id));
   if (spec === undefined) throw new EnvConfigError(id, `not registered; known ids: ${registeredIds().join(', ')}`);
@@ -53,6 +66,7 @@ export function envSpec(id: string): EnvSpec {
 
 /** Gymnasium's `reward_threshold` of `id` (null: none), also for a MuJoCo env whose wasm module has not loaded yet. */
 export function rewardThreshold(id: string): number | null {
+  expectEnvId('rewardThreshold', id);
   if (!specs.has(id) && Object.hasOwn(MUJOCO_REWARD_THRESHOLDS, id)) return MUJOCO_REWARD_THRESHOLDS[id];
   return envSpec(id).rewardThreshold;
 }
@@ -62,7 +76,10 @@ export function rewardThreshold(id: string): number | null {
  * @example const env = make('Pendulum-v1'); env.reset({ seed: 0 }); env.step([0.5]);
  * @example make('Pendulum-v1', { envOptions: { g: 9.81 }, maxEpisodeSteps: 500 })
  */
-export function make(id: string, { maxEpisodeSteps, envOptions = {} }: MakeOptions = {}): Env {
+export function make(id: string, options: MakeOptions = {}): Env {
+  expectEnvId('make', id);
+  if (!isRecord(options)) throw new EnvConfigError(id, `make: options must be { maxEpisodeSteps?, envOptions? }, got ${showValue(options)}`);
+  const { maxEpisodeSteps, envOptions = {} } = options;
   const spec = envSpec(id);
   const env = spec.create(envOptions);
   const limit = maxEpisodeSteps === undefined ? spec.maxEpisodeSteps : maxEpisodeSteps;

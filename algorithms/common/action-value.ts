@@ -4,7 +4,10 @@
  * values [N, B]. Twin critics, and the pessimistic value Q̂ = mean − β·std of a pair (Marino et al.
  * 2021, eq. 13; β = 1/√2 is the clipped double-Q minimum of Fujimoto et al. 2018).
  */
-import { MLP, Module, Tensor, add, broadcastTo, concat, mul, reshape, sqrt, square, sub, type Generator } from '../../engine/index.ts';
+import {
+  MLP, Module, ShapeError, Tensor, add, broadcastTo, concat, expectFunction, expectObject, expectTensor, mul, reshape, sqrt, square, sub,
+  type Generator,
+} from '../../engine/index.ts';
 import type { LinearInit } from '../../engine/nn/index.ts';
 
 /** A state-action value to maximise: maps states [B, S] and actions [N, B, A] to values [N, B]. */
@@ -17,6 +20,13 @@ export interface ScalarNetwork {
 
 /** Q(s, aᵢ) for every sample i: the state is repeated N times and concatenated with the action, [N, B]. */
 export function sampledQValues(critic: ScalarNetwork, observations: Tensor, actions: Tensor): Tensor {
+  expectObject('sampledQValues', 'critic', critic);
+  expectFunction('sampledQValues', 'critic.forward', critic.forward);
+  expectTensor('sampledQValues', 'observations', observations);
+  expectTensor('sampledQValues', 'actions', actions);
+  if (observations.shape.length !== 2 || actions.shape.length !== 3 || actions.shape[1] !== observations.shape[0]) {
+    throw new ShapeError(`sampledQValues: observations must be [B, S] and actions [N, B, A], got [${observations.shape.join(', ')}] and [${actions.shape.join(', ')}]`);
+  }
   const [samples, batch] = actions.shape;
   const stateSize = observations.shape[1];
   const states = broadcastTo(reshape(observations, [1, batch, stateSize]), [samples, batch, stateSize]);
@@ -56,8 +66,10 @@ export class TwinCritic extends Module {
   readonly q1: MLP;
   readonly q2: MLP;
 
-  constructor({ stateSize, actionSize, hiddenSizes, generator, hiddenInit, outputInit }: TwinCriticOptions) {
+  constructor(options: TwinCriticOptions) {
     super();
+    expectObject('TwinCritic', 'options', options);
+    const { stateSize, actionSize, hiddenSizes, generator, hiddenInit, outputInit } = options;
     const make = (): MLP => new MLP({
       inputSize: stateSize + actionSize, hiddenSizes, outputSize: 1, generator,
       ...(hiddenInit ? { hiddenInit } : {}), ...(outputInit ? { outputInit } : {}),

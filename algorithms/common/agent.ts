@@ -5,10 +5,11 @@
  * file extends `OffPolicyAgent` and writes only what is its own: networks, `update`, acting.
  */
 import type { Generator } from '../../engine/index.ts';
+import { showValue } from '../../engine/index.ts';
 import type { AgentParts, CheckpointFiles, RestoreOptions } from './checkpoint.ts';
-import { encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
+import { checkFiles, checkRestoreOptions, checkSource, encodeAgentCheckpoint, restoreAgentCheckpoint } from './checkpoint.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
-import { ActionScaler, flatSize, type ContinuousEnv } from './env.ts';
+import { ActionScaler, checkEnv, flatSize, type ContinuousEnv } from './env.ts';
 import { host } from './host.ts';
 import type { Learner, Metrics, OffPolicyConfig, OffPolicyLearner } from './learner.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
@@ -23,14 +24,35 @@ export interface ConfigSpec<C> {
   readonly rules: ConfigRules;
 }
 
-/** Checks that `env` is an env with a bounded Box action space (also for plain-JS callers). */
-export function checkEnv(owner: string, env: unknown): ContinuousEnv {
-  const e = env as Partial<ContinuousEnv> | null | undefined;
-  if (typeof e !== 'object' || e === null || typeof e.reset !== 'function' || typeof e.step !== 'function'
-    || !e.observationSpace || !Array.isArray(e.observationSpace.shape) || !e.actionSpace || !Array.isArray(e.actionSpace.shape)) {
-    throw new TypeError(`${owner}: the first argument must be an env with reset(), step(), observationSpace and a Box actionSpace, got ${e === null ? 'null' : typeof e}`);
+/**
+ * Checks the spec an algorithm's constructor passes to its base class (`super(spec, env, config)`), so a
+ * subclass written in plain JavaScript learns what is missing; `base` names the base class.
+ */
+export function checkSpec(base: string, spec: unknown): asserts spec is ConfigSpec<object> {
+  const s = spec as Partial<ConfigSpec<object>> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || s.name === ''
+    || typeof s.defaults !== 'object' || s.defaults === null || typeof s.rules !== 'object' || s.rules === null) {
+    throw new TypeError(`${base}: the first argument (what a subclass passes to super) must be a spec { name: string, defaults: object, rules: object }, got ${showValue(spec)}`);
   }
-  return e as ContinuousEnv;
+}
+
+/**
+ * `deterministic` of predict's options (default true), checked for plain-JS callers: a string such
+ * as 'false' would otherwise count as true. O(1), as predict runs every env step.
+ */
+export function deterministicOption(algorithm: string, options: { deterministic?: boolean } | undefined): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${algorithm}.predict: options must be an object ({ deterministic?: boolean }), got ${showValue(options)}`);
+  }
+  const { deterministic = true } = options;
+  if (typeof deterministic !== 'boolean') throw new TypeError(`${algorithm}.predict: options.deterministic must be true or false, got ${showValue(deterministic)}`);
+  return deterministic;
+}
+
+/** Checks a directory argument of save / load. */
+function checkDir(owner: string, dir: unknown): void {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`${owner}: dir must be a folder path, got ${showValue(dir)}`);
 }
 
 /** What `close()` releases: an env or a vector env. */
@@ -99,17 +121,24 @@ export abstract class AgentSurface {
    * `source` names the files in errors (their folder, or the file a page was given).
    */
   fromCheckpoint<T extends Learner & AgentSurface>(this: T, files: Readonly<CheckpointFiles>, options: RestoreOptions = {}, source = 'checkpoint'): T {
+    const owner = `${this.algorithm}.fromCheckpoint`;
+    checkFiles(owner, files);
+    checkRestoreOptions(owner, options);
+    checkSource(owner, 'source', source);
     restoreAgentCheckpoint(files, this, options, source);
     return this;
   }
 
   /** Writes a complete checkpoint into directory `dir`, atomically (Node). */
   save(this: Learner, dir: string): void {
+    checkDir(`${this.algorithm}.save`, dir);
     host('save(dir)').writeCheckpoint(dir, encodeAgentCheckpoint(this));
   }
 
   /** Restores the checkpoint in directory `dir` (Node); a checkpoint of another algorithm is refused before anything is read into the agent. */
   load<T extends Learner & AgentSurface>(this: T, dir: string, options: RestoreOptions = {}): T {
+    checkDir(`${this.algorithm}.load`, dir);
+    checkRestoreOptions(`${this.algorithm}.load`, options);
     restoreAgentCheckpoint(host('load(dir)').readCheckpoint(dir), this, options, dir);
     return this;
   }
@@ -136,6 +165,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig> extends AgentSur
    */
   protected constructor(spec: ConfigSpec<C>, env: ContinuousEnv, config: Partial<C>) {
     super();
+    checkSpec('OffPolicyAgent', spec);
     this.algorithm = spec.name;
     this.env = checkEnv(spec.name, env);
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));

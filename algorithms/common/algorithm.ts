@@ -3,6 +3,7 @@
  * to know about it. An algorithm file exports its record (`defineAlgorithm({...})`), and
  * algorithms/registry.ts lists the records: adding an algorithm is its own file(s) plus one line there.
  */
+import { showValue } from '../../engine/index.ts';
 import { recordMadeEnvs, type Agent, type AgentSurface } from './agent.ts';
 import { ConfigError, resolveConfig, type ConfigRules } from './config.ts';
 import type { ContinuousEnv } from './env.ts';
@@ -87,8 +88,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Checks a definition for plain-JS callers: the fields the record and the CLI read, with their types. */
+function checkDefinition(definition: unknown): void {
+  if (!isPlainObject(definition)) {
+    throw new TypeError(`defineAlgorithm: the definition must be an object { name, summary, defaults, rules, create, … }, got ${showValue(definition)}`);
+  }
+  const d = definition;
+  const fail = (key: string, what: string): never => {
+    throw new TypeError(`defineAlgorithm: ${key} must be ${what}, got ${showValue(d[key])}`);
+  };
+  if (typeof d.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(d.name)) fail('name', "a lower-case CLI name such as 'sac'");
+  if (typeof d.summary !== 'string') fail('summary', 'a string');
+  if (!isPlainObject(d.defaults)) fail('defaults', 'an object');
+  if (!isPlainObject(d.rules)) fail('rules', 'an object');
+  if (typeof d.create !== 'function') fail('create', 'a function (env, config) => agent');
+  if (d.kind !== undefined && d.kind !== 'off-policy' && d.kind !== 'on-policy') fail('kind', "'off-policy' or 'on-policy'");
+  for (const key of ['presets', 'envPresets', 'evalFlags']) {
+    if (d[key] !== undefined && !isPlainObject(d[key])) fail(key, 'an object');
+  }
+}
+
 /** Erases a typed definition into a registry record. */
 export function defineAlgorithm<C extends object, A extends Agent>(definition: AlgorithmDefinition<C, A>): AlgorithmRecord {
+  checkDefinition(definition);
   const owner = definition.name.toUpperCase();
   const own = new WeakMap<Agent, A>();
   const resolve = (...overrides: unknown[]): C =>
@@ -124,6 +146,8 @@ export function defineAlgorithm<C extends object, A extends Agent>(definition: A
       return agent;
     },
     evaluationPolicy(agent, flags) {
+      if (typeof agent !== 'object' || agent === null) throw new TypeError(`${owner}.evaluationPolicy: agent must be an agent, got ${showValue(agent)}`);
+      if (!isPlainObject(flags)) throw new TypeError(`${owner}.evaluationPolicy: flags must be an object of flag values, got ${showValue(flags)}`);
       const typed = own.get(agent);
       if (!typed) throw new TypeError(`${owner}.evaluationPolicy: the agent is a ${agent.algorithm}, not one this record created`);
       const entries = Object.entries(flags);

@@ -11,8 +11,9 @@
  * @example
  * agent.learn({ totalSteps: 20_000, callbacks: [stopOnEvalReturn(-200), { onEvaluation: (run, r) => console.log(run.step, r.mean) }] });
  */
+import { showValue } from '../../engine/index.ts';
 import { evaluate, type EvaluationResult } from './evaluate.ts';
-import type { ContinuousEnv } from './env.ts';
+import { checkEnv, type ContinuousEnv } from './env.ts';
 import type { Learner } from './learner.ts';
 import type { ProgressRecord } from './records.ts';
 
@@ -74,7 +75,7 @@ export function stopOnEvalReturn(threshold: number): Callback {
 /** Calls `fn` every `interval` env steps. */
 export function everySteps(interval: number, fn: (run: TrainingRun) => boolean | void): Callback {
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`everySteps: interval must be a positive integer, got ${interval}`);
-  if (typeof fn !== 'function') throw new TypeError(`everySteps: fn must be a function, got ${typeof fn}`);
+  if (typeof fn !== 'function') throw new TypeError(`everySteps: fn must be a function, got ${showValue(fn)}`);
   return { onStep: (run) => (run.step % interval === 0 ? fn(run) : undefined) };
 }
 
@@ -101,7 +102,15 @@ export function reachedMultiple(previous: number, step: number, every: number): 
  * Evaluates the deterministic policy each time the step count reaches a multiple of `every`
  * (SB3's EvalCallback; a vector env's step count may jump past a multiple, which counts once).
  */
-export function evaluationCallback({ env, every, episodes, seed }: EvaluationSchedule): Callback {
+export function evaluationCallback(schedule: EvaluationSchedule): Callback {
+  if (typeof schedule !== 'object' || schedule === null) {
+    throw new TypeError(`evaluationCallback: the schedule must be an object { env, every, episodes, seed }, got ${showValue(schedule)}`);
+  }
+  const { env, every, episodes, seed } = schedule;
+  checkEnv('evaluationCallback', env, 'env');
+  if (!Number.isInteger(every) || every < 0) throw new RangeError(`evaluationCallback: every must be a non-negative integer, got ${showValue(every)}`);
+  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluationCallback: episodes must be a positive integer, got ${showValue(episodes)}`);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`evaluationCallback: seed must be a safe integer, got ${showValue(seed)}`);
   let previousStep = 0;
   return {
     onTrainingStart(run) {

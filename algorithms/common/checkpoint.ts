@@ -118,8 +118,39 @@ function readRollout(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta
   };
 }
 
+/** Checks, for plain-JS callers, that `files` is a table of files as `toCheckpoint` returns it. */
+export function checkFiles(owner: string, files: unknown): asserts files is Readonly<CheckpointFiles> {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new TypeError(`${owner}: files must be checkpoint files ({ 'meta.json': Uint8Array, … }, as toCheckpoint returns them), got ${showValue(files)}`);
+  }
+}
+
+/** Checks, for plain-JS callers, that `options` is a RestoreOptions object. */
+export function checkRestoreOptions(owner: string, options: unknown): asserts options is RestoreOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${owner}: options must be an object ({ weightsOnly?, allowKernelChange? }), got ${showValue(options)}`);
+  }
+  for (const key of ['weightsOnly', 'allowKernelChange'] as const) {
+    const value = (options as RestoreOptions)[key];
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${owner}: options.${key} must be true or false, got ${showValue(value)}`);
+  }
+}
+
+/** Checks that `where` (the name of the files in error messages) is a non-empty string. */
+export function checkSource(owner: string, what: string, where: unknown): asserts where is string {
+  if (typeof where !== 'string' || where === '') throw new TypeError(`${owner}: ${what} must be a non-empty string naming the files, got ${showValue(where)}`);
+}
+
+/** Checks that `learner` is an agent (something with `checkpointParts()`), for plain-JS callers. */
+function checkLearner(owner: string, learner: unknown): asserts learner is Learner {
+  if (typeof learner !== 'object' || learner === null || typeof (learner as Partial<Learner>).checkpointParts !== 'function') {
+    throw new TypeError(`${owner}: learner must be an agent (with checkpointParts()), got ${showValue(learner)}`);
+  }
+}
+
 /** Everything needed to resume `learner` exactly, as checkpoint files. Refuses non-finite weights. */
 export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
+  checkLearner('encodeAgentCheckpoint', learner);
   const parts = learner.checkpointParts();
   assertFinite(modelTensors(parts.modules, parts.tensors));
   const replay = parts.replay ? replayFile(parts.replay) : null;
@@ -148,6 +179,8 @@ export function encodeAgentCheckpoint(learner: Learner): CheckpointFiles {
 
 /** meta.json of an agent checkpoint, checked. */
 export function readAgentMeta(files: Readonly<CheckpointFiles>, where = 'checkpoint'): AgentCheckpointMeta {
+  checkFiles('readAgentMeta', files);
+  checkSource('readAgentMeta', 'where', where);
   const meta = readCheckpointMeta<AgentCheckpointMeta>(files, where);
   if (typeof meta.algorithm !== 'string' || typeof meta.envId !== 'string') {
     throw new CheckpointError(`${where}: meta.json lacks the algorithm or env id`);
@@ -200,11 +233,18 @@ export function isKernelIdentity(value: unknown): value is KernelIdentity {
  * same FMA rounding.
  */
 export function sameKernels(a: KernelIdentity, b: KernelIdentity): boolean {
+  checkKernelIdentity('sameKernels', 'a', a);
+  checkKernelIdentity('sameKernels', 'b', b);
   const rounding = a.fusedMultiplyAdd === undefined || b.fusedMultiplyAdd === undefined || a.fusedMultiplyAdd === b.fusedMultiplyAdd;
   return a.set === b.set && a.fma === b.fma && rounding;
 }
 
+function checkKernelIdentity(owner: string, what: string, k: unknown): void {
+  if (!isKernelIdentity(k)) throw new TypeError(`${owner}: ${what} must be a kernel identity { set: string, fma: boolean, fusedMultiplyAdd?: boolean }, got ${showValue(k)}`);
+}
+
 export function describeKernels(k: KernelIdentity): string {
+  checkKernelIdentity('describeKernels', 'k', k);
   if (!k.fma) return k.set;
   if (k.fusedMultiplyAdd === undefined) return `${k.set} with FMA`;
   return `${k.set} with FMA ${k.fusedMultiplyAdd ? 'rounding once' : 'rounding twice'}`;
@@ -249,8 +289,13 @@ function readReplay(files: Readonly<CheckpointFiles>, meta: AgentCheckpointMeta,
  * algorithm, or one that does not fit, is refused before anything is written.
  */
 export function restoreAgentCheckpoint(
-  files: Readonly<CheckpointFiles>, learner: Learner, { weightsOnly = false, allowKernelChange = false }: RestoreOptions = {}, where = 'checkpoint',
+  files: Readonly<CheckpointFiles>, learner: Learner, options: RestoreOptions = {}, where = 'checkpoint',
 ): AgentCheckpointMeta {
+  checkFiles('restoreAgentCheckpoint', files);
+  checkLearner('restoreAgentCheckpoint', learner);
+  checkRestoreOptions('restoreAgentCheckpoint', options);
+  checkSource('restoreAgentCheckpoint', 'where', where);
+  const { weightsOnly = false, allowKernelChange = false } = options;
   const meta = readAgentMeta(files, where);
   if (meta.algorithm !== learner.algorithm) throw new CheckpointError(`${where}: checkpoint is for ${meta.algorithm}, not ${learner.algorithm}`);
   if (!weightsOnly) checkResumeKernels(meta, allowKernelChange, where);

@@ -4,12 +4,23 @@
  * stepped by `EnvVector` below (the same SAME_STEP semantics over the structural `ContinuousEnv`,
  * so envs written inline in a script or a spec work too). A single env instance serves when E = 1.
  */
+import { showValue } from '../../engine/index.ts';
 import type { ContinuousEnv } from './env.ts';
 import { flatSize } from './env.ts';
 import type { VectorEnvLike } from './learner.ts';
 
 /** An env, a function making envs, or a vector env. */
 export type EnvSource = ContinuousEnv | (() => ContinuousEnv) | VectorEnvLike;
+
+/**
+ * Refuses what cannot be an `EnvSource` at all (undefined, null, a number…) before any work, such as
+ * reading a checkpoint, is done; the agent's constructor checks the rest.
+ */
+export function checkEnvSource(owner: string, env: unknown): asserts env is EnvSource {
+  if (typeof env !== 'function' && (typeof env !== 'object' || env === null)) {
+    throw new TypeError(`${owner}: env must be an env, a function making envs, or a vector env, got ${showValue(env)}`);
+  }
+}
 
 function isVectorEnv(source: unknown): source is VectorEnvLike {
   return typeof source === 'object' && source !== null && typeof (source as VectorEnvLike).numEnvs === 'number'
@@ -36,6 +47,14 @@ export class EnvVector implements VectorEnvLike {
   };
 
   constructor(readonly envs: readonly ContinuousEnv[]) {
+    if (!Array.isArray(envs) || envs.length === 0) throw new TypeError(`EnvVector: envs must be a non-empty array of envs, got ${showValue(envs)}`);
+    envs.forEach((env: unknown, i) => {
+      if (!isEnv(env)) throw new TypeError(`EnvVector: envs[${i}] must be an env with reset(), step(), observationSpace and actionSpace, got ${showValue(env)}`);
+      const [observations, actions] = [flatSize(env.observationSpace.shape), flatSize(env.actionSpace.shape)];
+      if (i > 0 && (observations !== flatSize(envs[0].observationSpace.shape) || actions !== flatSize(envs[0].actionSpace.shape))) {
+        throw new RangeError(`EnvVector: envs[${i}] has observations of ${observations} and actions of ${actions} values, envs[0] of ${flatSize(envs[0].observationSpace.shape)} and ${flatSize(envs[0].actionSpace.shape)}`);
+      }
+    });
     this.numEnvs = envs.length;
     this.observationSize = flatSize(envs[0].observationSpace.shape);
     this.actionSize = flatSize(envs[0].actionSpace.shape);
@@ -47,7 +66,10 @@ export class EnvVector implements VectorEnvLike {
     };
   }
 
-  reset({ seed }: { seed?: number } = {}): { obs: Float32Array } {
+  reset(options: { seed?: number } = {}): { obs: Float32Array } {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`EnvVector.reset: options must be an object ({ seed? }), got ${showValue(options)}`);
+    const { seed } = options;
+    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new RangeError(`EnvVector.reset: seed must be a safe integer, got ${showValue(seed)}`);
     this.envs.forEach((env, i) => this.obs.set(env.reset(seed === undefined ? undefined : { seed: seed + i }).obs, i * this.observationSize));
     return { obs: this.obs };
   }

@@ -3,6 +3,7 @@
  * space. Declared structurally so any env that follows envs/ conventions fits, including test envs
  * written inline in specs.
  */
+import { showValue } from '../../engine/index.ts';
 
 export interface BoxLike {
   readonly shape: readonly number[];
@@ -31,9 +32,30 @@ export interface ContinuousEnv {
   close?(): void;
 }
 
+function isArrayLike(x: unknown): x is ArrayLike<number> {
+  return typeof x === 'object' && x !== null && typeof (x as ArrayLike<number>).length === 'number';
+}
+
 /** Product of a shape's dimensions. */
 export function flatSize(shape: readonly number[]): number {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(`flatSize: shape must be an array of non-negative integers, got ${showValue(shape)}`);
+  }
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks that `env` is an env with a bounded Box action space (for plain-JS callers); `what` names the
+ * argument in the message.
+ */
+export function checkEnv(owner: string, env: unknown, what = 'the first argument'): ContinuousEnv {
+  const e = env as Partial<ContinuousEnv> | null | undefined;
+  if (typeof e !== 'object' || e === null || typeof e.reset !== 'function' || typeof e.step !== 'function'
+    || !e.observationSpace || !Array.isArray(e.observationSpace.shape) || !e.actionSpace || !Array.isArray(e.actionSpace.shape)
+    || !isArrayLike(e.actionSpace.low) || !isArrayLike(e.actionSpace.high)) {
+    throw new TypeError(`${owner}: ${what} must be an env with reset(), step(), observationSpace and a Box actionSpace, got ${showValue(e)}`);
+  }
+  return e as ContinuousEnv;
 }
 
 /**
@@ -50,6 +72,10 @@ export class ActionScaler {
   readonly bias: Float64Array;
 
   constructor(space: BoxLike) {
+    const box = space as Partial<BoxLike> | null | undefined;
+    if (typeof box !== 'object' || box === null || !Array.isArray(box.shape) || !isArrayLike(box.low) || !isArrayLike(box.high)) {
+      throw new TypeError(`ActionScaler: space must be a Box { shape, low, high }, got ${showValue(space)}`);
+    }
     this.size = flatSize(space.shape);
     this.scale = new Float64Array(this.size);
     this.bias = new Float64Array(this.size);

@@ -3,7 +3,8 @@
  * mean and standard deviation of the undiscounted return, as SB3's `evaluate_policy` (population
  * std, NumPy's default).
  */
-import type { ContinuousEnv } from './env.ts';
+import { showValue } from '../../engine/index.ts';
+import { checkEnv, type ContinuousEnv } from './env.ts';
 
 export interface EvaluationOptions {
   /** Number of episodes (default 10). */
@@ -36,8 +37,9 @@ export class NonFiniteEvaluationError extends Error {
 export function evaluate(
   act: (obs: ArrayLike<number>) => ArrayLike<number>, env: ContinuousEnv, options: EvaluationOptions = {},
 ): EvaluationResult {
+  checkEpisodeArguments('evaluate', act, env, options);
   const { episodes = 10, seed = 0, maxEpisodeSteps = 100_000 } = options;
-  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer, got ${episodes}`);
+  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer, got ${showValue(episodes)}`);
   const returns: number[] = [];
   const lengths: number[] = [];
   for (let e = 0; e < episodes; e++) {
@@ -62,11 +64,26 @@ export interface RecordedEpisode {
  */
 export function recordEpisode(
   act: (obs: ArrayLike<number>) => ArrayLike<number>, env: ContinuousEnv & { renderSvg(): string },
-  { seed = 0, maxEpisodeSteps = 100_000 }: Omit<EvaluationOptions, 'episodes'> = {},
+  options: Omit<EvaluationOptions, 'episodes'> = {},
 ): RecordedEpisode {
+  checkEpisodeArguments('recordEpisode', act, env, options);
+  if (typeof env.renderSvg !== 'function') throw new TypeError(`recordEpisode: env.renderSvg must be a function (it draws the frames), got ${showValue(env.renderSvg)}`);
+  const { seed = 0, maxEpisodeSteps = 100_000 } = options;
   const frames: string[] = [];
   const episode = runEpisode(act, env, 0, seed, maxEpisodeSteps, () => frames.push(env.renderSvg()));
   return { frames, ...episode };
+}
+
+/** Checks what `evaluate` and `recordEpisode` share, for plain-JS callers. */
+function checkEpisodeArguments(owner: string, act: unknown, env: unknown, options: unknown): void {
+  if (typeof act !== 'function') throw new TypeError(`${owner}: act must be a function from an observation to an action, got ${showValue(act)}`);
+  checkEnv(owner, env, 'env');
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${owner}: options must be an object, got ${showValue(options)}`);
+  const { seed, maxEpisodeSteps } = options as EvaluationOptions;
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new RangeError(`${owner}: seed must be a safe integer, got ${showValue(seed)}`);
+  if (maxEpisodeSteps !== undefined && !(Number.isInteger(maxEpisodeSteps) && maxEpisodeSteps >= 1)) {
+    throw new RangeError(`${owner}: maxEpisodeSteps must be a positive integer, got ${showValue(maxEpisodeSteps)}`);
+  }
 }
 
 /** Runs episode number `index` from a reset with `seed`, calling `onState` after the reset and after each step. */
@@ -100,6 +117,9 @@ function runEpisode(
 
 /** Mean and population standard deviation. */
 export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'number')) {
+    throw new TypeError(`meanStd: values must be an array of numbers, got ${showValue(values)}`);
+  }
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance) };

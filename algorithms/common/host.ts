@@ -5,6 +5,7 @@
  * browser page can install its own (or none: then `runDir`, `progress`, `handleSignals`,
  * `save(dir)` and `load(dir)` say so, while `learn`, `toCheckpoint()` and `fromCheckpoint()` work).
  */
+import { showValue } from '../../engine/index.ts';
 import type { Callback } from './callbacks.ts';
 import type { CheckpointFiles } from './checkpoint.ts';
 import type { Learner } from './learner.ts';
@@ -39,6 +40,11 @@ let installed: Host | null = null;
 
 /** Installs the platform implementation (the Node entry does this on import). */
 export function installHost(host: Host): void {
+  const methods = ['runFolderCallbacks', 'progressCallback', 'onInterrupt', 'writeCheckpoint', 'readCheckpoint'] as const;
+  if (typeof host !== 'object' || host === null) throw new TypeError(`installHost: host must be an object with the methods ${methods.join(', ')}, got ${showValue(host)}`);
+  for (const name of methods) {
+    if (typeof host[name] !== 'function') throw new TypeError(`installHost: host.${name} must be a function, got ${showValue(host[name])}`);
+  }
   installed = host;
 }
 

@@ -2,7 +2,7 @@
  * Networks shared by the actor-critic algorithms: the state-action value network Q(s, a) as an MLP
  * on the concatenation [s, a] (CleanRL's `SoftQNetwork`, SB3's `ContinuousCritic` with one head).
  */
-import { MLP, Module, Tensor, concat, reshape, zeros, type FloatArray, type Generator } from '../../engine/index.ts';
+import { MLP, Module, Tensor, concat, reshape, zeros, type FloatArray, type Generator, showValue } from '../../engine/index.ts';
 
 export interface QNetworkOptions {
   observationSize: number;
@@ -15,8 +15,12 @@ export interface QNetworkOptions {
 export class QNetwork extends Module {
   readonly net: MLP;
 
-  constructor({ observationSize, actionSize, hiddenSizes, generator }: QNetworkOptions) {
+  constructor(options: QNetworkOptions) {
     super();
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`QNetwork: options must be an object { observationSize, actionSize, hiddenSizes, generator }, got ${showValue(options)}`);
+    }
+    const { observationSize, actionSize, hiddenSizes, generator } = options;
     this.net = this.registerModule('net', new MLP({
       inputSize: observationSize + actionSize, hiddenSizes, outputSize: 1, activation: 'relu', generator,
     }));
@@ -36,11 +40,15 @@ export function copyObservation(obs: ArrayLike<number>, size: number, out: Float
 
 /**
  * One observation as the networks take it: `size` finite numbers. A RangeError (prefixed with `context`,
- * e.g. 'PPO.predict') names a wrong length, or the first entry that is not a finite number.
+ * e.g. 'PPO.predict') names a wrong length, or the first entry that is not a finite number; a TypeError
+ * names what was given instead of an array.
  */
 export function checkObservation(obs: ArrayLike<number>, size: number, context?: string): void {
   const prefix = context ? `${context}: ` : '';
-  if (obs?.length !== size) throw new RangeError(`${prefix}expected an observation of ${size} values, got ${obs?.length}`);
+  if (obs?.length !== size) {
+    if (typeof obs?.length !== 'number') throw new TypeError(`${prefix}the observation must be an array of ${size} numbers, got ${showValue(obs)}`);
+    throw new RangeError(`${prefix}expected an observation of ${size} values, got ${obs.length}`);
+  }
   for (let i = 0; i < size; i++) {
     const v: unknown = obs[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -51,6 +59,7 @@ export function checkObservation(obs: ArrayLike<number>, size: number, context?:
 
 /** One observation as a [1, n] float32 tensor. */
 export function observationTensor(obs: ArrayLike<number>, size: number, context?: string): Tensor {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`${context ?? 'observationTensor'}: size must be a positive integer, got ${showValue(size)}`);
   const t = zeros([1, size]);
   copyObservation(obs, size, t.data, context);
   return t;

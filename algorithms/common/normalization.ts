@@ -5,7 +5,11 @@
  * (Chan et al.'s parallel update). The statistics are module buffers (float64), so they are saved
  * and restored with the networks, and evaluation uses the frozen statistics of the checkpoint.
  */
-import { Module, Tensor, zeros } from '../../engine/index.ts';
+import { Module, Tensor, zeros, showValue } from '../../engine/index.ts';
+
+function checkSize(owner: string, what: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${owner}: ${what} must be a positive integer, got ${showValue(value)}`);
+}
 
 /** Running mean and variance of vectors, started at mean 0, var 1, count 1e-4 (SB3's epsilon). */
 export class RunningMeanStd extends Module {
@@ -16,6 +20,7 @@ export class RunningMeanStd extends Module {
 
   constructor(readonly size: number) {
     super();
+    checkSize('RunningMeanStd', 'size', size);
     this.mean = this.registerBuffer('mean', zeros([size], { dtype: 'float64' }));
     this.variance = this.registerBuffer('variance', zeros([size], { dtype: 'float64' }).mutate_((d) => d.fill(1)));
     this.count = this.registerBuffer('count', zeros([1], { dtype: 'float64' }).mutate_((d) => d.fill(1e-4)));
@@ -64,6 +69,11 @@ export class Normalizer extends Module {
 
   constructor(observationSize: number, numEnvs: number, readonly options: NormalizationOptions) {
     super();
+    checkSize('Normalizer', 'observationSize', observationSize);
+    checkSize('Normalizer', 'numEnvs', numEnvs);
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Normalizer: options must be an object { observations, rewards, clip, gamma }, got ${showValue(options)}`);
+    }
     this.observationStats = this.registerModule('observationStats', new RunningMeanStd(observationSize));
     this.returnStats = this.registerModule('returnStats', new RunningMeanStd(1));
     this.runningReturns = this.registerBuffer('runningReturns', zeros([numEnvs], { dtype: 'float64' }));

@@ -10,11 +10,11 @@
  * transition, folding γ·V(final observation) into the reward of a truncated step. After
  * `rolloutSteps` steps `train` bootstraps with V(s_n), computes advantages and calls `trainOnRollout`.
  */
-import { MLP, Tensor, TracedFunction, noGrad, reshape, zeros, type Generator, type Optimizer } from '../../engine/index.ts';
+import { MLP, Tensor, TracedFunction, noGrad, reshape, zeros, type Generator, type Optimizer, showValue } from '../../engine/index.ts';
 import {
   GaussianPolicy, ParameterPosteriorPolicy, StateNoisePolicy, orthogonalInit, policyGauges, type PolicyModel, type PolicyOptions, type PosteriorKind,
 } from '../policy-gradient/policies.ts';
-import { AgentSurface, recordMadeEnvs, type Agent } from './agent.ts';
+import { AgentSurface, checkSpec, deterministicOption, recordMadeEnvs, type Agent } from './agent.ts';
 import type { AgentParts } from './checkpoint.ts';
 import { CONFIG_LIMITS, inRange, integerIn, layerSizes, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize } from './env.ts';
@@ -157,6 +157,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
    */
   protected constructor(spec: OnPolicySpec<C>, env: EnvSource, config: Partial<C>, makePolicy: (config: C, options: PolicyOptions) => PolicyModel = buildPolicy) {
     super();
+    checkSpec('OnPolicyAgent', spec);
+    if (typeof makePolicy !== 'function') throw new TypeError(`${spec.name}: makePolicy (the fourth argument to OnPolicyAgent) must be a function, got ${showValue(makePolicy)}`);
     this.algorithm = spec.name;
     this.config = Object.freeze(resolveConfig(spec.name, spec.defaults, config, spec.rules));
     const c = this.config;
@@ -301,7 +303,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig> extends AgentSurfa
    * The action for one observation in the env's units, clipped to the box: the policy's mean
    * (deterministic), or a sample of the whole model (θ or ξ drawn afresh) from the exploration stream.
    */
-  predict(obs: ArrayLike<number>, { deterministic = true }: { deterministic?: boolean } = {}): Float32Array {
+  predict(obs: ArrayLike<number>, options?: { deterministic?: boolean }): Float32Array {
+    const deterministic = deterministicOption(this.algorithm, options);
     checkObservation(obs, this.observationSize, `${this.algorithm}.predict`);
     const normalized = this.normalizer.observations(obs, 1, new Float32Array(this.observationSize), false);
     const input = new Tensor(normalized, [1, this.observationSize]);

@@ -10,7 +10,7 @@
  * const batch = createBatch(256, 3, 1);
  * buffer.sample(generator, batch);                         // fills batch in place, no allocation
  */
-import { Generator } from '../../engine/index.ts';
+import { Generator, showValue } from '../../engine/index.ts';
 
 export interface ReplayBufferOptions {
   /** Maximum number of transitions kept; the oldest is overwritten first. */
@@ -76,9 +76,13 @@ export class ReplayBuffer {
   private position = 0;
   private count = 0;
 
-  constructor({ capacity, observationSize, actionSize }: ReplayBufferOptions) {
+  constructor(options: ReplayBufferOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`ReplayBuffer: options must be an object { capacity, observationSize, actionSize }, got ${showValue(options)}`);
+    }
+    const { capacity, observationSize, actionSize } = options;
     for (const [name, v] of Object.entries({ capacity, observationSize, actionSize })) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`ReplayBuffer: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`ReplayBuffer: ${name} must be a positive integer, got ${showValue(v)}`);
     }
     this.capacity = capacity;
     this.observationSize = observationSize;

@@ -10,7 +10,7 @@
  */
 import type { Callback, TrainingEnd, TrainingRun } from './callbacks.ts';
 import { evaluationCallback } from './callbacks.ts';
-import type { ContinuousEnv } from './env.ts';
+import { checkEnv, type ContinuousEnv } from './env.ts';
 import type { EvaluationResult } from './evaluate.ts';
 import { host } from './host.ts';
 import type { Learner, Metrics, OffPolicyLearner, OnPolicyLearner } from './learner.ts';
@@ -85,13 +85,30 @@ function checkCount(name: string, value: unknown, allowZero = false): number {
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
+const CALLBACK_HOOKS = ['onTrainingStart', 'onStep', 'onEvaluation', 'onRecord', 'onTrainingEnd'] as const;
+
+/** A callback is an object whose hooks, where present, are functions (checked once, before training). */
+function checkCallback(what: string, callback: unknown): void {
+  if (typeof callback !== 'object' || callback === null) throw new TypeError(`${what} must be a callback object ({ onStep?, onEvaluation?, … }), got ${showValue(callback)}`);
+  for (const hook of CALLBACK_HOOKS) {
+    const f: unknown = (callback as Record<string, unknown>)[hook];
+    if (f !== undefined && typeof f !== 'function') throw new TypeError(`${what}.${hook} must be a function, got ${showValue(f)}`);
+  }
+}
+
 /** The options with their defaults, checked before any work. */
 function resolveOptions(learner: Learner, options: LearnOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`learn: options must be an object with totalSteps, got ${showValue(options)}`);
   const callbacks = options.callbacks ?? [];
-  if (!Array.isArray(callbacks)) throw new TypeError('learn: callbacks must be an array');
-  if (options.evalEnv !== undefined && (typeof options.evalEnv !== 'object' || typeof options.evalEnv.step !== 'function')) {
-    throw new TypeError('learn: evalEnv must be an env (with reset and step)');
+  if (!Array.isArray(callbacks)) throw new TypeError(`learn: callbacks must be an array, got ${showValue(callbacks)}`);
+  callbacks.forEach((callback: unknown, i) => checkCallback(`learn: callbacks[${i}]`, callback));
+  if (options.evalEnv !== undefined) checkEnv('learn', options.evalEnv, 'evalEnv');
+  const progress: unknown = options.progress;
+  if (progress !== undefined && typeof progress !== 'boolean' && (typeof progress !== 'object' || progress === null)) {
+    throw new TypeError(`learn: progress must be true, false or { label?, intervalSeconds?, tty? }, got ${showValue(progress)}`);
+  }
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
+    throw new TypeError(`learn: handleSignals must be true or false, got ${showValue(options.handleSignals)}`);
   }
   if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) {
     throw new TypeError(`learn: runDir must be a non-empty path, got ${showValue(options.runDir)}`);

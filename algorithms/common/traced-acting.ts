@@ -33,9 +33,9 @@ export class TracedActing {
     });
   }
 
-  /** The action for `obs` ([A] values, the policy's own units) written into `out`. */
-  act(obs: ArrayLike<number>, kind: ActingKind, out: Float32Array): Float32Array {
-    this.observation.mutate_((d) => copyObservation(obs, this.observationSize, d, this.name));
+  /** The action for `obs` ([A] values, the policy's own units) written into `out`; `context` names a bad observation's caller. */
+  act(obs: ArrayLike<number>, kind: ActingKind, out: Float32Array, context = this.name): Float32Array {
+    this.observation.mutate_((d) => copyObservation(obs, this.observationSize, d, context));
     out.set(noGrad(() => this.step.call(kind)).data);
     return out;
   }

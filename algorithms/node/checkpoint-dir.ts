@@ -6,10 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDirectoryFiles, resolveDirectory, writeDirectoryAtomic } from '../../engine/io/files.ts';
-import { readAgentMeta, type AgentCheckpointMeta, type CheckpointFiles } from '../common/checkpoint.ts';
+import { showValue } from '../../engine/index.ts';
+import { checkFiles, readAgentMeta, type AgentCheckpointMeta, type CheckpointFiles } from '../common/checkpoint.ts';
 
 /** Replaces checkpoint directory `dir` with `files`, atomically with respect to crashes. */
 export function writeCheckpointDir(dir: string, files: CheckpointFiles): void {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`writeCheckpointDir: dir must be a folder path, got ${showValue(dir)}`);
+  checkFiles('writeCheckpointDir', files);
+  for (const [name, bytes] of Object.entries(files)) {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`writeCheckpointDir: files['${name}'] must be a Uint8Array, got ${showValue(bytes)}`);
+  }
   writeDirectoryAtomic(dir, files);
 }
 

@@ -2,6 +2,7 @@
  * Console progress for training: a one-line bar redrawn in place on a TTY, plain periodic lines
  * otherwise (CI logs, `nohup`, pipes), as a training callback.
  */
+import { showValue } from '../../engine/index.ts';
 import type { Callback, TrainingRun } from '../common/callbacks.ts';
 import type { ProgressOptions } from '../common/host.ts';
 import type { EvalPoint } from '../common/records.ts';
@@ -31,6 +32,24 @@ export interface ProgressReporterOptions {
   silent?: boolean;
 }
 
+/** Checks progress options for plain-JS callers; `owner` names the function or class. */
+function checkProgressOptions(owner: string, options: unknown): asserts options is ProgressReporterOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${owner}: options must be an object { totalSteps, label, … }, got ${showValue(options)}`);
+  const o = options as Record<string, unknown>;
+  if (!Number.isInteger(o.totalSteps) || (o.totalSteps as number) < 1) throw new RangeError(`${owner}: options.totalSteps must be a positive integer, got ${showValue(o.totalSteps)}`);
+  if (typeof o.label !== 'string') throw new TypeError(`${owner}: options.label must be a string, got ${showValue(o.label)}`);
+  if (o.intervalSeconds !== undefined && !(typeof o.intervalSeconds === 'number' && o.intervalSeconds >= 0)) {
+    throw new RangeError(`${owner}: options.intervalSeconds must be a number ≥ 0, got ${showValue(o.intervalSeconds)}`);
+  }
+  for (const key of ['tty', 'silent'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${owner}: options.${key} must be true or false, got ${showValue(o[key])}`);
+  }
+  const stream = o.stream as { write?: unknown } | undefined;
+  if (stream !== undefined && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {
+    throw new TypeError(`${owner}: options.stream must be a writable stream, got ${showValue(stream)}`);
+  }
+}
+
 /** Console progress: a bar redrawn at most 10×/s on a TTY, otherwise one line every `intervalSeconds`. */
 export class ProgressReporter {
   private readonly options: Required<Omit<ProgressReporterOptions, 'stream'>> & { stream: NonNullable<ProgressReporterOptions['stream']> };
@@ -39,6 +58,7 @@ export class ProgressReporter {
   private lastLine = '';
 
   constructor(options: ProgressReporterOptions) {
+    checkProgressOptions('ProgressReporter', options);
     const stream = options.stream ?? process.stderr;
     this.options = {
       stream,
@@ -142,6 +162,7 @@ function statusOf(run: TrainingRun): ProgressStatus {
 
 /** Progress on stderr: a line after every evaluation, the bar (or a periodic line) in between, a last line at the end. */
 export function progressCallback(options: ProgressOptions): Callback {
+  checkProgressOptions('progressCallback', options);
   const reporter = new ProgressReporter({
     totalSteps: options.totalSteps, label: options.label,
     ...(options.tty !== undefined ? { tty: options.tty } : {}), ...(options.intervalSeconds !== undefined ? { intervalSeconds: options.intervalSeconds } : {}),

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { showValue } from '../../engine/index.ts';
 import { reachedMultiple, type Callback } from '../common/callbacks.ts';
 import { encodeAgentCheckpoint } from '../common/checkpoint.ts';
 import { learningCurveSvg } from '../plots/learning-curve.ts';
@@ -13,7 +14,18 @@ import type { Learner } from '../common/learner.ts';
 import { hasCheckpoint, writeCheckpointDir } from './checkpoint-dir.ts';
 import { RunLogger } from './run-logger.ts';
 
-export function runFolderCallbacks(runDir: string, learner: Learner, { totalSteps, checkpointEvery }: RunFolderOptions): Callback[] {
+export function runFolderCallbacks(runDir: string, learner: Learner, options: RunFolderOptions): Callback[] {
+  // Checked before the folder is created.
+  if (typeof runDir !== 'string' || runDir === '') throw new TypeError(`runFolderCallbacks: runDir must be a folder path, got ${showValue(runDir)}`);
+  const given = learner as Partial<Learner> | null | undefined;
+  if (typeof given !== 'object' || given === null || typeof given.checkpointParts !== 'function' || typeof given.training !== 'object') {
+    throw new TypeError(`runFolderCallbacks: learner must be an agent (with checkpointParts() and training), got ${showValue(learner)}`);
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`runFolderCallbacks: options must be an object { totalSteps, checkpointEvery }, got ${showValue(options)}`);
+  const { totalSteps, checkpointEvery } = options;
+  for (const [name, value] of [['totalSteps', totalSteps], ['checkpointEvery', checkpointEvery]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`runFolderCallbacks: options.${name} must be a non-negative integer, got ${showValue(value)}`);
+  }
   const checkpointDir = path.join(runDir, 'checkpoint');
   const state = learner.training;
   // Rows written after the checkpoint being resumed are dropped, so a resumed run's files match an uninterrupted one.

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { showValue } from '../../engine/index.ts';
 import type { EvalPoint, ProgressRecord } from '../common/records.ts';
 
 export type { EvalPoint, ProgressRecord };
@@ -25,6 +26,14 @@ export class RunLogger {
    *   when omitted, existing files are replaced.
    */
   constructor(dir: string, valueNames: readonly string[], resumeFromStep?: number) {
+    // Checked before the folder is created.
+    if (typeof dir !== 'string' || dir === '') throw new TypeError(`RunLogger: dir must be a folder path, got ${showValue(dir)}`);
+    if (!Array.isArray(valueNames) || !valueNames.every((name) => typeof name === 'string')) {
+      throw new TypeError(`RunLogger: valueNames must be an array of column names, got ${showValue(valueNames)}`);
+    }
+    if (resumeFromStep !== undefined && !(Number.isInteger(resumeFromStep) && resumeFromStep >= 0)) {
+      throw new RangeError(`RunLogger: resumeFromStep must be a non-negative integer, got ${showValue(resumeFromStep)}`);
+    }
     fs.mkdirSync(dir, { recursive: true });
     this.csvPath = path.join(dir, 'progress.csv');
     this.jsonlPath = path.join(dir, 'progress.jsonl');

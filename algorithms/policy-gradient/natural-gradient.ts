@@ -6,8 +6,21 @@
  * holds and the surrogate improves.
  */
 import {
-  Tensor, TracedFunction, concat, gradients, mul, noGrad, ones, parametersToVector, reshape, sum, vectorToParameters, zeros,
+  Tensor, TracedFunction, ValueError, concat, expectFunction, expectObject, expectTensor, expectTensors, gradients, mul, noGrad, ones,
+  parametersToVector, reshape, sum, vectorToParameters, zeros, showValue,
 } from '../../engine/index.ts';
+
+/** Argument checks for plain-JS callers, as the engine's ops make them (ValueError naming the function and the argument). */
+function expectNumber(op: string, what: string, x: unknown, min: number, integer = false): void {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < min || (integer && !Number.isInteger(x))) {
+    throw new ValueError(`${op}: ${what} must be ${integer ? 'an integer' : 'a finite number'} ≥ ${min}, got ${showValue(x)}`);
+  }
+}
+
+function expectParameters(op: string, params: unknown): asserts params is readonly Tensor[] {
+  expectTensors(op, 'params', params);
+  if (params.length === 0) throw new ValueError(`${op}: params must hold at least one Tensor, got []`);
+}
 
 /**
  * Solves A x = b for symmetric positive-definite A given only x ↦ A x (Hestenes–Stiefel), from
@@ -17,6 +30,10 @@ import {
 export function conjugateGradient(
   matrixVector: (v: Float64Array) => Float64Array, b: Float64Array, maxSteps: number, tolerance = 1e-10,
 ): Float64Array {
+  expectFunction('conjugateGradient', 'matrixVector', matrixVector);
+  if (!(b instanceof Float64Array)) throw new ValueError(`conjugateGradient: b must be a Float64Array, got ${showValue(b)}`);
+  expectNumber('conjugateGradient', 'maxSteps', maxSteps, 0, true);
+  expectNumber('conjugateGradient', 'tolerance', tolerance, 0);
   const x = new Float64Array(b.length);
   const r = Float64Array.from(b);
   const p = Float64Array.from(b);
@@ -54,6 +71,9 @@ export function flatGradient(output: Tensor, params: readonly Tensor[], createGr
  * backward pass builds ∇KL with its graph, each product differentiates ∇KL·v once more.
  */
 export function fisherVectorProduct(meanKl: Tensor, params: readonly Tensor[], damping: number): (v: Float64Array) => Float64Array {
+  expectTensor('fisherVectorProduct', 'meanKl', meanKl);
+  expectParameters('fisherVectorProduct', params);
+  expectNumber('fisherVectorProduct', 'damping', damping, 0);
   const klGradient = flatGradient(meanKl, params, true);
   // Every product differentiates the same graph, so conjugate gradient's calls replay one traced schedule.
   const vector = zeros([klGradient.size], { dtype: klGradient.dtype });
@@ -100,6 +120,15 @@ export interface TrustRegionResult {
 export function trustRegionStep(
   params: readonly Tensor[], surrogate: () => Tensor, meanKl: () => Tensor, options: TrustRegionOptions,
 ): TrustRegionResult {
+  expectParameters('trustRegionStep', params);
+  expectFunction('trustRegionStep', 'surrogate', surrogate);
+  expectFunction('trustRegionStep', 'meanKl', meanKl);
+  expectObject('trustRegionStep', 'options', options);
+  expectNumber('trustRegionStep', 'options.maxKl', options.maxKl, 0);
+  expectNumber('trustRegionStep', 'options.cgSteps', options.cgSteps, 0, true);
+  expectNumber('trustRegionStep', 'options.damping', options.damping, 0);
+  expectNumber('trustRegionStep', 'options.shrink', options.shrink, 0);
+  expectNumber('trustRegionStep', 'options.maxBacktracks', options.maxBacktracks, 0, true);
   const objective = surrogate();
   const g = Float64Array.from(flatGradient(objective, params).data);
   const before = objective.item();

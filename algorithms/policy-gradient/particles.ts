@@ -9,8 +9,10 @@
  * with med the median of all n² squared distances (the mean of the two middle ones) and a flat
  * prior (log q₀ = const).
  */
-import { Module, Normal, Tensor, concat, zeros, type Generator } from '../../engine/index.ts';
-import { GaussianPolicy, groupRows, selectRows, type PolicyModel, type PolicyOptions, type PolicyRows } from './policies.ts';
+import { Module, Normal, Tensor, concat, zeros, type Generator, showValue } from '../../engine/index.ts';
+import {
+  GaussianPolicy, checkCount, checkPolicyOptions, groupRows, selectRows, type PolicyModel, type PolicyOptions, type PolicyRows,
+} from './policies.ts';
 
 export interface SvgdStep {
   /** φ_j per particle, to ascend. */
@@ -27,11 +29,26 @@ function median(values: Float64Array): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Checks that `vectors` are as many Float64Arrays as `thetas` (at least one), each of the first theta's length. */
+function checkVectors(what: string, vectors: unknown, thetas: readonly Float64Array[]): void {
+  if (!Array.isArray(vectors) || vectors.length === 0) throw new TypeError(`svgdDirections: ${what} must be a non-empty array of Float64Arrays, got ${showValue(vectors)}`);
+  if (vectors.length !== thetas.length) throw new RangeError(`svgdDirections: ${what} has ${vectors.length} entries, thetas ${thetas.length}`);
+  vectors.forEach((v: unknown, i) => {
+    if (!(v instanceof Float64Array)) throw new TypeError(`svgdDirections: ${what}[${i}] must be a Float64Array, got ${showValue(v)}`);
+    if (v.length !== thetas[0].length) throw new RangeError(`svgdDirections: ${what}[${i}] has ${v.length} entries, thetas[0] ${thetas[0].length}`);
+  });
+}
+
 /**
  * The SVGD direction of every particle from its parameters θ_i and its policy gradient g_i = ∇J(θ_i).
  * A bandwidth of 0 (all particles equal) is replaced by 1, so the kernel is defined.
  */
 export function svgdDirections(thetas: readonly Float64Array[], gradients: readonly Float64Array[], temperature: number): SvgdStep {
+  checkVectors('thetas', thetas, thetas);
+  checkVectors('gradients', gradients, thetas);
+  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) {
+    throw new RangeError(`svgdDirections: temperature must be a finite number > 0, got ${showValue(temperature)}`);
+  }
   const n = thetas.length;
   const size = thetas[0].length;
   const squared = new Float64Array(n * n);
@@ -68,6 +85,8 @@ export class ParticlePolicy extends Module implements PolicyModel {
 
   constructor(options: PolicyOptions, count: number) {
     super();
+    checkPolicyOptions('ParticlePolicy', options);
+    checkCount('ParticlePolicy', 'count', count);
     this.particles = Array.from({ length: count }, (_, i) => this.registerModule(`particle${i}`, new GaussianPolicy(options)));
     this.scores = this.registerBuffer('scores', zeros([count]));
   }

@@ -21,8 +21,8 @@
  * is the entropy term log|det ∂h_φ/∂ξ| of eq. (1) (zero for a point policy).
  */
 import {
-  MLP, Module, Normal, Tensor, add, broadcastTo, concat, exp, functionalCall, gather, log, mean, mul, noGrad, orthogonal_,
-  parametersToVector, randn, reshape, softplus, sum, tensor, vectorToStateDict, zeros, type Generator, type LinearInit, type StateDict,
+  Generator, MLP, Module, Normal, Tensor, add, broadcastTo, concat, exp, functionalCall, gather, log, mean, mul, noGrad, orthogonal_,
+  parametersToVector, randn, reshape, softplus, sum, tensor, vectorToStateDict, zeros, type LinearInit, type StateDict, showValue,
 } from '../../engine/index.ts';
 
 /** Stored rows of a rollout, as a policy needs them to rebuild π(· | s). */
@@ -70,6 +70,33 @@ export interface PolicyOptions {
   readonly generator: Generator;
 }
 
+/**
+ * Checks a policy's options for plain-JS callers (the MLPs check widths and activation, but would name
+ * themselves rather than the policy); `owner` names the class.
+ */
+export function checkPolicyOptions(owner: string, options: unknown): asserts options is PolicyOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${owner}: options must be policy options { observationSize, actionSize, hiddenSizes, activation, initialLogStd, orthogonalInit, generator }, got ${showValue(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of ['observationSize', 'actionSize'] as const) {
+    if (!Number.isInteger(o[key]) || (o[key] as number) < 1) throw new RangeError(`${owner}: options.${key} must be a positive integer, got ${showValue(o[key])}`);
+  }
+  if (!Array.isArray(o.hiddenSizes)) throw new TypeError(`${owner}: options.hiddenSizes must be an array of layer widths, got ${showValue(o.hiddenSizes)}`);
+  if (typeof o.initialLogStd !== 'number' || !Number.isFinite(o.initialLogStd)) throw new RangeError(`${owner}: options.initialLogStd must be a finite number, got ${showValue(o.initialLogStd)}`);
+  if (!(o.generator instanceof Generator)) throw new TypeError(`${owner}: options.generator must be a Generator, got ${showValue(o.generator)}`);
+}
+
+/** Checks a count argument of a policy constructor (samples, envs, rollout steps). */
+export function checkCount(owner: string, what: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${owner}: ${what} must be a positive integer, got ${showValue(value)}`);
+}
+
+/** Checks a σ argument of a policy constructor: finite and > 0. */
+function checkStd(owner: string, what: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${owner}: ${what} must be a finite number > 0, got ${showValue(value)}`);
+}
+
 /** SB3's `ortho_init`: orthogonal weights with `gain`, zero biases. */
 export function orthogonalInit(gain: number): LinearInit {
   return (layer, generator) => {
@@ -104,6 +131,7 @@ export class GaussianPolicy extends Module implements PolicyModel {
 
   constructor(options: PolicyOptions) {
     super();
+    checkPolicyOptions('GaussianPolicy', options);
     this.mean = this.registerModule('mean', meanNetwork(options, options.observationSize, 0.01));
     this.registerParameter('logStd', constantVector(options.actionSize, options.initialLogStd));
   }
@@ -184,6 +212,9 @@ export class ParameterPosteriorPolicy extends Module implements PolicyModel {
 
   constructor(options: PolicyOptions, readonly samples: number, initialWeightStd: number) {
     super();
+    checkPolicyOptions('ParameterPosteriorPolicy', options);
+    checkCount('ParameterPosteriorPolicy', 'samples', samples);
+    checkStd('ParameterPosteriorPolicy', 'initialWeightStd', initialWeightStd);
     this.network = new GaussianPolicy(options).requiresGrad_(false);
     const initial = parametersToVector(this.network.parameters());
     this.weightMean = this.registerParameter('weightMean', new Tensor(Float32Array.from(initial.data), [initial.size]));
@@ -295,6 +326,11 @@ export class StateNoisePolicy extends Module implements PolicyModel {
 
   constructor(options: PolicyOptions, readonly numEnvs: number, rolloutSteps: number, auxiliary: boolean, initialThetaStd: number) {
     super();
+    checkPolicyOptions('StateNoisePolicy', options);
+    checkCount('StateNoisePolicy', 'numEnvs', numEnvs);
+    checkCount('StateNoisePolicy', 'rolloutSteps', rolloutSteps);
+    if (typeof auxiliary !== 'boolean') throw new TypeError(`StateNoisePolicy: auxiliary must be true or false, got ${showValue(auxiliary)}`);
+    checkStd('StateNoisePolicy', 'initialThetaStd', initialThetaStd);
     const a = options.actionSize;
     this.actionSize = a;
     this.thetaMean = this.registerModule('thetaMean', meanNetwork(options, options.observationSize, auxiliary ? 1 : 0.01));

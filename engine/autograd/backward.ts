@@ -2,9 +2,9 @@
  * Reverse-mode accumulation over the recorded graph. VJPs run as ordinary ops, recorded again when
  * `createGraph` is on, so the gradients this returns can themselves be differentiated.
  */
-import { GradientError, formatShape } from '../errors.ts';
+import { GradientError, ValueError, describeValue, formatShape } from '../errors.ts';
 import { sameShape } from '../shape.ts';
-import { emptyTensor, ones, type Tensor } from '../tensor.ts';
+import { emptyTensor, expectTensors, ones, type Tensor } from '../tensor.ts';
 import { add, cast, sumTo } from '../ops/index.ts';
 import { hostCall } from '../trace/recorder.ts';
 import { assertUnchanged, isGradEnabled, withAnomalyContext, withGradMode } from './graph.ts';
@@ -57,6 +57,14 @@ export function gradients(
   outputs: readonly Tensor[], seeds: readonly Tensor[], targets: readonly Tensor[],
   createGraph: boolean | 'auto', local: readonly Tensor[] = [],
 ): (Tensor | null)[] {
+  expectTensors('gradients', 'outputs', outputs);
+  expectTensors('gradients', 'seeds', seeds);
+  expectTensors('gradients', 'targets', targets);
+  expectTensors('gradients', 'local', local);
+  if (seeds.length !== outputs.length) throw new ValueError(`gradients: one seed per output is needed, got ${seeds.length} seed(s) for ${outputs.length} output(s)`);
+  if (typeof createGraph !== 'boolean' && createGraph !== 'auto') {
+    throw new ValueError(`gradients: createGraph must be true, false or 'auto', got ${describeValue(createGraph)}`);
+  }
   const order = topologicalOrder(outputs);
   const targetSet = new Set(targets);
   const needed = new Set<Tensor>();
@@ -115,7 +123,7 @@ export function gradients(
 /** `tensor.backward()`: accumulates into `.grad` of reached leaves that require grad and of retained intermediates. */
 export function backward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new GradientError(`backward: expected a seed tensor and/or an options object { createGraph?, inputs? }, got ${options === null ? 'null' : typeof options}`);
+    throw new GradientError(`backward: expected a seed tensor and/or an options object { createGraph?, inputs? }, got ${describeValue(options)}`);
   }
   if (!root.requiresGrad) {
     throw new GradientError(`backward: tensor of shape ${formatShape(root.shape)} does not require grad (no recorded op leads to it from a parameter)`);
@@ -129,6 +137,7 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
     ? topologicalOrder([root]).filter((t) => (t.isLeaf && t.requiresGrad) || t.retainsGrad)
     : checkedInputs(options.inputs);
   const createGraph = options.createGraph ?? false;
+  if (typeof createGraph !== 'boolean') throw new GradientError(`backward: createGraph must be true or false, got ${describeValue(createGraph)}`);
   const grads = gradients([root], [seed ?? ones(root.shape, { dtype: root.dtype })], targets, createGraph);
   withGradMode(createGraph, () => {
     targets.forEach((t, i) => {
@@ -142,7 +151,7 @@ export function backward(root: Tensor, seed: Tensor | undefined, options: Backwa
 }
 
 function checkedInputs(inputs: unknown): Tensor[] {
-  if (!Array.isArray(inputs)) throw new GradientError(`backward: inputs must be an array of tensors, got ${typeof inputs}`);
+  if (!Array.isArray(inputs)) throw new GradientError(`backward: inputs must be an array of tensors, got ${describeValue(inputs)}`);
   if (inputs.length === 0) throw new GradientError('backward: inputs is empty; omit it to accumulate into every leaf');
   const checked = inputs.map((t: unknown, i) => {
     const tensor = t as Tensor | null | undefined;

@@ -5,10 +5,10 @@
  * (primitive, inputs, attrs). Because VJPs are ordinary op calls, running them while recording
  * builds a graph of the gradient itself: that is all higher-order differentiation needs.
  */
-import { AnomalyError, GradientError, formatShape } from '../errors.ts';
+import { AnomalyError, GradientError, ValueError, describeValue, expectFunction, formatShape } from '../errors.ts';
 import type { PrimitiveAttrs, PrimitiveName } from '../ops/primitives.ts';
 import type { Shape } from '../shape.ts';
-import type { Tensor } from '../tensor.ts';
+import { Tensor, expectTensor } from '../tensor.ts';
 
 /**
  * The vector-Jacobian product of a primitive: given the cotangent `g` of its output, return one
@@ -62,11 +62,15 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` without recording any graph (for target updates, evaluation, optimizer steps). */
 export function noGrad<T>(fn: () => T): T {
+  expectFunction('noGrad', 'fn', fn);
   return withGradMode(false, fn);
 }
 
 /** Runs `fn` with recording switched on or off, restoring the previous mode afterwards. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  // a truthy string ('false') or a number would silently pick a mode
+  if (typeof enabled !== 'boolean') throw new ValueError(`withGradMode: enabled must be true or false, got ${describeValue(enabled)}`);
+  expectFunction('withGradMode', 'fn', fn);
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {
@@ -81,6 +85,7 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
  * ±Inf throws an `AnomalyError` naming the op and its input shapes. Slower; for debugging.
  */
 export function withAnomalyCheck<T>(fn: () => T): T {
+  expectFunction('withAnomalyCheck', 'fn', fn);
   anomalyDepth++;
   try {
     return fn();
@@ -122,12 +127,17 @@ function checkFinite(name: string, inputs: readonly Tensor[], output: Tensor): v
 
 /**
  * Applies a primitive: its shape rule, then its forward and, when it has a VJP and an input
- * requires grad, records it for differentiation.
+ * requires grad, records it for differentiation. Every input must be a Tensor: the one check that
+ * covers every primitive reached from untyped code (`tanh(undefined)`), one type test per input.
  */
 export function apply<K extends PrimitiveName>(
   primitive: Primitive<K>, inputs: readonly Tensor[], attrs: PrimitiveAttrs[K],
 ): Tensor {
-  const shape = primitive.shape(inputs.map((t) => t.shape), attrs);
+  const shapes = inputs.map((t: unknown, i) => {
+    if (!(t instanceof Tensor)) expectTensor(primitive.name, inputs.length === 1 ? 'its argument' : `input ${i}`, t);
+    return t.shape;
+  });
+  const shape = primitive.shape(shapes, attrs);
   const output = primitive.forward(inputs, attrs, shape);
   if (anomalyDepth > 0) checkFinite(primitive.name, inputs, output);
   if (primitive.vjp !== null && gradEnabled && inputs.some((t) => t.requiresGrad)) {

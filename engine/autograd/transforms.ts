@@ -6,9 +6,10 @@
  * is itself tracked by an enclosing transform or training loop, the copy stays connected to it, so
  * the result can be differentiated again from outside; otherwise no backward graph is kept.
  */
-import { GradientError, ValueError, formatShape } from '../errors.ts';
+import { GradientError, ValueError, describeValue, expectFunction, formatShape } from '../errors.ts';
+import { expectIntegerOrList } from '../arguments.ts';
 import { identity, mul, sum } from '../ops/index.ts';
-import { Tensor, ones, zerosLike } from '../tensor.ts';
+import { Tensor, expectTensor, expectTensors, ones, zerosLike } from '../tensor.ts';
 import { gradients } from './backward.ts';
 import { isGradEnabled, withGradMode } from './graph.ts';
 
@@ -24,9 +25,7 @@ function track(name: string, args: readonly unknown[], argnums: readonly number[
   const copy = [...args];
   const targets = argnums.map((i) => {
     const x = args[i];
-    if (!(x instanceof Tensor)) {
-      throw new ValueError(`${name}: argument ${i} is differentiated but is not a Tensor (got ${typeof x})`);
-    }
+    if (!(x instanceof Tensor)) expectTensor(name, `argument ${i}`, x);
     const tracked = outer && x.requiresGrad ? withGradMode(true, () => identity(x)) : x.detach().requiresGrad_();
     copy[i] = tracked;
     return tracked;
@@ -38,8 +37,12 @@ function gradsOrZeros(grads: readonly (Tensor | null)[], targets: readonly Tenso
   return grads.map((g, i) => g ?? zerosLike(targets[i]));
 }
 
+function assertResult(name: string, y: unknown): asserts y is Tensor {
+  if (!(y instanceof Tensor)) throw new ValueError(`${name}: the function must return a Tensor, got ${describeValue(y)}`);
+}
+
 function assertScalar(name: string, y: unknown): Tensor {
-  if (!(y instanceof Tensor)) throw new ValueError(`${name}: the function must return a Tensor`);
+  assertResult(name, y);
   if (y.size !== 1) throw new GradientError(`${name}: the function must return a scalar, got shape ${formatShape(y.shape)}`);
   return y;
 }
@@ -58,10 +61,19 @@ export function valueAndGrad<Args extends unknown[]>(f: Fn<Args>, argnums: reado
 export function valueAndGrad<Args extends unknown[]>(
   f: Fn<Args>, argnums: number | readonly number[] = 0,
 ): (...args: Args) => [Tensor, Tensor | Tensor[]] {
+  return differentiate('valueAndGrad', f, argnums);
+}
+
+/** valueAndGrad, with its errors named after the transform called (`grad` or `valueAndGrad`). */
+function differentiate<Args extends unknown[]>(
+  name: string, f: Fn<Args>, argnums: number | readonly number[],
+): (...args: Args) => [Tensor, Tensor | Tensor[]] {
+  expectFunction(name, 'f', f);
+  expectIntegerOrList(name, 'argnums', argnums);
   return (...args: Args) => {
     const outer = isGradEnabled();
-    const { args: tracked, targets } = track('valueAndGrad', args, asList(argnums));
-    const y = assertScalar('valueAndGrad', evaluate(f, tracked));
+    const { args: tracked, targets } = track(name, args, asList(argnums));
+    const y = assertScalar(name, evaluate(f, tracked));
     const seed = ones(y.shape, { dtype: y.dtype });
     const grads = gradsOrZeros(withGradMode(outer, () => gradients([y], [seed], targets, 'auto')), targets);
     const keep = outer && grads.some((g) => g.requiresGrad);
@@ -77,7 +89,7 @@ export function grad<Args extends unknown[]>(f: Fn<Args>, argnums: readonly numb
  * @example const d2 = grad(grad((x: Tensor) => x.tanh().sum()))(x) // tanh'' = −2·tanh·(1 − tanh²)
  */
 export function grad<Args extends unknown[]>(f: Fn<Args>, argnums: number | readonly number[] = 0): (...args: Args) => Tensor | Tensor[] {
-  const vg = valueAndGrad(f, argnums as readonly number[]);
+  const vg = differentiate('grad', f, argnums);
   return (...args: Args) => vg(...args)[1];
 }
 
@@ -86,11 +98,16 @@ export function grad<Args extends unknown[]>(f: Fn<Args>, argnums: number | read
  * function mapping an output cotangent to the cotangents of every input (zeros where unused).
  */
 export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): [Tensor, (cotangent: Tensor) => Tensor[]] {
+  expectFunction('vjp', 'f', f);
+  expectTensors('vjp', 'xs', xs);
   const outer = isGradEnabled();
   const { args, targets } = track('vjp', xs, xs.map((_, i) => i));
   const y = evaluate(f, args);
-  const pullback = (cotangent: Tensor): Tensor[] =>
-    gradsOrZeros(withGradMode(outer, () => gradients([y], [cotangent], targets, 'auto')), targets);
+  assertResult('vjp', y);
+  const pullback = (cotangent: Tensor): Tensor[] => {
+    expectTensor('vjp', 'cotangent', cotangent);
+    return gradsOrZeros(withGradMode(outer, () => gradients([y], [cotangent], targets, 'auto')), targets);
+  };
   return [outer ? y : y.detach(), pullback];
 }
 
@@ -99,6 +116,9 @@ export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): [Tensor, (
  * with cotangent t is J·t. Returns f(xs) and J·tangents.
  */
 export function jvp(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], tangents: readonly Tensor[]): [Tensor, Tensor] {
+  expectFunction('jvp', 'f', f);
+  expectTensors('jvp', 'xs', xs);
+  expectTensors('jvp', 'tangents', tangents);
   if (xs.length !== tangents.length) {
     throw new ValueError(`jvp: ${xs.length} inputs but ${tangents.length} tangents`);
   }
@@ -110,6 +130,7 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], tange
   const outer = isGradEnabled();
   const { args, targets } = track('jvp', xs, xs.map((_, i) => i));
   const y = evaluate(f, args);
+  assertResult('jvp', y);
   const u = zerosLike(y).requiresGrad_();
   const pulled = withGradMode(true, () => gradients([y], [u], targets, true));
   const result = withGradMode(outer, () => {
@@ -131,6 +152,9 @@ export function jvp(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], tange
  * the gradient of ⟨∇f(x), v⟩ with respect to x.
  */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
+  expectFunction('hvp', 'f', f);
+  expectTensor('hvp', 'x', x);
+  expectTensor('hvp', 'v', v);
   if (x.shape.join() !== v.shape.join()) {
     throw new ValueError(`hvp: v has shape ${formatShape(v.shape)}, x has ${formatShape(x.shape)}`);
   }

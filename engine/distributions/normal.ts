@@ -2,13 +2,13 @@
  * The diagonal Normal distribution, written with engine ops only, so every quantity (log-density,
  * entropy, KL, reparameterised samples) is differentiable to any order in its parameters.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, expectArray, expectObject, formatShape } from '../errors.ts';
 import type { DType } from '../kernels/types.ts';
 import { add, broadcastTo, cast, div, exp, log, mul, square, sub, sum } from '../ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
-import type { Generator } from '../random.ts';
+import { type Generator, expectGenerator } from '../random.ts';
 import { broadcastShapes } from '../shape.ts';
-import { Tensor, full, randn } from '../tensor.ts';
+import { Tensor, expectTensor, full, randn } from '../tensor.ts';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 /** Module-private option key: the exact log σ when the caller parameterised by it. */
@@ -20,6 +20,22 @@ export interface DistributionOptions {
    * multivariate normal, and logProb, entropy and KL sum over it; 0 gives elementwise values).
    */
   eventDims?: number;
+}
+
+/** Throws a ValueError naming `op` and the argument unless `x` is a Tensor or a number (a distribution parameter). */
+export function expectParameter(op: string, what: string, x: unknown): asserts x is Tensor | number {
+  if (!(x instanceof Tensor) && typeof x !== 'number') throw new ValueError(`${op}: ${what} must be a Tensor or a number, got ${describeValue(x)}`);
+}
+
+/** Throws a ValueError naming `op` unless `x` is a Normal. */
+export function expectNormal(op: string, what: string, x: unknown): asserts x is Normal {
+  if (!(x instanceof Normal)) throw new ValueError(`${op}: ${what} must be a Normal, got ${describeValue(x)}`);
+}
+
+/** The arguments of a sampling method: a seed or Generator, and an array of sizes (checked by randn). */
+export function checkSampleArguments(op: string, generator: unknown, sampleShape: unknown): void {
+  expectGenerator(op, 'generator', generator);
+  expectArray(op, 'sampleShape', sampleShape);
 }
 
 /** A number or tensor parameter as a tensor of `dtype` (tensors of the other float dtype are cast). */
@@ -45,11 +61,15 @@ export class Normal {
   readonly shape: readonly number[];
 
   constructor(loc: Tensor, scale: Tensor | number, options: DistributionOptions & { [exactLogScale]?: Tensor } = {}) {
+    expectTensor('Normal', 'loc', loc);
+    expectParameter('Normal', 'scale', scale);
+    expectObject('Normal', 'options', options);
     this.loc = loc;
     this.scale = asParameter(scale, loc.dtype);
     this.logScale = options[exactLogScale] ?? log(this.scale);
     this.eventDims = options.eventDims ?? 1;
     this.shape = broadcastShapes('Normal', loc.shape, this.scale.shape);
+    if (typeof this.eventDims !== 'number') throw new ValueError(`Normal: options.eventDims must be an integer, got ${describeValue(this.eventDims)}`);
     if (!Number.isInteger(this.eventDims) || this.eventDims < 0 || this.eventDims > this.shape.length) {
       throw new ValueError(`Normal: eventDims ${this.eventDims} does not fit parameters of shape ${formatShape(this.shape)}`);
     }
@@ -57,6 +77,9 @@ export class Normal {
 
   /** Normal with σ = exp(logScale), keeping log σ exact for logProb, entropy and KL. */
   static fromLogScale(loc: Tensor, logScale: Tensor | number, options: DistributionOptions = {}): Normal {
+    expectTensor('Normal.fromLogScale', 'loc', loc);
+    expectParameter('Normal.fromLogScale', 'logScale', logScale);
+    expectObject('Normal.fromLogScale', 'options', options);
     const exact = asParameter(logScale, loc.dtype);
     return new Normal(loc, exp(exact), { ...options, [exactLogScale]: exact });
   }
@@ -91,6 +114,7 @@ export class Normal {
 
   /** Sums the event axes of an elementwise quantity of shape [..., ...this.shape]. */
   sumEvent(x: Tensor): Tensor {
+    expectTensor('Normal.sumEvent', 'x', x);
     if (this.eventDims === 0) return x;
     const axes = Array.from({ length: this.eventDims }, (_, i) => x.rank - 1 - i);
     return sum(x, axes);
@@ -106,11 +130,13 @@ export class Normal {
    * and scale. Shape [...sampleShape, ...shape].
    */
   rsample(generator: Generator | number, sampleShape: readonly number[] = []): Tensor {
+    checkSampleArguments('Normal.rsample', generator, sampleShape);
     return add(this.loc, mul(this.scale, this.noise(generator, sampleShape)));
   }
 
   /** A sample cut from the graph. */
   sample(generator: Generator | number, sampleShape: readonly number[] = []): Tensor {
+    checkSampleArguments('Normal.sample', generator, sampleShape);
     return noGrad(() => this.rsample(generator, sampleShape)).detach();
   }
 
@@ -132,6 +158,7 @@ export class Normal {
    * event axes; differentiable in both distributions' parameters.
    */
   klDivergence(other: Normal): Tensor {
+    expectNormal('Normal.klDivergence', 'other', other);
     if (other.eventDims !== this.eventDims) {
       throw new ValueError(`Normal.klDivergence: eventDims ${this.eventDims} and ${other.eventDims} differ`);
     }
@@ -143,6 +170,7 @@ export class Normal {
 
   /** Throws a `ShapeError` unless x's trailing axes are the event shape. */
   checkValue(op: string, x: Tensor): void {
+    if (!(x instanceof Tensor)) expectTensor(`${this.constructor.name}.${op}`, 'value', x);
     const event = this.eventShape;
     const tail = x.shape.slice(x.rank - event.length);
     if (x.rank < event.length || tail.some((d, i) => d !== event[i] && event[i] !== 1)) {
@@ -153,5 +181,7 @@ export class Normal {
 
 /** KL(p ‖ q) of two Normals (see `Normal.klDivergence`). */
 export function klDivergence(p: Normal, q: Normal): Tensor {
+  expectNormal('klDivergence', 'p', p);
+  expectNormal('klDivergence', 'q', q);
   return p.klDivergence(q);
 }

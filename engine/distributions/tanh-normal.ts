@@ -6,12 +6,12 @@
  * saturates (or, with `epsilon`, the common log(1 − y² + ε)); everything is written with engine
  * ops, so it is differentiable to any order.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, expectObject, formatShape } from '../errors.ts';
 import { add, div, log, mean, mul, sub } from '../ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
-import type { Generator } from '../random.ts';
-import { Tensor, tensor } from '../tensor.ts';
-import { Normal, asParameter, type DistributionOptions } from './normal.ts';
+import { type Generator, expectGenerator } from '../random.ts';
+import { Tensor, expectTensor, tensor } from '../tensor.ts';
+import { Normal, asParameter, checkSampleArguments, expectNormal, expectParameter, type DistributionOptions } from './normal.ts';
 import { TransformedDistribution } from './transformed.ts';
 import { AffineTransform, TanhTransform, type Transform } from './transforms.ts';
 
@@ -48,6 +48,17 @@ export class AffineBox {
   readonly logHalfRange: Tensor;
 
   constructor(box: ActionBox, dtype: Tensor['dtype']) {
+    expectObject('AffineBox', 'box', box);
+    for (const bound of ['low', 'high'] as const) {
+      const v: unknown = box[bound];
+      if (!(v instanceof Tensor) && typeof v !== 'number' && !Array.isArray(v)) {
+        throw new ValueError(`AffineBox: box.${bound} must be a Tensor, a number or an array of numbers, got ${describeValue(v)}`);
+      }
+    }
+    // undefined has always meant float32 here
+    if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') {
+      throw new ValueError(`AffineBox: dtype must be 'float32' or 'float64', got ${describeValue(dtype)}`);
+    }
     const asTensor = (v: ActionBox['low']): Tensor =>
       v instanceof Tensor ? asParameter(v.detach(), dtype) : typeof v === 'number' ? asParameter(v, dtype) : tensor([...v], { dtype });
     const low = asTensor(box.low);
@@ -90,6 +101,12 @@ export class TanhNormal {
   readonly transformed: TransformedDistribution;
 
   constructor(loc: Tensor, scale: Tensor | number, options: TanhNormalOptions & { [prebuiltBase]?: Normal } = {}) {
+    expectObject('TanhNormal', 'options', options);
+    if (options[prebuiltBase] === undefined) {
+      expectTensor('TanhNormal', 'loc', loc);
+      expectParameter('TanhNormal', 'scale', scale);
+    }
+    if (options.box !== undefined) expectObject('TanhNormal', 'options.box', options.box);
     this.base = options[prebuiltBase] ?? new Normal(loc, scale, options);
     this.box = options.box ? new AffineBox(options.box, loc.dtype) : null;
     this.squash = new TanhTransform({ epsilon: options.epsilon ?? 0 });
@@ -100,11 +117,16 @@ export class TanhNormal {
 
   /** TanhNormal with σ = exp(logScale), keeping log σ exact. */
   static fromLogScale(loc: Tensor, logScale: Tensor | number, options: TanhNormalOptions = {}): TanhNormal {
+    expectTensor('TanhNormal.fromLogScale', 'loc', loc);
+    expectParameter('TanhNormal.fromLogScale', 'logScale', logScale);
+    expectObject('TanhNormal.fromLogScale', 'options', options);
     return TanhNormal.fromBase(Normal.fromLogScale(loc, logScale, options), options.box, options.epsilon);
   }
 
   /** tanh of an existing Normal. */
   static fromBase(base: Normal, box?: ActionBox, epsilon?: number): TanhNormal {
+    expectNormal('TanhNormal.fromBase', 'base', base);
+    if (box !== undefined) expectObject('TanhNormal.fromBase', 'box', box);
     return new TanhNormal(base.loc, base.scale, { eventDims: base.eventDims, box, epsilon, [prebuiltBase]: base });
   }
 
@@ -122,12 +144,14 @@ export class TanhNormal {
 
   /** A reparameterised sample: u = loc + scale·ε, value = tanh(u) (mapped to the box). */
   rsample(generator: Generator | number, sampleShape: readonly number[] = []): TanhNormalSample {
+    checkSampleArguments('TanhNormal.rsample', generator, sampleShape);
     const { value, intermediates } = this.transformed.rsample(generator, sampleShape);
     return { value, preTanh: intermediates[0] };
   }
 
   /** A sample cut from the graph. */
   sample(generator: Generator | number, sampleShape: readonly number[] = []): TanhNormalSample {
+    checkSampleArguments('TanhNormal.sample', generator, sampleShape);
     return noGrad(() => {
       const { value, preTanh } = this.rsample(generator, sampleShape);
       return { value: value.detach(), preTanh: preTanh.detach() };
@@ -141,6 +165,7 @@ export class TanhNormal {
 
   /** Σ log|dy/du| over the event axes: 2·(log 2 − u − softplus(−2u)) (log(1 − tanh²u), stable), or log(1 − tanh²u + ε). */
   logAbsDetJacobian(preTanh: Tensor): Tensor {
+    expectTensor('TanhNormal.logAbsDetJacobian', 'preTanh', preTanh);
     return this.base.sumEvent(this.squash.logAbsDetJacobian(preTanh, this.squash.forward(preTanh)));
   }
 
@@ -150,6 +175,8 @@ export class TanhNormal {
    * the bounds (value is clamped to 1 − 1e-6 (float32) or 1 − 1e-12 (float64) before atanh).
    */
   logProb(value: Tensor, preTanh?: Tensor): Tensor {
+    expectTensor('TanhNormal.logProb', 'value', value);
+    if (preTanh !== undefined) expectTensor('TanhNormal.logProb', 'preTanh', preTanh);
     this.base.checkValue('logProb', preTanh ?? value);
     if (preTanh === undefined) return this.transformed.logProb(value);
     return this.transformed.logProb(value, this.box ? [preTanh, this.squash.forward(preTanh)] : [preTanh]);
@@ -157,6 +184,7 @@ export class TanhNormal {
 
   /** u = atanh(y) for a value y, clamped just inside (−1, 1). */
   inverse(value: Tensor): Tensor {
+    expectTensor('TanhNormal.inverse', 'value', value);
     return this.transformed.invert(value)[0];
   }
 
@@ -167,7 +195,8 @@ export class TanhNormal {
    * distribution on the box. Equals −(entropy of q) + d·log 2; shape: the batch shape.
    */
   klToUniform(generator: Generator | number, samples = 1): Tensor {
-    if (!Number.isInteger(samples) || samples < 1) throw new ValueError(`TanhNormal.klToUniform: samples must be a positive integer, got ${samples}`);
+    expectGenerator('TanhNormal.klToUniform', 'generator', generator);
+    if (!Number.isInteger(samples) || samples < 1) throw new ValueError(`TanhNormal.klToUniform: samples must be a positive integer, got ${typeof samples === 'number' ? samples : describeValue(samples)}`);
     const u = this.base.rsample(generator, [samples]);
     const logq = sub(this.base.logProb(u), this.logAbsDetJacobian(u));
     const d = this.eventShape.reduce((a, b) => a * b, 1);

@@ -9,11 +9,12 @@
  * const { value, intermediates } = pi.rsample(rng);
  * pi.logProb(value, intermediates);   // [batch]
  */
-import { ValueError } from '../errors.ts';
+import { ValueError, describeValue, expectArray } from '../errors.ts';
 import { noGrad } from '../autograd/graph.ts';
 import { sub } from '../ops/index.ts';
 import type { Generator } from '../random.ts';
-import type { Tensor } from '../tensor.ts';
+import { type Tensor, expectTensor } from '../tensor.ts';
+import { checkSampleArguments } from './normal.ts';
 import { checkTransforms, type Transform } from './transforms.ts';
 
 /** What a base distribution must offer (`Normal` does): reparameterised draws, a density, its event axes. */
@@ -39,7 +40,7 @@ export class TransformedDistribution {
   constructor(readonly base: BaseDistribution, readonly transforms: readonly Transform[]) {
     const b = base as Partial<BaseDistribution> | null | undefined;
     if (typeof b !== 'object' || b === null || typeof b.rsample !== 'function' || typeof b.logProb !== 'function' || typeof b.sumEvent !== 'function') {
-      throw new ValueError('TransformedDistribution: base must be a distribution such as Normal (rsample, logProb, sumEvent)');
+      throw new ValueError(`TransformedDistribution: base must be a distribution such as Normal (rsample, logProb, sumEvent), got ${describeValue(base)}`);
     }
     checkTransforms('TransformedDistribution', transforms);
   }
@@ -50,6 +51,7 @@ export class TransformedDistribution {
 
   /** A reparameterised sample, differentiable in the base's parameters and in every transform's. */
   rsample(generator: Generator | number, sampleShape: readonly number[] = []): TransformedSample {
+    checkSampleArguments('TransformedDistribution.rsample', generator, sampleShape);
     const intermediates: Tensor[] = [];
     let v = this.base.rsample(generator, sampleShape);
     for (const t of this.transforms) {
@@ -61,6 +63,7 @@ export class TransformedDistribution {
 
   /** A sample cut from the graph. */
   sample(generator: Generator | number, sampleShape: readonly number[] = []): TransformedSample {
+    checkSampleArguments('TransformedDistribution.sample', generator, sampleShape);
     return noGrad(() => {
       const { value, intermediates } = this.rsample(generator, sampleShape);
       return { value: value.detach(), intermediates: intermediates.map((t) => t.detach()) };
@@ -69,6 +72,7 @@ export class TransformedDistribution {
 
   /** The values entering each transform, by inverting from `value`. */
   invert(value: Tensor): Tensor[] {
+    expectTensor('TransformedDistribution.invert', 'value', value);
     const out: Tensor[] = new Array(this.transforms.length);
     let v = value;
     for (let k = this.transforms.length - 1; k >= 0; k--) {
@@ -85,7 +89,9 @@ export class TransformedDistribution {
 
   /** log p(value); pass `intermediates` from `rsample` to skip the inversion. */
   logProb(value: Tensor, intermediates?: readonly Tensor[]): Tensor {
+    expectTensor('TransformedDistribution.logProb', 'value', value);
     this.base.checkValue('logProb', value);
+    if (intermediates !== undefined) expectArray('TransformedDistribution.logProb', 'intermediates', intermediates);
     if (intermediates !== undefined && intermediates.length !== Math.max(1, this.transforms.length)) {
       throw new ValueError(`TransformedDistribution.logProb: ${intermediates.length} intermediates for ${this.transforms.length} transforms`);
     }

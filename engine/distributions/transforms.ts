@@ -9,11 +9,11 @@
  * const flow = new ComposeTransform([new AffineCouplingTransform(mask, conditioner), new TanhTransform()]);
  * const pi = new TransformedDistribution(Normal.fromLogScale(mean, logStd), flow.parts);
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, expectObject, formatShape } from '../errors.ts';
 import { isGradEnabled } from '../autograd/graph.ts';
 import { abs, add, atanh, broadcastTo, clamp, concat, div, exp, log, mul, neg, sliceAxis, softplus, square, sub, tanh } from '../ops/index.ts';
 import { broadcastShapes, sameShape } from '../shape.ts';
-import { Tensor, tensor } from '../tensor.ts';
+import { Tensor, expectTensor, tensor } from '../tensor.ts';
 
 const LOG_TWO = Math.log(2);
 
@@ -46,9 +46,11 @@ export class TanhTransform implements Transform {
   readonly name = 'tanh';
   readonly epsilon: number;
 
-  constructor({ epsilon = 0 }: TanhTransformOptions = {}) {
+  constructor(options: TanhTransformOptions = {}) {
+    expectObject('TanhTransform', 'options', options);
+    const { epsilon = 0 } = options;
     if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
-      throw new ValueError(`TanhTransform: epsilon must be a finite number ≥ 0, got ${epsilon}`);
+      throw new ValueError(`TanhTransform: epsilon must be a finite number ≥ 0, got ${typeof epsilon === 'number' ? epsilon : describeValue(epsilon)}`);
     }
     this.epsilon = epsilon;
   }
@@ -59,11 +61,14 @@ export class TanhTransform implements Transform {
 
   /** atanh(y) with y clamped just inside (−1, 1): 1 − 1e-6 in float32, 1 − 1e-12 in float64. */
   inverse(y: Tensor): Tensor {
+    expectTensor('TanhTransform.inverse', 'y', y);
     const bound = 1 - (y.dtype === 'float64' ? 1e-12 : 1e-6);
     return atanh(clamp(y, -bound, bound));
   }
 
   logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    expectTensor('TanhTransform.logAbsDetJacobian', 'x', x);
+    if (this.epsilon > 0) expectTensor('TanhTransform.logAbsDetJacobian', 'y', y);
     if (this.epsilon > 0) return log(add(sub(1, square(y)), this.epsilon));
     return mul(sub(sub(LOG_TWO, x), softplus(mul(x, -2))), 2);
   }
@@ -73,7 +78,7 @@ function asTensor(value: Tensor | number | readonly number[], dtype: Tensor['dty
   if (value instanceof Tensor) return value;
   if (typeof value === 'number') return tensor(value, { dtype });
   if (Array.isArray(value)) return tensor([...value], { dtype });
-  throw new ValueError(`AffineTransform: ${what} must be a tensor, a number or an array of numbers, got ${value === null ? 'null' : typeof value}`);
+  throw new ValueError(`AffineTransform: ${what} must be a tensor, a number or an array of numbers, got ${describeValue(value)}`);
 }
 
 export interface AffineTransformOptions {
@@ -94,6 +99,10 @@ export class AffineTransform implements Transform {
   readonly logAbsScale: Tensor;
 
   constructor(loc: Tensor | number | readonly number[], scale: Tensor | number | readonly number[], options: AffineTransformOptions = {}) {
+    expectObject('AffineTransform', 'options', options);
+    if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
+      throw new ValueError(`AffineTransform: options.dtype must be 'float32' or 'float64', got ${describeValue(options.dtype)}`);
+    }
     const dtype = options.dtype ?? (loc instanceof Tensor ? loc.dtype : scale instanceof Tensor ? scale.dtype : 'float32');
     this.loc = asTensor(loc, dtype, 'loc');
     this.scale = asTensor(scale, dtype, 'scale');
@@ -102,7 +111,7 @@ export class AffineTransform implements Transform {
       if (bad >= 0) throw new ValueError(`AffineTransform: scale at index ${bad} is ${this.scale.data[bad]}; it must be finite and non-zero`);
     }
     if (options.logAbsScale !== undefined && !(options.logAbsScale instanceof Tensor)) {
-      throw new ValueError(`AffineTransform: logAbsScale must be a tensor, got ${typeof options.logAbsScale}`);
+      throw new ValueError(`AffineTransform: logAbsScale must be a tensor, got ${describeValue(options.logAbsScale)}`);
     }
     this.logAbsScale = options.logAbsScale ?? log(abs(this.scale));
   }
@@ -116,6 +125,7 @@ export class AffineTransform implements Transform {
   }
 
   logAbsDetJacobian(x: Tensor): Tensor {
+    expectTensor('AffineTransform.logAbsDetJacobian', 'x', x);
     return broadcastTo(this.logAbsScale, x.shape);
   }
 }
@@ -179,18 +189,19 @@ export class AffineCouplingTransform implements Transform {
   private readonly last = new LastCall<Tensor>();
 
   constructor(mask: Tensor | readonly number[], readonly conditioner: CouplingConditioner, options: AffineCouplingOptions = {}) {
-    if (!(mask instanceof Tensor) && !Array.isArray(mask)) throw new ValueError(`AffineCouplingTransform: mask must be a tensor or an array of 0s and 1s, got ${typeof mask}`);
+    if (!(mask instanceof Tensor) && !Array.isArray(mask)) throw new ValueError(`AffineCouplingTransform: mask must be a tensor or an array of 0s and 1s, got ${describeValue(mask)}`);
     const m = mask instanceof Tensor ? mask : tensor([...mask]);
     if (m.rank !== 1) throw new ShapeError(`AffineCouplingTransform: mask must be one-dimensional (over the event axis), got shape ${formatShape(m.shape)}`);
     const bad = Array.from(m.data).findIndex((v) => v !== 0 && v !== 1);
     if (bad >= 0) throw new ValueError(`AffineCouplingTransform: mask entries must be 0 or 1, entry ${bad} is ${m.data[bad]}`);
     const isModule = typeof conditioner === 'object' && conditioner !== null && typeof conditioner.forward === 'function';
     if (typeof conditioner !== 'function' && !isModule) {
-      throw new ValueError('AffineCouplingTransform: conditioner must be a function or a module with forward(input)');
+      throw new ValueError(`AffineCouplingTransform: conditioner must be a function or a module with forward(input), got ${describeValue(conditioner)}`);
     }
+    expectObject('AffineCouplingTransform', 'options', options);
     const context = options.context;
     if (context !== undefined && (!(context instanceof Tensor) || context.rank < 1)) {
-      throw new ValueError(`AffineCouplingTransform: context must be a tensor of rank ≥ 1, got ${context instanceof Tensor ? `shape ${formatShape(context.shape)}` : typeof context}`);
+      throw new ValueError(`AffineCouplingTransform: context must be a tensor of rank ≥ 1, got ${context instanceof Tensor ? `shape ${formatShape(context.shape)}` : describeValue(context)}`);
     }
     this.mask = m;
     this.context = context;
@@ -204,7 +215,7 @@ export class AffineCouplingTransform implements Transform {
 
   /** m⊙x, after checking that x's last axis is the mask's. */
   private masked(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`AffineCouplingTransform: input must be a tensor, got ${x === null ? 'null' : typeof x}`);
+    if (!(x instanceof Tensor)) throw new ValueError(`AffineCouplingTransform: input must be a tensor, got ${describeValue(x)}`);
     if (x.rank < 1 || x.shape[x.rank - 1] !== this.mask.size) {
       throw new ShapeError(`AffineCouplingTransform: input of shape ${formatShape(x.shape)} does not end in the mask's size ${this.mask.size}`);
     }
@@ -270,12 +281,12 @@ export class AffineCouplingTransform implements Transform {
 
 /** Throws unless every entry has the three methods of a Transform, naming the first that does not. */
 export function checkTransforms(op: string, transforms: unknown): asserts transforms is readonly Transform[] {
-  if (!Array.isArray(transforms)) throw new ValueError(`${op}: transforms must be an array, got ${typeof transforms}`);
+  if (!Array.isArray(transforms)) throw new ValueError(`${op}: transforms must be an array, got ${describeValue(transforms)}`);
   transforms.forEach((t: unknown, i) => {
     const candidate = t as Partial<Transform> | null | undefined;
     if (typeof candidate !== 'object' || candidate === null
       || typeof candidate.forward !== 'function' || typeof candidate.inverse !== 'function' || typeof candidate.logAbsDetJacobian !== 'function') {
-      throw new ValueError(`${op}: transforms[${i}] is not a Transform (forward, inverse, logAbsDetJacobian)`);
+      throw new ValueError(`${op}: transforms[${i}] is not a Transform (forward, inverse, logAbsDetJacobian), got ${describeValue(t)}`);
     }
   });
 }

@@ -13,9 +13,9 @@
  * before writing anything, so a failed load leaves every module, tensor, optimizer and generator as it was. Names are matched
  * as own keys only: a tensor named `__proto__.x` or `constructor` is refused, never followed.
  */
-import { ValueError } from '../errors.ts';
-import type { Module, StateDict } from '../nn/module.ts';
-import type { Optimizer, OptimizerState, ParameterState } from '../optim/optimizer.ts';
+import { ValueError, describeValue, expectObject } from '../errors.ts';
+import { Module, type StateDict } from '../nn/module.ts';
+import { Optimizer, type OptimizerState, type ParameterState } from '../optim/optimizer.ts';
 import { Generator, type GeneratorState } from '../random.ts';
 import { Tensor } from '../tensor.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
@@ -65,21 +65,60 @@ export interface CheckpointContents {
 const BASE_FIELDS = ['format', 'version', 'streams', 'optimizers'];
 const OWN_FILES = ['meta.json', 'model.safetensors', 'optimizers.safetensors'];
 
-function checkName(kind: string, name: string): void {
+function checkName(op: string, kind: string, name: string): void {
   if (name === '' || name.includes('.') || name === '__proto__' || name === 'constructor' || name === 'prototype') {
-    throw new ValueError(`encodeCheckpoint: ${kind} name '${name}' must be non-empty, contain no '.', and not be __proto__/constructor/prototype`);
+    throw new ValueError(`${op}: ${kind} name '${name}' must be non-empty, contain no '.', and not be __proto__/constructor/prototype`);
   }
+}
+
+/**
+ * Throws a ValueError naming `op` unless `table` is undefined (when optional) or an object whose
+ * every value is an instance of `type`: the arguments a plain-JS caller can get wrong.
+ */
+function checkTable(op: string, what: string, table: unknown, type: abstract new (...args: never[]) => unknown, optional: boolean): void {
+  if (table === undefined && optional) return;
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    throw new ValueError(`${op}: ${what} must be an object of ${type.name}s by name, got ${describeValue(table)}`);
+  }
+  for (const [name, value] of Object.entries(table)) {
+    if (!(value instanceof type)) {
+      throw new ValueError(`${op}: ${what}['${name}'] must be ${/^[AEIO]/.test(type.name) ? 'an' : 'a'} ${type.name}, got ${describeValue(value)}`);
+    }
+  }
+}
+
+/** Throws a ValueError naming `op` unless `files` is a table of files and `where` a string. */
+function checkFiles(op: string, files: unknown, where: unknown): asserts files is Readonly<CheckpointFiles> {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new ValueError(`${op}: files must be checkpoint files ({ 'meta.json': Uint8Array, … }), got ${describeValue(files)}`);
+  }
+  if (typeof where !== 'string') throw new ValueError(`${op}: where must be a string (it names the checkpoint in messages), got ${describeValue(where)}`);
+}
+
+function checkTargets(op: string, targets: unknown): asserts targets is CheckpointTargets {
+  expectObject(op, 'targets', targets);
+  const { modules, tensors, optimizers, streams } = targets as CheckpointTargets;
+  checkTable(op, 'targets.modules', modules, Module, true);
+  checkTable(op, 'targets.tensors', tensors, Tensor, true);
+  checkTable(op, 'targets.optimizers', optimizers, Optimizer, true);
+  checkTable(op, 'targets.streams', streams, Generator, true);
 }
 
 /** The tensors of model.safetensors: `<module>.<key>` for every module, and the free tensors by name. */
 export function modelTensors(modules: Readonly<Record<string, Module>>, tensors: Readonly<Record<string, Tensor>> = {}): Record<string, Tensor> {
+  checkTable('modelTensors', 'modules', modules, Module, false);
+  checkTable('modelTensors', 'tensors', tensors, Tensor, false);
+  return collectModelTensors('modelTensors', modules, tensors);
+}
+
+function collectModelTensors(op: string, modules: Readonly<Record<string, Module>>, tensors: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [name, module] of Object.entries(modules)) {
-    checkName('module', name);
+    checkName(op, 'module', name);
     for (const [key, t] of Object.entries(module.stateDict())) out[`${name}.${key}`] = t;
   }
   for (const [name, t] of Object.entries(tensors)) {
-    checkName('tensor', name);
+    checkName(op, 'tensor', name);
     out[name] = new Tensor(t.data.slice(), t.shape);
   }
   return out;
@@ -87,10 +126,15 @@ export function modelTensors(modules: Readonly<Record<string, Module>>, tensors:
 
 /** Optimizer metadata and moment tensors, one serialization for every optimizer. */
 export function encodeOptimizers(optimizers: Readonly<Record<string, Optimizer>>): { meta: Record<string, SavedOptimizer>; tensors: Record<string, Tensor> } {
+  checkTable('encodeOptimizers', 'optimizers', optimizers, Optimizer, false);
+  return collectOptimizers('encodeOptimizers', optimizers);
+}
+
+function collectOptimizers(op: string, optimizers: Readonly<Record<string, Optimizer>>): { meta: Record<string, SavedOptimizer>; tensors: Record<string, Tensor> } {
   const meta: Record<string, SavedOptimizer> = {};
   const tensors: Record<string, Tensor> = {};
   for (const [name, optimizer] of Object.entries(optimizers)) {
-    checkName('optimizer', name);
+    checkName(op, 'optimizer', name);
     const state = optimizer.stateDict();
     meta[name] = { kind: state.kind, hyper: state.hyper, steps: state.parameters.map((p) => p?.step ?? null) };
     state.parameters.forEach((p, i) => {
@@ -105,14 +149,25 @@ export function encodeOptimizers(optimizers: Readonly<Record<string, Optimizer>>
  * @example writeDirectoryAtomic('runs/x/checkpoint', encodeCheckpoint({ modules: { actor }, optimizers: { actor: opt }, meta: { step } }))
  */
 export function encodeCheckpoint(contents: CheckpointContents): CheckpointFiles {
+  const op = 'encodeCheckpoint';
+  expectObject(op, 'contents', contents);
+  checkTable(op, 'contents.modules', contents.modules, Module, true);
+  checkTable(op, 'contents.tensors', contents.tensors, Tensor, true);
+  checkTable(op, 'contents.optimizers', contents.optimizers, Optimizer, true);
+  checkTable(op, 'contents.streams', contents.streams, Generator, true);
+  checkTable(op, 'contents.files', contents.files, Uint8Array, true);
+  for (const field of ['meta', 'modelMetadata'] as const) {
+    const value: unknown = contents[field];
+    if (value !== undefined && !isObject(value)) throw new ValueError(`${op}: contents.${field} must be an object, got ${describeValue(value)}`);
+  }
   const meta = contents.meta ?? {};
   for (const key of Object.keys(meta)) {
     if (BASE_FIELDS.includes(key)) throw new ValueError(`encodeCheckpoint: meta field '${key}' is reserved`);
   }
-  const optimizers = encodeOptimizers(contents.optimizers ?? {});
+  const optimizers = collectOptimizers(op, contents.optimizers ?? {});
   const streams: Record<string, GeneratorState> = {};
   for (const [name, generator] of Object.entries(contents.streams ?? {})) {
-    checkName('stream', name);
+    checkName(op, 'stream', name);
     streams[name] = generator.getState();
   }
   const full = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...meta, streams, optimizers: optimizers.meta };
@@ -124,7 +179,7 @@ export function encodeCheckpoint(contents: CheckpointContents): CheckpointFiles 
     files[name] = bytes;
   }
   files['meta.json'] = new TextEncoder().encode(JSON.stringify(full, null, 1) + '\n');
-  files['model.safetensors'] = encodeSafetensors(modelTensors(contents.modules ?? {}, contents.tensors ?? {}), { ...contents.modelMetadata });
+  files['model.safetensors'] = encodeSafetensors(collectModelTensors(op, contents.modules ?? {}, contents.tensors ?? {}), { ...contents.modelMetadata });
   files['optimizers.safetensors'] = encodeSafetensors(optimizers.tensors);
   return files;
 }
@@ -133,16 +188,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function file(files: Readonly<CheckpointFiles>, name: string, where: string): Uint8Array {
+function file(op: string, files: Readonly<CheckpointFiles>, name: string, where: string): Uint8Array {
   if (!Object.hasOwn(files, name)) throw new CheckpointError(`${where}: checkpoint has no ${name}`);
-  return files[name];
+  const bytes: unknown = files[name];
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`${op}: files['${name}'] must be a Uint8Array, got ${describeValue(bytes)}`);
+  return bytes;
 }
 
 /** meta.json, parsed and checked for the format, the version and the shape of the base fields. */
 export function readCheckpointMeta<M extends object = Record<string, unknown>>(files: Readonly<CheckpointFiles>, where = 'checkpoint'): CheckpointMetaBase & M {
+  checkFiles('readCheckpointMeta', files, where);
+  return readMeta<M>('readCheckpointMeta', files, where);
+}
+
+function readMeta<M extends object>(op: string, files: Readonly<CheckpointFiles>, where: string): CheckpointMetaBase & M {
+  const bytes = file(op, files, 'meta.json', where);
   let meta: unknown;
   try {
-    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file(files, 'meta.json', where)));
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${where}: meta.json is not valid JSON (${(error as Error).message})`);
@@ -163,9 +226,16 @@ export function readCheckpointMeta<M extends object = Record<string, unknown>>(f
 
 /** Decodes one safetensors file of the checkpoint into a null-prototype table. */
 export function readCheckpointTensors(files: Readonly<CheckpointFiles>, name: string, where = 'checkpoint'): Record<string, Tensor> {
+  checkFiles('readCheckpointTensors', files, where);
+  if (typeof name !== 'string') throw new ValueError(`readCheckpointTensors: name must be a file name, got ${describeValue(name)}`);
+  return readTensors('readCheckpointTensors', files, name, where);
+}
+
+function readTensors(op: string, files: Readonly<CheckpointFiles>, name: string, where: string): Record<string, Tensor> {
+  const bytes = file(op, files, name, where);
   let tensors: Record<string, Tensor>;
   try {
-    tensors = decodeSafetensors(file(files, name, where)).tensors;
+    tensors = decodeSafetensors(bytes).tensors;
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${where}: ${name}: ${(error as Error).message}`);
@@ -195,10 +265,16 @@ export interface PreparedRestore<M> {
 export function prepareRestore<M extends object = Record<string, unknown>>(
   files: Readonly<CheckpointFiles>, targets: CheckpointTargets, where = 'checkpoint',
 ): PreparedRestore<M> {
-  const meta = readCheckpointMeta<M>(files, where);
+  checkFiles('prepareRestore', files, where);
+  checkTargets('prepareRestore', targets);
+  return prepare<M>('prepareRestore', files, targets, where);
+}
+
+function prepare<M extends object>(op: string, files: Readonly<CheckpointFiles>, targets: CheckpointTargets, where: string): PreparedRestore<M> {
+  const meta = readMeta<M>(op, files, where);
   const modules = targets.modules ?? {};
   const freeTensors = targets.tensors ?? {};
-  const model = readCheckpointTensors(files, 'model.safetensors', where);
+  const model = readTensors(op, files, 'model.safetensors', where);
   for (const [name, t] of Object.entries(model)) {
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new CheckpointError(`${where}: model.safetensors '${name}' holds ${t.data[bad]} at flat index ${bad}; refusing non-finite weights`);
@@ -229,7 +305,7 @@ export function prepareRestore<M extends object = Record<string, unknown>>(
   const optimizerStates: [Optimizer, OptimizerState][] = [];
   const optimizerTargets = Object.entries(targets.optimizers ?? {});
   if (optimizerTargets.length > 0) {
-    const moments = readCheckpointTensors(files, 'optimizers.safetensors', where);
+    const moments = readTensors(op, files, 'optimizers.safetensors', where);
     const claimed = new Set<string>();
     for (const [name, optimizer] of optimizerTargets) {
       const saved = Object.hasOwn(meta.optimizers, name) ? meta.optimizers[name] : undefined;
@@ -288,7 +364,9 @@ export function prepareRestore<M extends object = Record<string, unknown>>(
 export function restoreCheckpoint<M extends object = Record<string, unknown>>(
   files: Readonly<CheckpointFiles>, targets: CheckpointTargets, where = 'checkpoint',
 ): CheckpointMetaBase & M {
-  const prepared = prepareRestore<M>(files, targets, where);
+  checkFiles('restoreCheckpoint', files, where);
+  checkTargets('restoreCheckpoint', targets);
+  const prepared = prepare<M>('restoreCheckpoint', files, targets, where);
   prepared.apply();
   return prepared.meta;
 }

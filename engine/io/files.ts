@@ -13,13 +13,19 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ValueError, describeValue, expectObject } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.ts';
+import { checkEncodeArguments, decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.ts';
 
 /** File name → contents; strings are written as UTF-8. */
 export type DirectoryFiles = Readonly<Record<string, string | Uint8Array>>;
 
 const utf8 = new TextEncoder();
+
+/** Throws a ValueError naming `op` unless `file` is a non-empty path string (`${undefined}.tmp` would be a file name). */
+function checkPath(op: string, what: string, file: unknown): asserts file is string {
+  if (typeof file !== 'string' || file === '') throw new ValueError(`${op}: ${what} must be a non-empty path string, got ${describeValue(file)}`);
+}
 
 function bytesOf(contents: string | Uint8Array): Uint8Array {
   return typeof contents === 'string' ? utf8.encode(contents) : contents;
@@ -56,6 +62,10 @@ function syncDirectory(dir: string): void {
  * then renamed over `file`. On any failure the temporary file is removed and `file` is untouched.
  */
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
+  checkPath('writeFileAtomic', 'file', file);
+  if (typeof contents !== 'string' && !(contents instanceof Uint8Array)) {
+    throw new ValueError(`writeFileAtomic: contents must be a string or a Uint8Array, got ${describeValue(contents)}`);
+  }
   const temporary = `${file}.${randomUUID()}.tmp`;
   let fd: number | null = null;
   try {
@@ -75,11 +85,14 @@ export function writeFileAtomic(file: string, contents: string | Uint8Array): vo
 
 /** Saves tensors (and string metadata) as a safetensors file, atomically. */
 export function saveSafetensors(file: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  checkPath('saveSafetensors', 'file', file);
+  checkEncodeArguments('saveSafetensors', tensors, metadata);
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
 }
 
 /** Reads a safetensors file (see `decodeSafetensors` for the checks). */
 export function loadSafetensors(file: string): SafetensorsContents {
+  checkPath('loadSafetensors', 'file', file);
   return decodeSafetensors(fs.readFileSync(file));
 }
 
@@ -99,12 +112,14 @@ function writeSynced(file: string, contents: string | Uint8Array): void {
  * @example writeDirectoryAtomic('runs/sac/checkpoint', encodeCheckpoint({ modules: { actor }, meta: { step } }))
  */
 export function writeDirectoryAtomic(dir: string, files: DirectoryFiles): void {
+  checkPath('writeDirectoryAtomic', 'dir', dir);
+  expectObject('writeDirectoryAtomic', 'files', files);
   for (const [name, contents] of Object.entries(files)) {
     if (name === '' || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
       throw new RangeError(`writeDirectoryAtomic: bad file name '${name}' (a plain name: no '/', '\\' or leading '.')`);
     }
     if (typeof contents !== 'string' && !(contents instanceof Uint8Array)) {
-      throw new TypeError(`writeDirectoryAtomic: contents of '${name}' must be a string or a Uint8Array, got ${typeof contents}`);
+      throw new TypeError(`writeDirectoryAtomic: contents of '${name}' must be a string or a Uint8Array, got ${describeValue(contents)}`);
     }
   }
   const target = path.resolve(dir);
@@ -138,6 +153,8 @@ export function writeDirectoryAtomic(dir: string, files: DirectoryFiles): void {
  * @example const dir = resolveDirectory('runs/sac/checkpoint', 'meta.json') ?? fail('no checkpoint')
  */
 export function resolveDirectory(dir: string, marker: string): string | null {
+  checkPath('resolveDirectory', 'dir', dir);
+  checkPath('resolveDirectory', 'marker', marker);
   const target = path.resolve(dir);
   const complete = (d: string): boolean => fs.existsSync(path.join(d, marker));
   if (complete(target)) return target;
@@ -150,6 +167,7 @@ export function resolveDirectory(dir: string, marker: string): string | null {
  * `writeDirectoryAtomic`; pass it `resolveDirectory`'s answer to read the latest complete copy.
  */
 export function readDirectoryFiles(dir: string): Record<string, Uint8Array> {
+  checkPath('readDirectoryFiles', 'dir', dir);
   const files: Record<string, Uint8Array> = {};
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.isFile()) files[entry.name] = fs.readFileSync(path.join(dir, entry.name));

@@ -13,7 +13,7 @@
  * Bytes in, bytes out: this module runs anywhere. Files are read and written (atomically) by the
  * Node-only engine/io/files.ts (`saveSafetensors`, `loadSafetensors`).
  */
-import { formatShape } from '../errors.ts';
+import { ValueError, describeValue, expectObject, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { DType, FloatArray } from '../kernels/types.ts';
 import { Tensor } from '../tensor.ts';
@@ -65,10 +65,11 @@ function bytesOf(data: FloatArray): Uint8Array {
  * @example const bytes = encodeSafetensors(actor.stateDict(), { step: '1000' }); // or saveSafetensors (engine/io/files.ts)
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  checkEncodeArguments('encodeSafetensors', tensors, metadata);
   const parts: string[] = [];
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new SafetensorsError(`encodeSafetensors: metadata '${key}' must be a string, got ${typeof value}`);
+      if (typeof value !== 'string') throw new SafetensorsError(`encodeSafetensors: metadata '${key}' must be a string, got ${describeValue(value)}`);
     }
     parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   }
@@ -105,6 +106,15 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     at += t.data.byteLength;
   }
   return out;
+}
+
+/**
+ * Throws a ValueError naming `op` unless `tensors` is an object (its entries are checked while
+ * encoding) and `metadata` an object or undefined. Exported for `saveSafetensors`.
+ */
+export function checkEncodeArguments(op: string, tensors: unknown, metadata: unknown): void {
+  expectObject(op, 'tensors', tensors);
+  if (metadata !== undefined) expectObject(op, 'metadata', metadata);
 }
 
 interface EntryInfo {
@@ -250,6 +260,7 @@ function decodeData(entry: EntryInfo, bytes: Uint8Array, base: number): Tensor {
  * (truncation, header length, JSON, dtype, shape, offsets) before allocating any tensor.
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`decodeSafetensors: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 8) throw new SafetensorsError(`safetensors: ${bytes.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;

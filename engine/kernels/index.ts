@@ -7,6 +7,7 @@
  * `VARL_KERNELS=js|wasm` chooses explicitly. The wasm set splits large calls across worker threads
  * (`VARL_THREADS`, `setKernelThreads`); the JS set always runs on the calling thread.
  */
+import { ValueError, describeValue, expectObject, showValue } from '../errors.ts';
 import { THREADS_RANGE, readKernelEnvironment } from './environment.ts';
 import { jsKernels } from './js.ts';
 import type { Kernels } from './types.ts';
@@ -19,6 +20,8 @@ let active: Kernels = jsKernels;
 
 /** Makes a kernel set selectable by name (`VARL_KERNELS=<name>` or `useKernels(name)`). */
 export function registerKernels(set: Kernels): void {
+  expectObject('registerKernels', 'set', set);
+  if (typeof set.name !== 'string') throw new ValueError(`registerKernels: set.name must be a string, got ${describeValue(set.name)}`);
   available.set(set.name, set);
 }
 
@@ -30,7 +33,7 @@ export function kernels(): Kernels {
 /** Selects a registered kernel set by name; throws naming the known sets when `name` is unknown. */
 export function useKernels(name: string): void {
   const set = available.get(name);
-  if (!set) throw new Error(`useKernels: unknown kernel set '${name}' (known: ${[...available.keys()].join(', ')})`);
+  if (!set) throw new ValueError(`useKernels: unknown kernel set ${showValue(name)} (known: ${[...available.keys()].join(', ')})`);
   active = set;
 }
 
@@ -71,7 +74,7 @@ export function kernelThreads(): number {
 export function setKernelThreads(threads: number): void {
   const { min, max } = THREADS_RANGE;
   if (!(Number.isInteger(threads) && threads >= min && threads <= max)) {
-    throw new RangeError(`setKernelThreads: threads ${threads} (expected an integer ${min}–${max})`);
+    throw new RangeError(`setKernelThreads: threads ${showValue(threads)} (expected an integer ${min}–${max})`);
   }
   const sets = threadedSets();
   if (sets.length === 0 && threads !== 1) {

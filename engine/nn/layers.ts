@@ -3,11 +3,12 @@
  * and layouts are PyTorch's (`weight` [out, in], `bias` [out]; an MLP is named like the equivalent
  * `nn.Sequential`, activations included in the numbering), so state dicts transfer both ways.
  */
-import { ValueError } from '../errors.ts';
+import { ValueError, describeValue, expectArray, expectFunction, expectObject } from '../errors.ts';
+import { expectBoolean, expectDType } from '../arguments.ts';
 import type { DType } from '../kernels/types.ts';
 import { add, elu, linear, mean, mul, relu, sigmoid, softplus, sqrt, square, sub, div, tanh } from '../ops/index.ts';
-import { Generator, toGenerator } from '../random.ts';
-import { Tensor, ones, zeros } from '../tensor.ts';
+import { Generator, expectGenerator, toGenerator } from '../random.ts';
+import { Tensor, expectTensor, ones, zeros } from '../tensor.ts';
 import { uniform_ } from './init.ts';
 import { Module, type UnaryModule } from './module.ts';
 
@@ -27,7 +28,7 @@ export const MAX_LINEAR_WEIGHTS = 2 ** 28;
 function requireGenerator(owner: string, generator: unknown): Generator {
   if (typeof generator === 'number' || generator instanceof Generator) return toGenerator(generator);
   throw new ValueError(
-    `${owner}: options.generator must be a seed (a safe integer) or a Generator, got ${generator === null ? 'null' : typeof generator}`
+    `${owner}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValue(generator)}`
     + ' (there is no default: initial parameters are always drawn from an explicit stream)',
   );
 }
@@ -40,6 +41,15 @@ function requireWidth(owner: string, what: string, n: unknown, minimum: 0 | 1): 
   return n;
 }
 
+/** Optional options of a layer, checked where a wrong type would otherwise be taken silently ('false' is truthy). */
+function checkOptionalBoolean(owner: string, what: string, x: unknown): void {
+  if (x !== undefined) expectBoolean(owner, what, x);
+}
+
+function checkOptionalDType(owner: string, what: string, x: unknown): void {
+  if (x !== undefined) expectDType(owner, what, x);
+}
+
 /** A parameter initialiser for one Linear layer, given the stream to draw from. */
 export type LinearInit = (layer: Linear, generator: Generator) => void;
 
@@ -48,6 +58,8 @@ export type LinearInit = (layer: Linear, generator: Generator) => void;
  * and U(−1/√in, 1/√in) on the bias, drawn in that order.
  */
 export const defaultLinearInit: LinearInit = (layer, generator) => {
+  if (!(layer instanceof Linear)) throw new ValueError(`defaultLinearInit: layer must be a Linear, got ${describeValue(layer)}`);
+  expectGenerator('defaultLinearInit', 'generator', generator);
   const bound = layer.inFeatures > 0 ? 1 / Math.sqrt(layer.inFeatures) : 0;
   uniform_(layer.weight, -bound, bound, { generator });
   if (layer.bias) uniform_(layer.bias, -bound, bound, { generator });
@@ -75,8 +87,11 @@ export class Linear extends Module implements UnaryModule {
     if (inFeatures * outFeatures > MAX_LINEAR_WEIGHTS) {
       throw new ValueError(`Linear: weight [${outFeatures}, ${inFeatures}] has ${inFeatures * outFeatures} elements, more than MAX_LINEAR_WEIGHTS = ${MAX_LINEAR_WEIGHTS}`);
     }
-    if (typeof options !== 'object' || options === null) throw new ValueError(`Linear: options must be an object with a generator, got ${options === null ? 'null' : typeof options}`);
+    if (typeof options !== 'object' || options === null) throw new ValueError(`Linear: options must be an object with a generator, got ${describeValue(options)}`);
     const generator = requireGenerator('Linear', options.generator);
+    checkOptionalBoolean('Linear', 'options.bias', options.bias);
+    checkOptionalDType('Linear', 'options.dtype', options.dtype);
+    if (options.init !== undefined) expectFunction('Linear', 'options.init', options.init);
     const dtype = options.dtype ?? 'float32';
     this.registerParameter('weight', zeros([outFeatures, inFeatures], { dtype }));
     if (options.bias ?? true) this.registerParameter('bias', zeros([outFeatures], { dtype }));
@@ -113,7 +128,14 @@ export class LayerNorm extends Module implements UnaryModule {
 
   constructor(readonly normalizedSize: number, options: LayerNormOptions = {}) {
     super();
+    requireWidth('LayerNorm', 'normalizedSize', normalizedSize, 0);
+    expectObject('LayerNorm', 'options', options);
+    checkOptionalDType('LayerNorm', 'options.dtype', options.dtype);
+    checkOptionalBoolean('LayerNorm', 'options.elementwiseAffine', options.elementwiseAffine);
     this.eps = options.eps ?? 1e-5;
+    if (typeof this.eps !== 'number' || !(this.eps >= 0 && this.eps < Infinity)) {
+      throw new ValueError(`LayerNorm: options.eps must be a finite number ≥ 0, got ${typeof this.eps === 'number' ? this.eps : describeValue(this.eps)}`);
+    }
     const dtype = options.dtype ?? 'float32';
     if (options.elementwiseAffine ?? true) {
       this.registerParameter('weight', ones([normalizedSize], { dtype }));
@@ -122,6 +144,7 @@ export class LayerNorm extends Module implements UnaryModule {
   }
 
   forward(x: Tensor): Tensor {
+    expectTensor('LayerNorm.forward', 'x', x);
     if (x.shape[x.rank - 1] !== this.normalizedSize) {
       throw new ValueError(`LayerNorm: last axis of input [${x.shape.join(', ')}] is not ${this.normalizedSize}`);
     }
@@ -144,19 +167,22 @@ const activationFunctions: { readonly [K in ActivationName]: (x: Tensor) => Tens
   identity: (x) => x,
 };
 
+/** Throws a ValueError unless `x` names an activation (an own key: not 'toString') or is a function. */
+function checkActivation(owner: string, what: string, x: unknown): void {
+  if (typeof x !== 'function' && !(typeof x === 'string' && Object.hasOwn(activationFunctions, x))) {
+    const names = Object.keys(activationFunctions).map((name) => `'${name}'`).join(', ');
+    throw new ValueError(`${owner}: ${what} must be one of ${names} or a function, got ${describeValue(x)}`);
+  }
+}
+
 /** A parameterless elementwise nonlinearity as a module (so it takes a slot in Sequential's numbering). */
 export class Activation extends Module implements UnaryModule {
   private readonly fn: (x: Tensor) => Tensor;
 
   constructor(readonly activation: ActivationName | ((x: Tensor) => Tensor)) {
     super();
-    if (typeof activation === 'function') {
-      this.fn = activation;
-    } else {
-      const fn = activationFunctions[activation];
-      if (!fn) throw new ValueError(`Activation: unknown activation '${String(activation)}'`);
-      this.fn = fn;
-    }
+    checkActivation('Activation', 'activation', activation);
+    this.fn = typeof activation === 'function' ? activation : activationFunctions[activation];
   }
 
   forward(x: Tensor): Tensor {
@@ -170,6 +196,12 @@ export class Sequential extends Module implements UnaryModule {
 
   constructor(layers: readonly UnaryModule[]) {
     super();
+    expectArray('Sequential', 'layers', layers);
+    layers.forEach((layer: unknown, i) => {
+      if (!(layer instanceof Module) || typeof (layer as { forward?: unknown }).forward !== 'function') {
+        throw new ValueError(`Sequential: layers[${i}] must be a Module with forward(x), got ${describeValue(layer)}`);
+      }
+    });
     layers.forEach((layer, i) => this.registerModule(String(i), layer));
     this.layers = [...layers];
   }
@@ -223,14 +255,20 @@ export class MLP extends Sequential {
   readonly outputSize: number;
 
   constructor(options: MLPOptions) {
-    if (typeof options !== 'object' || options === null) throw new ValueError(`MLP: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    expectObject('MLP', 'options', options);
     requireWidth('MLP', 'inputSize', options.inputSize, 1);
     requireWidth('MLP', 'outputSize', options.outputSize, 1);
     if (!Array.isArray(options.hiddenSizes)) {
-      throw new ValueError(`MLP: hiddenSizes must be an array of layer widths (may be empty), got ${typeof options.hiddenSizes}`);
+      throw new ValueError(`MLP: hiddenSizes must be an array of layer widths (may be empty), got ${describeValue(options.hiddenSizes)}`);
     }
     options.hiddenSizes.forEach((size, i) => requireWidth('MLP', `hiddenSizes[${i}]`, size, 1));
     const generator = requireGenerator('MLP', options.generator);
+    if (options.activation !== undefined) checkActivation('MLP', 'options.activation', options.activation);
+    if (options.outputActivation !== undefined) checkActivation('MLP', 'options.outputActivation', options.outputActivation);
+    checkOptionalBoolean('MLP', 'options.layerNorm', options.layerNorm);
+    checkOptionalDType('MLP', 'options.dtype', options.dtype);
+    if (options.hiddenInit !== undefined) expectFunction('MLP', 'options.hiddenInit', options.hiddenInit);
+    if (options.outputInit !== undefined) expectFunction('MLP', 'options.outputInit', options.outputInit);
     const dtype = options.dtype ?? 'float32';
     const hiddenInit = options.hiddenInit ?? defaultLinearInit;
     const activation = options.activation ?? 'relu';

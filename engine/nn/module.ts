@@ -8,11 +8,11 @@
  * (`this.getParameter(name)`), which is what lets `functionalCall` substitute other tensors and
  * differentiate with respect to them inside `grad`, `hvp` or `vjp`.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, expectFunction, expectObject, formatShape } from '../errors.ts';
 import { noGrad } from '../autograd/graph.ts';
 import { kernels } from '../kernels/index.ts';
 import { sameShape } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, expectTensor } from '../tensor.ts';
 
 /** A detached copy in storage from the active kernel set. */
 export function cloneTensor(t: Tensor): Tensor {
@@ -36,9 +36,21 @@ interface PendingCopy {
 }
 
 function assertName(kind: string, name: string): void {
+  if (typeof name !== 'string') throw new ValueError(`Module: ${kind} name must be a string, got ${describeValue(name)}`);
   if (name === '' || name.includes('.')) {
     throw new ValueError(`Module: ${kind} name '${name}' must be non-empty and contain no '.'`);
   }
+}
+
+/** Throws a ValueError naming `op` and the argument (`what`) unless `x` is a Module (see errors.ts's expect…). */
+export function expectModule(op: string, what: string, x: unknown): asserts x is Module {
+  if (!(x instanceof Module)) throw new ValueError(`${op}: ${what} must be a Module, got ${describeValue(x)}`);
+}
+
+/** The checks of `loadStateDict`'s and `checkStateDict`'s arguments, which plain-JS callers can get wrong. */
+function checkStateArguments(op: string, state: unknown, options: unknown): void {
+  expectObject(op, 'state', state);
+  expectObject(op, 'options', options);
 }
 
 export abstract class Module {
@@ -50,6 +62,7 @@ export abstract class Module {
   protected registerParameter(name: string, value: Tensor): Tensor {
     assertName('parameter', name);
     this.assertFree(name);
+    expectTensor('Module.registerParameter', `parameter '${name}'`, value);
     if (!value.isLeaf) throw new ValueError(`Module: parameter '${name}' must be a leaf tensor (use detach())`);
     value.requiresGrad_(true);
     this.parameterSlots.set(name, value);
@@ -60,6 +73,7 @@ export abstract class Module {
   protected registerBuffer(name: string, value: Tensor): Tensor {
     assertName('buffer', name);
     this.assertFree(name);
+    expectTensor('Module.registerBuffer', `buffer '${name}'`, value);
     this.bufferSlots.set(name, value);
     return value;
   }
@@ -68,6 +82,7 @@ export abstract class Module {
   protected registerModule<M extends Module>(name: string, module: M): M {
     assertName('module', name);
     this.assertFree(name);
+    expectModule('Module.registerModule', `module '${name}'`, module);
     this.childModules.set(name, module);
     return module;
   }
@@ -144,6 +159,7 @@ export abstract class Module {
    * everything it will write before it writes anything.
    */
   checkStateDict(state: StateDict, options: LoadStateDictOptions = {}): void {
+    checkStateArguments(`${this.constructor.name}.checkStateDict`, state, options);
     this.planLoad(state, options);
   }
 
@@ -180,6 +196,7 @@ export abstract class Module {
    * and shapes are checked first, so on error nothing has changed.
    */
   loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): void {
+    checkStateArguments(`${this.constructor.name}.loadStateDict`, state, options);
     const plan = this.planLoad(state, options);
     noGrad(() => {
       for (const { target, source } of plan) {
@@ -233,11 +250,15 @@ export interface UnaryModule extends Module {
  * const [, pullback] = vjp(loss, ...net.parameters());
  */
 export function functionalCall<T>(module: Module, parameters: StateDict, fn: () => T): T {
+  expectModule('functionalCall', 'module', module);
+  expectObject('functionalCall', 'parameters', parameters);
+  expectFunction('functionalCall', 'fn', fn);
   const own = new Map(module.namedParameters());
   const replacements = new Map<string, Tensor>();
   for (const [name, t] of Object.entries(parameters)) {
     const current = own.get(name);
     if (!current) throw new ValueError(`functionalCall: ${module.constructor.name} has no parameter '${name}'`);
+    if (!(t instanceof Tensor)) expectTensor('functionalCall', `parameters['${name}']`, t);
     if (!sameShape(current.shape, t.shape)) {
       throw new ShapeError(`functionalCall: '${name}' has shape ${formatShape(t.shape)}, the module's is ${formatShape(current.shape)}`);
     }
@@ -253,6 +274,8 @@ export function functionalCall<T>(module: Module, parameters: StateDict, fn: () 
 
 /** Pairs the parameters (and buffers) of two modules of one architecture, checking names and shapes. */
 function pairEntries(op: string, target: Module, source: Module): [Tensor, Tensor][] {
+  expectModule(op, 'target', target);
+  expectModule(op, 'source', source);
   const t = [...target.namedParameters(), ...target.namedBuffers()];
   const s = [...source.namedParameters(), ...source.namedBuffers()];
   if (t.length !== s.length) {
@@ -286,8 +309,10 @@ export function copyParameters(target: Module, source: Module): void {
  * @example polyakUpdate(criticTarget, critic, 0.005)
  */
 export function polyakUpdate(target: Module, source: Module, tau: number): void {
-  if (!(tau >= 0 && tau <= 1)) throw new ValueError(`polyakUpdate: tau must be in [0, 1], got ${tau}`);
   const pairs = pairEntries('polyakUpdate', target, source);
+  if (typeof tau !== 'number' || !(tau >= 0 && tau <= 1)) {
+    throw new ValueError(`polyakUpdate: tau must be a number in [0, 1], got ${typeof tau === 'number' ? tau : describeValue(tau)}`);
+  }
   noGrad(() => {
     for (const [a, b] of pairs) {
       const from = b.data;

@@ -8,21 +8,21 @@
  * const sample = add(μ, mul(σ, randn([n])));                     // a θ ~ q(θ)
  * functionalCall(policy, vectorToStateDict(sample, policy), () => policy.forward(obs));
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, formatShape } from '../errors.ts';
 import { concat, reshape, slice } from '../ops/index.ts';
 import { Tensor } from '../tensor.ts';
 import { Module, type StateDict } from './module.ts';
 
 function checkParameters(op: string, params: readonly Tensor[]): void {
-  if (!Array.isArray(params)) throw new ValueError(`${op}: expected an array of tensors, got ${typeof params}`);
+  if (!Array.isArray(params)) throw new ValueError(`${op}: expected an array of tensors, got ${describeValue(params)}`);
   params.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new ValueError(`${op}: entry ${i} is not a tensor`);
+    if (!(p instanceof Tensor)) throw new ValueError(`${op}: entry ${i} is not a tensor, got ${describeValue(p)}`);
   });
 }
 
 /** Throws unless `vector` is a rank-1 tensor of `size` values. */
 function checkVector(op: string, vector: Tensor, size: number, what: string): void {
-  if (!(vector instanceof Tensor)) throw new ValueError(`${op}: vector must be a Tensor, got ${vector === null ? 'null' : typeof vector}`);
+  if (!(vector instanceof Tensor)) throw new ValueError(`${op}: vector must be a Tensor, got ${describeValue(vector)}`);
   if (vector.rank !== 1 || vector.size !== size) {
     throw new ShapeError(`${op}: vector of shape ${formatShape(vector.shape)}; ${what} hold ${size} values, so it must have shape [${size}]`);
   }
@@ -30,7 +30,7 @@ function checkVector(op: string, vector: Tensor, size: number, what: string): vo
 
 /** The number of values in each shape, checked: arrays of non-negative integers. */
 function sizesOf(op: string, shapes: readonly (readonly number[])[]): number[] {
-  if (!Array.isArray(shapes)) throw new ValueError(`${op}: shapes must be an array of shapes, got ${typeof shapes}`);
+  if (!Array.isArray(shapes)) throw new ValueError(`${op}: shapes must be an array of shapes, got ${describeValue(shapes)}`);
   return shapes.map((shape, i) => {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new ShapeError(`${op}: shapes[${i}] is ${Array.isArray(shape) ? formatShape(shape) : typeof shape}, not a list of non-negative integers`);
@@ -73,7 +73,7 @@ export function vectorToTensors(vector: Tensor, shapes: readonly (readonly numbe
 
 /** A state dict of `module`'s parameters cut from `vector` (its `namedParameters` order), for `functionalCall`. */
 export function vectorToStateDict(vector: Tensor, module: Module): StateDict {
-  if (!(module instanceof Module)) throw new ValueError(`vectorToStateDict: module must be a Module, got ${module === null ? 'null' : typeof module}`);
+  if (!(module instanceof Module)) throw new ValueError(`vectorToStateDict: module must be a Module, got ${describeValue(module)}`);
   const named = module.namedParameters();
   const parts = vectorToTensors(vector, named.map(([, p]) => p.shape));
   return Object.fromEntries(named.map(([name], i) => [name, parts[i]]));

@@ -9,7 +9,8 @@ import { ValueError, describeValue } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { binaryKernelNames, unaryKernelNames, type BinaryKernel, type UnaryKernel } from '../kernels/types.ts';
 import { broadcastShapes, broadcastStrides } from '../shape.ts';
-import { Tensor, emptyTensor, full } from '../tensor.ts';
+import { Tensor, emptyTensor, expectTensor, full } from '../tensor.ts';
+import { expectNumber } from '../arguments.ts';
 import type { NonDifferentiableName, PrimitiveAttrs, PrimitiveRules, PrimitiveTable } from './primitives.ts';
 import { cast } from './shape.ts';
 
@@ -63,6 +64,7 @@ const unaryPrimitives = Object.fromEntries(
   unaryKernelNames.map((name) => [name, unaryPrimitive(name)]),
 ) as PrimitiveTable<UnaryKernel>;
 
+/** `x` is checked by apply ('tanh: its argument must be a Tensor, got undefined'). */
 function unaryOp(name: Exclude<UnaryKernel, 'elu'>, x: Tensor): Tensor {
   return apply(unaryPrimitives[name], [x], undefined);
 }
@@ -83,7 +85,11 @@ export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
 export const softplus = (x: Tensor): Tensor => unaryOp('softplus', x);
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
-export const elu = (x: Tensor, alpha = 1): Tensor => apply(unaryPrimitives.elu, [x], alpha);
+export function elu(x: Tensor, alpha = 1): Tensor {
+  expectTensor('elu', 'x', x);
+  expectNumber('elu', 'alpha', alpha);
+  return apply(unaryPrimitives.elu, [x], alpha);
+}
 
 /** −1, 0 or 1; not differentiable (no gradient flows through it). */
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
@@ -213,6 +219,7 @@ const wherePrimitive: PrimitiveRules<'where'> = {
 
 /** Elementwise `cond ≠ 0 ? a : b`, all three broadcast together; differentiable in a and b. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  expectTensor('where', 'cond', cond);
   const [x, y] = operands('where', a, b);
   const c = cond.dtype === x.dtype ? cond : cast(cond, x.dtype);
   return apply(wherePrimitive, [c, x, y], undefined);
@@ -234,6 +241,9 @@ const clampPrimitive: PrimitiveRules<'clamp'> = {
  * 0 outside.
  */
 export function clamp(x: Tensor, min: number, max: number): Tensor {
+  expectTensor('clamp', 'x', x);
+  expectNumber('clamp', 'min', min);
+  expectNumber('clamp', 'max', max);
   if (!(min <= max)) throw new ValueError(`clamp: min ${min} must not exceed max ${max}`);
   return apply(clampPrimitive, [x], { min, max });
 }

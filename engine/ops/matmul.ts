@@ -4,10 +4,11 @@
  * copy is ever made, and the kernels see exactly the three layouts training needs.
  */
 import { apply } from '../autograd/graph.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, expectObject, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.ts';
-import { Tensor, emptyTensor } from '../tensor.ts';
+import { Tensor, emptyTensor, expectTensor } from '../tensor.ts';
+import { expectBoolean } from '../arguments.ts';
 import type { PrimitiveRules, PrimitiveTable } from './primitives.ts';
 import { reluMask } from './elementwise.ts';
 import { sum } from './reduce.ts';
@@ -73,6 +74,11 @@ function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tens
  * @example matmul(x, w, { transB: true }) // x·wᵀ
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  expectTensor('matmul', 'the first argument', a);
+  expectTensor('matmul', 'the second argument', b);
+  expectObject('matmul', 'options', options);
+  if (options.transA !== undefined) expectBoolean('matmul', 'options.transA', options.transA);
+  if (options.transB !== undefined) expectBoolean('matmul', 'options.transB', options.transB);
   if (a.rank === 0 || b.rank === 0) {
     throw new ShapeError(`matmul: operands must have rank ≥ 1, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
@@ -128,6 +134,12 @@ export interface LinearOpOptions {
  * @example linear(x, w, b, { relu: true }) // relu(x·wᵀ + b), bit for bit
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor, options: LinearOpOptions = {}): Tensor {
+  expectTensor('linear', 'x', x);
+  expectTensor('linear', 'weight', weight);
+  // null is taken as no bias, as it always was
+  if (bias !== undefined && bias !== null) expectTensor('linear', 'bias', bias);
+  expectObject('linear', 'options', options);
+  if (options.relu !== undefined) expectBoolean('linear', 'options.relu', options.relu);
   const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
   const inputs = [cast(x, dtype), cast(weight, dtype), ...(bias ? [cast(bias, dtype)] : [])];
   return apply(linearPrimitive, inputs, { relu: options.relu === true });

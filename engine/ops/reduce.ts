@@ -3,11 +3,12 @@
  * (mean, var, std, logsumexp, softmax, logSoftmax).
  */
 import { apply, type Primitive, type Vjp } from '../autograd/graph.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, expectObject } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { ReduceKernel } from '../kernels/types.ts';
-import { normalizeAxes, sizeOf, type Shape } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.ts';
+import { Tensor, expectTensor } from '../tensor.ts';
+import { expectAxes, expectBoolean, expectInteger, expectNumber } from '../arguments.ts';
 import { hostCall } from '../trace/recorder.ts';
 import type { PrimitiveTable, ReduceAttrs } from './primitives.ts';
 import { add, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where } from './elementwise.ts';
@@ -77,8 +78,16 @@ export const reducePrimitives: PrimitiveTable<ReduceKernel> = {
   min: reduction('min', (g, [x], y, { axes }) => [extremeVjp(g, x, y, axes)]),
 };
 
+/** Checks a reduction's arguments and normalizes its axes, naming `op` (the function called). */
+function reductionAxes(op: string, x: Tensor, axes: Axes, keepdims: boolean): number[] {
+  expectTensor(op, 'x', x);
+  expectAxes(op, axes);
+  expectBoolean(op, 'keepdims', keepdims);
+  return normalizeAxes(op, axes, x.rank);
+}
+
 function reduceOp(name: ReduceKernel, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
-  const normalized = normalizeAxes(name, axes, x.rank);
+  const normalized = reductionAxes(name, x, axes, keepdims);
   if (name !== 'sum' && normalized.some((ax) => x.shape[ax] === 0)) {
     throw new ValueError(`${name}: cannot reduce over an empty axis of shape [${x.shape.join(', ')}]`);
   }
@@ -92,12 +101,13 @@ export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceO
 /** Minimum over `axes`; the gradient is shared equally among tied minima. */
 export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceOp('min', x, axes, keepdims);
 
-function countOf(x: Tensor, axes: Axes): number {
-  return sizeOf(normalizeAxes('mean', axes, x.rank).map((ax) => x.shape[ax]));
+function countOf(x: Tensor, axes: readonly number[]): number {
+  return sizeOf(axes.map((ax) => x.shape[ax]));
 }
 
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  return div(sum(x, axes, keepdims), countOf(x, axes));
+  const normalized = reductionAxes('mean', x, axes, keepdims);
+  return div(sum(x, normalized, keepdims), countOf(x, normalized));
 }
 
 export interface VarianceOptions {
@@ -106,29 +116,45 @@ export interface VarianceOptions {
   correction?: number;
 }
 
-export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+/** variance and std, with their arguments checked under the name of the function called. */
+function varianceOf(op: string, x: Tensor, axes: Axes, options: VarianceOptions): Tensor {
+  expectObject(op, 'options', options);
   const { keepdims = false, correction = 1 } = options;
-  const centered = sub(x, mean(x, axes, true));
-  return div(sum(square(centered), axes, keepdims), Math.max(countOf(x, axes) - correction, 0));
+  expectNumber(op, 'options.correction', correction);
+  expectBoolean(op, 'options.keepdims', keepdims);
+  const normalized = reductionAxes(op, x, axes, keepdims);
+  const centered = sub(x, mean(x, normalized, true));
+  return div(sum(square(centered), normalized, keepdims), Math.max(countOf(x, normalized) - correction, 0));
+}
+
+export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  return varianceOf('variance', x, axes, options);
 }
 
 export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
-  return sqrt(variance(x, axes, options));
+  return sqrt(varianceOf('std', x, axes, options));
 }
 
 /** log Σ exp(x) over `axes`, shifted by the (constant) maximum for stability. */
 export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  const normalized = normalizeAxes('logsumexp', axes, x.rank);
+  const normalized = reductionAxes('logsumexp', x, axes, keepdims);
   const peak = max(x, normalized, true).detach();
   const shift = where(isFinite(peak), peak, 0);
   const result = add(log(sum(exp(sub(x, shift)), normalized, true)), shift);
   return keepdims ? result : reshape(result, x.shape.filter((_, i) => !normalized.includes(i)));
 }
 
+/** The axis of softmax/logSoftmax, checked and normalized under the name of the function called. */
+function softmaxAxis(op: string, x: Tensor, axis: number): number {
+  expectTensor(op, 'x', x);
+  expectInteger(op, 'axis', axis);
+  return normalizeAxis(op, axis, x.rank);
+}
+
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return sub(x, logsumexp(x, axis, true));
+  return sub(x, logsumexp(x, softmaxAxis('logSoftmax', x, axis), true));
 }
 
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(x, axis));
+  return exp(logSoftmax(x, softmaxAxis('softmax', x, axis)));
 }

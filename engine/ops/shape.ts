@@ -4,17 +4,18 @@
  * so they compose to any order.
  */
 import { apply } from '../autograd/graph.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, expectArray, formatShape, showValue } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import type { DType } from '../kernels/types.ts';
 import {
   assertBroadcastable, assertValidShape, broadcastStrides, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf,
   type Shape,
 } from '../shape.ts';
-import { Tensor, emptyTensor } from '../tensor.ts';
+import { Tensor, emptyTensor, expectTensor, expectTensors } from '../tensor.ts';
 import { hostCall } from '../trace/recorder.ts';
 import type { GatherAttrs, PrimitiveRules, PrimitiveTable, SliceAttrs } from './primitives.ts';
 import { sum } from './reduce.ts';
+import { expectAxes, expectDType, expectInteger, expectIntegerOrList, expectIntegers } from '../arguments.ts';
 
 // ----- reshape -----
 
@@ -27,6 +28,8 @@ const reshapePrimitive: PrimitiveRules<'reshape'> = {
 
 /** Same values in a new shape; one entry may be −1 (inferred). Shares storage. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('reshape', 'x', x);
+  expectIntegers('reshape', 'shape', shape);
   const unknown = shape.filter((d) => d === -1).length;
   const known = sizeOf(shape.filter((d) => d !== -1));
   let target = [...shape];
@@ -47,12 +50,16 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis`. */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  expectTensor('unsqueeze', 'x', x);
+  expectInteger('unsqueeze', 'axis', axis);
   const ax = normalizeAxis('unsqueeze', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)]);
 }
 
 /** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  expectTensor('squeeze', 'x', x);
+  expectAxes('squeeze', axes);
   const drop = axes === undefined
     ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
     : normalizeAxes('squeeze', axes, x.rank);
@@ -86,6 +93,8 @@ const permutePrimitive: PrimitiveRules<'permute'> = {
 
 /** Reorders axes: result axis i is input axis perm[i]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  expectTensor('permute', 'x', x);
+  expectIntegers('permute', 'perm', perm);
   const axes = perm.map((p) => normalizeAxis('permute', p, x.rank));
   if (axes.length !== x.rank || new Set(axes).size !== x.rank) {
     throw new ShapeError(`permute: [${perm.join(', ')}] is not a permutation of the axes of ${formatShape(x.shape)}`);
@@ -96,6 +105,9 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 
 /** Swaps two axes (by default the last two). */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+  expectTensor('transpose', 'x', x);
+  expectInteger('transpose', 'axis0', axis0);
+  expectInteger('transpose', 'axis1', axis1);
   if (x.rank < 2) return x;
   const a = normalizeAxis('transpose', axis0, x.rank);
   const b = normalizeAxis('transpose', axis1, x.rank);
@@ -117,12 +129,17 @@ const broadcastPrimitive: PrimitiveRules<'broadcastTo'> = {
 
 /** Repeats size-1 (and missing leading) axes to `shape`, by NumPy rules. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('broadcastTo', 'x', x);
+  expectIntegers('broadcastTo', 'shape', shape);
   if (sameShape(x.shape, shape)) return x;
+  assertValidShape('broadcastTo', shape);
   return apply(broadcastPrimitive, [x], [...shape]);
 }
 
 /** Sums `x` down to `shape`, the inverse of broadcasting (x's shape must broadcast from `shape`). */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('sumTo', 'x', x);
+  expectIntegers('sumTo', 'shape', shape);
   if (sameShape(x.shape, shape)) return x;
   assertBroadcastable('sumTo', shape, x.shape);
   const lead = x.rank - shape.length;
@@ -174,6 +191,20 @@ function padSlice(g: Tensor, attrs: SliceAttrs): Tensor {
   return apply(padSlicePrimitive, [g], attrs);
 }
 
+/** A slice bound: an integer, ±Infinity (clamped like any bound), or null/undefined for the default. */
+function isBound(v: unknown): boolean {
+  return v === undefined || v === null || Number.isInteger(v) || v === Infinity || v === -Infinity;
+}
+
+/** starts, ends and steps of `slice`: arrays (ends and steps may be omitted) of bounds. */
+function expectBounds(what: string, xs: unknown, optional: boolean): void {
+  if (optional && (xs === undefined || xs === null)) return;
+  expectArray('slice', what, xs);
+  for (let i = 0; i < xs.length; i++) {
+    if (!isBound(xs[i])) throw new ValueError(`slice: ${what}[${i}] must be an integer, got ${showValue(xs[i])}`);
+  }
+}
+
 /**
  * The sub-tensor x[starts[0]:ends[0]:steps[0], …] for the leading axes given (the rest whole).
  * Negative indices count from the end; bounds are clamped as in Python; steps must be positive.
@@ -182,12 +213,16 @@ function padSlice(g: Tensor, attrs: SliceAttrs): Tensor {
 export function slice(
   x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[], steps?: readonly number[],
 ): Tensor {
+  expectTensor('slice', 'x', x);
+  expectBounds('starts', starts, false);
+  expectBounds('ends', ends, true);
+  if (steps !== undefined && steps !== null) expectArray('slice', 'steps', steps);
   if (starts.length > x.rank) throw new ShapeError(`slice: ${starts.length} starts for a tensor of rank ${x.rank}`);
   const s: number[] = [], st: number[] = [], shape: number[] = [];
   for (let axis = 0; axis < x.rank; axis++) {
     const dim = x.shape[axis];
     const step = steps?.[axis] ?? 1;
-    if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step ${step} on axis ${axis} must be a positive integer`);
+    if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step ${showValue(step)} on axis ${axis} must be a positive integer`);
     const norm = (v: number): number => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
     const start = norm(starts[axis] ?? 0);
     const end = norm(ends?.[axis] ?? dim);
@@ -201,6 +236,12 @@ export function slice(
 
 /** Entries start..end−1 along one axis. */
 export function sliceAxis(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  expectTensor('sliceAxis', 'x', x);
+  expectInteger('sliceAxis', 'axis', axis);
+  if (start === undefined || start === null || !isBound(start)) {
+    throw new ValueError(`sliceAxis: start must be an integer, got ${showValue(start)}`);
+  }
+  if (!isBound(end)) throw new ValueError(`sliceAxis: end must be an integer or undefined, got ${showValue(end)}`);
   const ax = normalizeAxis('sliceAxis', axis, x.rank);
   const starts = x.shape.map((_, i) => (i === ax ? start : 0));
   const ends = x.shape.map((d, i) => (i === ax ? end : d));
@@ -247,6 +288,8 @@ const concatPrimitive: PrimitiveRules<'concat'> = {
 
 /** Joins tensors along an existing axis; all other axes must match. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  expectTensors('concat', 'xs', xs);
+  expectInteger('concat', 'axis', axis);
   if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
   const ax = normalizeAxis('concat', axis, xs[0].rank);
   if (xs.length === 1) return xs[0];
@@ -256,6 +299,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  expectTensors('stack', 'xs', xs);
+  expectInteger('stack', 'axis', axis);
   if (xs.length === 0) throw new ValueError('stack: needs at least one tensor');
   for (const t of xs) {
     if (!sameShape(t.shape, xs[0].shape)) {
@@ -268,6 +313,9 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Splits along `axis` into `sections` equal parts or into parts of the given sizes. */
 export function split(x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
+  expectTensor('split', 'x', x);
+  expectIntegerOrList('split', 'sections', sections);
+  expectInteger('split', 'axis', axis);
   const ax = normalizeAxis('split', axis, x.rank);
   const dim = x.shape[ax];
   let sizes: number[];
@@ -348,6 +396,9 @@ const scatterAddPrimitive: PrimitiveRules<'scatterAdd'> = {
  * `index` has x's rank, integer values in range, and sizes no larger than x's off the axis.
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  expectTensor('gather', 'x', x);
+  expectInteger('gather', 'axis', axis);
+  expectTensor('gather', 'index', index);
   const ax = normalizeAxis('gather', axis, x.rank);
   if (index.rank !== x.rank || index.shape.some((d, i) => i !== ax && d > x.shape[i])) {
     throw new ShapeError(`gather: index of shape ${formatShape(index.shape)} does not fit input ${formatShape(x.shape)} on axis ${ax}`);
@@ -379,7 +430,9 @@ const castPrimitive: PrimitiveRules<'cast'> = {
 
 /** The values in another dtype (float64 → float32 rounds to nearest). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  expectTensor('cast', 'x', x);
   if (x.dtype === dtype) return x;
+  expectDType('cast', 'dtype', dtype);
   return apply(castPrimitive, [x], dtype);
 }
 

@@ -4,6 +4,7 @@
  * on the gradient (Adam) or as a decoupled shrink of the parameter (AdamW). Each step is one call
  * of the fused `kernels().adam` per parameter, in place on parameter and moments.
  */
+import { ValueError, expectObject, showValue } from '../errors.ts';
 import type { AdamHyper, FloatArray } from '../kernels/types.ts';
 import { hostCall } from '../trace/recorder.ts';
 import { kernels } from '../kernels/index.ts';
@@ -40,7 +41,12 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}, protected readonly decoupled = false) {
     super(params, decoupled ? 'AdamW' : 'Adam');
-    const [beta1, beta2] = options.betas ?? [0.9, 0.999];
+    expectObject(this.kind, 'options', options);
+    const betas: unknown = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new ValueError(`${this.kind}: options.betas must be a pair [beta1, beta2], got ${showValue(betas)}`);
+    }
+    const [beta1, beta2] = betas as [number, number];
     const values = { lr: options.lr ?? 1e-3, beta1, beta2, eps: options.eps ?? 1e-8, weightDecay: options.weightDecay ?? (decoupled ? 1e-2 : 0) };
     this.validateHyper(values);
     ({ lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = values);

@@ -1,7 +1,8 @@
 /** Gradient utilities shared by every training loop: global-norm clipping and zeroing. */
-import { ValueError } from '../errors.ts';
+import { ValueError, describeValue, expectObject } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, expectTensor } from '../tensor.ts';
+import { expectParameters } from './optimizer.ts';
 import { activeRecording, hostCall } from '../trace/recorder.ts';
 import type { FloatArray } from '../kernels/types.ts';
 
@@ -26,10 +27,21 @@ export interface ClipGradNormOptions {
  * @example const norm = clipGradNorm(actor.parameters(), 0.5);
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): number {
+  expectParameters('clipGradNorm', params);
+  const all = [...params];
+  all.forEach((p, i) => {
+    if (!(p instanceof Tensor)) expectTensor('clipGradNorm', `params[${i}]`, p);
+  });
+  expectObject('clipGradNorm', 'options', options);
   const { normType = 2, errorIfNonfinite = false } = options;
-  if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be positive or Infinity, got ${normType}`);
-  if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
-  const withGrad = [...params].filter((p) => p.grad !== null);
+  if (typeof normType !== 'number' || !(normType > 0)) {
+    throw new ValueError(`clipGradNorm: normType must be positive or Infinity, got ${typeof normType === 'number' ? normType : describeValue(normType)}`);
+  }
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) {
+    throw new ValueError(`clipGradNorm: maxNorm must be a number ≥ 0, got ${typeof maxNorm === 'number' ? maxNorm : describeValue(maxNorm)}`);
+  }
+  if (typeof errorIfNonfinite !== 'boolean') throw new ValueError(`clipGradNorm: options.errorIfNonfinite must be true or false, got ${describeValue(errorIfNonfinite)}`);
+  const withGrad = all.filter((p) => p.grad !== null);
   const grads = withGrad.map((p) => (p.grad as Tensor).data);
   if (activeRecording() === null) {
     const total = totalNorm(grads, normType, errorIfNonfinite);
@@ -86,5 +98,11 @@ function totalNorm(grads: readonly FloatArray[], normType: number, errorIfNonfin
 
 /** Drops the gradients of `params` (sets `.grad` to null). */
 export function zeroGrad(params: Iterable<Tensor>): void {
-  for (const p of params) p.grad = null;
+  expectParameters('zeroGrad', params);
+  let i = 0;
+  for (const p of params) {
+    if (!(p instanceof Tensor)) expectTensor('zeroGrad', `params[${i}]`, p);
+    p.grad = null;
+    i++;
+  }
 }

@@ -2,10 +2,10 @@
  * The optimizer base: a fixed list of parameters, lazily created per-parameter state (step count
  * and moment tensors), `zeroGrad`, and a state dict that checkpoints can save and restore.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, describeValue, expectArray, expectObject, formatShape } from '../errors.ts';
 import { kernels } from '../kernels/index.ts';
 import { sameShape } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, expectTensor } from '../tensor.ts';
 import { cloneTensor } from '../nn/module.ts';
 
 /** The state one parameter carries between steps. */
@@ -24,12 +24,25 @@ export interface OptimizerState {
   readonly parameters: readonly (ParameterState | null)[];
 }
 
+/**
+ * Throws a ValueError naming `op` unless `params` can be iterated (strings excepted, whose
+ * characters are no parameters); the entries are the caller's to check.
+ */
+export function expectParameters(op: string, params: unknown): asserts params is Iterable<unknown> {
+  const iterable = typeof params === 'object' && params !== null && typeof (params as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function';
+  if (!iterable) throw new ValueError(`${op}: params must be an iterable of Tensors (such as module.parameters()), got ${describeValue(params)}`);
+}
+
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
   protected readonly state: (ParameterState | null)[];
 
   constructor(params: Iterable<Tensor>, readonly kind: string) {
+    if (new.target === Optimizer) throw new ValueError('Optimizer: an abstract base class; construct Adam, AdamW, SGD or a subclass');
+    if (typeof kind !== 'string') throw new ValueError(`Optimizer: kind must be a string (the subclass's name), got ${describeValue(kind)}`);
+    expectParameters(kind, params);
     this.params = [...params];
+    this.params.forEach((p, i) => expectTensor(kind, `params[${i}]`, p));
     if (new Set(this.params).size !== this.params.length) throw new ValueError(`${kind}: a parameter appears twice`);
     this.params.forEach((p, i) => {
       if (!p.isLeaf) throw new ValueError(`${kind}: parameter ${i} ${formatShape(p.shape)} is not a leaf tensor`);
@@ -98,6 +111,9 @@ export abstract class Optimizer {
    */
   checkStateDict(state: OptimizerState): void {
     const where = `${this.kind}.loadStateDict`;
+    expectObject(where, 'state', state);
+    expectObject(where, 'state.hyper', state.hyper);
+    expectArray(where, 'state.parameters', state.parameters);
     if (state.kind !== this.kind) throw new ValueError(`${where}: state is for a ${state.kind} optimizer`);
     if (state.parameters.length !== this.params.length) {
       throw new ValueError(`${where}: state has ${state.parameters.length} parameters, the optimizer ${this.params.length}`);
@@ -110,6 +126,8 @@ export abstract class Optimizer {
     this.validateHyper({ ...own, ...state.hyper });
     state.parameters.forEach((s, i) => {
       if (s === null) return;
+      expectObject(where, `state.parameters[${i}]`, s);
+      expectObject(where, `state.parameters[${i}].tensors`, s.tensors);
       if (!Number.isInteger(s.step) || s.step < 0) throw new ValueError(`${where}: parameter ${i} has step ${s.step}`);
       for (const name of this.slotNames) {
         const t = s.tensors[name];
@@ -144,6 +162,8 @@ export abstract class Optimizer {
   }
 }
 
-export function assertHyper(kind: string, name: string, value: number, ok: boolean, range: string): void {
+/** Throws a ValueError unless `value` is a number and `ok` (a string would pass most comparisons). */
+export function assertHyper(kind: string, name: string, value: unknown, ok: boolean, range: string): void {
+  if (typeof value !== 'number') throw new ValueError(`${kind}: ${name} must be a number, got ${describeValue(value)}`);
   if (!ok || Number.isNaN(value)) throw new ValueError(`${kind}: ${name} must be ${range}, got ${value}`);
 }

@@ -3,7 +3,7 @@
  * b ← d on the first step and b ← μ·b + (1 − dampening)·d afterwards; the step direction is b, or
  * d + μ·b with Nesterov momentum; θ ← θ − lr·direction. One fused in-place pass per parameter.
  */
-import { ValueError } from '../errors.ts';
+import { ValueError, describeValue, expectObject } from '../errors.ts';
 import type { FloatArray } from '../kernels/types.ts';
 import type { Tensor } from '../tensor.ts';
 import { hostCall } from '../trace/recorder.ts';
@@ -33,6 +33,7 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super(params, 'SGD');
+    expectObject('SGD', 'options', options);
     const values = {
       lr: options.lr, momentum: options.momentum ?? 0, dampening: options.dampening ?? 0,
       weightDecay: options.weightDecay ?? 0, nesterov: options.nesterov ?? false, maximize: options.maximize ?? false,
@@ -52,6 +53,9 @@ export class SGD extends Optimizer {
     assertHyper('SGD', 'momentum', momentum, momentum >= 0, '≥ 0');
     assertHyper('SGD', 'dampening', dampening, Number.isFinite(dampening), 'finite');
     assertHyper('SGD', 'weightDecay', weightDecay, weightDecay >= 0, '≥ 0');
+    for (const name of ['nesterov', 'maximize']) {
+      if (typeof values[name] !== 'boolean') throw new ValueError(`SGD: ${name} must be true or false, got ${describeValue(values[name])}`);
+    }
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new ValueError(`SGD: Nesterov momentum needs momentum > 0 and dampening 0, got ${momentum} and ${dampening}`);
     }

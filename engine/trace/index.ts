@@ -2,6 +2,7 @@
  * Trace and replay of training steps: see traced-function.ts for the contract and recorder.ts for
  * what is recorded.
  */
+import { describeValue } from '../errors.ts';
 import { emptyTensor, type Tensor } from '../tensor.ts';
 import type { DType } from '../kernels/types.ts';
 import { hostCall } from './recorder.ts';
@@ -16,7 +17,7 @@ export { Recording, hostCall, activeRecording, assertNotRecording, type HostAcce
  * @example const alpha = dynamicScalar(() => Math.exp(logAlpha.data[0]));
  */
 export function dynamicScalar(read: () => number, dtype: DType = 'float32'): Tensor {
-  if (typeof read !== 'function') throw new TypeError(`dynamicScalar: read must be a function returning a number, got ${typeof read}`);
+  if (typeof read !== 'function') throw new TypeError(`dynamicScalar: read must be a function returning a number, got ${describeValue(read)}`);
   const t = emptyTensor([], dtype);
   const data = t.data;
   hostCall('dynamicScalar', () => {

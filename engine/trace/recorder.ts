@@ -13,7 +13,7 @@
  * arrays that JavaScript filled before any recorded step wrote them (constants) are copied. Two
  * recordings of the same step that agree in all of that can be replayed; traced-function.ts checks it.
  */
-import { TraceError } from '../errors.ts';
+import { TraceError, ValueError, describeValue, expectArray, expectFunction, expectObject } from '../errors.ts';
 import { cleanupSome, fullCollector } from '../kernels/collector.ts';
 import { kernels, swapActiveKernels } from '../kernels/index.ts';
 import type {
@@ -183,6 +183,18 @@ export function activeRecording(): Recording | null {
   return current;
 }
 
+/** hostCall's `reads` and `writes`: omitted, or arrays of the typed arrays themselves (not tensors). */
+function expectFloatArrays(what: string, arrays: unknown): void {
+  if (arrays === undefined) return;
+  expectArray('hostCall', what, arrays);
+  for (let i = 0; i < arrays.length; i++) {
+    const a: unknown = arrays[i];
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) {
+      throw new ValueError(`hostCall: ${what}[${i}] must be a Float32Array or Float64Array, got ${describeValue(a)}${a instanceof Object && 'data' in a ? ' (pass tensor.data)' : ''}`);
+    }
+  }
+}
+
 /**
  * Runs `run`, and when a step is being traced also appends it to the schedule so that replay runs
  * it again. For work outside the kernels: `run` must read everything that changes between steps
@@ -190,6 +202,11 @@ export function activeRecording(): Recording | null {
  * @example hostCall('randn', () => generator.fillNormal(out), { writes: [out] })
  */
 export function hostCall(label: string, run: () => void, access: HostAccess = {}): void {
+  if (typeof label !== 'string') throw new ValueError(`hostCall: label must be a string, got ${describeValue(label)}`);
+  expectFunction('hostCall', 'run', run);
+  expectObject('hostCall', 'access', access);
+  expectFloatArrays('access.reads', access.reads);
+  expectFloatArrays('access.writes', access.writes);
   if (current === null) run();
   else current.host(label, run, access);
 }

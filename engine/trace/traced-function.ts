@@ -15,7 +15,7 @@
  * into JavaScript while recording (`item()`) raises at once. A change of kernel set re-traces.
  * Anomaly checking (`withAnomalyCheck`) and `setTracing(false)` / `VARL_TRACE=0` run eagerly.
  */
-import { EnvironmentError, TraceError } from '../errors.ts';
+import { EnvironmentError, TraceError, ValueError, describeValue, expectObject } from '../errors.ts';
 import { isAnomalyCheckActive } from '../autograd/graph.ts';
 import { kernels } from '../kernels/index.ts';
 import type { FloatArray, Kernels } from '../kernels/types.ts';
@@ -182,16 +182,18 @@ export class TracedFunction<R> {
    * @param body the step; `key` names the control-flow variant the caller wants.
    */
   constructor(readonly name: string, private readonly body: (key: string) => R, options: TracedFunctionOptions = {}) {
-    if (typeof body !== 'function') throw new TraceError(`TracedFunction ${name}: body must be a function, got ${typeof body}`);
+    if (typeof name !== 'string') throw new ValueError(`TracedFunction: name must be a string, got ${describeValue(name)}`);
+    expectObject(`TracedFunction ${name}`, 'options', options);
+    if (typeof body !== 'function') throw new TraceError(`TracedFunction ${name}: body must be a function, got ${describeValue(body)}`);
     if (options.inputs !== undefined && typeof options.inputs !== 'function') {
-      throw new TraceError(`TracedFunction ${name}: options.inputs must be a function returning the step's tensors, got ${typeof options.inputs}`);
+      throw new TraceError(`TracedFunction ${name}: options.inputs must be a function returning the step's tensors, got ${describeValue(options.inputs)}`);
     }
     this.inputs = options.inputs ?? null;
   }
 
   /** Runs the step for `key`: eagerly, recording, or by replay (see the file's comment). */
   call(key = ''): R {
-    if (typeof key !== 'string') throw new TraceError(`${this.name}: the key must be a string, got ${typeof key}`);
+    if (typeof key !== 'string') throw new TraceError(`${this.name}: the key must be a string, got ${describeValue(key)}`);
     if (!tracingEnabled || isAnomalyCheckActive() || activeRecording() !== null) return this.body(key);
     const active = kernels();
     let trace = this.traces.get(key);

@@ -5,6 +5,8 @@
  *
  * Observations are copied before comparing, because envs reuse their observation buffer.
  */
+import { showValue } from '../../engine/errors.ts';
+import { expectEnv, isRecord } from './arguments.ts';
 import { EnvCheckError } from './errors.ts';
 import { Rng } from './rng.ts';
 import { Box } from './spaces.ts';
@@ -28,10 +30,23 @@ export interface CheckEnvOptions {
 /**
  * @example checkEnv(make('Pendulum-v1'))  // throws EnvCheckError('Pendulum-v1', 'reset-seed-determinism', …) on failure
  */
-export function checkEnv(env: Env, { trajectoryLength = 20, skipClose = false }: CheckEnvOptions = {}): void {
+export function checkEnv(env: Env, options: CheckEnvOptions = {}): void {
+  expectEnv('checkEnv', 'env', env);
+  if (!isRecord(options)) throw new TypeError(`checkEnv: options must be { trajectoryLength?, skipClose? }, got ${showValue(options)}`);
+  const { trajectoryLength = 20, skipClose = false } = options;
+  if (!Number.isInteger(trajectoryLength) || trajectoryLength < 0) {
+    throw new RangeError(`checkEnv: trajectoryLength must be an integer ≥ 0, got ${showValue(trajectoryLength)}`);
+  }
   const fail = (check: string, detail: string): never => {
     throw new EnvCheckError(env.id, check, detail);
   };
+
+  // 1. The members the checks below call (Gymnasium first asserts that env is a gymnasium.Env).
+  if (typeof env.id !== 'string' || env.id === '') fail('api', `id must be a non-empty string, got ${showValue(env.id)}`);
+  for (const method of ['getState', 'setState', 'renderSvg', 'close'] as const) {
+    if (typeof env[method] !== 'function') fail('api', `${method} must be a method, got ${showValue(env[method])}`);
+  }
+  if (typeof env.unwrapped !== 'object' || env.unwrapped === null) fail('api', `unwrapped must be the innermost env, got ${showValue(env.unwrapped)}`);
   const sameArrays = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
 
   // 2. Spaces are Boxes with consistent, non-NaN bounds of the declared shape.

@@ -7,6 +7,7 @@
  * It is not NumPy's PCG64, so a given seed yields different initial states than Gymnasium does;
  * what carries over is the contract: same seed, same stream.
  */
+import { showValue } from '../../engine/errors.ts';
 import { Generator, seedWords } from '../../engine/random.ts';
 
 /** The four uint32 words of the xoshiro128** state. */
@@ -69,10 +70,10 @@ export class Rng {
   }
 
   setState(state: readonly number[]): void {
-    const valid =
+    const valid = (Array.isArray(state) || ArrayBuffer.isView(state)) &&
       state.length === 4 && state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32) && state.some((w) => w !== 0);
     if (!valid) {
-      throw new RangeError(`Rng.setState: expected four uint32 words, not all zero, got [${state.join(', ')}]`);
+      throw new RangeError(`Rng.setState: expected four uint32 words, not all zero, got ${showValue(state)}`);
     }
     this.generator.setState({ s: [state[0]!, state[1]!, state[2]!, state[3]!], spareNormal: null });
   }

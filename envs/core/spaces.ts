@@ -2,6 +2,7 @@
  * `Box`: a (possibly unbounded) box in R^n, mirroring `gymnasium.spaces.Box`.
  * Bounds are stored in the space's dtype, so float32 bounds are rounded exactly like NumPy's `astype(float32)`.
  */
+import { showValue } from '../../engine/errors.ts';
 import type { Rng } from './rng.ts';
 import { formatShape, formatValues } from './errors.ts';
 
@@ -19,6 +20,21 @@ export interface BoxInit {
   dtype: Dtype;
 }
 
+/** The init of `new Box(init)` as the constructor reads it; a TypeError or RangeError names the first bad field. */
+function checkInit(init: unknown): asserts init is BoxInit {
+  if (typeof init !== 'object' || init === null) {
+    throw new TypeError(`Box: the argument must be { low, high, shape?, dtype }, got ${showValue(init)}`);
+  }
+  const { low, high, shape, dtype } = init as Record<string, unknown>;
+  for (const [name, bound] of [['low', low], ['high', high]] as const) {
+    if (typeof bound !== 'number' && (typeof bound !== 'object' || bound === null || typeof (bound as ArrayLike<unknown>).length !== 'number')) {
+      throw new TypeError(`Box: ${name} must be a number or one number per coordinate, got ${showValue(bound)}`);
+    }
+  }
+  if (shape !== undefined && !Array.isArray(shape)) throw new TypeError(`Box: shape must be an array of dimensions, got ${showValue(shape)}`);
+  if (dtype !== 'float32' && dtype !== 'float64') throw new RangeError(`Box: dtype must be 'float32' or 'float64', got ${showValue(dtype)}`);
+}
+
 function allocate(dtype: Dtype, size: number): FloatArray {
   return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
 }
@@ -34,7 +50,9 @@ export class Box {
   /**
    * @example new Box({ low: -2, high: 2, shape: [1], dtype: 'float32' })  // Pendulum's torque
    */
-  constructor({ low, high, shape, dtype }: BoxInit) {
+  constructor(init: BoxInit) {
+    checkInit(init);
+    const { low, high, shape, dtype } = init;
     const inferred = typeof low !== 'number' ? low.length : typeof high !== 'number' ? high.length : undefined;
     const resolvedShape = shape ?? (inferred === undefined ? undefined : [inferred]);
     if (resolvedShape === undefined) throw new RangeError('Box: `shape` is required when low and high are scalars');
@@ -82,6 +100,7 @@ export class Box {
    * `b − Exp(1)` on (−∞, b], `N(0, 1)` when unbounded. Writes into `out` when given (no allocation).
    */
   sample(rng: Rng, out?: FloatArray): FloatArray {
+    if (typeof rng !== 'object' || rng === null || typeof rng.uniform !== 'function') throw new TypeError(`Box.sample: rng must be an Rng, got ${showValue(rng)}`);
     const result = out ?? allocate(this.dtype, this.size);
     for (let i = 0; i < this.size; i++) {
       const low = this.low[i]!;
@@ -101,6 +120,7 @@ export class Box {
    * number arrays are converted like Python lists), the length must match, and low ≤ x ≤ high (NaN fails).
    */
   contains(x: ArrayLike<number>): boolean {
+    if (typeof x !== 'object' || x === null) return false; // as Gymnasium, whose np.asarray(x) then fails the shape test
     if (this.dtype === 'float32' && x instanceof Float64Array) return false;
     if (x.length !== this.size) return false;
     const round = this.dtype === 'float32' && !(x instanceof Float32Array) ? Math.fround : (v: number) => v;

@@ -6,6 +6,7 @@
  * with `hingeFrame`, and `bodyLine` / `bodyCircle` / `bodyPoint` map body coordinates to the world.
  */
 import { mat2d, vec2, type ReadonlyMat2d } from 'gl-matrix';
+import { showValue } from '../../engine/errors.ts';
 
 /** Rounds to 4 decimals so frames are compact and stable. */
 export function num(value: number): string {
@@ -120,8 +121,11 @@ export function bodyCircle(frame: ReadonlyMat2d, x: number, y: number, r: number
  * writeFileSync('episode.svg', animatedSvg(frames, env.metadata.renderFps));
  */
 export function animatedSvg(frames: readonly string[], fps: number): string {
+  if (!Array.isArray(frames)) throw new TypeError(`animatedSvg: frames must be an array of SVG strings (from renderSvg()), got ${showValue(frames)}`);
+  const odd = frames.findIndex((frame) => typeof frame !== 'string');
+  if (odd >= 0) throw new TypeError(`animatedSvg: frames[${odd}] must be an SVG string (from renderSvg()), got ${showValue(frames[odd])}`);
   if (frames.length === 0) throw new RangeError('animatedSvg: needs at least one frame');
-  if (!(fps > 0)) throw new RangeError(`animatedSvg: fps must be > 0, got ${fps}`);
+  if (typeof fps !== 'number' || !(fps > 0)) throw new RangeError(`animatedSvg: fps must be a number > 0, got ${showValue(fps)}`);
   const size = /<svg[^>]*width="(\d+)"[^>]*height="(\d+)"/.exec(frames[0]!);
   const width = size?.[1] ?? '480';
   const height = size?.[2] ?? '480';

@@ -10,6 +10,8 @@
  * await prepareEnv(id);            // loads MuJoCo only if `id` is a MuJoCo env; a no-op for the others
  * const env = make(id);
  */
+import { showValue } from '../../engine/errors.ts';
+import { expectEnvId } from '../core/arguments.ts';
 import type { Env } from '../core/types.ts';
 import { make, register, registeredIds, type EnvSpec, type MakeOptions } from '../registry.ts';
 import { AntEnv } from './ant.ts';
@@ -91,6 +93,9 @@ if (MUJOCO_SPECS.map((spec) => spec.id).join() !== MUJOCO_ENV_IDS.join()) throw 
  * @param factory optional: how to instantiate `@mujoco/mujoco` (for browser bundles; see `loadMujocoRuntime`).
  */
 export async function loadMujocoEnvs(factory?: MujocoFactory): Promise<void> {
+  if (factory !== undefined && typeof factory !== 'function') {
+    throw new TypeError(`loadMujocoEnvs: factory must be a function that resolves to the MuJoCo module, got ${showValue(factory)}`);
+  }
   await loadMujocoRuntime(factory);
   const known = new Set(registeredIds());
   for (const spec of MUJOCO_SPECS) if (!known.has(spec.id)) register(spec);
@@ -98,6 +103,7 @@ export async function loadMujocoEnvs(factory?: MujocoFactory): Promise<void> {
 
 /** Makes `make(id)` possible: loads MuJoCo when `id` is a MuJoCo env, else does nothing. */
 export async function prepareEnv(id: string): Promise<void> {
+  expectEnvId('prepareEnv', id);
   if (MUJOCO_ENV_IDS.includes(id)) await loadMujocoEnvs();
 }
 
@@ -106,6 +112,7 @@ export async function prepareEnv(id: string): Promise<void> {
  * @example const env = await makeAsync('Hopper-v5');
  */
 export async function makeAsync(id: string, options?: MakeOptions): Promise<Env> {
+  expectEnvId('makeAsync', id);
   await prepareEnv(id);
   return make(id, options);
 }

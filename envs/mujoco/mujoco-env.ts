@@ -18,6 +18,8 @@
  * poses for rendering are current), then writes the warm start and the derived arrays back: the continuation is
  * bit-identical to the original.
  */
+import { showValue } from '../../engine/errors.ts';
+import { isRecord } from '../core/arguments.ts';
 import { BaseEnv } from '../core/base-env.ts';
 import { EnvConfigError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
@@ -43,12 +45,25 @@ export interface MujocoEnvInit {
 function compile(id: string, xml: string): MujocoSimulation {
   const module = loadedMujocoRuntime();
   if (module === null) throw new MujocoNotLoadedError(id);
-  if (typeof xml !== 'string') throw new MujocoModelError(id, `the model must be an MJCF string, got ${typeof xml}`);
+  if (typeof xml !== 'string') throw new MujocoModelError(id, `the model must be an MJCF string, got ${showValue(xml)}`);
   try {
     return new MujocoSimulation(module, xml);
   } catch (error) {
     throw new MujocoModelError(id, `MuJoCo could not compile the model: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The init a task passes to `super()`, checked for plain-JS subclasses (the model itself is checked by `compile`). */
+function checkInit(init: unknown): asserts init is MujocoEnvInit {
+  if (!isRecord(init)) {
+    throw new TypeError(`MujocoEnv: init must be { id, xml, frameSkip, observationSize, derivedFields, view }, got ${showValue(init)}`);
+  }
+  const { id, frameSkip, observationSize, derivedFields, view } = init as Record<string, unknown>;
+  if (typeof id !== 'string' || id === '') throw new TypeError(`MujocoEnv: init.id must be a non-empty string, got ${showValue(id)}`);
+  if (!Number.isInteger(frameSkip) || (frameSkip as number) < 1) throw new RangeError(`MujocoEnv: init.frameSkip must be an integer ≥ 1, got ${showValue(frameSkip)}`);
+  if (typeof observationSize !== 'function') throw new TypeError(`MujocoEnv: init.observationSize must be a function (sim) => number, got ${showValue(observationSize)}`);
+  if (!Array.isArray(derivedFields)) throw new TypeError(`MujocoEnv: init.derivedFields must be an array of data field names, got ${showValue(derivedFields)}`);
+  if (!isRecord(view)) throw new TypeError(`MujocoEnv: init.view must be a SceneView object, got ${showValue(view)}`);
 }
 
 export abstract class MujocoEnv extends BaseEnv {
@@ -65,6 +80,7 @@ export abstract class MujocoEnv extends BaseEnv {
   private closed = false;
 
   constructor(init: MujocoEnvInit) {
+    checkInit(init);
     // The model is compiled before super() because it sizes the spaces; freed again if super() throws.
     const sim = compile(init.id, init.xml);
     try {
@@ -209,6 +225,9 @@ export abstract class MujocoEnv extends BaseEnv {
 
   /** Checks a `qpos`/`qvel` pair given to `setPhysicsState`. */
   private checkLength(name: string, values: ArrayLike<number>, expected: number): void {
+    if (typeof values !== 'object' || values === null) {
+      throw new EnvConfigError(this.id, `setPhysicsState: ${name} must be ${expected} numbers, got ${showValue(values)}`);
+    }
     if (values.length !== expected) throw new EnvConfigError(this.id, `setPhysicsState: ${name} must have ${expected} values, got ${values.length}`);
   }
 

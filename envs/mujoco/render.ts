@@ -10,6 +10,7 @@
  * not run MuJoCo, so rendering never changes the simulation.
  */
 import { mat3, vec3 } from 'gl-matrix';
+import { showValue } from '../../engine/errors.ts';
 import { circle, line, svgScene } from '../core/svg.ts';
 import { GeomType, type MujocoSimulation } from './runtime.ts';
 
@@ -41,6 +42,13 @@ function colour(rgba: Float32Array, geom: number): string {
 
 /** The SVG document of the current poses of `sim` under `view`, with `caption` above it. */
 export function renderScene(sim: MujocoSimulation, view: SceneView, caption: string): string {
+  if (typeof sim !== 'object' || sim === null || typeof sim.views !== 'function') {
+    throw new TypeError(`renderScene: sim must be a MujocoSimulation, got ${showValue(sim)}`);
+  }
+  if (typeof view !== 'object' || view === null || (view.plane !== 'xz' && view.plane !== 'xy')) {
+    throw new TypeError(`renderScene: view must be a SceneView { plane: 'xz' or 'xy', trackBody, halfWidth, verticalMin, verticalMax }, got ${showValue(view)}`);
+  }
+  if (typeof caption !== 'string') throw new TypeError(`renderScene: caption must be a string, got ${showValue(caption)}`);
   const { geom_xpos: geomPos, geom_xmat: geomMat, xpos } = sim.views();
   const { count, type, size, rgba } = sim.geoms;
   const side = view.plane === 'xz';

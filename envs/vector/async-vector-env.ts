@@ -26,10 +26,12 @@
  *   await vec.close();
  * }
  */
+import { showValue } from '../../engine/errors.ts';
+import { isRecord } from '../core/arguments.ts';
 import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.ts';
 import { Box } from '../core/spaces.ts';
 import { EMPTY_INFO, type EnvState, type Info, type JsonValue } from '../core/types.ts';
-import type { VectorInfo, VectorResetResult, VectorStepResult } from './sync-vector-env.ts';
+import { checkVectorResetArgs, type VectorInfo, type VectorResetResult, type VectorStepResult } from './sync-vector-env.ts';
 import {
   COMMAND,
   CONTROL_WORDS,
@@ -118,6 +120,9 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
     envs: SpecInput | readonly SpecInput[],
     options: AsyncVectorEnvOptions<M> = {},
   ): Promise<AsyncVectorEnv<M>> {
+    if (!isRecord(options)) {
+      throw new TypeError(`AsyncVectorEnv: options must be { numEnvs?, autoresetMode?, workers?, timeoutMs?, imports?, transport? }, got ${showValue(options)}`);
+    }
     const specs = subEnvSpecs(envs, options.numEnvs);
     const numEnvs = specs.length;
     const autoresetMode = (options.autoresetMode ?? 'NEXT_STEP') as M;
@@ -272,8 +277,10 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
   }
 
   /** Starts a reset of every sub-env (or of those in `resetMask`); `resetWait()` collects it. */
-  resetAsync({ seed, options, resetMask }: AsyncVectorResetArgs = {}): void {
+  resetAsync(args: AsyncVectorResetArgs = {}): void {
     this.assertIdle('resetAsync');
+    checkVectorResetArgs(this.label, args);
+    const { seed, options, resetMask } = args;
     if (Array.isArray(seed) && seed.length !== this.numEnvs) {
       throw new RangeError(`${this.label}: got ${seed.length} seeds for ${this.numEnvs} sub-envs`);
     }
@@ -328,6 +335,7 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
   }
 
   setState(state: EnvState): void {
+    if (!isRecord(state)) throw new EnvConfigError(this.label, `setState: state must be an object (what getState() returned), got ${showValue(state)}`);
     const { autoresetMode, needsReset, envs } = state;
     if (autoresetMode !== this.autoresetMode || !Array.isArray(needsReset) || !Array.isArray(envs) || envs.length !== this.numEnvs || needsReset.length !== this.numEnvs) {
       throw new EnvConfigError(this.label, `setState: expected a ${this.autoresetMode} state for ${this.numEnvs} sub-envs`);

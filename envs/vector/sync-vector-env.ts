@@ -15,6 +15,8 @@
  *
  * Seeding: `reset({ seed })` seeds sub-env i with `seed + i`; an array gives one seed per sub-env.
  */
+import { showValue } from '../../engine/errors.ts';
+import { expectEnv, isRecord } from '../core/arguments.ts';
 import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.ts';
 import { Box } from '../core/spaces.ts';
 import type { Env, EnvState, Info, ResetOptions } from '../core/types.ts';
@@ -109,6 +111,21 @@ export interface VectorResetArgs {
   options?: ResetOptions;
 }
 
+/**
+ * Throws unless `args` is `{ seed?, options? }` with a seed that is a number or an array (the sub-envs check
+ * the values). Shared with AsyncVectorEnv.
+ */
+export function checkVectorResetArgs(label: string, args: unknown): void {
+  if (!isRecord(args)) {
+    const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
+    throw new EnvConfigError(label, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
+  }
+  const { seed } = args as { seed?: unknown };
+  if (seed !== undefined && typeof seed !== 'number' && !Array.isArray(seed)) {
+    throw new RangeError(`${label}: reset: seed must be a number (sub-env i gets seed + i) or one seed per sub-env, got ${showValue(seed)}`);
+  }
+}
+
 export class SyncVectorEnv {
   readonly numEnvs: number;
   readonly autoresetMode: AutoresetMode;
@@ -132,12 +149,23 @@ export class SyncVectorEnv {
   /**
    * @example new SyncVectorEnv(Array.from({ length: 4 }, () => () => make('Pendulum-v1')), { autoresetMode: 'SAME_STEP' })
    */
-  constructor(envFns: readonly (() => Env)[], { autoresetMode = 'NEXT_STEP' }: { autoresetMode?: AutoresetMode } = {}) {
+  constructor(envFns: readonly (() => Env)[], options: { autoresetMode?: AutoresetMode } = {}) {
+    if (!Array.isArray(envFns)) throw new TypeError(`SyncVectorEnv: envFns must be an array of functions that make an env, got ${showValue(envFns)}`);
+    const odd = envFns.findIndex((fn) => typeof fn !== 'function');
+    if (odd >= 0) {
+      throw new TypeError(`SyncVectorEnv: envFns[${odd}] must be a function that makes an env, such as () => make('Pendulum-v1'), got ${showValue(envFns[odd])}`);
+    }
     if (envFns.length === 0) throw new RangeError('SyncVectorEnv: needs at least one env');
+    if (!isRecord(options)) throw new TypeError(`SyncVectorEnv: options must be { autoresetMode? }, got ${showValue(options)}`);
+    const { autoresetMode = 'NEXT_STEP' } = options;
     if (autoresetMode !== 'NEXT_STEP' && autoresetMode !== 'SAME_STEP') {
       throw new RangeError(`SyncVectorEnv: autoresetMode must be 'NEXT_STEP' or 'SAME_STEP', got ${String(autoresetMode)}`);
     }
-    this.envs = envFns.map((fn) => fn());
+    this.envs = envFns.map((fn, i) => {
+      const env: unknown = fn();
+      expectEnv('SyncVectorEnv', `envFns[${i}]()`, env);
+      return env;
+    });
     this.numEnvs = this.envs.length;
     this.autoresetMode = autoresetMode;
     const first = this.envs[0]!;
@@ -188,7 +216,9 @@ export class SyncVectorEnv {
     return `SyncVectorEnv(${this.envs[0]!.id} ×${this.numEnvs})`;
   }
 
-  reset({ seed, options }: VectorResetArgs = {}): VectorResetResult {
+  reset(args: VectorResetArgs = {}): VectorResetResult {
+    checkVectorResetArgs(this.label, args);
+    const { seed, options } = args;
     if (Array.isArray(seed) && seed.length !== this.numEnvs) {
       throw new RangeError(`${this.label}: got ${seed.length} seeds for ${this.numEnvs} sub-envs`);
     }
@@ -204,10 +234,10 @@ export class SyncVectorEnv {
 
   /** @param actions `numEnvs × actionSize` numbers, row i for sub-env i. */
   step(actions: ArrayLike<number>): VectorStepResult {
-    if (actions.length !== this.numEnvs * this.actionSize) {
+    if (typeof actions !== 'object' || actions === null || actions.length !== this.numEnvs * this.actionSize) {
       throw new InvalidActionError(
         this.label,
-        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.numEnvs * this.actionSize} numbers), got length ${actions.length}`,
+        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.numEnvs * this.actionSize} numbers), got ${typeof actions !== 'object' || actions === null ? showValue(actions) : `length ${actions.length}`}`,
       );
     }
     const { rewards, terminations, truncations, info } = this.stepResult;
@@ -231,6 +261,7 @@ export class SyncVectorEnv {
   }
 
   setState(state: EnvState): void {
+    if (!isRecord(state)) throw new EnvConfigError(this.label, `setState: state must be an object (what getState() returned), got ${showValue(state)}`);
     const { autoresetMode, needsReset, envs } = state;
     if (autoresetMode !== this.autoresetMode || !Array.isArray(needsReset) || !Array.isArray(envs) || envs.length !== this.numEnvs || needsReset.length !== this.numEnvs) {
       throw new EnvConfigError(this.label, `setState: expected a ${this.autoresetMode} state for ${this.numEnvs} sub-envs`);

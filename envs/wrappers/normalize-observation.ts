@@ -4,6 +4,8 @@
  * returned as float32 (obs − mean)/sqrt(var + epsilon). Statistics start at mean 0, var 1, count 1e-4 and use
  * the parallel (Chan et al.) update, so a single sample is a batch of one with zero variance.
  */
+import { showValue } from '../../engine/errors.ts';
+import { EnvConfigError } from '../core/errors.ts';
 import { EMPTY_INFO, type Action, type Env, type EnvState, type JsonValue, type MutableResetResult, type MutableStepResult, type ResetArgs, type ResetResult, type StepResult } from '../core/types.ts';
 import { Box } from '../core/spaces.ts';
 import { Wrapper, numberArrayField, numberField } from './wrapper.ts';
@@ -18,6 +20,10 @@ export class RunningMeanStd {
     readonly size: number,
     initialCount = 1e-4,
   ) {
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`RunningMeanStd: size must be an integer ≥ 0, got ${showValue(size)}`);
+    if (typeof initialCount !== 'number' || !(initialCount >= 0 && initialCount < Infinity)) {
+      throw new RangeError(`RunningMeanStd: initialCount must be a finite number ≥ 0, got ${showValue(initialCount)}`);
+    }
     this.mean = new Float64Array(size);
     this.variance = new Float64Array(size).fill(1);
     this.count = initialCount;
@@ -56,6 +62,9 @@ export class NormalizeObservation extends Wrapper {
     readonly epsilon = 1e-8,
   ) {
     super(env);
+    if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < Infinity)) {
+      throw new EnvConfigError(env.id, `NormalizeObservation: epsilon must be a finite number ≥ 0, got ${showValue(epsilon)}`);
+    }
     const size = env.observationSpace.size;
     this.stats = new RunningMeanStd(size);
     this.normalizedSpace = new Box({ low: -Infinity, high: Infinity, shape: env.observationSpace.shape, dtype: 'float32' });

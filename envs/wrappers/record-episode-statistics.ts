@@ -4,7 +4,8 @@
  * undiscounted return, the length and the wall-clock seconds since reset (rounded to 1e-6 s). The last
  * `bufferLength` episodes are kept in `returnQueue`, `lengthQueue` and `timeQueue`.
  */
-import { EnvError } from '../core/errors.ts';
+import { showValue } from '../../engine/errors.ts';
+import { EnvConfigError, EnvError } from '../core/errors.ts';
 import { EMPTY_INFO, type Action, type Env, type EnvState, type JsonValue, type MutableStepResult, type ResetArgs, type ResetResult, type StepResult } from '../core/types.ts';
 import { Wrapper, numberArrayField, numberField } from './wrapper.ts';
 
@@ -22,6 +23,9 @@ export class RecordEpisodeStatistics extends Wrapper {
     readonly bufferLength = 100,
   ) {
     super(env);
+    if (typeof bufferLength !== 'number' || !(bufferLength >= 0 && (Number.isInteger(bufferLength) || bufferLength === Infinity))) {
+      throw new EnvConfigError(env.id, `RecordEpisodeStatistics: bufferLength must be an integer ≥ 0 (or Infinity), got ${showValue(bufferLength)}`);
+    }
   }
 
   override reset(args?: ResetArgs): ResetResult {

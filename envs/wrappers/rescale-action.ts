@@ -6,6 +6,7 @@
  * (the env then clips as its reference does). Arithmetic is float64 (Gymnasium keeps gradient/intercept in
  * the space's dtype; identical for power-of-two ratios such as [−1, 1] → [−2, 2]).
  */
+import { showValue } from '../../engine/errors.ts';
 import { validateAction } from '../core/base-env.ts';
 import { EnvConfigError } from '../core/errors.ts';
 import { Box } from '../core/spaces.ts';
@@ -25,6 +26,11 @@ export class RescaleAction extends Wrapper {
    */
   constructor(env: Env, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>) {
     super(env);
+    for (const [name, bound] of [['minAction', minAction], ['maxAction', maxAction]] as const) {
+      if (typeof bound !== 'number' && (typeof bound !== 'object' || bound === null || typeof bound.length !== 'number')) {
+        throw new EnvConfigError(env.id, `RescaleAction: ${name} must be a number or one number per coordinate, got ${showValue(bound)}`);
+      }
+    }
     const inner = env.actionSpace;
     if (!inner.isBounded()) throw new EnvConfigError(env.id, `RescaleAction: the action space ${inner.toString()} must be bounded`);
     this.exposedSpace = new Box({ low: minAction, high: maxAction, shape: inner.shape, dtype: inner.dtype });

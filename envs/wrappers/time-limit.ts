@@ -2,6 +2,7 @@
  * `TimeLimit` (Gymnasium `wrappers/common.py`): after `maxEpisodeSteps` steps it sets `truncated = true`,
  * never `terminated` (both may be true together). Stepping an ended episode throws until `reset()`.
  */
+import { showValue } from '../../engine/errors.ts';
 import { EnvConfigError, ResetNeededError } from '../core/errors.ts';
 import { EMPTY_INFO, type Action, type Env, type EnvState, type JsonValue, type MutableStepResult, type ResetArgs, type ResetResult, type StepResult } from '../core/types.ts';
 import { Wrapper, numberField } from './wrapper.ts';
@@ -18,7 +19,7 @@ export class TimeLimit extends Wrapper {
   ) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
-      throw new EnvConfigError(env.id, `TimeLimit: maxEpisodeSteps must be an integer > 0, got ${maxEpisodeSteps}`);
+      throw new EnvConfigError(env.id, `TimeLimit: maxEpisodeSteps must be an integer > 0, got ${showValue(maxEpisodeSteps)}`);
     }
   }
 

@@ -2,13 +2,16 @@
  * `Wrapper`: forwards everything to the wrapped env; subclasses override what they change.
  * Wrapper state nests the inner state: `{ wrapper: 'TimeLimit', inner: {...}, ...own fields }`.
  */
+import { expectEnv, isRecord } from '../core/arguments.ts';
 import type { Box } from '../core/spaces.ts';
 import { EnvConfigError } from '../core/errors.ts';
 import type { Action, Env, EnvMetadata, EnvState, JsonValue, ResetArgs, ResetResult, StepResult } from '../core/types.ts';
 import { showValue } from '../../engine/errors.ts';
 
 export abstract class Wrapper implements Env {
-  constructor(readonly env: Env) {}
+  constructor(readonly env: Env) {
+    expectEnv(new.target.name, 'env', env);
+  }
 
   get id(): string {
     return this.env.id;
@@ -51,6 +54,7 @@ export abstract class Wrapper implements Env {
   }
 
   setState(state: EnvState): void {
+    if (!isRecord(state)) throw new EnvConfigError(this.id, `setState: state must be an object (what getState() returned), got ${showValue(state)}`);
     const { wrapper, inner } = state;
     if (wrapper !== this.constructor.name || inner === null || typeof inner !== 'object' || Array.isArray(inner)) {
       throw new EnvConfigError(this.id, `setState: expected a ${this.constructor.name} state with an 'inner' object, got wrapper=${JSON.stringify(wrapper)}`);

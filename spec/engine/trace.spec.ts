@@ -289,9 +289,9 @@ describe('trace and replay', () => {
   });
 
   it('checks its arguments', () => {
-    assert.throws(() => new TracedFunction('bad', 3 as never), /TracedFunction bad: body must be a function, got number/);
+    assert.throws(() => new TracedFunction('bad', 3 as never), /TracedFunction bad: body must be a function, got the number 3/);
     assert.throws(() => new TracedFunction('bad', () => 0, { inputs: [] as never }), /options.inputs must be a function/);
-    assert.throws(() => new TracedFunction('ok', () => 0).call(5 as never), /ok: the key must be a string, got number/);
+    assert.throws(() => new TracedFunction('ok', () => 0).call(5 as never), /ok: the key must be a string, got the number 5/);
     assert.throws(() => setTracing('yes' as never), /setTracing: expected true or false/);
     assert.throws(() => dynamicScalar(1 as never), /dynamicScalar: read must be a function/);
   });

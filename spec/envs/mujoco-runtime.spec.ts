@@ -54,7 +54,7 @@ describe('MuJoCo envs: runtime', function () {
         () => new AntEnv({}, '<mujoco><worldbody><geom type="sphere" size="a"/></worldbody></mujoco>'),
         (e: unknown) => e instanceof MujocoModelError && e.message.includes("Ant-v5: MuJoCo could not compile the model: MuJoCo Error: Loading error: XML Error: bad format in attribute 'size'"),
       );
-      assert.throws(() => new HopperEnv({}, 42 as unknown as string), /Hopper-v5: the model must be an MJCF string, got number/);
+      assert.throws(() => new HopperEnv({}, 42 as unknown as string), /Hopper-v5: the model must be an MJCF string, got 42/);
     });
 
     it('keeps stepping correctly when the wasm heap grows and detaches the array views', () => {
