@@ -16,7 +16,7 @@ import type { GraphNode } from './autograd/graph.ts';
 import * as ops from './ops/index.ts';
 import { backward, type BackwardOptions } from './autograd/backward.ts';
 import { activeRecording, assertNotRecording, hostCall } from './trace/recorder.ts';
-import { expectBoolean } from './arguments.ts';
+import { expectBoolean, expectDType } from './arguments.ts';
 
 export type { DType, FloatArray } from './kernels/types.ts';
 
@@ -277,24 +277,40 @@ export function tensor(
   return t;
 }
 
-export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  return full([], value, { dtype });
+/** The options bag of a creation function, checked for untyped callers ('int32' would silently give float32). */
+function checkTensorOptions(op: string, options: unknown): asserts options is TensorOptions {
+  if (typeof options !== 'object' || options === null) throw new ValueError(`${op}: options must be an object, got ${describeValue(options)}`);
+  const { dtype, requiresGrad } = options as TensorOptions;
+  if (dtype !== undefined) expectDType(op, 'options.dtype', dtype);
+  if (requiresGrad !== undefined) expectBoolean(op, 'options.requiresGrad', requiresGrad);
 }
 
-export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  assertValidShape('full', shape);
+function filled(op: string, shape: readonly number[], value: number, options: TensorOptions): Tensor {
+  assertValidShape(op, shape);
+  checkTensorOptions(op, options);
   const t = emptyTensor(shape, options.dtype ?? 'float32');
   if (value !== 0) t.data.fill(value);
   t.requiresGrad = options.requiresGrad ?? false;
   return t;
 }
 
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  if (typeof value !== 'number') throw new ValueError(`scalar: value must be a number, got ${describeValue(value)}`);
+  expectDType('scalar', 'dtype', dtype);
+  return full([], value, { dtype });
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  if (typeof value !== 'number') throw new ValueError(`full: value must be a number, got ${describeValue(value)}`);
+  return filled('full', shape, value, options);
+}
+
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -309,8 +325,12 @@ export function onesLike(t: Tensor): Tensor {
 
 /** Values start, start + step, … below stop (NumPy's arange). */
 export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
+  for (const [what, v] of [['start', start], ['stop', stop ?? 0]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`arange: ${what} must be a finite number, got ${describeValue(v)}`);
+  }
+  checkTensorOptions('arange', options);
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be finite and non-zero, got ${step}`);
+  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be finite and non-zero, got ${describeValue(step)}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const t = emptyTensor([n], options.dtype ?? 'float32');
   for (let i = 0; i < n; i++) t.data[i] = start + i * step;

@@ -35,7 +35,7 @@ let memoryPlanning = true;
 
 /** Switches trace-and-replay on or off for every TracedFunction (default on; VARL_TRACE=0 starts with it off). */
 export function setTracing(enabled: boolean): void {
-  if (typeof enabled !== 'boolean') throw new TraceError(`setTracing: expected true or false, got ${String(enabled)}`);
+  if (typeof enabled !== 'boolean') throw new TraceError(`setTracing: expected true or false, got ${describeValue(enabled)}`);
   tracingEnabled = enabled;
 }
 
@@ -50,7 +50,7 @@ export function isTracingEnabled(): boolean {
  * garbage collection (Node); where there is none, schedules are not planned.
  */
 export function setMemoryPlanning(enabled: boolean): void {
-  if (typeof enabled !== 'boolean') throw new TraceError(`setMemoryPlanning: expected true or false, got ${String(enabled)}`);
+  if (typeof enabled !== 'boolean') throw new TraceError(`setMemoryPlanning: expected true or false, got ${describeValue(enabled)}`);
   memoryPlanning = enabled;
 }
 

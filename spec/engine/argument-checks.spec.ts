@@ -395,4 +395,23 @@ describe('argument checks of the functional API', () => {
       assert.equal(kernels().name, active);
     });
   });
+
+  describe('creation functions', () => {
+    it('scalar, full, zeros, ones and arange name a value, a dtype or options of the wrong kind', () => {
+      const untypedE = E as unknown as Record<string, (...args: unknown[]) => unknown>;
+      refuses(() => untypedE.scalar(undefined), ValueError, 'scalar: value must be a number, got undefined');
+      refuses(() => untypedE.scalar('1'), ValueError, 'scalar: value must be a number, got the string "1"');
+      refuses(() => untypedE.scalar(1, 'int32'), ValueError, `scalar: dtype must be 'float32' or 'float64', got the string "int32"`);
+      refuses(() => untypedE.full([2], null), ValueError, 'full: value must be a number, got null');
+      refuses(() => untypedE.zeros([2], { dtype: 'int32' }), ValueError, `zeros: options.dtype must be 'float32' or 'float64', got the string "int32"`);
+      refuses(() => untypedE.ones([2], 5), ValueError, 'ones: options must be an object, got the number 5');
+      refuses(() => untypedE.zeros([2], { requiresGrad: 'yes' }), ValueError, 'zeros: options.requiresGrad must be true or false, got the string "yes"');
+      refuses(() => untypedE.arange(null), ValueError, 'arange: start must be a finite number, got null');
+      refuses(() => untypedE.arange(0, '3'), ValueError, 'arange: stop must be a finite number, got the string "3"');
+      refuses(() => untypedE.arange(0, 3, '1'), ValueError, 'arange: step must be finite and non-zero, got the string "1"');
+      assert.deepEqual(Array.from(E.arange(3).data), [0, 1, 2]);
+      assert.equal(E.scalar(2, 'float64').dtype, 'float64');
+      assert.equal(E.zeros([2], { dtype: 'float64', requiresGrad: true }).requiresGrad, true);
+    });
+  });
 });

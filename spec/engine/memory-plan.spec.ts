@@ -102,6 +102,6 @@ describe('memory planning of replayed schedules', () => {
   });
 
   it('checks its argument', () => {
-    assert.throws(() => setMemoryPlanning(1 as never), /setMemoryPlanning: expected true or false, got 1/);
+    assert.throws(() => setMemoryPlanning(1 as never), /setMemoryPlanning: expected true or false, got the number 1/);
   });
 });

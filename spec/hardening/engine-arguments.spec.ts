@@ -65,7 +65,7 @@ describe('engine hardening: arguments from plain JavaScript', () => {
     it('randn([1e6, 1e6]), zeros([2**31]), rand([65536, 65536])', () => {
       refuses(() => randn([1e6, 1e6], { generator: 0 }), ShapeError,
         new RegExp(`^randn: shape \\[1000000, 1000000\\] has 1000000000000 elements, more than MAX_TENSOR_ELEMENTS = ${MAX_TENSOR_ELEMENTS}$`));
-      refuses(() => zeros([2 ** 31]), ShapeError, /^full: shape \[2147483648\] has/);
+      refuses(() => zeros([2 ** 31]), ShapeError, /^zeros: shape \[2147483648\] has/);
       refuses(() => rand([65536, 65536], { generator: 0 }), ShapeError, /^rand: shape \[65536, 65536\]/);
     });
 

@@ -37,10 +37,16 @@ const policyOptions = { observationSize: 3, actionSize: 2, hiddenSizes: [4], act
 const tinyPPO = { rolloutSteps: 8, batchSize: 8, hiddenSizes: [8] };
 
 describe('hardening: the algorithms library from plain JavaScript', () => {
-  it('no export dies on a property of undefined when called with (), (undefined, undefined), (null) or ({})', async () => {
+  it('no export of engine, envs or algorithms (browser and Node entries) dies on a property of undefined when called with (), (undefined, undefined), (null) or ({})', async function () {
+    this.timeout(60_000);
     const internal = /Cannot read properties|is not a function|is not iterable|undefined is not|Cannot convert|Cannot destructure|of undefined|of null/;
     const failures: string[] = [];
-    for (const [name, f] of Object.entries(algorithms)) {
+    const entries = {
+      engine: await import('../../engine/index.ts'), 'engine/node': await import('../../engine/node.ts'), envs: await import('../../envs/index.ts'),
+      algorithms, 'algorithms/node': await import('../../algorithms/node.ts'),
+    };
+    const exported = Object.entries(entries).flatMap(([entry, module]) => Object.entries(module).map(([name, f]) => [`${entry}.${name}`, f] as const));
+    for (const [name, f] of exported) {
       if (typeof f !== 'function') continue;
       const isClass = /^class\s/.test(Function.prototype.toString.call(f));
       for (const args of [[], [undefined, undefined], [null], [{}]]) {
