@@ -51,7 +51,9 @@ export function algorithm(name: string): AlgorithmRecord {
  * @example const agent = createAgent('ppo', () => make('Pendulum-v1'), { numEnvs: 4 });
  */
 export function createAgent(name: string, env: EnvSource, config: Record<string, unknown> = {}): Agent {
-  return algorithm(name).create(env, config);
+  const record = algorithm(name);
+  checkEnvSource('createAgent', env);
+  return record.create(env, config);
 }
 
 /**

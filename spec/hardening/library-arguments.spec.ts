@@ -205,7 +205,8 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
     });
 
     it('createAgent and loadAgent', () => {
-      refuses(() => createAgent('sac', undefined as never), TypeError, /^SAC: the first argument must be an env with reset\(\), step\(\), observationSpace and a Box actionSpace, got undefined$/);
+      refuses(() => createAgent('sac', undefined as never), TypeError, /^createAgent: env must be an env, a function making envs, or a vector env, got undefined$/);
+      refuses(() => createAgent('sac', {} as never), TypeError, /^SAC: the first argument must be an env with reset\(\), step\(\), observationSpace and a Box actionSpace, got \{\}$/);
       refuses(() => createAgent('sac', new BanditEnv(), null as never), ConfigError, /^SAC config must be an object, got null$/);
       refuses(() => loadAgent('runs/none', undefined as never), TypeError, /^loadAgent: env must be an env, a function making envs, or a vector env, got undefined$/);
       refuses(() => loadAgent('runs/none', new BanditEnv(), 5 as never), TypeError, /^loadAgent: options must be an object .*, got 5$/);

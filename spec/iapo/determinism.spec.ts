@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import '../../algorithms/node.ts'; // the Node host (files, signals) that learn() and save() use
 import { IAPO, IAPO_ALGORITHM, IAPO_DEFAULTS, IAPO_PRESETS, type IAPOConfig } from '../../algorithms/iapo.ts';
 import { BanditEnv } from '../algorithms/bandit-env.ts';
 import { make } from '../../envs/index.ts';
