@@ -229,6 +229,10 @@ export abstract class MujocoEnv extends BaseEnv {
       throw new EnvConfigError(this.id, `setPhysicsState: ${name} must be ${expected} numbers, got ${showValue(values)}`);
     }
     if (values.length !== expected) throw new EnvConfigError(this.id, `setPhysicsState: ${name} must have ${expected} values, got ${values.length}`);
+    for (let i = 0; i < expected; i++) {
+      const v: unknown = values[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new EnvConfigError(this.id, `setPhysicsState: ${name}[${i}] must be a finite number, got ${showValue(v)}`);
+    }
   }
 
   /**

@@ -352,6 +352,8 @@ describe('envs: arguments from plain JavaScript', () => {
         env.reset({ seed: 0 });
         refuses(() => untyped(env.setPhysicsState.bind(env))(), EnvConfigError, /^InvertedPendulum-v5: setPhysicsState: qpos must be 2 numbers, got undefined$/);
         refuses(() => untyped(env.setPhysicsState.bind(env))([0, 0], null), EnvConfigError, /^InvertedPendulum-v5: setPhysicsState: qvel must be 2 numbers, got null$/);
+        refuses(() => untyped(env.setPhysicsState.bind(env))([0, '1'], [0, 0]), EnvConfigError, /^InvertedPendulum-v5: setPhysicsState: qpos\[1\] must be a finite number, got "1"$/);
+        refuses(() => env.setPhysicsState([0, 0], [NaN, 0]), EnvConfigError, /^InvertedPendulum-v5: setPhysicsState: qvel\[0\] must be a finite number, got NaN$/);
         refuses(() => untyped(env.reset.bind(env))(7), EnvConfigError, /^InvertedPendulum-v5: reset: the argument must be .*, got 7; to seed, call reset\(\{ seed: 7 \}\)$/);
         refuses(() => untyped(env.step.bind(env))(undefined), InvalidActionError, /^InvertedPendulum-v5: action must have shape \[1\], got undefined$/);
         assert.equal(env.setPhysicsState([0, 0.1], [0, 0])[1], Math.fround(0.1));
