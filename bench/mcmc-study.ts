@@ -4,7 +4,8 @@
  *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
  * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
- *   control (mcmc-ablation-*), each paired with mcmc-pendulum's HMC-SAC, and with its SAC (does a variant close the gap?);
+ *   control (mcmc-ablation-*, on Pendulum-v1), and the PID's floor on CartPoleSwingup-v0 (mcmc-control-floor), each paired
+ *   with the HMC-SAC runs of the claim sweep on its env, and with its SAC (does a variant close the gap?);
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
  *   varl sweep run bench/sweeps/mcmc-pendulum.yaml --jobs 2          (and the other mcmc-*.yaml files)
@@ -32,7 +33,9 @@ import { parseCli } from './cli-args.ts';
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
-const ABLATION_SWEEPS = ['mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy'] as const;
+const ABLATION_SWEEPS = [
+  'mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy', 'mcmc-control-floor',
+] as const;
 /** method → the baseline it is claimed to match or beat. */
 const CLAIMS = [['hmc-sac', 'sac'], ['langevin-td3', 'td3'], ['flow-sac', 'sac']] as const;
 const PID_ALGORITHMS = new Set(['hmc-sac', 'langevin-td3']);
@@ -234,15 +237,33 @@ function ablationVariants(ablations: readonly Sweep[], reference: readonly Finis
   }));
 }
 
-function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
-  const reference = pendulum.finished.filter((f) => f.job.algorithm === 'hmc-sac');
-  const rows = ablationVariants(ablations, reference).map(({ sweep, runs, setting, final: d, speed }) =>
+/** The finished runs of `algorithm` on `envId` in the claim sweeps: what the ablations on that env are paired with. */
+function claimRuns(claims: readonly Sweep[], envId: string, algorithm: string): Finished[] {
+  return claims.flatMap((sweep) => sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === algorithm));
+}
+
+/** The claim sweep holding the reference runs on `envId` (for its report's name). */
+const claimSweepOn = (claims: readonly Sweep[], envId: string): Sweep | undefined =>
+  claims.find((sweep) => sweep.folder.jobs.some((job) => job.envId === envId));
+
+/** The envs the ablation sweeps run on, Pendulum-v1 first. */
+const ablationEnvs = (ablations: readonly Sweep[]): string[] =>
+  [...new Set(ablations.flatMap((sweep) => sweep.folder.jobs.map((job) => job.envId)))].sort((a, b) => Number(b === 'Pendulum-v1') - Number(a === 'Pendulum-v1'));
+
+/** The ablation sweeps on `envId`. */
+const ablationsOn = (ablations: readonly Sweep[], envId: string): Sweep[] => ablations.filter((sweep) => sweep.folder.jobs.some((job) => job.envId === envId));
+
+function ablationTable(claims: readonly Sweep[], ablations: readonly Sweep[], envId: string): string[] {
+  const referenceSweep = claimSweepOn(claims, envId);
+  const reference = claimRuns(claims, envId, 'hmc-sac');
+  const rows = ablationVariants(ablationsOn(ablations, envId), reference).map(({ sweep, runs, setting, final: d, speed }) =>
     `| ${sweep} | ${setting} | ${plusMinus(finalReturns(runs))} (${runs.length}) | ` +
     `${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} | ${perSeed(runs)} |`);
+  if (!referenceSweep) return [`No claim sweep on ${envId} holds the reference runs.`];
   return rows.length === 0 ? ['No finished ablation run yet.'] : [
-    `Reference: mcmc-pendulum's HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
+    `Reference: ${referenceSweep.name}'s HMC-SAC (K = 5, gated gradient, PID), ${plusMinus(finalReturns(reference))} ` +
       `(${reference.length} seeds: ${perSeed(reference)}). Δ = ablation − reference on the same seed and evaluation episodes. Every comparison, with`,
-    'Bonferroni-adjusted intervals and curves: [mcmc-pendulum.md](mcmc-pendulum.md).',
+    `Bonferroni-adjusted intervals and curves: [${referenceSweep.name}.md](${referenceSweep.name}.md).`,
     '',
     '| sweep | variant | final return (seeds) | Δ vs reference (pairs) | 95% | Δ of the mean over the run | 95% | final return per seed |',
     '|---|---|---|---|---|---|---|---|',
@@ -251,13 +272,13 @@ function ablationTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
 }
 
 /** Each ablation against SAC on the same seeds: whether any variant of HMC-SAC closes the gap to its baseline. */
-function ablationBaselineTable(pendulum: Sweep, ablations: readonly Sweep[]): string[] {
-  const sac = pendulum.finished.filter((f) => f.job.algorithm === 'sac');
-  const rows = ablationVariants(ablations, sac).map(({ sweep, setting, final: d, speed }) =>
+function ablationBaselineTable(claims: readonly Sweep[], ablations: readonly Sweep[], envId: string): string[] {
+  const sac = claimRuns(claims, envId, 'sac');
+  const rows = ablationVariants(ablationsOn(ablations, envId), sac).map(({ sweep, setting, final: d, speed }) =>
     `| ${sweep} | ${setting} | ${plusMinus(d)} (${d.n}) | ${range(d)} | ${plusMinus(speed)} | ${range(speed)} |`);
   if (rows.length === 0 || sac.length === 0) return [];
   return [
-    '', `The same variants against mcmc-pendulum's SAC (${plusMinus(finalReturns(sac))}, ${sac.length} seeds), Δ = variant − SAC on the same seed:`, '',
+    '', `The same variants against ${claimSweepOn(claims, envId)?.name}'s SAC (${plusMinus(finalReturns(sac))}, ${sac.length} seeds), Δ = variant − SAC on the same seed:`, '',
     '| sweep | variant | Δ final (pairs) | 95% | Δ of the mean over the run | 95% |',
     '|---|---|---|---|---|---|',
     ...rows,
@@ -326,10 +347,11 @@ function main(): void {
   const claims = open(CLAIM_SWEEPS);
   const ablations = open(ABLATION_SWEEPS);
   const missing = [...CLAIM_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...ablations].some((s) => s.name === name));
-  const pendulum = claims.find((s) => s.name === 'mcmc-pendulum');
   for (const sweep of claims) {
-    const dirs = sweep === pendulum ? [sweep.dir, ...ablations.map((s) => s.dir)] : [sweep.dir];
-    writeReport(dirs, path.join(results, `${sweep.name}.md`));
+    // A claim sweep's report joins the ablations on its envs, paired with its runs.
+    const envs = new Set(sweep.folder.jobs.map((job) => job.envId));
+    const joined = ablations.filter((ablation) => ablation.folder.jobs.some((job) => envs.has(job.envId)));
+    writeReport([sweep.dir, ...joined.map((s) => s.dir)], path.join(results, `${sweep.name}.md`));
   }
   const lines = [
     '# MCMC policy optimization (seed 003): the claims',
@@ -363,11 +385,13 @@ function main(): void {
     '',
     ...pidTable([...claims, ...ablations]),
     '',
-    '## Ablations on Pendulum-v1',
-    '',
-    ...(pendulum ? ablationTable(pendulum, ablations) : ['mcmc-pendulum not run yet: it holds the reference.']),
-    ...(pendulum ? ablationBaselineTable(pendulum, ablations) : []),
-    '',
+    ...ablationEnvs(ablations).flatMap((envId) => [
+      `## Ablations on ${envId}`,
+      '',
+      ...ablationTable(claims, ablations, envId),
+      ...ablationBaselineTable(claims, ablations, envId),
+      '',
+    ]),
     '## Cost',
     '',
     ...costTable(claims),
