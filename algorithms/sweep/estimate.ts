@@ -3,7 +3,8 @@
  * in progress.jsonl, which resumed runs carry on; over the latter half of each job's logged steps,
  * `lastLogged`'s recentRate): a job past a quarter of its budget uses its own
  * rate; a job not that far, or not started, the mean rate of its variant's jobs, else of its
- * algorithm on its env in this sweep (settled rates first), else its own early one. Done jobs
+ * algorithm on its env in this sweep, else of its algorithm on the sweep's other envs (settled rates
+ * first; a rough figure, as envs differ in cost), else its own early one. Done jobs
  * have none left; failed ones are left out (they run again only when asked). Jobs that stop at a
  * return may end sooner, so the figure is an upper bound for them.
  */
@@ -43,13 +44,14 @@ export function timeLeft(dir: string, sweep: SweepFolder, target: (job: SweepJob
   };
   const byVariant = groupRate((job) => job.variant);
   const byAlgorithmEnv = groupRate((job) => `${job.algorithm} ${job.envId}`);
+  const byAlgorithm = groupRate((job) => job.algorithm);
   let totalSeconds = 0;
   let unknown = 0;
   const perJob = sweep.jobs.map((job, i) => {
     const state = states[i];
     if (state === 'done') return 0;
     if (state === 'failed') return null;
-    const shared = byVariant.get(job.variant) ?? byAlgorithmEnv.get(`${job.algorithm} ${job.envId}`) ?? null;
+    const shared = byVariant.get(job.variant) ?? byAlgorithmEnv.get(`${job.algorithm} ${job.envId}`) ?? byAlgorithm.get(job.algorithm) ?? null;
     const rate = settled[i] ? rates[i] : shared ?? rates[i];
     if (rate === null) {
       unknown++;

@@ -84,4 +84,21 @@ describe('sweep time left', () => {
     fs.rmSync(path.join(jobDir(dir, job), 'progress.jsonl'));
     assert.deepEqual(lastLogged(dir, job), { step: 0, wallSeconds: null, recentRate: null });
   });
+
+  it('a job whose algorithm has run on another env of the sweep only takes that rate, as a rough figure', () => {
+    const dir = tempDir();
+    const yaml = ['name: envs', 'algorithm: sac', 'envs: [Pendulum-v1, MountainCarContinuous-v0]', 'seeds: [0]', 'steps: 400',
+      'evaluation:', '  every: 200', '  episodes: 2'].join('\n') + '\n';
+    const spec = parseSweepText(yaml, 'yaml', 'envs.yaml');
+    const jobs = expandSweep(spec, 'envs.yaml');
+    writeSweep(dir, { name: 'envs', file: 'envs.yaml', spec, jobs });
+    const [pendulum, car] = jobs;
+    assert.deepEqual([pendulum.envId, car.envId], ['Pendulum-v1', 'MountainCarContinuous-v0']);
+    fs.mkdirSync(jobDir(dir, pendulum), { recursive: true });
+    fs.writeFileSync(path.join(jobDir(dir, pendulum), 'progress.jsonl'), [[200, 100], [400, 200]].map(([step, wall]) => JSON.stringify({ step, episode: 1, wall_s: wall })).join('\n') + '\n');
+    fs.writeFileSync(path.join(jobDir(dir, pendulum), 'result.json'), '{}\n');
+    const left = timeLeft(dir, readSweep(dir));
+    assert.deepEqual(left.perJob, [0, 400 * 0.5]);
+    assert.equal(left.unknown, 0);
+  });
 });
