@@ -63,7 +63,8 @@ export function validateAction(envId: string, space: Box, action: Action): void 
   const size = space.size;
   if (action === null || typeof action !== 'object' || action.length !== size) {
     if (!(space instanceof Box)) refuseValidateActionArguments(envId, space);
-    const got = action !== null && typeof action === 'object' ? `length ${action.length}: ${formatValues(action)}` : String(action);
+    const got = action !== null && typeof action === 'object' && typeof action.length === 'number'
+      ? `length ${action.length}: ${formatValues(action)}` : showValue(action);
     throw new InvalidActionError(envId, `action must have shape ${formatShape(space.shape)}, got ${got}`);
   }
   for (let i = 0; i < size; i++) {

@@ -247,7 +247,7 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
     if (actions === null || typeof actions !== 'object' || actions.length !== this.data.actions.length) {
       throw new InvalidActionError(
         this.label,
-        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.data.actions.length} numbers), got ${actions === null || typeof actions !== 'object' ? String(actions) : `length ${actions.length}`}`,
+        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.data.actions.length} numbers), got ${actions === null || typeof actions !== 'object' || typeof actions.length !== 'number' ? showValue(actions) : `length ${actions.length}`}`,
       );
     }
     this.data.actions.set(actions);

@@ -237,7 +237,7 @@ export class SyncVectorEnv {
     if (typeof actions !== 'object' || actions === null || actions.length !== this.numEnvs * this.actionSize) {
       throw new InvalidActionError(
         this.label,
-        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.numEnvs * this.actionSize} numbers), got ${typeof actions !== 'object' || actions === null ? showValue(actions) : `length ${actions.length}`}`,
+        `actions must have shape ${formatShape(this.actionSpace.shape)} (${this.numEnvs * this.actionSize} numbers), got ${typeof actions !== 'object' || actions === null || typeof actions.length !== 'number' ? showValue(actions) : `length ${actions.length}`}`,
       );
     }
     const { rewards, terminations, truncations, info } = this.stepResult;

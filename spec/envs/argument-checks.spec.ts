@@ -111,6 +111,8 @@ describe('envs: arguments from plain JavaScript', () => {
         refuses(() => untyped(env.setState.bind(env))(null), EnvConfigError, /^Pendulum-v1: setState: state must be an object .*, got null$/);
         env.reset({ seed: 0 });
         refuses(() => untyped(env.step.bind(env))(undefined), InvalidActionError, /^Pendulum-v1: action must have shape \[1\], got undefined$/);
+        refuses(() => untyped(env.step.bind(env))({}), InvalidActionError, /^Pendulum-v1: action must have shape \[1\], got \{\}$/);
+        refuses(() => untyped(env.step.bind(env))('x'), InvalidActionError, /^Pendulum-v1: action must have shape \[1\], got "x"$/);
       });
 
       it(`${label}: valid calls still work`, () => {
