@@ -120,6 +120,7 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
   if (!Array.isArray(values) || !values.every((v) => typeof v === 'number')) {
     throw new TypeError(`meanStd: values must be an array of numbers, got ${showValue(values)}`);
   }
+  if (values.length === 0) throw new RangeError('meanStd: values must hold at least one number, got []');
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance) };

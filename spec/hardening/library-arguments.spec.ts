@@ -349,6 +349,7 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
       refuses(() => untyped(recordEpisode)(act, new BanditEnv()), TypeError, /^recordEpisode: env\.renderSvg must be a function \(it draws the frames\), got undefined$/);
       refuses(() => untyped(meanStd)(undefined), TypeError, /^meanStd: values must be an array of numbers, got undefined$/);
       refuses(() => untyped(meanStd)([1, '2']), TypeError, /^meanStd: values must be an array of numbers, got \[1,"2"\]$/);
+      refuses(() => meanStd([]), RangeError, /^meanStd: values must hold at least one number, got \[\]$/);
       assert.equal(evaluate(act, new BanditEnv(), { episodes: 2, seed: 3 }).returns.length, 2);
       const drawn = Object.assign(new BanditEnv(), { renderSvg: () => '<svg/>' });
       assert.equal(recordEpisode(act, drawn, { seed: 3 }).frames.length, 2);
