@@ -5,7 +5,7 @@
  * 2021, eq. 13; β = 1/√2 is the clipped double-Q minimum of Fujimoto et al. 2018).
  */
 import {
-  MLP, Module, ShapeError, Tensor, add, broadcastTo, concat, expectFunction, expectObject, expectTensor, mul, reshape, sqrt, square, sub,
+  MLP, Module, ShapeError, Tensor, ValueError, add, broadcastTo, concat, expectFunction, expectObject, expectTensor, mul, reshape, showValue, sqrt, square, sub,
   type Generator,
 } from '../../engine/index.ts';
 import type { LinearInit } from '../../engine/nn/index.ts';
@@ -46,6 +46,11 @@ export function pessimisticValue(q1: Tensor, q2: Tensor, pessimism: number): Ten
 
 /** The pessimistic value of a pair of critics as an `ActionValue`. */
 export function twinCriticValue(q1: ScalarNetwork, q2: ScalarNetwork, pessimism: number): ActionValue {
+  for (const [what, q] of [['q1', q1], ['q2', q2]] as const) {
+    expectObject('twinCriticValue', what, q);
+    expectFunction('twinCriticValue', `${what}.forward`, q.forward);
+  }
+  if (typeof pessimism !== 'number' || !Number.isFinite(pessimism)) throw new ValueError(`twinCriticValue: pessimism must be a finite number, got ${showValue(pessimism)}`);
   return (observations, actions) =>
     pessimisticValue(sampledQValues(q1, observations, actions), sampledQValues(q2, observations, actions), pessimism);
 }

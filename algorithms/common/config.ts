@@ -35,6 +35,8 @@ function typeName(v: unknown): string {
 export function resolveConfig<C extends object>(
   owner: string, defaults: C, overrides: unknown, rules: ConfigRules = {},
 ): C {
+  if (typeof owner !== 'string') throw new TypeError(`resolveConfig: owner must be a string (the algorithm's name), got ${typeName(owner)}`);
+  if (typeof defaults !== 'object' || defaults === null) throw new TypeError(`resolveConfig: ${owner}'s defaults must be an object, got ${typeName(defaults)}`);
   if (overrides === undefined || overrides === null) overrides = {};
   if (typeof overrides !== 'object' || Array.isArray(overrides)) {
     throw new ConfigError(`${owner} config must be an object, got ${typeName(overrides)}`);

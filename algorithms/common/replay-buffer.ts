@@ -34,8 +34,13 @@ export interface Batch {
 
 /** Preallocated minibatch storage; pass existing arrays (e.g. tensors' data) to sample straight into them. */
 export function createBatch(size: number, observationSize: number, actionSize: number, arrays: Partial<Omit<Batch, 'size'>> = {}): Batch {
+  for (const [what, n] of [['size', size], ['observationSize', observationSize], ['actionSize', actionSize]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`createBatch: ${what} must be a positive integer, got ${showValue(n)}`);
+  }
+  if (typeof arrays !== 'object' || arrays === null) throw new TypeError(`createBatch: arrays must be an object of Float32Arrays, got ${showValue(arrays)}`);
   const check = (name: string, a: Float32Array | undefined, length: number): Float32Array => {
     if (a === undefined) return new Float32Array(length);
+    if (!(a instanceof Float32Array)) throw new TypeError(`createBatch: ${name} must be a Float32Array, got ${showValue(a)}`);
     if (a.length !== length) throw new RangeError(`createBatch: ${name} has ${a.length} entries, expected ${length}`);
     return a;
   };

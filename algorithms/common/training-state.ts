@@ -3,7 +3,7 @@
  * per-metric sums since the last progress row, and the run's independent random streams. All of it
  * goes into every checkpoint, so a resumed run continues exactly as the uninterrupted one would.
  */
-import { Generator } from '../../engine/index.ts';
+import { Generator, showValue } from '../../engine/index.ts';
 import type { EvalPoint } from './records.ts';
 
 /** Counters and episode bookkeeping, saved in every checkpoint. */
@@ -31,6 +31,9 @@ export interface TrainingState {
 }
 
 export function initialTrainingState(observationLength: number): TrainingState {
+  if (!Number.isInteger(observationLength) || observationLength < 1) {
+    throw new RangeError(`initialTrainingState: observationLength must be a positive integer, got ${showValue(observationLength)}`);
+  }
   return {
     step: 0, episode: 0, updates: 0, episodeReturn: 0, episodeLength: 0, lastEpisodeReturn: null,
     needsReset: true, observation: new Float32Array(observationLength), wallSeconds: 0, lastEval: null,

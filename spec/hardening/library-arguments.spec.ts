@@ -408,4 +408,21 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
       assert.equal(new Normalizer(3, 2, { observations: true, rewards: false, clip: 10, gamma: 0.99 }).observationStats.size, 3);
     });
   });
+
+  describe('the building blocks an algorithm file uses', () => {
+    it('createBatch, initialTrainingState, resolveConfig and twinCriticValue', () => {
+      refuses(() => untyped(algorithms.createBatch)(), RangeError, /^createBatch: size must be a positive integer, got undefined$/);
+      refuses(() => untyped(algorithms.createBatch)(2, 3, 1, { actions: [0, 0] }), TypeError, /^createBatch: actions must be a Float32Array, got \[0,0\]$/);
+      assert.equal(algorithms.createBatch(2, 3, 1).observations.length, 6);
+      refuses(() => untyped(algorithms.initialTrainingState)(undefined), RangeError, /^initialTrainingState: observationLength must be a positive integer, got undefined$/);
+      assert.equal(algorithms.initialTrainingState(3).observation.length, 3);
+      refuses(() => untyped(algorithms.resolveConfig)(undefined, undefined), TypeError, /^resolveConfig: owner must be a string \(the algorithm's name\), got undefined$/);
+      refuses(() => untyped(algorithms.resolveConfig)('Mine', null), TypeError, /^resolveConfig: Mine's defaults must be an object, got null$/);
+      assert.deepEqual(algorithms.resolveConfig('Mine', { gamma: 0.99 }, { gamma: 0.9 }), { gamma: 0.9 });
+      refuses(() => untyped(algorithms.twinCriticValue)(), ValueError, /^twinCriticValue: q1 must be an object, got undefined$/);
+      const q = { forward: (x: Tensor): Tensor => x };
+      refuses(() => untyped(algorithms.twinCriticValue)(q, q, '1'), ValueError, /^twinCriticValue: pessimism must be a finite number, got "1"$/);
+      assert.equal(typeof algorithms.twinCriticValue(q, q, 0), 'function');
+    });
+  });
 });
