@@ -4,7 +4,8 @@
  *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
  * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
- *   control (mcmc-ablation-*, on Pendulum-v1), and the PID's floor on CartPoleSwingup-v0 (mcmc-control-floor), each paired
+ *   control (mcmc-ablation-*, on Pendulum-v1), and the PID's floor and the entropy control on CartPoleSwingup-v0
+ *   (mcmc-control-floor, mcmc-control-entropy), each paired
  *   with the HMC-SAC runs of the claim sweep on its env, and with its SAC (does a variant close the gap?);
  * - wall-clock per env step of each method against SAC or TD3, from the same sweep's jobs.
  *
@@ -34,7 +35,8 @@ const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results
 
 const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
 const ABLATION_SWEEPS = [
-  'mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy', 'mcmc-control-floor',
+  'mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy',
+  'mcmc-control-floor', 'mcmc-control-entropy',
 ] as const;
 /** method → the baseline it is claimed to match or beat. */
 const CLAIMS = [['hmc-sac', 'sac'], ['langevin-td3', 'td3'], ['flow-sac', 'sac']] as const;

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
-import { findJob, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
+import { findJob, globRegExp, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { formatDuration } from '../node/progress.ts';
 import { timeLeft } from './estimate.ts';
 import { runSweepJob } from './job.ts';
@@ -70,7 +70,7 @@ export function sweepUsage(): string {
       runs the unfinished jobs on N parallel processes (default: ${os.availableParallelism()}, the cores),
       several sweeps as one queue in the order given; finished jobs are skipped, interrupted ones resume
       from their checkpoints; --only runs just the jobs whose ids match its comma-separated globs, in
-      their order (hmc-sac-*-s2,sac-*); --order seed runs seed 0's jobs of every sweep first, then seed 1's, …
+      their order, across the sweeps (hmc-sac-*-s2,sac-*); --order seed runs seed 0's jobs of every sweep first, then seed 1's, …
       (each seed's in the order above), so comparisons paired by seed fill up one pair at a time;
       --out only with a single sweep file
   varl sweep job DIR (--index I | --id ID) [--until STEPS] [--quiet]
@@ -221,7 +221,8 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       if (patterns?.some((pattern) => pattern === '')) throw new UsageError(`sweep run: --only takes job ids or globs separated by commas, got '${values.only}'`);
       if (given.length > 1 && values.out !== undefined) throw new UsageError(`sweep run: --out names the folder of one sweep file, and ${given.length} sweeps are given`);
       const sweeps = given.map((source) => openSweep('sweep run', source, values.out, cwd));
-      return runAndSummarize(patterns ? selectAcross(sweeps, patterns) : sweeps, { parallel, quiet: values.quiet ?? false, order });
+      const priority = patterns ? globPriority(patterns) : undefined;
+      return runAndSummarize(patterns ? selectAcross(sweeps, patterns) : sweeps, { parallel, quiet: values.quiet ?? false, order, priority });
     }
     case 'job': {
       const [given, flags] = positional('sweep job', rest, 'a sweep folder');
@@ -300,13 +301,22 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
   }
 }
 
-async function runAndSummarize(sweeps: readonly LocalSweep[], options: Pick<LocalRunOptions, 'parallel' | 'quiet' | 'order'>): Promise<number> {
+async function runAndSummarize(sweeps: readonly LocalSweep[], options: Pick<LocalRunOptions, 'parallel' | 'quiet' | 'order' | 'priority'>): Promise<number> {
   const summary = await runLocalSweeps(sweeps, options);
   const names = sweeps.map((s) => s.sweep.name).join(' + ');
   for (const { sweep, id, log } of summary.failed) process.stderr.write(`failed: ${sweeps.length > 1 ? `${sweep} ` : ''}${id} (log: ${log})\n`);
   if (summary.interrupted) process.stderr.write(`sweep ${names}: interrupted; run it again to continue (varl sweep run ${sweeps.map((s) => s.dir).join(' ')})\n`);
   else if (summary.runningElsewhere > 0) process.stderr.write(`sweep ${names}: ${summary.runningElsewhere} job(s) are run by another process\n`);
   return exitStatus(summary);
+}
+
+/** A job's place in an `--only` queue: the index of the first glob that matches its id (the queue follows the globs across sweeps). */
+function globPriority(patterns: readonly string[]): (dir: string, job: SweepJob) => number {
+  const globs = patterns.map(globRegExp);
+  return (_dir, job) => {
+    const index = globs.findIndex((glob) => glob.test(job.id));
+    return index < 0 ? globs.length : index;
+  };
 }
 
 /**

@@ -155,8 +155,13 @@ export function selectJobs(sweep: SweepFolder, patterns: readonly string[]): Swe
 
 /** The jobs of `sweep` whose ids `pattern` matches (`*` is any run of characters, everything else literal), in order. */
 export function matchingJobs(sweep: SweepFolder, pattern: string): SweepJob[] {
-  const glob = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const glob = globRegExp(pattern);
   return sweep.jobs.filter((job) => glob.test(job.id));
+}
+
+/** A job-id glob as a RegExp: `*` is any run of characters, everything else literal. */
+export function globRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 /** The job with this index or id; UsageError naming the valid range otherwise. */

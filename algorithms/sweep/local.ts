@@ -70,6 +70,12 @@ export interface LocalRunOptions {
    * compute the comparisons paired by seed fill up one pair at a time.
    */
   readonly order?: 'file' | 'seed';
+  /**
+   * Where each job goes in the queue across the sweeps, lower first, ties in the order given (`--only`:
+   * the index of the first glob that matches the job, so the globs order the queue, not the sweeps).
+   * 'seed' order then sorts by seed, keeping this order within a seed.
+   */
+  readonly priority?: (dir: string, job: SweepJob) => number;
 }
 
 /** One sweep folder of a local run, and which of its jobs to run (default: all, in the folder's order). */
@@ -128,8 +134,10 @@ interface QueuedJob {
 async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptions): Promise<LocalRunSummary> {
   const parallel = Math.max(1, options.parallel ?? os.availableParallelism());
   const inFileOrder: QueuedJob[] = sweeps.flatMap(({ dir, sweep, jobs }) => (jobs ?? sweep.jobs).map((job) => ({ dir, sweep: sweep.name, job })));
-  // Array.prototype.sort is stable: within a seed the file order stays.
-  const selected = options.order === 'seed' ? [...inFileOrder].sort((a, b) => a.job.seed - b.job.seed) : inFileOrder;
+  // Array.prototype.sort is stable: ties keep the order given, and within a seed the priority order stays.
+  const priority = options.priority;
+  const prioritized = priority ? [...inFileOrder].sort((a, b) => priority(a.dir, a.job) - priority(b.dir, b.job)) : inFileOrder;
+  const selected = options.order === 'seed' ? [...prioritized].sort((a, b) => a.job.seed - b.job.seed) : prioritized;
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? `sweep ${sweeps.map((s) => s.sweep.name).join(' + ')}`;
   const target = ({ job }: QueuedJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);

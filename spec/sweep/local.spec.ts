@@ -142,4 +142,18 @@ describe('sweep run: the local backend', function () {
     });
     assert.deepEqual(finished.sort((a, b) => a.at - b.at).map((f) => f.name), ['first s0', 'second s0', 'first s1', 'second s1']);
   });
+
+  it('--only across sweeps queues the jobs in the order of its globs, not sweep by sweep', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
+    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--only', 'sac-Pendulum-v1-tau=0.01-s1,*-s0'], cwd).done;
+    assert.equal(run.status, 0, run.stderr);
+    const finished = ['first', 'second'].flatMap((name) => {
+      const dir = path.join(cwd, 'sweeps', name);
+      return readSweep(dir).jobs.filter((job) => jobStatus(dir, job) === 'done')
+        .map((job) => ({ name: `${name} s${job.seed}`, at: fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs }));
+    });
+    assert.deepEqual(finished.sort((a, b) => a.at - b.at).map((f) => f.name), ['second s1', 'first s0', 'second s0']);
+  });
 });
