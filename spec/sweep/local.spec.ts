@@ -6,6 +6,24 @@ import {
 } from '../../algorithms/sweep/index.ts';
 import { tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
 
+/** A folder with two small sweep files, first.yaml and second.yaml, of seeds 0 and 1 each. */
+function twoSweeps(): string {
+  const cwd = tempDir();
+  writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
+  writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+  return cwd;
+}
+
+/** The finished jobs of twoSweeps()'s sweeps as 'first s0', … in the order they finished. */
+function finishingOrder(cwd: string): string[] {
+  const finished = ['first', 'second'].flatMap((name) => {
+    const dir = path.join(cwd, 'sweeps', name);
+    return readSweep(dir).jobs.filter((job) => jobStatus(dir, job) === 'done')
+      .map((job) => ({ name: `${name} s${job.seed}`, at: fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs }));
+  });
+  return finished.sort((a, b) => a.at - b.at).map((f) => f.name);
+}
+
 describe('sweep run: the local backend', function () {
   this.timeout(60_000);
 
@@ -95,9 +113,7 @@ describe('sweep run: the local backend', function () {
   });
 
   it('runs several sweeps as one queue in the order given, --only across them; refuses --out with several and a folder given twice', async () => {
-    const cwd = tempDir();
-    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
-    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const cwd = twoSweeps();
     const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--only', '*-s0'], cwd).done;
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /sweep first \+ second: 2\/2 done, 0 running, 0 failed, 0 pending \(100% of steps/);
@@ -128,32 +144,19 @@ describe('sweep run: the local backend', function () {
   });
 
   it('--order seed runs every sweep\'s seed 0 before any seed 1, so paired comparisons fill up a pair at a time', async () => {
-    const cwd = tempDir();
-    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
-    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const cwd = twoSweeps();
     const bad = await varlInProcess(['sweep', 'run', 'first.yaml', '--order', 'random'], cwd);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /sweep run: --order must be file or seed, got 'random'/);
     const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--order', 'seed'], cwd).done;
     assert.equal(run.status, 0, run.stderr);
-    const finished = ['first', 'second'].flatMap((name) => {
-      const dir = path.join(cwd, 'sweeps', name);
-      return readSweep(dir).jobs.map((job) => ({ name: `${name} s${job.seed}`, at: fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs }));
-    });
-    assert.deepEqual(finished.sort((a, b) => a.at - b.at).map((f) => f.name), ['first s0', 'second s0', 'first s1', 'second s1']);
+    assert.deepEqual(finishingOrder(cwd), ['first s0', 'second s0', 'first s1', 'second s1']);
   });
 
   it('--only across sweeps queues the jobs in the order of its globs, not sweep by sweep', async () => {
-    const cwd = tempDir();
-    writeFile(cwd, 'first.yaml', tinySweepYaml('first', { steps: 200, seeds: '[0, 1]' }));
-    writeFile(cwd, 'second.yaml', tinySweepYaml('second', { steps: 200, seeds: '[0, 1]', grid: '  tau: [0.01]' }));
+    const cwd = twoSweeps();
     const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--only', 'sac-Pendulum-v1-tau=0.01-s1,*-s0'], cwd).done;
     assert.equal(run.status, 0, run.stderr);
-    const finished = ['first', 'second'].flatMap((name) => {
-      const dir = path.join(cwd, 'sweeps', name);
-      return readSweep(dir).jobs.filter((job) => jobStatus(dir, job) === 'done')
-        .map((job) => ({ name: `${name} s${job.seed}`, at: fs.statSync(path.join(jobDir(dir, job), 'result.json')).mtimeMs }));
-    });
-    assert.deepEqual(finished.sort((a, b) => a.at - b.at).map((f) => f.name), ['second s1', 'first s0', 'second s0']);
+    assert.deepEqual(finishingOrder(cwd), ['second s1', 'first s0', 'second s0']);
   });
 });
