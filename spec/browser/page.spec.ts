@@ -305,6 +305,9 @@ describe('the demo page in headless Chromium', function () {
       const s = await status(page);
       return /^HMC-SAC on Pendulum-v1/.test((await page.locator('#status').textContent()) ?? '') && s.step >= 220 && s.updates > 0;
     }, 45_000);
+    // The losses arrive with the curve rows of finished episodes, which the worker posts in batches: on a loaded
+    // machine they can come after the step count has passed the first episode's end.
+    await waitFor(page, 'the losses panel has HMC-SAC\'s first curve row', async () => ((await page.locator('#losses').textContent()) ?? '').includes('critic_loss'), 45_000);
     await page.locator('#stop').click();
     const { action } = await pickState(page, 20);
     const landscape = page.locator('#landscape svg[data-dims="1"]');
