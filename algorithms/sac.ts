@@ -30,6 +30,7 @@ import { SoftTwinCritic, Temperature } from './common/soft-critic.ts';
 import { TensorBatch } from './common/tensor-batch.ts';
 import { runTracedUpdate, tracedUpdate } from './common/traced-update.ts';
 import type { RandomStreams } from './common/training-state.ts';
+import { expectPositiveInteger } from './common/arguments.ts';
 
 export interface SACConfig extends OffPolicyConfig {
   /** Adam step size of the actor (and of the critics and α unless set separately). Paper, softlearning, SB3: 3e-4. */
@@ -143,9 +144,8 @@ export class SquashedGaussianActor extends Module {
 
   constructor(observationSize: number, actionSize: number, config: SACConfig, generator: RandomStreams['init']) {
     super();
-    for (const [what, size] of [['observationSize', observationSize], ['actionSize', actionSize]] as const) {
-      if (!Number.isInteger(size) || size < 1) throw new RangeError(`SquashedGaussianActor: ${what} must be a positive integer, got ${showValue(size)}`);
-    }
+    expectPositiveInteger('SquashedGaussianActor', 'observationSize', observationSize);
+    expectPositiveInteger('SquashedGaussianActor', 'actionSize', actionSize);
     const given = config as Partial<SACConfig> | null | undefined;
     if (typeof given !== 'object' || given === null || !Array.isArray(given.hiddenSizes) || given.hiddenSizes.length === 0) {
       throw new TypeError(`SquashedGaussianActor: config must be a SAC config with a non-empty hiddenSizes, got ${showValue(config)}`);

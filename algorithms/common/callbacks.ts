@@ -16,6 +16,7 @@ import { evaluate, type EvaluationResult } from './evaluate.ts';
 import { checkEnv, type ContinuousEnv } from './env.ts';
 import type { Learner } from './learner.ts';
 import type { ProgressRecord } from './records.ts';
+import { expectPositiveInteger } from './arguments.ts';
 
 /** Read-only view of the run given to callbacks. */
 export interface TrainingContext {
@@ -109,7 +110,7 @@ export function evaluationCallback(schedule: EvaluationSchedule): Callback {
   const { env, every, episodes, seed } = schedule;
   checkEnv('evaluationCallback', env, 'env');
   if (!Number.isInteger(every) || every < 0) throw new RangeError(`evaluationCallback: every must be a non-negative integer, got ${showValue(every)}`);
-  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluationCallback: episodes must be a positive integer, got ${showValue(episodes)}`);
+  expectPositiveInteger('evaluationCallback', 'episodes', episodes);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`evaluationCallback: seed must be a safe integer, got ${showValue(seed)}`);
   let previousStep = 0;
   return {

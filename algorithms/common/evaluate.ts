@@ -5,6 +5,7 @@
  */
 import { showValue } from '../../engine/index.ts';
 import { checkEnv, type ContinuousEnv } from './env.ts';
+import { expectPositiveInteger } from './arguments.ts';
 
 export interface EvaluationOptions {
   /** Number of episodes (default 10). */
@@ -39,7 +40,7 @@ export function evaluate(
 ): EvaluationResult {
   checkEpisodeArguments('evaluate', act, env, options);
   const { episodes = 10, seed = 0, maxEpisodeSteps = 100_000 } = options;
-  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer, got ${showValue(episodes)}`);
+  expectPositiveInteger('evaluate', 'episodes', episodes);
   const returns: number[] = [];
   const lengths: number[] = [];
   for (let e = 0; e < episodes; e++) {
@@ -81,9 +82,7 @@ function checkEpisodeArguments(owner: string, act: unknown, env: unknown, option
   if (typeof options !== 'object' || options === null) throw new TypeError(`${owner}: options must be an object, got ${showValue(options)}`);
   const { seed, maxEpisodeSteps } = options as EvaluationOptions;
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new RangeError(`${owner}: seed must be a safe integer, got ${showValue(seed)}`);
-  if (maxEpisodeSteps !== undefined && !(Number.isInteger(maxEpisodeSteps) && maxEpisodeSteps >= 1)) {
-    throw new RangeError(`${owner}: maxEpisodeSteps must be a positive integer, got ${showValue(maxEpisodeSteps)}`);
-  }
+  if (maxEpisodeSteps !== undefined) expectPositiveInteger(owner, 'maxEpisodeSteps', maxEpisodeSteps);
 }
 
 /** Runs episode number `index` from a reset with `seed`, calling `onState` after the reset and after each step. */

@@ -3,6 +3,7 @@
  * on the concatenation [s, a] (CleanRL's `SoftQNetwork`, SB3's `ContinuousCritic` with one head).
  */
 import { MLP, Module, Tensor, concat, reshape, zeros, type FloatArray, type Generator, showValue } from '../../engine/index.ts';
+import { expectPositiveInteger } from './arguments.ts';
 
 export interface QNetworkOptions {
   observationSize: number;
@@ -59,7 +60,7 @@ export function checkObservation(obs: ArrayLike<number>, size: number, context?:
 
 /** One observation as a [1, n] float32 tensor. */
 export function observationTensor(obs: ArrayLike<number>, size: number, context?: string): Tensor {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`${context ?? 'observationTensor'}: size must be a positive integer, got ${showValue(size)}`);
+  expectPositiveInteger(context ?? 'observationTensor', 'size', size);
   const t = zeros([1, size]);
   copyObservation(obs, size, t.data, context);
   return t;

@@ -6,10 +6,7 @@
  * and restored with the networks, and evaluation uses the frozen statistics of the checkpoint.
  */
 import { Module, Tensor, zeros, showValue } from '../../engine/index.ts';
-
-function checkSize(owner: string, what: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${owner}: ${what} must be a positive integer, got ${showValue(value)}`);
-}
+import { expectPositiveInteger } from './arguments.ts';
 
 /** Running mean and variance of vectors, started at mean 0, var 1, count 1e-4 (SB3's epsilon). */
 export class RunningMeanStd extends Module {
@@ -20,7 +17,7 @@ export class RunningMeanStd extends Module {
 
   constructor(readonly size: number) {
     super();
-    checkSize('RunningMeanStd', 'size', size);
+    expectPositiveInteger('RunningMeanStd', 'size', size);
     this.mean = this.registerBuffer('mean', zeros([size], { dtype: 'float64' }));
     this.variance = this.registerBuffer('variance', zeros([size], { dtype: 'float64' }).mutate_((d) => d.fill(1)));
     this.count = this.registerBuffer('count', zeros([1], { dtype: 'float64' }).mutate_((d) => d.fill(1e-4)));
@@ -69,8 +66,8 @@ export class Normalizer extends Module {
 
   constructor(observationSize: number, numEnvs: number, readonly options: NormalizationOptions) {
     super();
-    checkSize('Normalizer', 'observationSize', observationSize);
-    checkSize('Normalizer', 'numEnvs', numEnvs);
+    expectPositiveInteger('Normalizer', 'observationSize', observationSize);
+    expectPositiveInteger('Normalizer', 'numEnvs', numEnvs);
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Normalizer: options must be an object { observations, rewards, clip, gamma }, got ${showValue(options)}`);
     }

@@ -11,6 +11,7 @@
  * buffer.sample(generator, batch);                         // fills batch in place, no allocation
  */
 import { Generator, showValue } from '../../engine/index.ts';
+import { expectPositiveInteger } from './arguments.ts';
 
 export interface ReplayBufferOptions {
   /** Maximum number of transitions kept; the oldest is overwritten first. */
@@ -35,7 +36,7 @@ export interface Batch {
 /** Preallocated minibatch storage; pass existing arrays (e.g. tensors' data) to sample straight into them. */
 export function createBatch(size: number, observationSize: number, actionSize: number, arrays: Partial<Omit<Batch, 'size'>> = {}): Batch {
   for (const [what, n] of [['size', size], ['observationSize', observationSize], ['actionSize', actionSize]] as const) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`createBatch: ${what} must be a positive integer, got ${showValue(n)}`);
+    expectPositiveInteger('createBatch', what, n);
   }
   if (typeof arrays !== 'object' || arrays === null) throw new TypeError(`createBatch: arrays must be an object of Float32Arrays, got ${showValue(arrays)}`);
   const check = (name: string, a: Float32Array | undefined, length: number): Float32Array => {
@@ -87,7 +88,7 @@ export class ReplayBuffer {
     }
     const { capacity, observationSize, actionSize } = options;
     for (const [name, v] of Object.entries({ capacity, observationSize, actionSize })) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`ReplayBuffer: ${name} must be a positive integer, got ${showValue(v)}`);
+      expectPositiveInteger('ReplayBuffer', name, v);
     }
     this.capacity = capacity;
     this.observationSize = observationSize;

@@ -3,8 +3,9 @@
  * per-metric sums since the last progress row, and the run's independent random streams. All of it
  * goes into every checkpoint, so a resumed run continues exactly as the uninterrupted one would.
  */
-import { Generator, showValue } from '../../engine/index.ts';
+import { Generator } from '../../engine/index.ts';
 import type { EvalPoint } from './records.ts';
+import { expectPositiveInteger } from './arguments.ts';
 
 /** Counters and episode bookkeeping, saved in every checkpoint. */
 export interface TrainingState {
@@ -31,9 +32,7 @@ export interface TrainingState {
 }
 
 export function initialTrainingState(observationLength: number): TrainingState {
-  if (!Number.isInteger(observationLength) || observationLength < 1) {
-    throw new RangeError(`initialTrainingState: observationLength must be a positive integer, got ${showValue(observationLength)}`);
-  }
+  expectPositiveInteger('initialTrainingState', 'observationLength', observationLength);
   return {
     step: 0, episode: 0, updates: 0, episodeReturn: 0, episodeLength: 0, lastEpisodeReturn: null,
     needsReset: true, observation: new Float32Array(observationLength), wallSeconds: 0, lastEval: null,

@@ -6,6 +6,7 @@ import { showValue } from '../../engine/index.ts';
 import type { Callback, TrainingRun } from '../common/callbacks.ts';
 import type { ProgressOptions } from '../common/host.ts';
 import type { EvalPoint } from '../common/records.ts';
+import { expectPositiveInteger } from '../common/arguments.ts';
 
 export interface ProgressStatus {
   step: number;
@@ -36,7 +37,7 @@ export interface ProgressReporterOptions {
 function checkProgressOptions(owner: string, options: unknown): asserts options is ProgressReporterOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${owner}: options must be an object { totalSteps, label, … }, got ${showValue(options)}`);
   const o = options as Record<string, unknown>;
-  if (!Number.isInteger(o.totalSteps) || (o.totalSteps as number) < 1) throw new RangeError(`${owner}: options.totalSteps must be a positive integer, got ${showValue(o.totalSteps)}`);
+  expectPositiveInteger(owner, 'options.totalSteps', o.totalSteps);
   if (typeof o.label !== 'string') throw new TypeError(`${owner}: options.label must be a string, got ${showValue(o.label)}`);
   if (o.intervalSeconds !== undefined && !(typeof o.intervalSeconds === 'number' && o.intervalSeconds >= 0)) {
     throw new RangeError(`${owner}: options.intervalSeconds must be a number ≥ 0, got ${showValue(o.intervalSeconds)}`);

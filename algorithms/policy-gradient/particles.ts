@@ -11,8 +11,9 @@
  */
 import { Module, Normal, Tensor, concat, zeros, type Generator, showValue } from '../../engine/index.ts';
 import {
-  GaussianPolicy, checkCount, checkPolicyOptions, groupRows, selectRows, type PolicyModel, type PolicyOptions, type PolicyRows,
+  GaussianPolicy, checkPolicyOptions, groupRows, selectRows, type PolicyModel, type PolicyOptions, type PolicyRows,
 } from './policies.ts';
+import { expectPositiveInteger } from '../common/arguments.ts';
 
 export interface SvgdStep {
   /** φ_j per particle, to ascend. */
@@ -86,7 +87,7 @@ export class ParticlePolicy extends Module implements PolicyModel {
   constructor(options: PolicyOptions, count: number) {
     super();
     checkPolicyOptions('ParticlePolicy', options);
-    checkCount('ParticlePolicy', 'count', count);
+    expectPositiveInteger('ParticlePolicy', 'count', count);
     this.particles = Array.from({ length: count }, (_, i) => this.registerModule(`particle${i}`, new GaussianPolicy(options)));
     this.scores = this.registerBuffer('scores', zeros([count]));
   }

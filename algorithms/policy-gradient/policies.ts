@@ -24,6 +24,7 @@ import {
   Generator, MLP, Module, Normal, Tensor, add, broadcastTo, concat, exp, functionalCall, gather, log, mean, mul, noGrad, orthogonal_,
   parametersToVector, randn, reshape, softplus, sum, tensor, vectorToStateDict, zeros, type LinearInit, type StateDict, showValue,
 } from '../../engine/index.ts';
+import { expectPositiveInteger } from '../common/arguments.ts';
 
 /** Stored rows of a rollout, as a policy needs them to rebuild π(· | s). */
 export interface PolicyRows {
@@ -80,16 +81,11 @@ export function checkPolicyOptions(owner: string, options: unknown): asserts opt
   }
   const o = options as Record<string, unknown>;
   for (const key of ['observationSize', 'actionSize'] as const) {
-    if (!Number.isInteger(o[key]) || (o[key] as number) < 1) throw new RangeError(`${owner}: options.${key} must be a positive integer, got ${showValue(o[key])}`);
+    expectPositiveInteger(owner, `options.${key}`, o[key]);
   }
   if (!Array.isArray(o.hiddenSizes)) throw new TypeError(`${owner}: options.hiddenSizes must be an array of layer widths, got ${showValue(o.hiddenSizes)}`);
   if (typeof o.initialLogStd !== 'number' || !Number.isFinite(o.initialLogStd)) throw new RangeError(`${owner}: options.initialLogStd must be a finite number, got ${showValue(o.initialLogStd)}`);
   if (!(o.generator instanceof Generator)) throw new TypeError(`${owner}: options.generator must be a Generator, got ${showValue(o.generator)}`);
-}
-
-/** Checks a count argument of a policy constructor (samples, envs, rollout steps). */
-export function checkCount(owner: string, what: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`${owner}: ${what} must be a positive integer, got ${showValue(value)}`);
 }
 
 /** Checks a σ argument of a policy constructor: finite and > 0. */
@@ -213,7 +209,7 @@ export class ParameterPosteriorPolicy extends Module implements PolicyModel {
   constructor(options: PolicyOptions, readonly samples: number, initialWeightStd: number) {
     super();
     checkPolicyOptions('ParameterPosteriorPolicy', options);
-    checkCount('ParameterPosteriorPolicy', 'samples', samples);
+    expectPositiveInteger('ParameterPosteriorPolicy', 'samples', samples);
     checkStd('ParameterPosteriorPolicy', 'initialWeightStd', initialWeightStd);
     this.network = new GaussianPolicy(options).requiresGrad_(false);
     const initial = parametersToVector(this.network.parameters());
@@ -327,8 +323,8 @@ export class StateNoisePolicy extends Module implements PolicyModel {
   constructor(options: PolicyOptions, readonly numEnvs: number, rolloutSteps: number, auxiliary: boolean, initialThetaStd: number) {
     super();
     checkPolicyOptions('StateNoisePolicy', options);
-    checkCount('StateNoisePolicy', 'numEnvs', numEnvs);
-    checkCount('StateNoisePolicy', 'rolloutSteps', rolloutSteps);
+    expectPositiveInteger('StateNoisePolicy', 'numEnvs', numEnvs);
+    expectPositiveInteger('StateNoisePolicy', 'rolloutSteps', rolloutSteps);
     if (typeof auxiliary !== 'boolean') throw new TypeError(`StateNoisePolicy: auxiliary must be true or false, got ${showValue(auxiliary)}`);
     checkStd('StateNoisePolicy', 'initialThetaStd', initialThetaStd);
     const a = options.actionSize;
