@@ -10,7 +10,7 @@
 import { GradientError, ShapeError, ValueError, describeValue, expectFunction, formatShape } from './errors.ts';
 import { kernels } from './kernels/index.ts';
 import type { DType, FloatArray } from './kernels/types.ts';
-import { Generator, toGenerator } from './random.ts';
+import { Generator, expectGenerator, toGenerator } from './random.ts';
 import { assertElementLimit, assertValidShape, sizeOf, type Shape } from './shape.ts';
 import type { GraphNode } from './autograd/graph.ts';
 import * as ops from './ops/index.ts';
@@ -352,8 +352,8 @@ export interface RandomOptions extends TensorOptions {
 /** The generator of random-tensor options, checked (plain-JS callers may omit it; there is no default). */
 function generatorOf(op: string, options: RandomOptions | undefined): Generator {
   const generator: unknown = options?.generator;
-  if (typeof generator === 'number' || generator instanceof Generator) return toGenerator(generator);
-  throw new ValueError(`${op}: options.generator must be a seed (a safe integer) or a Generator, got ${describeValue(generator)}`);
+  expectGenerator(op, 'options.generator', generator);
+  return toGenerator(generator);
 }
 
 /** Uniform samples in [low, high). */
