@@ -236,7 +236,32 @@ export function jobStep(dir: string, job: SweepJob): number {
 
 /** The last step logged in progress.jsonl (0 without one): finer than the checkpoint for progress lines. */
 export function loggedStep(dir: string, job: SweepJob): number {
-  return lastLogged(dir, job).step;
+  return loggedRows(dir, job, 8192).at(-1)?.step ?? 0;
+}
+
+/** The (step, wall_s) of the rows in the last `bytes` of a job's progress.jsonl (none without the file). */
+function loggedRows(dir: string, job: SweepJob, bytes: number): { step: number; wall: number | null }[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(jobDir(dir, job), 'progress.jsonl'), 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').split('\n').flatMap((line) => {
+      const match = /^\{"step":(\d+)/.exec(line);
+      if (!match) return [];
+      const wall = /"wall_s":([0-9.eE+-]+)/.exec(line);
+      const seconds = wall ? Number(wall[1]) : NaN;
+      return [{ step: Number(match[1]), wall: Number.isFinite(seconds) ? seconds : null }];
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -248,32 +273,9 @@ export function loggedStep(dir: string, job: SweepJob): number {
  * they hold. With one row, the rate is the run's own so far.
  */
 export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeconds: number | null; recentRate: number | null } {
-  const none = { step: 0, wallSeconds: null, recentRate: null };
-  const file = path.join(jobDir(dir, job), 'progress.jsonl');
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return none;
-  }
-  let rows: { step: number; wall: number | null }[];
-  try {
-    const size = fs.fstatSync(fd).size;
-    const length = Math.min(size, 65536);
-    const buffer = Buffer.alloc(length);
-    fs.readSync(fd, buffer, 0, length, size - length);
-    rows = buffer.toString('utf8').split('\n').flatMap((line) => {
-      const match = /^\{"step":(\d+)/.exec(line);
-      if (!match) return [];
-      const wall = /"wall_s":([0-9.eE+-]+)/.exec(line);
-      const seconds = wall ? Number(wall[1]) : NaN;
-      return [{ step: Number(match[1]), wall: Number.isFinite(seconds) ? seconds : null }];
-    });
-  } finally {
-    fs.closeSync(fd);
-  }
-  const last = rows[rows.length - 1];
-  if (!last) return none;
+  const rows = loggedRows(dir, job, 65536);
+  const last = rows.at(-1);
+  if (!last) return { step: 0, wallSeconds: null, recentRate: null };
   if (last.wall === null || last.step <= 0) return { step: last.step, wallSeconds: last.wall, recentRate: null };
   const from = rows.find((r) => r.wall !== null && r.step >= last.step / 2 && r.step < last.step);
   const recentRate = from && last.wall > from.wall!
