@@ -23,7 +23,7 @@ import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
 import { loadAgent } from '../algorithms/node.ts';
 import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
 import { currentKernels, describeKernels } from '../algorithms/common/checkpoint.ts';
-import { meanInterval } from '../algorithms/sweep/stats.ts';
+import { meanInterval } from '../algorithms/common/stats.ts';
 import { Generator, abs, div, exp, mul, noGrad, randn, square, sub, sum, type Tensor } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { parseCli } from './cli-args.ts';

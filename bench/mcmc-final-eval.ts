@@ -18,7 +18,7 @@ import { loadAgent } from '../algorithms/node.ts';
 import { findAlgorithm } from '../algorithms/registry.ts';
 import { readSweep, jobDir } from '../algorithms/sweep/folder.ts';
 import { describeOverrides } from '../algorithms/sweep/report.ts';
-import { meanInterval, pairedDifferences } from '../algorithms/sweep/stats.ts';
+import { meanInterval, pairedDifferences } from '../algorithms/common/stats.ts';
 import { make, prepareEnv } from '../envs/index.ts';
 import { parseCli } from './cli-args.ts';
 

@@ -20,7 +20,7 @@ import { HMCSAC } from '../algorithms/hmc-sac.ts';
 import { TensorBatch } from '../algorithms/common/tensor-batch.ts';
 import { loadAgent } from '../algorithms/node.ts';
 import { readCheckpointMeta } from '../algorithms/node/checkpoint-dir.ts';
-import { meanInterval } from '../algorithms/sweep/stats.ts';
+import { meanInterval } from '../algorithms/common/stats.ts';
 import { Generator, mean, noGrad } from '../engine/index.ts';
 import { make } from '../envs/index.ts';
 import { parseCli } from './cli-args.ts';

@@ -16,6 +16,7 @@ import { Adam } from '../../engine/optim/index.ts';
 import type { ContinuousEnv } from '../common/env.ts';
 import type { IAPO } from '../iapo.ts';
 import { runInference } from './inference.ts';
+import { meanInterval } from '../common/stats.ts';
 import type { ActionValue } from '../common/action-value.ts';
 import { drawNoise, estimateObjective, softClampLogScale, type PolicyNoise, type PolicyParams } from './objective.ts';
 
@@ -27,19 +28,10 @@ export interface Summary {
   readonly n: number;
 }
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (then the normal 1.96). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
+/** `meanInterval`'s 95% figures under the names the analyses print; the std of one value is 0. */
 export function summarize(values: ArrayLike<number>): Summary {
-  const n = values.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i] / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
-  const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-  const t = n > 1 ? (n - 1 <= 30 ? T975[n - 2] : 1.96) : NaN;
-  return { mean, std, ci95: n > 1 ? (t * std) / Math.sqrt(n) : NaN, n };
+  const { n, mean, sd, halfWidth } = meanInterval(Array.from(values));
+  return { mean, std: n === 1 ? 0 : sd, ci95: halfWidth, n };
 }
 
 /** The objective of an agent as used by the analyses: value function, temperature, log-scale bounds. */

@@ -8,6 +8,6 @@ export {
 export { runSweepJob, type JobRunOptions } from './job.ts';
 export { exitStatus, runLocal, runLocalSweeps, type LocalRunOptions, type LocalRunSummary, type LocalSweep } from './local.ts';
 export { buildReport, renderMarkdown, writeReport, type PairedComparison, type SweepReport, type VariantSummary } from './report.ts';
-export { meanInterval, pairedDifferences, studentTCdf, studentTQuantile, type IntervalSummary } from './stats.ts';
+export { meanInterval, pairedDifferences, studentTCdf, studentTQuantile, type IntervalSummary } from '../common/stats.ts';
 export { checkSweep, parseSweepText, readSweepFile, type Distribution, type SweepSpec } from './sweep-file.ts';
 export { rungBudgets, runTune } from './tune.ts';

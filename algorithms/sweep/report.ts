@@ -18,7 +18,7 @@ import { learningCurveSvg, type CurveSeries } from '../plots/learning-curve.ts';
 import type { ConfigValue } from './sweep-file.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import { readJobResult, readSweep, type JobResult } from './folder.ts';
-import { meanInterval, pairedDifferences, studentTQuantile, type IntervalSummary } from './stats.ts';
+import { meanInterval, pairedDifferences, studentTQuantile, type IntervalSummary } from '../common/stats.ts';
 import { UsageError } from '../node/usage.ts';
 
 export interface CurvePointSummary {

@@ -21,7 +21,7 @@ import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
 import { jobDir, readJobResult, readSweep, writeFileAtomic, writeSweep, type SweepFolder } from './folder.ts';
 import { runLocal } from './local.ts';
 import { describeOverrides, formatNumber, writeReport } from './report.ts';
-import { meanInterval, type IntervalSummary } from './stats.ts';
+import { meanInterval, type IntervalSummary } from '../common/stats.ts';
 import type { ConfigValue, SweepSpec } from './sweep-file.ts';
 
 export interface RungRecord {

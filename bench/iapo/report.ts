@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { learningCurveSvg, type CurveSeries } from '../../algorithms/plots/learning-curve.ts';
 import { summarize, type Summary } from '../../algorithms/iapo/analysis.ts';
-import { studentTQuantile } from '../../algorithms/sweep/stats.ts';
+import { studentTQuantile } from '../../algorithms/common/stats.ts';
 import { actionPanelsSvg } from '../../algorithms/plots/action-panels.ts';
 import { barsSvg } from './plots.ts';
 

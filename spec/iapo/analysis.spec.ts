@@ -46,7 +46,9 @@ describe('IAPO amortization-gap estimator', function () {
     const s = summarize([1, 2, 3, 4, 5]);
     assert.equal(s.mean, 3);
     assert.ok(Math.abs(s.std - Math.sqrt(2.5)) < 1e-12);
-    assert.ok(Math.abs(s.ci95 - (2.776 * Math.sqrt(2.5)) / Math.sqrt(5)) < 1e-9);
+    assert.ok(Math.abs(s.ci95 - (2.7764451051977987 * Math.sqrt(2.5)) / Math.sqrt(5)) < 1e-12);
+    assert.equal(summarize([7]).std, 0);
+    assert.ok(Number.isNaN(summarize([7]).ci95));
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Small-sample statistics for sweep reports: Student-t quantiles (through the regularized
+ * Small-sample statistics for the reports of sweeps and studies: Student-t quantiles (through the regularized
  * incomplete beta function, as in Numerical Recipes §6.4), means with 95% t-intervals over seeds,
  * and paired differences by seed.
  */
