@@ -14,20 +14,7 @@ import {
 } from '../../engine/index.ts';
 import { apply } from '../../engine/autograd/graph.ts';
 import { primitives } from '../../engine/ops/primitives.ts';
-
-/** `f` with its parameter types erased, as a plain-JavaScript caller sees it. */
-const untyped = (f: unknown): ((...args: unknown[]) => unknown) => f as (...args: unknown[]) => unknown;
-
-/** A regular expression matching exactly `message`. */
-const exactly = (message: string): RegExp => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-
-function refuses(f: () => unknown, type: typeof ValueError | typeof ShapeError | typeof GradientError | typeof RangeError, message: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof type, `expected a ${type.name}, got ${String(e)}`);
-    assert.match(e.message, exactly(message));
-    return true;
-  });
-}
+import { refuses, untyped } from '../support/plain-js.ts';
 
 /** What a plain-JS caller might pass instead of a Tensor, and how the message shows it. */
 const notTensors: readonly (readonly [unknown, string])[] = [

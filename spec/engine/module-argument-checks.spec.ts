@@ -15,19 +15,14 @@ import {
   polyakUpdate, prepareRestore, readCheckpointMeta, readCheckpointTensors, readDirectoryFiles, resolveDirectory, restoreCheckpoint,
   saveSafetensors, seedWords, tensor, uniform_, writeDirectoryAtomic, writeFileAtomic, xavierNormal_, xavierUniform_, zeroGrad, zeros, zeros_,
 } from '../../engine/node.ts';
+import { refuses as refusesWith } from '../support/plain-js.ts';
+
+const refuses = (f: () => unknown, message: RegExp): void => refusesWith(f, ValueError, message);
 
 /** `f` called with arguments typed away, as a plain-JS caller would. */
 const call = (f: unknown) => (...args: unknown[]) => (): unknown => (f as (...a: unknown[]) => unknown)(...args);
 /** `new C(...)` with arguments typed away. */
 const build = (C: unknown) => (...args: unknown[]) => (): unknown => new (C as new (...a: unknown[]) => unknown)(...args);
-
-function refuses(f: () => unknown, message: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof ValueError, `expected a ValueError, got ${String(e)}`);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 const net = (seed = 0): MLP => new MLP({ inputSize: 2, hiddenSizes: [3], outputSize: 1, generator: seed });
 const x = tensor([[0.5, -1]]);

@@ -25,21 +25,7 @@ import { NormalizeObservation, RunningMeanStd } from '../../envs/wrappers/normal
 import { RecordEpisodeStatistics } from '../../envs/wrappers/record-episode-statistics.ts';
 import { RescaleAction } from '../../envs/wrappers/rescale-action.ts';
 import { TimeLimit } from '../../envs/wrappers/time-limit.ts';
-
-type ErrorClass = new (...args: never[]) => Error;
-
-/** Calls `f` with its argument types taken away, as a plain-JS caller would. */
-const untyped = <F extends (...args: never[]) => unknown>(f: F): ((...args: unknown[]) => unknown) => f as unknown as (...args: unknown[]) => unknown;
-/** `new C(...args)` without the constructor's argument types. */
-const construct = (C: unknown, ...args: unknown[]): unknown => new (C as new (...a: unknown[]) => unknown)(...args);
-
-function refuses(f: () => unknown, type: ErrorClass, pattern: RegExp): void {
-  assert.throws(f, (e: unknown) => e instanceof type && e.constructor === type && pattern.test(e.message), `${type.name} ${pattern}`);
-}
-
-async function refusesAsync(f: () => Promise<unknown>, type: ErrorClass, pattern: RegExp): Promise<void> {
-  await assert.rejects(f, (e: unknown) => e instanceof type && e.constructor === type && pattern.test(e.message), `${type.name} ${pattern}`);
-}
+import { construct, rejects, refuses, untyped } from '../support/plain-js.ts';
 
 const box = (): Box => new Box({ low: -1, high: 1, shape: [2], dtype: 'float32' });
 
@@ -51,8 +37,8 @@ describe('envs: arguments from plain JavaScript', () => {
       refuses(() => untyped(make)(5), TypeError, /^make: id must be .*, got 5$/);
       refuses(() => untyped(envSpec)(undefined), TypeError, /^envSpec: id must be .*, got undefined$/);
       refuses(() => untyped(rewardThreshold)({}), TypeError, /^rewardThreshold: id must be .*, got \{\}$/);
-      await refusesAsync(() => untyped(prepareEnv)(undefined) as Promise<void>, TypeError, /^prepareEnv: id must be .*, got undefined$/);
-      await refusesAsync(() => untyped(makeAsync)(null) as Promise<Env>, TypeError, /^makeAsync: id must be .*, got null$/);
+      await rejects(() => untyped(prepareEnv)(undefined) as Promise<void>, TypeError, /^prepareEnv: id must be .*, got undefined$/);
+      await rejects(() => untyped(makeAsync)(null) as Promise<Env>, TypeError, /^makeAsync: id must be .*, got null$/);
     });
 
     it('refuse options that are not an object, and envOptions that are not one', () => {
@@ -263,9 +249,9 @@ describe('envs: arguments from plain JavaScript', () => {
 
   describe('AsyncVectorEnv', () => {
     it('create refuses options that are not an object before starting a worker', async () => {
-      await refusesAsync(() => untyped(AsyncVectorEnv.create.bind(AsyncVectorEnv))('Pendulum-v1', null) as Promise<unknown>, TypeError,
+      await rejects(() => untyped(AsyncVectorEnv.create.bind(AsyncVectorEnv))('Pendulum-v1', null) as Promise<unknown>, TypeError,
         /^AsyncVectorEnv: options must be \{ numEnvs\?, autoresetMode\?, workers\?, timeoutMs\?, imports\?, transport\? \}, got null$/);
-      await refusesAsync(() => untyped(AsyncVectorEnv.create.bind(AsyncVectorEnv))('Pendulum-v1', 5) as Promise<unknown>, TypeError, /^AsyncVectorEnv: options must be .*, got 5$/);
+      await rejects(() => untyped(AsyncVectorEnv.create.bind(AsyncVectorEnv))('Pendulum-v1', 5) as Promise<unknown>, TypeError, /^AsyncVectorEnv: options must be .*, got 5$/);
     });
 
     it('reset and setState refuse arguments of the wrong kind, and the vector env stays usable', async () => {
@@ -338,8 +324,8 @@ describe('envs: arguments from plain JavaScript', () => {
     });
 
     it('loadMujocoEnvs refuses a factory that is not a function, without loading', async () => {
-      await refusesAsync(() => untyped(loadMujocoEnvs)(5) as Promise<void>, TypeError, /^loadMujocoEnvs: factory must be a function that resolves to the MuJoCo module, got 5$/);
-      await refusesAsync(() => untyped(loadMujocoEnvs)(null) as Promise<void>, TypeError, /^loadMujocoEnvs: factory must be .*, got null$/);
+      await rejects(() => untyped(loadMujocoEnvs)(5) as Promise<void>, TypeError, /^loadMujocoEnvs: factory must be a function that resolves to the MuJoCo module, got 5$/);
+      await rejects(() => untyped(loadMujocoEnvs)(null) as Promise<void>, TypeError, /^loadMujocoEnvs: factory must be .*, got null$/);
     });
   });
 

@@ -9,13 +9,7 @@ import {
 } from '../../engine/index.ts';
 import { MAX_LAYER_WIDTH, MAX_LINEAR_WEIGHTS } from '../../engine/nn/layers.ts';
 import { MAX_TENSOR_ELEMENTS } from '../../engine/shape.ts';
-
-/** Calls `f` with arguments typed away, as a plain-JS caller would. */
-const untyped = <F extends (...args: never[]) => unknown>(f: F): ((...args: unknown[]) => unknown) => f as unknown as (...args: unknown[]) => unknown;
-
-function refuses(f: () => unknown, type: typeof ValueError | typeof ShapeError, pattern: RegExp): void {
-  assert.throws(f, (e: unknown) => e instanceof type && pattern.test(e.message), `${type.name} ${pattern}`);
-}
+import { refuses, untyped } from '../support/plain-js.ts';
 
 describe('engine hardening: arguments from plain JavaScript', () => {
   const x = tensor([1, 2, 3]);

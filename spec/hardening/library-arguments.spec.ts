@@ -18,20 +18,7 @@ import {
 } from '../../algorithms/index.ts';
 import { BanditEnv } from '../algorithms/bandit-env.ts';
 import { TINY, tempDir } from '../algorithms/helpers.ts';
-
-/** A function or constructor with its parameter types erased, as a plain-JS caller sees it. */
-const untyped = (f: unknown): ((...args: unknown[]) => unknown) => f as (...args: unknown[]) => unknown;
-const construct = (C: unknown, ...args: unknown[]): unknown => new (C as new (...a: unknown[]) => unknown)(...args);
-
-type ErrorClass = typeof TypeError | typeof RangeError | typeof ValueError | typeof ShapeError | typeof ConfigError;
-
-function refuses(f: () => unknown, type: ErrorClass, pattern: RegExp): void {
-  assert.throws(f, (e: unknown) => e instanceof type && pattern.test(e.message), `${type.name} ${pattern}`);
-}
-
-async function rejects(f: () => Promise<unknown>, type: ErrorClass, pattern: RegExp): Promise<void> {
-  await assert.rejects(f, (e: unknown) => e instanceof type && pattern.test(e.message), `${type.name} ${pattern}`);
-}
+import { construct, rejects, refuses, untyped } from '../support/plain-js.ts';
 
 const policyOptions = { observationSize: 3, actionSize: 2, hiddenSizes: [4], activation: 'tanh' as const, initialLogStd: 0, orthogonalInit: true };
 const tinyPPO = { rolloutSteps: 8, batchSize: 8, hiddenSizes: [8] };
