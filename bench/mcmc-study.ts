@@ -1,7 +1,7 @@
 /**
  * Seed 003's claims (#13), reported from the sweeps of bench/sweeps/mcmc-*.yaml:
  * - HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3 (and the flow-policy SAC beside SAC) at equal env steps, paired by
- *   seed, on every env of mcmc-pendulum, mcmc-control and mcmc-mujoco;
+ *   seed, on every env of mcmc-pendulum, mcmc-control (+ mcmc-control-td3) and mcmc-mujoco;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
  * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
  *   control (mcmc-ablation-*, on Pendulum-v1), and the PID's floor and the entropy control on CartPoleSwingup-v0
@@ -33,7 +33,7 @@ import { parseCli } from './cli-args.ts';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
-const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-mujoco'] as const;
+const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-control-td3', 'mcmc-mujoco'] as const;
 const ABLATION_SWEEPS = [
   'mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy',
   'mcmc-control-floor', 'mcmc-control-entropy',
