@@ -386,8 +386,20 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   }
   return {
     kind: 'train', algorithm: record.name, envId, totalSteps, seed: config.seed as number, outDir, config,
-    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet, warnings: [], allowKernelChange: false,
+    presetSource: envPreset?.source ?? null, preset: values.preset ?? null, resume: false, ...schedule(envId), quiet,
+    warnings: warmUpWarnings(record.name, config, totalSteps), allowKernelChange: false,
   };
+}
+
+/**
+ * A warm-up that lasts the whole run (TD3's default 25k random steps under `--steps 20000`): the run only
+ * fills its replay buffer and never updates, which is legal but rarely meant.
+ */
+function warmUpWarnings(algorithm: string, config: Record<string, unknown>, totalSteps: number): string[] {
+  const starts = config.learningStarts;
+  if (typeof starts !== 'number' || starts < totalSteps) return [];
+  return [`warning: ${algorithm}'s learningStarts ${starts} is not below --steps ${totalSteps}: the run takes random actions into its replay buffer ` +
+    'and never updates (--set learningStarts=N to learn sooner)'];
 }
 
 /**

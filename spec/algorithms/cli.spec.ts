@@ -83,6 +83,18 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--resume', '--out', path.join(dir, 'run'), '--set', 'gamma=0.9'], /--config, --set and --preset are not accepted/, dir);
   });
 
+  it('warns when the warm-up lasts the whole run (learningStarts ≥ --steps), and only then', () => {
+    const dir = tempDir();
+    const plan = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000'], dir) as TrainPlan;
+    assert.deepEqual(plan.warnings, [
+      "warning: td3's learningStarts 25000 is not below --steps 20000: the run takes random actions into its replay buffer and never updates " +
+        '(--set learningStarts=N to learn sooner)',
+    ]);
+    const sooner = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000', '--set', 'learningStarts=5000'], dir) as TrainPlan;
+    assert.deepEqual(sooner.warnings, []);
+    assert.deepEqual((planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '10'], dir) as TrainPlan).warnings, []);
+  });
+
   it('--help or -h after train or eval asks for the usage', () => {
     for (const argv of [['train', '--help'], ['train', '--algo', 'sac', '-h'], ['eval', '--help']]) assert.deepEqual(planCommand(argv), { kind: 'help' });
   });
