@@ -128,9 +128,20 @@ function openSweep(command: string, given: string, out: string | undefined, cwd:
   }
   const spec = readSweepFile(resolved, given);
   const jobs = expandSweep(spec, given);
+  const warning = warmUpWarning(given, jobs);
+  if (warning) process.stderr.write(warning + '\n');
   const dir = path.resolve(cwd, out ?? path.join('sweeps', spec.name));
   writeSweep(dir, { name: spec.name, file: given, spec, jobs });
   return { dir, sweep: readSweep(dir) };
+}
+
+/** The variants whose warm-up lasts their whole budget (learningStarts ≥ steps): they would never update. */
+export function warmUpWarning(file: string, jobs: readonly SweepJob[]): string | null {
+  const idle = jobs.filter((job) => typeof job.config.learningStarts === 'number' && job.config.learningStarts >= job.steps);
+  if (idle.length === 0) return null;
+  const variants = [...new Set(idle.map((job) => `${job.variant} (learningStarts ${job.config.learningStarts}, ${job.steps} steps)`))];
+  return `warning: ${file}: ${variants.join(', ')} never update${variants.length === 1 ? 's' : ''}: the warm-up lasts the whole budget ` +
+    '(set config.learningStarts below steps to learn)';
 }
 
 function statusTable(dir: string, sweep: SweepFolder): string {

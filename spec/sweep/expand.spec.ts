@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planCommand, type TrainPlan } from '../../algorithms/cli.ts';
 import { UsageError } from '../../algorithms/node/usage.ts';
 import {
   checkSweep, expandSweep, expandTuning, parseSweepText, readSweep, readSweepFile, sampleTrials, writeSweep, type SweepSpec,
 } from '../../algorithms/sweep/index.ts';
-import { ROOT, tempDir, tinySweepYaml } from './helpers.ts';
+import { ROOT, tempDir, tinySweepYaml, varlInProcess } from './helpers.ts';
 
 function yaml(text: string, file = 'sweeps/x.yaml'): SweepSpec {
   return parseSweepText(text, 'yaml', file);
@@ -89,6 +90,17 @@ describe('sweep files: expansion into jobs', () => {
       /holds job sac-Pendulum-v1-learningRate=0\.001-s0 with another definition \(steps changed/);
     const more = yaml(tinySweepYaml('reuse', { grid: '  learningRate: [0.001, 0.0003, 0.0001]' }));
     assert.throws(() => writeSweep(dir, { name: more.name, file: 'a.yaml', spec: more, jobs: expandSweep(more, 'a.yaml') }), /other jobs \(2 added, 0 removed/);
+  });
+
+  it('warns at planning of the variants whose warm-up lasts their whole budget, and of no other', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'idle.yaml'), 'name: idle\nalgorithms: [sac, td3]\nenv: CartPoleSwingup-v0\nseeds: 2\nsteps: 20000\n');
+    const planned = await varlInProcess(['sweep', 'plan', 'idle.yaml'], dir);
+    assert.equal(planned.status, 0);
+    assert.equal(planned.stderr, 'warning: idle.yaml: td3-CartPoleSwingup-v0 (learningStarts 25000, 20000 steps) never updates: ' +
+      'the warm-up lasts the whole budget (set config.learningStarts below steps to learn)\n');
+    fs.writeFileSync(path.join(dir, 'sooner.yaml'), 'name: sooner\nalgorithms: [sac, td3]\nenv: CartPoleSwingup-v0\nseeds: 2\nsteps: 20000\nconfig:\n  learningStarts: 5000\n');
+    assert.equal((await varlInProcess(['sweep', 'plan', 'sooner.yaml'], dir)).stderr, '');
   });
 
   it('still resumes a folder planned before the algorithm gained an option that now sits at its default', () => {
