@@ -395,7 +395,7 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
  * A warm-up that lasts the whole run (TD3's default 25k random steps under `--steps 20000`): the run only
  * fills its replay buffer and never updates, which is legal but rarely meant.
  */
-function warmUpWarnings(algorithm: string, config: Record<string, unknown>, totalSteps: number): string[] {
+export function warmUpWarnings(algorithm: string, config: Record<string, unknown>, totalSteps: number): string[] {
   const starts = config.learningStarts;
   if (typeof starts !== 'number' || starts < totalSteps) return [];
   return [`warning: ${algorithm}'s learningStarts ${starts} is not below --steps ${totalSteps}: the run takes random actions into its replay buffer ` +

@@ -8,6 +8,7 @@
  *   varl sweep status <dir> [<dir> …]                     per-job status (and the SLURM queue)
  *   varl sweep report <dir> [<dir> …] [--out FILE.md]     Markdown, JSON and SVG curves
  *   varl sweep archive <dir> --out DIR                     the finished jobs' records without checkpoints (archive.ts)
+ *   varl sweep adopt <file|dir> --from DIR                 copy in another folder's runs of the same jobs (adopt.ts)
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
  *   varl tune <file> --backend slurm [SLURM flags]        the same, each rung a SLURM job array (tune-slurm.ts)
  */
@@ -15,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
+import { adoptJobs, describeAdoption } from './adopt.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
 import { findJob, globRegExp, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
@@ -85,6 +87,10 @@ export function sweepUsage(): string {
   varl sweep archive DIR --out DIR
       copies the finished jobs' records (result, config, progress; no checkpoints) into a folder that
       report reads and run resumes from; run again to add the jobs finished since
+  varl sweep adopt <file|DIR> --from DIR [--out DIR]
+      copies in the runs of another sweep folder or archive that this sweep plans with the same
+      definition (finished ones, and unfinished ones to resume unless that sweep is being run), so an
+      edited or overlapping sweep file does not train them again; other definitions are named, not copied
   varl tune <file> [--out DIR] [--jobs N] [--quiet]
       random search over the file's search space with successive halving, then the best
       configurations trained again on fresh seeds
@@ -307,8 +313,17 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
 `);
       return 0;
     }
+    case 'adopt': {
+      const [given, flags] = positional('sweep adopt', rest, 'a sweep file or folder');
+      const { values } = parseFlags('sweep adopt', flags, { from: { type: 'string' }, out: RUN_OPTIONS.out });
+      if (values.from === undefined) throw new UsageError('sweep adopt: name the sweep folder or archive to adopt runs from with --from');
+      const source = path.resolve(cwd, values.from);
+      const { dir } = openSweep('sweep adopt', given, values.out, cwd);
+      process.stdout.write(describeAdoption(dir, source, adoptJobs(dir, source)) + '\n');
+      return 0;
+    }
     default:
-      throw new UsageError(`sweep: unknown subcommand '${sub}'; expected plan, run, job, submit, status, report or archive`);
+      throw new UsageError(`sweep: unknown subcommand '${sub}'; expected plan, run, job, submit, status, report, archive or adopt`);
   }
 }
 

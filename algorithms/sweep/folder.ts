@@ -79,7 +79,7 @@ function definition(job: SweepJob): string {
 }
 
 /** Whether a planned job and its definition now agree, config keys added to the algorithm since at their defaults (`withDefaults`). */
-function sameDefinition(planned: SweepJob, job: SweepJob): boolean {
+export function sameDefinition(planned: SweepJob, job: SweepJob): boolean {
   return definition({ ...planned, config: withDefaults(planned.algorithm, planned.config) })
     === definition({ ...job, config: withDefaults(job.algorithm, job.config) });
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planCommand, runTrain, type TrainPlan } from '../cli.ts';
+import { warmUpWarnings } from '../node/command-plan.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
 import { firstEvalReaching, readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
@@ -88,7 +89,10 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
       plan = planCommand(['train', '--resume', '--out', folder, '--steps', String(target), ...(options.quiet ? ['--quiet'] : [])]) as TrainPlan;
     } else {
       fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify(job.config, null, 1) + '\n');
-      plan = planCommand([...freshTrainArgs(job, folder, target), ...(options.quiet ? ['--quiet'] : [])]) as TrainPlan;
+      const fresh = planCommand([...freshTrainArgs(job, folder, target), ...(options.quiet ? ['--quiet'] : [])]) as TrainPlan;
+      // `sweep plan` warned of a warm-up as long as the job's budget; under --until the run goes on later.
+      const warmUp = new Set(warmUpWarnings(job.algorithm, job.config, target));
+      plan = { ...fresh, warnings: fresh.warnings.filter((line) => !warmUp.has(line)) };
     }
     code = await runTrain(plan);
   } catch (error) {
