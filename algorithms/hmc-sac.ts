@@ -433,7 +433,8 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
   describe(): string {
     const c = this.config;
     return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} K ${c.leapfrogSteps} ` +
-      `${c.chainGradient} ${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain}`;
+      `${c.chainGradient} ${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}${c.policyEntropyBonus > 0 ? ` entropy bonus ${c.policyEntropyBonus}` : ''}`;
   }
 }
 
@@ -447,6 +448,9 @@ export const HMC_SAC_ALGORITHM = defineAlgorithm<HMCSACConfig, HMCSAC>({
     'explicit-gradient': { chainGradient: 'explicit' },
     'joint-update': { chainUpdate: 'joint' },
     'fast': { chainUpdate: 'joint', chainCritic: 'first' },
+    // Not the paper's (17): η·H[π_θ] keeps the policy from narrowing, which slows HMC-SAC on Pendulum-v1 and
+    // stalls it on CartPoleSwingup-v0 (algorithms/mcmc/README.md, "The study").
+    'entropy-bonus': { policyEntropyBonus: 0.05 },
   },
   envPresets: presetsBuiltOn<HMCSACConfig>('SAC', SAC_ENV_PRESETS), // the chain's settings are the defaults
   create: (env, config) => new HMCSAC(env, config),
