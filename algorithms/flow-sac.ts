@@ -194,7 +194,7 @@ export class FlowSAC extends OffPolicyAgent<FlowSACConfig> {
 
   describe(): string {
     const c = this.config;
-    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} flow ${c.flowLayers}×[${c.flowHiddenSizes.join('×')}]`;
+    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} flow ${c.flowLayers}×[${c.flowHiddenSizes.join('×')}]`;
   }
 }
 

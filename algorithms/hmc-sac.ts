@@ -432,7 +432,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
 
   describe(): string {
     const c = this.config;
-    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} K ${c.leapfrogSteps} ` +
+    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.leapfrogSteps} ` +
       `${c.chainGradient} ${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
       `β₀ ${c.initialBeta} β_min ${c.minimumBeta}${c.policyEntropyBonus > 0 ? ` entropy bonus ${c.policyEntropyBonus}` : ''}`;
   }

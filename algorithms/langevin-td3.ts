@@ -339,8 +339,9 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
 
   describe(): string {
     const c = this.config;
-    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} K ${c.flowLayers} ` +
-      `${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} δ ${c.distanceSmoothing} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain}`;
+    return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.flowLayers} ` +
+      `${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} δ ${c.distanceSmoothing} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}`;
   }
 }
 
