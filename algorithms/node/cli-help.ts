@@ -52,7 +52,7 @@ ${evalFlags}
   varl analyze gap|iterations|modes|new-objective --checkpoint DIR [--checkpoint DIR2 …]
       amortization gap, per-iteration objective, multiple estimates, new objective (IAPO;
       see varl analyze help)
-  varl sweep plan|run|job|submit|status|report …
+  varl sweep plan|run|job|submit|status|report|archive|adopt …
       a sweep file (JSON or YAML) expanded into training jobs, run on parallel processes or
       SLURM, resumable; reports with 95% intervals (see varl sweep help)
   varl tune <file> [--out DIR] [--jobs N]
