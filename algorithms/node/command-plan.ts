@@ -392,14 +392,25 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
 }
 
 /**
- * A warm-up that lasts the whole run (TD3's default 25k random steps under `--steps 20000`): the run only
- * fills its replay buffer and never updates, which is legal but rarely meant.
+ * Why a run of `totalSteps` env steps with `config` would never update, or null. Legal, but rarely meant: an
+ * off-policy warm-up as long as the run (TD3's default 25k random steps under 20k), or an on-policy rollout
+ * longer than the run.
  */
-export function warmUpWarnings(algorithm: string, config: Record<string, unknown>, totalSteps: number): string[] {
-  const starts = config.learningStarts;
-  if (typeof starts !== 'number' || starts < totalSteps) return [];
-  return [`warning: ${algorithm}'s learningStarts ${starts} is not below --steps ${totalSteps}: the run takes random actions into its replay buffer ` +
-    'and never updates (--set learningStarts=N to learn sooner)'];
+export function whyNoUpdate(config: Readonly<Record<string, unknown>>, totalSteps: number): string | null {
+  const { learningStarts, rolloutSteps, numEnvs } = config;
+  if (typeof learningStarts === 'number' && learningStarts >= totalSteps) {
+    return `learningStarts ${learningStarts} is not below ${totalSteps} steps (set learningStarts lower to learn)`;
+  }
+  if (typeof rolloutSteps === 'number' && typeof numEnvs === 'number' && rolloutSteps * numEnvs > totalSteps) {
+    return `a rollout of numEnvs × rolloutSteps = ${numEnvs * rolloutSteps} env steps is longer than ${totalSteps} steps (set rolloutSteps lower)`;
+  }
+  return null;
+}
+
+/** `whyNoUpdate` as the warning `varl train` prints. */
+export function warmUpWarnings(algorithm: string, config: Readonly<Record<string, unknown>>, totalSteps: number): string[] {
+  const reason = whyNoUpdate(config, totalSteps);
+  return reason === null ? [] : [`warning: ${algorithm} will never update: ${reason}`];
 }
 
 /**

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { whyNoUpdate } from '../node/command-plan.ts';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { adoptJobs, describeAdoption } from './adopt.ts';
 import { archiveSweep } from './archive.ts';
@@ -141,13 +142,15 @@ function openSweep(command: string, given: string, out: string | undefined, cwd:
   return { dir, sweep: readSweep(dir) };
 }
 
-/** The variants whose warm-up lasts their whole budget (learningStarts ≥ steps): they would never update. */
+/** The variants that would never update in their budget (`whyNoUpdate`), named with the reason. */
 export function warmUpWarning(file: string, jobs: readonly SweepJob[]): string | null {
-  const idle = jobs.filter((job) => typeof job.config.learningStarts === 'number' && job.config.learningStarts >= job.steps);
-  if (idle.length === 0) return null;
-  const variants = [...new Set(idle.map((job) => `${job.variant} (learningStarts ${job.config.learningStarts}, ${job.steps} steps)`))];
-  return `warning: ${file}: ${variants.join(', ')} never update${variants.length === 1 ? 's' : ''}: the warm-up lasts the whole budget ` +
-    '(set config.learningStarts below steps to learn)';
+  const idle = new Map<string, string>();
+  for (const job of jobs) {
+    const reason = whyNoUpdate(job.config, job.steps);
+    if (reason !== null && !idle.has(job.variant)) idle.set(job.variant, reason);
+  }
+  if (idle.size === 0) return null;
+  return `warning: ${file}: these variants will never update: ${[...idle].map(([variant, reason]) => `${variant}, ${reason}`).join('; ')}`;
 }
 
 function statusTable(dir: string, sweep: SweepFolder): string {

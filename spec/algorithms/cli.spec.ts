@@ -83,16 +83,19 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--resume', '--out', path.join(dir, 'run'), '--set', 'gamma=0.9'], /--config, --set and --preset are not accepted/, dir);
   });
 
-  it('warns when the warm-up lasts the whole run (learningStarts ≥ --steps), and only then', () => {
+  it('warns when the run would never update (learningStarts ≥ --steps, a rollout longer than --steps), and only then', () => {
     const dir = tempDir();
     const plan = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000'], dir) as TrainPlan;
     assert.deepEqual(plan.warnings, [
-      "warning: td3's learningStarts 25000 is not below --steps 20000: the run takes random actions into its replay buffer and never updates " +
-        '(--set learningStarts=N to learn sooner)',
+      'warning: td3 will never update: learningStarts 25000 is not below 20000 steps (set learningStarts lower to learn)',
     ]);
     const sooner = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000', '--set', 'learningStarts=5000'], dir) as TrainPlan;
     assert.deepEqual(sooner.warnings, []);
-    assert.deepEqual((planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '10'], dir) as TrainPlan).warnings, []);
+    const shortRun = planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '1000', '--no-preset'], dir) as TrainPlan;
+    assert.deepEqual(shortRun.warnings, [
+      'warning: ppo will never update: a rollout of numEnvs × rolloutSteps = 2048 env steps is longer than 1000 steps (set rolloutSteps lower)',
+    ]);
+    assert.deepEqual((planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '2048', '--no-preset'], dir) as TrainPlan).warnings, []);
   });
 
   it('--help or -h after train or eval asks for the usage', () => {
