@@ -15,7 +15,7 @@
  * (the sweep folders, or their archives, are DIR/<name>, default bench/results/runs/, where the finished
  * runs are kept; the reports go to --results, default bench/results/)
  *
- * Sweeps not run yet are listed as such, and unfinished jobs are counted, not used: the report can be
+ * Sweeps with no archived job yet are listed as such, and unfinished jobs are counted, not used: the report can be
  * written while the sweeps run. Writes bench/results/mcmc-study.md, and the sweep reports beside it
  * (mcmc-pendulum.md joins the ablations; mcmc-control.md; mcmc-mujoco.md).
  */
@@ -367,7 +367,7 @@ function main(): void {
     '',
     `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs and ` +
       `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
-      (missing.length ? `; not run yet: ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
+      (missing.length ? `; no job archived yet from ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
     ...failedRuns([...claims, ...ablations], results),
     '',
     '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
