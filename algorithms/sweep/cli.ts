@@ -20,7 +20,7 @@ import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/us
 import { adoptJobs, describeAdoption } from './adopt.ts';
 import { archiveSweep } from './archive.ts';
 import { expandSweep, type SweepJob } from './expand.ts';
-import { findJob, globRegExp, jobDir, jobStatus, jobStep, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
+import { findJob, globRegExp, jobDir, jobStatus, jobStep, latestReturn, loggedStep, matchingJobs, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepFolder } from './folder.ts';
 import { formatDuration } from '../node/progress.ts';
 import { timeLeft } from './estimate.ts';
 import { runSweepJob } from './job.ts';
@@ -165,14 +165,16 @@ function statusTable(dir: string, sweep: SweepFolder): string {
     const seconds = left.perJob[i];
     const remaining = state === 'done' ? '' : seconds === null ? '—' : formatDuration(seconds);
     const step = state === 'running' ? Math.max(loggedStep(dir, job), jobStep(dir, job)) : jobStep(dir, job);
-    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(step).padStart(9)}/${String(job.steps).padEnd(9)} ${remaining.padStart(8)}  ${job.id}${detail}`;
+    const latest = latestReturn(dir, job);
+    const shown = latest === null ? '—' : latest.toFixed(1);
+    return `${String(job.index).padStart(4)}  ${state.padEnd(11)} ${String(step).padStart(9)}/${String(job.steps).padEnd(9)} ${remaining.padStart(8)} ${shown.padStart(9)}  ${job.id}${detail}`;
   });
   const unfinished = sweep.jobs.length - counts.done - counts.failed;
   const estimate = unfinished === 0 ? '' : `; about ${formatDuration(left.totalSeconds)} of job time left` +
     `${left.unknown > 0 ? ` for the ${unfinished - left.unknown} jobs with a rate (${left.unknown} without one yet)` : ''}, ` +
     'by the seconds per step logged (divide by the parallel processes)';
   return [`sweep ${sweep.name} (${dir}): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}${estimate}`,
-    `${'job'.padStart(4)}  ${'state'.padEnd(11)} ${'step'.padStart(9)}/${'budget'.padEnd(9)} ${'left'.padStart(8)}  id`, ...rows].join('\n');
+    `${'job'.padStart(4)}  ${'state'.padEnd(11)} ${'step'.padStart(9)}/${'budget'.padEnd(9)} ${'left'.padStart(8)} ${'return'.padStart(9)}  id`, ...rows].join('\n');
 }
 
 const RUN_OPTIONS = { out: { type: 'string' }, jobs: { type: 'string' }, quiet: { type: 'boolean' } } as const;

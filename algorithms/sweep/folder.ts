@@ -239,8 +239,25 @@ export function loggedStep(dir: string, job: SweepJob): number {
   return loggedRows(dir, job, 8192).at(-1)?.step ?? 0;
 }
 
-/** The (step, wall_s) of the rows in the last `bytes` of a job's progress.jsonl (none without the file). */
-function loggedRows(dir: string, job: SweepJob, bytes: number): { step: number; wall: number | null }[] {
+/**
+ * The job's latest evaluation return: its final one when done, else the last logged in the tail of its
+ * progress.jsonl (null when none is there, as before the first evaluation).
+ */
+export function latestReturn(dir: string, job: SweepJob): number | null {
+  const final = readJobResult(dir, job)?.finalEval?.mean;
+  if (typeof final === 'number') return final;
+  const evaluated = loggedRows(dir, job, 16384).filter((row) => row.evalReturn !== null);
+  return evaluated.at(-1)?.evalReturn ?? null;
+}
+
+interface LoggedRow {
+  readonly step: number;
+  readonly wall: number | null;
+  readonly evalReturn: number | null;
+}
+
+/** The step, wall_s and evaluation return of the rows in the last `bytes` of a job's progress.jsonl (none without the file). */
+function loggedRows(dir: string, job: SweepJob, bytes: number): LoggedRow[] {
   let fd: number;
   try {
     fd = fs.openSync(path.join(jobDir(dir, job), 'progress.jsonl'), 'r');
@@ -257,7 +274,9 @@ function loggedRows(dir: string, job: SweepJob, bytes: number): { step: number; 
       if (!match) return [];
       const wall = /"wall_s":([0-9.eE+-]+)/.exec(line);
       const seconds = wall ? Number(wall[1]) : NaN;
-      return [{ step: Number(match[1]), wall: Number.isFinite(seconds) ? seconds : null }];
+      const evaluation = /"eval_return_mean":([0-9.eE+-]+)/.exec(line);
+      const evalReturn = evaluation ? Number(evaluation[1]) : NaN;
+      return [{ step: Number(match[1]), wall: Number.isFinite(seconds) ? seconds : null, evalReturn: Number.isFinite(evalReturn) ? evalReturn : null }];
     });
   } finally {
     fs.closeSync(fd);

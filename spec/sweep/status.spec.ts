@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expandSweep, jobDir, jobStatus, parseSweepText, writeSweep } from '../../algorithms/sweep/index.ts';
-import { STALE_AFTER_MS, lastLogged, readSweep } from '../../algorithms/sweep/folder.ts';
+import { STALE_AFTER_MS, lastLogged, latestReturn, readSweep } from '../../algorithms/sweep/folder.ts';
 import { timeLeft } from '../../algorithms/sweep/estimate.ts';
-import { tempDir, tinySweepYaml } from './helpers.ts';
+import { tempDir, tinySweepYaml, varlInProcess } from './helpers.ts';
 
 describe('sweep job status across hosts', () => {
   it("counts another host's 'running' job as running while its heartbeat is recent, and as pending once it is stale (a SLURM TIMEOUT, a lost node)", () => {
@@ -83,6 +83,24 @@ describe('sweep time left', () => {
     assert.deepEqual(lastLogged(dir, job), { step: 1000, wallSeconds: null, recentRate: null });
     fs.rmSync(path.join(jobDir(dir, job), 'progress.jsonl'));
     assert.deepEqual(lastLogged(dir, job), { step: 0, wallSeconds: null, recentRate: null });
+  });
+
+  it('a job\'s latest return: the last evaluation logged while it runs, its final evaluation once done', async () => {
+    const dir = tempDir();
+    const spec = parseSweepText(tinySweepYaml('latest'), 'yaml', 'latest.yaml');
+    const [job] = expandSweep(spec, 'latest.yaml');
+    writeSweep(dir, { name: 'latest', file: 'latest.yaml', spec, jobs: [job] });
+    assert.equal(latestReturn(dir, job), null, 'no folder');
+    fs.mkdirSync(jobDir(dir, job), { recursive: true });
+    const rows = [{ step: 100 }, { step: 200, eval_return_mean: -812.5 }, { step: 300, eval_return_mean: null }, { step: 400, eval_return_mean: -3.25e2 }, { step: 500 }];
+    fs.writeFileSync(path.join(jobDir(dir, job), 'progress.jsonl'), rows.slice(0, 1).map((row) => JSON.stringify(row)).join('\n') + '\n');
+    assert.equal(latestReturn(dir, job), null, 'no evaluation yet');
+    fs.writeFileSync(path.join(jobDir(dir, job), 'progress.jsonl'), rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    assert.equal(latestReturn(dir, job), -325);
+    fs.writeFileSync(path.join(jobDir(dir, job), 'result.json'), JSON.stringify({ finalEval: { step: 400, mean: -301.5, std: 2 } }));
+    assert.equal(latestReturn(dir, job), -301.5);
+    const status = await varlInProcess(['sweep', 'status', dir], dir);
+    assert.match(status.stdout, /\n {3}0 {2}done +400\/400 +-301\.5 {2}sac-Pendulum-v1-s0\n/);
   });
 
   it('a job whose algorithm has run on another env of the sweep only takes that rate, as a rough figure', () => {
