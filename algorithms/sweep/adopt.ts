@@ -4,7 +4,7 @@
  * again. A run is adopted only where SOURCE planned the job with the same id and definition (algorithm, env,
  * seed, budget, resolved config, evaluation), the check that copying job folders by hand leaves out. Finished
  * jobs are adopted whole (with their checkpoints, where SOURCE has them); a job with a checkpoint and no result
- * is adopted to be resumed, unless SOURCE is being run (it may be resuming that job). DIR is locked meanwhile,
+ * is adopted to be resumed, unless SOURCE is being run (it may be resuming that job) or cannot be locked. DIR is locked meanwhile,
  * and each job is copied to a temporary folder and renamed into place, so a job is adopted whole or not at all;
  * a job DIR already holds is left as it is.
  */
@@ -20,7 +20,7 @@ export interface AdoptSummary {
   readonly resumable: readonly string[];
   /** Jobs SOURCE holds with another definition: not copied. */
   readonly otherDefinition: readonly string[];
-  /** Jobs with a checkpoint in SOURCE left there because SOURCE is being run. */
+  /** Jobs with a checkpoint in SOURCE left there because SOURCE is being run (or could not be locked). */
   readonly leftRunning: readonly string[];
   /** Jobs DIR already had a folder for. */
   readonly alreadyHere: number;
@@ -39,7 +39,9 @@ export function adoptJobs(dir: string, source: string): AdoptSummary {
     try {
       releaseSource = lockSweep(source);
     } catch (error) {
-      if (!(error instanceof UsageError)) throw error; // being run: its finished jobs can still be adopted
+      // Being run, or a folder this process may not write: its finished jobs can still be adopted.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!(error instanceof UsageError) && code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
     }
     const summary = { finished: [] as string[], resumable: [] as string[], otherDefinition: [] as string[], leftRunning: [] as string[], alreadyHere: 0, notInSource: 0 };
     for (const job of sweep.jobs) {
@@ -73,7 +75,7 @@ export function describeAdoption(dir: string, source: string, summary: AdoptSumm
   return [
     `adopted ${summary.finished.length} finished and ${summary.resumable.length} resumable job(s) from ${source} into ${dir}`,
     ...(summary.otherDefinition.length ? [`not adopted, planned there with another definition: ${some(summary.otherDefinition)}`] : []),
-    ...(summary.leftRunning.length ? [`not adopted, unfinished while ${source} is being run: ${some(summary.leftRunning)}`] : []),
+    ...(summary.leftRunning.length ? [`not adopted, unfinished while ${source} is being run (or cannot be locked): ${some(summary.leftRunning)}`] : []),
     `${summary.alreadyHere} job(s) already in ${dir}; ${summary.notInSource} with nothing to adopt in ${source}`,
   ].join('\n');
 }
