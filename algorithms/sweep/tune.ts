@@ -15,6 +15,7 @@
  * array (tune-slurm.ts). Both run `varl sweep job`, so they give the same tune.json.
  */
 import * as path from 'node:path';
+import { whyNoUpdate } from '../node/command-plan.ts';
 import { readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
@@ -42,6 +43,17 @@ export interface TunedConfiguration {
 }
 
 /** The env-step budgets of the rungs: fractions of `steps`, rounded to whole evaluation periods, increasing. */
+/** The trials that would not update before the first rung (`whyNoUpdate`): that rung would score their warm-up. */
+export function idleTrialsWarning(file: string, trials: ReadonlyMap<number, readonly SweepJob[]>, firstRung: number): string | null {
+  const idle = [...trials].flatMap(([trial, jobs]) => {
+    const reason = whyNoUpdate(jobs[0].config, firstRung);
+    return reason === null ? [] : [{ trial, reason }];
+  });
+  if (idle.length === 0) return null;
+  return `warning: ${file}: ${idle.length} of ${trials.size} trial(s) will not update before the first rung at ${firstRung} steps ` +
+    `(trial ${idle[0].trial}: ${idle[0].reason}), so that rung ranks them by their warm-up`;
+}
+
 export function rungBudgets(spec: SweepSpec, file: string): number[] {
   const every = spec.evaluation.every;
   if (every === 0) throw new UsageError(`${file}: evaluation.every: varl tune scores trials by their evaluations; it must be > 0`);
@@ -117,6 +129,8 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
     if (!options.quiet) process.stderr.write(line + '\n');
   };
   const trials = trialsOf(sweep.jobs);
+  const idle = idleTrialsWarning(file, trials, budgets[0]);
+  if (idle !== null) process.stderr.write(idle + '\n');
   let survivors = [...trials.keys()];
   const rungs: RungRecord[] = [];
   for (const [rung, budget] of budgets.entries()) {

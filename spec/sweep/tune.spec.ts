@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jobStep, parseSweepText, readSweep, rungBudgets } from '../../algorithms/sweep/index.ts';
+import { expandTuning, jobStep, parseSweepText, readSweep, rungBudgets } from '../../algorithms/sweep/index.ts';
+import { idleTrialsWarning } from '../../algorithms/sweep/tune.ts';
 import { tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
 
 const TUNE_YAML = tinyTuneYaml('tiny-tune', { steps: 400, hidden: 64, learningStarts: 100, every: 200, episodes: 2, trials: 3 });
@@ -20,6 +21,16 @@ describe('varl tune', function () {
     assert.deepEqual(rungBudgets(spec, 't.yaml'), [1000, 3000, 10000]);
     const defaults = parseSweepText(TUNE_YAML.replace(/ {2}rungs: .*\n/, '').replace('steps: 400', 'steps: 16000'), 'yaml', 't.yaml');
     assert.deepEqual(rungBudgets(defaults, 't.yaml'), [4000, 8000, 16000]); // η = 2: 1/4, 1/2, 1
+  });
+
+  it('warns of trials that will not update before the first rung, and of no other', () => {
+    const spec = parseSweepText(TUNE_YAML.replace('  learningStarts: 100', '  learningStarts: 200'), 'yaml', 't.yaml');
+    const trials = new Map(expandTuning(spec, 't.yaml').map((job) => [job.trial as number, [job]]));
+    assert.equal(idleTrialsWarning('t.yaml', trials, rungBudgets(spec, 't.yaml')[0]),
+      'warning: t.yaml: 3 of 3 trial(s) will not update before the first rung at 200 steps ' +
+      '(trial 0: learningStarts 200 is not below 200 steps (set learningStarts lower to learn)), so that rung ranks them by their warm-up');
+    const sooner = parseSweepText(TUNE_YAML, 'yaml', 't.yaml');
+    assert.equal(idleTrialsWarning('t.yaml', new Map(expandTuning(sooner, 't.yaml').map((job) => [job.trial as number, [job]])), 200), null);
   });
 
   it('halves the trials rung by rung, re-evaluates the best on fresh seeds, and resumes without training again', async () => {
