@@ -391,26 +391,35 @@ function planTrain(args: readonly string[], cwd: string): TrainPlan {
   };
 }
 
+/** What is wrong with a run's warm-up: it never updates, or it learns in less than half of its steps. */
+export interface WarmUpProblem {
+  readonly kind: 'never-updates' | 'learns-late';
+  readonly reason: string;
+}
+
 /**
- * Why a run of `totalSteps` env steps with `config` would never update, or null. Legal, but rarely meant: an
- * off-policy warm-up as long as the run (TD3's default 25k random steps under 20k), or an on-policy rollout
- * longer than the run.
+ * A run of `totalSteps` env steps with `config` that never updates, or whose off-policy warm-up takes more than
+ * half of it (TD3's default 25k random steps under 30k leave 5k for learning): legal, but rarely meant. Null
+ * when neither (RL Zoo's Pendulum presets warm up for exactly half).
  */
-export function whyNoUpdate(config: Readonly<Record<string, unknown>>, totalSteps: number): string | null {
+export function warmUpProblem(config: Readonly<Record<string, unknown>>, totalSteps: number): WarmUpProblem | null {
   const { learningStarts, rolloutSteps, numEnvs } = config;
   if (typeof learningStarts === 'number' && learningStarts >= totalSteps) {
-    return `learningStarts ${learningStarts} is not below ${totalSteps} steps (set learningStarts lower to learn)`;
+    return { kind: 'never-updates', reason: `learningStarts ${learningStarts} is not below ${totalSteps} steps, so it never updates (set learningStarts lower to learn)` };
+  }
+  if (typeof learningStarts === 'number' && learningStarts > totalSteps / 2) {
+    return { kind: 'learns-late', reason: `learningStarts ${learningStarts} leaves ${totalSteps - learningStarts} of ${totalSteps} steps for learning (set learningStarts lower to learn sooner)` };
   }
   if (typeof rolloutSteps === 'number' && typeof numEnvs === 'number' && rolloutSteps * numEnvs > totalSteps) {
-    return `a rollout of numEnvs × rolloutSteps = ${numEnvs * rolloutSteps} env steps is longer than ${totalSteps} steps (set rolloutSteps lower)`;
+    return { kind: 'never-updates', reason: `a rollout of numEnvs × rolloutSteps = ${numEnvs * rolloutSteps} env steps is longer than ${totalSteps} steps, so it never updates (set rolloutSteps lower)` };
   }
   return null;
 }
 
-/** `whyNoUpdate` as the warning `varl train` prints. */
+/** `warmUpProblem` as the warning `varl train` prints. */
 export function warmUpWarnings(algorithm: string, config: Readonly<Record<string, unknown>>, totalSteps: number): string[] {
-  const reason = whyNoUpdate(config, totalSteps);
-  return reason === null ? [] : [`warning: ${algorithm} will never update: ${reason}`];
+  const problem = warmUpProblem(config, totalSteps);
+  return problem === null ? [] : [`warning: ${algorithm}: ${problem.reason}`];
 }
 
 /**

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { whyNoUpdate } from '../node/command-plan.ts';
+import { warmUpProblem } from '../node/command-plan.ts';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { adoptJobs, describeAdoption } from './adopt.ts';
 import { archiveSweep } from './archive.ts';
@@ -142,15 +142,15 @@ function openSweep(command: string, given: string, out: string | undefined, cwd:
   return { dir, sweep: readSweep(dir) };
 }
 
-/** The variants that would never update in their budget (`whyNoUpdate`), named with the reason. */
+/** The variants whose warm-up never ends or takes more than half their budget (`warmUpProblem`), with the reason. */
 export function warmUpWarning(file: string, jobs: readonly SweepJob[]): string | null {
-  const idle = new Map<string, string>();
+  const problems = new Map<string, string>();
   for (const job of jobs) {
-    const reason = whyNoUpdate(job.config, job.steps);
-    if (reason !== null && !idle.has(job.variant)) idle.set(job.variant, reason);
+    const problem = warmUpProblem(job.config, job.steps);
+    if (problem !== null && !problems.has(job.variant)) problems.set(job.variant, problem.reason);
   }
-  if (idle.size === 0) return null;
-  return `warning: ${file}: these variants will never update: ${[...idle].map(([variant, reason]) => `${variant}, ${reason}`).join('; ')}`;
+  if (problems.size === 0) return null;
+  return `warning: ${file}: ${[...problems].map(([variant, reason]) => `${variant}: ${reason}`).join('; ')}`;
 }
 
 function statusTable(dir: string, sweep: SweepFolder): string {

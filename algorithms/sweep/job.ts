@@ -90,7 +90,7 @@ export async function runSweepJob(dir: string, job: SweepJob, options: JobRunOpt
     } else {
       fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify(job.config, null, 1) + '\n');
       const fresh = planCommand([...freshTrainArgs(job, folder, target), ...(options.quiet ? ['--quiet'] : [])]) as TrainPlan;
-      // `sweep plan` warned of a warm-up as long as the job's budget; under --until the run goes on later.
+      // `sweep plan` warned of the job's warm-up against its budget already (and under --until the run goes on later).
       const warmUp = new Set(warmUpWarnings(job.algorithm, job.config, target));
       plan = { ...fresh, warnings: fresh.warnings.filter((line) => !warmUp.has(line)) };
     }

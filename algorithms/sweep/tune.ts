@@ -15,7 +15,7 @@
  * array (tune-slurm.ts). Both run `varl sweep job`, so they give the same tune.json.
  */
 import * as path from 'node:path';
-import { whyNoUpdate } from '../node/command-plan.ts';
+import { warmUpProblem } from '../node/command-plan.ts';
 import { readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
@@ -43,11 +43,11 @@ export interface TunedConfiguration {
 }
 
 /** The env-step budgets of the rungs: fractions of `steps`, rounded to whole evaluation periods, increasing. */
-/** The trials that would not update before the first rung (`whyNoUpdate`): that rung would score their warm-up. */
+/** The trials that would not update before the first rung (`warmUpProblem`): that rung would score their warm-up. */
 export function idleTrialsWarning(file: string, trials: ReadonlyMap<number, readonly SweepJob[]>, firstRung: number): string | null {
   const idle = [...trials].flatMap(([trial, jobs]) => {
-    const reason = whyNoUpdate(jobs[0].config, firstRung);
-    return reason === null ? [] : [{ trial, reason }];
+    const problem = warmUpProblem(jobs[0].config, firstRung);
+    return problem?.kind === 'never-updates' ? [{ trial, reason: problem.reason }] : [];
   });
   if (idle.length === 0) return null;
   return `warning: ${file}: ${idle.length} of ${trials.size} trial(s) will not update before the first rung at ${firstRung} steps ` +

@@ -83,17 +83,21 @@ describe('CLI argument checking (before any work)', () => {
     usageError(['train', '--resume', '--out', path.join(dir, 'run'), '--set', 'gamma=0.9'], /--config, --set and --preset are not accepted/, dir);
   });
 
-  it('warns when the run would never update (learningStarts ≥ --steps, a rollout longer than --steps), and only then', () => {
+  it('warns when the run would never update or warm up for more than half of it, and only then', () => {
     const dir = tempDir();
     const plan = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000'], dir) as TrainPlan;
     assert.deepEqual(plan.warnings, [
-      'warning: td3 will never update: learningStarts 25000 is not below 20000 steps (set learningStarts lower to learn)',
+      'warning: td3: learningStarts 25000 is not below 20000 steps, so it never updates (set learningStarts lower to learn)',
     ]);
+    const late = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '30000'], dir) as TrainPlan;
+    assert.deepEqual(late.warnings, ['warning: td3: learningStarts 25000 leaves 5000 of 30000 steps for learning (set learningStarts lower to learn sooner)']);
     const sooner = planCommand(['train', '--algo', 'td3', '--env', 'CartPoleSwingup-v0', '--steps', '20000', '--set', 'learningStarts=5000'], dir) as TrainPlan;
     assert.deepEqual(sooner.warnings, []);
+    const zooHalf = planCommand(['train', '--algo', 'td3', '--env', 'Pendulum-v1'], dir) as TrainPlan;
+    assert.deepEqual([zooHalf.config.learningStarts, zooHalf.totalSteps, zooHalf.warnings], [10_000, 20_000, []], "RL Zoo's Pendulum preset: half the run");
     const shortRun = planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '1000', '--no-preset'], dir) as TrainPlan;
     assert.deepEqual(shortRun.warnings, [
-      'warning: ppo will never update: a rollout of numEnvs × rolloutSteps = 2048 env steps is longer than 1000 steps (set rolloutSteps lower)',
+      'warning: ppo: a rollout of numEnvs × rolloutSteps = 2048 env steps is longer than 1000 steps, so it never updates (set rolloutSteps lower)',
     ]);
     assert.deepEqual((planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '2048', '--no-preset'], dir) as TrainPlan).warnings, []);
   });

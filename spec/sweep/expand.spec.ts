@@ -92,13 +92,13 @@ describe('sweep files: expansion into jobs', () => {
     assert.throws(() => writeSweep(dir, { name: more.name, file: 'a.yaml', spec: more, jobs: expandSweep(more, 'a.yaml') }), /other jobs \(2 added, 0 removed/);
   });
 
-  it('warns at planning of the variants whose warm-up lasts their whole budget, and of no other', async () => {
+  it('warns at planning of the variants whose warm-up never ends or takes most of their budget, and of no other', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'idle.yaml'), 'name: idle\nalgorithms: [sac, td3]\nenv: CartPoleSwingup-v0\nseeds: 2\nsteps: 20000\n');
     const planned = await varlInProcess(['sweep', 'plan', 'idle.yaml'], dir);
     assert.equal(planned.status, 0);
-    assert.equal(planned.stderr, 'warning: idle.yaml: these variants will never update: ' +
-      'td3-CartPoleSwingup-v0, learningStarts 25000 is not below 20000 steps (set learningStarts lower to learn)\n');
+    assert.equal(planned.stderr, 'warning: idle.yaml: ' +
+      'td3-CartPoleSwingup-v0: learningStarts 25000 is not below 20000 steps, so it never updates (set learningStarts lower to learn)\n');
     fs.writeFileSync(path.join(dir, 'sooner.yaml'), 'name: sooner\nalgorithms: [sac, td3]\nenv: CartPoleSwingup-v0\nseeds: 2\nsteps: 20000\nconfig:\n  learningStarts: 5000\n');
     assert.equal((await varlInProcess(['sweep', 'plan', 'sooner.yaml'], dir)).stderr, '');
   });

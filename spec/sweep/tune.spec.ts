@@ -28,7 +28,7 @@ describe('varl tune', function () {
     const trials = new Map(expandTuning(spec, 't.yaml').map((job) => [job.trial as number, [job]]));
     assert.equal(idleTrialsWarning('t.yaml', trials, rungBudgets(spec, 't.yaml')[0]),
       'warning: t.yaml: 3 of 3 trial(s) will not update before the first rung at 200 steps ' +
-      '(trial 0: learningStarts 200 is not below 200 steps (set learningStarts lower to learn)), so that rung ranks them by their warm-up');
+      '(trial 0: learningStarts 200 is not below 200 steps, so it never updates (set learningStarts lower to learn)), so that rung ranks them by their warm-up');
     const sooner = parseSweepText(TUNE_YAML, 'yaml', 't.yaml');
     assert.equal(idleTrialsWarning('t.yaml', new Map(expandTuning(sooner, 't.yaml').map((job) => [job.trial as number, [job]])), 200), null);
   });
