@@ -121,3 +121,28 @@ export function offPolicyChecks(c: Record<string, unknown>): string | undefined 
   return integerIn(c, 'seed', 0, 2 ** 32 - 1) ?? integerIn(c, 'bufferSize', 1, bufferSize) ?? integerIn(c, 'batchSize', 1, batchSize)
     ?? integerAtLeast(c, 'learningStarts', 0) ?? integerIn(c, 'trainFrequency', 1, repetitions) ?? integerIn(c, 'gradientSteps', 1, repetitions);
 }
+
+/** What is wrong with a run's warm-up: it never updates, or it learns in less than half of its steps. */
+export interface WarmUpProblem {
+  readonly kind: 'never-updates' | 'learns-late';
+  readonly reason: string;
+}
+
+/**
+ * A run of `totalSteps` env steps with `config` that never updates, or whose off-policy warm-up takes more than
+ * half of it (TD3's default 25k random steps under 30k leave 5k for learning): legal, but rarely meant. Null
+ * when neither (RL Zoo's Pendulum presets warm up for exactly half).
+ */
+export function warmUpProblem(config: Readonly<Record<string, unknown>>, totalSteps: number): WarmUpProblem | null {
+  const { learningStarts, rolloutSteps, numEnvs } = config;
+  if (typeof learningStarts === 'number' && learningStarts >= totalSteps) {
+    return { kind: 'never-updates', reason: `learningStarts ${learningStarts} is not below ${totalSteps} steps, so it never updates (set learningStarts lower to learn)` };
+  }
+  if (typeof learningStarts === 'number' && learningStarts > totalSteps / 2) {
+    return { kind: 'learns-late', reason: `learningStarts ${learningStarts} leaves ${totalSteps - learningStarts} of ${totalSteps} steps for learning (set learningStarts lower to learn sooner)` };
+  }
+  if (typeof rolloutSteps === 'number' && typeof numEnvs === 'number' && rolloutSteps * numEnvs > totalSteps) {
+    return { kind: 'never-updates', reason: `a rollout of numEnvs × rolloutSteps = ${numEnvs * rolloutSteps} env steps is longer than ${totalSteps} steps, so it never updates (set rolloutSteps lower)` };
+  }
+  return null;
+}

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { warmUpProblem } from '../node/command-plan.ts';
+import { warmUpProblem } from '../common/config.ts';
 import { checkOutputFile, integerFlag, parseFlags, UsageError } from '../node/usage.ts';
 import { adoptJobs, describeAdoption } from './adopt.ts';
 import { archiveSweep } from './archive.ts';

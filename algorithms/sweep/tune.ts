@@ -15,7 +15,7 @@
  * array (tune-slurm.ts). Both run `varl sweep job`, so they give the same tune.json.
  */
 import * as path from 'node:path';
-import { warmUpProblem } from '../node/command-plan.ts';
+import { warmUpProblem } from '../common/config.ts';
 import { readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
