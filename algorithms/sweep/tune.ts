@@ -42,7 +42,6 @@ export interface TunedConfiguration {
   readonly final: IntervalSummary;
 }
 
-/** The env-step budgets of the rungs: fractions of `steps`, rounded to whole evaluation periods, increasing. */
 /** The trials that would not update before the first rung (`warmUpProblem`): that rung would score their warm-up. */
 export function idleTrialsWarning(file: string, trials: ReadonlyMap<number, readonly SweepJob[]>, firstRung: number): string | null {
   const idle = [...trials].flatMap(([trial, jobs]) => {
@@ -54,6 +53,7 @@ export function idleTrialsWarning(file: string, trials: ReadonlyMap<number, read
     `(trial ${idle[0].trial}: ${idle[0].reason}), so that rung ranks them by their warm-up`;
 }
 
+/** The env-step budgets of the rungs: fractions of `steps`, rounded to whole evaluation periods, increasing. */
 export function rungBudgets(spec: SweepSpec, file: string): number[] {
   const every = spec.evaluation.every;
   if (every === 0) throw new UsageError(`${file}: evaluation.every: varl tune scores trials by their evaluations; it must be > 0`);
