@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../node/usage.ts';
-import { jobDir, jobStatus, lockSweep, readSweep, sameDefinition } from './folder.ts';
+import { jobDir, jobStatus, lockSweep, readSweep, sameDefinition, writeFolderAtomic } from './folder.ts';
 
 export interface AdoptSummary {
   /** Finished jobs copied in. */
@@ -58,7 +58,7 @@ export function adoptJobs(dir: string, source: string): AdoptSummary {
       } else if (state === 'interrupted' && releaseSource === null) {
         summary.leftRunning.push(job.id);
       } else {
-        copyJobFolder(jobDir(source, theirs), jobDir(dir, job));
+        writeFolderAtomic(jobDir(dir, job), (partial) => fs.cpSync(jobDir(source, theirs), partial, { recursive: true }));
         (state === 'done' ? summary.finished : summary.resumable).push(job.id);
       }
     }
@@ -78,17 +78,4 @@ export function describeAdoption(dir: string, source: string, summary: AdoptSumm
     ...(summary.leftRunning.length ? [`not adopted, unfinished while ${source} is being run (or cannot be locked): ${some(summary.leftRunning)}`] : []),
     `${summary.alreadyHere} job(s) already in ${dir}; ${summary.notInSource} with nothing to adopt in ${source}`,
   ].join('\n');
-}
-
-function copyJobFolder(from: string, to: string): void {
-  const partial = `${to}.partial-${process.pid}`;
-  fs.rmSync(partial, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  try {
-    fs.cpSync(from, partial, { recursive: true, errorOnExist: true, force: false });
-    fs.renameSync(partial, to);
-  } catch (error) {
-    fs.rmSync(partial, { recursive: true, force: true });
-    throw error;
-  }
 }

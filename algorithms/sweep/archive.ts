@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../node/usage.ts';
 import type { SweepJob } from './expand.ts';
-import { jobDir, jobStatus, readSweep, writeSweep } from './folder.ts';
+import { jobDir, jobStatus, readSweep, writeFolderAtomic, writeSweep } from './folder.ts';
 
 /** What an archived job keeps, where it has them: its result, its resolved config, the run's description, its logs and its output. */
 export const ARCHIVED_FILES = ['result.json', 'config.json', 'run.json', 'progress.jsonl', 'status.json', 'log.txt'] as const;
@@ -64,22 +64,12 @@ export function archiveSweep(dir: string, out: string): ArchiveSummary {
   return { added: toCopy.map((job) => job.id), alreadyArchived: recorded.length - toCopy.length, unfinished: sweep.jobs.length - recorded.length };
 }
 
+/** The archived files of a job folder, copied in whole (a failed job's older records are replaced whole). */
 function copyJob(from: string, to: string): void {
-  const partial = `${to}.partial-${process.pid}`;
-  fs.rmSync(partial, { recursive: true, force: true });
-  fs.mkdirSync(partial, { recursive: true });
-  try {
+  writeFolderAtomic(to, (partial) => {
     for (const name of ARCHIVED_FILES) {
       const source = path.join(from, name);
       if (fs.existsSync(source)) fs.copyFileSync(source, path.join(partial, name));
     }
-    // a failed job's older records are replaced whole: moved aside, the new ones renamed in, the old removed
-    const previous = fs.existsSync(to) ? `${to}.replaced-${process.pid}` : null;
-    if (previous) fs.renameSync(to, previous);
-    fs.renameSync(partial, to);
-    if (previous) fs.rmSync(previous, { recursive: true, force: true });
-  } catch (error) {
-    fs.rmSync(partial, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }

@@ -62,6 +62,27 @@ export function jobDir(dir: string, job: SweepJob): string {
   return path.join(dir, 'jobs', job.id);
 }
 
+/**
+ * Builds the folder `to` whole or not at all: `fill` writes into a fresh temporary sibling, which is then
+ * renamed into place; a folder already at `to` is replaced whole (moved aside, then removed). On a failure the
+ * temporary folder is removed and `to` is left as it was.
+ */
+export function writeFolderAtomic(to: string, fill: (partial: string) => void): void {
+  const partial = `${to}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  try {
+    fill(partial);
+    const previous = fs.existsSync(to) ? `${to}.replaced-${process.pid}` : null;
+    if (previous) fs.renameSync(to, previous);
+    fs.renameSync(partial, to);
+    if (previous) fs.rmSync(previous, { recursive: true, force: true });
+  } catch (error) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** Writes `file` whole or not at all (engine/io's temp file, fsync and rename), creating its folder. */
 export function writeFileAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
