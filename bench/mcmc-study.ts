@@ -1,7 +1,8 @@
 /**
  * Seed 003's claims (#13), reported from the sweeps of bench/sweeps/mcmc-*.yaml:
  * - HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3 (and the flow-policy SAC beside SAC) at equal env steps, paired by
- *   seed, on every env of mcmc-pendulum, mcmc-control (+ mcmc-control-td3) and mcmc-mujoco;
+ *   seed, on every env of mcmc-pendulum, mcmc-control (+ mcmc-control-td3) and mcmc-mujoco; HMC-SAC also against
+ *   the paper's baseline, SAC with α fixed at 0.05 (mcmc-baseline-*), and that SAC against SAC with α learned;
  * - the PID keeps D̂ within 10% of its target after warm-up: per run, the fraction of updates on target;
  * - the ablations K ∈ {1, 3, 5}, gated vs explicit gradient, fixed β vs PID, the PID's target, and the entropy-bonus
  *   control (mcmc-ablation-*, on Pendulum-v1), and the PID's floor and the entropy control on CartPoleSwingup-v0
@@ -34,6 +35,9 @@ import { parseCli } from './cli-args.ts';
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 const CLAIM_SWEEPS = ['mcmc-pendulum', 'mcmc-control', 'mcmc-control-td3', 'mcmc-mujoco'] as const;
+/** The paper's SAC baseline (α fixed at 0.05, as HMC-SAC's critic keeps it), paired with the claim sweeps' HMC-SAC by env and seed. */
+const BASELINE_SWEEPS = ['mcmc-baseline-pendulum', 'mcmc-baseline-control', 'mcmc-baseline-mujoco'] as const;
+const PAPER_BASELINE = 'sac, α 0.05 (the paper\'s)';
 const ABLATION_SWEEPS = [
   'mcmc-ablation-k', 'mcmc-ablation-gradient', 'mcmc-ablation-beta', 'mcmc-ablation-target', 'mcmc-ablation-entropy',
   'mcmc-control-floor', 'mcmc-control-entropy',
@@ -133,6 +137,41 @@ function claimsOf(sweep: Sweep): Claim[] {
       methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
     }];
   }));
+}
+
+/** HMC-SAC of the claim sweeps against the paper's SAC (α fixed at 0.05) of the baseline sweeps, on each env both ran. */
+function paperBaselineClaims(claims: readonly Sweep[], baselines: readonly Sweep[]): Claim[] {
+  return claims.flatMap((sweep) => [...new Set(sweep.folder.jobs.map((job) => job.envId))].flatMap((envId): Claim[] => {
+    if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === 'hmc-sac')) return [];
+    if (!baselines.some((b) => b.folder.jobs.some((job) => job.envId === envId))) return [];
+    const methodRuns = sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === 'hmc-sac');
+    const baselineRuns = baselines.flatMap((b) => b.finished.filter((f) => f.job.envId === envId));
+    return [{
+      sweep: sweep.name, envId, method: 'hmc-sac', baseline: PAPER_BASELINE, differences: pairedDifferences(methodRuns, baselineRuns),
+      methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
+      meanDifferences: pairedDifferences(methodRuns, baselineRuns, meanOverRun),
+      methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
+    }];
+  }));
+}
+
+/** SAC with α fixed at 0.05 against SAC with α learned on the same seeds: how much the choice of baseline moves SAC. */
+function baselineAlphaTable(claims: readonly Sweep[], baselines: readonly Sweep[]): string[] {
+  const envs = [...new Set(baselines.flatMap((b) => b.folder.jobs.map((job) => job.envId)))];
+  const rows = envs.flatMap((envId) => {
+    const fixed = baselines.flatMap((b) => b.finished.filter((f) => f.job.envId === envId));
+    const learned = claimRuns(claims, envId, 'sac');
+    if (fixed.length === 0) return [];
+    const final = meanInterval(pairedDifferences(fixed, learned));
+    const speed = meanInterval(pairedDifferences(fixed, learned, meanOverRun));
+    return [`| ${envId} | ${plusMinus(finalReturns(fixed))} (${fixed.length}) | ${plusMinus(finalReturns(learned))} (${learned.length}) | ` +
+      `${plusMinus(final)} (${final.n}) | ${range(final)} | ${plusMinus(speed)} | ${range(speed)} | ${perSeed(fixed)} |`];
+  });
+  return rows.length === 0 ? ['No finished run of the paper\'s SAC baseline yet.'] : [
+    '| env | SAC, α 0.05 (seeds) | SAC, α learned (seeds) | Δ final (pairs) | 95% | Δ of the mean over the run | 95% | α 0.05 per seed |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 /** What the paired interval says of "method ≥ baseline", with all m comparisons of the table held together (Bonferroni). */
@@ -347,8 +386,10 @@ function main(): void {
   if (!fs.existsSync(results)) throw new Error(`mcmc-study: no folder ${results} for the reports (--results DIR)`);
   const open = (names: readonly string[]): Sweep[] => names.map((name) => openSweep(root, name)).filter((s): s is Sweep => s !== null);
   const claims = open(CLAIM_SWEEPS);
+  const baselines = open(BASELINE_SWEEPS);
   const ablations = open(ABLATION_SWEEPS);
-  const missing = [...CLAIM_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...ablations].some((s) => s.name === name));
+  const missing = [...CLAIM_SWEEPS, ...BASELINE_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...baselines, ...ablations].some((s) => s.name === name));
+  const allClaims = [...claims.flatMap(claimsOf), ...paperBaselineClaims(claims, baselines)];
   for (const sweep of claims) {
     // A claim sweep's report joins the ablations on its envs, paired with its runs.
     const envs = new Set(sweep.folder.jobs.map((job) => job.envId));
@@ -365,14 +406,18 @@ function main(): void {
     'mean over seeds ± the 95% Student-t half-width. Per-sweep tables and curves: ' +
       claims.map((s) => `[${s.name}.md](${s.name}.md)`).join(', ') + (claims.length ? '.' : '(none yet).'),
     '',
-    `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs and ` +
+    `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs, ` +
+      `${baselines.reduce((n, s) => n + s.finished.length, 0)} of ${baselines.reduce((n, s) => n + s.folder.jobs.length, 0)} jobs of the paper's baseline and ` +
       `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
       (missing.length ? `; no job archived yet from ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
-    ...failedRuns([...claims, ...ablations], results),
+    ...failedRuns([...claims, ...baselines, ...ablations], results),
     '',
     '## HMC-SAC ≥ SAC, Langevin-TD3 ≥ TD3, and the flow-policy SAC',
     '',
-    ...claimsTable(claims.flatMap(claimsOf)),
+    'The paper\'s SAC baseline fixes α at 0.05, as HMC-SAC\'s critic does; the claim sweeps\' SAC learns α (SB3\'s default). HMC-SAC is',
+    `compared with both; "${PAPER_BASELINE}" is bench/sweeps/mcmc-baseline-*.yaml, on the same seeds and evaluation episodes.`,
+    '',
+    ...claimsTable(allClaims),
     '',
     'A final evaluation is 10 episodes (5 on the control tasks); the final checkpoints on 100 fresh episodes each: [mcmc-final-eval.md](mcmc-final-eval.md)',
     '(Pendulum-v1), [mcmc-final-eval-control.md](mcmc-final-eval-control.md) (CartPoleSwingup-v0)',
@@ -382,7 +427,13 @@ function main(): void {
     'Learning speed: the same comparison of each run\'s mean evaluation return over all its evaluations (the area under its',
     'learning curve divided by its length), which separates a method that gets there later from one that ends lower.',
     '',
-    ...claimsTable(claims.flatMap(claimsOf), true),
+    ...claimsTable(allClaims, true),
+    '',
+    '### The baseline\'s α',
+    '',
+    'SAC with α fixed at 0.05 (the paper\'s baseline) against SAC with α learned (the claim sweeps\'), paired by seed:',
+    '',
+    ...baselineAlphaTable(claims, baselines),
     '',
     '## The PID keeps D̂ within 10% of its target',
     '',
