@@ -9,10 +9,13 @@
  * Printed as markdown tables: the whole resume per `--coarse` updates, then its last `--from` updates per `--block`.
  *
  *   node --experimental-wasm-relaxed-simd --import tsx bench/mcmc-divergence.ts JOB_DIR [--steps 20000] [--coarse 100] [--block 10] [--from 400]
- *        [--seed 7] [--no-probe] [--allow-kernel-change]
+ *        [--seed 7] [--no-probe] [--allow-kernel-change] [--critic-next-action chain|policy]
  * JOB_DIR: a sweep job or `varl train` run folder of hmc-sac with run.json and checkpoint/ (not modified).
  * The resume is the run only under the kernels it was trained with (FMA: node --experimental-wasm-relaxed-simd);
  * `--allow-kernel-change` resumes under others all the same: the same state, rounded differently, as a control.
+ * `--critic-next-action policy` resumes the same state with SAC's critic target (a' ~ π_θ and log π_θ, no chain),
+ * as a control of the path from the chain's momentum into the critic (the run's own streams then part after
+ * the first update, since that target draws other noise).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -81,14 +84,15 @@ const USAGE = `usage: node --experimental-wasm-relaxed-simd --import tsx bench/m
   --from N                the last updates tabled per --block, at least --block (default 400)
   --seed N                seed of the probe's minibatches (default 7)
   --no-probe              leave out the probe of the chain
-  --allow-kernel-change   resume under other kernels than the run's, as a control`;
+  --allow-kernel-change   resume under other kernels than the run's, as a control
+  --critic-next-action A  resume with this critic target instead of the run's: chain or policy (a control)`;
 
 async function main(): Promise<void> {
   const cli = parseCli({
     script: 'mcmc-divergence', usage: USAGE, maxPositionals: 1,
     flags: {
       'no-probe': { type: 'boolean' }, 'allow-kernel-change': { type: 'boolean' }, steps: { type: 'string' }, coarse: { type: 'string' },
-      block: { type: 'string' }, from: { type: 'string' }, seed: { type: 'string' },
+      block: { type: 'string' }, from: { type: 'string' }, seed: { type: 'string' }, 'critic-next-action': { type: 'string' },
     },
   });
   const { values } = cli;
@@ -97,6 +101,10 @@ async function main(): Promise<void> {
   const block = cli.integer('block', 10);
   const from = cli.integer('from', 400);
   if (from < block) cli.fail(`--from must be at least --block (${block}), got ${from}`);
+  const criticNextAction = values['critic-next-action'];
+  if (criticNextAction !== undefined && criticNextAction !== 'chain' && criticNextAction !== 'policy') {
+    cli.fail(`--critic-next-action must be chain or policy, got ${JSON.stringify(criticNextAction)}`);
+  }
   const run = JSON.parse(fs.readFileSync(path.join(jobDir, 'run.json'), 'utf8')) as RunFile;
   const totalSteps = cli.integer('steps', run.totalSteps);
 
@@ -118,6 +126,7 @@ interface Flags {
   readonly 'no-probe'?: boolean;
   readonly 'allow-kernel-change'?: boolean;
   readonly seed?: string;
+  readonly 'critic-next-action'?: string;
 }
 
 /** The tables' blocks: the whole resume by `coarse` updates, then its last `from` updates by `block`. */
@@ -131,6 +140,8 @@ interface Blocks {
 async function resume(jobDir: string, scratch: string, run: RunFile, totalSteps: number, values: Flags, { coarse, block, from }: Blocks): Promise<void> {
   fs.cpSync(path.join(jobDir, 'checkpoint'), path.join(scratch, 'checkpoint'), { recursive: true });
   fs.copyFileSync(path.join(jobDir, 'run.json'), path.join(scratch, 'run.json'));
+  const criticNextAction = values['critic-next-action'];
+  if (criticNextAction !== undefined) overrideCriticNextAction(path.join(scratch, 'checkpoint', 'meta.json'), criticNextAction);
   const envId = readCheckpointMeta(path.join(scratch, 'checkpoint')).envId as string;
   const agent = loadAgent(path.join(scratch, 'checkpoint'), make(envId), { allowKernelChange: values['allow-kernel-change'] ?? false });
   if (!(agent instanceof HMCSAC)) throw new Error(`mcmc-divergence: ${jobDir} holds a ${agent.constructor.name}, not an HMC-SAC run`);
@@ -161,14 +172,21 @@ async function resume(jobDir: string, scratch: string, run: RunFile, totalSteps:
   const columns = ['critic_loss', 'distance', 'beta', 'step_size', 'gate', 'policy_log_std', ...Object.keys(rows[0]).filter((k) => k.startsWith('probe_'))];
   const kernels = currentKernels();
   console.log(`# HMC-SAC from its last good checkpoint: ${path.basename(jobDir)}\n`);
-  console.log(`Made by \`node ${kernels.fma ? '--experimental-wasm-relaxed-simd ' : ''}--import tsx bench/mcmc-divergence.ts ${jobDir} --coarse ${coarse} --block ${block} --from ${from}${values['allow-kernel-change'] ? ' --allow-kernel-change' : ''}\` (what it measures: the file's header comment).\n`);
-  console.log(`Resumed at env step ${startStep} under the ${describeKernels(kernels)} kernels; ${rows.length} updates; ended: ${stopped}\n`);
+  console.log(`Made by \`node ${kernels.fma ? '--experimental-wasm-relaxed-simd ' : ''}--import tsx bench/mcmc-divergence.ts ${jobDir} --coarse ${coarse} --block ${block} --from ${from}${values['allow-kernel-change'] ? ' --allow-kernel-change' : ''}${values['critic-next-action'] ? ` --critic-next-action ${values['critic-next-action']}` : ''}\` (what it measures: the file's header comment).\n`);
+  console.log(`Resumed at env step ${startStep} under the ${describeKernels(kernels)} kernels with criticNextAction '${agent.config.criticNextAction}'; ${rows.length} updates; ended: ${stopped}\n`);
   console.log(`Evaluations (mean return of ${run.evalEpisodes} episodes): ${evaluations.join(', ') || 'none'}\n`);
   console.log(`Per block of updates: means; probe_* max/min/p99 are over the probe's states, then the block's max/min. ` +
     `First the whole resume by ${coarse} updates, then its last ${from} by ${block}.\n`);
   printBlocks(rows, columns, coarse);
   console.log('');
   printBlocks(rows.slice(Math.max(0, rows.length - from)), columns, block);
+}
+
+/** Rewrites the scratch copy's `criticNextAction`: the resumed agent is the same state under the other critic target. */
+function overrideCriticNextAction(metaFile: string, criticNextAction: string): void {
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { config: Record<string, unknown> };
+  meta.config.criticNextAction = criticNextAction;
+  fs.writeFileSync(metaFile, JSON.stringify(meta));
 }
 
 function printBlocks(rows: readonly Row[], columns: readonly string[], block: number): void {
