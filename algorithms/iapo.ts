@@ -27,7 +27,7 @@ import { TwinCritic, sampledQValues, type ActionValue } from './common/action-va
 import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, inRange, integerAtLeast, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerAtLeast, integerIn, layerSizes, offPolicyChecks, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { observationTensor } from './common/networks.ts';
@@ -158,9 +158,10 @@ export const IAPO_RULES: ConfigRules = {
     ?? integerIn(c, 'inferenceIterations', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'actionSamples', 1, CONFIG_LIMITS.repetitions)
     ?? integerAtLeast(c, 'hardTargetCopyInterval', 0)
     ?? (c.evaluationIterations === null ? undefined : integerIn(c, 'evaluationIterations', 1, CONFIG_LIMITS.repetitions))
+    ?? optionalInRange(c, 'targetKl', 0, Infinity)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
     ?? inRange(c, 'logScaleBoundPenalty', 0, Infinity)
-    ?? (c.pessimism === null ? undefined : inRange(c, 'pessimism', 0, Infinity))
+    ?? optionalInRange(c, 'pessimism', 0, Infinity)
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
     ?? layerSizes(c, 'hiddenSizes') ?? layerSizes(c, 'criticHiddenSizes'),
 };

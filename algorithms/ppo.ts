@@ -16,7 +16,7 @@
  */
 import { Adam, TracedFunction, clipGradNorm, dynamicScalar, mean, noGrad, type Optimizer, type Tensor } from '../engine/index.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
-import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import type { Metrics, TrainingProgress } from './common/learner.ts';
 import {
@@ -72,10 +72,9 @@ export const PPO_RULES: ConfigRules = {
   check: (c) =>
     onPolicyChecks(c) ?? inRange(c, 'learningRate', 0, Infinity) ?? integerIn(c, 'batchSize', 1, CONFIG_LIMITS.batchSize)
     ?? integerIn(c, 'epochs', 1, CONFIG_LIMITS.repetitions) ?? inRange(c, 'clipRange', 0, Infinity)
-    ?? (c.valueClipRange === null ? undefined : inRange(c, 'valueClipRange', 0, Infinity))
+    ?? optionalInRange(c, 'valueClipRange', 0, Infinity)
     ?? inRange(c, 'entropyCoefficient', -Infinity, Infinity) ?? inRange(c, 'valueCoefficient', 0, Infinity)
-    ?? (c.maxGradNorm === null ? undefined : inRange(c, 'maxGradNorm', 1e-12, Infinity))
-    ?? (c.targetKl === null ? undefined : inRange(c, 'targetKl', 1e-12, Infinity))
+    ?? optionalInRange(c, 'maxGradNorm', 1e-12, Infinity) ?? optionalInRange(c, 'targetKl', 1e-12, Infinity)
     ?? ((c.batchSize as number) > (c.numEnvs as number) * (c.rolloutSteps as number)
       ? `'batchSize' ${c.batchSize} exceeds the rollout of numEnvs × rolloutSteps = ${(c.numEnvs as number) * (c.rolloutSteps as number)} transitions` : undefined),
 };

@@ -13,7 +13,7 @@
  */
 import { Adam, clipGradNorm, mean, noGrad, type Optimizer } from '../engine/index.ts';
 import { defineAlgorithm } from './common/algorithm.ts';
-import { CONFIG_LIMITS, inRange, integerIn, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { EnvSource } from './common/env-vector.ts';
 import type { Metrics, TrainingProgress } from './common/learner.ts';
 import {
@@ -54,7 +54,7 @@ export const REINFORCE_RULES: ConfigRules = {
   check: (c) =>
     onPolicyChecks(c) ?? inRange(c, 'learningRate', 0, Infinity) ?? inRange(c, 'valueLearningRate', 0, Infinity)
     ?? integerIn(c, 'valueSteps', 0, CONFIG_LIMITS.repetitions) ?? inRange(c, 'entropyCoefficient', -Infinity, Infinity)
-    ?? (c.maxGradNorm === null ? undefined : inRange(c, 'maxGradNorm', 1e-12, Infinity)),
+    ?? optionalInRange(c, 'maxGradNorm', 1e-12, Infinity),
 };
 
 export class REINFORCE extends OnPolicyAgent<REINFORCEConfig> {

@@ -20,7 +20,7 @@ import {
 import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork } from './common/networks.ts';
@@ -131,6 +131,7 @@ export const SAC_RULES: ConfigRules = {
     offPolicyChecks(c)
     ?? integerIn(c, 'actorUpdateInterval', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'targetUpdateInterval', 1, CONFIG_LIMITS.repetitions)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
+    ?? optionalInRange(c, 'criticLearningRate', 0, Infinity) ?? optionalInRange(c, 'alphaLearningRate', 0, Infinity)
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${c.initialAlpha}`)
     ?? ((c.logStdMin as number) < (c.logStdMax as number) ? undefined : `'logStdMin' must be below 'logStdMax'`)
     ?? layerSizes(c, 'hiddenSizes'),

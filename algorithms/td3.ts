@@ -17,7 +17,7 @@ import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm, type EnvPreset } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import type { OffPolicyConfig } from './common/learner.ts';
 import { QNetwork, copyObservation } from './common/networks.ts';
@@ -71,7 +71,7 @@ export const TD3_RULES: ConfigRules = {
   check: (c) =>
     offPolicyChecks(c)
     ?? integerIn(c, 'policyDelay', 1, CONFIG_LIMITS.repetitions) ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1)
-    ?? inRange(c, 'learningRate', 0, Infinity) ?? inRange(c, 'explorationNoise', 0, Infinity)
+    ?? inRange(c, 'learningRate', 0, Infinity) ?? optionalInRange(c, 'criticLearningRate', 0, Infinity) ?? inRange(c, 'explorationNoise', 0, Infinity)
     ?? inRange(c, 'targetPolicyNoise', 0, Infinity) ?? inRange(c, 'targetNoiseClip', 0, Infinity)
     ?? layerSizes(c, 'hiddenSizes'),
 };

@@ -86,6 +86,11 @@ export function inRange(config: Record<string, unknown>, key: string, lo: number
   return v >= lo && v <= hi ? undefined : `'${key}' must be in [${lo}, ${hi}], got ${showValue(v)}`;
 }
 
+/** As `inRange`, for a key that may also be null (null: the key's fallback, e.g. a learning rate that defaults to `learningRate`). */
+export function optionalInRange(config: Record<string, unknown>, key: string, lo: number, hi: number): string | undefined {
+  return config[key] === null ? undefined : inRange(config, key, lo, hi);
+}
+
 /** Upper bounds that keep a config from asking for more than a machine has (checked before allocating). */
 export const CONFIG_LIMITS = Object.freeze({
   /** Width of one hidden layer. */

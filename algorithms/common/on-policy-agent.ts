@@ -16,7 +16,7 @@ import {
 } from '../policy-gradient/policies.ts';
 import { AgentSurface, checkSpec, deterministicOption, recordMadeEnvs, type Agent } from './agent.ts';
 import type { AgentParts } from './checkpoint.ts';
-import { CONFIG_LIMITS, inRange, integerIn, layerSizes, resolveConfig, type ConfigRules } from './config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, optionalInRange, resolveConfig, type ConfigRules } from './config.ts';
 import { ActionScaler, flatSize } from './env.ts';
 import { resolveEnvs, type EnvSource } from './env-vector.ts';
 import type { Metrics, OnPolicyLearner, RolloutStep, TrainingProgress, VectorEnvLike } from './learner.ts';
@@ -96,7 +96,7 @@ export function onPolicyChecks(c: Record<string, unknown>): string | undefined {
   return integerIn(c, 'seed', 0, 2 ** 32 - 1) ?? integerIn(c, 'numEnvs', 1, 4096) ?? integerIn(c, 'rolloutSteps', 1, CONFIG_LIMITS.batchSize)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'gaeLambda', 0, 1) ?? layerSizes(c, 'hiddenSizes') ?? inRange(c, 'initialLogStd', -20, 2)
     ?? inRange(c, 'normalizationClip', 1e-6, Infinity) ?? inRange(c, 'posteriorTemperature', 0, Infinity)
-    ?? (c.finalPosteriorTemperature === null ? undefined : inRange(c, 'finalPosteriorTemperature', 0, Infinity))
+    ?? optionalInRange(c, 'finalPosteriorTemperature', 0, Infinity)
     ?? inRange(c, 'initialPosteriorStd', 1e-8, 10)
     ?? ((c.numEnvs as number) * (c.rolloutSteps as number) > CONFIG_LIMITS.batchSize
       ? `numEnvs × rolloutSteps must be at most ${CONFIG_LIMITS.batchSize}, got ${(c.numEnvs as number) * (c.rolloutSteps as number)}` : undefined);

@@ -3,7 +3,7 @@
  * the fields they keep, with SAC's defaults and checks. The critic and temperature themselves are
  * algorithms/common/soft-critic.ts, which SAC runs too.
  */
-import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks } from '../common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, offPolicyChecks, optionalInRange } from '../common/config.ts';
 import { SAC_DEFAULTS, type SACConfig } from '../sac.ts';
 import { showValue } from '../../engine/index.ts';
 
@@ -52,6 +52,7 @@ export function softActorCriticChecks(c: Record<string, unknown>): string | unde
   return offPolicyChecks(c)
     ?? integerIn(c, 'targetUpdateInterval', 1, CONFIG_LIMITS.repetitions)
     ?? inRange(c, 'gamma', 0, 1) ?? inRange(c, 'tau', 0, 1) ?? inRange(c, 'learningRate', 0, Infinity)
+    ?? optionalInRange(c, 'criticLearningRate', 0, Infinity) ?? optionalInRange(c, 'alphaLearningRate', 0, Infinity)
     ?? ((c.initialAlpha as number) > 0 ? undefined : `'initialAlpha' must be > 0, got ${showValue(c.initialAlpha)}`)
     ?? ((c.logStdMin as number) < (c.logStdMax as number) ? undefined : `'logStdMin' must be below 'logStdMax'`)
     ?? layerSizes(c, 'hiddenSizes');

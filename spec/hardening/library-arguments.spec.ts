@@ -191,6 +191,20 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
       assert.equal(new SAC(new BanditEnv(), TINY).fromCheckpoint(files, { weightsOnly: true }, 'page').algorithm, 'SAC');
     });
 
+    it('a learning rate or other optional setting out of range is a ConfigError naming the key, not an error from deep inside', () => {
+      const cases: readonly (readonly [string, string, number])[] = [
+        ['sac', 'criticLearningRate', -1], ['sac', 'alphaLearningRate', -1], ['td3', 'criticLearningRate', -1],
+        ['hmc-sac', 'chainLearningRate', -1], ['hmc-sac', 'criticLearningRate', -1], ['flow-sac', 'alphaLearningRate', -1],
+        ['langevin-td3', 'chainLearningRate', -1], ['langevin-td3', 'criticLearningRate', -1], ['langevin-td3', 'initialNoiseLogScale', 100],
+        ['iapo', 'targetKl', -1],
+      ];
+      for (const [name, key, value] of cases) {
+        refuses(() => createAgent(name, new BanditEnv(), { ...TINY, [key]: value }), ConfigError, new RegExp(`^${name.toUpperCase()} config: '${key}' must be in \\[.*\\], got ${value}$`));
+        const accepted = key === 'initialNoiseLogScale' ? -3 : null; // null: the rate falls back to learningRate
+        assert.equal(createAgent(name, new BanditEnv(), { ...TINY, [key]: accepted }).algorithm, name.toUpperCase());
+      }
+    });
+
     it('createAgent and loadAgent', () => {
       refuses(() => createAgent('sac', undefined as never), TypeError, /^createAgent: env must be an env, a function making envs, or a vector env, got undefined$/);
       refuses(() => createAgent('sac', {} as never), TypeError, /^SAC: the first argument must be an env with reset\(\), step\(\), observationSpace and a Box actionSpace, got \{\}$/);
