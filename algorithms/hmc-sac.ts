@@ -39,7 +39,7 @@ import { OffPolicyAgent, deterministicOption } from './common/agent.ts';
 import { policyIteration } from './mcmc/alternation.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, inRange, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import { TracedActing } from './common/traced-acting.ts';
 import { ReplayBuffer } from './common/replay-buffer.ts';
@@ -123,7 +123,7 @@ export const HMC_SAC_RULES: ConfigRules = {
     ?? ((c.maxStepSize as number) > 0 ? undefined : `'maxStepSize' must be > 0, got ${showValue(c.maxStepSize)}`)
     ?? ((c.initialStepSize as number) > 0 && (c.initialStepSize as number) < (c.maxStepSize as number)
       ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${showValue(c.maxStepSize)}), got ${showValue(c.initialStepSize)}`)
-    ?? inRange(c, 'policyEntropyBonus', 0, Infinity)
+    ?? inRange(c, 'policyEntropyBonus', 0, Infinity) ?? optionalInRange(c, 'chainLearningRate', 0, Infinity)
     ?? pidChecks(c),
 };
 
@@ -395,7 +395,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     losses.distance = mean(forTheta.distance);
     losses.distance_max = max(forTheta.distance);
     losses.step_size = noGrad(() => mean(this.chain.stepSizes()));
-    losses.policy_log_std = mean(prior.logStd);
+    losses.policy_log_std = mean(prior.logStd); // θ_t's, the policy at the start of this iteration
     if (forTheta.gates.length > 0) losses.gate = meanOfScalars('HMC-SAC.gate', forTheta.gates.map((g) => mean(g)));
     return losses;
   }
@@ -434,7 +434,8 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     const c = this.config;
     return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.leapfrogSteps} ` +
       `${c.chainGradient} ${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
-      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}${c.policyEntropyBonus > 0 ? ` entropy bonus ${c.policyEntropyBonus}` : ''}`;
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta} α ${c.learnAlpha ? 'auto' : c.initialAlpha} critic's a′ ${c.criticNextAction} U's Q ${c.chainCritic}` +
+      `${c.policyEntropyBonus > 0 ? ` entropy bonus ${c.policyEntropyBonus}` : ''}`;
   }
 }
 

@@ -4,7 +4,9 @@
  * refined by K coupling layers (8)–(9) (algorithms/mcmc/coupling.ts) that ascend the utility
  *   U(s, a) = Q₁(s, a)/β − d(a, π_θt(s))                                                (6)
  * and θ (actor) and h (the layers' step sizes and σ, S, T networks) maximise (10) in turn (11), with β
- * tuned by PID (§4.1) on D̂_LD = E[d(a_K, π_θt(s))].
+ * tuned by PID (§4.1) on D̂_LD, the minibatch mean of the distance (10) penalises: d(a_K, π_θt(s)) as printed
+ * (`penaltyPrior: 'frozen'`), or by default ('live') the flow's displacement d(a_K, a₀), so that β is the
+ * multiplier of what it penalises.
  *
  * Choices the paper leaves open or prints wrongly (algorithms/mcmc/README.md has the full list):
  * - d is the smoothed norm √(‖x − y‖² + δ²) − δ (δ = `distanceSmoothing`): ‖·‖ is not differentiable at
@@ -32,7 +34,7 @@ import { policyIteration } from './mcmc/alternation.ts';
 import { clippedDoubleQStep, smoothingNoise, type TwinQ } from './common/clipped-double-q.ts';
 import { defineAlgorithm, presetsBuiltOn } from './common/algorithm.ts';
 import type { AgentParts } from './common/checkpoint.ts';
-import { CONFIG_LIMITS, integerIn, layerSizes, type ConfigRules } from './common/config.ts';
+import { CONFIG_LIMITS, inRange, integerIn, layerSizes, optionalInRange, type ConfigRules } from './common/config.ts';
 import type { ContinuousEnv } from './common/env.ts';
 import { QNetwork, copyObservation } from './common/networks.ts';
 import { TracedActing } from './common/traced-acting.ts';
@@ -60,9 +62,10 @@ export interface LangevinTD3Config extends TD3Config, PIDGains {
   chainUpdate: 'alternating' | 'joint';
   criticNextAction: 'flow' | 'actor';
   /**
-   * π_θt(s) in the penalty of (10) for the θ step: 'frozen' (detached, as printed) or 'live' (the same
-   * values with the gradient through θ, so the penalty measures the flow's displacement a_K − a₀).
-   * 'frozen' lets θ move a₀ against the flow's displacement, which the flow then grows: a runaway.
+   * What the penalty of (10) and D̂ measure a_K from: 'frozen' π_θt(s) (detached, as printed) or 'live' the
+   * current actor's a₀ with its gradient through θ (equal to π_θt(s) only at the start of an iteration), so
+   * the penalty and D̂ are the flow's displacement a_K − a₀. 'frozen' lets θ move a₀ against the flow's
+   * displacement, which the flow then grows: a runaway.
    */
   penaltyPrior: 'live' | 'frozen';
   /** Updates per policy iteration t: θ_t is refreshed and β moves at this interval. */
@@ -101,6 +104,7 @@ export const LANGEVIN_TD3_RULES: ConfigRules = {
     ?? ((c.initialStepSize as number) > 0 && (c.initialStepSize as number) < (c.maxStepSize as number)
       ? undefined : `'initialStepSize' must be in (0, maxStepSize = ${showValue(c.maxStepSize)}), got ${showValue(c.initialStepSize)}`)
     ?? ((c.distanceSmoothing as number) > 0 ? undefined : `'distanceSmoothing' must be > 0, got ${showValue(c.distanceSmoothing)}`)
+    ?? optionalInRange(c, 'chainLearningRate', 0, Infinity) ?? inRange(c, 'initialNoiseLogScale', -20, 2)
     ?? pidChecks(c),
 };
 
@@ -111,8 +115,8 @@ export interface LangevinPass {
   readonly start: Tensor;
   /** π_θt(s) on the box (detached), [B, A]: the prior of the utility (6). */
   readonly prior: Tensor;
-  /** π_θt(s) in the penalty of (10): `prior`, or the same values still connected to θ ('live'). */
-  readonly penaltyPrior: Tensor;
+  /** What the penalty of (10) and D̂ measure a_K from: `prior`, or ('live') the current actor's a₀, connected to θ. */
+  readonly penaltyReference: Tensor;
   /** Q(s, a) for actions [B, A] on the box, [B]. */
   readonly value: (action: Tensor) => Tensor;
   /** β, or a function reading the current β (which a traced update re-reads at every replay). */
@@ -130,12 +134,12 @@ export function langevinUtility(pass: LangevinPass): Utility {
   };
 }
 
-/** a_K and the per-state integrand of (10), Q(s, a_K) − β·d(a_K, π_θt(s)), and d itself ([B, A], [B], [B]). */
+/** a_K and the per-state integrand of (10), Q(s, a_K) − β·d(a_K, reference), and d itself ([B, A], [B], [B]). */
 export function langevinPass(flow: LangevinFlow, pass: LangevinPass): { action: Tensor; objective: Tensor; distance: Tensor } {
   const delta = pass.distanceSmoothing;
   const beta = scalarOperand(pass.beta, pass.start.dtype);
   const action = tanh(flow.forward(pass.observations, pass.start, langevinUtility(pass))); // (8)
-  const distance = smoothDistance(action, pass.penaltyPrior, delta);
+  const distance = smoothDistance(action, pass.penaltyReference, delta);
   return { action, objective: sub(pass.value(action), mul(distance, beta)), distance }; // (10)
 }
 
@@ -208,10 +212,10 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   }
 
   /** The flow's end from z₀ with prior tanh(z₀) (detached) unless given; U on critic 1. */
-  private pass(obs: Tensor, start: Tensor, prior?: Tensor, penaltyPrior?: Tensor): ReturnType<typeof langevinPass> {
+  private pass(obs: Tensor, start: Tensor, prior?: Tensor, penaltyReference?: Tensor): ReturnType<typeof langevinPass> {
     const frozen = prior ?? noGrad(() => tanh(start)).detach();
     return langevinPass(this.flow, {
-      observations: obs, start, prior: frozen, penaltyPrior: penaltyPrior ?? frozen,
+      observations: obs, start, prior: frozen, penaltyReference: penaltyReference ?? frozen,
       value: (a) => this.critic1.forward(obs, a), beta: () => this.pid.beta, distanceSmoothing: this.config.distanceSmoothing,
     });
   }
@@ -268,8 +272,8 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
   /** A step of θ and one of h on (10), alternating as (11); the minibatch's D̂ for the PID; the targets. */
   private updatePolicy(obs: Tensor, losses: Record<string, Tensor>): void {
     const c = this.config;
-    // π_θt(s): the frozen actor of this policy iteration. The flow's utility (6) sees it as it is; in the
-    // penalty of (10), 'live' uses the current actor's action instead (see the header).
+    // π_θt(s): the frozen actor of this policy iteration. The flow's utility (6) sees it as it is; the
+    // penalty of (10) and D̂ measure from the current actor's action instead under 'live' (see the header).
     const prior = noGrad(() => tanh(this.priorActor.forward(obs))).detach();
 
     // (11): θ_{t+1} = argmax_θ J_LD(θ, h_t), one Adam step on −(10), second order through the flow;
@@ -283,7 +287,7 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     losses.actor_loss = steps.actorLoss;
     losses.chain_loss = steps.chainLoss;
 
-    // §4.1: D̂_LD of this minibatch, for the PID step at the end of the iteration (fed in `update`).
+    // §4.1: D̂_LD of this minibatch (the penalised distance), for the PID step at the end of the iteration (fed in `update`).
     losses.distance = noGrad(() => mean(forTheta.distance));
     losses.distance_max = noGrad(() => max(forTheta.distance)); // the largest per-state term, which the mean hides
     losses.step_size = noGrad(() => mean(this.flow.stepSizes()));
@@ -341,7 +345,8 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     const c = this.config;
     return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.flowLayers} ` +
       `${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} δ ${c.distanceSmoothing} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
-      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}`;
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta} penalty ${c.penaltyPrior} critic's a′ ${c.criticNextAction} ` +
+      `noise ${c.explorationNoise} smoothing ${c.targetPolicyNoise} clip ${c.targetNoiseClip} delay ${c.policyDelay}`;
   }
 }
 
