@@ -269,7 +269,7 @@ function langevinInspection(agent: LangevinTD3, obs: ArrayLike<number>, actions:
     const start = agent.actor.forward(state);
     const prior = tanh(start).detach();
     return langevinIterates(agent.flow, {
-      observations: state, start, prior, penaltyPrior: prior,
+      observations: state, start, prior, penaltyReference: prior,
       value: (a) => agent.critic1.forward(state, a), beta: agent.pid.beta, distanceSmoothing: agent.config.distanceSmoothing,
     }).map((a) => a.detach());
   });

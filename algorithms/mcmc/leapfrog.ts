@@ -41,7 +41,7 @@ export function constantOutputInit(bias: number): LinearInit {
 export interface GatedGradientOptions {
   stateSize: number;
   actionSize: number;
-  /** Hidden widths of σ_h and T_h (the paper: two layers of 8 or 16; default [16, 16]). */
+  /** Hidden widths of σ_h and T_h (the paper: two layers of 8 or 16; HMC-SAC uses `gateHiddenSizes`, default [16, 16]). */
   hiddenSizes: readonly number[];
   /** σ_h at initialisation, through the bias of its zero-weight output layer (default 0.95: mostly the explicit gradient). */
   initialGate?: number;

@@ -37,6 +37,8 @@ export interface PIDGains {
 export interface PIDReading {
   readonly beta: number;
   readonly distance: number;
+  /** The target ε the step steered D̂ towards (error = distance − target). */
+  readonly target: number;
   readonly error: number;
   readonly integral: number;
   readonly derivative: number;
@@ -132,7 +134,7 @@ export class PIDController {
       d[BETA] = beta;
       d[HAS_PREVIOUS] = 1;
     }));
-    return { beta, distance, error, integral, derivative };
+    return { beta, distance, target: g.distanceTarget, error, integral, derivative };
   }
 }
 
@@ -163,6 +165,6 @@ export function pidMetrics(reading: PIDReading | null): Record<string, number> {
   if (!reading) return {};
   return {
     pid_error: reading.error, pid_integral: reading.integral, pid_derivative: reading.derivative,
-    pid_on_target: withinTenPercent(reading.distance, reading.distance - reading.error),
+    pid_on_target: withinTenPercent(reading.distance, reading.target),
   };
 }

@@ -147,7 +147,7 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
       const objective = (): Tensor => {
         const start = actor.forward(observations);
         return mean(langevinPass(flow, {
-          observations, start, prior, penaltyPrior: tanh(start), value: (a) => critic.value(observations, a), beta, distanceSmoothing: 0.05,
+          observations, start, prior, penaltyReference: tanh(start), value: (a) => critic.value(observations, a), beta, distanceSmoothing: 0.05,
         }).objective);
       };
       const named = flow.namedParameters();
