@@ -253,6 +253,8 @@ function pidTable(sweeps: readonly Sweep[]): string[] {
     '(`pid_on_target`; – for runs made before it was logged). The runs with β fixed (integralGain 0) are the control: how',
     'often D̂ is on target without the controller. Per seed: the updates\' fraction. How far a minibatch\'s D̂ spreads',
     'within an iteration, and so how often it could be within 10% at best: [mcmc-pid-noise.md](mcmc-pid-noise.md).',
+    'D̂ is each method\'s penalised distance: for HMC-SAC the KL of (17) to θ_t; for Langevin-TD3 under its default',
+    '`penaltyPrior: \'live\'` the flow\'s displacement d(a_K, a₀), not d(a_K, π_θt(s)) (algorithms/mcmc/README.md).',
     '',
     '| sweep | env | algorithm | variant | β | updates on target (runs) | worst run | iterations on target (runs) | per seed |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -407,7 +409,7 @@ function main(): void {
       claims.map((s) => `[${s.name}.md](${s.name}.md)`).join(', ') + (claims.length ? '.' : '(none yet).'),
     '',
     `${claims.reduce((n, s) => n + s.finished.length, 0)} of ${claims.reduce((n, s) => n + s.folder.jobs.length, 0)} claim jobs, ` +
-      `${baselines.reduce((n, s) => n + s.finished.length, 0)} of ${baselines.reduce((n, s) => n + s.folder.jobs.length, 0)} jobs of the paper's baseline and ` +
+      (baselines.length ? `${baselines.reduce((n, s) => n + s.finished.length, 0)} of ${baselines.reduce((n, s) => n + s.folder.jobs.length, 0)} jobs of the paper's baseline, ` : '') + 'and ' +
       `${ablations.reduce((n, s) => n + s.finished.length, 0)} of ${ablations.reduce((n, s) => n + s.folder.jobs.length, 0)} ablation jobs finished` +
       (missing.length ? `; no job archived yet from ${missing.map((name) => `\`bench/sweeps/${name}.yaml\``).join(', ')}.` : '.'),
     ...failedRuns([...claims, ...baselines, ...ablations], results),
