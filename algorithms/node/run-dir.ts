@@ -56,6 +56,33 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * Creates `file` holding `text` unless a file is there already (then false). The text is written beside it
+ * and linked into place, so that another process never reads the file empty or half-written (and takes
+ * it for a stale lock); a file system without hard links gets an exclusive create instead.
+ */
+export function createExclusive(file: string, text: string): boolean {
+  const staged = `${file}.${process.pid}.staged`;
+  fs.writeFileSync(staged, text);
+  try {
+    fs.linkSync(staged, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+  } finally {
+    fs.rmSync(staged, { force: true });
+  }
+  try {
+    fs.writeFileSync(file, text, { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
  * Takes the folder's lock (run.lock holding this process's pid); a lock left by a process that no
  * longer exists is taken over. Returns the release function (also run at process exit).
  */
@@ -63,8 +90,7 @@ export function lockRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'run.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+    if (createExclusive(file, `${process.pid}\n`)) {
       const release = (): void => {
         process.off('exit', release);
         try {
@@ -75,14 +101,17 @@ export function lockRunDir(dir: string): () => void {
       };
       process.once('exit', release);
       return release;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new UsageError(`train: ${dir} is in use by process ${owner} (run.lock); wait for it or stop it`);
-      }
-      fs.rmSync(file, { force: true }); // stale: its process is gone
     }
+    let owner = NaN;
+    try {
+      owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    } catch {
+      // released in the meantime: try again
+    }
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+      throw new UsageError(`train: ${dir} is in use by process ${owner} (run.lock); wait for it or stop it`);
+    }
+    fs.rmSync(file, { force: true }); // stale: its process is gone
   }
   throw new UsageError(`train: could not take the lock ${file}`);
 }
@@ -142,6 +171,6 @@ export function checkKernels(run: RunFile, allowed: boolean, warn: (line: string
   const now = currentKernels();
   if (sameKernels(now, run.kernels)) return;
   const message = `the run was trained on the ${describeKernels(run.kernels)} kernels, this process uses ${describeKernels(now)}: the resumed run will not be bit-identical`;
-  if (!allowed) throw new UsageError(`train --resume: ${message}; pass --allow-kernel-change to resume anyway (or set VARL_KERNELS / VARL_WASM_FMA to match)`);
+  if (!allowed) throw new UsageError(`train --resume: ${message}; set VARL_KERNELS / VARL_WASM_FMA to match, or resume anyway with varl train --resume --allow-kernel-change`);
   warn(`warning: ${message}`);
 }

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic as writeWholeFile } from '../../engine/io/files.ts';
 import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { processAlive } from '../node/run-dir.ts';
+import { createExclusive, processAlive } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
@@ -65,9 +65,10 @@ export function jobDir(dir: string, job: SweepJob): string {
 /**
  * Builds the folder `to` whole or not at all: `fill` writes into a fresh temporary sibling, which is then
  * renamed into place; a folder already at `to` is replaced whole (moved aside, then removed). On a failure the
- * temporary folder is removed and `to` is left as it was.
+ * temporary folder is removed and `to` is left as it was; what a killed process left is cleared up first.
  */
 export function writeFolderAtomic(to: string, fill: (partial: string) => void): void {
+  recoverFolderWrite(to);
   const partial = `${to}.partial-${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
@@ -80,6 +81,24 @@ export function writeFolderAtomic(to: string, fill: (partial: string) => void): 
   } catch (error) {
     fs.rmSync(partial, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Clears up after a `writeFolderAtomic` into `to` whose process was killed (its pid no longer lives): a
+ * partial copy is removed; a folder moved aside is put back if `to` is missing (killed between the two
+ * renames), else removed.
+ */
+function recoverFolderWrite(to: string): void {
+  const parent = path.dirname(to);
+  if (!fs.existsSync(parent)) return;
+  const left = new RegExp(`^${path.basename(to).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(partial|replaced)-(\\d+)$`);
+  for (const name of fs.readdirSync(parent)) {
+    const match = left.exec(name);
+    if (!match || processAlive(Number(match[2]))) continue;
+    const leftover = path.join(parent, name);
+    if (match[1] === 'replaced' && !fs.existsSync(to)) fs.renameSync(leftover, to);
+    else fs.rmSync(leftover, { recursive: true, force: true });
   }
 }
 
@@ -125,9 +144,17 @@ export function writeSweep(dir: string, sweep: SweepFolder): void {
     }
     const added = sweep.jobs.filter((job) => !byId.has(job.id)).length;
     const removed = existing.jobs.filter((job) => !sweep.jobs.some((j) => j.id === job.id)).length;
-    if (added > 0 || removed > 0 || existing.jobs.some((job, i) => sweep.jobs[i]?.id !== job.id)) {
+    if (added > 0 || removed > 0) {
       throw new UsageError(`sweep: ${dir} holds a sweep with other jobs (${added} added, ${removed} removed since it was planned); ` +
         'choose another --out, or delete the folder to start over');
+    }
+    if (existing.jobs.some((job, i) => sweep.jobs[i].id !== job.id)) {
+      throw new UsageError(`sweep: ${dir} holds the same jobs in another order (their indices, which SLURM arrays use, would change; ` +
+        'were values of a list reordered?); restore the order, choose another --out, or delete the folder to start over');
+    }
+    if (existing.name !== sweep.name) {
+      throw new UsageError(`sweep: ${dir} holds the sweep '${existing.name}', this file names it '${sweep.name}'; ` +
+        'restore the name, choose another --out, or delete the folder to start over');
     }
     return;
   }
@@ -218,17 +245,19 @@ export function readJobResult(dir: string, job: SweepJob): JobResult | null {
   }
 }
 
-/** Whether the status file's process still runs: on this host by its pid; on another host it is taken at its word. */
 /** How often a running job rewrites its status.json (`updatedAt`), so that other hosts can tell it lives. */
 export const HEARTBEAT_MS = 60_000;
 /** A 'running' status from another host not rewritten for this long belongs to a job that was killed (a SLURM TIMEOUT, a lost node). */
 export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
 
-/** On this host: whether its process lives. On another: whether its heartbeat is recent. */
+/**
+ * Whether the status file's process still runs: its heartbeat is recent and, on this host, its pid lives
+ * (a recent heartbeat alone: a pid can be reused by another process after a kill or a restart).
+ */
 function stillRunning(status: JobStatusFile): boolean {
-  if (status.host === os.hostname()) return processAlive(status.pid);
   const age = Date.now() - Date.parse(status.updatedAt);
-  return !(age > STALE_AFTER_MS);
+  if (age > STALE_AFTER_MS) return false;
+  return status.host !== os.hostname() || processAlive(status.pid);
 }
 
 /**
@@ -325,33 +354,54 @@ export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeco
 }
 
 /**
- * Takes <dir>/sweep.lock (this process's pid and host), so two local runs never run one sweep
- * folder at once; a lock of a dead process on this host is taken over. Returns the release function.
+ * Takes <dir>/sweep.lock (this process's pid and host), so two local runs never run one sweep folder at
+ * once. The holder touches the file every HEARTBEAT_MS; a lock on this host whose process is gone, or
+ * which has not been touched for STALE_AFTER_MS (its pid reused by another process), is taken over.
+ * Returns the release function, which removes the lock only while it is this process's.
  */
 export function lockSweep(dir: string): () => void {
   const file = path.join(dir, 'sweep.lock');
+  const mine = { pid: process.pid, host: os.hostname() };
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname() }) + '\n', { flag: 'wx' });
+    if (createExclusive(file, JSON.stringify(mine) + '\n')) {
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        fs.utimes(file, now, now, () => {}); // a lock gone meanwhile is no matter: release ends this
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
       const release = (): void => {
         process.off('exit', release);
-        fs.rmSync(file, { force: true });
+        clearInterval(heartbeat);
+        const owner = lockOwner(file);
+        if (owner?.pid === mine.pid && owner.host === mine.host) fs.rmSync(file, { force: true });
       };
       process.once('exit', release);
       return release;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let owner: { pid?: number; host?: string } = {};
-      try {
-        owner = readJson(file) as typeof owner;
-      } catch {
-        // a lock cut short by a kill: stale
-      }
-      if (typeof owner.pid === 'number' && (owner.host !== os.hostname() || (owner.pid !== process.pid && processAlive(owner.pid)))) {
-        throw new UsageError(`sweep: ${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock); wait for it or stop it`);
-      }
-      fs.rmSync(file, { force: true });
     }
+    const owner = lockOwner(file);
+    if (owner && (owner.host !== mine.host || (owner.pid !== mine.pid && processAlive(owner.pid) && !lockIsStale(file)))) {
+      throw new UsageError(`sweep: ${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock); wait for it or stop it`);
+    }
+    fs.rmSync(file, { force: true });
   }
   throw new UsageError(`sweep: could not take the lock ${file}`);
+}
+
+/** The pid and host in a lock file; null when it is gone or unreadable (a lock written before the atomic create, cut short by a kill). */
+function lockOwner(file: string): { pid: number; host: string } | null {
+  try {
+    const owner = readJson(file) as { pid?: unknown; host?: unknown };
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a lock file has gone STALE_AFTER_MS without its holder's heartbeat. */
+function lockIsStale(file: string): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > STALE_AFTER_MS;
+  } catch {
+    return true;
+  }
 }

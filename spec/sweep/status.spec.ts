@@ -20,13 +20,16 @@ describe('sweep job status across hosts', () => {
     assert.equal(jobStatus(dir, job), 'running');
     write(STALE_AFTER_MS + 60_000);
     assert.equal(jobStatus(dir, job), 'pending');
-    // On this host the process decides, whatever the age.
+    // On this host the heartbeat must be recent and the process alive: a stale heartbeat whose pid lives
+    // belongs to a job killed before a restart, its pid since reused by another process.
     const here = os.hostname();
-    fs.writeFileSync(path.join(jobDir(dir, job), 'status.json'),
-      JSON.stringify({ state: 'running', pid: process.pid, host: here, updatedAt: new Date(Date.now() - 10 * STALE_AFTER_MS).toISOString() }) + '\n');
+    const writeHere = (pid: number, ageMs: number): void => fs.writeFileSync(path.join(jobDir(dir, job), 'status.json'),
+      JSON.stringify({ state: 'running', pid, host: here, updatedAt: new Date(Date.now() - ageMs).toISOString() }) + '\n');
+    writeHere(process.pid, 30_000);
     assert.equal(jobStatus(dir, job), 'running');
-    fs.writeFileSync(path.join(jobDir(dir, job), 'status.json'),
-      JSON.stringify({ state: 'running', pid: 2 ** 31 - 2, host: here, updatedAt: new Date().toISOString() }) + '\n');
+    writeHere(process.pid, STALE_AFTER_MS + 60_000);
+    assert.equal(jobStatus(dir, job), 'pending');
+    writeHere(2 ** 31 - 2, 0);
     assert.equal(jobStatus(dir, job), 'pending');
   });
 });
