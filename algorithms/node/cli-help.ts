@@ -55,7 +55,7 @@ ${evalFlags}
   varl sweep plan|run|job|submit|status|report|archive|adopt …
       a sweep file (JSON or YAML) expanded into training jobs, run on parallel processes or
       SLURM, resumable; reports with 95% intervals (see varl sweep help)
-  varl tune <file> [--out DIR] [--jobs N]
+  varl tune <file> [--out DIR] [--jobs N] [--quiet] [--backend slurm …]
       random search with successive halving over the sweep file's search space, then the best
       configurations re-evaluated on fresh seeds
   varl bench [args…]         runs the bench suite (npm run bench)

@@ -7,7 +7,7 @@
  *   varl sweep submit <file|dir> --backend local|slurm …  local: as run; slurm: algorithms/sweep/slurm.ts
  *   varl sweep status <dir> [<dir> …]                     per-job status (and the SLURM queue)
  *   varl sweep report <dir> [<dir> …] [--out FILE.md]     Markdown, JSON and SVG curves
- *   varl sweep archive <dir> --out DIR                     the finished jobs' records without checkpoints (archive.ts)
+ *   varl sweep archive <dir> --out DIR                     the finished and failed jobs' records without checkpoints (archive.ts)
  *   varl sweep adopt <file|dir> --from DIR                 copy in another folder's runs of the same jobs (adopt.ts)
  *   varl tune <file> [--out DIR] [--jobs N]               successive halving, then fresh-seed re-evaluation
  *   varl tune <file> --backend slurm [SLURM flags]        the same, each rung a SLURM job array (tune-slurm.ts)
@@ -86,7 +86,7 @@ export function sweepUsage(): string {
       with several folders (--out required) the first holds the reference runs, and each variant of
       the others is also compared with its algorithm's variant there (ablations without rerunning it)
   varl sweep archive DIR --out DIR
-      copies the finished jobs' records (result, config, progress; no checkpoints) into a folder that
+      copies the finished and failed jobs' records (result, config, progress; no checkpoints) into a folder that
       report reads and run resumes from; run again to add the jobs finished since
   varl sweep adopt <file|DIR> --from DIR [--out DIR]
       copies in the runs of another sweep folder or archive that this sweep plans with the same
@@ -323,6 +323,7 @@ async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: st
       const { values } = parseFlags('sweep adopt', flags, { from: { type: 'string' }, out: RUN_OPTIONS.out });
       if (values.from === undefined) throw new UsageError('sweep adopt: name the sweep folder or archive to adopt runs from with --from');
       const source = path.resolve(cwd, values.from);
+      readSweep(source); // a --from that is not a sweep folder is refused before this sweep's folder is planned
       const { dir } = openSweep('sweep adopt', given, values.out, cwd);
       process.stdout.write(describeAdoption(dir, source, adoptJobs(dir, source)) + '\n');
       return 0;

@@ -131,12 +131,19 @@ function jobsOf(spec: SweepSpec, points: readonly VariantPoint[], seeds: readonl
   const count = new Map<string, number>();
   for (const d of drafts) count.set(d.variant, (count.get(d.variant) ?? 0) + 1);
   const seedsPerVariant = seeds.length;
-  return drafts.map((d, index) => {
+  const jobs = drafts.map((d, index) => {
     const { id, ...rest } = d;
     if ((count.get(d.variant) ?? 0) <= seedsPerVariant && d.variant.length <= 100) return { id, index, ...rest };
     const variant = `${d.variant.slice(0, 80)}-${shortHash({ algorithm: d.algorithm, envId: d.envId, overrides: d.overrides })}`;
     return { id: `${variant}-s${d.seed}`, index, ...rest, variant };
   });
+  // Two jobs in one folder would be one run: a variant planned twice is refused (the file's own checks catch the usual causes).
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    if (seen.has(job.id)) throw new UsageError(`${file}: the job ${job.id} is planned twice (the same algorithm, env, values and seed)`);
+    seen.add(job.id);
+  }
+  return jobs;
 }
 
 /** The jobs of a grid sweep (`varl sweep run`): algorithms × envs × grid points × seeds. */

@@ -146,7 +146,11 @@ class FileChecker {
   /** A count n (seeds 0…n−1) or a list of distinct seeds ≤ MAX_SEED. */
   seeds(value: Json, at: string, fallback?: readonly number[]): number[] {
     if (value === undefined && fallback !== undefined) return [...fallback];
-    if (typeof value === 'number') return Array.from({ length: this.integer(value, at, 1) }, (_, i) => i);
+    if (typeof value === 'number') {
+      const count = this.integer(value, at, 1);
+      if (count > MAX_SEED + 1) this.fail(at, `at most ${MAX_SEED + 1} seeds (0…${MAX_SEED}) are accepted (evaluation seed ranges would overlap), got ${count}`);
+      return Array.from({ length: count }, (_, i) => i);
+    }
     if (!Array.isArray(value) || value.length === 0) this.fail(at, `expected a count or a non-empty list of seeds, got ${describe(value)}`);
     const seeds = (value as Json[]).map((v, i) => this.integer(v, `${at}[${i}]`, 0));
     seeds.forEach((seed, i) => {
@@ -169,12 +173,15 @@ class FileChecker {
     const value = root[at];
     const list = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(list) || list.length === 0) this.fail(at, `expected ${what} or a non-empty list of them, got ${describe(value)}`);
-    return (list as Json[]).map((v, i) => {
+    const names: string[] = [];
+    (list as Json[]).forEach((v, i) => {
       const keyPath = Array.isArray(value) ? `${at}[${i}]` : at;
       if (typeof v !== 'string' || !known.includes(normalize(v))) this.fail(keyPath, `unknown ${what} ${describe(v)}; known: ${known.join(', ')}`);
-      if ((list as Json[]).indexOf(v) !== i) this.fail(keyPath, `${describe(v)} is listed twice`);
-      return normalize(v as string);
+      const name = normalize(v as string);
+      if (names.includes(name)) this.fail(keyPath, `${describe(v)} is listed twice${name !== v ? ` (as ${describe(name)})` : ''}`);
+      names.push(name);
     });
+    return names;
   }
 
   /** One config value, checked against every algorithm of the sweep (key, type, range). */

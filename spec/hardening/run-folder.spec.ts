@@ -117,7 +117,7 @@ describe('hardening: run folders', () => {
 
     const other = (saved.kernels as { set: string }).set === 'wasm' ? 'js' : 'wasm';
     fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ ...saved, kernels: { set: other, fma: false } }));
-    usage(['train', '--resume', '--out', run], cwd, new RegExp(`trained on the ${other} kernels.*pass --allow-kernel-change`));
+    usage(['train', '--resume', '--out', run], cwd, new RegExp(`trained on the ${other} kernels.*set VARL_KERNELS / VARL_WASM_FMA to match, or resume anyway with varl train --resume --allow-kernel-change`));
     const plan = planCommand(['train', '--resume', '--out', run, '--allow-kernel-change'], cwd);
     assert.ok(plan.kind === 'train' && plan.warnings.length === 1 && /will not be bit-identical/.test(plan.warnings[0]));
   });
@@ -152,7 +152,7 @@ describe('hardening: run folders', () => {
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: other }));
     const runJson = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ ...runJson, kernels: other }));
-    usage(['train', '--resume', '--out', run, '--steps', '60'], cwd, /pass --allow-kernel-change/);
+    usage(['train', '--resume', '--out', run, '--steps', '60'], cwd, /resume anyway with varl train --resume --allow-kernel-change/);
     assert.deepEqual(fs.readFileSync(path.join(run, 'checkpoint', 'model.safetensors')), before);
     const { main } = await import('../../algorithms/cli.ts');
     assert.equal(await main(['train', '--resume', '--out', run, '--steps', '60', '--allow-kernel-change', '--quiet']), 0);
