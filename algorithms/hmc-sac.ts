@@ -205,13 +205,20 @@ function squashedLogDensity(preTanhLogDensity: Tensor, u: Tensor, a: Tensor): Te
   return sub(preTanhLogDensity, sum(squash.logAbsDetJacobian(u, a), -1));
 }
 
+/** u₀ ~ π_θ (reparameterised) and the K steps (14) from (u₀, ρ₀); `onStep` sees each step's (u_k, ρ_k). */
+function runChain(chain: LeapfrogChain, pass: HMCPass, onStep?: (step: number, phase: PhaseState) => void) {
+  const { policy } = pass;
+  const beta = scalarOperand(pass.beta, policy.mean.dtype);
+  const start = add(policy.mean, mul(exp(policy.logStd), pass.baseNoise));
+  const end = chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
+    hmcPotentialGradient(pass.potentialValue ?? pass.value, pass.prior, beta), pass.steps, onStep);
+  return { beta, start, end };
+}
+
 /** One pass of the chain and the terms of (17) (exported for the specs). */
 export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
   const { policy, prior } = pass;
-  const beta = scalarOperand(pass.beta, policy.mean.dtype);
-  const start = add(policy.mean, mul(exp(policy.logStd), pass.baseNoise)); // u₀ ~ π_θ, reparameterised
-  const end = chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
-    hmcPotentialGradient(pass.potentialValue ?? pass.value, prior, beta), pass.steps);                                  // (14)
+  const { beta, start, end } = runChain(chain, pass);
   const action = tanh(end.position);
   const logPolicy = Normal.fromLogScale(policy.mean, policy.logStd).logProb(start);              // log π_θ(a₀|s), pre-tanh
   const logPrior = Normal.fromLogScale(prior.mean, prior.logStd).logProb(end.position);          // log π_θt(a_K|s), pre-tanh
@@ -238,12 +245,9 @@ export function hmcPass(chain: LeapfrogChain, pass: HMCPass): HMCResult {
  * @example const path = noGrad(() => hmcIterates(agent.chain, pass)); // what the page draws
  */
 export function hmcIterates(chain: LeapfrogChain, pass: HMCPass): Tensor[] {
-  const start = add(pass.policy.mean, mul(exp(pass.policy.logStd), pass.baseNoise));
-  const iterates = [tanh(start)];
-  const beta = scalarOperand(pass.beta, start.dtype);
-  chain.run(pass.observations, { position: start, momentum: pass.initialMomentum },
-    hmcPotentialGradient(pass.potentialValue ?? pass.value, pass.prior, beta), pass.steps, (_step, phase) => iterates.push(tanh(phase.position)));
-  return iterates;
+  const positions: Tensor[] = [];
+  const { start } = runChain(chain, pass, (_step, phase) => positions.push(phase.position));
+  return [start, ...positions].map((u) => tanh(u));
 }
 
 export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
