@@ -17,7 +17,7 @@ import { formatDuration } from '../node/progress.ts';
 import { timeLeft } from './estimate.ts';
 import type { SweepJob } from './expand.ts';
 import { UsageError } from '../node/usage.ts';
-import { jobDir, jobStatus, jobStep, lockSweep, loggedStep, type SweepFolder } from './folder.ts';
+import { jobDir, jobStatus, jobStep, lockSweep, loggedStep, writeJobStatusFile, type SweepFolder } from './folder.ts';
 
 /** The package folder (the repository, or the installed package). */
 const ROOT = ((): string => {
@@ -94,6 +94,8 @@ export interface LocalRunSummary {
   readonly runningElsewhere: number;
   /** Stopped by SIGINT/SIGTERM before every job finished. */
   readonly interrupted: boolean;
+  /** SIGINT/SIGTERM arrived during the run (even if every job then ended anyway). */
+  readonly stopRequested: boolean;
 }
 
 /** The exit status of a local run: 130 interrupted, 1 when a job failed, else 0. */
@@ -141,14 +143,16 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? `sweep ${sweeps.map((s) => s.sweep.name).join(' + ')}`;
   const target = ({ job }: QueuedJob): number => Math.min(options.until?.(job) ?? job.steps, job.steps);
-  const reached = (item: QueuedJob, step: number): boolean => step >= target(item);
+  // A checkpoint at the target ends a job only below its full budget (a tuning rung's --until): at the
+  // full budget the job still owes its result.json, which `varl sweep job` then writes without training.
+  const stoppedAtRung = (item: QueuedJob): boolean => target(item) < item.job.steps && jobStep(item.dir, item.job) >= target(item);
 
   const queue: QueuedJob[] = [];
   let done = 0;
   let runningElsewhere = 0;
   for (const item of selected) {
     const state = jobStatus(item.dir, item.job);
-    if (state === 'done' || (state === 'interrupted' && reached(item, jobStep(item.dir, item.job)))) done++;
+    if (state === 'done' || (state === 'interrupted' && stoppedAtRung(item))) done++;
     else if (state === 'running') runningElsewhere++;
     else queue.push(item);
   }
@@ -230,7 +234,7 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
       process.off('SIGTERM', onSignal);
       report(true);
       if (stream.isTTY && !options.quiet) stream.write('\n');
-      resolve({ done, failed, runningElsewhere, interrupted: stopping && done + failed.length + runningElsewhere < selected.length });
+      resolve({ done, failed, runningElsewhere, interrupted: stopping && done + failed.length + runningElsewhere < selected.length, stopRequested: stopping });
     };
     const startNext = (): void => {
       while (!stopping && running.size < parallel && queue.length > 0) start(queue.shift() as QueuedJob);
@@ -248,23 +252,29 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
       fs.closeSync(fd);
       running.set(item, child);
       let settled = false;
-      const ended = (code: number | null): void => {
+      const ended = (code: number | null, signal: NodeJS.Signals | null): void => {
         if (settled) return;
         settled = true;
         running.delete(item);
         stepsAtRest.set(item, Math.min(target(item), jobStep(dir, job)));
+        // Once a stop was requested, death by a signal (the second one's SIGKILL) or 143 (a SIGTERM that came
+        // before the job's own handler) is the stop too; without a request, it is a failure (an OOM kill).
+        const interrupted = code === 130 || (stopping && (signal !== null || code === 143));
         if (code === 0) done++;
-        else if (code !== 130 && !(stopping && code === null)) {
+        else if (!interrupted) {
           failed.push({ sweep: item.sweep, id: job.id, log });
-          if (!options.quiet) stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${label}: ${job.id} failed (exit ${code}); log: ${log}\n`);
+          const status = code ?? 128 + (signal ? os.constants.signals[signal] ?? 0 : 0);
+          // Killed outright (an OOM kill), the job could not record its end: its status would still say running.
+          if (signal !== null) writeJobStatusFile(dir, job, { state: 'failed', exitCode: status, message: `killed by ${signal}` });
+          if (!options.quiet) stream.write(`${stream.isTTY ? '\r\x1b[K' : ''}${label}: ${job.id} failed (exit ${status}); log: ${log}\n`);
         }
         startNext();
         report(true);
       };
-      child.on('exit', (code, signal) => ended(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : null)));
+      child.on('exit', ended);
       child.on('error', (error) => {
         fs.appendFileSync(log, `could not start the job: ${error.message}\n`);
-        ended(1);
+        ended(1, null);
       });
     };
     report(true);

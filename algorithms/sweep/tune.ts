@@ -77,7 +77,7 @@ function trialsOf(jobs: readonly SweepJob[]): Map<number, SweepJob[]> {
 export interface TuneBatchOutcome {
   /** Jobs that did not reach their budget, with where their output is. */
   readonly failed: readonly { readonly id: string; readonly log: string }[];
-  /** Stopped by SIGINT/SIGTERM before every job ended. */
+  /** A stop (SIGINT/SIGTERM) was requested while the batch ran: its jobs may have stopped short, so it is not scored. */
   readonly interrupted: boolean;
 }
 
@@ -95,9 +95,14 @@ export interface TuneBackend {
 /** The local backend: `parallel` child processes (runLocal). */
 export function localTuneBackend(options: { readonly parallel?: number; readonly quiet?: boolean } = {}): TuneBackend {
   return {
-    run: (dir, sweep, { jobs, until, label }) => runLocal(dir, sweep, {
-      parallel: options.parallel, quiet: options.quiet, jobs, until: until === undefined ? undefined : () => until, label,
-    }),
+    run: async (dir, sweep, { jobs, until, label }) => {
+      const summary = await runLocal(dir, sweep, {
+        parallel: options.parallel, quiet: options.quiet, jobs, until: until === undefined ? undefined : () => until, label,
+      });
+      // A stop that came as the last jobs finished still stops the tuning run, not only its rung.
+      if (summary.stopRequested) process.stderr.write(`${label}: interrupted; run varl tune again to continue\n`);
+      return { failed: summary.failed, interrupted: summary.stopRequested };
+    },
     logs: (dir) => `the log.txt files in ${path.join(dir, 'jobs')}`,
   };
 }

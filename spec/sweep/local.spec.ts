@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processAlive } from '../../algorithms/node/run-dir.ts';
+import { planCommand, runTrain, type TrainPlan } from '../../algorithms/cli.ts';
 import {
-  expandSweep, jobDir, jobStatus, parseSweepText, readJobStatusFile, readSweep, selectJobs, writeSweep, type SweepJob,
+  expandSweep, jobDir, jobStatus, jobStep, parseSweepText, readJobStatusFile, readSweep, runSweepJob, selectJobs, writeSweep, type SweepJob,
 } from '../../algorithms/sweep/index.ts';
-import { tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
+import { sleep, tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
 
 /** A folder with two small sweep files, first.yaml and second.yaml, of seeds 0 and 1 each. */
 function twoSweeps(): string {
@@ -158,5 +160,88 @@ describe('sweep run: the local backend', function () {
     const run = await varl(['sweep', 'run', 'first.yaml', 'second.yaml', '--jobs', '1', '--only', 'sac-Pendulum-v1-tau=0.01-s1,*-s0'], cwd).done;
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(finishingOrder(cwd), ['second s1', 'first s0', 'second s0']);
+  });
+});
+
+/** A sweep folder of `tinySweepYaml(name, options)`'s jobs in a new temporary folder (the cwd), planned without running any. */
+function plannedSweep(name: string, options: Parameters<typeof tinySweepYaml>[1]): { cwd: string; dir: string; jobs: SweepJob[] } {
+  const cwd = tempDir();
+  const spec = parseSweepText(tinySweepYaml(name, options), 'yaml', `${name}.yaml`);
+  const jobs = expandSweep(spec, `${name}.yaml`);
+  const dir = path.join(cwd, 'sweeps', name);
+  writeSweep(dir, { name, file: `${name}.yaml`, spec, jobs });
+  return { cwd, dir, jobs };
+}
+
+/** Polls until `ready` holds (or fails after `seconds`). */
+async function until(ready: () => boolean, seconds: number, what: string): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('sweep run: jobs killed by a signal', function () {
+  this.timeout(60_000);
+
+  it('counts jobs killed by a second SIGTERM as interrupted (exit 130), and a job killed without a stop request as failed', async () => {
+    const { cwd, dir, jobs } = plannedSweep('killed', { steps: 1000 });
+    const run = varl(['sweep', 'run', dir, '--jobs', '2'], cwd);
+    const pid = (job: SweepJob): number | undefined => readJobStatusFile(dir, job)?.pid;
+    const workers: number[] = [];
+    try {
+      // Training (a checkpoint at step 100), so the jobs hold the trainer's SIGTERM handler; stopped, they can
+      // neither checkpoint nor exit before the runner SIGKILLs them at the second SIGTERM.
+      await until(() => jobs.every((job) => jobStep(dir, job) >= 100), 40, 'both jobs to checkpoint at step 100');
+      for (const job of jobs) workers.push(pid(job) as number);
+      for (const worker of workers) process.kill(worker, 'SIGSTOP');
+      let stderr = '';
+      run.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      run.child.kill('SIGTERM');
+      await until(() => /stopping; 2 running job\(s\)/.test(stderr), 20, 'the sweep to stop');
+      run.child.kill('SIGTERM');
+      const stopped = await run.done;
+      assert.equal(stopped.status, 130, stopped.stderr);
+      assert.match(stopped.stderr, /killed: 0\/2 done, 0 running, 0 failed, 2 pending/);
+      assert.match(stopped.stderr, /sweep killed: interrupted; run it again to continue/);
+      assert.doesNotMatch(stopped.stderr, /failed \(exit/);
+    } finally {
+      for (const worker of workers) if (processAlive(worker)) process.kill(worker, 'SIGKILL');
+    }
+    assert.deepEqual(jobs.map((job) => jobStatus(dir, job)), ['interrupted', 'interrupted']);
+
+    // No stop requested: a job killed by a signal (the OOM killer, say) failed.
+    const again = varl(['sweep', 'run', dir, '--jobs', '1', '--only', jobs[0].id], cwd);
+    await until(() => pid(jobs[0]) !== workers[0] && readJobStatusFile(dir, jobs[0])?.state === 'running', 40, 'the job to start again');
+    process.kill(pid(jobs[0]) as number, 'SIGKILL');
+    const failed = await again.done;
+    assert.equal(failed.status, 1, failed.stderr);
+    assert.match(failed.stderr, new RegExp(`killed: ${jobs[0].id} failed \\(exit 137\\)`));
+    assert.doesNotMatch(failed.stderr, /interrupted; run it again/);
+    assert.equal(jobStatus(dir, jobs[0]), 'failed', 'sweep status says so too');
+    assert.equal(readJobStatusFile(dir, jobs[0])?.message, 'killed by SIGKILL');
+  });
+});
+
+describe('sweep run: a job at its full budget without result.json', function () {
+  this.timeout(60_000);
+
+  it('is finished by writing its result.json, not counted as done, and not trained further', async () => {
+    const { cwd, dir, jobs: [job] } = plannedSweep('full', { steps: 200, seeds: '[0]' });
+    const folder = jobDir(dir, job);
+    assert.equal(await runSweepJob(dir, job, { quiet: true, until: 100 }), 0);
+    // Going on by hand, as the job's log suggests: the run reaches the full budget, and nothing writes result.json.
+    assert.equal(await runTrain(planCommand(['train', '--resume', '--out', folder, '--steps', '200', '--quiet']) as TrainPlan), 0);
+    assert.deepEqual([jobStatus(dir, job), jobStep(dir, job)], ['interrupted', 200]);
+    const progress = fs.readFileSync(path.join(folder, 'progress.jsonl'), 'utf8');
+
+    const run = await varl(['sweep', 'run', dir, '--jobs', '1'], cwd).done;
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /full: 1\/1 done/);
+    assert.equal(jobStatus(dir, job), 'done');
+    const result = JSON.parse(fs.readFileSync(path.join(folder, 'result.json'), 'utf8')) as { steps: number; evalCurve: { step: number }[] };
+    assert.deepEqual([result.steps, result.evalCurve.map((p) => p.step)], [200, [200]]);
+    assert.equal(fs.readFileSync(path.join(folder, 'progress.jsonl'), 'utf8'), progress, 'trained further');
   });
 });

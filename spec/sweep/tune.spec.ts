@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expandTuning, jobStep, parseSweepText, readSweep, rungBudgets } from '../../algorithms/sweep/index.ts';
 import { idleTrialsWarning } from '../../algorithms/sweep/tune.ts';
-import { tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
+import { sleep, tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
 
 const TUNE_YAML = tinyTuneYaml('tiny-tune', { steps: 400, hidden: 64, learningStarts: 100, every: 200, episodes: 2, trials: 3 });
 
@@ -66,5 +66,20 @@ describe('varl tune', function () {
     assert.equal(again.status, 0, again.stderr);
     assert.equal(again.stdout, run.stdout);
     assert.equal(fs.readFileSync(path.join(dir, 'tune.json'), 'utf8'), before);
+  });
+
+  it('stops with status 130 at a SIGTERM that kills a rung\'s jobs, scoring and promoting nothing from the rung', async () => {
+    const cwd = tempDir();
+    writeFile(cwd, 'tune.yaml', TUNE_YAML.replace('trials: 3', 'trials: 2'));
+    const run = varl(['tune', 'tune.yaml', '--jobs', '2', '--quiet'], cwd);
+    // A job's log.txt is opened as its process starts: the SIGTERM reaches both before their own handler, so they die of it.
+    const logs = path.join(cwd, 'sweeps', 'tiny-tune', 'jobs');
+    const started = (): number => (fs.existsSync(logs) ? fs.readdirSync(logs).filter((id) => fs.existsSync(path.join(logs, id, 'log.txt'))).length : 0);
+    const deadline = Date.now() + 30_000;
+    while (started() < 2 && Date.now() < deadline) await sleep(10);
+    run.child.kill('SIGTERM');
+    const stopped = await run.done;
+    assert.equal(stopped.status, 130, stopped.stderr);
+    assert.equal(fs.existsSync(path.join(cwd, 'sweeps', 'tiny-tune', 'tune.json')), false, 'the rung was scored');
   });
 });
