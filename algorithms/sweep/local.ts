@@ -213,6 +213,7 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
     }
   };
 
+  const command = cliArguments(); // before any listener is installed: a failure here leaves nothing behind
   return new Promise<LocalRunSummary>((resolve) => {
     const ticker = setInterval(() => report(), 1000);
     const onSignal = (): void => {
@@ -247,7 +248,7 @@ async function runUnlocked(sweeps: readonly LocalSweep[], options: LocalRunOptio
       const log = path.join(folder, 'log.txt');
       const fd = fs.openSync(log, 'a');
       const until = options.until?.(job);
-      const args = [...cliArguments(), 'sweep', 'job', dir, '--index', String(job.index), ...(until !== undefined && until < job.steps ? ['--until', String(until)] : [])];
+      const args = [...command, 'sweep', 'job', dir, '--index', String(job.index), ...(until !== undefined && until < job.steps ? ['--until', String(until)] : [])];
       const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd(), env: childEnvironment(parallel) });
       fs.closeSync(fd);
       running.set(item, child);
