@@ -391,7 +391,11 @@ function main(): void {
   const baselines = open(BASELINE_SWEEPS);
   const ablations = open(ABLATION_SWEEPS);
   const missing = [...CLAIM_SWEEPS, ...BASELINE_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...baselines, ...ablations].some((s) => s.name === name));
-  const allClaims = [...claims.flatMap(claimsOf), ...paperBaselineClaims(claims, baselines)];
+  // Each HMC-SAC − SAC row is followed by HMC-SAC against the paper's baseline on the same env.
+  const allClaims = claims.flatMap((sweep) => {
+    const paper = paperBaselineClaims([sweep], baselines);
+    return claimsOf(sweep).flatMap((c) => (c.method === 'hmc-sac' && c.baseline === 'sac' ? [c, ...paper.filter((p) => p.envId === c.envId)] : [c]));
+  });
   for (const sweep of claims) {
     // A claim sweep's report joins the ablations on its envs, paired with its runs.
     const envs = new Set(sweep.folder.jobs.map((job) => job.envId));
