@@ -247,7 +247,7 @@ export function readJobResult(dir: string, job: SweepJob): JobResult | null {
 
 /** How often a running job rewrites its status.json (`updatedAt`), so that other hosts can tell it lives. */
 export const HEARTBEAT_MS = 60_000;
-/** A 'running' status from another host not rewritten for this long belongs to a job that was killed (a SLURM TIMEOUT, a lost node). */
+/** A 'running' status not rewritten for this long belongs to a job that was killed (a SLURM TIMEOUT, a lost node, a kill before a restart). */
 export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
 
 /**
