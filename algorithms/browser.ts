@@ -54,7 +54,7 @@ export {
   CheckpointError, NonFiniteParameterError, POLICY_FILES, currentKernels, describeKernels, encodeAgentCheckpoint, sameKernels, readAgentMeta, restoreAgentCheckpoint,
   type AgentCheckpointMeta, type AgentParts, type CheckpointFiles, type KernelIdentity, type RestoreOptions,
 } from './common/checkpoint.ts';
-export { ConfigError, resolveConfig, type ConfigRules } from './common/config.ts';
+export { ConfigError, resolveConfig, warmUpProblem, type ConfigRules, type WarmUpProblem } from './common/config.ts';
 export { ActionScaler, flatSize, type ContinuousEnv, type BoxLike, type StepResult } from './common/env.ts';
 export {
   RolloutBuffer, RolloutBufferError, type AdvantageNormalization, type RolloutBatch, type RolloutBatchOptions, type RolloutBufferOptions, type RolloutBufferState, type RolloutStepInput,

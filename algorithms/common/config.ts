@@ -136,9 +136,15 @@ export interface WarmUpProblem {
 /**
  * A run of `totalSteps` env steps with `config` that never updates, or whose off-policy warm-up takes more than
  * half of it (TD3's default 25k random steps under 30k leave 5k for learning): legal, but rarely meant. Null
- * when neither (RL Zoo's Pendulum presets warm up for exactly half).
+ * when neither (RL Zoo's Pendulum presets warm up for exactly half). The check `varl train`, sweeps and tuning
+ * warn with; `learn()` itself writes nothing to the console.
+ * @example
+ * const td3 = new TD3(make('Pendulum-v1'), { seed: 0 });
+ * warmUpProblem(td3.config, 30_000)?.reason // 'learningStarts 25000 leaves 5000 of 30000 steps for learning (…)'
  */
 export function warmUpProblem(config: Readonly<Record<string, unknown>>, totalSteps: number): WarmUpProblem | null {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`warmUpProblem: config must be an agent's config object, got ${showValue(config)}`);
+  if (!Number.isSafeInteger(totalSteps) || totalSteps < 1) throw new RangeError(`warmUpProblem: totalSteps must be a positive integer, got ${showValue(totalSteps)}`);
   const { learningStarts, rolloutSteps, numEnvs } = config;
   if (typeof learningStarts === 'number' && learningStarts >= totalSteps) {
     return { kind: 'never-updates', reason: `learningStarts ${learningStarts} is not below ${totalSteps} steps, so it never updates (set learningStarts lower to learn)` };

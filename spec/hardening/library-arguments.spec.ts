@@ -205,6 +205,16 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
       }
     });
 
+    it('warmUpProblem, the warm-up check the CLI warns with, names a warm-up that leaves too little and refuses what is not a config or a budget', () => {
+      const td3 = createAgent('td3', new BanditEnv(), {});
+      assert.equal(algorithms.warmUpProblem(td3.config, 30_000)?.reason,
+        'learningStarts 25000 leaves 5000 of 30000 steps for learning (set learningStarts lower to learn sooner)');
+      assert.equal(algorithms.warmUpProblem(td3.config, 50_000), null);
+      refuses(() => untyped(algorithms.warmUpProblem)(undefined, 1000), TypeError, /^warmUpProblem: config must be an agent's config object, got undefined$/);
+      refuses(() => untyped(algorithms.warmUpProblem)(td3.config, '30000'), RangeError, /^warmUpProblem: totalSteps must be a positive integer, got "30000"$/);
+      refuses(() => untyped(algorithms.warmUpProblem)(td3.config, 0), RangeError, /^warmUpProblem: totalSteps must be a positive integer, got 0$/);
+    });
+
     it('createAgent and loadAgent', () => {
       refuses(() => createAgent('sac', undefined as never), TypeError, /^createAgent: env must be an env, a function making envs, or a vector env, got undefined$/);
       refuses(() => createAgent('sac', {} as never), TypeError, /^SAC: the first argument must be an env with reset\(\), step\(\), observationSpace and a Box actionSpace, got \{\}$/);
