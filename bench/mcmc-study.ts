@@ -123,36 +123,31 @@ interface Claim {
   readonly meanDifferences: readonly number[];
 }
 
+/** The comparison of `methodRuns` with `baselineRuns` on `envId`, by final return and by the mean over each run. */
+function claimOf(sweep: Sweep, envId: string, method: string, baseline: string, methodRuns: readonly Finished[], baselineRuns: readonly Finished[]): Claim {
+  return {
+    sweep: sweep.name, envId, method, baseline, differences: pairedDifferences(methodRuns, baselineRuns),
+    methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
+    meanDifferences: pairedDifferences(methodRuns, baselineRuns, meanOverRun),
+    methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
+  };
+}
+
 function claimsOf(sweep: Sweep): Claim[] {
   const envs = [...new Set(sweep.folder.jobs.map((job) => job.envId))];
   return envs.flatMap((envId) => CLAIMS.flatMap(([method, baseline]): Claim[] => {
     if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === method)) return [];
     const of = (algorithm: string): Finished[] => sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === algorithm);
-    const methodRuns = of(method);
-    const baselineRuns = of(baseline);
-    return [{
-      sweep: sweep.name, envId, method, baseline, differences: pairedDifferences(methodRuns, baselineRuns),
-      methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
-      meanDifferences: pairedDifferences(methodRuns, baselineRuns, meanOverRun),
-      methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
-    }];
+    return [claimOf(sweep, envId, method, baseline, of(method), of(baseline))];
   }));
 }
 
-/** HMC-SAC of the claim sweeps against the paper's SAC (α fixed at 0.05) of the baseline sweeps, on each env both ran. */
-function paperBaselineClaims(claims: readonly Sweep[], baselines: readonly Sweep[]): Claim[] {
-  return claims.flatMap((sweep) => [...new Set(sweep.folder.jobs.map((job) => job.envId))].flatMap((envId): Claim[] => {
-    if (!sweep.folder.jobs.some((job) => job.envId === envId && job.algorithm === 'hmc-sac')) return [];
-    if (!baselines.some((b) => b.folder.jobs.some((job) => job.envId === envId))) return [];
-    const methodRuns = sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === 'hmc-sac');
-    const baselineRuns = baselines.flatMap((b) => b.finished.filter((f) => f.job.envId === envId));
-    return [{
-      sweep: sweep.name, envId, method: 'hmc-sac', baseline: PAPER_BASELINE, differences: pairedDifferences(methodRuns, baselineRuns),
-      methodReturns: finalReturns(methodRuns), baselineReturns: finalReturns(baselineRuns),
-      meanDifferences: pairedDifferences(methodRuns, baselineRuns, meanOverRun),
-      methodMeans: finalReturns(methodRuns, meanOverRun), baselineMeans: finalReturns(baselineRuns, meanOverRun),
-    }];
-  }));
+/** The sweep's HMC-SAC on `envId` against the paper's SAC (α fixed at 0.05) of the baseline sweeps; null where none runs that env. */
+function paperBaselineClaim(sweep: Sweep, envId: string, baselines: readonly Sweep[]): Claim | null {
+  if (!baselines.some((b) => b.folder.jobs.some((job) => job.envId === envId))) return null;
+  const methodRuns = sweep.finished.filter((f) => f.job.envId === envId && f.job.algorithm === 'hmc-sac');
+  const baselineRuns = baselines.flatMap((b) => b.finished.filter((f) => f.job.envId === envId));
+  return claimOf(sweep, envId, 'hmc-sac', PAPER_BASELINE, methodRuns, baselineRuns);
 }
 
 /** SAC with α fixed at 0.05 against SAC with α learned on the same seeds: how much the choice of baseline moves SAC. */
@@ -392,10 +387,10 @@ function main(): void {
   const ablations = open(ABLATION_SWEEPS);
   const missing = [...CLAIM_SWEEPS, ...BASELINE_SWEEPS, ...ABLATION_SWEEPS].filter((name) => ![...claims, ...baselines, ...ablations].some((s) => s.name === name));
   // Each HMC-SAC − SAC row is followed by HMC-SAC against the paper's baseline on the same env.
-  const allClaims = claims.flatMap((sweep) => {
-    const paper = paperBaselineClaims([sweep], baselines);
-    return claimsOf(sweep).flatMap((c) => (c.method === 'hmc-sac' && c.baseline === 'sac' ? [c, ...paper.filter((p) => p.envId === c.envId)] : [c]));
-  });
+  const allClaims = claims.flatMap((sweep) => claimsOf(sweep).flatMap((c) => {
+    const paper = c.method === 'hmc-sac' && c.baseline === 'sac' ? paperBaselineClaim(sweep, c.envId, baselines) : null;
+    return paper ? [c, paper] : [c];
+  }));
   for (const sweep of claims) {
     // A claim sweep's report joins the ablations on its envs, paired with its runs.
     const envs = new Set(sweep.folder.jobs.map((job) => job.envId));
