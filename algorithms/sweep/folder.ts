@@ -92,12 +92,12 @@ export function writeFolderAtomic(to: string, fill: (partial: string) => void): 
 function recoverFolderWrite(to: string): void {
   const parent = path.dirname(to);
   if (!fs.existsSync(parent)) return;
-  const left = new RegExp(`^${path.basename(to).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(partial|replaced)-(\\d+)$`);
+  const base = `${path.basename(to)}.`;
   for (const name of fs.readdirSync(parent)) {
-    const match = left.exec(name);
-    if (!match || processAlive(Number(match[2]))) continue;
+    const [, kind, pid] = /^(partial|replaced)-(\d+)$/.exec(name.startsWith(base) ? name.slice(base.length) : '') ?? [];
+    if (kind === undefined || processAlive(Number(pid))) continue;
     const leftover = path.join(parent, name);
-    if (match[1] === 'replaced' && !fs.existsSync(to)) fs.renameSync(leftover, to);
+    if (kind === 'replaced' && !fs.existsSync(to)) fs.renameSync(leftover, to);
     else fs.rmSync(leftover, { recursive: true, force: true });
   }
 }
