@@ -82,38 +82,65 @@ export function createExclusive(file: string, text: string): boolean {
   }
 }
 
+/** How a lock file is taken (`takeLockFile`). */
+export interface LockFileOptions {
+  /** The command taking it, for the error when it cannot be taken. */
+  readonly command: string;
+  /** Who holds the lock whose file reads `existing`, while that holder lives; null when the lock is stale. */
+  readonly liveHolder: (existing: string) => string | null;
+  /** Touch the file this often while holding it, so that others can tell a silent holder from a live one. */
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * Takes the lock `file`, written whole with this process's `text` (`createExclusive`); a lock whose holder
+ * is gone (`liveHolder` null) is taken over, a live one refused naming its holder. Returns the release
+ * function (also run at process exit), which removes the file only while it still holds `text`.
+ */
+export function takeLockFile(file: string, text: string, options: LockFileOptions): () => void {
+  const read = (): string | null => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return null; // released in the meantime
+    }
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (createExclusive(file, text)) {
+      const heartbeat = options.heartbeatMs === undefined ? null : setInterval(() => {
+        const now = new Date();
+        fs.utimes(file, now, now, () => {}); // a lock gone meanwhile is no matter: release ends this
+      }, options.heartbeatMs);
+      heartbeat?.unref();
+      const release = (): void => {
+        process.off('exit', release);
+        if (heartbeat) clearInterval(heartbeat);
+        if (read() === text) fs.rmSync(file, { force: true });
+      };
+      process.once('exit', release);
+      return release;
+    }
+    const existing = read();
+    const holder = existing === null ? null : options.liveHolder(existing);
+    if (holder !== null) throw new UsageError(`${options.command}: ${holder}; wait for it or stop it`);
+    fs.rmSync(file, { force: true });
+  }
+  throw new UsageError(`${options.command}: could not take the lock ${file}`);
+}
+
 /**
  * Takes the folder's lock (run.lock holding this process's pid); a lock left by a process that no
  * longer exists is taken over. Returns the release function (also run at process exit).
  */
 export function lockRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'run.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    if (createExclusive(file, `${process.pid}\n`)) {
-      const release = (): void => {
-        process.off('exit', release);
-        try {
-          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file);
-        } catch {
-          // already gone
-        }
-      };
-      process.once('exit', release);
-      return release;
-    }
-    let owner = NaN;
-    try {
-      owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    } catch {
-      // released in the meantime: try again
-    }
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new UsageError(`train: ${dir} is in use by process ${owner} (run.lock); wait for it or stop it`);
-    }
-    fs.rmSync(file, { force: true }); // stale: its process is gone
-  }
-  throw new UsageError(`train: could not take the lock ${file}`);
+  return takeLockFile(path.join(dir, 'run.lock'), `${process.pid}\n`, {
+    command: 'train',
+    liveHolder: (existing) => {
+      const owner = Number.parseInt(existing, 10);
+      return Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner) ? `${dir} is in use by process ${owner} (run.lock)` : null;
+    },
+  });
 }
 
 /** run.json as written by `varl train`, with the fields a resume relies on checked. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic as writeWholeFile } from '../../engine/io/files.ts';
 import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { createExclusive, processAlive } from '../node/run-dir.ts';
+import { processAlive, takeLockFile } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
@@ -361,36 +361,22 @@ export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeco
  */
 export function lockSweep(dir: string): () => void {
   const file = path.join(dir, 'sweep.lock');
-  const mine = { pid: process.pid, host: os.hostname() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    if (createExclusive(file, JSON.stringify(mine) + '\n')) {
-      const heartbeat = setInterval(() => {
-        const now = new Date();
-        fs.utimes(file, now, now, () => {}); // a lock gone meanwhile is no matter: release ends this
-      }, HEARTBEAT_MS);
-      heartbeat.unref();
-      const release = (): void => {
-        process.off('exit', release);
-        clearInterval(heartbeat);
-        const owner = lockOwner(file);
-        if (owner?.pid === mine.pid && owner.host === mine.host) fs.rmSync(file, { force: true });
-      };
-      process.once('exit', release);
-      return release;
-    }
-    const owner = lockOwner(file);
-    if (owner && (owner.host !== mine.host || (owner.pid !== mine.pid && processAlive(owner.pid) && !lockIsStale(file)))) {
-      throw new UsageError(`sweep: ${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock); wait for it or stop it`);
-    }
-    fs.rmSync(file, { force: true });
-  }
-  throw new UsageError(`sweep: could not take the lock ${file}`);
+  const here = os.hostname();
+  return takeLockFile(file, JSON.stringify({ pid: process.pid, host: here }) + '\n', {
+    command: 'sweep',
+    heartbeatMs: HEARTBEAT_MS,
+    liveHolder: (existing) => {
+      const owner = lockOwner(existing);
+      const live = owner !== null && (owner.host !== here || (owner.pid !== process.pid && processAlive(owner.pid) && !lockIsStale(file)));
+      return live ? `${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock)` : null;
+    },
+  });
 }
 
-/** The pid and host in a lock file; null when it is gone or unreadable (a lock written before the atomic create, cut short by a kill). */
-function lockOwner(file: string): { pid: number; host: string } | null {
+/** The pid and host in a lock file's text; null when it is not a lock's (cut short by a kill before locks were written whole). */
+function lockOwner(text: string): { pid: number; host: string } | null {
   try {
-    const owner = readJson(file) as { pid?: unknown; host?: unknown };
+    const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
     return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host } : null;
   } catch {
     return null;
