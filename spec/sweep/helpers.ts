@@ -109,3 +109,12 @@ export async function varlInProcess(args: readonly string[], cwd: string): Promi
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `ready` holds (or fails after `seconds`). */
+export async function until(ready: () => boolean, seconds: number, what: string): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

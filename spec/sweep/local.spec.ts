@@ -6,7 +6,7 @@ import { planCommand, runTrain, type TrainPlan } from '../../algorithms/cli.ts';
 import {
   expandSweep, jobDir, jobStatus, jobStep, parseSweepText, readJobStatusFile, readSweep, runSweepJob, selectJobs, writeSweep, type SweepJob,
 } from '../../algorithms/sweep/index.ts';
-import { sleep, tempDir, tinySweepYaml, varl, varlInProcess, writeFile } from './helpers.ts';
+import { tempDir, tinySweepYaml, until, varl, varlInProcess, writeFile } from './helpers.ts';
 
 /** A folder with two small sweep files, first.yaml and second.yaml, of seeds 0 and 1 each. */
 function twoSweeps(): string {
@@ -171,15 +171,6 @@ function plannedSweep(name: string, options: Parameters<typeof tinySweepYaml>[1]
   const dir = path.join(cwd, 'sweeps', name);
   writeSweep(dir, { name, file: `${name}.yaml`, spec, jobs });
   return { cwd, dir, jobs };
-}
-
-/** Polls until `ready` holds (or fails after `seconds`). */
-async function until(ready: () => boolean, seconds: number, what: string): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 describe('sweep run: jobs killed by a signal', function () {

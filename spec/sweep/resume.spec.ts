@@ -5,16 +5,7 @@ import { readCheckpointMeta } from '../../algorithms/node/checkpoint-dir.ts';
 import { processAlive } from '../../algorithms/node/run-dir.ts';
 import { jobDir, readJobStatusFile, readSweep } from '../../algorithms/sweep/index.ts';
 import { checkpointFingerprint, progressRows } from '../algorithms/helpers.ts';
-import { sleep, tempDir, tinySweepYaml, varl, writeFile } from './helpers.ts';
-
-/** Polls until `ready` holds (or fails after `seconds`). */
-async function until(ready: () => boolean, seconds: number, what: string): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { tempDir, tinySweepYaml, until, varl, writeFile } from './helpers.ts';
 
 function checkpointStep(dir: string): number {
   try {
