@@ -49,6 +49,49 @@ describe('MCMC policies learn a one-step continuous bandit', () => {
 });
 
 const TINY = { hiddenSizes: [8], batchSize: 16, learningStarts: 40, bufferSize: 1000, seed: 5 };
+
+/** The agents with a policy iteration t (11): θ_t (`priorActor`) and β per iteration. */
+type IteratingAgent = (HMCSAC | LangevinTD3) & { update(): Record<string, number> };
+const iterating: [string, () => IteratingAgent][] = [
+  ['HMC-SAC', () => new HMCSAC(new BanditEnv(), { ...TINY, leapfrogSteps: 2, gateHiddenSizes: [4], priorUpdateInterval: 5 })],
+  ['Langevin-TD3 (policyDelay 2)', () => new LangevinTD3(new BanditEnv(), { ...TINY, flowLayers: 2, flowHiddenSizes: [4], priorUpdateInterval: 5 })],
+];
+
+describe('MCMC agents: the policy iteration (11) and the PID step per iteration (§4.1)', () => {
+  for (const [name, build] of iterating) {
+    it(`${name}: θ_t is the actor as it stood when the iteration began, frozen through it; β moves only when it closes, by (I + mean D̂ − ε)₊`, async () => {
+      const agent = build();
+      const { priorUpdateInterval: interval, distanceTarget, minimumBeta } = agent.config;
+      const values = (m: { parameters(): { data: ArrayLike<number> }[] }): number[][] => m.parameters().map((p) => Array.from(p.data));
+      const update = agent.update.bind(agent);
+      let index = 0;
+      let closed = 0;
+      let distances: number[] = [];
+      agent.update = () => {
+        const [actorBefore, priorBefore, betaBefore, integralBefore] = [values(agent.actor), values(agent.priorActor), agent.pid.beta, agent.pid.integral];
+        const metrics = update();
+        if (index % interval === 0) assert.deepEqual(values(agent.priorActor), actorBefore, `update ${index}: θ_t refreshed from the actor`);
+        else assert.deepEqual(values(agent.priorActor), priorBefore, `update ${index}: θ_t frozen within the iteration`);
+        if (metrics.distance !== undefined) distances.push(metrics.distance);
+        if ((index + 1) % interval === 0) {
+          // Default gains K_P = 0, K_I = 1, K_D = 0: β = max(β_min, I) with I ← max(0, I + mean D̂ − ε).
+          const meanDistance = distances.reduce((a, b) => a + b, 0) / distances.length;
+          const expected = Math.max(minimumBeta, Math.max(0, integralBefore + meanDistance - distanceTarget));
+          assert.ok(Math.abs(agent.pid.beta - expected) < 1e-12, `update ${index}: β ${agent.pid.beta} vs ${expected} from ${distances.length} minibatches`);
+          assert.ok(agent.pid.beta !== betaBefore, `update ${index}: β should move when the iteration closes`);
+          distances = [];
+          closed++;
+        } else {
+          assert.equal(agent.pid.beta, betaBefore, `update ${index}: β moves only at the end of an iteration`);
+        }
+        index++;
+        return metrics;
+      };
+      await agent.learn({ totalSteps: TINY.learningStarts + 4 * interval });
+      assert.ok(closed >= 3, `${closed} iterations closed`);
+    });
+  }
+});
 const builds: [string, (seed: number) => Agent][] = [
   ['hmc-sac', (seed) => new HMCSAC(new BanditEnv(), { ...TINY, seed, leapfrogSteps: 2, gateHiddenSizes: [4], priorUpdateInterval: 7 })],
   ['langevin-td3', (seed) => new LangevinTD3(new BanditEnv(), { ...TINY, seed, flowLayers: 2, flowHiddenSizes: [4], priorUpdateInterval: 6 })],

@@ -78,8 +78,13 @@ describe('HMC-SAC leapfrog chain (eq. 13, 18–19)', () => {
       }), { numRuns: 20 });
   });
 
-  it('step sizes stay in (0, maxStepSize) and start at initialStepSize', () => {
+  it('step sizes start at initialStepSize and stay positive and at most maxStepSize wherever Adam takes their logits', () => {
     const chain = new LeapfrogChain({ stateSize: 1, actionSize: 3, gradient: 'explicit', gateHiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.05, generator: new Generator(0) });
     noGrad(() => chain.stepSizes().data.forEach((e) => assert.ok(Math.abs(e - 0.05) < 1e-7)));
+    const [logit] = chain.parameters();
+    for (const r of [-60, -20, -3, 0, 3, 20, 60]) {
+      logit.mutate_((d) => d.fill(r));
+      noGrad(() => chain.stepSizes().data.forEach((e) => assert.ok(e > 0 && e <= 0.5, `logit ${r}: ε = ${e}`)));
+    }
   });
 });

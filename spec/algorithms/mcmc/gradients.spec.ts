@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Generator, MLP, Tensor, mean, noGrad, tanh } from '../../../engine/index.ts';
 import { hmcPass } from '../../../algorithms/hmc-sac.ts';
-import { langevinPass } from '../../../algorithms/langevin-td3.ts';
+import { langevinPass, langevinUtility } from '../../../algorithms/langevin-td3.ts';
 import { LangevinFlow } from '../../../algorithms/mcmc/coupling.ts';
 import { LeapfrogChain } from '../../../algorithms/mcmc/leapfrog.ts';
 import {
@@ -127,6 +127,72 @@ describe('gradients of the MCMC objectives through K steps (float64, against fin
       }
       assert.ok(Math.abs(result.logRatio.data[b] - logRatio) < 1e-12, `state ${b}: log-ratio ${result.logRatio.data[b]} vs ${logRatio}`);
       assert.ok(Math.abs(result.distance.data[b] - logRatio - kinetic) < 1e-12, `state ${b}: D̂ ${result.distance.data[b]} vs ${logRatio + kinetic}`);
+    }
+  });
+
+  it('the integrand of (17) and ℓ, the critic\'s log-density estimate, per state by hand from the pass', () => {
+    const { actionSize, critic, policy, chain, observations, prior, baseNoise, initialMomentum } = fixedPass(13);
+    const beta = 0.8;
+    const result = noGrad(() => hmcPass(chain, {
+      observations, policy: policy.parameters(observations), prior, baseNoise, initialMomentum,
+      value: (a) => critic.value(observations, a), beta, steps: 3,
+    }));
+    const { mean: mu, logStd } = noGrad(() => policy.parameters(observations));
+    const value = noGrad(() => critic.value(observations, tanh(result.end.position))).data;
+    const logNormal = (x: number, m: number, s: number): number => -0.5 * ((x - m) / Math.exp(s)) ** 2 - s - 0.5 * Math.log(2 * Math.PI);
+    const logSquashDerivative = (u: number): number => 2 * (Math.log(2) - u - Math.log1p(Math.exp(-2 * u))); // log(1 − tanh² u)
+    for (let b = 0; b < BATCH; b++) {
+      let [logPolicy, logPrior, endKinetic, startKinetic, logSquash] = [0, 0, 0, 0, 0];
+      for (let i = 0; i < actionSize; i++) {
+        const k = b * actionSize + i;
+        const uK = result.end.position.data[k];
+        logPolicy += logNormal(result.start.data[k], mu.data[k], logStd.data[k]);
+        logPrior += logNormal(uK, prior.mean.data[k], prior.logStd.data[k]);
+        endKinetic += 0.5 * result.end.momentum.data[k] ** 2;
+        startKinetic += 0.5 * initialMomentum.data[k] ** 2;
+        logSquash += logSquashDerivative(uK);
+      }
+      // (17): Q(s, a_K) − β·log(π_θ(a₀|s)/π_θt(a_K|s)) − (β/2)·ρ_Kᵀρ_K, the densities pre-tanh.
+      const elbo = value[b] - beta * (logPolicy - logPrior) - beta * endKinetic;
+      assert.ok(Math.abs(result.elbo.data[b] - elbo) < 1e-12, `state ${b}: (17) ${result.elbo.data[b]} vs ${elbo}`);
+      // ℓ = log N_θ(u₀) − log|∂tanh/∂u|(u_K) + ½(‖ρ_K‖² − ‖ρ₀‖²): the squash's Jacobian at the chain's end, not its start.
+      const logDensity = logPolicy - logSquash + endKinetic - startKinetic;
+      assert.ok(Math.abs(result.logDensity.data[b] - logDensity) < 1e-12, `state ${b}: ℓ ${result.logDensity.data[b]} vs ${logDensity}`);
+    }
+  });
+
+  it('the integrand of (10) and its distance, and the utility (6), per state by hand', () => {
+    const g = new Generator(14);
+    const actionSize = 2;
+    const critic = smoothCritic(STATE_SIZE, actionSize, g);
+    const flow = new LangevinFlow({
+      stateSize: STATE_SIZE, actionSize, layers: 2, hiddenSizes: [4], maxStepSize: 0.5, initialStepSize: 0.2, initialNoiseLogScale: -1, generator: g, dtype: 'float64',
+    });
+    randomizeParameters(flow, g, 0.4);
+    const observations = randomTensor([BATCH, STATE_SIZE], g);
+    const start = randomTensor([BATCH, actionSize], g);
+    const prior = noGrad(() => tanh(randomTensor([BATCH, actionSize], g)));
+    const reference = noGrad(() => tanh(randomTensor([BATCH, actionSize], g)));
+    const [beta, delta] = [0.7, 0.05];
+    const pass = { observations, start, prior, penaltyReference: reference, value: (a: Tensor) => critic.value(observations, a), beta, distanceSmoothing: delta };
+    const result = noGrad(() => langevinPass(flow, pass));
+    const value = noGrad(() => critic.value(observations, result.action)).data;
+    const startValue = noGrad(() => critic.value(observations, tanh(start))).data;
+    const utility = noGrad(() => langevinUtility(pass)(start)).data;
+    const smoothed = (x: Tensor, y: Tensor, b: number): number => {
+      let squared = 0;
+      for (let i = 0; i < actionSize; i++) squared += (x.data[b * actionSize + i] - y.data[b * actionSize + i]) ** 2;
+      return Math.sqrt(squared + delta * delta) - delta;
+    };
+    const startAction = noGrad(() => tanh(start));
+    for (let b = 0; b < BATCH; b++) {
+      const distance = smoothed(result.action, reference, b);
+      assert.ok(Math.abs(result.distance.data[b] - distance) < 1e-12, `state ${b}: d ${result.distance.data[b]} vs ${distance}`);
+      // (10): Q(s, a_K) − β·d(a_K, reference)
+      assert.ok(Math.abs(result.objective.data[b] - (value[b] - beta * distance)) < 1e-12, `state ${b}: (10) ${result.objective.data[b]} vs ${value[b] - beta * distance}`);
+      // (6) in pre-tanh coordinates: U(z) = Q(s, tanh z)/β − d(tanh z, π_θt(s))
+      const u = startValue[b] / beta - smoothed(startAction, prior, b);
+      assert.ok(Math.abs(utility[b] - u) < 1e-12, `state ${b}: U ${utility[b]} vs ${u}`);
     }
   });
 
