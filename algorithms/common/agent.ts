@@ -129,7 +129,7 @@ export abstract class AgentSurface {
     return this;
   }
 
-  /** Writes a complete checkpoint into directory `dir`, atomically (Node). */
+  /** Writes a complete checkpoint into directory `dir`, atomically (Node): a new or empty folder, or an earlier checkpoint, which it replaces. */
   save(this: Learner, dir: string): void {
     checkDir(`${this.algorithm}.save`, dir);
     host('save(dir)').writeCheckpoint(dir, encodeAgentCheckpoint(this));

@@ -9,14 +9,43 @@ import { readDirectoryFiles, resolveDirectory, writeDirectoryAtomic } from '../.
 import { showValue } from '../../engine/index.ts';
 import { checkFiles, readAgentMeta, type AgentCheckpointMeta, type CheckpointFiles } from '../common/checkpoint.ts';
 
-/** Replaces checkpoint directory `dir` with `files`, atomically with respect to crashes. */
+/**
+ * Replaces checkpoint directory `dir` with `files`, atomically with respect to crashes. `dir` must be new,
+ * empty, or a checkpoint already (meta.json and files only): the swap replaces the folder whole, so any
+ * other folder is refused rather than deleted (`agent.save('.')` would otherwise empty the working
+ * directory), and so is a file.
+ */
 export function writeCheckpointDir(dir: string, files: CheckpointFiles): void {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`writeCheckpointDir: dir must be a folder path, got ${showValue(dir)}`);
   checkFiles('writeCheckpointDir', files);
   for (const [name, bytes] of Object.entries(files)) {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`writeCheckpointDir: files['${name}'] must be a Uint8Array, got ${showValue(bytes)}`);
   }
+  checkCheckpointTarget(dir);
   writeDirectoryAtomic(dir, files);
+}
+
+/** Throws unless writing a checkpoint to `dir` replaces nothing but an earlier checkpoint (see writeCheckpointDir). */
+function checkCheckpointTarget(dir: string): void {
+  const target = path.resolve(dir);
+  const refuse = (why: string): never => {
+    throw new RangeError(`writeCheckpointDir: cannot save into ${dir}: ${why}; name a new folder, an empty one or an earlier checkpoint`);
+  };
+  if (!fs.existsSync(target)) {
+    let ancestor = path.dirname(target);
+    while (!fs.existsSync(ancestor)) ancestor = path.dirname(ancestor);
+    if (!fs.statSync(ancestor).isDirectory()) refuse(`${ancestor} is a file, not a folder`);
+    return;
+  }
+  if (!fs.statSync(target).isDirectory()) refuse('it is a file, not a folder');
+  const entries = fs.readdirSync(target, { withFileTypes: true });
+  if (entries.length === 0) return;
+  const others = entries.filter((entry) => !entry.isFile()).map((entry) => `${entry.name}/`);
+  const isCheckpoint = others.length === 0 && entries.some((entry) => entry.name === 'meta.json');
+  if (!isCheckpoint) {
+    const names = [...others, ...entries.filter((entry) => entry.isFile()).map((entry) => entry.name)].sort();
+    refuse(`it is not a checkpoint (it holds ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}), and saving would delete what it holds`);
+  }
 }
 
 /**

@@ -168,6 +168,38 @@ describe('checkpoint directories', () => {
     assert.throws(() => resolveCheckpointDir(path.join(root, 'nothing')), /no checkpoint at/);
   });
 
+  it('save refuses a folder that is not a checkpoint, a file, or a path under a file, and leaves them as they were', () => {
+    const root = tempDir();
+    const sac = new SAC(new BanditEnv(), TINY);
+    const project = path.join(root, 'project');
+    fs.mkdirSync(path.join(project, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(project, 'notes.txt'), 'mine');
+    fs.writeFileSync(path.join(project, 'src', 'main.js'), 'mine');
+    const file = path.join(root, 'notes.txt');
+    fs.writeFileSync(file, 'mine');
+    const previous = process.cwd();
+    process.chdir(project);
+    try {
+      assert.throws(() => sac.save('.'), /^RangeError: writeCheckpointDir: cannot save into \.: it is not a checkpoint \(it holds notes\.txt, src\/\), and saving would delete what it holds; name a new folder/);
+    } finally {
+      process.chdir(previous);
+    }
+    assert.throws(() => sac.save(project), /cannot save into .*project: it is not a checkpoint \(it holds notes\.txt, src\/\)/);
+    assert.throws(() => sac.save(file), /cannot save into .*notes\.txt: it is a file, not a folder/);
+    assert.throws(() => sac.save(path.join(file, 'checkpoint')), /cannot save into .*notes\.txt.checkpoint: .*notes\.txt is a file, not a folder/);
+    assert.deepEqual(fs.readdirSync(root).sort(), ['notes.txt', 'project'], 'no .tmp or .old folder is left');
+    assert.deepEqual(fs.readdirSync(project).sort(), ['notes.txt', 'src']);
+    assert.equal(fs.readFileSync(path.join(project, 'src', 'main.js'), 'utf8'), 'mine');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
+    // A new folder, an empty one and an earlier checkpoint are what a checkpoint may take.
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    sac.save(empty);
+    sac.save(empty);
+    sac.save(path.join(root, 'new', 'checkpoint'));
+    assert.deepEqual(fs.readdirSync(empty).sort(), ['meta.json', 'model.safetensors', 'optimizers.safetensors', 'replay.safetensors']);
+  });
+
   it('save/load round-trips an agent, and a mismatched architecture is refused without changes', () => {
     const dir = path.join(tempDir(), 'ckpt');
     const sac = new SAC(new BanditEnv(), { ...TINY, seed: 1 });
