@@ -46,10 +46,11 @@ export function copyObservation(obs: ArrayLike<number>, size: number, out: Float
  */
 export function checkObservation(obs: ArrayLike<number>, size: number, context?: string): void {
   const prefix = context ? `${context}: ` : '';
-  if (obs?.length !== size) {
-    if (typeof obs?.length !== 'number') throw new TypeError(`${prefix}the observation must be an array of ${size} numbers, got ${showValue(obs)}`);
-    throw new RangeError(`${prefix}expected an observation of ${size} values, got ${obs.length}`);
+  // A string has a length and indices too: '1,0,0' would be read as 5 values.
+  if (typeof obs !== 'object' || obs === null || typeof obs.length !== 'number') {
+    throw new TypeError(`${prefix}the observation must be an array of ${size} numbers, got ${showValue(obs)}`);
   }
+  if (obs.length !== size) throw new RangeError(`${prefix}expected an observation of ${size} values, got ${obs.length}`);
   for (let i = 0; i < size; i++) {
     const v: unknown = obs[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {

@@ -10,7 +10,7 @@
  */
 import type { Callback, TrainingEnd, TrainingRun } from './callbacks.ts';
 import { evaluationCallback } from './callbacks.ts';
-import { checkEnv, type ContinuousEnv } from './env.ts';
+import { checkEnv, flatSize, type ContinuousEnv } from './env.ts';
 import type { EvaluationResult } from './evaluate.ts';
 import { host } from './host.ts';
 import type { Learner, Metrics, OffPolicyLearner, OnPolicyLearner } from './learner.ts';
@@ -18,6 +18,7 @@ import type { ProgressRecord } from './records.ts';
 import { accumulateMetrics, takeMetricMeans, type TrainingState } from './training-state.ts';
 import { showValue } from '../../engine/index.ts';
 
+/** What `learn` takes; unknown keys throw, and an `evalEnv` must have the observation and action sizes of the agent's env. */
 export interface LearnOptions {
   /** Train until this many env steps have been taken in total (counting steps before a resume). */
   totalSteps: number;
@@ -96,13 +97,32 @@ function checkCallback(what: string, callback: unknown): void {
   }
 }
 
+/** An evaluation env must take the agent's actions and give it observations of its size: a mismatch would otherwise surface at the first evaluation, deep in training. */
+function checkEvalEnv(learner: Learner, evalEnv: ContinuousEnv): void {
+  const observationSize = 'observationSize' in learner && typeof learner.observationSize === 'number' ? learner.observationSize : null;
+  const sizes = [flatSize(evalEnv.observationSpace.shape), flatSize(evalEnv.actionSpace.shape)];
+  if ((observationSize === null || sizes[0] === observationSize) && sizes[1] === learner.actionSize) return;
+  const evalId = 'id' in evalEnv && typeof evalEnv.id === 'string' ? ` (${evalEnv.id})` : '';
+  throw new RangeError(`learn: evalEnv${evalId} does not fit the agent, built for ${learner.envId}: ` +
+    `observations of ${sizes[0]} values and actions of ${sizes[1]}, where the agent takes ${observationSize ?? 'its'} and gives ${learner.actionSize}`);
+}
+
+/** Every key of LearnOptions (a key added there and not here fails to compile). */
+const LEARN_OPTION_KEYS = Object.keys({
+  totalSteps: true, callbacks: true, runDir: true, evalEnv: true, evalEvery: true, evalEpisodes: true, evalSeed: true, checkpointEvery: true,
+  progress: true, handleSignals: true,
+} satisfies Record<keyof LearnOptions, true>);
+
 /** The options with their defaults, checked before any work. */
 function resolveOptions(learner: Learner, options: LearnOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`learn: options must be an object with totalSteps, got ${showValue(options)}`);
+  // A misspelt option (evalFreq, checkpointFrequency) would otherwise train with the default, silently.
+  const unknown = Object.keys(options).filter((key) => !LEARN_OPTION_KEYS.includes(key));
+  if (unknown.length > 0) throw new RangeError(`learn: unknown option '${unknown[0]}'; known options: ${LEARN_OPTION_KEYS.join(', ')}`);
   const callbacks = options.callbacks ?? [];
   if (!Array.isArray(callbacks)) throw new TypeError(`learn: callbacks must be an array, got ${showValue(callbacks)}`);
   callbacks.forEach((callback: unknown, i) => checkCallback(`learn: callbacks[${i}]`, callback));
-  if (options.evalEnv !== undefined) checkEnv('learn', options.evalEnv, 'evalEnv');
+  if (options.evalEnv !== undefined) checkEvalEnv(learner, checkEnv('learn', options.evalEnv, 'evalEnv'));
   const progress: unknown = options.progress;
   if (progress !== undefined && typeof progress !== 'boolean' && (typeof progress !== 'object' || progress === null)) {
     throw new TypeError(`learn: progress must be true, false or { label?, intervalSeconds?, tty? }, got ${showValue(progress)}`);

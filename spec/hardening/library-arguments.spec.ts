@@ -146,6 +146,7 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
         refuses(() => agent.predict(undefined as never), TypeError, new RegExp(`^${name}.predict: the observation must be an array of 1 numbers, got undefined$`));
         refuses(() => agent.predict(null as never, { deterministic: false }), TypeError, new RegExp(`^${name}.predict: the observation must be an array of 1 numbers, got null$`));
         refuses(() => agent.predict([1, 2]), RangeError, new RegExp(`^${name}.predict: expected an observation of 1 values, got 2$`));
+        refuses(() => agent.predict('5' as never), TypeError, new RegExp(`^${name}.predict: the observation must be an array of 1 numbers, got "5"$`));
         assert.equal(agent.predict([0.5]).length, 1);
         assert.equal(agent.predict([0.5], { deterministic: false }).length, 1);
         assert.deepEqual(agent.predict([0.5], {}), agent.predict([0.5], { deterministic: true }));
@@ -172,6 +173,19 @@ describe('hardening: the algorithms library from plain JavaScript', () => {
       const steps: number[] = [];
       const result = await sac.learn({ totalSteps: 3, callbacks: [{ onStep: (run) => void steps.push(run.step) }] });
       assert.deepEqual([result.step, steps], [3, [1, 2, 3]]);
+    });
+
+    it('learn refuses an unknown option and an evalEnv of other sizes before any step, not at the first evaluation', async () => {
+      const { make } = await import('../../envs/index.ts');
+      for (const agent of [new SAC(new BanditEnv(), TINY), new PPO(() => new BanditEnv(), tinyPPO)]) {
+        await rejects(() => agent.learn({ totalSteps: 10, evalFreq: 5 } as never), RangeError,
+          /^learn: unknown option 'evalFreq'; known options: totalSteps, callbacks, runDir, evalEnv, evalEvery, evalEpisodes, evalSeed, checkpointEvery, progress, handleSignals$/);
+        await rejects(() => agent.learn({ totalSteps: 10, evalEnv: make('Pendulum-v1'), evalEvery: 5 } as never), RangeError,
+          /^learn: evalEnv \(Pendulum-v1\) does not fit the agent, built for Bandit-v0: observations of 3 values and actions of 1, where the agent takes 1 and gives 1$/);
+        assert.equal(agent.training.step, 0, `${agent.algorithm}: nothing ran`);
+        const result = await agent.learn({ totalSteps: 8, evalEnv: new BanditEnv(), evalEvery: 4, evalEpisodes: 1 });
+        assert.equal(result.lastEval?.step, 8);
+      }
     });
 
     it('save, load and fromCheckpoint name a bad folder, files, options or source', () => {
