@@ -79,6 +79,13 @@ export function rewardThreshold(id: string): number | null {
 export function make(id: string, options: MakeOptions = {}): Env {
   expectEnvId('make', id);
   if (!isRecord(options)) throw new EnvConfigError(id, `make: options must be { maxEpisodeSteps?, envOptions? }, got ${showValue(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    // A sub-env spec of AsyncVectorEnv, { id, maxEpisodeSteps?, envOptions? }, passes whole: its id must be this one.
+    if (key === 'id' && value === id) continue;
+    if (key === 'id') throw new EnvConfigError(id, `make: options.id is ${showValue(value)}, not the id made`);
+    // make(id, { maxSteps: 10 }) would otherwise keep the registered time limit, silently.
+    if (key !== 'maxEpisodeSteps' && key !== 'envOptions') throw new EnvConfigError(id, `make: unknown option '${key}'; make takes { maxEpisodeSteps?, envOptions? }`);
+  }
   const { maxEpisodeSteps, envOptions = {} } = options;
   const spec = envSpec(id);
   const env = spec.create(envOptions);

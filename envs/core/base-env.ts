@@ -46,7 +46,7 @@ export function resolveConfig<C extends { [K in keyof C]: number }>(envId: strin
       throw new EnvConfigError(envId, `unknown option '${key}'; known options: ${Object.keys(defaults).join(', ') || '(none)'}`);
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new EnvConfigError(envId, `option '${key}' must be a finite number, got ${String(value)}`);
+      throw new EnvConfigError(envId, `option '${key}' must be a finite number, got ${showValue(value)}`);
     }
     config[key] = value;
   }
@@ -73,7 +73,7 @@ export function validateAction(envId: string, space: Box, action: Action): void 
       if (!(space instanceof Box)) refuseValidateActionArguments(envId, space);
       throw new InvalidActionError(
         envId,
-        `action[${i}] = ${String(value)} is not finite; expected shape ${formatShape(space.shape)} within ${space.toString()}, got ${formatValues(action)}`,
+        `action[${i}] = ${showValue(value)} is not finite; expected shape ${formatShape(space.shape)} within ${space.toString()}, got ${formatValues(action)}`,
       );
     }
   }
@@ -140,6 +140,10 @@ export abstract class BaseEnv implements Env {
       const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
       throw new EnvConfigError(this.id, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
     }
+    for (const key in args) {
+      // reset({ sed: 1 }) would otherwise reset unseeded, silently.
+      if (key !== 'seed' && key !== 'options') throw new EnvConfigError(this.id, `reset: unknown argument '${key}'; reset takes { seed?, options? }`);
+    }
     const { seed, options = {} } = args;
     if (typeof options !== 'object' || options === null) throw new EnvConfigError(this.id, `reset: options must be an object, got ${showValue(options)}`);
     if (seed !== undefined) {
@@ -154,7 +158,7 @@ export abstract class BaseEnv implements Env {
         throw new EnvConfigError(this.id, `unknown reset option '${key}'; accepted: ${this.resetOptionKeys.join(', ') || '(none)'}`);
       }
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new EnvConfigError(this.id, `reset option '${key}' must be a finite number, got ${String(value)}`);
+        throw new EnvConfigError(this.id, `reset option '${key}' must be a finite number, got ${showValue(value)}`);
       }
     }
     this.resetPhysics(this.rng, options);

@@ -111,7 +111,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): void {
       if (typeof terminated !== 'boolean' || typeof truncated !== 'boolean') {
         fail('step-flags', `terminated/truncated must be booleans, got ${String(terminated)}/${String(truncated)}`);
       }
-      if (typeof reward !== 'number' || !Number.isFinite(reward)) fail('step-reward', `reward must be a finite number, got ${String(reward)}`);
+      if (typeof reward !== 'number' || !Number.isFinite(reward)) fail('step-reward', `reward must be a finite number, got ${showValue(reward)}`);
       transitions.push({ obs: checkObservation(obs, 'step'), reward, terminated, truncated, info: checkInfo(info, 'step') });
       if (terminated || truncated) break;
     }

@@ -18,7 +18,7 @@ const TWO_POW_32 = 4294967296;
 /** Throws unless `seed` is an integer in [0, 2^53), like Gymnasium's `np_random(seed)` which requires an int ≥ 0. */
 export function assertValidSeed(seed: number, owner = 'Rng'): void {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new RangeError(`${owner}: seed must be an integer in [0, 2^53), got ${String(seed)}`);
+    throw new RangeError(`${owner}: seed must be an integer in [0, 2^53), got ${showValue(seed)}`);
   }
 }
 

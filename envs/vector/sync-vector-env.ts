@@ -112,13 +112,16 @@ export interface VectorResetArgs {
 }
 
 /**
- * Throws unless `args` is `{ seed?, options? }` with a seed that is a number or an array (the sub-envs check
- * the values). Shared with AsyncVectorEnv.
+ * Throws unless `args` is `{ seed?, options? }` (its keys among `accepted`: AsyncVectorEnv adds resetMask) with a
+ * seed that is a number or an array (the sub-envs check the values). Shared with AsyncVectorEnv.
  */
-export function checkVectorResetArgs(label: string, args: unknown): void {
+export function checkVectorResetArgs(label: string, args: unknown, accepted: readonly string[] = ['seed', 'options']): void {
   if (!isRecord(args)) {
     const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
     throw new EnvConfigError(label, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
+  }
+  for (const key of Object.keys(args as object)) {
+    if (!accepted.includes(key)) throw new EnvConfigError(label, `reset: unknown argument '${key}'; reset takes { ${accepted.map((k) => `${k}?`).join(', ')} }`);
   }
   const { seed } = args as { seed?: unknown };
   if (seed !== undefined && typeof seed !== 'number' && !Array.isArray(seed)) {

@@ -49,6 +49,15 @@ describe('envs: arguments from plain JavaScript', () => {
       refuses(() => untyped(make)('Pendulum-v1', { maxEpisodeSteps: 'x' }), EnvConfigError, /^Pendulum-v1: TimeLimit: maxEpisodeSteps must be an integer > 0, got "x"$/);
     });
 
+    it('refuse an unknown option (a misspelt maxEpisodeSteps would keep the registered limit) and quote a value given as a string', () => {
+      refuses(() => untyped(make)('Pendulum-v1', { maxSteps: 10 }), EnvConfigError, /^Pendulum-v1: make: unknown option 'maxSteps'; make takes \{ maxEpisodeSteps\?, envOptions\? \}$/);
+      refuses(() => untyped(make)('Pendulum-v1', { envOptions: { g: '9.8' } }), EnvConfigError, /^Pendulum-v1: option 'g' must be a finite number, got "9.8"$/);
+      // A sub-env spec of AsyncVectorEnv passes whole, when it names the env made.
+      refuses(() => untyped(make)('Pendulum-v1', { id: 'Reacher2D-v0' }), EnvConfigError, /^Pendulum-v1: make: options.id is "Reacher2D-v0", not the id made$/);
+      const spec = { id: 'Pendulum-v1', maxEpisodeSteps: 3 };
+      assert.equal((make(spec.id, spec) as TimeLimit).maxEpisodeSteps, 3);
+    });
+
     it('valid calls still work', async () => {
       const env = make('Pendulum-v1', { maxEpisodeSteps: 3, envOptions: { g: 9.81 } });
       env.reset({ seed: 0 });
@@ -89,6 +98,15 @@ describe('envs: arguments from plain JavaScript', () => {
         refuses(() => untyped(env.reset.bind(env))('x'), EnvConfigError, /^Pendulum-v1: reset: the argument must be .*, got "x"$/);
         refuses(() => untyped(env.reset.bind(env))({ options: null }), EnvConfigError, /^Pendulum-v1: reset: options must be an object, got null$/);
         refuses(() => untyped(env.reset.bind(env))({ options: 5 }), EnvConfigError, /^Pendulum-v1: reset: options must be an object, got 5$/);
+      });
+
+      it(`${label}: reset refuses an unknown argument (reset({ sed: 1 }) would reset unseeded), and strings are quoted where a number was due`, () => {
+        const env: Env = makeEnv();
+        refuses(() => untyped(env.reset.bind(env))({ sed: 1 }), EnvConfigError, /^Pendulum-v1: reset: unknown argument 'sed'; reset takes \{ seed\?, options\? \}$/);
+        refuses(() => untyped(env.reset.bind(env))({ seed: '1' }), RangeError, /^Pendulum-v1: reset: seed must be an integer in \[0, 2\^53\), got "1"$/);
+        refuses(() => untyped(env.reset.bind(env))({ options: { xInit: '0.5' } }), EnvConfigError, /^Pendulum-v1: reset option 'xInit' must be a finite number, got "0.5"$/);
+        env.reset({ seed: 0 });
+        refuses(() => untyped(env.step.bind(env))(['0.5']), InvalidActionError, /^Pendulum-v1: action\[0\] = "0.5" is not finite; expected shape \[1\]/);
       });
 
       it(`${label}: setState refuses a non-object state; step keeps its InvalidActionError`, () => {
@@ -232,6 +250,8 @@ describe('envs: arguments from plain JavaScript', () => {
       refuses(() => untyped(vec.reset.bind(vec))(null), EnvConfigError, new RegExp(`^${label}: reset: the argument must be .*, got null$`));
       refuses(() => untyped(vec.reset.bind(vec))({ seed: null }), RangeError, new RegExp(`^${label}: reset: seed must be a number \\(sub-env i gets seed \\+ i\\) or one seed per sub-env, got null$`));
       refuses(() => untyped(vec.reset.bind(vec))({ seed: {} }), RangeError, new RegExp(`^${label}: reset: seed must be .*, got \\{\\}$`));
+      refuses(() => untyped(vec.reset.bind(vec))({ seed: 0, resetMask: [1, 0] }), EnvConfigError,
+        new RegExp(`^${label}: reset: unknown argument 'resetMask'; reset takes \\{ seed\\?, options\\? \\}$`));
       vec.reset({ seed: 0 });
       refuses(() => untyped(vec.step.bind(vec))(undefined), InvalidActionError, new RegExp(`^${label}: actions must have shape \\[2, 1\\] \\(2 numbers\\), got undefined$`));
       refuses(() => untyped(vec.setState.bind(vec))(undefined), EnvConfigError, new RegExp(`^${label}: setState: state must be an object \\(what getState\\(\\) returned\\), got undefined$`));
@@ -260,6 +280,8 @@ describe('envs: arguments from plain JavaScript', () => {
         const label = 'AsyncVectorEnv\\(Pendulum-v1 ×2\\)';
         refuses(() => untyped(vec.reset.bind(vec))(5), EnvConfigError, new RegExp(`^${label}: reset: the argument must be .*, got 5; to seed, call reset\\(\\{ seed: 5 \\}\\)$`));
         refuses(() => untyped(vec.reset.bind(vec))({ seed: null }), RangeError, new RegExp(`^${label}: reset: seed must be .*, got null$`));
+        refuses(() => untyped(vec.reset.bind(vec))({ sed: 4 }), EnvConfigError, new RegExp(`^${label}: reset: unknown argument 'sed'; reset takes \\{ seed\\?, options\\?, resetMask\\? \\}$`));
+        vec.reset({ seed: 4, resetMask: [1, 1] });
         refuses(() => untyped(vec.setState.bind(vec))(null), EnvConfigError, new RegExp(`^${label}: setState: state must be an object .*, got null$`));
         const { obs } = vec.reset({ seed: 4 });
         const single = make('Pendulum-v1').reset({ seed: 5 }).obs;
