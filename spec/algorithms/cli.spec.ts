@@ -102,6 +102,19 @@ describe('CLI argument checking (before any work)', () => {
     assert.deepEqual((planCommand(['train', '--algo', 'ppo', '--env', 'Pendulum-v1', '--steps', '2048', '--no-preset'], dir) as TrainPlan).warnings, []);
   });
 
+  it('eval --video and --frames under a file are refused before the evaluation runs', () => {
+    const dir = tempDir();
+    new SAC(make('Pendulum-v1'), TINY).save(path.join(dir, 'run', 'checkpoint'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'keep');
+    const evaluate = ['eval', '--checkpoint', 'run'];
+    usageError([...evaluate, '--video', 'notes.txt/episode.svg'], /^eval: --video notes\.txt\/episode\.svg: .*notes\.txt is a file, not a folder$/, dir);
+    usageError([...evaluate, '--video', 'notes.txt/clips/episode.svg'], /^eval: --video notes\.txt\/clips\/episode\.svg: .*notes\.txt is a file, not a folder$/, dir);
+    usageError([...evaluate, '--frames', 'notes.txt/frames'], /^eval: --frames notes\.txt\/frames: .*notes\.txt is a file, not a folder$/, dir);
+    assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'keep');
+    const plan = planCommand([...evaluate, '--video', 'clips/new/episode.svg', '--frames', 'frames/new'], dir);
+    assert.deepEqual(plan.kind === 'eval' && [plan.videoFile, plan.framesDir], [path.join(dir, 'clips/new/episode.svg'), path.join(dir, 'frames/new')]);
+  });
+
   it('--help or -h after train or eval asks for the usage', () => {
     for (const argv of [['train', '--help'], ['train', '--algo', 'sac', '-h'], ['eval', '--help']]) assert.deepEqual(planCommand(argv), { kind: 'help' });
   });
