@@ -13,10 +13,23 @@
  */
 import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
 
-export type MujocoModule = MainModule;
+/**
+ * The loaded `@mujoco/mujoco` module (its `MainModule`), opaque in varl's public types: the package's own
+ * declarations do not compile under `skipLibCheck: false`, so no exported signature names them.
+ */
+export type MujocoModule = object;
 
 /** The package's default export: Emscripten's factory of the module. */
 export type MujocoFactory = () => Promise<MujocoModule>;
+
+/** The module as the package declares it, once it looks like one (a factory from a plain-JS caller may return anything). */
+function asMainModule(module: MujocoModule): MainModule {
+  const candidate = module as Partial<MainModule> | null;
+  if (typeof candidate?.MjModel?.from_xml_string !== 'function' || typeof candidate.MjData !== 'function') {
+    throw new TypeError('MuJoCo: the module has no MjModel.from_xml_string or MjData; a factory must resolve to the @mujoco/mujoco module (its default export\'s result)');
+  }
+  return module as MainModule;
+}
 
 /**
  * Not a string literal on purpose: bundlers leave the import alone instead of pulling the package's Node code
@@ -24,7 +37,7 @@ export type MujocoFactory = () => Promise<MujocoModule>;
  */
 const PACKAGE = '@mujoco/mujoco';
 
-async function importPackage(): Promise<MujocoModule> {
+async function importPackage(): Promise<MainModule> {
   const { default: loadMujoco } = (await import(PACKAGE)) as typeof import('@mujoco/mujoco');
   return loadMujoco();
 }
@@ -40,8 +53,9 @@ let loaded: MujocoModule | null = null;
  * @example const mujoco = await loadMujocoRuntime();
  */
 export function loadMujocoRuntime(factory: MujocoFactory = importPackage): Promise<MujocoModule> {
-  loading ??= factory()
-    .then((module) => (loaded = module))
+  loading ??= Promise.resolve()
+    .then(() => factory())
+    .then((module) => (loaded = asMainModule(module)))
     .catch((error: unknown) => {
       loading = null; // a later call may retry
       throw new Error(`MuJoCo: could not load the @mujoco/mujoco wasm module: ${error instanceof Error ? error.message : String(error)}`);
@@ -107,23 +121,23 @@ export class MujocoSimulation {
   /** nu × 2 control ranges, [low, high] per actuator. */
   readonly ctrlRange: Float64Array;
   readonly geoms: GeomTable;
-  private readonly module: MujocoModule;
+  private readonly module: MainModule;
   private model: MjModel | null;
   private data: MjData | null;
   private cached: DataViews;
 
   /** Compiles `xml`; throws MuJoCo's own message (e.g. `MuJoCo Error: Loading error: XML Error: …`) on a bad model. */
   constructor(module: MujocoModule, xml: string) {
-    this.module = module;
+    this.module = asMainModule(module);
     let model: MjModel;
     try {
-      model = module.MjModel.from_xml_string(xml);
+      model = this.module.MjModel.from_xml_string(xml);
     } catch (error) {
       throw new Error(mujocoMessage(error));
     }
     this.model = model;
     try {
-      this.data = new module.MjData(model);
+      this.data = new this.module.MjData(model);
     } catch (error) {
       model.delete();
       throw new Error(mujocoMessage(error));

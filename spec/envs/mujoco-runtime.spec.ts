@@ -31,6 +31,20 @@ describe('MuJoCo envs: runtime', function () {
     assert.match(fromConstructor!, /^MujocoNotLoadedError: Hopper-v5: the MuJoCo runtime is not loaded; first call `await loadMujocoEnvs\(\)`/);
   });
 
+  it('a factory that resolves to something else than the module is refused, and a later load still works (fresh process)', () => {
+    const program = [
+      "const { loadMujocoEnvs, make } = await import('./envs/index.ts');",
+      'try { await loadMujocoEnvs(async () => ({})); console.log(\'no error\'); } catch (e) { console.log(`${e.name}: ${e.message}`); }',
+      "await loadMujocoEnvs();",
+      "console.log(make('Hopper-v5').observationSpace.size);",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const [refused, size] = run.stdout.trim().split('\n');
+    assert.match(refused!, /^Error: MuJoCo: could not load the @mujoco\/mujoco wasm module: MuJoCo: the module has no MjModel\.from_xml_string or MjData/);
+    assert.equal(size, '11');
+  });
+
   describe('after loading', () => {
     before(async () => {
       await loadMujocoEnvs();

@@ -60,6 +60,27 @@ console.log(JSON.stringify({
 }));
 `;
 
+/**
+ * A TypeScript consumer as `tsc --init` would not set it up: skipLibCheck off, so every declaration file the
+ * package's types reach is checked too (the @mujoco/mujoco declarations do not compile that way).
+ */
+const TYPED_CONSUMER = `
+import { grad, tensor, type Tensor } from 'varl/engine';
+import { loadSafetensors } from 'varl/engine/node';
+import { loadMujocoEnvs, make } from 'varl/envs';
+import { HMCSAC, SAC, type LearnOptions, type SACConfig } from 'varl/algorithms';
+import { loadAgent } from 'varl/algorithms/node';
+
+const x: Tensor = tensor([0.5], { dtype: 'float64' });
+const slope: number = grad((t: Tensor) => t.tanh().sum())(x).item();
+const config: Partial<SACConfig> = { seed: 0 };
+const agent = new SAC(make('Pendulum-v1'), config);
+const options: LearnOptions = { totalSteps: 10, evalEvery: 0 };
+// @ts-expect-error a config key HMC-SAC does not have
+new HMCSAC(make('Pendulum-v1'), { seed: 0, leapfrogStepz: 3 });
+export const uses = [slope, agent.predict([1, 0, 0]), options, loadSafetensors, loadMujocoEnvs, loadAgent];
+`;
+
 interface ConsumerOutput {
   tanhPrime: number;
   first: number[];
@@ -95,6 +116,14 @@ describe('npm package: pack, install into a plain JavaScript project, import, ru
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'varl-consumer', private: true, type: 'module' }));
     writeFileSync(join(consumer, 'main.mjs'), CONSUMER);
+    writeFileSync(join(consumer, 'typed.ts'), TYPED_CONSUMER);
+    writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022'], noEmit: true,
+        skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files: ['typed.ts'],
+    }));
     // The package's own dependencies are in the npm cache after `npm ci`.
     let install = run(npm, ['install', '--no-audit', '--no-fund', '--offline', tarball], consumer);
     if (install.status !== 0) install = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], consumer);
@@ -137,6 +166,10 @@ describe('npm package: pack, install into a plain JavaScript project, import, ru
     assert.deepEqual(result.saved, [1, 2, 3]);
     assert.ok(result.algorithmsNode.includes('loadAgent'), `varl/algorithms/node exports ${result.algorithmsNode.join(', ')}`);
     assert.deepEqual(result.shippedAction, result.action, 'the exported policy acts as the agent it was saved from');
+  });
+
+  it('type-checks a strict TypeScript consumer with skipLibCheck off', () => {
+    ok(run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], consumer), 'tsc -p . (skipLibCheck: false)');
   });
 
   it("resolves 'varl/algorithms' to the browser entry for a browser bundler, with no Node built-in", async () => {
