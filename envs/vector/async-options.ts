@@ -2,6 +2,7 @@
  * The options, errors and sub-env specs of `AsyncVectorEnv` (async-vector.ts), checked on the calling thread
  * before any worker starts.
  */
+import { showValue } from '../../engine/errors.ts';
 import { EnvError } from '../core/errors.ts';
 import type { ResetOptions } from '../core/types.ts';
 import type { AsyncAutoresetMode, SubEnvSpec } from './async-protocol.ts';
@@ -84,13 +85,13 @@ export function subEnvSpecs(envs: unknown, numEnvs: number | undefined): SubEnvS
   };
   if (!Array.isArray(envs)) {
     const count = numEnvs ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be an integer ≥ 1, got ${String(numEnvs)}`);
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be an integer ≥ 1, got ${showValue(numEnvs)}`);
     const spec = one(envs, 'the env');
     return Array.from({ length: count }, () => spec);
   }
   if (envs.length === 0) throw new RangeError('AsyncVectorEnv: needs at least one env');
   if (numEnvs !== undefined && numEnvs !== envs.length) {
-    throw new RangeError(`AsyncVectorEnv: numEnvs is ${numEnvs} but ${envs.length} env specs were given`);
+    throw new RangeError(`AsyncVectorEnv: numEnvs is ${showValue(numEnvs)} but ${envs.length} env specs were given`);
   }
   return envs.map((entry: unknown, i) => one(entry, `env ${i}`));
 }

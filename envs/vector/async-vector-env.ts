@@ -127,14 +127,14 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
     const numEnvs = specs.length;
     const autoresetMode = (options.autoresetMode ?? 'NEXT_STEP') as M;
     if (autoresetMode !== 'NEXT_STEP' && autoresetMode !== 'SAME_STEP' && autoresetMode !== 'DISABLED') {
-      throw new RangeError(`AsyncVectorEnv: autoresetMode must be 'NEXT_STEP', 'SAME_STEP' or 'DISABLED', got ${String(autoresetMode)}`);
+      throw new RangeError(`AsyncVectorEnv: autoresetMode must be 'NEXT_STEP', 'SAME_STEP' or 'DISABLED', got ${showValue(autoresetMode)}`);
     }
     const timeoutMs = options.timeoutMs ?? Infinity;
-    if (!(timeoutMs > 0)) throw new RangeError(`AsyncVectorEnv: timeoutMs must be > 0, got ${String(options.timeoutMs)}`);
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new RangeError(`AsyncVectorEnv: timeoutMs must be a number > 0, got ${showValue(options.timeoutMs)}`);
     const transport = options.transport ?? (await nodeTransport());
     const workers = options.workers ?? Math.min(numEnvs, transport.parallelism());
     if (!Number.isInteger(workers) || workers < 1 || workers > numEnvs) {
-      throw new RangeError(`AsyncVectorEnv: workers must be an integer in [1, numEnvs = ${numEnvs}], got ${String(options.workers)}`);
+      throw new RangeError(`AsyncVectorEnv: workers must be an integer in [1, numEnvs = ${numEnvs}], got ${showValue(options.workers)}`);
     }
     const imports = (options.imports ?? []).map(moduleSpecifier);
     const control = new SharedArrayBuffer(workers * CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);

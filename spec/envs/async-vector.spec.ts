@@ -230,7 +230,9 @@ describe('AsyncVectorEnv', function () {
       await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { numEnvs: 0 }), /numEnvs must be an integer ≥ 1, got 0/);
       await assert.rejects(AsyncVectorEnv.create(['Pendulum-v1'], { numEnvs: 2 }), /numEnvs is 2 but 1 env specs were given/);
       await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { numEnvs: 2, workers: 3 }), /workers must be an integer in \[1, numEnvs = 2\], got 3/);
-      await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { autoresetMode: 'LATER' as never }), /autoresetMode must be 'NEXT_STEP', 'SAME_STEP' or 'DISABLED', got LATER/);
+      await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { autoresetMode: 'LATER' as never }), /autoresetMode must be 'NEXT_STEP', 'SAME_STEP' or 'DISABLED', got "LATER"/);
+      await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { timeoutMs: '100' as never }), /timeoutMs must be a number > 0, got "100"/);
+      await assert.rejects(AsyncVectorEnv.create('Pendulum-v1', { numEnvs: '2' as never }), /numEnvs must be an integer ≥ 1, got "2"/);
       await assert.rejects(AsyncVectorEnv.create(['Pendulum-v1', 'Nope-v0'], { workers: 1 }), (e: unknown) =>
         e instanceof EnvConfigError && /sub-env 1 \(Nope-v0\) could not be made: EnvConfigError: Nope-v0: not registered; known ids: Pendulum-v1/.test(e.message));
       await assert.rejects(AsyncVectorEnv.create(['Pendulum-v1', 'Hopper-v5']), /Hopper-v5: AsyncVectorEnv: sub-env spaces differ from Pendulum-v1's/);
