@@ -253,7 +253,7 @@ export function planCommand(argv: readonly string[], cwd = process.cwd()): Plan 
     case 'train':
       return planTrain(rest, cwd);
     default:
-      throw new UsageError(`unknown command '${command}'; expected train, eval, export, inspect, analyze, sweep, tune, bench or help`);
+      throw new UsageError(`${command}: unknown command; expected train, eval, export, inspect, analyze, sweep, tune, bench or help`);
   }
 }
 

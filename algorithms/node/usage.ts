@@ -37,7 +37,8 @@ export function parseFlags<O extends ParseArgsConfig['options']>(command: string
 /** An integer flag in [min, max] (digit separators allowed: 100_000), or `fallback` when absent. */
 export function integerFlag(command: string, name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
+  // Digits with an optional exponent (1e5, 100_000); Number() alone would also take '0x10', '' and ' 5'.
+  const n = /^\d[\d_]*(\.\d+)?(e\d+)?$/i.test(value) ? Number(value.replace(/_/g, '')) : NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got '${value}'`);
   if (n > max) throw new UsageError(`${command}: --${name} must be at most ${max}, got '${value}'`);
   return n;

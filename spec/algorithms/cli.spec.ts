@@ -24,7 +24,9 @@ describe('CLI argument checking (before any work)', () => {
     // A negative number after a flag is its value, checked as such (not "ambiguous"):
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--seed', '-1'], /--seed must be an integer ≥ 0, got '-1'/);
     usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '-.5'], /--steps must be an integer ≥ 1, got '-.5'/);
-    usageError(['fit'], /unknown command 'fit'/);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--steps', '0x10'], /--steps must be an integer ≥ 1, got '0x10'/);
+    usageError(['train', '--algo', 'sac', '--env', 'Pendulum-v1', '--seed', ''], /--seed must be an integer ≥ 0, got ''/);
+    usageError(['fit'], /^fit: unknown command; expected train/);
     usageError(['eval', '--checkpoint', 'nowhere'], /no checkpoint at nowhere/);
   });
 
