@@ -5,6 +5,7 @@
  */
 import type { Agent } from './common/agent.ts';
 import type { AlgorithmRecord } from './common/algorithm.ts';
+import { ConfigError } from './common/config.ts';
 import {
   CheckpointError, checkFiles, checkRestoreOptions, checkSource, readAgentMeta, type CheckpointFiles, type RestoreOptions,
 } from './common/checkpoint.ts';
@@ -70,5 +71,13 @@ export function agentFromFiles(files: Readonly<CheckpointFiles>, env: EnvSource,
   const meta = readAgentMeta(files, source);
   const record = findAlgorithm(meta.algorithm);
   if (!record) throw new CheckpointError(`${source}: unknown algorithm '${meta.algorithm}' in meta.json; known: ${algorithmNames().join(', ')}`);
-  return record.create(env, meta.config).fromCheckpoint(files, options, source);
+  let agent: Agent;
+  try {
+    agent = record.create(env, meta.config);
+  } catch (error) {
+    // The config came from the checkpoint's meta.json, not from the caller: say which file.
+    if (error instanceof ConfigError) throw new CheckpointError(`${source}: meta.json holds a config ${record.name} refuses: ${error.message}`);
+    throw error;
+  }
+  return agent.fromCheckpoint(files, options, source);
 }

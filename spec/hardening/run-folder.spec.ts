@@ -147,6 +147,9 @@ describe('hardening: run folders', () => {
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, algorithm: 'dqn' }));
     assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')),
       (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${checkpoint}: unknown algorithm 'dqn' in meta.json; known: sac, td3`));
+    fs.writeFileSync(metaPath, JSON.stringify({ ...meta, config: { ...(meta.config as object), gamma: 1.5 } }));
+    assert.throws(() => loadAgent(checkpoint, make('Pendulum-v1')),
+      (e: Error) => e.name === 'CheckpointError' && e.message.startsWith(`${checkpoint}: meta.json holds a config sac refuses: `) && /'gamma' must be in \[0, 1\]/.test(e.message));
 
     // The CLI: run.json says the same as the checkpoint; refused by the plan, and the flag carries through to the restore.
     fs.writeFileSync(metaPath, JSON.stringify({ ...meta, kernels: other }));
