@@ -8,7 +8,10 @@
  *
  * Deviations from that code, by choice: one value network shared by the particles replaces the
  * per-particle linear feature baselines, and the deterministic policy of `predict` is the particle
- * with the highest mean reward in the last rollout.
+ * with the highest mean reward in the last rollout. Advantages are standardised once over the whole
+ * rollout, all particles together, where that code standardises each agent's own batch (rllab's
+ * `center_adv`), so a particle whose returns vary less than the others' gets a smaller driving term
+ * k_ij g_i / T here than there.
  *
  * @example
  * const svpg = new SVPG(() => make('Pendulum-v1'), { particles: 8, numEnvs: 8 });
@@ -36,7 +39,7 @@ export interface SVPGConfig extends OnPolicyConfig {
   valueSteps: number;
 }
 
-/** The reference code's defaults where they exist (16 agents, T = 10, Adam 5e-3, (100, 50, 25) tanh); 8 particles to fit two cores. */
+/** The reference code's defaults where they exist (16 agents, T = 10, Adam 5e-3, (100, 50, 25) tanh); 8 particles and 500 steps per particle per rollout (there 5000) to fit two cores. */
 export const SVPG_DEFAULTS: Readonly<SVPGConfig> = Object.freeze({
   ...ON_POLICY_DEFAULTS,
   particles: 8,
