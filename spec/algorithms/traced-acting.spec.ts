@@ -68,12 +68,12 @@ describe('off-policy acting: the traced step acts as eager acting, bit for bit',
     });
   }
 
-  it('refuses an observation of the wrong size, naming both sizes, or with an entry that is not a finite number, naming it', () => {
+  it('refuses an observation of the wrong size, naming both sizes, a string, or an entry that is not a finite number, naming it', () => {
     const agent = AGENTS['hmc-sac']();
     assert.throws(() => agent.predict([1, 2]), /expected an observation of 3 values, got 2/);
     assert.throws(() => agent.exploreAction(new Float32Array(4), new Float32Array(1)), /expected an observation of 3 values, got 4/);
     assert.throws(() => agent.predict([0.5, NaN, 1]), /observation\[1\] must be a finite number, got NaN/);
-    assert.throws(() => agent.predict('abc' as never), /observation\[0\] must be a finite number, got "a"/);
+    assert.throws(() => agent.predict('abc' as never), /^TypeError: HMC-SAC\.predict: the observation must be an array of 3 numbers, got "abc"$/);
     assert.throws(() => agent.predict([0, 0, -Infinity]), /observation\[2\] must be a finite number, got -Infinity/);
   });
 });
