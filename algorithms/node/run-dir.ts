@@ -1,11 +1,12 @@
 /**
  * Run folders as the CLI uses them: which folders may be written (a varl run, an empty or new
- * folder, anything else only with --force), an exclusive lock per folder (stale locks of dead
- * processes are taken over), run.json read with every field checked, and the kernel set a run was
+ * folder, anything else only with --force), an exclusive lock per folder (stale locks of dead or
+ * silent processes are taken over), run.json read with every field checked, and the kernel set a run was
  * trained on, so a resume under another set (different rounding, so no longer bit-identical) is
  * refused unless asked for.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { currentKernels, describeKernels, isKernelIdentity, sameKernels, type KernelIdentity } from '../common/checkpoint.ts';
 import { hasCheckpoint } from './checkpoint-dir.ts';
@@ -128,17 +129,49 @@ export function takeLockFile(file: string, text: string, options: LockFileOption
   throw new UsageError(`${options.command}: could not take the lock ${file}`);
 }
 
+/** How often a lock's holder touches the file, so that others can tell it lives. */
+export const LOCK_HEARTBEAT_MS = 60_000;
+/** A lock untouched this long is stale: its holder was killed, its host lost, or its pid reused after a restart. */
+export const LOCK_STALE_AFTER_MS = 5 * LOCK_HEARTBEAT_MS;
+
+/** Whether lock `file` has gone LOCK_STALE_AFTER_MS without its holder's heartbeat (or is gone). */
+export function lockIsStale(file: string): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > LOCK_STALE_AFTER_MS;
+  } catch {
+    return true;
+  }
+}
+
+/** The pid and host in a lock's text ({ pid, host } as JSON, or a bare pid of this host as older versions wrote); null when unreadable. */
+export function lockOwner(text: string): { pid: number; host: string } | null {
+  const bare = /^\s*(\d+)\s*$/.exec(text);
+  if (bare) return { pid: Number(bare[1]), host: os.hostname() };
+  try {
+    const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    return Number.isSafeInteger(owner.pid) && typeof owner.host === 'string' ? { pid: owner.pid as number, host: owner.host } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Takes the folder's lock (run.lock holding this process's pid); a lock left by a process that no
- * longer exists is taken over. Returns the release function (also run at process exit).
+ * Takes the folder's lock, run.lock (this process's pid and host), touched every LOCK_HEARTBEAT_MS. A lock whose
+ * process is gone (on this host) or whose heartbeat stopped (on any host: a run folder may sit on a cluster's
+ * shared file system) is taken over. Returns the release function (also run at process exit).
  */
 export function lockRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  return takeLockFile(path.join(dir, 'run.lock'), `${process.pid}\n`, {
+  const file = path.join(dir, 'run.lock');
+  const here = os.hostname();
+  return takeLockFile(file, JSON.stringify({ pid: process.pid, host: here }) + '\n', {
     command: 'train',
+    heartbeatMs: LOCK_HEARTBEAT_MS,
     liveHolder: (existing) => {
-      const owner = Number.parseInt(existing, 10);
-      return Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner) ? `${dir} is in use by process ${owner} (run.lock)` : null;
+      const owner = lockOwner(existing);
+      if (owner === null || lockIsStale(file)) return null;
+      if (owner.host !== here) return `${dir} is in use by process ${owner.pid} on ${owner.host} (run.lock)`;
+      return owner.pid !== process.pid && processAlive(owner.pid) ? `${dir} is in use by process ${owner.pid} (run.lock)` : null;
     },
   });
 }

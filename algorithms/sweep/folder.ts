@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic as writeWholeFile } from '../../engine/io/files.ts';
 import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { processAlive, takeLockFile } from '../node/run-dir.ts';
+import { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, lockIsStale, lockOwner, processAlive, takeLockFile } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
@@ -245,10 +245,10 @@ export function readJobResult(dir: string, job: SweepJob): JobResult | null {
   }
 }
 
-/** How often a running job rewrites its status.json (`updatedAt`), so that other hosts can tell it lives. */
-export const HEARTBEAT_MS = 60_000;
+/** How often a running job rewrites its status.json (`updatedAt`), so that other hosts can tell it lives; as often as a lock's heartbeat. */
+export const HEARTBEAT_MS = LOCK_HEARTBEAT_MS;
 /** A 'running' status not rewritten for this long belongs to a job that was killed (a SLURM TIMEOUT, a lost node, a kill before a restart). */
-export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
+export const STALE_AFTER_MS = LOCK_STALE_AFTER_MS;
 
 /**
  * Whether the status file's process still runs: its heartbeat is recent and, on this host, its pid lives
@@ -373,21 +373,4 @@ export function lockSweep(dir: string): () => void {
   });
 }
 
-/** The pid and host in a lock file's text; null when it is not a lock's (cut short by a kill before locks were written whole). */
-function lockOwner(text: string): { pid: number; host: string } | null {
-  try {
-    const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host } : null;
-  } catch {
-    return null;
-  }
-}
 
-/** Whether a lock file has gone STALE_AFTER_MS without its holder's heartbeat. */
-function lockIsStale(file: string): boolean {
-  try {
-    return Date.now() - fs.statSync(file).mtimeMs > STALE_AFTER_MS;
-  } catch {
-    return true;
-  }
-}

@@ -6,11 +6,12 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ConfigError, SAC, createAgent } from '../../algorithms/index.ts';
 import { UsageError, planCommand } from '../../algorithms/cli.ts';
-import { lockRunDir } from '../../algorithms/node/run-dir.ts';
+import { LOCK_STALE_AFTER_MS, lockRunDir } from '../../algorithms/node/run-dir.ts';
 import { BanditEnv } from '../algorithms/bandit-env.ts';
 import { TINY, tempDir } from '../algorithms/helpers.ts';
 
@@ -92,9 +93,34 @@ describe('hardening: run folders', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     fs.writeFileSync(path.join(dir, 'run.lock'), `${dead}\n`);
     const release = lockRunDir(dir);
-    assert.equal(fs.readFileSync(path.join(dir, 'run.lock'), 'utf8').trim(), String(process.pid));
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'run.lock'), 'utf8')), { pid: process.pid, host: os.hostname() });
     release();
     assert.equal(fs.existsSync(path.join(dir, 'run.lock')), false);
+  });
+
+  it('a run lock whose heartbeat stopped is taken over, from a live pid (reused after a restart) or another host', () => {
+    const dir = tempDir();
+    const lock = path.join(dir, 'run.lock');
+    const silentFor = (ms: number): void => {
+      const then = new Date(Date.now() - ms);
+      fs.utimesSync(lock, then, then);
+    };
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      fs.writeFileSync(lock, JSON.stringify({ pid: sleeper.pid, host: os.hostname() }));
+      silentFor(LOCK_STALE_AFTER_MS - 60_000);
+      assert.throws(() => lockRunDir(dir), new RegExp(`in use by process ${sleeper.pid} \\(run\\.lock\\); wait for it or stop it`));
+      silentFor(LOCK_STALE_AFTER_MS + 60_000);
+      lockRunDir(dir)();
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    fs.writeFileSync(lock, JSON.stringify({ pid: 4242, host: 'elsewhere' }));
+    assert.throws(() => lockRunDir(dir), /in use by process 4242 on elsewhere \(run\.lock\)/);
+    silentFor(LOCK_STALE_AFTER_MS + 60_000);
+    const release = lockRunDir(dir);
+    assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).pid, process.pid);
+    release();
   });
 
   it('resume refuses a truncated run.json, a swapped checkpoint and a kernel change, each by name', async function () {
