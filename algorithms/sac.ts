@@ -83,7 +83,9 @@ export interface SACConfig extends OffPolicyConfig {
   entropyUnits: 'normalized' | 'env';
   /**
    * Update the actor and α on every k-th critic update, then k times (CleanRL's policy_frequency 2
-   * with its compensating loop); 1 = every update (the paper).
+   * with its compensating loop); 1 = every update (the paper). Each actor step uses α as the previous
+   * temperature step left it, as CleanRL does; each temperature step uses log π of the sample its
+   * actor step drew before stepping (SB3's order), where CleanRL draws a fresh sample after the step.
    */
   actorUpdateInterval: number;
   /** Critic updates between target updates (softlearning: 1). */
@@ -281,8 +283,10 @@ export class SAC extends OffPolicyAgent<SACConfig> {
     if (schedule.startsWith('actor')) {
       for (let k = 0; k < c.actorUpdateInterval; k++) {
         // Policy loss (eq. 7 / 9): J_π = E[α log π(ã|s) − Q(s, ã)], ã reparameterised; gradients reach the actor only.
+        // From the second pass of the loop on, α is the one the previous temperature step left (CleanRL re-reads it).
+        const currentAlpha = k === 0 ? alpha : dynamicScalar(() => this.currentAlpha());
         const sampled = this.samplePolicy(obs, this.streams.update);
-        const actorLoss = mean(sub(mul(sampled.logProb, alpha), this.critics.value(obs, sampled.action, c.actorQReduction)));
+        const actorLoss = mean(sub(mul(sampled.logProb, currentAlpha), this.critics.value(obs, sampled.action, c.actorQReduction)));
         this.actorOptimizer.zeroGrad();
         actorLoss.backward({ inputs: this.actorOptimizer.params });
         this.actorOptimizer.step();
