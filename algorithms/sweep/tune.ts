@@ -19,7 +19,7 @@ import { warmUpProblem } from '../common/config.ts';
 import { readEvalHistory } from '../node/run-logger.ts';
 import { UsageError } from '../node/usage.ts';
 import { expandReevaluation, expandTuning, type SweepJob } from './expand.ts';
-import { jobDir, readJobResult, readSweep, writeFileAtomic, writeSweep, type SweepFolder } from './folder.ts';
+import { jobDir, jobStatus, jobStep, readJobResult, readSweep, writeFileAtomic, writeSweep, type SweepFolder } from './folder.ts';
 import { runLocal } from './local.ts';
 import { describeOverrides, formatNumber, writeReport } from './report.ts';
 import { meanInterval, type IntervalSummary } from '../common/stats.ts';
@@ -57,14 +57,42 @@ export function idleTrialsWarning(file: string, trials: ReadonlyMap<number, read
 export function rungBudgets(spec: SweepSpec, file: string): number[] {
   const every = spec.evaluation.every;
   if (every === 0) throw new UsageError(`${file}: evaluation.every: varl tune scores trials by their evaluations; it must be > 0`);
+  if (every > spec.steps) {
+    throw new UsageError(`${file}: evaluation.every: ${every} is more than steps (${spec.steps}), so no trial would ever be evaluated; varl tune scores trials by their evaluations`);
+  }
   const budgets = spec.tune.rungs.map((fraction) => (fraction === 1 ? spec.steps : Math.min(spec.steps, Math.max(every, Math.round((fraction * spec.steps) / every) * every))));
   return budgets.filter((budget, i) => i === 0 || budget > budgets[i - 1]);
 }
 
-/** A job's score at `budget`: the mean of its last `count` evaluations at or before it; NaN without any. */
+/**
+ * The env step at which a job trained to `budget` stops: an on-policy learner steps its `numEnvs` envs together, so it
+ * stops at the first multiple of numEnvs at or past the budget, and logs the evaluation due at the budget there
+ * (numEnvs 16, budget 1000: step 1008); an off-policy learner stops at the budget.
+ */
+export function rungStopStep(job: SweepJob, budget: number): number {
+  const stride = typeof job.config.numEnvs === 'number' && job.config.numEnvs > 1 ? job.config.numEnvs : 1;
+  return Math.ceil(budget / stride) * stride;
+}
+
+/** A job's score at `budget`: the mean of its last `count` evaluations logged by the time it reached the budget; NaN without any. */
 function jobScore(dir: string, job: SweepJob, budget: number, count: number): number {
-  const points = readEvalHistory(jobDir(dir, job)).filter((p) => p.step <= budget).slice(-count);
+  const stop = rungStopStep(job, budget);
+  const points = readEvalHistory(jobDir(dir, job)).filter((p) => p.step <= stop).slice(-count);
   return points.length === 0 ? NaN : points.reduce((sum, p) => sum + p.mean, 0) / points.length;
+}
+
+/**
+ * Which of `jobs` neither failed nor reached `until` (undefined: their result.json), as a message; null when none.
+ * Such a job is still trained elsewhere (a SLURM task of an earlier run, another host): scoring its partial curve
+ * would decide on it, so the caller stops and a later run decides.
+ */
+function unfinishedJobs(dir: string, jobs: readonly SweepJob[], failed: ReadonlySet<string>, until: number | undefined): string | null {
+  const reached = (job: SweepJob): boolean => jobStatus(dir, job) === 'done' || (until !== undefined && jobStep(dir, job) >= until);
+  const unfinished = jobs.filter((job) => !failed.has(job.id) && !reached(job));
+  if (unfinished.length === 0) return null;
+  return `${unfinished.length} job(s) neither failed nor reached ${until === undefined ? 'their full budget' : `${until} steps`} ` +
+    `(run by another process?): ${unfinished.slice(0, 3).map((job) => job.id).join(', ')}${unfinished.length > 3 ? ', …' : ''}; ` +
+    'run varl tune again once they have ended';
 }
 
 function trialsOf(jobs: readonly SweepJob[]): Map<number, SweepJob[]> {
@@ -146,6 +174,11 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
     });
     if (summary.interrupted) return outcomeStatus(summary);
     const failed = new Set(summary.failed.map((f) => f.id));
+    const unfinished = unfinishedJobs(dir, survivors.flatMap((t) => trials.get(t) as SweepJob[]), failed, last ? undefined : budget);
+    if (unfinished !== null) {
+      process.stderr.write(`tune ${spec.name}: rung ${rung + 1}: ${unfinished}; the rung is not scored\n`);
+      return 1;
+    }
     const scores = survivors.map((trial) => {
       const trialJobs = trials.get(trial) as SweepJob[];
       const values = trialJobs.map((job) => (failed.has(job.id) ? NaN : jobScore(dir, job, budget, spec.tune.scoreEvaluations)));
@@ -172,6 +205,11 @@ export async function runTune(file: string, spec: SweepSpec, options: TuneOption
   const finalSweep: SweepFolder = readSweep(finalDir);
   const summary = await backend.run(finalDir, finalSweep, { label: `tune ${spec.name} re-evaluation` });
   if (summary.interrupted) return outcomeStatus(summary);
+  const unfinished = unfinishedJobs(finalDir, finalSweep.jobs, new Set(summary.failed.map((f) => f.id)), undefined);
+  if (unfinished !== null) {
+    process.stderr.write(`tune ${spec.name}: re-evaluation: ${unfinished}\n`);
+    return 1;
+  }
 
   const configurations: TunedConfiguration[] = chosen.map(({ trial, overrides }, rank) => {
     const results = finalSweep.jobs.filter((job) => job.trial === trial).map((job) => readJobResult(finalDir, job)).filter((r) => r?.finalEval);
