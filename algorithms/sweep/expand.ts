@@ -154,14 +154,22 @@ export function expandSweep(spec: SweepSpec, file: string): SweepJob[] {
   return jobsOf(spec, gridPoints(spec.grid).map((overrides) => ({ overrides })), spec.seeds, file);
 }
 
-/** A value drawn from `distribution`; continuous draws are rounded to 4 significant digits (readable, and the same everywhere). */
+/**
+ * A continuous draw rounded to 4 significant digits (readable, and the same everywhere), kept within the bounds:
+ * rounding alone can leave them when they have more digits (0.99996 in [0.999, 0.99999] would round to 1).
+ */
+function roundWithin(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, Number(value.toPrecision(4))));
+}
+
+/** A value drawn from `distribution`; continuous draws are rounded to 4 significant digits within its bounds. */
 export function sample(distribution: Distribution, generator: Generator): ConfigValue {
   switch (distribution.kind) {
     case 'uniform':
-      return Number((distribution.low + generator.uniform() * (distribution.high - distribution.low)).toPrecision(4));
+      return roundWithin(distribution.low + generator.uniform() * (distribution.high - distribution.low), distribution.low, distribution.high);
     case 'loguniform': {
       const low = Math.log(distribution.low);
-      return Number(Math.exp(low + generator.uniform() * (Math.log(distribution.high) - low)).toPrecision(4));
+      return roundWithin(Math.exp(low + generator.uniform() * (Math.log(distribution.high) - low)), distribution.low, distribution.high);
     }
     case 'int':
       return distribution.low + generator.integer(distribution.high - distribution.low + 1);

@@ -6,6 +6,9 @@ import { UsageError } from '../../algorithms/node/usage.ts';
 import {
   checkSweep, expandSweep, expandTuning, parseSweepText, readSweep, readSweepFile, sampleTrials, writeSweep, type SweepSpec,
 } from '../../algorithms/sweep/index.ts';
+import fc from 'fast-check';
+import { Generator } from '../../engine/random.ts';
+import { sample } from '../../algorithms/sweep/expand.ts';
 import { ROOT, tempDir, tinySweepYaml, varlInProcess } from './helpers.ts';
 
 function yaml(text: string, file = 'sweeps/x.yaml'): SweepSpec {
@@ -138,6 +141,27 @@ describe('sweep files: expansion into jobs', () => {
     assert.throws(() => expandSweep(spec, 'x.yaml'), /x\.yaml: search: this file has a search space; tune it with varl tune/);
     assert.throws(() => expandTuning(yaml(text.replace('env: Pendulum-v1', 'envs: [Pendulum-v1, MountainCarContinuous-v0]')), 'x.yaml'),
       /x\.yaml: varl tune tunes one algorithm on one env, got sac on Pendulum-v1, MountainCarContinuous-v0/);
+  });
+});
+
+describe('search spaces: rounded draws stay within their bounds', () => {
+  it('never rounds a draw past a bound that has more than 4 significant digits', () => {
+    // Rounded alone, 0.99996 becomes 1: an undiscounted trial in a search of [0.999, 0.99999] (sampleSeed 0 draws one among 16).
+    const gammas = sampleTrials(yaml(`${BASE}search:\n  gamma: { uniform: [0.999, 0.99999] }\ntune:\n  trials: 16\n`)).map((t) => t.gamma as number);
+    assert.ok(gammas.every((g) => g >= 0.999 && g <= 0.99999), gammas.join(' '));
+    assert.ok(gammas.includes(0.99999), 'the draw above the last 4-digit value is kept at the bound');
+  });
+
+  it('keeps uniform and log-uniform draws in [low, high] for any bounds', () => {
+    const bounds = fc.tuple(fc.double({ min: 1e-6, max: 1e3, noNaN: true }), fc.double({ min: 1e-9, max: 1, noNaN: true }))
+      .map(([low, width]) => [low, low * (1 + width)] as const).filter(([low, high]) => low < high);
+    fc.assert(fc.property(bounds, fc.constantFrom('uniform', 'loguniform'), fc.nat(1000), ([low, high], kind, seed) => {
+      const generator = new Generator(seed);
+      for (let i = 0; i < 20; i++) {
+        const value = sample({ kind: kind as 'uniform' | 'loguniform', low, high }, generator) as number;
+        assert.ok(value >= low && value <= high, `${kind} [${low}, ${high}] drew ${value}`);
+      }
+    }));
   });
 });
 
