@@ -46,7 +46,7 @@ export interface SlurmSubmission {
 export type SlurmJobState =
   | 'PENDING' | 'CONFIGURING' | 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT'
   | 'OUT_OF_MEMORY' | 'NODE_FAIL' | 'PREEMPTED' | 'BOOT_FAIL' | 'DEADLINE' | 'SUSPENDED' | 'STOPPED'
-  | 'REQUEUED' | 'RESIZING' | 'REVOKED' | 'SPECIAL_EXIT'
+  | 'REQUEUED' | 'REQUEUE_HOLD' | 'REQUEUE_FED' | 'RESV_DEL_HOLD' | 'SIGNALING' | 'STAGE_OUT' | 'RESIZING' | 'REVOKED' | 'SPECIAL_EXIT'
   /** Never submitted and no result.json. */
   | 'NOT_SUBMITTED'
   /** Submitted, not in the queue, and no result.json; the queue could not be read, so the outcome is unknown. */
@@ -201,8 +201,14 @@ export const COMMAND_TIMEOUT_MS = 60_000;
 // ---------------------------------------------------------------------------------------------
 // Reading the queue
 
-/** States in which a task still holds its job: a new submission leaves such jobs alone. */
-export const ACTIVE: ReadonlySet<SlurmJobState> = new Set<SlurmJobState>(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'REQUEUED', 'RESIZING']);
+/**
+ * States in which a task still holds its job: a new submission leaves such jobs alone. Held ones (REQUEUE_HOLD after a
+ * requeue, RESV_DEL_HOLD) run once released, and SIGNALING and STAGE_OUT are a running task's last moments.
+ */
+export const ACTIVE: ReadonlySet<SlurmJobState> = new Set<SlurmJobState>([
+  'PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD',
+  'SIGNALING', 'STAGE_OUT', 'RESIZING',
+]);
 
 interface QueueRow {
   readonly arrayJobId: string;
@@ -212,9 +218,11 @@ interface QueueRow {
   readonly detail: string | null;
 }
 
+/** Every job state of squeue(1)'s JOB STATE CODES. */
 const KNOWN_STATES: ReadonlySet<string> = new Set([
   'PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL',
-  'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SUSPENDED', 'STOPPED', 'REQUEUED', 'RESIZING', 'REVOKED', 'SPECIAL_EXIT',
+  'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SUSPENDED', 'STOPPED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD',
+  'SIGNALING', 'STAGE_OUT', 'RESIZING', 'REVOKED', 'SPECIAL_EXIT',
 ]);
 
 /** `CANCELLED by 0` → CANCELLED; an unknown word → UNKNOWN. */

@@ -199,6 +199,23 @@ export function arrayRanges(indices: readonly number[]): string {
   return parts.join(',');
 }
 
+/**
+ * The value of a `#SBATCH` option as sbatch reads it back verbatim. sbatch splits these lines itself: whitespace
+ * ends a value, quotes are removed, a backslash escapes the next character and an unescaped `#` starts a comment
+ * (src/sbatch/opt.c, `_get_argument`). Other values go in double quotes, with `"`, `\` and `#` escaped.
+ */
+export function sbatchValue(value: string): string {
+  if (/[\r\n]/.test(value)) throw new SlurmError(`arrayScript: ${JSON.stringify(value)} holds a line break, which a #SBATCH line cannot`);
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `"${value.replace(/["\\#]/g, '\\$&')}"`;
+}
+
+/** A path of `--output`/`--error`: `%` written `%%` (the file name patterns), the `%A_%a.out` file name added as is. */
+function sbatchLogPath(logs: string, file: string): string {
+  // A backslash anywhere in the value turns SLURM's %A and %a off, and the tasks' logs would share one file.
+  if (logs.includes('\\')) throw new SlurmError(`arrayScript: the log folder ${logs} holds a backslash, which SLURM's file name patterns do not allow; move the sweep folder`);
+  return sbatchValue(path.join(logs.replace(/%/g, '%%'), file));
+}
+
 /** A word the shell reads back verbatim. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -234,9 +251,9 @@ export function arrayScript(input: ArrayScriptInput): string {
   const directives = [
     `--job-name=${input.jobName}`,
     `--array=${arrayRanges(input.indices)}${input.maxConcurrent !== undefined ? `%${input.maxConcurrent}` : ''}`,
-    `--output=${path.join(logs, '%A_%a.out')}`,
-    `--error=${path.join(logs, '%A_%a.err')}`,
-    `--chdir=${input.workDir}`,
+    `--output=${sbatchLogPath(logs, '%A_%a.out')}`,
+    `--error=${sbatchLogPath(logs, '%A_%a.err')}`,
+    `--chdir=${sbatchValue(input.workDir)}`,
     '--ntasks=1',
     '--export=ALL',
     ...(input.partition !== undefined ? [`--partition=${input.partition}`] : []),
@@ -247,10 +264,6 @@ export function arrayScript(input: ArrayScriptInput): string {
     ...(input.qos !== undefined ? [`--qos=${input.qos}`] : []),
     ...(input.sbatchArgs ?? []),
   ];
-  for (const d of directives) {
-    // sbatch cuts a #SBATCH line at whitespace; paths with spaces cannot be written there.
-    if (/\s/.test(d) && !(input.sbatchArgs ?? []).includes(d)) throw new SlurmError(`arrayScript: '#SBATCH ${d}' holds whitespace; move the sweep folder (or working directory) to a path without spaces`);
-  }
   const command = [input.nodePath, input.varlBin, 'sweep', 'job', input.dir].map(shellQuote).join(' ');
   return [
     '#!/bin/bash',
@@ -337,7 +350,16 @@ async function submitArray(dir: string, options: SlurmSubmitOptions): Promise<Sl
   let queued: SweepJobRef[] = [];
   if (!options.dryRun && readSlurmSubmissions(sweepDir).length > 0) {
     const status = await slurmQueueStatus(sweepDir, { env });
-    queued = considered.filter((job) => ACTIVE.has(status.jobs[job.id]!.state) && !fs.existsSync(resultFile(sweepDir, job.id)));
+    const unfinished = considered.filter((job) => !fs.existsSync(resultFile(sweepDir, job.id)));
+    // A job whose state cannot be read may still be queued: submitting it again would run it twice in one folder.
+    const unknown = unfinished.filter((job) => status.jobs[job.id]!.state === 'UNKNOWN');
+    if (unknown.length > 0) {
+      const notes = [status.squeue.note, status.sacct.note].filter((note) => note !== null).join('; ');
+      throw new SlurmError(`cannot tell whether ${unknown.length} job(s) submitted before are still in the queue ` +
+        `(${unknown.slice(0, 3).map((j) => j.id).join(', ')}${unknown.length > 3 ? ', …' : ''}${notes ? `; ${notes}` : ''}); ` +
+        'nothing submitted, so that no job runs twice: submit where squeue or sacct answers');
+    }
+    queued = unfinished.filter((job) => ACTIVE.has(status.jobs[job.id]!.state));
   }
   const skip = new Set([...done, ...queued].map((job) => job.id));
   const pending = considered.filter((job) => !skip.has(job.id));

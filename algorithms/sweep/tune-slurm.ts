@@ -18,7 +18,7 @@ import { numberFlag } from '../node/usage.ts';
 import type { SweepJob } from './expand.ts';
 import { jobStatus, jobStep, lockSweep, type SweepFolder } from './folder.ts';
 import {
-  isQueuedState, readSlurmSubmissions, SLURM_SUBMIT_FLAGS, slurmQueueStatus, slurmSubmitOptionsFromFlags, submitSlurm, waitForSlurm,
+  findOnPath, isQueuedState, readSlurmSubmissions, SLURM_SUBMIT_FLAGS, SlurmError, slurmQueueStatus, slurmSubmitOptionsFromFlags, submitSlurm, waitForSlurm,
   type SlurmFlagValues, type SlurmQueueStatus, type SlurmSubmitOptions,
 } from './slurm.ts';
 import type { TuneBackend, TuneBatchOutcome } from './tune.ts';
@@ -78,6 +78,12 @@ async function runBatch(dir: string, sweep: SweepFolder, jobs: readonly SweepJob
     const open = jobs.filter((job) => !reached(job));
     if (open.length === 0) return { failed: [], interrupted: false };
 
+    // The rung is waited for in the queue: without squeue and sacct the array would be submitted and never seen to end.
+    const env = options.env ?? process.env;
+    if (findOnPath('squeue', env) === null && findOnPath('sacct', env) === null) {
+      throw new SlurmError(`neither squeue nor sacct is on PATH (${env.PATH ?? 'PATH is unset'}); varl tune --backend slurm waits for each rung ` +
+        'in the queue: run it where the SLURM client commands are (a login node), or install them (Debian: apt-get install slurm-client)');
+    }
     const queued = await queuedJobs(dir, options.env);
     const submit = open.filter((job) => !queued.has(job.id));
     const waitFor = open.filter((job) => queued.has(job.id));

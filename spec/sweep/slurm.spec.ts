@@ -23,9 +23,12 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import {
-  arrayRanges, formatSlurmStatus, parseSacct, parseSqueue, readSlurmSubmissions, SLURM_SUBMIT_FLAGS, SlurmError, SlurmOptionError,
-  slurmQueueStatus, slurmSubmitOptionsFromFlags, submitSlurm, submitSlurmCommand, type SlurmFlagValues, type SlurmQueueStatus,
+  arrayRanges, formatSlurmStatus, isQueuedState, parseSacct, parseSqueue, readSlurmSubmissions, SLURM_SUBMIT_FLAGS, SlurmError, SlurmOptionError,
+  slurmQueueStatus, slurmSubmitOptionsFromFlags, submitSlurm, submitSlurmCommand, waitForSlurm, type SlurmFlagValues, type SlurmQueueStatus,
 } from '../../algorithms/sweep/slurm.ts';
+import { parseSweepText } from '../../algorithms/sweep/index.ts';
+import { runTune } from '../../algorithms/sweep/tune.ts';
+import { slurmTuneBackend } from '../../algorithms/sweep/tune-slurm.ts';
 import { parseFlags, UsageError } from '../../algorithms/node/usage.ts';
 import { startSlurmCluster, type SlurmCluster } from '../support/slurm-cluster.ts';
 import { tinyTuneYaml } from './helpers.ts';
@@ -157,6 +160,29 @@ describe('SLURM backend: flags, script and queue answers (no cluster)', function
       assert.equal(spawnSync('bash', ['-n', submission.script]).status, 0, 'the script parses');
       assert.ok(fs.statSync(path.join(dir, 'slurm', 'logs')).isDirectory());
     });
+
+    it('writes paths with spaces, quotes, # and % so that sbatch reads them back as they are', async () => {
+      // sbatch splits #SBATCH lines itself: whitespace ends a value, quotes are removed, `#` starts a comment; and
+      // --output reads % as a file name pattern.
+      const odd = path.join(work, `run #3 of o'brien "x" 100%a`);
+      const dir = path.join(odd, 'sweep');
+      fakeSweep(dir, ['a']);
+      const submission = await submitSlurm(dir, { dryRun: true, workDir: odd });
+      const script = fs.readFileSync(submission.script, 'utf8');
+      const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH ')).map((l) => l.slice(8));
+      const quoted = (value: string): string => `"${value.replace(/["\\#]/g, '\\$&')}"`;
+      assert.deepEqual(directives.slice(2, 5), [
+        `--output=${quoted(path.join(dir.replace(/%/g, '%%'), 'slurm', 'logs', '%A_%a.out'))}`,
+        `--error=${quoted(path.join(dir.replace(/%/g, '%%'), 'slurm', 'logs', '%A_%a.err'))}`,
+        `--chdir=${quoted(odd)}`,
+      ]);
+      assert.equal(spawnSync('bash', ['-n', submission.script]).status, 0, 'the script parses');
+      const echoed = spawnSync('bash', ['-c', `${script.split('\n').find((l) => l.startsWith('cd '))} && pwd`], { encoding: 'utf8' });
+      assert.equal(echoed.stdout.trim(), odd);
+      const newline = path.join(work, 'line\nbreak', 'sweep');
+      fakeSweep(newline, ['a']);
+      await assert.rejects(submitSlurm(newline, { dryRun: true, workDir: work }), (error: Error) => error instanceof SlurmError && /holds a line break/.test(error.message));
+    });
   });
 
   describe('submitting', () => {
@@ -202,6 +228,50 @@ describe('SLURM backend: flags, script and queue answers (no cluster)', function
       await assert.rejects(submitSlurm(dir, { env }), /nothing to submit in .*: of 3 jobs, 0 have a result\.json and 3 are still in the queue \(a, b, c\)/);
       for (const id of ['a', 'b', 'c']) writeResult(dir, id);
       await assert.rejects(submitSlurm(dir, { env: { ...env, PATH: path.join(work, 'bin') } }), /nothing to submit in .*: of 3 jobs, 3 have a result\.json/);
+    });
+  });
+
+  describe('jobs held or ending in the queue, and a queue that cannot be read', () => {
+    it('reads every job state of squeue, and counts held, signalled and staging tasks as still queued', async () => {
+      const held = ['REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SIGNALING', 'STAGE_OUT'] as const;
+      assert.deepEqual(parseSqueue(held.map((state, i) => `7|${i}|${8 + i}|${state}|None`).join('\n')).map((row) => row.state), held);
+      assert.deepEqual(parseSacct('7_0|8|REQUEUE_HOLD|0:0\n').map((row) => row.state), ['REQUEUE_HOLD']);
+      for (const state of held) assert.ok(isQueuedState(state), state);
+
+      const dir = path.join(work, 'sweep');
+      fakeSweep(dir, ['a', 'b', 'c']);
+      await submitSlurm(dir, { env: fakeCommands(work, { sbatch: 'echo 7' }) });
+      // A task requeued in hold (after a node failure) and one being signalled still hold their jobs: not submitted again.
+      const env = fakeCommands(work, { sbatch: 'echo 9', squeue: 'echo "7|0|8|REQUEUE_HOLD|JobHoldMaxRequeue"; echo "7|1|9|SIGNALING|None"; echo "7|2|10|FAILED|NonZeroExitCode"' });
+      assert.deepEqual((await submitSlurm(dir, { env })).tasks, { 2: 'c' });
+      const controller = new AbortController();
+      let reads = 0;
+      const status = await waitForSlurm(dir, { env, ids: ['a'], pollSeconds: 0.01, signal: controller.signal, onStatus: () => ++reads === 12 && controller.abort() });
+      assert.equal(status.jobs.a!.state, 'REQUEUE_HOLD');
+      assert.equal(reads, 12, 'a held job is waited for, not taken for an unreadable queue');
+    });
+
+    it('submits nothing while it cannot tell whether jobs submitted before are still queued', async () => {
+      const dir = path.join(work, 'sweep');
+      fakeSweep(dir, ['a', 'b']);
+      await submitSlurm(dir, { env: fakeCommands(work, { sbatch: 'echo 7' }) });
+      const env = fakeCommands(work, {
+        sbatch: 'echo 8',
+        squeue: 'echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1',
+      });
+      await assert.rejects(submitSlurm(dir, { env }), (error: Error) => error instanceof SlurmError &&
+        /cannot tell whether 2 job\(s\) submitted before are still in the queue \(a, b; squeue failed \(exit status 1\): .*Unable to contact slurm controller.*\); nothing submitted, so that no job runs twice/.test(error.message));
+      assert.equal(readSlurmSubmissions(dir).length, 1);
+    });
+
+    it('varl tune --backend slurm submits nothing when neither squeue nor sacct could follow the rung', async () => {
+      const cwd = path.join(work, 'tune');
+      fs.mkdirSync(cwd);
+      const env = fakeCommands(work, { sbatch: 'echo 7' });
+      const backend = slurmTuneBackend({ env, pollSeconds: 0.01, quiet: true });
+      await assert.rejects(runTune('t.yaml', parseSweepText(TINY_TUNE_YAML, 'yaml', 't.yaml'), { cwd, backend, quiet: true }), (error: Error) =>
+        error instanceof SlurmError && /neither squeue nor sacct is on PATH \(.*\/bin\); varl tune --backend slurm waits for each rung in the queue/.test(error.message));
+      assert.deepEqual(readSlurmSubmissions(path.join(cwd, 'sweeps', 'slurm-tiny-tune')), []);
     });
   });
 
@@ -418,6 +488,23 @@ describe('SLURM backend on a single-node cluster (sbatch end to end)', function 
     const rungs = readSlurmSubmissions(tuneDir);
     assert.deepEqual(rungs.map((r) => [Object.keys(r.tasks).length, r.until]), [[2, 100], [1, undefined]]);
     assert.equal(readSlurmSubmissions(path.join(tuneDir, 'final')).length, 1);
+  });
+
+  it('runs the tasks of a sweep folder whose path holds spaces, quotes, # and %, with their logs where the status says', async () => {
+    const odd = path.join(work, `odd #3 o'brien "x" 100%a`);
+    const dir = path.join(odd, 'sweep');
+    fakeSweep(dir, ['a', 'b']);
+    // A stand-in for bin/varl.js: the task's arguments and folder are all that matter here.
+    const varlBin = path.join(work, 'echo-varl.js');
+    fs.writeFileSync(varlBin, 'console.log(JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }));\n');
+    await submitSlurm(dir, { env: cluster!.env, varlBin, workDir: odd, time: '1' });
+    const status = await waitForSlurm(dir, { env: cluster!.env, pollSeconds: 0.3 });
+    for (const [index, id] of ['a', 'b'].entries()) {
+      const job = status.jobs[id]!;
+      assert.equal(job.state, 'COMPLETED', `${id}: ${job.state}\n${cluster!.logTail(10)}`);
+      assert.ok(fs.existsSync(job.stdout!), `${job.stdout} exists (logs: ${fs.readdirSync(path.join(dir, 'slurm', 'logs')).join(', ')})`);
+      assert.deepEqual(JSON.parse(fs.readFileSync(job.stdout!, 'utf8')), { args: ['sweep', 'job', dir, '--index', String(index)], cwd: odd });
+    }
   });
 
   it('submits nothing once every job is done, and says so', () => {
