@@ -193,7 +193,9 @@ export async function runSweepCommand(kind: 'sweep' | 'tune', args: readonly str
 }
 
 async function dispatch(kind: 'sweep' | 'tune', args: readonly string[], cwd: string): Promise<number> {
-  if (args.some((arg) => arg === '--help' || arg === '-h')) {
+  // `varl tune help` as `varl sweep help` (a file named help is still read when it exists).
+  const asksHelp = kind === 'tune' && args.length === 1 && args[0] === 'help' && !fs.existsSync(path.resolve(cwd, 'help'));
+  if (asksHelp || args.some((arg) => arg === '--help' || arg === '-h')) {
     process.stdout.write(sweepUsage() + '\n');
     return 0;
   }

@@ -124,7 +124,7 @@ describe('CLI argument checking (before any work)', () => {
 
 describe('the varl bin', () => {
   it('prints the usage with status 0 for --help after a command (train, sweep run, tune)', () => {
-    for (const args of [['train', '--help'], ['sweep', 'run', '--help'], ['tune', 'x.yaml', '-h']]) {
+    for (const args of [['train', '--help'], ['sweep', 'run', '--help'], ['tune', 'x.yaml', '-h'], ['tune', 'help']]) {
       const result = spawnSync(process.execPath, ['bin/varl.js', ...args], { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
       assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stdout, /^usage:\n/);
