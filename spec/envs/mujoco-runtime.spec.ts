@@ -14,6 +14,13 @@ import { make } from '../../envs/registry.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The lines `program` (an ES module run from the repository's root) prints in a process of its own, where MuJoCo is not loaded yet. */
+function inFreshProcess(program: string): string[] {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout.trim().split('\n');
+}
+
 describe('MuJoCo envs: runtime', function () {
   this.timeout(60_000);
 
@@ -24,9 +31,7 @@ describe('MuJoCo envs: runtime', function () {
       "  try { build(); console.log('no error'); } catch (e) { console.log(`${e.name}: ${e.message}`); }",
       '}',
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const [fromMake, fromConstructor] = run.stdout.trim().split('\n');
+    const [fromMake, fromConstructor] = inFreshProcess(program);
     assert.equal(fromMake, "EnvConfigError: Hopper-v5: is a MuJoCo env: first call `await loadMujocoEnvs()` (or `await prepareEnv('Hopper-v5')`) from 'varl/envs', then make('Hopper-v5')");
     assert.match(fromConstructor!, /^MujocoNotLoadedError: Hopper-v5: the MuJoCo runtime is not loaded; first call `await loadMujocoEnvs\(\)`/);
   });
@@ -38,9 +43,7 @@ describe('MuJoCo envs: runtime', function () {
       "await loadMujocoEnvs();",
       "console.log(make('Hopper-v5').observationSpace.size);",
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const [refused, size] = run.stdout.trim().split('\n');
+    const [refused, size] = inFreshProcess(program);
     assert.match(refused!, /^Error: MuJoCo: could not load the @mujoco\/mujoco wasm module: MuJoCo: the module has no MjModel\.from_xml_string or MjData/);
     assert.equal(size, '11');
   });

@@ -89,11 +89,8 @@ export function varl(args: readonly string[], cwd: string): CliRun {
   return { child, done };
 }
 
-/** `varl sweep|tune …args` in this process (for commands that fail or finish before any training), with its output captured. */
-export async function varlInProcess(args: readonly string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  const { runSweepCommand } = await import('../../algorithms/sweep/cli.ts');
-  const [kind, ...rest] = args;
-  if (kind !== 'sweep' && kind !== 'tune') throw new Error(`varlInProcess: sweep or tune, not ${kind}`);
+/** Runs `body` with this process's stdout and stderr captured (restored after). */
+export async function captureOutput(body: () => Promise<number>): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const writeOut = process.stdout.write.bind(process.stdout);
@@ -101,11 +98,19 @@ export async function varlInProcess(args: readonly string[], cwd: string): Promi
   process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
   try {
-    return { status: await runSweepCommand(kind, rest, cwd), stdout, stderr };
+    return { status: await body(), stdout, stderr };
   } finally {
     process.stdout.write = writeOut;
     process.stderr.write = writeErr;
   }
+}
+
+/** `varl sweep|tune …args` in this process (for commands that fail or finish before any training), with its output captured. */
+export async function varlInProcess(args: readonly string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { runSweepCommand } = await import('../../algorithms/sweep/cli.ts');
+  const [kind, ...rest] = args;
+  if (kind !== 'sweep' && kind !== 'tune') throw new Error(`varlInProcess: sweep or tune, not ${kind}`);
+  return captureOutput(() => runSweepCommand(kind, rest, cwd));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

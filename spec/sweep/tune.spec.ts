@@ -6,7 +6,7 @@ import { jobDir } from '../../algorithms/sweep/folder.ts';
 import { idleTrialsWarning, rungStopStep, runTune, type TuneBackend } from '../../algorithms/sweep/tune.ts';
 import { UsageError } from '../../algorithms/node/usage.ts';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from '../../engine/io/checkpoint.ts';
-import { sleep, tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
+import { captureOutput, sleep, tempDir, tinyTuneYaml, varl, writeFile } from './helpers.ts';
 
 const TUNE_YAML = tinyTuneYaml('tiny-tune', { steps: 400, hidden: 64, learningStarts: 100, every: 200, episodes: 2, trials: 3 });
 
@@ -127,19 +127,8 @@ function fakeBackend(curve: (trial: number, seed: number, step: number) => numbe
 }
 
 /** runTune in this process with `backend`, its output captured. */
-async function tuneWith(cwd: string, text: string, backend: TuneBackend): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  try {
-    return { status: await runTune('t.yaml', parseSweepText(text, 'yaml', 't.yaml'), { cwd, backend, quiet: true }), stdout, stderr };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
+function tuneWith(cwd: string, text: string, backend: TuneBackend): Promise<{ status: number; stdout: string; stderr: string }> {
+  return captureOutput(() => runTune('t.yaml', parseSweepText(text, 'yaml', 't.yaml'), { cwd, backend, quiet: true }));
 }
 
 /** PPO with 3 envs stepped together, rungs at 100 and 300 steps, evaluated every 100 steps. */
