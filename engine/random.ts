@@ -145,7 +145,11 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * u2);
   }
 
-  /** Fills `out` with uniform numbers in [low, high). */
+  /**
+   * Fills `out` with uniform numbers in [low, high). Into a Float32Array, low + (high − low)·u rounds to float32
+   * and can land on `high` itself for bounds that are not symmetric about 0 (about 2⁻²⁴ per draw, as with
+   * torch's uniform_); [−b, b), as weight initialisation draws, stays half-open.
+   */
   fillUniform(out: FloatArray, low = 0, high = 1): FloatArray {
     checkFill('Generator.fillUniform', out, 'low', low, 'high', high);
     const width = high - low;
