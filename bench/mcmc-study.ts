@@ -75,7 +75,8 @@ function openSweep(root: string, name: string): Sweep | null {
     if (!result?.finalEval) return [];
     const progress = readProgressRows(jobDir(dir, job));
     const evaluations = evalPointsOf(progress);
-    const meanOverRun = evaluations.reduce((sum, e) => sum + e.mean, 0) / Math.max(1, evaluations.length);
+    // A run whose progress lost its evaluation rows still has its final one; 0 would pass for a good Pendulum return.
+    const meanOverRun = evaluations.length === 0 ? result.finalEval.mean : evaluations.reduce((sum, e) => sum + e.mean, 0) / evaluations.length;
     return [{ job, result: result as Finished['result'], progress, meanOverRun }];
   });
   const failed = folder.jobs.filter((job) => jobStatus(dir, job) === 'failed').map((job) => {

@@ -63,6 +63,11 @@ export interface StudyInput {
 const fmt = (s: Summary | undefined, digits = 1): string =>
   !s || s.n === 0 ? '–' : `${s.mean.toFixed(digits)} ± ${Number.isFinite(s.ci95) ? s.ci95.toFixed(digits) : '?'} (n=${s.n})`;
 
+/** The mean evaluation return over a run's curve; its final evaluation when the curve is empty (0 would pass for a return). */
+function meanOverCurve(run: { evalCurve: readonly { mean: number }[]; finalEval: { mean: number } }): number {
+  return run.evalCurve.length === 0 ? run.finalEval.mean : run.evalCurve.reduce((sum, point) => sum + point.mean, 0) / run.evalCurve.length;
+}
+
 /** Per-seed pairs (iterative − direct) of a per-run number. */
 function paired(runs: RunResult[], value: (r: RunResult) => number): Summary {
   const bySeed = new Map<number, Partial<Record<Variant, number>>>();
@@ -120,7 +125,7 @@ export function writeStudyReport(results: string, input: StudyInput): Json {
         seeds: rs.map((r) => r.job.seed).sort((a, b) => a - b),
         finalReturn: summarize(rs.map((r) => r.finalEval.mean)),
         lastTrainingEval: summarize(rs.map((r) => r.evalCurve[r.evalCurve.length - 1]?.mean ?? NaN)),
-        meanOverCurve: summarize(rs.map((r) => r.evalCurve.reduce((s, p) => s + p.mean, 0) / Math.max(1, r.evalCurve.length))),
+        meanOverCurve: summarize(rs.map(meanOverCurve)),
         gap: summarize(rs.map((r) => r.gap.summary.mean)),
         msPerUpdate: summarize(ups.map((u) => 1000 / u)),
         moreIterationsReturn: v === 'iterative' ? summarize(rs.filter((r) => r.finalEvalMoreIterations).map((r) => r.finalEvalMoreIterations!.mean)) : undefined,
@@ -162,7 +167,7 @@ export function writeStudyReport(results: string, input: StudyInput): Json {
     }
     row.paired = {
       finalReturn: paired(envRuns, (r) => r.finalEval.mean),
-      meanOverCurve: paired(envRuns, (r) => r.evalCurve.reduce((s, p) => s + p.mean, 0) / Math.max(1, r.evalCurve.length)),
+      meanOverCurve: paired(envRuns, meanOverCurve),
       gap: paired(envRuns, (r) => r.gap.summary.mean),
     };
     (out.envs as Json)[env] = row;
