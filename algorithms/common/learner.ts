@@ -75,7 +75,7 @@ export interface OffPolicyLearner extends LearnerBase {
 /** The batched view of a vector env the on-policy runner steps (envs/vector/sync-vector-env.ts in SAME_STEP mode). */
 export interface VectorEnvLike {
   readonly numEnvs: number;
-  readonly autoresetMode: 'SAME_STEP' | 'NEXT_STEP';
+  readonly autoresetMode: 'SAME_STEP' | 'NEXT_STEP' | 'DISABLED';
   reset(options?: { seed?: number }): { obs: Float32Array };
   step(actions: ArrayLike<number>): {
     readonly obs: Float32Array;

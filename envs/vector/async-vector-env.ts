@@ -279,7 +279,7 @@ export class AsyncVectorEnv<M extends AsyncAutoresetMode = AsyncAutoresetMode> {
   /** Starts a reset of every sub-env (or of those in `resetMask`); `resetWait()` collects it. */
   resetAsync(args: AsyncVectorResetArgs = {}): void {
     this.assertIdle('resetAsync');
-    checkVectorResetArgs(this.label, args, ['seed', 'options', 'resetMask']);
+    checkVectorResetArgs(this.label, args);
     const { seed, options, resetMask } = args;
     if (Array.isArray(seed) && seed.length !== this.numEnvs) {
       throw new RangeError(`${this.label}: got ${seed.length} seeds for ${this.numEnvs} sub-envs`);

@@ -11,6 +11,8 @@
  * - `'SAME_STEP'`: the reset happens inside call t. `obs` row i is already the reset observation; the final
  *   observation is in `info.finalObs` row i with `info.finalObsMask[i] === 1`, and the final info in
  *   `info.finalInfos[i]`. Rewards and flags are those of the ending step.
+ * - `'DISABLED'`: a sub-env is never reset by the vector env; reset the ended ones with `reset({ resetMask })`
+ *   (stepping one before that throws the sub-env's ResetNeededError).
  * Either way the final observation of every episode reaches the caller exactly once.
  *
  * Seeding: `reset({ seed })` seeds sub-env i with `seed + i`; an array gives one seed per sub-env.
@@ -21,7 +23,7 @@ import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.
 import { Box } from '../core/spaces.ts';
 import type { Env, EnvState, Info, ResetOptions } from '../core/types.ts';
 
-export type AutoresetMode = 'NEXT_STEP' | 'SAME_STEP';
+export type AutoresetMode = 'NEXT_STEP' | 'SAME_STEP' | 'DISABLED';
 
 export interface VectorInfo {
   /** The info of each sub-env's last step (or reset, in SAME_STEP after an ending step / NEXT_STEP autoreset). */
@@ -65,12 +67,12 @@ export interface SubEnvStepBuffers {
  * Sub-env `i`'s part of a vector step with Gymnasium's autoreset modes, shared by SyncVectorEnv and
  * AsyncVectorEnv's workers. NEXT_STEP: a sub-env that ended last call is reset instead of stepped
  * (autoreset 1, reward 0). SAME_STEP: one that ends is reset at once; its final observation goes to
- * `finalObs` and a copy of its final info is returned. DISABLED (AsyncVectorEnv): only steps. `needsReset[k]`
+ * `finalObs` and a copy of its final info is returned. DISABLED: only steps. `needsReset[k]`
  * is the sub-env's own flag.
  * Returns the info of the observation now in `obs`, and the final info (or null).
  */
 export function stepSubEnv(
-  env: Env, i: number, k: number, actions: ArrayLike<number>, action: Float32Array | Float64Array, mode: AutoresetMode | 'DISABLED', needsReset: Uint8Array,
+  env: Env, i: number, k: number, actions: ArrayLike<number>, action: Float32Array | Float64Array, mode: AutoresetMode, needsReset: Uint8Array,
   out: SubEnvStepBuffers,
 ): { readonly info: Info; readonly finalInfo: Info | null } {
   const obsSize = out.obs.length / out.rewards.length;
@@ -109,13 +111,15 @@ export interface VectorResetArgs {
   /** One base seed (sub-env i gets seed + i) or one seed per sub-env. */
   seed?: number | readonly number[];
   options?: ResetOptions;
+  /** Gymnasium's `reset_mask`: reset only the sub-envs where it is true (their rows change, the others keep theirs). */
+  resetMask?: ArrayLike<boolean | number>;
 }
 
 /**
- * Throws unless `args` is `{ seed?, options? }` (its keys among `accepted`: AsyncVectorEnv adds resetMask) with a
- * seed that is a number or an array (the sub-envs check the values). Shared with AsyncVectorEnv.
+ * Throws unless `args` is `{ seed?, options?, resetMask? }` with a seed that is a number or an array (the sub-envs
+ * check the values). Shared with AsyncVectorEnv.
  */
-export function checkVectorResetArgs(label: string, args: unknown, accepted: readonly string[] = ['seed', 'options']): void {
+export function checkVectorResetArgs(label: string, args: unknown, accepted: readonly string[] = ['seed', 'options', 'resetMask']): void {
   if (!isRecord(args)) {
     const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
     throw new EnvConfigError(label, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
@@ -161,8 +165,8 @@ export class SyncVectorEnv {
     if (envFns.length === 0) throw new RangeError('SyncVectorEnv: needs at least one env');
     if (!isRecord(options)) throw new TypeError(`SyncVectorEnv: options must be { autoresetMode? }, got ${showValue(options)}`);
     const { autoresetMode = 'NEXT_STEP' } = options;
-    if (autoresetMode !== 'NEXT_STEP' && autoresetMode !== 'SAME_STEP') {
-      throw new RangeError(`SyncVectorEnv: autoresetMode must be 'NEXT_STEP' or 'SAME_STEP', got ${String(autoresetMode)}`);
+    if (autoresetMode !== 'NEXT_STEP' && autoresetMode !== 'SAME_STEP' && autoresetMode !== 'DISABLED') {
+      throw new RangeError(`SyncVectorEnv: autoresetMode must be 'NEXT_STEP', 'SAME_STEP' or 'DISABLED', got ${showValue(autoresetMode)}`);
     }
     this.envs = envFns.map((fn, i) => {
       const env: unknown = fn();
@@ -221,11 +225,15 @@ export class SyncVectorEnv {
 
   reset(args: VectorResetArgs = {}): VectorResetResult {
     checkVectorResetArgs(this.label, args);
-    const { seed, options } = args;
+    const { seed, options, resetMask } = args;
     if (Array.isArray(seed) && seed.length !== this.numEnvs) {
       throw new RangeError(`${this.label}: got ${seed.length} seeds for ${this.numEnvs} sub-envs`);
     }
+    if (resetMask !== undefined && (resetMask === null || typeof resetMask !== 'object' || resetMask.length !== this.numEnvs)) {
+      throw new RangeError(`${this.label}: resetMask must have one entry per sub-env (${this.numEnvs}), got ${showValue(resetMask)}`);
+    }
     for (let i = 0; i < this.numEnvs; i++) {
+      if (resetMask !== undefined && !resetMask[i]) continue;
       const envSeed = seed === undefined ? undefined : typeof seed === 'number' ? seed + i : (seed as readonly number[])[i];
       const { obs, info } = this.envs[i]!.reset({ seed: envSeed, options });
       this.obs.set(obs, i * this.obsSize);

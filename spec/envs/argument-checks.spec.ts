@@ -250,8 +250,9 @@ describe('envs: arguments from plain JavaScript', () => {
       refuses(() => untyped(vec.reset.bind(vec))(null), EnvConfigError, new RegExp(`^${label}: reset: the argument must be .*, got null$`));
       refuses(() => untyped(vec.reset.bind(vec))({ seed: null }), RangeError, new RegExp(`^${label}: reset: seed must be a number \\(sub-env i gets seed \\+ i\\) or one seed per sub-env, got null$`));
       refuses(() => untyped(vec.reset.bind(vec))({ seed: {} }), RangeError, new RegExp(`^${label}: reset: seed must be .*, got \\{\\}$`));
-      refuses(() => untyped(vec.reset.bind(vec))({ seed: 0, resetMask: [1, 0] }), EnvConfigError,
-        new RegExp(`^${label}: reset: unknown argument 'resetMask'; reset takes \\{ seed\\?, options\\? \\}$`));
+      refuses(() => untyped(vec.reset.bind(vec))({ seed: 0, sed: 1 }), EnvConfigError,
+        new RegExp(`^${label}: reset: unknown argument 'sed'; reset takes \\{ seed\\?, options\\?, resetMask\\? \\}$`));
+      refuses(() => untyped(vec.reset.bind(vec))({ resetMask: [1] }), RangeError, new RegExp(`^${label}: resetMask must have one entry per sub-env \\(2\\), got \\[1\\]$`));
       vec.reset({ seed: 0 });
       refuses(() => untyped(vec.step.bind(vec))(undefined), InvalidActionError, new RegExp(`^${label}: actions must have shape \\[2, 1\\] \\(2 numbers\\), got undefined$`));
       refuses(() => untyped(vec.setState.bind(vec))(undefined), EnvConfigError, new RegExp(`^${label}: setState: state must be an object \\(what getState\\(\\) returned\\), got undefined$`));

@@ -29,6 +29,29 @@ function referenceFinalObservations(seed: number, limit: number, steps: number, 
 }
 
 describe('SyncVectorEnv', () => {
+  it("DISABLED never resets a sub-env itself: an ended one refuses a step until reset({ resetMask }) resets it alone", () => {
+    const vec = vectorOfShortEpisodes('DISABLED', 2);
+    vec.reset({ seed: 3 });
+    const actions = [0.1, -0.2, 0.3, 0.1];
+    vec.step(actions);
+    const second = vec.step(actions); // sub-env 0's limit is 2 steps, sub-env 1's 3
+    assert.deepEqual([second.truncations[0], second.truncations[1]], [1, 0]);
+    assert.deepEqual(Array.from(second.info.autoreset), [0, 0]);
+    const rowOne = Array.from(second.obs.subarray(2, 4));
+    assert.throws(() => vec.step(actions), /Reset|reset/);
+
+    const reference = new TimeLimit(new MultiGoalEnv(), 2).reset({ seed: 10 }).obs;
+    const { obs } = vec.reset({ seed: [10, 99], resetMask: [true, false] });
+    assert.deepEqual(Array.from(obs.subarray(0, 2)), Array.from(reference), 'sub-env 0 reset with its seed from the array');
+    assert.deepEqual(Array.from(obs.subarray(2, 4)), rowOne, 'sub-env 1 keeps its row and its episode');
+    const third = vec.step(actions);
+    assert.deepEqual([third.truncations[0], third.truncations[1]], [0, 1], 'sub-env 1 went on to its third step');
+
+    const restored = vectorOfShortEpisodes('DISABLED', 2);
+    restored.setState(vec.getState());
+    assert.deepEqual(restored.getState(), vec.getState());
+  });
+
   it('batches observations row by row and seeds sub-env i with seed + i', () => {
     const vec = new SyncVectorEnv(Array.from({ length: 4 }, () => () => make('Pendulum-v1')));
     const { obs } = vec.reset({ seed: 10 });
