@@ -79,7 +79,9 @@ export class RecordEpisodeStatistics extends Wrapper {
     this.episodeLength = numberField(this.id, state, 'episodeLength');
     this.episodeStartMs = performance.now() - numberField(this.id, state, 'elapsedSeconds') * 1000;
     for (const key of ['returnQueue', 'lengthQueue', 'timeQueue'] as const) {
-      this[key].splice(0, this[key].length, ...numberArrayField(this.id, state, key));
+      // A state saved by a wrapper with a longer buffer keeps only this one's newest bufferLength episodes.
+      const saved = numberArrayField(this.id, state, key);
+      this[key].splice(0, this[key].length, ...saved.slice(Math.max(0, saved.length - this.bufferLength)));
     }
   }
 }

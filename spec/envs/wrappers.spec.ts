@@ -70,6 +70,11 @@ describe('RecordEpisodeStatistics', () => {
     }
     assert.equal(env.returnQueue.length, 3);
     assert.equal(env.lengthQueue.every((l) => l === 2), true);
+
+    const shorter = new RecordEpisodeStatistics(make('MultiGoal-v0', { maxEpisodeSteps: 2 }), 2);
+    shorter.setState(env.getState());
+    assert.deepEqual(shorter.returnQueue, env.returnQueue.slice(1), 'a restored state keeps the newest bufferLength episodes');
+    assert.equal(shorter.timeQueue.length, 2);
   });
 });
 
