@@ -9,9 +9,10 @@
  *   optimizers.safetensors  optimizer state (`<optimizer>.<parameter index>.<slot>`)
  *   …                       further files of the caller's own (e.g. a replay buffer)
  *
- * Restoring checks every file against everything it will restore (names, shapes, finite weights)
- * before writing anything, so a failed load leaves every module, tensor, optimizer and generator as it was. Names are matched
- * as own keys only: a tensor named `__proto__.x` or `constructor` is refused, never followed.
+ * Restoring checks every file against everything it will restore (names, shapes, finite weights and
+ * optimizer moments) before writing anything, so a failed load leaves every module, tensor, optimizer
+ * and generator as it was. Names are matched as own keys only: a tensor named `__proto__.x` or
+ * `constructor` is refused, never followed.
  */
 import { ValueError, describeValue, expectObject } from '../errors.ts';
 import { Module, type StateDict } from '../nn/module.ts';
@@ -306,6 +307,10 @@ function prepare<M extends object>(op: string, files: Readonly<CheckpointFiles>,
   const optimizerTargets = Object.entries(targets.optimizers ?? {});
   if (optimizerTargets.length > 0) {
     const moments = readTensors(op, files, 'optimizers.safetensors', where);
+    for (const [name, t] of Object.entries(moments)) {
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new CheckpointError(`${where}: optimizers.safetensors '${name}' holds ${t.data[bad]} at flat index ${bad}; refusing non-finite optimizer state`);
+    }
     const claimed = new Set<string>();
     for (const [name, optimizer] of optimizerTargets) {
       const saved = Object.hasOwn(meta.optimizers, name) ? meta.optimizers[name] : undefined;
