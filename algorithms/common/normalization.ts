@@ -71,6 +71,14 @@ export class Normalizer extends Module {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Normalizer: options must be an object { observations, rewards, clip, gamma }, got ${showValue(options)}`);
     }
+    for (const flag of ['observations', 'rewards'] as const) {
+      if (typeof options[flag] !== 'boolean') throw new TypeError(`Normalizer: options.${flag} must be a boolean, got ${showValue(options[flag])}`);
+    }
+    // Infinity is allowed (no clipping); a NaN bound makes every output NaN, a bound ≤ 0 a constant.
+    if (typeof options.clip !== 'number' || !(options.clip > 0)) throw new RangeError(`Normalizer: options.clip must be a number > 0, got ${showValue(options.clip)}`);
+    if (typeof options.gamma !== 'number' || !(options.gamma >= 0 && options.gamma <= 1)) {
+      throw new RangeError(`Normalizer: options.gamma must be a number in [0, 1], got ${showValue(options.gamma)}`);
+    }
     this.observationStats = this.registerModule('observationStats', new RunningMeanStd(observationSize));
     this.returnStats = this.registerModule('returnStats', new RunningMeanStd(1));
     this.runningReturns = this.registerBuffer('runningReturns', zeros([numEnvs], { dtype: 'float64' }));
