@@ -112,11 +112,12 @@ export const HMC_SAC_DEFAULTS: Readonly<HMCSACConfig> = Object.freeze({
   // β divides Q in U: far below the scale of Q the chain's force explodes (bandit: β 0.04 gave D̂ ≈ 150
   // nats in one update, and with K_I = 1 a β of 150 that took 1500 updates to decay).
   minimumBeta: 0.1,
+  maximumError: null,
 } as HMCSACConfig);
 
 export const HMC_SAC_RULES: ConfigRules = {
   choices: { ...SOFT_ACTOR_CRITIC_CHOICES, chainGradient: ['gated', 'explicit'], chainUpdate: ['alternating', 'joint'], criticNextAction: ['chain', 'policy'], chainCritic: ['objective', 'first'] },
-  nullable: ['criticLearningRate', 'alphaLearningRate', 'targetEntropy', 'chainLearningRate'],
+  nullable: ['criticLearningRate', 'alphaLearningRate', 'targetEntropy', 'chainLearningRate', 'maximumError'],
   check: (c) =>
     softActorCriticChecks(c)
     ?? integerIn(c, 'leapfrogSteps', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'priorUpdateInterval', 1, CONFIG_LIMITS.bufferSize) ?? layerSizes(c, 'gateHiddenSizes')
@@ -438,7 +439,7 @@ export class HMCSAC extends OffPolicyAgent<HMCSACConfig> {
     const c = this.config;
     return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.leapfrogSteps} ` +
       `${c.chainGradient} ${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
-      `β₀ ${c.initialBeta} β_min ${c.minimumBeta} α ${c.learnAlpha ? 'auto' : c.initialAlpha} critic's a′ ${c.criticNextAction} U's Q ${c.chainCritic}` +
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}${c.maximumError != null ? ` Δ_max ${c.maximumError}` : ''} α ${c.learnAlpha ? 'auto' : c.initialAlpha} critic's a′ ${c.criticNextAction} U's Q ${c.chainCritic}` +
       `${c.policyEntropyBonus > 0 ? ` entropy bonus ${c.policyEntropyBonus}` : ''}`;
   }
 }

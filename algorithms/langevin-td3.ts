@@ -92,11 +92,12 @@ export const LANGEVIN_TD3_DEFAULTS: Readonly<LangevinTD3Config> = Object.freeze(
   derivativeGain: 0,
   initialBeta: 1,
   minimumBeta: 1e-3,
+  maximumError: null,
 } as LangevinTD3Config);
 
 export const LANGEVIN_TD3_RULES: ConfigRules = {
   choices: { chainUpdate: ['alternating', 'joint'], criticNextAction: ['flow', 'actor'], penaltyPrior: ['live', 'frozen'] },
-  nullable: ['criticLearningRate', 'chainLearningRate'],
+  nullable: ['criticLearningRate', 'chainLearningRate', 'maximumError'],
   check: (c) =>
     TD3_RULES.check?.(c)
     ?? integerIn(c, 'flowLayers', 1, CONFIG_LIMITS.repetitions) ?? integerIn(c, 'priorUpdateInterval', 1, CONFIG_LIMITS.bufferSize) ?? layerSizes(c, 'flowHiddenSizes')
@@ -345,7 +346,7 @@ export class LangevinTD3 extends OffPolicyAgent<LangevinTD3Config> {
     const c = this.config;
     return `lr ${c.learningRate} batch ${c.batchSize} γ ${c.gamma} τ ${c.tau} net ${c.hiddenSizes.join('×')} learningStarts ${c.learningStarts} K ${c.flowLayers} ` +
       `${c.chainUpdate} iteration ${c.priorUpdateInterval} ε₀ ${c.initialStepSize} δ ${c.distanceSmoothing} D̂* ${c.distanceTarget} PID ${c.proportionalGain}/${c.integralGain}/${c.derivativeGain} ` +
-      `β₀ ${c.initialBeta} β_min ${c.minimumBeta} penalty ${c.penaltyPrior} critic's a′ ${c.criticNextAction} ` +
+      `β₀ ${c.initialBeta} β_min ${c.minimumBeta}${c.maximumError != null ? ` Δ_max ${c.maximumError}` : ''} penalty ${c.penaltyPrior} critic's a′ ${c.criticNextAction} ` +
       `noise ${c.explorationNoise} smoothing ${c.targetPolicyNoise} clip ${c.targetNoiseClip} delay ${c.policyDelay}`;
   }
 }

@@ -14,6 +14,8 @@
  * - y_t is one value per policy iteration (§4.1: β is tuned "by the end of every policy optimization
  *   iteration"): the agents `record` D̂ of every minibatch and `closeIteration` runs the rule on their mean.
  * - The state is kept in float64 and checkpointed as a float64 tensor, so a resume is bit-identical.
+ * - Optionally (`maximumError`, off by default) Δ is bounded above before it enters the rule, so one iteration's
+ *   heavy-tailed D̂ cannot wind the integral up by orders of magnitude.
  * Default gains K_P = 0, K_I = 1, K_D = 0 are rlpyt's PID Lagrangian (Stooke et al. 2020).
  */
 import { Tensor, dynamicScalar, noGrad, zeros, type DType, showValue } from '../../engine/index.ts';
@@ -31,6 +33,11 @@ export interface PIDGains {
   initialBeta: number;
   /** Lower bound of β (> 0). */
   minimumBeta: number;
+  /**
+   * Upper bound of one iteration's error Δ before it enters I and β (null or absent: unbounded, the paper's). A
+   * single iteration whose mean D̂ is dominated by one state's runaway chain then moves β by at most K_I times this.
+   */
+  maximumError?: number | null;
 }
 
 /** The terms of one controller update, for logging. */
@@ -124,7 +131,7 @@ export class PIDController {
   update(distance: number): PIDReading {
     const g = this.gains;
     const s = this.state.data;
-    const error = distance - g.distanceTarget;                                   // Δ
+    const error = Math.min(distance - g.distanceTarget, g.maximumError ?? Infinity); // Δ, bounded when asked
     const derivative = s[HAS_PREVIOUS] === 1 ? distance - s[PREVIOUS_DISTANCE] : 0; // ∂
     const integral = Math.max(0, s[INTEGRAL] + error);                           // I ← (I + Δ)₊
     const beta = Math.max(g.minimumBeta, g.proportionalGain * error + g.integralGain * integral + g.derivativeGain * derivative);
@@ -146,6 +153,9 @@ export function pidChecks(c: Record<string, unknown>): string | undefined {
     if (!(v >= 0)) return `'${key}' must be ≥ 0, got ${showValue(v)}`;
   }
   if (!((c.minimumBeta as number) > 0)) return `'minimumBeta' must be > 0, got ${showValue(c.minimumBeta)}`;
+  if (c.maximumError !== null && c.maximumError !== undefined && !((c.maximumError as number) > 0)) {
+    return `'maximumError' must be > 0 or null, got ${showValue(c.maximumError)}`;
+  }
   if (!((c.initialBeta as number) >= (c.minimumBeta as number))) {
     return `'initialBeta' must be ≥ 'minimumBeta' (${showValue(c.minimumBeta)}), got ${showValue(c.initialBeta)}`;
   }

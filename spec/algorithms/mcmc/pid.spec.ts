@@ -68,6 +68,23 @@ describe('PID control of β (seed 003 §4.1)', () => {
     assert.deepEqual(a.update(0.17), b.update(0.17));
   });
 
+  it('maximumError bounds one iteration\'s error before it enters I and β; below it, and without it, nothing changes', () => {
+    // One heavy-tailed iteration (mean D̂ 6.4·10¹¹) among ordinary ones, with the default gains (β = I).
+    const signal = [0.12, 6.4e11, 0.05, 0.08];
+    const run = (gains: PIDGains): number[] => {
+      const pid = new PIDController(gains);
+      return signal.map((d) => pid.update(d).beta);
+    };
+    const unbounded = run(GAINS);
+    assert.ok(unbounded[1] > 6e11, `the paper's rule: β ${unbounded[1]}`);
+    const bounded = run({ ...GAINS, maximumError: 1 });
+    const expected = [1 + 0.02, 1 + 0.02 + 1, 1 + 0.02 + 1 - 0.05, 1 + 0.02 + 1 - 0.05 - 0.02];
+    bounded.forEach((b, t) => assert.ok(Math.abs(b - expected[t]) < 1e-12, `iteration ${t}: β ${b}, expected ${expected[t]}`));
+    assert.deepEqual(run({ ...GAINS, maximumError: null }), unbounded);
+    assert.deepEqual(run({ ...GAINS, maximumError: 1e12 }), unbounded, 'a bound above every error changes nothing');
+    assert.match(pidChecks({ ...GAINS, maximumError: 0 }) ?? '', /'maximumError' must be > 0 or null, got 0/);
+  });
+
   it('config checks name the key and the value', () => {
     assert.match(pidChecks({ ...GAINS, integralGain: -1 }) ?? '', /'integralGain' must be ≥ 0, got -1/);
     assert.match(pidChecks({ ...GAINS, minimumBeta: 0 }) ?? '', /'minimumBeta' must be > 0, got 0/);
