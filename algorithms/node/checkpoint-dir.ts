@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDirectoryFiles, resolveDirectory, writeDirectoryAtomic } from '../../engine/io/files.ts';
+import { nearestExistingPath, readDirectoryFiles, resolveDirectory, writeDirectoryAtomic } from '../../engine/io/files.ts';
 import { showValue } from '../../engine/index.ts';
 import { checkFiles, readAgentMeta, type AgentCheckpointMeta, type CheckpointFiles } from '../common/checkpoint.ts';
 
@@ -32,8 +32,7 @@ function checkCheckpointTarget(dir: string): void {
     throw new RangeError(`writeCheckpointDir: cannot save into ${dir}: ${why}; name a new folder, an empty one or an earlier checkpoint`);
   };
   if (!fs.existsSync(target)) {
-    let ancestor = path.dirname(target);
-    while (!fs.existsSync(ancestor)) ancestor = path.dirname(ancestor);
+    const ancestor = nearestExistingPath(target);
     if (!fs.statSync(ancestor).isDirectory()) refuse(`${ancestor} is a file, not a folder`);
     return;
   }

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../engine/io/files.ts';
+import { nearestExistingPath, writeDirectoryAtomic, writeFileAtomic } from '../../engine/io/files.ts';
 import { animatedSvg } from '../../envs/core/svg.ts';
 import type { RecordedEpisode } from '../common/evaluate.ts';
 import { UsageError } from './usage.ts';
@@ -20,8 +20,7 @@ function frameFile(index: number): string {
  * a folder, or the write would fail (EEXIST, ENOTDIR) after the evaluation has run.
  */
 function checkCreatableUnder(flag: string, value: string, target: string): void {
-  let ancestor = path.dirname(target);
-  while (!fs.existsSync(ancestor)) ancestor = path.dirname(ancestor);
+  const ancestor = nearestExistingPath(target);
   if (!fs.statSync(ancestor).isDirectory()) throw new UsageError(`eval: --${flag} ${value}: ${ancestor} is a file, not a folder`);
 }
 

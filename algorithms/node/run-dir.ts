@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { nearestExistingPath } from '../../engine/io/files.ts';
 import { currentKernels, describeKernels, isKernelIdentity, sameKernels, type KernelIdentity } from '../common/checkpoint.ts';
 import { hasCheckpoint } from './checkpoint-dir.ts';
 import { UsageError } from './usage.ts';
@@ -36,8 +37,7 @@ export function checkOutDir(given: string, dir: string, { force }: { force: bool
       }
     }
   }
-  let existing = dir;
-  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const existing = nearestExistingPath(dir);
   try {
     fs.accessSync(existing, fs.constants.W_OK);
   } catch {

@@ -162,6 +162,13 @@ export function resolveDirectory(dir: string, marker: string): string | null {
   return null;
 }
 
+/** `target` itself if it exists, else its nearest ancestor that does: where creating `target` would start. */
+export function nearestExistingPath(target: string): string {
+  let existing = path.resolve(target);
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  return existing;
+}
+
 /**
  * The regular files of directory `dir` (not its subdirectories), by name — the inverse of
  * `writeDirectoryAtomic`; pass it `resolveDirectory`'s answer to read the latest complete copy.
