@@ -83,22 +83,33 @@ export function createExclusive(file: string, text: string): boolean {
   }
 }
 
+/** The process a lock file names: its pid and host. */
+export interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+}
+
 /** How a lock file is taken (`takeLockFile`). */
 export interface LockFileOptions {
   /** The command taking it, for the error when it cannot be taken. */
   readonly command: string;
-  /** Who holds the lock whose file reads `existing`, while that holder lives; null when the lock is stale. */
-  readonly liveHolder: (existing: string) => string | null;
-  /** Touch the file this often while holding it, so that others can tell a silent holder from a live one. */
-  readonly heartbeatMs?: number;
+  /** Who holds the lock `owner` wrote, while that holder lives; null when the lock is stale. */
+  readonly liveHolder: (owner: LockOwner) => string | null;
 }
 
+/** How often a lock's holder touches the file, so that others can tell it lives. */
+export const LOCK_HEARTBEAT_MS = 60_000;
+/** A lock untouched this long is stale: its holder was killed, its host lost, or its pid reused after a restart. */
+export const LOCK_STALE_AFTER_MS = 5 * LOCK_HEARTBEAT_MS;
+
 /**
- * Takes the lock `file`, written whole with this process's `text` (`createExclusive`); a lock whose holder
- * is gone (`liveHolder` null) is taken over, a live one refused naming its holder. Returns the release
- * function (also run at process exit), which removes the file only while it still holds `text`.
+ * Takes the lock `file`, written whole with this process's pid and host (`createExclusive`) and touched every
+ * LOCK_HEARTBEAT_MS while held. A lock whose text names no owner, or whose owner `liveHolder` finds gone, is taken
+ * over; a live one is refused naming its holder. Returns the release function (also run at process exit), which
+ * removes the file only while it is still this process's.
  */
-export function takeLockFile(file: string, text: string, options: LockFileOptions): () => void {
+export function takeLockFile(file: string, options: LockFileOptions): () => void {
+  const text = JSON.stringify({ pid: process.pid, host: os.hostname() }) + '\n';
   const read = (): string | null => {
     try {
       return fs.readFileSync(file, 'utf8');
@@ -108,31 +119,27 @@ export function takeLockFile(file: string, text: string, options: LockFileOption
   };
   for (let attempt = 0; attempt < 2; attempt++) {
     if (createExclusive(file, text)) {
-      const heartbeat = options.heartbeatMs === undefined ? null : setInterval(() => {
+      const heartbeat = setInterval(() => {
         const now = new Date();
         fs.utimes(file, now, now, () => {}); // a lock gone meanwhile is no matter: release ends this
-      }, options.heartbeatMs);
-      heartbeat?.unref();
+      }, LOCK_HEARTBEAT_MS);
+      heartbeat.unref();
       const release = (): void => {
         process.off('exit', release);
-        if (heartbeat) clearInterval(heartbeat);
+        clearInterval(heartbeat);
         if (read() === text) fs.rmSync(file, { force: true });
       };
       process.once('exit', release);
       return release;
     }
     const existing = read();
-    const holder = existing === null ? null : options.liveHolder(existing);
+    const owner = existing === null ? null : lockOwner(existing);
+    const holder = owner === null ? null : options.liveHolder(owner);
     if (holder !== null) throw new UsageError(`${options.command}: ${holder}; wait for it or stop it`);
     fs.rmSync(file, { force: true });
   }
   throw new UsageError(`${options.command}: could not take the lock ${file}`);
 }
-
-/** How often a lock's holder touches the file, so that others can tell it lives. */
-export const LOCK_HEARTBEAT_MS = 60_000;
-/** A lock untouched this long is stale: its holder was killed, its host lost, or its pid reused after a restart. */
-export const LOCK_STALE_AFTER_MS = 5 * LOCK_HEARTBEAT_MS;
 
 /** Whether lock `file` has gone LOCK_STALE_AFTER_MS without its holder's heartbeat (or is gone). */
 export function lockIsStale(file: string): boolean {
@@ -143,8 +150,8 @@ export function lockIsStale(file: string): boolean {
   }
 }
 
-/** The pid and host in a lock's text ({ pid, host } as JSON, or a bare pid of this host as older versions wrote); null when unreadable. */
-export function lockOwner(text: string): { pid: number; host: string } | null {
+/** The owner in a lock's text ({ pid, host } as JSON, or a bare pid of this host as older versions wrote); null when unreadable. */
+function lockOwner(text: string): LockOwner | null {
   const bare = /^\s*(\d+)\s*$/.exec(text);
   if (bare) return { pid: Number(bare[1]), host: os.hostname() };
   try {
@@ -156,21 +163,18 @@ export function lockOwner(text: string): { pid: number; host: string } | null {
 }
 
 /**
- * Takes the folder's lock, run.lock (this process's pid and host), touched every LOCK_HEARTBEAT_MS. A lock whose
- * process is gone (on this host) or whose heartbeat stopped (on any host: a run folder may sit on a cluster's
- * shared file system) is taken over. Returns the release function (also run at process exit).
+ * Takes the folder's lock, run.lock (`takeLockFile`). A lock whose process is gone (on this host) or whose
+ * heartbeat stopped (on any host: a run folder may sit on a cluster's shared file system) is taken over.
+ * Returns the release function (also run at process exit).
  */
 export function lockRunDir(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'run.lock');
-  const here = os.hostname();
-  return takeLockFile(file, JSON.stringify({ pid: process.pid, host: here }) + '\n', {
+  return takeLockFile(file, {
     command: 'train',
-    heartbeatMs: LOCK_HEARTBEAT_MS,
-    liveHolder: (existing) => {
-      const owner = lockOwner(existing);
-      if (owner === null || lockIsStale(file)) return null;
-      if (owner.host !== here) return `${dir} is in use by process ${owner.pid} on ${owner.host} (run.lock)`;
+    liveHolder: (owner) => {
+      if (lockIsStale(file)) return null;
+      if (owner.host !== os.hostname()) return `${dir} is in use by process ${owner.pid} on ${owner.host} (run.lock)`;
       return owner.pid !== process.pid && processAlive(owner.pid) ? `${dir} is in use by process ${owner.pid} (run.lock)` : null;
     },
   });

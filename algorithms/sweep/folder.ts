@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic as writeWholeFile } from '../../engine/io/files.ts';
 import type { EvalPoint } from '../common/records.ts';
 import { hasCheckpoint, readCheckpointMeta } from '../node/checkpoint-dir.ts';
-import { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, lockIsStale, lockOwner, processAlive, takeLockFile } from '../node/run-dir.ts';
+import { LOCK_HEARTBEAT_MS, LOCK_STALE_AFTER_MS, lockIsStale, processAlive, takeLockFile } from '../node/run-dir.ts';
 import { UsageError } from '../node/usage.ts';
 import { canonicalJson, withDefaults, type SweepJob } from './expand.ts';
 import type { SweepSpec } from './sweep-file.ts';
@@ -361,13 +361,10 @@ export function lastLogged(dir: string, job: SweepJob): { step: number; wallSeco
  */
 export function lockSweep(dir: string): () => void {
   const file = path.join(dir, 'sweep.lock');
-  const here = os.hostname();
-  return takeLockFile(file, JSON.stringify({ pid: process.pid, host: here }) + '\n', {
+  return takeLockFile(file, {
     command: 'sweep',
-    heartbeatMs: HEARTBEAT_MS,
-    liveHolder: (existing) => {
-      const owner = lockOwner(existing);
-      const live = owner !== null && (owner.host !== here || (owner.pid !== process.pid && processAlive(owner.pid) && !lockIsStale(file)));
+    liveHolder: (owner) => {
+      const live = owner.host !== os.hostname() || (owner.pid !== process.pid && processAlive(owner.pid) && !lockIsStale(file));
       return live ? `${dir} is being run by process ${owner.pid} on ${owner.host} (sweep.lock)` : null;
     },
   });
