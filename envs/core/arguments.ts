@@ -4,7 +4,18 @@
  * yet (as `Box` and the vector envs do); checks that know the env throw `EnvConfigError` at their call site.
  */
 import { describeValue, showValue } from '../../engine/errors.ts';
+import { EnvConfigError } from './errors.ts';
 import type { Env } from './types.ts';
+
+/**
+ * Throws an EnvConfigError naming the first key of `args` that `call` does not take: a misspelt key
+ * (`reset({ sed: 1 })`) would otherwise be ignored, silently.
+ */
+export function refuseUnknownArguments(label: string, call: string, args: object, accepted: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!accepted.includes(key)) throw new EnvConfigError(label, `${call}: unknown argument '${key}'; ${call} takes { ${accepted.map((k) => `${k}?`).join(', ')} }`);
+  }
+}
 
 /** True for a non-null, non-array object: an options bag or a reset/make argument. Not a type guard, so typed arguments keep their type. */
 export function isRecord(x: unknown): boolean {

@@ -9,7 +9,7 @@
  * - Buffers: `obs`, the result objects and `info` are allocated once and reused (see `types.ts`).
  * - Checkpoints: `getState()` / `setState()` cover generator words, physics state and episode phase.
  */
-import { isRecord } from './arguments.ts';
+import { isRecord, refuseUnknownArguments } from './arguments.ts';
 import { Rng, assertValidSeed } from './rng.ts';
 import { Box } from './spaces.ts';
 import { EnvConfigError, InvalidActionError, ResetNeededError, formatShape, formatValues } from './errors.ts';
@@ -140,10 +140,7 @@ export abstract class BaseEnv implements Env {
       const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
       throw new EnvConfigError(this.id, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
     }
-    for (const key in args) {
-      // reset({ sed: 1 }) would otherwise reset unseeded, silently.
-      if (key !== 'seed' && key !== 'options') throw new EnvConfigError(this.id, `reset: unknown argument '${key}'; reset takes { seed?, options? }`);
-    }
+    refuseUnknownArguments(this.id, 'reset', args, ['seed', 'options']);
     const { seed, options = {} } = args;
     if (typeof options !== 'object' || options === null) throw new EnvConfigError(this.id, `reset: options must be an object, got ${showValue(options)}`);
     if (seed !== undefined) {

@@ -18,7 +18,7 @@
  * Seeding: `reset({ seed })` seeds sub-env i with `seed + i`; an array gives one seed per sub-env.
  */
 import { showValue } from '../../engine/errors.ts';
-import { expectEnv, isRecord } from '../core/arguments.ts';
+import { expectEnv, isRecord, refuseUnknownArguments } from '../core/arguments.ts';
 import { EnvConfigError, InvalidActionError, formatShape } from '../core/errors.ts';
 import { Box } from '../core/spaces.ts';
 import type { Env, EnvState, Info, ResetOptions } from '../core/types.ts';
@@ -119,14 +119,12 @@ export interface VectorResetArgs {
  * Throws unless `args` is `{ seed?, options?, resetMask? }` with a seed that is a number or an array (the sub-envs
  * check the values). Shared with AsyncVectorEnv.
  */
-export function checkVectorResetArgs(label: string, args: unknown, accepted: readonly string[] = ['seed', 'options', 'resetMask']): void {
+export function checkVectorResetArgs(label: string, args: unknown): void {
   if (!isRecord(args)) {
     const hint = typeof args === 'number' ? `; to seed, call reset({ seed: ${args} })` : '';
     throw new EnvConfigError(label, `reset: the argument must be { seed?, options? }, got ${showValue(args)}${hint}`);
   }
-  for (const key of Object.keys(args as object)) {
-    if (!accepted.includes(key)) throw new EnvConfigError(label, `reset: unknown argument '${key}'; reset takes { ${accepted.map((k) => `${k}?`).join(', ')} }`);
-  }
+  refuseUnknownArguments(label, 'reset', args as object, ['seed', 'options', 'resetMask']);
   const { seed } = args as { seed?: unknown };
   if (seed !== undefined && typeof seed !== 'number' && !Array.isArray(seed)) {
     throw new RangeError(`${label}: reset: seed must be a number (sub-env i gets seed + i) or one seed per sub-env, got ${showValue(seed)}`);
